@@ -1,0 +1,30 @@
+#include "elevator_settings.hpp"
+
+namespace gw::detectors {
+
+ElevatorSettings ElevatorSettings::read(Params& p) {
+    ElevatorSettings s;
+    s.entrapment_s = p.number("entrapment_s", s.entrapment_s, 5, 3600);
+    s.outside_zone_s = p.number("outside_zone_s", s.outside_zone_s, 5, 3600);
+    s.door_fault_s = p.number("door_fault_s", s.door_fault_s, 1, 3600);
+    s.pir_debounce_s = p.number("pir_debounce_s", s.pir_debounce_s, 0, 600);
+    s.rated_speed_m_s = p.number("rated_speed_m_s", s.rated_speed_m_s, 0.1, 20);
+    s.overspeed_ratio = p.number("overspeed_ratio", s.overspeed_ratio, 1.0, 2.0);
+    s.min_floor = p.number("min_floor", s.min_floor, -20, 300);
+    s.max_floor = p.number("max_floor", s.max_floor, -20, 300);
+    if (s.max_floor <= s.min_floor) p.problem("max_floor", "must be greater than min_floor");
+    s.door_cycles = p.number("door_cycles", s.door_cycles, 2, 100);
+    s.door_cycle_window_s = p.number("door_cycle_window_s", s.door_cycle_window_s, 5, 3600);
+    s.door_close_s = p.number("door_close_s", s.door_close_s, 1, 3600);
+    return s;
+}
+
+DetectorKind elevator_kind() {
+    return {"elevator",
+            {"door_open", "moving"},
+            {"direction", "floor", "in_zone", "person", "speed", "maintenance", "door_cmd_close"},
+            false,
+            [](Params& p) { ElevatorSettings::read(p); }};
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,27 @@
+#pragma once
+// Elevator settings. Timings tuned in the field (domain reference):
+// stop outside door zone >= 45 s, door faults ~30 s, PIR debounce ~10 s.
+#include "core/module_spec.hpp"
+#include "core/params.hpp"
+
+namespace gw::detectors {
+
+struct ElevatorSettings {
+    double entrapment_s = 60;
+    double outside_zone_s = 45;
+    double door_fault_s = 30;
+    double pir_debounce_s = 10;
+    double rated_speed_m_s = 1.0;
+    double overspeed_ratio = 1.15;
+    double min_floor = 1;
+    double max_floor = 10;
+    double door_cycles = 5;        // door open/close cycles ...
+    double door_cycle_window_s = 60;  // ... within this window
+    double door_close_s = 30;      // doors commanded closed but still open
+
+    static ElevatorSettings read(Params& p);
+};
+
+DetectorKind elevator_kind();
+
+}  // namespace gw::detectors

@@ -1,0 +1,37 @@
+#include "flood_settings.hpp"
+
+namespace gw::detectors {
+
+namespace {
+void check_ascending(Params& p, const char* key, const std::vector<double>& v) {
+    for (size_t i = 1; i < v.size(); ++i)
+        if (v[i] <= v[i - 1]) p.problem(key, "levels must be in ascending order");
+}
+}  // namespace
+
+FloodSettings FloodSettings::read(Params& p) {
+    FloodSettings s;
+    s.depth_levels_cm = p.numbers("depth_levels_cm", s.depth_levels_cm, 0, 1000);
+    check_ascending(p, "depth_levels_cm", s.depth_levels_cm);
+    s.clear_margin_cm = p.number("clear_margin_cm", s.clear_margin_cm, 0, 100);
+    s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 86400);
+    s.raise_hold_s = p.number("raise_hold_s", s.raise_hold_s, 0, 3600);
+    s.rise_window_s = p.number("rise_window_s", s.rise_window_s, 30, 86400);
+    s.rise_warn_cm_per_10min = p.number("rise_warn_cm_per_10min", s.rise_warn_cm_per_10min, 0.1, 1000);
+    s.rain_window_min = p.number("rain_window_min", s.rain_window_min, 5, 1440);
+    s.rain_levels_mm_h = p.numbers("rain_levels_mm_h", s.rain_levels_mm_h, 0, 1000);
+    check_ascending(p, "rain_levels_mm_h", s.rain_levels_mm_h);
+    s.mm_per_tip = p.number("mm_per_tip", s.mm_per_tip, 0.01, 10);
+    s.sensor_min_cm = p.number("sensor_min_cm", s.sensor_min_cm, -1000, 1000);
+    s.sensor_max_cm = p.number("sensor_max_cm", s.sensor_max_cm, -1000, 10000);
+    if (s.sensor_max_cm <= s.sensor_min_cm) p.problem("sensor_max_cm", "must be greater than sensor_min_cm");
+    s.stuck_s = p.number("stuck_s", s.stuck_s, 0, 30 * 86400);
+    s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
+    return s;
+}
+
+DetectorKind flood_kind() {
+    return {"flood", {"depth"}, {"rain_counter"}, false, [](Params& p) { FloodSettings::read(p); }};
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,32 @@
+#pragma once
+// Flood (waterlogging) settings. Defaults from ../shared domain reference:
+// Shanghai road-depth practice (15/30/50 cm) and rainstorm signals
+// (35/50/80 mm in 1 h).
+#include <vector>
+
+#include "core/module_spec.hpp"
+#include "core/params.hpp"
+
+namespace gw::detectors {
+
+struct FloodSettings {
+    std::vector<double> depth_levels_cm{15, 30, 50};  // warning, alarm, critical
+    double clear_margin_cm = 3;    // depth must fall this far below a level ...
+    double clear_hold_s = 120;     // ... for this long before the level clears
+    double raise_hold_s = 10;      // depth above a level this long before raising
+    double rise_window_s = 600;    // rate of rise over this window
+    double rise_warn_cm_per_10min = 5;
+    double rain_window_min = 60;
+    std::vector<double> rain_levels_mm_h{35, 50, 80};  // blue, yellow, orange
+    double mm_per_tip = 0.5;
+    double sensor_min_cm = -5;     // outside: out-of-range sensor fault
+    double sensor_max_cm = 500;
+    double stuck_s = 0;            // identical readings this long: stuck (0: off)
+    double silent_s = 300;         // no good sample this long: sensor silent
+
+    static FloodSettings read(Params& p);
+};
+
+DetectorKind flood_kind();
+
+}  // namespace gw::detectors

@@ -1,0 +1,382 @@
+#include "loader.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "toml_reader.hpp"
+
+namespace gw {
+namespace {
+
+// Ids appear in MQTT topics, event ids and file names: keep them plain.
+bool valid_id(const std::string& id) {
+    static const std::regex re("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
+    return std::regex_match(id, re);
+}
+
+std::string hash_text(const std::string& text) {
+    // FNV-1a 64: identifies a config version in status reports; not security.
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+// Remembers where each id was first defined, across all sections, because ids
+// share one namespace in topics, logs and gatewayctl commands.
+class IdRegistry {
+public:
+    bool add(TomlReader& r, const std::string& id, const std::string& what) {
+        auto [it, inserted] = seen_.emplace(id, std::make_pair(what, r.line_of("id")));
+        if (!inserted) {
+            r.problem("id", "duplicate id \"" + id + "\" (" + it->second.first +
+                                " defined at line " + std::to_string(it->second.second) + ")");
+        }
+        return inserted;
+    }
+
+private:
+    std::map<std::string, std::pair<std::string, long>> seen_;
+};
+
+std::string read_id(TomlReader& r, const std::string& section, IdRegistry& ids) {
+    std::string id = r.text("id", "", true);
+    if (id.empty()) return id;
+    if (!valid_id(id)) {
+        r.problem("id", "must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
+    }
+    r.rename(section + "[" + id + "]");
+    ids.add(r, id, section);
+    return id;
+}
+
+char parity_of(TomlReader& r) {
+    return r.choice("parity", "N", {"N", "E", "O"})[0];
+}
+
+void load_gateway(TomlReader& root, Config& c) {
+    auto g = root.table("gateway", true);
+    if (!g) return;
+    c.identity.district = g->text("district", "", true);
+    c.identity.site = g->text("site", "", true);
+    c.identity.gateway = g->text("id", "", true);
+    for (auto [key, value] : {std::pair{"site", c.identity.site}, {"id", c.identity.gateway}}) {
+        if (!value.empty() && !valid_id(value))
+            g->problem(key, "must be 1-64 characters of A-Z a-z 0-9 _ . - (it is part of MQTT topics)");
+    }
+    c.data_dir = g->text("data_dir", c.data_dir);
+    c.log_level = g->choice("log_level", "info", {"debug", "info", "warn", "error"});
+    c.mode = g->choice("mode", "normal", {"normal", "emergency"});
+    g->finish();
+}
+
+void load_tls(TomlReader& u, UplinkConfig& up) {
+    auto t = u.table("tls");
+    if (!t) return;
+    TlsConfig tls;
+    tls.ca_file = t->text("ca_file", "", true);
+    tls.cert_file = t->text("cert_file", "");
+    tls.key_file = t->text("key_file", "");
+    if (tls.cert_file.empty() != tls.key_file.empty())
+        t->problem("", "cert_file and key_file go together: give both or neither");
+    t->finish();
+    up.tls = tls;
+}
+
+void load_uplink(TomlReader& root, Config& c) {
+    auto u = root.table("uplink", true);
+    if (!u) return;
+    UplinkConfig& up = c.uplink;
+    up.brokers = u->texts("brokers", true);
+    static const std::regex uri("^(tcp|ssl|mqtt|mqtts)://[^:/]+(:[0-9]{1,5})?$");
+    for (size_t i = 0; i < up.brokers.size(); ++i) {
+        if (!std::regex_match(up.brokers[i], uri))
+            u->problem("brokers", "\"" + up.brokers[i] +
+                                      "\" is not a broker URI like tcp://host:1883 or ssl://host:8883");
+    }
+    up.topic_prefix = u->text("topic_prefix", up.topic_prefix);
+    if (up.topic_prefix.find_first_of("+#") != std::string::npos || up.topic_prefix.empty())
+        u->problem("topic_prefix", "must be non-empty and contain no MQTT wildcards (+ #)");
+    up.client_id = u->text("client_id", "");
+    up.keepalive_s = static_cast<int>(u->integer("keepalive_s", up.keepalive_s, 5, 3600));
+    up.inflight_window = static_cast<int>(u->integer("inflight_window", up.inflight_window, 1, 100));
+    up.reconnect_min_ms = static_cast<int>(u->integer("reconnect_min_ms", up.reconnect_min_ms, 100, 60000));
+    up.reconnect_max_ms = static_cast<int>(u->integer("reconnect_max_ms", up.reconnect_max_ms, 100, 600000));
+    if (up.reconnect_max_ms < up.reconnect_min_ms)
+        u->problem("reconnect_max_ms", "must not be less than reconnect_min_ms");
+    up.telemetry_batch_max = static_cast<int>(u->integer("telemetry_batch_max", up.telemetry_batch_max, 1, 5000));
+    up.credentials_file = u->text("credentials_file", "");
+    load_tls(*u, up);
+    u->finish();
+    if (up.client_id.empty()) up.client_id = c.identity.site + "-" + c.identity.gateway;
+}
+
+void load_store(TomlReader& root, Config& c) {
+    auto s = root.table("store");
+    c.store.path = c.data_dir + "/store.db";
+    if (!s) return;
+    std::string path = s->text("path", "store.db");
+    c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
+    c.store.alarm_max_bytes = s->integer("alarm_max_mb", 256, 1, 1 << 20) << 20;
+    c.store.telemetry_max_bytes = s->integer("telemetry_max_mb", 64, 1, 1 << 20) << 20;
+    c.store.commit_window_ms = static_cast<int>(s->integer("commit_window_ms", 5, 0, 1000));
+    s->finish();
+}
+
+void load_control(TomlReader& root, Config& c) {
+    c.control.socket = c.data_dir + "/control.sock";
+    auto t = root.table("control");
+    if (!t) return;
+    c.control.socket = t->text("socket", c.control.socket);
+    c.control.group = t->text("group", "");
+    t->finish();
+}
+
+void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
+    DeviceConfig dev;
+    dev.id = read_id(d, "devices", ids);
+    std::string transport = d.choice("transport", "tcp", {"tcp", "rtu"});
+    dev.transport = transport == "rtu" ? Transport::rtu : Transport::tcp;
+    if (dev.transport == Transport::tcp) {
+        dev.host = d.text("host", "", true);
+        dev.port = static_cast<int>(d.integer("port", 502, 1, 65535));
+    } else {
+        dev.serial = d.text("serial", "", true);
+        dev.baud = static_cast<int>(d.integer("baud", 9600, 300, 4000000));
+        dev.parity = parity_of(d);
+        dev.data_bits = static_cast<int>(d.integer("data_bits", 8, 5, 8));
+        dev.stop_bits = static_cast<int>(d.integer("stop_bits", 1, 1, 2));
+        dev.rs485 = d.flag("rs485", false);
+        dev.rts = d.choice("rts", "none", {"none", "up", "down"});
+    }
+    dev.slave = static_cast<int>(d.integer("slave", 1, dev.transport == Transport::tcp ? 0 : 1,
+                                           dev.transport == Transport::tcp ? 255 : 247));
+    dev.timeout_ms = static_cast<int>(d.integer("timeout_ms", 500, 10, 60000));
+    dev.retries = static_cast<int>(d.integer("retries", 2, 0, 10));
+    dev.poll_ms = static_cast<int>(d.integer("poll_ms", 1000, 10, 86400000));
+    dev.pause_ms = static_cast<int>(d.integer("pause_ms", 0, 0, 10000));
+    dev.connect_pause_ms = static_cast<int>(d.integer("connect_pause_ms", 0, 0, 60000));
+    dev.backoff_max_ms = static_cast<int>(d.integer("backoff_max_ms", 30000, 100, 3600000));
+    d.finish();
+    c.devices.push_back(dev);
+}
+
+Table table_of(const std::string& s) {
+    if (s == "coil") return Table::coil;
+    if (s == "discrete_input") return Table::discrete_input;
+    if (s == "input_register") return Table::input_register;
+    return Table::holding_register;
+}
+
+ValueType type_of(const std::string& s) {
+    if (s == "bool") return ValueType::boolean;
+    if (s == "int16") return ValueType::int16;
+    if (s == "int32") return ValueType::int32;
+    if (s == "uint32") return ValueType::uint32;
+    if (s == "float32") return ValueType::float32;
+    return ValueType::uint16;
+}
+
+void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
+    PointConfig pt;
+    pt.id = read_id(p, "points", ids);
+    pt.device = p.text("device", "", true);
+    pt.table = table_of(p.choice("table", "holding_register",
+                                 {"coil", "discrete_input", "input_register", "holding_register"}));
+    pt.address = static_cast<int>(p.integer("address", 0, 0, 65535));
+    const bool bit_table = pt.table == Table::coil || pt.table == Table::discrete_input;
+    pt.type = type_of(p.choice("type", bit_table ? "bool" : "uint16",
+                               {"bool", "int16", "uint16", "int32", "uint32", "float32"}));
+    if (bit_table && pt.type != ValueType::boolean)
+        p.problem("type", "coils and discrete inputs are single bits: type must be bool");
+    if (!bit_table && pt.type == ValueType::boolean && p.has("table"))
+        p.problem("type", "bool needs table = \"coil\" or \"discrete_input\"");
+    pt.word_order = p.choice("word_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
+    pt.byte_order = p.choice("byte_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
+    pt.scale = p.number("scale", 1.0, -1e9, 1e9);
+    if (pt.scale == 0.0) p.problem("scale", "must not be 0");
+    pt.offset = p.number("offset", 0.0, -1e12, 1e12);
+    pt.unit = p.text("unit", "");
+    pt.field = p.text("field", "");
+    pt.poll_ms = static_cast<int>(p.integer("poll_ms", 0, 0, 86400000));
+    pt.report_ms = static_cast<int>(p.integer("report_ms", 60000, 100, 86400000));
+    pt.deadband = p.number("deadband", 0.0, 0.0, 1e12);
+    pt.min = p.optional_number("min");
+    pt.max = p.optional_number("max");
+    if (pt.min && pt.max && *pt.min >= *pt.max) p.problem("max", "must be greater than min");
+    if (pt.address + pt.registers() - 1 > 65535) p.problem("address", "value runs past register 65535");
+    p.finish();
+    c.points.push_back(pt);
+}
+
+void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids) {
+    SerialPortConfig sp;
+    sp.id = read_id(s, "serial_ports", ids);
+    sp.device = s.text("device", "", true);
+    sp.baud = static_cast<int>(s.integer("baud", 9600, 300, 4000000));
+    sp.parity = parity_of(s);
+    sp.data_bits = static_cast<int>(s.integer("data_bits", 8, 5, 8));
+    sp.stop_bits = static_cast<int>(s.integer("stop_bits", 1, 1, 2));
+    sp.framing = s.choice("framing", "line", {"line", "nmea"});
+    sp.pattern = s.text("pattern", "", true);
+    sp.max_line = static_cast<int>(s.integer("max_line", 256, 16, 4096));
+    s.finish();
+    c.serial_ports.push_back(sp);
+}
+
+void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
+    CameraConfig cam;
+    cam.id = read_id(r, "cameras", ids);
+    cam.url = r.text("url", "", true);
+    cam.fps = r.number("fps", 5.0, 0.1, 60.0);
+    cam.width = static_cast<int>(r.integer("width", 0, 0, 7680));
+    cam.height = static_cast<int>(r.integer("height", 0, 0, 4320));
+    if ((cam.width == 0) != (cam.height == 0)) r.problem("height", "give both width and height, or neither");
+    cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 100, 3600000));
+    cam.frozen_ms = static_cast<int>(r.integer("frozen_ms", 10000, 1000, 3600000));
+    r.finish();
+    c.cameras.push_back(cam);
+}
+
+const DetectorKind* kind_named(const std::vector<DetectorKind>& kinds, const std::string& name) {
+    for (const auto& k : kinds)
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
+void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<DetectorKind>& kinds) {
+    DetectorConfig det;
+    det.id = read_id(r, "detectors", ids);
+    std::vector<std::string> names;
+    for (const auto& k : kinds) names.push_back(k.name);
+    det.kind = r.choice("kind", "", names);
+    const DetectorKind* kind = kind_named(kinds, det.kind);
+    det.camera = r.text("camera", "");
+    long inputs_line = 0;
+    for (auto& [role, point] : r.string_map("inputs", inputs_line)) det.inputs[role] = point;
+    if (kind) {
+        if (kind->needs_camera && det.camera.empty()) r.problem("camera", "required key is missing");
+        if (!kind->needs_camera && !det.camera.empty())
+            r.problem("camera", "a " + kind->name + " detector takes sensor inputs, not a camera");
+        for (const auto& role : kind->required_roles)
+            if (!det.inputs.count(role))
+                r.problem_at(inputs_line, "inputs." + role, "required input is missing");
+        for (const auto& [role, point] : det.inputs) {
+            bool known = false;
+            for (const auto& l : {kind->required_roles, kind->optional_roles})
+                for (const auto& x : l) known |= x == role;
+            if (!known) r.problem_at(inputs_line, "inputs." + role, "unknown input role for a " + kind->name + " detector");
+        }
+        auto params_reader = r.table("params");
+        Diagnostics unused("");
+        toml::table empty;
+        TomlParams params(params_reader ? *params_reader : TomlReader(empty, r.key_path("params"), unused));
+        if (kind->declare) kind->declare(params);
+        params.finish();
+        det.params = params.resolved;
+    } else {
+        r.table("params");  // already reported the kind; don't also flag params as unknown
+    }
+    r.finish();
+    c.detectors.push_back(det);
+}
+
+// References between sections are checked after everything is read, so the
+// order of sections in the file does not matter.
+void check_references(TomlReader& root, Config& c, Diagnostics& diag,
+                      const std::map<std::string, long>& point_lines,
+                      const std::map<std::string, long>& detector_lines) {
+    (void)root;
+    std::map<std::string, bool> is_serial;
+    for (const auto& d : c.devices) is_serial[d.id] = false;
+    for (const auto& s : c.serial_ports) is_serial[s.id] = true;
+    for (const auto& p : c.points) {
+        long line = point_lines.at(p.id);
+        auto it = is_serial.find(p.device);
+        if (!p.device.empty() && it == is_serial.end()) {
+            diag.add(line, "points[" + p.id + "].device",
+                     "device \"" + p.device + "\" is not defined in [[devices]] or [[serial_ports]]");
+        } else if (it != is_serial.end() && it->second && p.field.empty()) {
+            diag.add(line, "points[" + p.id + "].field", "a point on a serial port needs the field name");
+        }
+    }
+    for (const auto& d : c.detectors) {
+        for (const auto& [role, point] : d.inputs)
+            if (!c.point(point))
+                diag.add(detector_lines.at(d.id + ".inputs"), "detectors[" + d.id + "].inputs." + role, "point \"" + point + "\" is not defined");
+        if (!d.camera.empty() && !c.camera(d.camera))
+            diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera", "camera \"" + d.camera + "\" is not defined");
+    }
+}
+
+Config parse_all(const toml::table& doc, Diagnostics& diag, const std::vector<DetectorKind>& kinds) {
+    Config c;
+    TomlReader root(doc, "", diag);
+    IdRegistry ids;
+    std::map<std::string, long> point_lines, detector_lines;
+    load_gateway(root, c);
+    load_uplink(root, c);
+    load_store(root, c);
+    load_control(root, c);
+    for (auto& d : root.tables("devices")) load_device(d, c, ids);
+    for (auto& p : root.tables("points")) {
+        load_point(p, c, ids);
+        point_lines[c.points.back().id] = p.line_of("device");
+    }
+    for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids);
+    for (auto& cam : root.tables("cameras")) load_camera(cam, c, ids);
+    for (auto& d : root.tables("detectors")) {
+        load_detector(d, c, ids, kinds);
+        detector_lines[c.detectors.back().id + ".inputs"] = d.line_of("inputs");
+        detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
+    }
+    root.finish();
+    check_references(root, c, diag, point_lines, detector_lines);
+    return c;
+}
+
+}  // namespace
+
+LoadResult load_config_text(const std::string& text, const std::string& name,
+                            const std::vector<DetectorKind>& kinds) {
+    LoadResult result;
+    Diagnostics diag(name);
+    toml::table doc;
+    try {
+        doc = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        diag.add(static_cast<long>(e.source().begin.line), "(syntax)", std::string(e.description()));
+        result.errors.lines = diag.lines();
+        return result;
+    }
+    Config c = parse_all(doc, diag, kinds);
+    result.errors.lines = diag.lines();
+    if (result.errors.lines.empty()) {
+        c.file = name;
+        c.hash = hash_text(text);
+        result.config = std::move(c);
+    }
+    return result;
+}
+
+LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult r;
+        r.errors.lines.push_back(path + ":0: (file): cannot read: " + std::strerror(errno));
+        return r;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return load_config_text(ss.str(), path, kinds);
+}
+
+}  // namespace gw

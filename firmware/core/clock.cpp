@@ -1,0 +1,26 @@
+#include "clock.hpp"
+
+#include <sys/timex.h>
+
+#include <chrono>
+
+namespace gw {
+
+int64_t SystemClock::now_ms() const {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t SystemClock::mono_ms() const {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool SystemClock::synced() const {
+    // adjtimex reports TIME_ERROR while the kernel's clock is not disciplined
+    // by NTP (chrony, systemd-timesyncd): exactly "unsynced" for the center.
+    struct timex tx {};
+    return adjtimex(&tx) != TIME_ERROR;
+}
+
+}  // namespace gw

@@ -1,0 +1,51 @@
+#pragma once
+// The one clock. Everything that needs time gets a Clock&, so tests and
+// `gatewayctl replay` drive time by hand and the daemon uses the system clock.
+#include <cstdint>
+
+namespace gw {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    // Wall time, UTC milliseconds since the epoch: what goes into payloads.
+    virtual int64_t now_ms() const = 0;
+    // Monotonic milliseconds: for timeouts, intervals and ages.
+    virtual int64_t mono_ms() const = 0;
+    // Whether wall time is trustworthy (NTP synchronised). Reported in every
+    // event so the center knows whether to trust `ts`.
+    virtual bool synced() const = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    int64_t now_ms() const override;
+    int64_t mono_ms() const override;
+    bool synced() const override;
+};
+
+// Test and replay clock: time moves only when told to.
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(int64_t start_ms = 0, bool synced = true)
+        : now_(start_ms), mono_(0), synced_(synced) {}
+    int64_t now_ms() const override { return now_; }
+    int64_t mono_ms() const override { return mono_; }
+    bool synced() const override { return synced_; }
+    void advance(int64_t ms) {
+        now_ += ms;
+        mono_ += ms;
+    }
+    void set(int64_t now_ms) {
+        if (now_ms > now_) mono_ += now_ms - now_;
+        now_ = now_ms;
+    }
+    void set_synced(bool s) { synced_ = s; }
+
+private:
+    int64_t now_;
+    int64_t mono_;
+    bool synced_;
+};
+
+}  // namespace gw

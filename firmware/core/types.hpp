@@ -1,0 +1,53 @@
+#pragma once
+// The value types that flow through the gateway: samples from drivers,
+// events from detectors. Plain data, cheap to copy, no behaviour beyond naming.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace gw {
+
+// How far a sample can be trusted. Detectors treat anything but `good` as
+// "no information", never as a reading.
+enum class Quality { good, stale, comm_fail, out_of_range };
+
+struct Sample {
+    std::string point;
+    double value = 0.0;
+    Quality quality = Quality::good;
+    int64_t t_ms = 0;  // UTC milliseconds (from the one Clock)
+};
+
+// Ordered: a higher value is more urgent. The store and uplink use this order.
+enum class Severity { info, notice, warning, alarm, critical };
+
+// An incident's lifecycle as the center sees it.
+enum class EventState { raise, update, clear };
+
+struct Event {
+    std::string id;        // unique per message (EventIdSource)
+    std::string incident;  // id of the raise event: stable for the whole incident
+    std::string detector;  // configured detector (or subsystem) instance id
+    std::string kind;      // flood | fire | elevator | crowd | camera | device | store | system
+    std::string type;      // e.g. water_depth, entrapment, store_recovered
+    Severity severity = Severity::info;
+    EventState state = EventState::raise;
+    int64_t t_ms = 0;
+    double value = 0.0;
+    std::string unit;
+    std::string message;
+    nlohmann::json details = nlohmann::json::object();
+    std::optional<std::string> evidence;  // id of an evidence image, if any
+};
+
+std::string_view to_string(Quality q);
+std::string_view to_string(Severity s);
+std::string_view to_string(EventState s);
+std::optional<Quality> quality_from_string(std::string_view s);
+std::optional<Severity> severity_from_string(std::string_view s);
+std::optional<EventState> event_state_from_string(std::string_view s);
+
+}  // namespace gw

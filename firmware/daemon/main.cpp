@@ -1,0 +1,77 @@
+// gatewayd: the city-edge-gateway daemon.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "config/loader.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "daemon.hpp"
+#include "detectors/registry.hpp"
+#include "gw/version.hpp"
+#include "signals.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+
+int check_config(const std::string& path) {
+    auto result = gw::load_config(path, gw::detectors::kinds());
+    if (!result.ok()) {
+        for (const auto& line : result.errors.lines) std::cerr << line << "\n";
+        return kExitConfig;
+    }
+    std::cout << "ok\n";
+    return kExitOk;
+}
+
+int run(const std::string& path) {
+    // Block the shutdown signals before any thread starts, so all inherit it.
+    gw::ShutdownSignals signals;
+    gw::Log log;
+    auto loaded = gw::load_config(path, gw::detectors::kinds());
+    if (!loaded.ok()) {
+        for (const auto& line : loaded.errors.lines) std::cerr << line << "\n";
+        log.error("main", "invalid configuration, not starting", {{"config", path}});
+        return kExitConfig;
+    }
+    const gw::Config& config = *loaded.config;
+    gw::LogLevel level = gw::LogLevel::info;
+    gw::parse_log_level(config.log_level, level);
+    log.set_level(level);
+
+    gw::SystemClock clock;
+    gw::Daemon daemon(config, log, clock);
+    if (auto started = daemon.start(); !started) {
+        log.error("main", "start failed", {{"error", started.error()}});
+        return kExitRuntime;
+    }
+    return daemon.run(signals);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"gatewayd: city-edge-gateway daemon (sensors, detectors, store-and-forward, MQTT uplink)"};
+    std::string config_path = "/etc/city-edge-gateway/gateway.toml";
+    std::string check_path;
+    bool version = false;
+    app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+    app.add_option("--check-config", check_path, "validate FILE, print ok or the errors; exit 0 or 2");
+    app.add_flag("-V,--version", version, "print the version and exit");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? kExitOk : kExitConfig;
+    }
+    if (version) {
+        std::cout << "gatewayd " << gw::kVersion << "\n";
+        return kExitOk;
+    }
+    if (!check_path.empty()) return check_config(check_path);
+    return run(config_path);
+}

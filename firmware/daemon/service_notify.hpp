@@ -1,0 +1,25 @@
+#pragma once
+// systemd integration: READY/STOPPING/WATCHDOG notifications. Every call is a
+// no-op when the daemon does not run under systemd (no NOTIFY_SOCKET).
+#include <cstdint>
+#include <string>
+
+namespace gw {
+
+class ServiceNotifier {
+public:
+    ServiceNotifier();
+    void ready(const std::string& status);
+    void stopping();
+    void status(const std::string& text);
+    // Pings the watchdog if it is due; call from the main loop.
+    void watchdog(int64_t mono_ms);
+    // How often the main loop must wake up to keep the watchdog fed (ms).
+    int64_t interval_ms() const { return interval_ms_; }
+
+private:
+    int64_t interval_ms_ = 0;  // 0: no watchdog requested
+    int64_t last_ping_ms_ = -1;
+};
+
+}  // namespace gw

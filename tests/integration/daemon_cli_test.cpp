@@ -1,0 +1,87 @@
+// gatewayd and gatewayctl as a technician runs them: exit codes, messages,
+// signals.
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml";
+
+std::string minimal_config(const std::string& data_dir) {
+    return "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\ndata_dir = \"" + data_dir +
+           "\"\n[uplink]\nbrokers = [\"tcp://127.0.0.1:1\"]\n[control]\nsocket = \"" + data_dir +
+           "/ctl.sock\"\n";
+}
+
+}  // namespace
+
+TEST_GROUP(DaemonCli){};
+
+TEST(DaemonCli, VersionPrintsAndExitsZero) {
+    auto r = gw::test::run({GW_GATEWAYD, "--version"});
+    LONGS_EQUAL(0, r.code);
+    STRCMP_CONTAINS("gatewayd ", r.out.c_str());
+}
+
+TEST(DaemonCli, CheckConfigAcceptsTheExample) {
+    auto r = gw::test::run({GW_GATEWAYD, "--check-config", kExample});
+    LONGS_EQUAL(0, r.code);
+    STRCMP_EQUAL("ok\n", r.out.c_str());
+}
+
+TEST(DaemonCli, CheckConfigRejectsABadFileWithExitTwo) {
+    gw::test::TempDir dir;
+    std::string path = dir.write("bad.toml", "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\nflavour = 1\n");
+    auto r = gw::test::run({GW_GATEWAYD, "--check-config", path});
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS((path + ":5: gateway.flavour: unknown key").c_str(), r.err.c_str());
+    STRCMP_CONTAINS((path + ":1: uplink: required table is missing").c_str(), r.err.c_str());
+}
+
+TEST(DaemonCli, RefusesToStartOnABadConfig) {
+    gw::test::TempDir dir;
+    std::string path = dir.write("bad.toml", "[gateway]\n");
+    auto r = gw::test::run({GW_GATEWAYD, "--config", path});
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS("gateway.district: required key is missing", r.err.c_str());
+}
+
+TEST(DaemonCli, UnknownOptionIsAUsageError) {
+    auto r = gw::test::run({GW_GATEWAYD, "--frobnicate"});
+    LONGS_EQUAL(2, r.code);
+}
+
+TEST(DaemonCli, StopsCleanlyOnSigtermWithinTwoSeconds) {
+    gw::test::TempDir dir;
+    std::string cfg = dir.write("gw.toml", minimal_config(dir.path()));
+    for (int sig : {SIGTERM, SIGINT}) {
+        gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd" + std::to_string(sig));
+        CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
+        auto t0 = std::chrono::steady_clock::now();
+        p.signal(sig);
+        auto code = p.wait(2000);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        CHECK_TEXT(code.has_value(), "gatewayd did not stop within 2 s");
+        LONGS_EQUAL(0, *code);
+        CHECK(ms < 2000);
+        STRCMP_CONTAINS("msg=stopped", p.err().c_str());
+    }
+}
+
+TEST(DaemonCli, GatewayctlConfigCheck) {
+    auto ok = gw::test::run({GW_GATEWAYCTL, "config", "check", kExample});
+    LONGS_EQUAL(0, ok.code);
+    STRCMP_EQUAL("ok\n", ok.out.c_str());
+    auto missing = gw::test::run({GW_GATEWAYCTL, "config", "check", "/nonexistent.toml"});
+    LONGS_EQUAL(2, missing.code);
+    STRCMP_CONTAINS("cannot read", missing.err.c_str());
+    auto bad = gw::test::run({GW_GATEWAYCTL, "frobnicate"});
+    LONGS_EQUAL(2, bad.code);
+}

@@ -1,0 +1,198 @@
+#include "config/loader.hpp"
+#include "detectors/registry.hpp"
+
+#include <string>
+
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+// A small valid config; tests break one thing at a time. Line numbers below
+// refer to this text, so keep its layout.
+const char* kBase = R"(# line 1
+[gateway]
+district = "d1"
+site = "s1"
+id = "gw1"
+data_dir = "/tmp/gw"
+
+[uplink]
+brokers = ["tcp://127.0.0.1:1883"]
+
+[[devices]]
+id = "plc1"
+host = "127.0.0.1"
+port = 1502
+
+[[points]]
+id = "depth"
+device = "plc1"
+address = 0
+unit = "cm"
+
+[[detectors]]
+id = "flood1"
+kind = "flood"
+inputs = { depth = "depth" }
+)";
+
+gw::LoadResult load(const std::string& text) {
+    return gw::load_config_text(text, "cfg.toml", gw::detectors::kinds());
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+    auto pos = text.find(from);
+    if (pos == std::string::npos) FAIL(("test bug: no '" + from + "' in base config").c_str());
+    return text.replace(pos, from.size(), to);
+}
+
+// The single error a broken config must produce.
+std::string only_error(const std::string& text) {
+    auto r = load(text);
+    CHECK_FALSE(r.ok());
+    if (r.errors.lines.size() != 1) {
+        std::string all;
+        for (auto& l : r.errors.lines) all += l + "\n";
+        FAIL(("expected exactly one error, got:\n" + all).c_str());
+    }
+    return r.errors.lines[0];
+}
+
+}  // namespace
+
+TEST_GROUP(Config){};
+
+TEST(Config, BaseIsValidAndFilledIn) {
+    auto r = load(kBase);
+    CHECK(r.ok());
+    const gw::Config& c = *r.config;
+    STRCMP_EQUAL("gw1", c.identity.gateway.c_str());
+    STRCMP_EQUAL("/tmp/gw/store.db", c.store.path.c_str());
+    STRCMP_EQUAL("s1-gw1", c.uplink.client_id.c_str());
+    LONGS_EQUAL(1502, c.devices.at(0).port);
+    CHECK(c.points.at(0).table == gw::Table::holding_register);
+    // Detector parameters come back with every default filled in.
+    CHECK(c.detectors.at(0).params.contains("depth_levels_cm"));
+    DOUBLES_EQUAL(30.0, c.detectors.at(0).params["depth_levels_cm"][1].get<double>(), 1e-9);
+    LONGS_EQUAL(16, c.hash.size());
+}
+
+TEST(Config, ExampleConfigIsValid) {
+    auto r = gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml",
+                             gw::detectors::kinds());
+    for (auto& l : r.errors.lines) printf("%s\n", l.c_str());
+    CHECK(r.ok());
+    CHECK(r.config->devices.size() >= 3);
+    CHECK(r.config->detectors.size() >= 4);
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = = 1502"));
+    STRCMP_CONTAINS("cfg.toml:14: (syntax):", e.c_str());
+}
+
+TEST(Config, UnknownKeyIsReported) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\npol_ms = 10"));
+    STRCMP_EQUAL("cfg.toml:15: devices[plc1].pol_ms: unknown key", e.c_str());
+}
+
+TEST(Config, UnknownSectionIsReported) {
+    std::string e = only_error(std::string(kBase) + "[storage]\npath = \"x\"\n");
+    STRCMP_CONTAINS(": storage: unknown key", e.c_str());
+}
+
+TEST(Config, WrongTypeIsReported) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = \"1502\""));
+    STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: expected an integer, got a string", e.c_str());
+}
+
+TEST(Config, OutOfRangeIsReported) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = 70000"));
+    STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: must be between 1 and 65535, got 70000", e.c_str());
+}
+
+TEST(Config, DuplicateIdIsReported) {
+    std::string e = only_error(std::string(kBase) + "\n[[points]]\nid = \"plc1\"\ndevice = \"plc1\"\n");
+    STRCMP_CONTAINS("points[plc1].id: duplicate id \"plc1\" (devices defined at line 12)", e.c_str());
+}
+
+TEST(Config, UndefinedDeviceIsReported) {
+    std::string e = only_error(replace(kBase, "device = \"plc1\"", "device = \"plc9\""));
+    STRCMP_EQUAL(
+        "cfg.toml:18: points[depth].device: device \"plc9\" is not defined in [[devices]] or [[serial_ports]]",
+        e.c_str());
+}
+
+TEST(Config, UndefinedPointIsReported) {
+    std::string e = only_error(replace(kBase, "depth = \"depth\"", "depth = \"level\""));
+    STRCMP_EQUAL("cfg.toml:25: detectors[flood1].inputs.depth: point \"level\" is not defined", e.c_str());
+}
+
+TEST(Config, MissingRequiredKeyIsReported) {
+    std::string e = only_error(replace(kBase, "site = \"s1\"\n", ""));
+    STRCMP_EQUAL("cfg.toml:2: gateway.site: required key is missing", e.c_str());
+}
+
+TEST(Config, BadBrokerUriIsReported) {
+    std::string e = only_error(replace(kBase, "tcp://127.0.0.1:1883", "127.0.0.1"));
+    STRCMP_CONTAINS("cfg.toml:9: uplink.brokers: \"127.0.0.1\" is not a broker URI", e.c_str());
+}
+
+TEST(Config, BadChoiceIsReported) {
+    std::string e = only_error(replace(kBase, "address = 0", "address = 0\ntable = \"holding\""));
+    STRCMP_CONTAINS("points[depth].table: must be one of coil, discrete_input, input_register, holding_register",
+                    e.c_str());
+}
+
+TEST(Config, DetectorParamOutOfRangeIsReported) {
+    std::string e = only_error(std::string(kBase) + "[detectors.params]\nmm_per_tip = 50\n");
+    STRCMP_CONTAINS("detectors[flood1].params.mm_per_tip: must be between 0.01 and 10, got 50", e.c_str());
+}
+
+TEST(Config, DetectorLevelsMustAscend) {
+    std::string e = only_error(std::string(kBase) + "[detectors.params]\ndepth_levels_cm = [30, 15, 50]\n");
+    STRCMP_CONTAINS("detectors[flood1].params.depth_levels_cm: levels must be in ascending order", e.c_str());
+}
+
+TEST(Config, DetectorUnknownParamIsReported) {
+    std::string e = only_error(std::string(kBase) + "[detectors.params]\nwarn_cm = 10\n");
+    STRCMP_CONTAINS("detectors[flood1].params.warn_cm: unknown key", e.c_str());
+}
+
+TEST(Config, MissingDetectorInputIsReported) {
+    std::string e = only_error(replace(kBase, "inputs = { depth = \"depth\" }", "inputs = { rain_counter = \"depth\" }"));
+    STRCMP_CONTAINS("detectors[flood1].inputs.depth: required input is missing", e.c_str());
+}
+
+TEST(Config, UnknownDetectorKindIsReported) {
+    std::string e = only_error(replace(kBase, "kind = \"flood\"", "kind = \"tsunami\""));
+    STRCMP_CONTAINS("detectors[flood1].kind: must be one of flood, fire, elevator, crowd", e.c_str());
+}
+
+TEST(Config, TlsCertNeedsKey) {
+    std::string e = only_error(replace(kBase, "[[devices]]",
+                                       "[uplink.tls]\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n\n[[devices]]"));
+    STRCMP_CONTAINS("uplink.tls: cert_file and key_file go together", e.c_str());
+}
+
+TEST(Config, RtuDeviceNeedsSerial) {
+    std::string e = only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502", "transport = \"rtu\""));
+    STRCMP_CONTAINS("devices[plc1].serial: required key is missing", e.c_str());
+}
+
+TEST(Config, EveryProblemIsReportedAtOnce) {
+    std::string text = replace(kBase, "port = 1502", "port = 0");
+    text = replace(text, "device = \"plc1\"", "device = \"nope\"");
+    text = replace(text, "district = \"d1\"", "district = 5");
+    auto r = load(text);
+    CHECK_FALSE(r.ok());
+    LONGS_EQUAL(3, r.errors.lines.size());
+}
+
+TEST(Config, MissingFileIsReported) {
+    auto r = gw::load_config("/nonexistent/gw.toml", gw::detectors::kinds());
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS("/nonexistent/gw.toml:0: (file): cannot read:", r.errors.lines.at(0).c_str());
+}
