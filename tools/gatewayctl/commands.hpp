@@ -1,0 +1,20 @@
+#pragma once
+// gatewayctl's command groups. Each add_* function adds its subcommands to
+// the app and sets `run` on the one that was chosen; main() parses and calls it.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace gw::ctl {
+
+// Exit codes, documented in the README.
+constexpr int kOk = 0;
+constexpr int kFailed = 1;  // the command ran and found a problem (a failed check, a NACK)
+constexpr int kUsage = 2;   // bad arguments or an invalid config
+constexpr int kNoDaemon = 3;  // the daemon is not running or its socket is not permitted
+
+using Runner = std::function<int()>;
+
+void add_config_commands(CLI::App& app, Runner& run);
+
+}  // namespace gw::ctl
