@@ -137,7 +137,6 @@ struct Camera::Impl {
         const bool paced_file = !is_network(cfg.url) && !is_device(cfg.url);
         int64_t next_slot = steady_ms();
         uint64_t read = 0;
-        health.reset_reference();
         cv::Mat frame;
         while (!stopping) {
             bool ok = false;

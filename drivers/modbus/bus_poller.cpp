@@ -40,7 +40,7 @@ struct BusPoller::Device {
     struct Last {
         double value;
         int64_t mono_ms;
-        int poll_ms;
+        int64_t stale_ms;  // how long a failure may reuse it as `stale`
     };
     std::map<std::string, Last> last_good;
 };
@@ -233,7 +233,11 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             });
             auto samples = decode_block(block, regs.data(), bits.data(), wall);
             const int64_t mono = clock_.mono_ms();
-            for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, block.poll_ms};
+            // Stale for three poll intervals plus the time one failed poll
+            // (every retry timing out) takes; comm_fail after that.
+            const int64_t stale_ms =
+                3LL * block.poll_ms + static_cast<int64_t>(d.cfg.retries + 1) * d.cfg.timeout_ms;
+            for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
             out.insert(out.end(), samples.begin(), samples.end());
             if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
             d.online = true;
@@ -269,7 +273,8 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
 }
 
 // Reports every point of a failed device: `stale` with the last good value
-// while that value is younger than three poll intervals, else `comm_fail`.
+// while that value is younger than three poll intervals plus one failed
+// poll's retries, else `comm_fail` (with the last value, or 0 if none).
 void BusPoller::report_failure(Device& d, const std::string& why) {
     count(d.index, [&](DeviceCounters& c) {
         c.polls_failed++;
@@ -291,7 +296,7 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
             auto it = d.last_good.find(p.id);
             if (it != d.last_good.end()) {
                 s.value = it->second.value;
-                if (mono - it->second.mono_ms < 3LL * it->second.poll_ms) s.quality = Quality::stale;
+                if (mono - it->second.mono_ms < it->second.stale_ms) s.quality = Quality::stale;
             }
             samples.push_back(s);
         }
