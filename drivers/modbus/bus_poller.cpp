@@ -4,7 +4,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <functional>
 #include <map>
 #include <optional>
 
@@ -103,14 +102,10 @@ std::vector<DeviceCounters> BusPoller::counters() const {
     return counters_;
 }
 
-void BusPoller::count(size_t device, const std::function<void(DeviceCounters&)>& update) {
-    std::lock_guard<std::mutex> lock(counters_mutex_);
-    update(counters_[device]);
-}
-
 bool BusPoller::sleep_ms(int64_t ms) {
+    if (ms <= 0) return !stopping_;
     std::unique_lock<std::mutex> lock(wake_mutex_);
-    if (ms > 0) wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_.load(); });
     return !stopping_;
 }
 
@@ -204,7 +199,6 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             ctx.set_slave(d.cfg.slave);
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }
-        count(d.index, [](DeviceCounters& c) { c.requests++; });
         const double t0 = steady_ms_precise();
         int rc = -1;
         errno = 0;
@@ -225,6 +219,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             const double ms = steady_ms_precise() - t0;
             const int64_t wall = clock_.now_ms();
             count(d.index, [&](DeviceCounters& c) {
+                c.requests++;
                 c.responses++;
                 c.latency_avg_ms += (ms - c.latency_avg_ms) / static_cast<double>(c.responses);
                 c.latency_max_ms = std::max(c.latency_max_ms, ms);
@@ -248,6 +243,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         error = rc >= 0 ? "short response: " + std::to_string(rc) + " of " + std::to_string(block.count)
                         : error_text(err);
         count(d.index, [&](DeviceCounters& c) {
+            c.requests++;
             switch (f) {
                 case Failure::timeout: c.timeouts++; break;
                 case Failure::crc: c.crc_errors++; break;

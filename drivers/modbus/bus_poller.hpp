@@ -3,6 +3,7 @@
 // owning the bus's libmodbus context on its own thread. The devices on a bus
 // are polled in turn; a device that fails is backed off so it never stalls
 // the others. Samples go to a SampleSink; counters are readable from any thread.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -68,7 +69,11 @@ private:
     enum class Outcome { ok, failed, link_down };
     Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
     void report_failure(Device& dev, const std::string& why);
-    void count(size_t device, const std::function<void(DeviceCounters&)>& update);
+    template <typename F>
+    void count(size_t device, F&& update) {
+        std::lock_guard<std::mutex> lock(counters_mutex_);
+        update(counters_[device]);
+    }
     bool sleep_ms(int64_t ms);  // false when stopping
     int64_t next_wake(int64_t now) const;
 
@@ -86,7 +91,7 @@ private:
 
     std::mutex wake_mutex_;
     std::condition_variable wake_;
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};
     std::thread thread_;
 };
 
