@@ -18,8 +18,12 @@ namespace {
 
 constexpr int kIoTimeoutMs = 5000;
 
-bool is_device(const std::string& url) { return url.rfind("/dev/video", 0) == 0; }
-bool is_network(const std::string& url) { return url.find("://") != std::string::npos; }
+bool is_device(const std::string& url) {
+    return url.rfind("/dev/video", 0) == 0;
+}
+bool is_network(const std::string& url) {
+    return url.find("://") != std::string::npos;
+}
 
 int64_t steady_ms() {
     using namespace std::chrono;
@@ -43,7 +47,11 @@ struct Camera::Impl {
     uint64_t seq = 0;
 
     Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l)
-        : cfg(std::move(c)), frames(f), events(e), clock(cl), log(l),
+        : cfg(std::move(c)),
+          frames(f),
+          events(e),
+          clock(cl),
+          log(l),
           health(HealthSettings{cfg.frozen_ms, cfg.frozen_ms, 15.0, 4.0, 1.0}) {
         counters.camera = cfg.id;
     }
@@ -82,7 +90,8 @@ struct Camera::Impl {
     void sleep_ms(int64_t ms) {
         const int64_t until = steady_ms() + ms;
         while (!stopping && steady_ms() < until)
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, until - steady_ms())));
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(std::min<int64_t>(50, until - steady_ms())));
     }
 
     void run() {
@@ -98,7 +107,8 @@ struct Camera::Impl {
                 if (!offline_raised) {
                     offline_raised = true;
                     log.warn("camera", "cannot open", {{"camera", cfg.id}, {"url", cfg.url}});
-                    event("offline", true, Severity::warning, "camera " + cfg.id + " cannot be opened");
+                    event("offline", true, Severity::warning,
+                          "camera " + cfg.id + " cannot be opened");
                 }
                 backoff_ms = std::min(cfg.reconnect_max_ms, std::max(500, backoff_ms * 2));
                 sleep_ms(backoff_ms);
@@ -184,7 +194,8 @@ struct Camera::Impl {
             const std::string what = ch.type == "frozen" ? "image frozen" : "lens covered or black";
             event(ch.type, ch.raised, Severity::warning,
                   "camera " + cfg.id + ": " + what + (ch.raised ? "" : " cleared"), d);
-            log.warn("camera", ch.raised ? "fault" : "fault cleared", {{"camera", cfg.id}, {"type", ch.type}});
+            log.warn("camera", ch.raised ? "fault" : "fault cleared",
+                     {{"camera", cfg.id}, {"type", ch.type}});
         }
         f.seq = ++seq;
         {
@@ -200,7 +211,9 @@ struct Camera::Impl {
 Camera::Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log)
     : impl_(std::make_unique<Impl>(std::move(cfg), frames, events, clock, log)) {}
 
-Camera::~Camera() { stop(); }
+Camera::~Camera() {
+    stop();
+}
 
 Status Camera::start() {
     if (impl_->thread.joinable()) return fail("camera " + impl_->cfg.id + " already started");
@@ -219,6 +232,8 @@ CameraCounters Camera::counters() const {
     return impl_->counters;
 }
 
-const std::string& Camera::id() const { return impl_->cfg.id; }
+const std::string& Camera::id() const {
+    return impl_->cfg.id;
+}
 
 }  // namespace gw::camera

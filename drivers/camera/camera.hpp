@@ -31,7 +31,7 @@ struct CameraCounters {
 };
 
 class Camera {
-public:
+  public:
     Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log);
     ~Camera();
     Camera(const Camera&) = delete;
@@ -45,7 +45,7 @@ public:
     CameraCounters counters() const;
     const std::string& id() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -9,8 +9,10 @@ std::vector<HealthChange> CameraHealth::update(const cv::Mat& bgr, int64_t t_ms)
     std::vector<HealthChange> changes;
     if (bgr.empty()) return changes;
     cv::Mat gray;
-    if (bgr.channels() == 3) cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-    else gray = bgr;
+    if (bgr.channels() == 3)
+        cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    else
+        gray = bgr;
     cv::Scalar mean, stddev;
     cv::meanStdDev(gray, mean, stddev);
     const bool dark = mean[0] < s_.dark_mean || stddev[0] < s_.uniform_stddev;
@@ -21,7 +23,8 @@ std::vector<HealthChange> CameraHealth::update(const cv::Mat& bgr, int64_t t_ms)
         same = cv::norm(previous_, gray, cv::NORM_INF) <= s_.identical_max;
     previous_ = gray.clone();
 
-    auto track = [&](bool condition, int64_t& since, bool& active, int64_t limit, const char* type) {
+    auto track = [&](bool condition, int64_t& since, bool& active, int64_t limit,
+                     const char* type) {
         if (condition) {
             if (since < 0) since = t_ms;
             if (!active && t_ms - since >= limit) {

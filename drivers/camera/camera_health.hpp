@@ -20,15 +20,15 @@ struct HealthSettings {
 };
 
 struct HealthChange {
-    std::string type;  // "frozen" | "covered"
-    bool raised = false;  // true: the fault began; false: it cleared
+    std::string type;      // "frozen" | "covered"
+    bool raised = false;   // true: the fault began; false: it cleared
     int64_t since_ms = 0;  // when the condition started (raise) or t (clear)
     double mean = 0.0;     // grey mean and spread of the frame, for the event
     double stddev = 0.0;
 };
 
 class CameraHealth {
-public:
+  public:
     explicit CameraHealth(HealthSettings s) : s_(s) {}
     std::vector<HealthChange> update(const cv::Mat& bgr, int64_t t_ms);
     bool frozen() const { return frozen_; }
@@ -36,7 +36,7 @@ public:
     // A new stream (reconnect) starts a fresh comparison.
     void reset_reference() { previous_.release(); }
 
-private:
+  private:
     HealthSettings s_;
     cv::Mat previous_;
     int64_t same_since_ = -1;

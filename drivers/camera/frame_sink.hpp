@@ -16,7 +16,7 @@ struct Frame {
 };
 
 class FrameSink {
-public:
+  public:
     virtual ~FrameSink() = default;
     // Called on the camera's own thread. The image is not reused by the
     // camera after the call: keep it (cv::Mat shares, no copy) or clone.

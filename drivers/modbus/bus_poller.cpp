@@ -71,7 +71,9 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
     }
 }
 
-BusPoller::~BusPoller() { stop(); }
+BusPoller::~BusPoller() {
+    stop();
+}
 
 Status BusPoller::start() {
     if (devices_.empty()) return fail("bus has no devices");
@@ -132,12 +134,15 @@ bool BusPoller::connect_bus() {
         }
         int max_ms = 0;
         for (auto& d : devices_) max_ms = std::max(max_ms, d.cfg.backoff_max_ms);
-        connect_backoff_ms_ = std::min(max_ms, std::max(kMinConnectBackoffMs, connect_backoff_ms_ * 2));
+        connect_backoff_ms_ =
+            std::min(max_ms, std::max(kMinConnectBackoffMs, connect_backoff_ms_ * 2));
         sleep_ms(connect_backoff_ms_);
         return false;
     }
-    if (ever_connected_) log_.info("modbus", "reconnected", {{"bus", bus_}});
-    else log_.info("modbus", "connected", {{"bus", bus_}});
+    if (ever_connected_)
+        log_.info("modbus", "reconnected", {{"bus", bus_}});
+    else
+        log_.info("modbus", "connected", {{"bus", bus_}});
     ever_connected_ = true;
     connect_backoff_ms_ = 0;
     int pause = 0;
@@ -203,7 +208,9 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         int rc = -1;
         errno = 0;
         switch (block.table) {
-            case Table::coil: rc = modbus_read_bits(ctx.get(), block.start, block.count, bits.data()); break;
+            case Table::coil:
+                rc = modbus_read_bits(ctx.get(), block.start, block.count, bits.data());
+                break;
             case Table::discrete_input:
                 rc = modbus_read_input_bits(ctx.get(), block.start, block.count, bits.data());
                 break;
@@ -234,23 +241,36 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
                 3LL * block.poll_ms + static_cast<int64_t>(d.cfg.retries + 1) * d.cfg.timeout_ms;
             for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
             out.insert(out.end(), samples.begin(), samples.end());
-            if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
+            if (!d.online)
+                log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
             d.online = true;
             d.backoff_ms = 0;
             return Outcome::ok;
         }
         const Failure f = rc >= 0 ? Failure::protocol : classify_errno(err);
-        error = rc >= 0 ? "short response: " + std::to_string(rc) + " of " + std::to_string(block.count)
-                        : error_text(err);
+        error = rc >= 0
+                    ? "short response: " + std::to_string(rc) + " of " + std::to_string(block.count)
+                    : error_text(err);
         count(d.index, [&](DeviceCounters& c) {
             c.requests++;
             switch (f) {
-                case Failure::timeout: c.timeouts++; break;
-                case Failure::crc: c.crc_errors++; break;
-                case Failure::exception: c.exceptions++; break;
-                case Failure::protocol: c.protocol_errors++; break;
-                case Failure::connection: c.connection_errors++; break;
-                case Failure::none: break;
+                case Failure::timeout:
+                    c.timeouts++;
+                    break;
+                case Failure::crc:
+                    c.crc_errors++;
+                    break;
+                case Failure::exception:
+                    c.exceptions++;
+                    break;
+                case Failure::protocol:
+                    c.protocol_errors++;
+                    break;
+                case Failure::connection:
+                    c.connection_errors++;
+                    break;
+                case Failure::none:
+                    break;
             }
             c.last_error = error;
         });
@@ -278,7 +298,8 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
         c.last_error = why;
     });
     if (d.online)
-        log_.warn("modbus", "device offline", {{"device", d.cfg.id}, {"bus", bus_}, {"error", why}});
+        log_.warn("modbus", "device offline",
+                  {{"device", d.cfg.id}, {"bus", bus_}, {"error", why}});
     d.online = false;
     const int64_t wall = clock_.now_ms();
     const int64_t mono = clock_.mono_ms();

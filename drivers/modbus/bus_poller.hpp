@@ -34,13 +34,13 @@ struct DeviceCounters {
     uint64_t polls_failed = 0;       // polls that failed after every retry
     double latency_avg_ms = 0.0;     // of valid responses
     double latency_max_ms = 0.0;
-    bool online = false;             // the last poll succeeded
-    int64_t last_ok_ms = 0;          // wall time of the last valid response
+    bool online = false;     // the last poll succeeded
+    int64_t last_ok_ms = 0;  // wall time of the last valid response
     std::string last_error;
 };
 
 class BusPoller {
-public:
+  public:
     // `devices` must all have the same bus(); the first one's transport
     // settings (host/port or serial line) open the bus. `points` may hold
     // points of other devices: only this bus's are polled.
@@ -59,7 +59,7 @@ public:
     const std::string& bus() const { return bus_; }
     std::vector<DeviceCounters> counters() const;
 
-private:
+  private:
     struct Device;
     struct Link;
     void run();
@@ -98,14 +98,14 @@ private:
 // Every Modbus bus of a configuration: groups devices by bus() and runs one
 // BusPoller per bus.
 class ModbusDriver {
-public:
+  public:
     ModbusDriver(const Config& config, SampleSink& sink, const Clock& clock, Log& log);
     Status start();
     void stop();
     std::vector<DeviceCounters> counters() const;
     size_t bus_count() const { return buses_.size(); }
 
-private:
+  private:
     std::vector<std::unique_ptr<BusPoller>> buses_;
 };
 

@@ -19,22 +19,38 @@ Failure classify_errno(int err) {
 std::string error_text(int err) {
     if (err > MODBUS_ENOBASE) {
         switch (err) {
-            case EMBXILFUN: return "exception 1: illegal function";
-            case EMBXILADD: return "exception 2: illegal data address";
-            case EMBXILVAL: return "exception 3: illegal data value";
-            case EMBXSFAIL: return "exception 4: slave device failure";
-            case EMBXACK: return "exception 5: acknowledge";
-            case EMBXSBUSY: return "exception 6: slave device busy";
-            case EMBXNACK: return "exception 7: negative acknowledge";
-            case EMBXMEMPAR: return "exception 8: memory parity error";
-            case EMBXGPATH: return "exception 10: gateway path unavailable";
-            case EMBXGTAR: return "exception 11: gateway target failed to respond";
-            case EMBBADCRC: return "invalid CRC";
-            case EMBBADDATA: return "invalid data";
-            case EMBBADEXC: return "invalid exception code";
-            case EMBMDATA: return "too many data";
-            case EMBBADSLAVE: return "response from the wrong slave";
-            default: return "modbus error " + std::to_string(err);
+            case EMBXILFUN:
+                return "exception 1: illegal function";
+            case EMBXILADD:
+                return "exception 2: illegal data address";
+            case EMBXILVAL:
+                return "exception 3: illegal data value";
+            case EMBXSFAIL:
+                return "exception 4: slave device failure";
+            case EMBXACK:
+                return "exception 5: acknowledge";
+            case EMBXSBUSY:
+                return "exception 6: slave device busy";
+            case EMBXNACK:
+                return "exception 7: negative acknowledge";
+            case EMBXMEMPAR:
+                return "exception 8: memory parity error";
+            case EMBXGPATH:
+                return "exception 10: gateway path unavailable";
+            case EMBXGTAR:
+                return "exception 11: gateway target failed to respond";
+            case EMBBADCRC:
+                return "invalid CRC";
+            case EMBBADDATA:
+                return "invalid data";
+            case EMBBADEXC:
+                return "invalid exception code";
+            case EMBMDATA:
+                return "too many data";
+            case EMBBADSLAVE:
+                return "response from the wrong slave";
+            default:
+                return "modbus error " + std::to_string(err);
         }
     }
     char buf[128];
@@ -52,9 +68,11 @@ Result<Context> Context::create(const DeviceConfig& dev) {
     if (dev.transport == Transport::tcp) {
         raw = modbus_new_tcp_pi(dev.host.c_str(), std::to_string(dev.port).c_str());
     } else {
-        raw = modbus_new_rtu(dev.serial.c_str(), dev.baud, dev.parity, dev.data_bits, dev.stop_bits);
+        raw =
+            modbus_new_rtu(dev.serial.c_str(), dev.baud, dev.parity, dev.data_bits, dev.stop_bits);
     }
-    if (!raw) return fail("cannot create modbus context for " + dev.bus() + ": " + error_text(errno));
+    if (!raw)
+        return fail("cannot create modbus context for " + dev.bus() + ": " + error_text(errno));
     Context c(raw, dev);
     modbus_set_error_recovery(raw, MODBUS_ERROR_RECOVERY_NONE);
     c.set_timeout_ms(dev.timeout_ms);
@@ -98,6 +116,8 @@ void Context::set_timeout_ms(int ms) {
     modbus_set_byte_timeout(ctx_.get(), 0, static_cast<uint32_t>(std::min(ms, 500) * 1000));
 }
 
-void Context::set_slave(int slave) { modbus_set_slave(ctx_.get(), slave); }
+void Context::set_slave(int slave) {
+    modbus_set_slave(ctx_.get(), slave);
+}
 
 }  // namespace gw::modbus

@@ -19,7 +19,7 @@ Failure classify_errno(int err);
 std::string error_text(int err);
 
 class Context {
-public:
+  public:
     // Creates a context for the bus `dev` lives on (transport settings come
     // from it); error recovery stays NONE: retries and reconnects are ours.
     static Result<Context> create(const DeviceConfig& dev);
@@ -33,7 +33,7 @@ public:
     modbus_t* get() const { return ctx_.get(); }
     bool is_tcp() const { return tcp_; }
 
-private:
+  private:
     struct Free {
         void operator()(modbus_t* ctx) const;
     };

@@ -7,13 +7,19 @@
 
 namespace gw::modbus {
 
-bool is_bit_table(Table t) { return t == Table::coil || t == Table::discrete_input; }
+bool is_bit_table(Table t) {
+    return t == Table::coil || t == Table::discrete_input;
+}
 
-int max_count(Table t) { return is_bit_table(t) ? kMaxReadBits : kMaxReadRegisters; }
+int max_count(Table t) {
+    return is_bit_table(t) ? kMaxReadBits : kMaxReadRegisters;
+}
 
 namespace {
 
-int span_of(const PointConfig& p) { return is_bit_table(p.table) ? 1 : p.registers(); }
+int span_of(const PointConfig& p) {
+    return is_bit_table(p.table) ? 1 : p.registers();
+}
 
 }  // namespace
 
@@ -49,7 +55,9 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
 
 namespace {
 
-uint16_t swap_bytes(uint16_t w) { return static_cast<uint16_t>((w >> 8) | (w << 8)); }
+uint16_t swap_bytes(uint16_t w) {
+    return static_cast<uint16_t>((w >> 8) | (w << 8));
+}
 
 // The 32-bit pattern of a two-register value. Modbus sends each register
 // big-endian; devices differ in which register holds the high word and
@@ -70,11 +78,16 @@ uint32_t combine(const PointConfig& p, const uint16_t* regs) {
 double raw_register_value(const PointConfig& p, const uint16_t* regs) {
     uint16_t one = p.byte_order == Order::little ? swap_bytes(regs[0]) : regs[0];
     switch (p.type) {
-        case ValueType::boolean: return regs[0] != 0 ? 1.0 : 0.0;
-        case ValueType::int16: return static_cast<int16_t>(one);
-        case ValueType::uint16: return one;
-        case ValueType::int32: return static_cast<int32_t>(combine(p, regs));
-        case ValueType::uint32: return combine(p, regs);
+        case ValueType::boolean:
+            return regs[0] != 0 ? 1.0 : 0.0;
+        case ValueType::int16:
+            return static_cast<int16_t>(one);
+        case ValueType::uint16:
+            return one;
+        case ValueType::int32:
+            return static_cast<int32_t>(combine(p, regs));
+        case ValueType::uint32:
+            return combine(p, regs);
         case ValueType::float32: {
             uint32_t bits = combine(p, regs);
             float f;
@@ -98,14 +111,14 @@ Sample make_sample(const PointConfig& point, double raw, int64_t t_ms) {
     return s;
 }
 
-std::vector<Sample> decode_block(const ReadBlock& block, const uint16_t* regs,
-                                 const uint8_t* bits, int64_t t_ms) {
+std::vector<Sample> decode_block(const ReadBlock& block, const uint16_t* regs, const uint8_t* bits,
+                                 int64_t t_ms) {
     std::vector<Sample> out;
     out.reserve(block.points.size());
     for (const auto& p : block.points) {
         const int at = p.address - block.start;
-        const double raw = is_bit_table(block.table) ? (bits[at] ? 1.0 : 0.0)
-                                                      : raw_register_value(p, regs + at);
+        const double raw =
+            is_bit_table(block.table) ? (bits[at] ? 1.0 : 0.0) : raw_register_value(p, regs + at);
         out.push_back(make_sample(p, raw, t_ms));
     }
     return out;

@@ -43,7 +43,7 @@ Sample make_sample(const PointConfig& point, double raw, int64_t t_ms);
 
 // Decodes every point of a block from its response. `regs` holds block.count
 // registers (register tables) or `bits` holds block.count bits (bit tables).
-std::vector<Sample> decode_block(const ReadBlock& block, const uint16_t* regs,
-                                 const uint8_t* bits, int64_t t_ms);
+std::vector<Sample> decode_block(const ReadBlock& block, const uint16_t* regs, const uint8_t* bits,
+                                 int64_t t_ms);
 
 }  // namespace gw::modbus

@@ -25,7 +25,7 @@ struct FramerCounters {
 };
 
 class LineFramer {
-public:
+  public:
     LineFramer(Framing framing, size_t max_line);
     // Returns the valid lines completed by `bytes`: for nmea the payload
     // between '$' and '*', for line the text without its terminator.
@@ -34,7 +34,7 @@ public:
     void reset();
     const FramerCounters& counters() const { return counters_; }
 
-private:
+  private:
     void finish_line(std::vector<std::string>& out);
     bool nmea_payload(const std::string& line, std::string& payload);
 

@@ -13,7 +13,7 @@
 namespace gw::serial {
 
 class NamedRegex {
-public:
+  public:
     // Fails with a message for invalid syntax, duplicate or bad names,
     // lookbehind (unsupported by ECMAScript), or a pattern with no names.
     static Result<NamedRegex> compile(const std::string& pattern);
@@ -24,7 +24,7 @@ public:
     const std::vector<std::string>& names() const { return names_; }
     const std::string& translated() const { return translated_; }
 
-private:
+  private:
     std::regex re_;
     std::string translated_;
     std::vector<std::string> names_;

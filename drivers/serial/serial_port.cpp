@@ -53,20 +53,34 @@ namespace {
 
 speed_t speed_of(int baud) {
     switch (baud) {
-        case 300: return B300;
-        case 600: return B600;
-        case 1200: return B1200;
-        case 2400: return B2400;
-        case 4800: return B4800;
-        case 9600: return B9600;
-        case 19200: return B19200;
-        case 38400: return B38400;
-        case 57600: return B57600;
-        case 115200: return B115200;
-        case 230400: return B230400;
-        case 460800: return B460800;
-        case 921600: return B921600;
-        default: return B0;
+        case 300:
+            return B300;
+        case 600:
+            return B600;
+        case 1200:
+            return B1200;
+        case 2400:
+            return B2400;
+        case 4800:
+            return B4800;
+        case 9600:
+            return B9600;
+        case 19200:
+            return B19200;
+        case 38400:
+            return B38400;
+        case 57600:
+            return B57600;
+        case 115200:
+            return B115200;
+        case 230400:
+            return B230400;
+        case 460800:
+            return B460800;
+        case 921600:
+            return B921600;
+        default:
+            return B0;
     }
 }
 
@@ -79,13 +93,17 @@ Result<SerialFd> SerialFd::open(const SerialPortConfig& cfg) {
     if (fd < 0) return fail("open " + cfg.device + ": " + std::strerror(errno));
     SerialFd owner(fd);
     termios tio{};
-    if (tcgetattr(fd, &tio) != 0) return fail("tcgetattr " + cfg.device + ": " + std::strerror(errno));
+    if (tcgetattr(fd, &tio) != 0)
+        return fail("tcgetattr " + cfg.device + ": " + std::strerror(errno));
     cfmakeraw(&tio);
     cfsetispeed(&tio, speed);
     cfsetospeed(&tio, speed);
     tio.c_cflag |= CLOCAL | CREAD;
     tio.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
-    tio.c_cflag |= cfg.data_bits == 5 ? CS5 : cfg.data_bits == 6 ? CS6 : cfg.data_bits == 7 ? CS7 : CS8;
+    tio.c_cflag |= cfg.data_bits == 5   ? CS5
+                   : cfg.data_bits == 6 ? CS6
+                   : cfg.data_bits == 7 ? CS7
+                                        : CS8;
     if (cfg.parity != 'N') tio.c_cflag |= PARENB | (cfg.parity == 'O' ? PARODD : 0);
     if (cfg.stop_bits == 2) tio.c_cflag |= CSTOPB;
     tio.c_cc[VMIN] = 0;
@@ -121,7 +139,9 @@ SerialPort::SerialPort(SerialPortConfig cfg, const std::vector<PointConfig>& poi
     counters_.port = cfg_.id;
 }
 
-SerialPort::~SerialPort() { stop(); }
+SerialPort::~SerialPort() {
+    stop();
+}
 
 Status SerialPort::start() {
     auto re = NamedRegex::compile(cfg_.pattern);
@@ -160,7 +180,8 @@ void SerialPort::run() {
                 counters_.open_errors++;
                 counters_.last_error = fd.error();
             }
-            if (backoff_ms == 0) log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", fd.error()}});
+            if (backoff_ms == 0)
+                log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", fd.error()}});
             backoff_ms = std::min(10000, std::max(200, backoff_ms * 2));
             for (int waited = 0; waited < backoff_ms && !stopping_; waited += 50)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -192,7 +213,8 @@ void SerialPort::read_until_error(int fd) {
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n <= 0) {
             // EOF, EIO (pty peer gone, USB adapter unplugged) or POLLHUP.
-            const std::string why = n == 0 || pr > 0 ? "device closed or unplugged" : std::strerror(errno);
+            const std::string why =
+                n == 0 || pr > 0 ? "device closed or unplugged" : std::strerror(errno);
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.read_errors++;
             counters_.last_error = why;

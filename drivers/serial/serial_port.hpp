@@ -28,7 +28,7 @@ struct SerialCounters {
     uint64_t no_match = 0;      // valid lines the pattern rejected
     uint64_t parse_errors = 0;  // a mapped field that is not a number
     uint64_t samples = 0;
-    uint64_t opens = 0;         // successful opens (1 + reopens)
+    uint64_t opens = 0;  // successful opens (1 + reopens)
     uint64_t open_errors = 0;
     uint64_t read_errors = 0;
     bool open = false;
@@ -37,32 +37,32 @@ struct SerialCounters {
 
 // Pure: a matched line's fields -> samples of the points mapped to them.
 class LineDecoder {
-public:
+  public:
     LineDecoder(NamedRegex regex, const std::string& port, const std::vector<PointConfig>& points);
     // Updates matched / no_match / parse_errors in `c`.
     std::vector<Sample> decode(const std::string& line, int64_t t_ms, SerialCounters& c) const;
 
-private:
+  private:
     NamedRegex regex_;
     std::vector<PointConfig> points_;
 };
 
 // RAII owner of a configured tty file descriptor (raw mode, 8N1 etc.).
 class SerialFd {
-public:
+  public:
     static Result<SerialFd> open(const SerialPortConfig& cfg);
     SerialFd(SerialFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
     SerialFd& operator=(SerialFd&& o) noexcept;
     ~SerialFd();
     int fd() const { return fd_; }
 
-private:
+  private:
     explicit SerialFd(int fd) : fd_(fd) {}
     int fd_ = -1;
 };
 
 class SerialPort {
-public:
+  public:
     SerialPort(SerialPortConfig cfg, const std::vector<PointConfig>& points, SampleSink& sink,
                const Clock& clock, Log& log);
     ~SerialPort();
@@ -76,7 +76,7 @@ public:
     SerialCounters counters() const;
     const std::string& id() const { return cfg_.id; }
 
-private:
+  private:
     void run();
     void read_until_error(int fd);
 

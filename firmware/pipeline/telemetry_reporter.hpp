@@ -29,7 +29,7 @@ struct TelemetryStats {
 };
 
 class TelemetryReporter {
-public:
+  public:
     // batch_max: samples per batch (uplink.telemetry_batch_max);
     // batch_window_ms: a batch is closed once its oldest sample is this much
     // older than the newest sample seen, so a slow trickle still goes out.
@@ -45,7 +45,7 @@ public:
     // Policy for points not in the config (defaults of PointConfig).
     static TelemetryPolicy default_policy();
 
-private:
+  private:
     struct Last {
         double value;
         Quality quality;

@@ -23,7 +23,7 @@ using gw::camera::Camera;
 namespace {
 
 class Frames : public camera::FrameSink {
-public:
+  public:
     void on_frame(const camera::Frame& f) override {
         std::lock_guard<std::mutex> lock(mutex_);
         sizes_.push_back(f.image.size());
@@ -43,7 +43,7 @@ public:
         return seqs_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<cv::Size> sizes_;
     std::vector<uint64_t> seqs_;
@@ -51,7 +51,8 @@ private:
 };
 
 // kind: "moving", "still" (one textured frame repeated) or "black".
-std::string make_video(const TempDir& dir, const std::string& name, const std::string& kind, int frames) {
+std::string make_video(const TempDir& dir, const std::string& name, const std::string& kind,
+                       int frames) {
     const std::string path = dir.file(name);
     cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 20, cv::Size(160, 120));
     CHECK_TRUE(w.isOpened());
@@ -116,7 +117,8 @@ TEST(Camera, FrozenImageIsACameraFault) {
     Collector events;
     SystemClock clock;
     Log log(LogLevel::error);
-    Camera c(cam("cam-frozen", make_video(dir, "still.avi", "still", 10)), frames, events, clock, log);
+    Camera c(cam("cam-frozen", make_video(dir, "still.avi", "still", 10)), frames, events, clock,
+             log);
     CHECK_TRUE(c.start().ok());
     CHECK_TRUE(wait_until([&] { return count_events(events, "frozen", EventState::raise) >= 1; }));
     c.stop();
@@ -133,7 +135,8 @@ TEST(Camera, BlackLensIsReportedAsCovered) {
     Collector events;
     SystemClock clock;
     Log log(LogLevel::error);
-    Camera c(cam("cam-black", make_video(dir, "black.avi", "black", 10)), frames, events, clock, log);
+    Camera c(cam("cam-black", make_video(dir, "black.avi", "black", 10)), frames, events, clock,
+             log);
     CHECK_TRUE(c.start().ok());
     CHECK_TRUE(wait_until([&] { return count_events(events, "covered", EventState::raise) >= 1; }));
     c.stop();
@@ -148,13 +151,16 @@ TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
     SystemClock clock;
     Log log(LogLevel::error);
     Camera dead(cam("cam-dead", dir.file("missing.avi")), frames_dead, events, clock, log);
-    Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events, clock, log);
+    Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events, clock,
+              log);
     CHECK_TRUE(dead.start().ok());
     CHECK_TRUE(ok.start().ok());
-    CHECK_TRUE(wait_until([&] { return dead.counters().open_failures >= 2 && frames_ok.count() >= 20; }));
+    CHECK_TRUE(
+        wait_until([&] { return dead.counters().open_failures >= 2 && frames_ok.count() >= 20; }));
     dead.stop();
     ok.stop();
     LONGS_EQUAL(0, frames_dead.count());
-    LONGS_EQUAL(1, count_events(events, "offline", EventState::raise));  // raised once, not per retry
+    LONGS_EQUAL(1,
+                count_events(events, "offline", EventState::raise));  // raised once, not per retry
     for (auto& e : events.events()) STRCMP_EQUAL("cam-dead", e.detector.c_str());
 }

@@ -15,7 +15,7 @@
 namespace gw::test {
 
 class Collector : public SampleSink, public EventSink {
-public:
+  public:
     void on_samples(const std::vector<Sample>& samples) override {
         std::lock_guard<std::mutex> lock(mutex_);
         samples_.insert(samples_.end(), samples.begin(), samples.end());
@@ -50,7 +50,7 @@ public:
         events_.clear();
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<Sample> samples_;
     std::vector<Event> events_;

@@ -72,7 +72,8 @@ TEST(ModbusTcp, HealthySiteDecodesEveryPointWithOneRequestPerBlock) {
     Site site;
     site.start_tcp({});
     CHECK_TRUE(wait_until([&] {
-        for (auto p : {"water_depth", "rain_count", "room_temp", "co_ppm", "smoke", "lift_moving", "lift_floor"})
+        for (auto p : {"water_depth", "rain_count", "room_temp", "co_ppm", "smoke", "lift_moving",
+                       "lift_floor"})
             if (site.sink.count(p, Quality::good) < 3) return false;
         return true;
     }));
@@ -159,7 +160,9 @@ TEST(ModbusTcp, ServerRestartIsReconnected) {
     CHECK_TRUE(wait_until([&] { return site.sink.count("lift_floor", Quality::good) >= 3; }));
     site.sim.reset();  // the site goes away
     CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "lift").connection_errors >= 2; }));
-    CHECK(site.sink.count("lift_floor", Quality::comm_fail) + site.sink.count("lift_floor", Quality::stale) >= 1);
+    CHECK(site.sink.count("lift_floor", Quality::comm_fail) +
+              site.sink.count("lift_floor", Quality::stale) >=
+          1);
     const std::string file = site.dir.file("site.csv");
     site.sim = std::make_unique<Process>(sitesim_args(file, {"--tcp", std::to_string(site.port)}),
                                          site.dir.path(), "sitesim2");

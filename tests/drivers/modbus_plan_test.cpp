@@ -27,10 +27,10 @@ PointConfig point(const std::string& id, Table t, int address, ValueType type = 
 TEST_GROUP(ModbusPlan){};
 
 TEST(ModbusPlan, ContiguousPointsShareOneRequest) {
-    auto blocks = plan_reads({point("a", Table::holding_register, 0),
-                              point("b", Table::holding_register, 1),
-                              point("c", Table::holding_register, 2, ValueType::float32)},
-                             1000);
+    auto blocks =
+        plan_reads({point("a", Table::holding_register, 0), point("b", Table::holding_register, 1),
+                    point("c", Table::holding_register, 2, ValueType::float32)},
+                   1000);
     LONGS_EQUAL(1, blocks.size());
     LONGS_EQUAL(0, blocks[0].start);
     LONGS_EQUAL(4, blocks[0].count);  // float32 spans 2 registers
@@ -49,7 +49,8 @@ TEST(ModbusPlan, GapsTablesAndIntervalsSplitRequests) {
 
 TEST(ModbusPlan, RequestsStayWithinProtocolLimits) {
     std::vector<PointConfig> regs, bits;
-    for (int i = 0; i < 300; ++i) regs.push_back(point("r" + std::to_string(i), Table::holding_register, i));
+    for (int i = 0; i < 300; ++i)
+        regs.push_back(point("r" + std::to_string(i), Table::holding_register, i));
     for (int i = 0; i < 2500; ++i) bits.push_back(point("b" + std::to_string(i), Table::coil, i));
     auto rb = plan_reads(regs, 1000);
     LONGS_EQUAL(3, rb.size());
@@ -65,7 +66,8 @@ TEST(ModbusPlan, RequestsStayWithinProtocolLimits) {
 
 TEST(ModbusPlan, AThirtyTwoBitValueIsNeverSplitAcrossRequests) {
     std::vector<PointConfig> pts;
-    for (int i = 0; i < 124; ++i) pts.push_back(point("r" + std::to_string(i), Table::holding_register, i));
+    for (int i = 0; i < 124; ++i)
+        pts.push_back(point("r" + std::to_string(i), Table::holding_register, i));
     pts.push_back(point("f", Table::holding_register, 124, ValueType::uint32));  // 124..125
     auto blocks = plan_reads(pts, 1000);
     LONGS_EQUAL(2, blocks.size());
@@ -141,7 +143,8 @@ TEST(ModbusPlan, DecodeBlockPicksEachPointsOffset) {
     LONGS_EQUAL(2, s.size());
     DOUBLES_EQUAL(7, s[0].value, 0);
     DOUBLES_EQUAL(-1, s[1].value, 0);
-    auto bits = plan_reads({point("x", Table::discrete_input, 3), point("y", Table::discrete_input, 4)}, 1000);
+    auto bits = plan_reads(
+        {point("x", Table::discrete_input, 3), point("y", Table::discrete_input, 4)}, 1000);
     uint8_t b[2] = {0, 1};
     auto sb = decode_block(bits[0], nullptr, b, 5);
     DOUBLES_EQUAL(0, sb[0].value, 0);

@@ -11,12 +11,13 @@ using namespace gw::sitesim;
 TEST_GROUP(SitesimScenario){};
 
 TEST(SitesimScenario, ParsesValuesFaultsAndComments) {
-    auto sc = parse_scenario("t_s,slave,table,address,value\n"
-                             "# a comment\n"
-                             "5, 2, holding_register, 0, -2   # trailing comment\n"
-                             "0,1,discrete_input,3,1\n"
-                             "7.5,3,fault,late,250\n",
-                             "s.csv");
+    auto sc = parse_scenario(
+        "t_s,slave,table,address,value\n"
+        "# a comment\n"
+        "5, 2, holding_register, 0, -2   # trailing comment\n"
+        "0,1,discrete_input,3,1\n"
+        "7.5,3,fault,late,250\n",
+        "s.csv");
     CHECK_TRUE(sc.ok());
     LONGS_EQUAL(3, sc->steps.size());
     DOUBLES_EQUAL(0.0, sc->steps[0].t_s, 0);  // sorted by time

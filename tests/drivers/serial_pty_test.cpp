@@ -33,7 +33,8 @@ struct Pty {
         if (slave >= 0) ::close(slave);
     }
     void send(const std::string& bytes) const {
-        CHECK_EQUAL(static_cast<ssize_t>(bytes.size()), ::write(master, bytes.data(), bytes.size()));
+        CHECK_EQUAL(static_cast<ssize_t>(bytes.size()),
+                    ::write(master, bytes.data(), bytes.size()));
     }
 };
 
@@ -75,9 +76,9 @@ TEST(SerialPty, GarbageIsCountedAndGoodLinesBecomeSamples) {
     CHECK_TRUE(wait_until([&] { return port.counters().open; }));
     pty.send("CO=5 T=21.5\r\n");
     pty.send(std::string("\x00\xff\xfe\x01junk\r\n", 11));  // line noise
-    pty.send(std::string(500, 'Z') + "\n");                  // over-long
-    pty.send("hello world\n");                               // valid line, no match
-    pty.send("CO=7 T=2");                                    // split across writes
+    pty.send(std::string(500, 'Z') + "\n");                 // over-long
+    pty.send("hello world\n");                              // valid line, no match
+    pty.send("CO=7 T=2");                                   // split across writes
     CHECK_TRUE(wait_until([&] { return port.counters().framer.bytes >= 536; }));
     pty.send("2.0\nCO=99999 T=1e999\n");
     CHECK_TRUE(wait_until([&] { return port.counters().matched >= 3; }));
@@ -101,9 +102,10 @@ TEST(SerialPty, NmeaFramingDropsBadChecksums) {
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
-    SerialPort port(port_config(pty.name, "nmea", R"(SMK,(?<smoke>[01]),(?<co>[0-9]+))"),
-                    {field_point("smoke", "smoke-co", "smoke"), field_point("co", "smoke-co", "co")},
-                    sink, clock, log);
+    SerialPort port(
+        port_config(pty.name, "nmea", R"(SMK,(?<smoke>[01]),(?<co>[0-9]+))"),
+        {field_point("smoke", "smoke-co", "smoke"), field_point("co", "smoke-co", "co")}, sink,
+        clock, log);
     CHECK_TRUE(port.start().ok());
     CHECK_TRUE(wait_until([&] { return port.counters().open; }));
     char good[64];
@@ -125,7 +127,8 @@ TEST(SerialPty, MissingDeviceIsRetriedNotFatalAndBadPatternIsRefused) {
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
-    SerialPort missing(port_config("/dev/does-not-exist", "line", "(?<x>.*)"), {}, sink, clock, log);
+    SerialPort missing(port_config("/dev/does-not-exist", "line", "(?<x>.*)"), {}, sink, clock,
+                       log);
     CHECK_TRUE(missing.start().ok());
     CHECK_TRUE(wait_until([&] { return missing.counters().open_errors >= 2; }));
     missing.stop();

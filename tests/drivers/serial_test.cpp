@@ -74,7 +74,8 @@ TEST(LineFramer, NmeaChecksumsAreVerified) {
 TEST_GROUP(NamedRegex){};
 
 TEST(NamedRegex, NamedGroupsMapToPositions) {
-    auto re = NamedRegex::compile(R"(^(?:ID=\w+ )?T=(?<temp>-?[0-9.]+)(\s+)CO=(?<co>[0-9]+)(?:[(]x[)])?$)");
+    auto re = NamedRegex::compile(
+        R"(^(?:ID=\w+ )?T=(?<temp>-?[0-9.]+)(\s+)CO=(?<co>[0-9]+)(?:[(]x[)])?$)");
     CHECK_TRUE(re.ok());
     auto m = re->match("ID=a T=-3.5  CO=12");
     CHECK_TRUE(m.has_value());
@@ -121,7 +122,8 @@ TEST(LineDecoder, FieldsBecomeScaledSamplesAndBadNumbersAreCounted) {
     other.id = "x";
     other.device = "s2";
     other.field = "co";
-    LineDecoder d(NamedRegex::compile("T=(?<temp>\\S+) CO=(?<co>\\S+)").value(), "s1", {co, t, other});
+    LineDecoder d(NamedRegex::compile("T=(?<temp>\\S+) CO=(?<co>\\S+)").value(), "s1",
+                  {co, t, other});
     SerialCounters c;
     auto s = d.decode("T=2.5 CO=4000", 7, c);
     LONGS_EQUAL(2, s.size());

@@ -16,13 +16,13 @@ namespace gw::test {
 // check decoding end to end.
 inline const char* kSiteScenario =
     "t_s,slave,table,address,value\n"
-    "0,1,holding_register,0,123\n"   // water_depth 12.3 cm
-    "0,1,holding_register,1,7\n"     // rain_count
-    "0,2,holding_register,0,-55\n"   // room_temp -5.5 C (int16)
-    "0,2,holding_register,1,9\n"     // co_ppm
-    "0,2,discrete_input,0,1\n"       // smoke
-    "0,3,discrete_input,1,1\n"       // lift_moving
-    "0,3,holding_register,0,4\n";    // lift_floor
+    "0,1,holding_register,0,123\n"  // water_depth 12.3 cm
+    "0,1,holding_register,1,7\n"    // rain_count
+    "0,2,holding_register,0,-55\n"  // room_temp -5.5 C (int16)
+    "0,2,holding_register,1,9\n"    // co_ppm
+    "0,2,discrete_input,0,1\n"      // smoke
+    "0,3,discrete_input,1,1\n"      // lift_moving
+    "0,3,holding_register,0,4\n";   // lift_floor
 
 inline DeviceConfig device(const std::string& id, int slave) {
     DeviceConfig d;
@@ -85,7 +85,7 @@ inline std::vector<DeviceConfig> rtu_devices(const std::string& tty) {
 
 // `socat -d -d pty,raw,echo=0 pty,raw,echo=0`: a null-modem pair of ptys.
 class PtyPair {
-public:
+  public:
     explicit PtyPair(const TempDir& dir)
         : socat_({"socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"}, dir.path(), "socat") {
         std::vector<std::string> names;
@@ -93,7 +93,8 @@ public:
             names.clear();
             const std::string err = socat_.err();
             static const std::regex re("PTY is (/dev/pts/[0-9]+)");
-            for (auto it = std::sregex_iterator(err.begin(), err.end(), re); it != std::sregex_iterator(); ++it)
+            for (auto it = std::sregex_iterator(err.begin(), err.end(), re);
+                 it != std::sregex_iterator(); ++it)
                 names.push_back((*it)[1]);
             if (names.size() < 2) socat_.wait_for_output("starting data transfer loop", 20);
         }
@@ -106,12 +107,13 @@ public:
     const std::string& a() const { return a_; }
     const std::string& b() const { return b_; }
 
-private:
+  private:
     Process socat_;
     std::string a_, b_;
 };
 
-inline std::vector<std::string> sitesim_args(const std::string& scenario, std::vector<std::string> extra) {
+inline std::vector<std::string> sitesim_args(const std::string& scenario,
+                                             std::vector<std::string> extra) {
     std::vector<std::string> argv{GW_SITESIM, "--scenario", scenario};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;

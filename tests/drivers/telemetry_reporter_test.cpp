@@ -40,7 +40,8 @@ TEST(TelemetryReporter, QuietSiteSendsOnlyHeartbeats) {
     size_t sent = 0;
     for (int64_t t = 0; t < 3600 * 1000; t += 1000) {
         std::vector<Sample> poll;
-        for (int i = 0; i < 13; ++i) poll.push_back(sample("p" + std::to_string(i), 20.0 + (t / 1000 % 3) * 0.3, t));
+        for (int i = 0; i < 13; ++i)
+            poll.push_back(sample("p" + std::to_string(i), 20.0 + (t / 1000 % 3) * 0.3, t));
         sent += total(r.on_samples(poll));
     }
     sent += total(r.flush());
@@ -76,7 +77,8 @@ TEST(TelemetryReporter, QualityChangesAreAlwaysReported) {
 
 TEST(TelemetryReporter, BatchesCloseWhenFullOrOld) {
     TelemetryReporter r({}, 3, 5000);  // unknown points: default policy
-    auto b = r.on_samples({sample("a", 1, 0), sample("b", 1, 0), sample("c", 1, 0), sample("d", 1, 0)});
+    auto b =
+        r.on_samples({sample("a", 1, 0), sample("b", 1, 0), sample("c", 1, 0), sample("d", 1, 0)});
     LONGS_EQUAL(1, b.size());
     LONGS_EQUAL(3, b[0].samples.size());
     CHECK(r.on_samples({sample("e", 1, 4000)}).empty());

@@ -43,7 +43,7 @@ int free_port() {
 }
 
 class CountingSink : public gw::SampleSink {
-public:
+  public:
     void on_samples(const std::vector<gw::Sample>& s) override { n += s.size(); }
     std::atomic<uint64_t> n{0};
 };
@@ -98,7 +98,8 @@ double driver_reads_per_s(int port, double seconds, uint64_t& samples) {
     gw::modbus::BusPoller bus({dev}, points, sink, clock, log);
     if (!bus.start()) std::exit(1);
     // Count from the first answer on, so connecting is not part of the rate.
-    while (bus.counters()[0].responses == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (bus.counters()[0].responses == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const uint64_t r0 = bus.counters()[0].responses;
     const auto t0 = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 1.0;
     const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 8;
     gw::sitesim::Simulator sim(gw::sitesim::Scenario{}, gw::sitesim::SimOptions{});
-    for (int i = 0; i < kRegisters; ++i) sim.set_value(1, gw::Table::holding_register, i, static_cast<uint16_t>(100 + i));
+    for (int i = 0; i < kRegisters; ++i)
+        sim.set_value(1, gw::Table::holding_register, i, static_cast<uint16_t>(100 + i));
     const int port = free_port();
     if (!sim.start_tcp("127.0.0.1", port)) return 1;
     // The machine is shared: medians over short alternating rounds keep a
@@ -132,6 +134,7 @@ int main(int argc, char** argv) {
     std::printf("modbus.raw_reads_per_s %.0f reads/s\n", median(raw));
     std::printf("modbus.ratio %.3f ratio\n", median(ratio));
     std::printf("modbus.rounds %d rounds\n", rounds);
-    std::printf("modbus.samples_delivered %llu samples\n", static_cast<unsigned long long>(samples));
+    std::printf("modbus.samples_delivered %llu samples\n",
+                static_cast<unsigned long long>(samples));
     return 0;
 }

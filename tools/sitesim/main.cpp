@@ -19,17 +19,20 @@ int main(int argc, char** argv) {
     std::vector<std::string> faults;
     app.add_option("-s,--scenario", scenario_path, "scenario CSV: t_s,slave,table,address,value")
         ->required();
-    auto* tcp = app.add_option("--tcp", port, "serve Modbus TCP on this port")->check(CLI::Range(1, 65535));
+    auto* tcp =
+        app.add_option("--tcp", port, "serve Modbus TCP on this port")->check(CLI::Range(1, 65535));
     app.add_option("--host", host, "TCP listen address (IPv4)");
     auto* serial = app.add_option("--rtu", rtu, "serve Modbus RTU on this serial device or pty");
     app.add_option("--baud", baud, "RTU baud rate")->check(CLI::Range(300, 4000000));
     app.add_option("--parity", parity, "RTU parity N|E|O")->check(CLI::IsMember({"N", "E", "O"}));
     app.add_option("--data-bits", data_bits)->check(CLI::Range(5, 8));
     app.add_option("--stop-bits", stop_bits)->check(CLI::Range(1, 2));
-    app.add_option("--speed", opts.speed, "scenario seconds per real second")->check(CLI::Range(0.01, 10000.0));
+    app.add_option("--speed", opts.speed, "scenario seconds per real second")
+        ->check(CLI::Range(0.01, 10000.0));
     app.add_flag("--loop", opts.loop, "repeat the scenario");
-    app.add_option("--fault", faults,
-                   "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc");
+    app.add_option(
+        "--fault", faults,
+        "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc");
     tcp->excludes(serial);
     CLI11_PARSE(app, argc, argv);
     if (!*tcp && !*serial) {
@@ -66,9 +69,10 @@ int main(int argc, char** argv) {
     }
     std::string slaves;
     for (int s : sim.slaves()) slaves += (slaves.empty() ? "" : ",") + std::to_string(s);
-    std::fprintf(stderr, "sitesim: ready %s slaves=%s\n",
-                 *tcp ? ("tcp " + host + ":" + std::to_string(port)).c_str() : ("rtu " + rtu).c_str(),
-                 slaves.c_str());
+    std::fprintf(
+        stderr, "sitesim: ready %s slaves=%s\n",
+        *tcp ? ("tcp " + host + ":" + std::to_string(port)).c_str() : ("rtu " + rtu).c_str(),
+        slaves.c_str());
     int sig = 0;
     sigwait(&stop_signals, &sig);
     sim.stop();

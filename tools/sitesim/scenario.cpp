@@ -28,11 +28,16 @@ bool parse_int(const std::string& s, long lo, long hi, long& out) {
 }
 
 bool parse_table(const std::string& s, Table& t) {
-    if (s == "coil") t = Table::coil;
-    else if (s == "discrete_input") t = Table::discrete_input;
-    else if (s == "input_register") t = Table::input_register;
-    else if (s == "holding_register") t = Table::holding_register;
-    else return false;
+    if (s == "coil")
+        t = Table::coil;
+    else if (s == "discrete_input")
+        t = Table::discrete_input;
+    else if (s == "input_register")
+        t = Table::input_register;
+    else if (s == "holding_register")
+        t = Table::holding_register;
+    else
+        return false;
     return true;
 }
 
@@ -40,12 +45,18 @@ bool parse_table(const std::string& s, Table& t) {
 
 std::string to_string(FaultKind k) {
     switch (k) {
-        case FaultKind::none: return "none";
-        case FaultKind::no_answer: return "no_answer";
-        case FaultKind::late: return "late";
-        case FaultKind::exception: return "exception";
-        case FaultKind::wrong_slave: return "wrong_slave";
-        case FaultKind::bad_crc: return "bad_crc";
+        case FaultKind::none:
+            return "none";
+        case FaultKind::no_answer:
+            return "no_answer";
+        case FaultKind::late:
+            return "late";
+        case FaultKind::exception:
+            return "exception";
+        case FaultKind::wrong_slave:
+            return "wrong_slave";
+        case FaultKind::bad_crc:
+            return "bad_crc";
     }
     return "?";
 }
@@ -53,10 +64,14 @@ std::string to_string(FaultKind k) {
 Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
     Fault f;
     long v = 0;
-    if (kind == "none") f.kind = FaultKind::none;
-    else if (kind == "no_answer") f.kind = FaultKind::no_answer;
-    else if (kind == "wrong_slave") f.kind = FaultKind::wrong_slave;
-    else if (kind == "bad_crc") f.kind = FaultKind::bad_crc;
+    if (kind == "none")
+        f.kind = FaultKind::none;
+    else if (kind == "no_answer")
+        f.kind = FaultKind::no_answer;
+    else if (kind == "wrong_slave")
+        f.kind = FaultKind::wrong_slave;
+    else if (kind == "bad_crc")
+        f.kind = FaultKind::bad_crc;
     else if (kind == "late") {
         if (!parse_int(arg, 1, 60000, v)) return fail("late needs a delay in ms (1..60000)");
         f.kind = FaultKind::late;
@@ -102,7 +117,8 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& name
         std::string col;
         while (std::getline(ls, col, ',')) cols.push_back(trim(col));
         const std::string where = name + ":" + std::to_string(n) + ": ";
-        if (cols.size() != 5) return fail(where + "expected 5 columns t_s,slave,table,address,value");
+        if (cols.size() != 5)
+            return fail(where + "expected 5 columns t_s,slave,table,address,value");
         Step st;
         char* end = nullptr;
         st.t_s = std::strtod(cols[0].c_str(), &end);
@@ -118,8 +134,9 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& name
             st.fault = f.value();
         } else {
             if (!parse_table(cols[2], st.table))
-                return fail(where + "table must be coil, discrete_input, input_register, "
-                                    "holding_register or fault");
+                return fail(where +
+                            "table must be coil, discrete_input, input_register, "
+                            "holding_register or fault");
             if (!parse_int(cols[3], 0, 9999, v)) return fail(where + "address must be 0..9999");
             st.address = static_cast<int>(v);
             const bool bit = st.table == Table::coil || st.table == Table::discrete_input;

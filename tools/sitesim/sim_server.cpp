@@ -35,7 +35,9 @@ bool wait_readable(int fd, int timeout_ms) {
     return ::poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void sleep_ms(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 bool write_all(int fd, const uint8_t* data, size_t len) {
     while (len > 0) {
@@ -64,7 +66,8 @@ uint16_t crc16(const uint8_t* data, size_t len) {
     uint16_t crc = 0xFFFF;
     for (size_t i = 0; i < len; ++i) {
         crc ^= data[i];
-        for (int b = 0; b < 8; ++b) crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
+        for (int b = 0; b < 8; ++b)
+            crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
     }
     return crc;
 }
@@ -80,7 +83,9 @@ Simulator::Simulator(Scenario scenario, SimOptions options)
     for (int id : scenario_.slaves) ensure_slave(id);
 }
 
-Simulator::~Simulator() { stop(); }
+Simulator::~Simulator() {
+    stop();
+}
 
 Simulator::Slave& Simulator::ensure_slave(int id) {
     auto& s = slaves_[id];
@@ -108,10 +113,18 @@ void Simulator::set_value(int slave_id, Table table, int address, uint16_t value
     modbus_mapping_t* m = ensure_slave(slave_id).map.get();
     if (address < 0 || address >= kTableSize) return;
     switch (table) {
-        case Table::coil: m->tab_bits[address] = value ? 1 : 0; break;
-        case Table::discrete_input: m->tab_input_bits[address] = value ? 1 : 0; break;
-        case Table::input_register: m->tab_input_registers[address] = value; break;
-        case Table::holding_register: m->tab_registers[address] = value; break;
+        case Table::coil:
+            m->tab_bits[address] = value ? 1 : 0;
+            break;
+        case Table::discrete_input:
+            m->tab_input_bits[address] = value ? 1 : 0;
+            break;
+        case Table::input_register:
+            m->tab_input_registers[address] = value;
+            break;
+        case Table::holding_register:
+            m->tab_registers[address] = value;
+            break;
     }
 }
 
@@ -146,8 +159,8 @@ void Simulator::play() {
         const auto due = t0 + std::chrono::duration_cast<clock::duration>(
                                   std::chrono::duration<double>(st.t_s / options_.speed));
         if (clock::now() < due) {
-            std::this_thread::sleep_for(std::min<clock::duration>(due - clock::now(),
-                                                                  std::chrono::milliseconds(100)));
+            std::this_thread::sleep_for(
+                std::min<clock::duration>(due - clock::now(), std::chrono::milliseconds(100)));
             continue;
         }
         if (st.is_fault) {
@@ -249,7 +262,8 @@ void Simulator::serve_rtu() {
     ContextPtr ctx(modbus_new_rtu(rtu_device_.c_str(), rtu_baud_, rtu_parity_, rtu_data_bits_,
                                   rtu_stop_bits_));
     if (!ctx || modbus_connect(ctx.get()) != 0) {
-        std::fprintf(stderr, "sitesim: cannot open %s: %s\n", rtu_device_.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "sitesim: cannot open %s: %s\n", rtu_device_.c_str(),
+                     std::strerror(errno));
         return;
     }
     const int fd = modbus_get_socket(ctx.get());
@@ -268,8 +282,7 @@ void Simulator::serve_rtu() {
             }
             if (!wait_readable(fd, 20)) break;  // silence: the frame is over
         }
-        if (n < 4 || crc16(buf, static_cast<size_t>(n - 2)) !=
-                         (buf[n - 2] | (buf[n - 1] << 8)))
+        if (n < 4 || crc16(buf, static_cast<size_t>(n - 2)) != (buf[n - 2] | (buf[n - 1] << 8)))
             continue;  // noise or a broken frame: a real slave stays silent
         handle(ctx.get(), buf, n, true);
     }
@@ -327,9 +340,14 @@ void Simulator::handle(void* raw_ctx, const uint8_t* req, int len, bool rtu) {
     }
     const int fc = req[header];
     switch (fault.kind) {
-        case FaultKind::no_answer: return;
-        case FaultKind::late: sleep_ms(fault.arg); break;
-        case FaultKind::exception: modbus_reply_exception(ctx, req, static_cast<unsigned>(fault.arg)); return;
+        case FaultKind::no_answer:
+            return;
+        case FaultKind::late:
+            sleep_ms(fault.arg);
+            break;
+        case FaultKind::exception:
+            modbus_reply_exception(ctx, req, static_cast<unsigned>(fault.arg));
+            return;
         case FaultKind::bad_crc:
             if (rtu && fc >= 1 && fc <= 4) {
                 std::vector<uint8_t> rsp;
@@ -343,7 +361,8 @@ void Simulator::handle(void* raw_ctx, const uint8_t* req, int len, bool rtu) {
             }
             break;
         case FaultKind::wrong_slave:
-        case FaultKind::none: break;
+        case FaultKind::none:
+            break;
     }
     std::vector<uint8_t> copy(req, req + len);
     if (fault.kind == FaultKind::wrong_slave) copy[header - 1] = static_cast<uint8_t>(id % 247 + 1);

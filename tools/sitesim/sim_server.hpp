@@ -29,7 +29,7 @@ struct SlaveStats {
 };
 
 class Simulator {
-public:
+  public:
     Simulator(Scenario scenario, SimOptions options);
     ~Simulator();
     Simulator(const Simulator&) = delete;
@@ -43,13 +43,14 @@ public:
     // Serve on host:port. Returns once listening.
     Status start_tcp(const std::string& host, int port);
     // Serve on a serial line (a tty or one end of a pty pair).
-    Status start_rtu(const std::string& device, int baud, char parity, int data_bits, int stop_bits);
+    Status start_rtu(const std::string& device, int baud, char parity, int data_bits,
+                     int stop_bits);
     void stop();
 
     std::map<int, SlaveStats> stats() const;
     std::vector<int> slaves() const;
 
-private:
+  private:
     struct Slave;
     void play();
     void serve_tcp_connection(int fd);
