@@ -1,0 +1,145 @@
+#include "elevator_detector.hpp"
+
+namespace gw::detectors {
+
+namespace {
+int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+std::optional<bool> as_bool(std::optional<double> v) {
+    if (!v) return std::nullopt;
+    return *v >= 0.5;
+}
+bool is(const std::optional<bool>& b) { return b.value_or(false); }
+bool is_not(const std::optional<bool>& b) { return b.has_value() && !*b; }
+}  // namespace
+
+ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSettings s,
+                                   EventIdSource& ids)
+    : SensorDetector(config, ids), s_(std::move(s)) {
+    add_fault("entrapment_between_floors", Severity::critical, s_.entrapment_s);
+    add_fault("entrapment_at_landing", Severity::alarm, s_.entrapment_s);
+    add_fault("stopped_outside_zone", Severity::alarm, s_.outside_zone_s);
+    add_fault("door_open_while_running", Severity::critical, s_.door_fault_s);
+    add_fault("moving_with_doors_open", Severity::critical, s_.door_fault_s);
+    add_fault("overtravel_top", Severity::critical, 0);
+    add_fault("overtravel_bottom", Severity::critical, 0);
+    add_fault("overspeed", Severity::critical, 0);
+    add_fault("door_cycling", Severity::warning, 0);
+    add_fault("door_fail_to_close", Severity::warning,
+              has("door_cmd_close") ? s_.door_close_s : s_.door_open_max_s);
+    for (const char* role : {"door_open", "moving", "direction", "floor", "in_zone", "person",
+                             "speed", "maintenance", "door_cmd_close"}) {
+        InputHealthSpec h;
+        h.silent_ms = ms(s_.silent_s);
+        h.raise_hold_ms = ms(s_.clear_hold_s);
+        h.clear_hold_ms = ms(s_.clear_hold_s);
+        if (std::string(role) == "speed") h.min = 0;
+        watch(role, h);
+    }
+}
+
+void ElevatorDetector::add_fault(const std::string& type, Severity severity, double hold_s) {
+    faults_.emplace(type, IncidentTracker({id_, "elevator", type, "", ms(hold_s),
+                                           ms(s_.clear_hold_s)},
+                                          ids_));
+    severity_[type] = severity;
+}
+
+void ElevatorDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
+    bool on = value >= 0.5;
+    if (role == "person") {
+        if (!person_) person_ = on;
+        if (on != person_raw_) person_raw_since_ = t_ms;
+        person_raw_ = on;
+    } else if (role == "door_open") {
+        if (on && !door_open_) {
+            door_open_since_ = t_ms;
+            door_opens_.push_back(t_ms);
+        }
+        door_open_ = on;
+    } else if (role == "moving") {
+        if (on && !moving_) moving_since_ = t_ms;
+        if (on) door_opens_.clear();  // cycling counts only while the car stands
+        moving_ = on;
+    }
+}
+
+ElevatorDetector::State ElevatorDetector::state(int64_t t_ms) {
+    State st;
+    st.door_open = as_bool(value("door_open", t_ms));
+    st.moving = as_bool(value("moving", t_ms));
+    st.in_zone = as_bool(value("in_zone", t_ms));
+    st.cmd_close = as_bool(value("door_cmd_close", t_ms));
+    st.floor = value("floor", t_ms);
+    st.speed = value("speed", t_ms);
+    st.direction = value("direction", t_ms);
+    st.maintenance = is(as_bool(value("maintenance", t_ms)));
+    if (person_ && person_raw_ != *person_ &&
+        t_ms - person_raw_since_ >= ms(s_.pir_debounce_s))
+        person_ = person_raw_;
+    st.person = value("person", t_ms).has_value() && person_.value_or(false);
+    return st;
+}
+
+std::map<std::string, ElevatorDetector::Finding> ElevatorDetector::findings(const State& st,
+                                                                            int64_t t_ms) {
+    std::map<std::string, Finding> f;
+    bool standing = is_not(st.moving);
+    bool closed = is_not(st.door_open);
+    bool trapped = st.person && standing && closed;
+    f["entrapment_between_floors"] = {trapped && is_not(st.in_zone), 1,
+                                      "person trapped between floors, doors closed"};
+    // Without an in-zone input a stop is taken to be at a landing.
+    f["entrapment_at_landing"] = {trapped && !is_not(st.in_zone), 1,
+                                  "person trapped at a landing, doors do not open"};
+    f["stopped_outside_zone"] = {standing && is_not(st.in_zone), 0,
+                                 "car stopped outside the door zone"};
+    bool open_moving = is(st.moving) && is(st.door_open);
+    // Which came first tells the two faults apart: doors opening during a run
+    // versus the car starting off with its doors open.
+    bool opened_during_run = moving_since_ < door_open_since_;
+    f["door_open_while_running"] = {open_moving && opened_during_run, 1,
+                                    "doors opened while the car was running"};
+    f["moving_with_doors_open"] = {open_moving && !opened_during_run, 1,
+                                   "car started moving with its doors open"};
+    double floor = st.floor.value_or(0);
+    f["overtravel_top"] = {st.floor && floor > s_.max_floor, floor,
+                           "car above the top floor " + num(s_.max_floor, 0)};
+    f["overtravel_bottom"] = {st.floor && floor < s_.min_floor, floor,
+                              "car below the bottom floor " + num(s_.min_floor, 0)};
+    double limit = s_.rated_speed_m_s * s_.overspeed_ratio;
+    f["overspeed"] = {st.speed && *st.speed >= limit, st.speed.value_or(0),
+                      "speed " + num(st.speed.value_or(0), 2) + " m/s >= " + num(limit, 2) +
+                          " m/s"};
+    while (!door_opens_.empty() && t_ms - door_opens_.front() > ms(s_.door_cycle_window_s))
+        door_opens_.pop_front();
+    auto cycles = static_cast<double>(door_opens_.size());
+    f["door_cycling"] = {standing && cycles >= s_.door_cycles, cycles,
+                         num(cycles, 0) + " door cycles in " + num(s_.door_cycle_window_s, 0) +
+                             " s without moving"};
+    bool fail_close = has("door_cmd_close") ? is(st.cmd_close) && is(st.door_open)
+                                            : is(st.door_open) && standing;
+    f["door_fail_to_close"] = {fail_close, 1, "doors do not close"};
+    return f;
+}
+
+void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
+    State st = state(t_ms);
+    auto found = findings(st, t_ms);
+    for (auto& [type, tracker] : faults_) {
+        const Finding& f = found[type];
+        Observation o;
+        // Maintenance (inspection) mode: a technician is working on the car.
+        if (f.on && !st.maintenance) o.severity = severity_[type];
+        o.value = f.value;
+        o.message = f.on ? f.message : "ok";
+        if (st.maintenance && f.on) o.message = f.message + " (maintenance mode: suppressed)";
+        o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
+        if (st.floor) o.details["floor"] = *st.floor;
+        if (st.speed) o.details["speed_m_s"] = *st.speed;
+        if (st.direction) o.details["direction"] = *st.direction;
+        if (st.in_zone) o.details["in_zone"] = *st.in_zone;
+        emit(tracker.observe(t_ms, o), out);
+    }
+}
+
+}  // namespace gw::detectors
