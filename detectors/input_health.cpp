@@ -55,9 +55,8 @@ bool InputHealth::trusted(int64_t t_ms) const {
     return last_good_ && !silent(t_ms) && !out_of_range_ && !stuck(t_ms);
 }
 
-Observation InputHealth::fault(bool on, double value, const std::string& what) const {
+Observation InputHealth::fault(double value, const std::string& what) const {
     Observation o;
-    if (on) o.severity = Severity::warning;
     o.value = value;
     o.message = spec_.role + " sensor (" + spec_.point + ") " + what;
     o.details = {{"role", spec_.role}, {"point", spec_.point}};
@@ -65,16 +64,18 @@ Observation InputHealth::fault(bool on, double value, const std::string& what) c
 }
 
 void InputHealth::evaluate(int64_t t_ms, std::vector<Event>& out) {
-    double quiet_s = static_cast<double>(t_ms - last_good_.value_or(start_.value_or(t_ms))) / 1000;
-    auto emit = [&out](std::optional<Event> e) {
-        if (e) out.push_back(std::move(*e));
-    };
-    emit(silent_.observe(t_ms, fault(silent(t_ms), quiet_s,
-                                     silent(t_ms) ? "silent: no good sample" : "reporting again")));
-    emit(range_.observe(t_ms, fault(out_of_range_, last_value_,
-                                    out_of_range_ ? "reads out of its valid range" : "in range")));
-    emit(stuck_.observe(t_ms, fault(stuck(t_ms), last_value_,
-                                    stuck(t_ms) ? "stuck at one value" : "moving again")));
+    auto warn = [](bool on) { return on ? std::optional<Severity>(Severity::warning) : std::nullopt; };
+    bool is_silent = silent(t_ms), is_stuck = stuck(t_ms);
+    observe_lazily(silent_, t_ms, warn(is_silent), [&] {
+        double quiet_ms = static_cast<double>(t_ms - last_good_.value_or(start_.value_or(t_ms)));
+        return fault(quiet_ms / 1000, is_silent ? "silent: no good sample" : "reporting again");
+    }, out);
+    observe_lazily(range_, t_ms, warn(out_of_range_), [&] {
+        return fault(last_value_, out_of_range_ ? "reads out of its valid range" : "in range");
+    }, out);
+    observe_lazily(stuck_, t_ms, warn(is_stuck), [&] {
+        return fault(last_value_, is_stuck ? "stuck at one value" : "moving again");
+    }, out);
 }
 
 }  // namespace gw::detectors

@@ -14,6 +14,23 @@
 
 namespace gw::detectors {
 
+// Feeds `tracker` an observation that is built only when the tracker could
+// move: formatting messages and JSON details on every tick would be most of a
+// detector's work, and nearly always for nothing.
+template <typename Build>
+void observe_lazily(IncidentTracker& tracker, int64_t t_ms, std::optional<Severity> severity,
+                    Build build, std::vector<Event>& out) {
+    std::optional<Event> e;
+    if (!severity && !tracker.active()) {
+        e = tracker.observe(t_ms, Observation{});
+    } else {
+        Observation o = build();
+        o.severity = severity;
+        e = tracker.observe(t_ms, o);
+    }
+    if (e) out.push_back(std::move(*e));
+}
+
 struct InputHealthSpec {
     std::string detector;
     std::string kind;
@@ -45,7 +62,7 @@ private:
     bool silent(int64_t t_ms) const;
     bool stuck(int64_t t_ms) const;
     void evaluate(int64_t t_ms, std::vector<Event>& out);
-    Observation fault(bool on, double value, const std::string& what) const;
+    Observation fault(double value, const std::string& what) const;
 
     InputHealthSpec spec_;
     IncidentTracker silent_;

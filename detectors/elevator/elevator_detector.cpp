@@ -127,18 +127,21 @@ void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     auto found = findings(st, t_ms);
     for (auto& [type, tracker] : faults_) {
         const Finding& f = found[type];
-        Observation o;
+        std::optional<Severity> sev;
         // Maintenance (inspection) mode: a technician is working on the car.
-        if (f.on && !st.maintenance) o.severity = severity_[type];
-        o.value = f.value;
-        o.message = f.on ? f.message : "ok";
-        if (st.maintenance && f.on) o.message = f.message + " (maintenance mode: suppressed)";
-        o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
-        if (st.floor) o.details["floor"] = *st.floor;
-        if (st.speed) o.details["speed_m_s"] = *st.speed;
-        if (st.direction) o.details["direction"] = *st.direction;
-        if (st.in_zone) o.details["in_zone"] = *st.in_zone;
-        emit(tracker.observe(t_ms, o), out);
+        if (f.on && !st.maintenance) sev = severity_[type];
+        observe_lazily(tracker, t_ms, sev, [&] {
+            Observation o;
+            o.value = f.value;
+            o.message = f.on ? f.message : "ok";
+            if (st.maintenance && f.on) o.message += " (maintenance mode: suppressed)";
+            o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
+            if (st.floor) o.details["floor"] = *st.floor;
+            if (st.speed) o.details["speed_m_s"] = *st.speed;
+            if (st.direction) o.details["direction"] = *st.direction;
+            if (st.in_zone) o.details["in_zone"] = *st.in_zone;
+            return o;
+        }, out);
     }
 }
 

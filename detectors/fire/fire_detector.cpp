@@ -7,6 +7,9 @@ namespace gw::detectors {
 
 namespace {
 int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+std::optional<Severity> alarm_if(bool on) {
+    return on ? std::optional<Severity>(Severity::alarm) : std::nullopt;
+}
 }  // namespace
 
 FireDetector::FireDetector(const DetectorConfig& config, FireSettings s, EventIdSource& ids)
@@ -56,11 +59,13 @@ void FireDetector::integrate_co(int64_t t_ms) {
 void FireDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     evaluate_heat(t_ms, out);
     if (auto smoke = value("smoke", t_ms)) {
-        Observation o;
-        if (*smoke >= 0.5) o.severity = Severity::alarm;
-        o.value = *smoke;
-        o.message = *smoke >= 0.5 ? "smoke detected" : "no smoke";
-        emit(smoke_.observe(t_ms, o), out);
+        bool on = *smoke >= 0.5;
+        observe_lazily(smoke_, t_ms, alarm_if(on), [&] {
+            Observation o;
+            o.value = *smoke;
+            o.message = on ? "smoke detected" : "no smoke";
+            return o;
+        }, out);
     }
     evaluate_co(t_ms, out);
     evaluate_level(residual_, residual_bands_, "residual_ma", "residual current", t_ms, out);
@@ -72,37 +77,40 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     auto temp = value("temperature", t_ms);
     if (!temp) return;
     double fixed = s_.fixed_temperature();
-    Observation o;
-    o.severity = fixed_bands_.classify(*temp);
-    o.value = *temp;
-    o.message = "temperature " + num(*temp) + " C (class " + s_.heat_class + " fixed " +
-                num(fixed, 0) + " C)";
-    o.details = {{"temperature_c", *temp}, {"fixed_c", fixed}, {"class", s_.heat_class}};
-    emit(heat_fixed_.observe(t_ms, o), out);
+    observe_lazily(heat_fixed_, t_ms, fixed_bands_.classify(*temp), [&] {
+        Observation o;
+        o.value = *temp;
+        o.message = "temperature " + num(*temp) + " C (class " + s_.heat_class + " fixed " +
+                    num(fixed, 0) + " C)";
+        o.details = {{"temperature_c", *temp}, {"fixed_c", fixed}, {"class", s_.heat_class}};
+        return o;
+    }, out);
     if (!s_.rate_of_rise) return;
     auto rate = temp_window_.per_minute(t_ms);
     if (!rate) return;
     // Hysteresis: once alarming, the rise must fall below half the setting.
     ror_alarm_ = *rate >= s_.ror_c_per_min || (ror_alarm_ && *rate >= s_.ror_c_per_min / 2);
-    Observation r;
-    if (ror_alarm_) r.severity = Severity::alarm;
-    r.value = *rate;
-    r.message = "temperature rising " + num(*rate) + " C/min at " + num(*temp) + " C";
-    r.details = {{"temperature_c", *temp}, {"rate_c_per_min", *rate}};
-    emit(heat_ror_.observe(t_ms, r), out);
+    observe_lazily(heat_ror_, t_ms, alarm_if(ror_alarm_), [&] {
+        Observation o;
+        o.value = *rate;
+        o.message = "temperature rising " + num(*rate) + " C/min at " + num(*temp) + " C";
+        o.details = {{"temperature_c", *temp}, {"rate_c_per_min", *rate}};
+        return o;
+    }, out);
 }
 
 void FireDetector::evaluate_co(int64_t t_ms, std::vector<Event>& out) {
     if (!value("co_ppm", t_ms)) return;
     integrate_co(t_ms);
     co_alarm_ = co_dose_ >= s_.co_alarm_ppm || (co_alarm_ && co_dose_ >= 0.8 * s_.co_alarm_ppm);
-    Observation o;
-    if (co_alarm_) o.severity = Severity::alarm;
-    o.value = *co_ppm_;
-    o.message = "CO " + num(*co_ppm_, 0) + " ppm, dose " + num(co_dose_) + " ppm-eq (alarm at " +
-                num(s_.co_alarm_ppm, 0) + ")";
-    o.details = {{"co_ppm", *co_ppm_}, {"dose_ppm_eq", co_dose_}};
-    emit(co_.observe(t_ms, o), out);
+    observe_lazily(co_, t_ms, alarm_if(co_alarm_), [&] {
+        Observation o;
+        o.value = *co_ppm_;
+        o.message = "CO " + num(*co_ppm_, 0) + " ppm, dose " + num(co_dose_) +
+                    " ppm-eq (alarm at " + num(s_.co_alarm_ppm, 0) + ")";
+        o.details = {{"co_ppm", *co_ppm_}, {"dose_ppm_eq", co_dose_}};
+        return o;
+    }, out);
 }
 
 void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
@@ -110,26 +118,31 @@ void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
                                   int64_t t_ms, std::vector<Event>& out) {
     auto v = value(role, t_ms);
     if (!v) return;
-    Observation o;
-    o.severity = bands.classify(*v);
-    o.value = *v;
-    o.message = what + " " + num(*v) + " " + tracker.spec().unit;
-    emit(tracker.observe(t_ms, o), out);
+    observe_lazily(tracker, t_ms, bands.classify(*v), [&] {
+        Observation o;
+        o.value = *v;
+        o.message = what + " " + num(*v) + " " + tracker.spec().unit;
+        return o;
+    }, out);
 }
 
 void FireDetector::evaluate_confirmed(int64_t t_ms, std::vector<Event>& out) {
-    nlohmann::json criteria = nlohmann::json::array();
-    if (heat_fixed_.active() || heat_ror_.active()) criteria.push_back("heat");
-    if (smoke_.active()) criteria.push_back("smoke");
-    if (co_.active()) criteria.push_back("co");
-    if (residual_.active() || cable_.active()) criteria.push_back("electrical");
-    Observation o;
-    if (criteria.size() >= 2) o.severity = Severity::critical;
-    o.value = static_cast<double>(criteria.size());
-    o.message = criteria.size() >= 2 ? "fire confirmed by " + criteria.dump()
-                                     : "fewer than two fire criteria";
-    o.details = {{"criteria", criteria}};
-    emit(confirmed_.observe(t_ms, o), out);
+    std::vector<std::string> criteria;
+    if (heat_fixed_.active() || heat_ror_.active()) criteria.emplace_back("heat");
+    if (smoke_.active()) criteria.emplace_back("smoke");
+    if (co_.active()) criteria.emplace_back("co");
+    if (residual_.active() || cable_.active()) criteria.emplace_back("electrical");
+    bool confirmed = criteria.size() >= 2;
+    std::optional<Severity> sev;
+    if (confirmed) sev = Severity::critical;
+    observe_lazily(confirmed_, t_ms, sev, [&] {
+        Observation o;
+        o.value = static_cast<double>(criteria.size());
+        nlohmann::json list = criteria;
+        o.message = confirmed ? "fire confirmed by " + list.dump() : "fewer than two fire criteria";
+        o.details = {{"criteria", list}};
+        return o;
+    }, out);
 }
 
 }  // namespace gw::detectors
