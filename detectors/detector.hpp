@@ -27,8 +27,11 @@ public:
     virtual std::vector<std::string> points() const = 0;
     // One sample of a point in points(). Samples whose quality is not `good`
     // carry no information (they count toward silence and sensor faults).
+    // Samples with the same t_ms form one snapshot, judged together when time
+    // moves on: at the next later sample or at on_tick(t >= t_ms).
     virtual void on_sample(const Sample& sample, std::vector<Event>& out) = 0;
-    // Time passes without a sample (call about once per second of sample time).
+    // Time passes (call about once per second of sample time, and after a
+    // batch of samples to have them judged at once). Earlier times are ignored.
     virtual void on_tick(int64_t t_ms, std::vector<Event>& out) = 0;
 };
 

@@ -20,9 +20,10 @@ namespace gw::detectors {
 template <typename Build>
 void observe_lazily(IncidentTracker& tracker, int64_t t_ms, std::optional<Severity> severity,
                     Build build, std::vector<Event>& out) {
+    static const Observation kNothing;  // immutable, shared: saves an allocation per call
     std::optional<Event> e;
     if (!severity && !tracker.active()) {
-        e = tracker.observe(t_ms, Observation{});
+        e = tracker.observe(t_ms, kNothing);
     } else {
         Observation o = build();
         o.severity = severity;

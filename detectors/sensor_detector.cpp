@@ -34,6 +34,11 @@ std::optional<double> SensorDetector::value(const std::string& role, int64_t t_m
 }
 
 void SensorDetector::on_sample(const Sample& sample, std::vector<Event>& out) {
+    // Samples with one timestamp are one snapshot (a poll of a device): they
+    // are judged together once time moves on, never in a half-updated state
+    // (car stopped but its zone flag not yet read).
+    if (sample.t_ms > now_ && pending_) evaluate(now_, out);
+    pending_ = false;
     // Time never runs backwards inside a detector: a late sample counts as now.
     now_ = std::max(now_, sample.t_ms);
     Sample s = sample;
@@ -43,15 +48,17 @@ void SensorDetector::on_sample(const Sample& sample, std::vector<Event>& out) {
         auto h = health_.find(role);
         if (h == health_.end()) continue;
         auto reading = h->second.on_sample(s, out);
+        pending_ = true;
         if (!reading) continue;
         last_[role] = *reading;
         on_reading(role, *reading, now_);
     }
-    evaluate(now_, out);
 }
 
 void SensorDetector::on_tick(int64_t t_ms, std::vector<Event>& out) {
     if (t_ms < now_) return;
+    if (t_ms > now_ && pending_) evaluate(now_, out);
+    pending_ = false;
     now_ = t_ms;
     for (auto& [role, h] : health_) h.on_tick(now_, out);
     evaluate(now_, out);

@@ -45,6 +45,7 @@ private:
     std::map<std::string, InputHealth> health_;  // role -> health
     std::map<std::string, double> last_;         // role -> last usable reading
     int64_t now_ = INT64_MIN;
+    bool pending_ = false;  // samples at now_ not yet evaluated
 };
 
 // A number for a human message: fixed decimals, no trailing noise.

@@ -3,10 +3,11 @@
 // small state machine over doors, motion, floor, leveling zone, debounced
 // presence, speed and maintenance mode. Every fault is its own incident type;
 // maintenance (inspection) mode suppresses them all.
+#include <array>
 #include <deque>
-#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "detectors/sensor_detector.hpp"
 #include "elevator_settings.hpp"
@@ -18,6 +19,19 @@ public:
     ElevatorDetector(const DetectorConfig& config, ElevatorSettings settings, EventIdSource& ids);
 
 private:
+    enum Fault {
+        kTrappedBetween,
+        kTrappedAtLanding,
+        kOutsideZone,
+        kOpenWhileRunning,
+        kMovingWithDoorsOpen,
+        kOvertravelTop,
+        kOvertravelBottom,
+        kOverspeed,
+        kDoorCycling,
+        kDoorFailToClose,
+        kFaultCount
+    };
     // What the car is doing now, from trusted inputs only (nullopt: unknown).
     struct State {
         std::optional<bool> door_open, moving, in_zone, cmd_close;
@@ -28,18 +42,21 @@ private:
     struct Finding {
         bool on = false;
         double value = 0;
-        std::string message;
+    };
+    struct FaultTracker {
+        Severity severity;
+        IncidentTracker tracker;
     };
 
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     State state(int64_t t_ms);
-    std::map<std::string, Finding> findings(const State& st, int64_t t_ms);
-    void add_fault(const std::string& type, Severity severity, double hold_s);
+    std::array<Finding, kFaultCount> findings(const State& st, int64_t t_ms);
+    std::string message(Fault fault, const Finding& f) const;
+    void add_fault(Fault fault, const char* type, Severity severity, double hold_s);
 
     ElevatorSettings s_;
-    std::map<std::string, IncidentTracker> faults_;
-    std::map<std::string, Severity> severity_;
+    std::vector<FaultTracker> faults_;  // indexed by Fault
     // Presence debounce: the raw PIR value must hold this long to count.
     std::optional<bool> person_;
     bool person_raw_ = false;

@@ -32,7 +32,10 @@ Result<ReplayStats> run(std::istream& trace, detectors::DetectorSet& set,
         if (!*next) break;
         const Sample& s = **next;
         events.clear();
-        if (last_t) tick_through(set, *last_t, s.t_ms, tick_ms, events);
+        if (last_t && s.t_ms > *last_t) {
+            set.on_tick(*last_t, events);  // judge the previous snapshot as a whole
+            tick_through(set, *last_t, s.t_ms, tick_ms, events);
+        }
         last_t = s.t_ms;
         ++stats.samples;
         if (!set.on_sample(s, events)) {
@@ -41,6 +44,9 @@ Result<ReplayStats> run(std::istream& trace, detectors::DetectorSet& set,
         }
         for (const auto& e : events) on_event(e);
     }
+    events.clear();
+    if (last_t) set.on_tick(*last_t, events);
+    for (const auto& e : events) on_event(e);
     return stats;
 }
 
