@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,8 +38,13 @@ Mosquitto::Mosquitto(const std::string& dir, const std::string& name, BrokerOpti
     mkdir(dir_.c_str(), 0700);
     conf_ = dir_ + "/mosquitto.conf";
     std::ofstream c(conf_);
-    c << "per_listener_settings false\n"
-      << "allow_anonymous true\n"
+    // Run as ourselves: mosquitto started as root would otherwise switch to
+    // user "mosquitto" and could not read certificates in our private dir.
+    const passwd* me = getpwuid(getuid());
+    c << "user " << (me ? me->pw_name : "mosquitto") << "\n"
+      << "per_listener_settings false\n"
+      << "allow_anonymous " << (o.password_file.empty() ? "true" : "false") << "\n"
+      << (o.password_file.empty() ? "" : "password_file " + o.password_file + "\n")
       // Unlimited queues: a test subscriber must see every message, and
       // mosquitto's default (1000 queued per client) would drop some.
       << "max_queued_messages 0\n"

@@ -11,6 +11,7 @@ namespace gw::test {
 
 struct BrokerOptions {
     bool persistence = false;  // keep sessions and queued messages across a restart
+    std::string password_file;  // set: anonymous clients are refused
     std::string listener_extra;  // conf lines for the main listener (TLS, ...)
     std::string extra;           // conf lines after it (a second listener, ...)
 };
