@@ -84,6 +84,7 @@ TEST(DaemonUplink, KillNineAtRandomMomentsLosesNoAcknowledgedEvent) {
         injector.join();
     }
     CHECK(acked.size() >= 20);
+    UT_PRINT(("acknowledged injects over 20 kill -9 rounds: " + std::to_string(acked.size())).c_str());
     // One more start drains whatever the killed ones left in the store.
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-final");
     CHECK(sub.wait_until([&](auto& m) {
@@ -152,5 +153,17 @@ TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
     CHECK_EQUAL(1, j["store"]["alarm"]["rows"].get<long>());
     CHECK(j["store"]["alarm"]["oldest_unsent_age_ms"].is_number());
     CHECK(j["boot"].get<long>() >= 1);
+    // An oversized request is refused, and the daemon carries on.
+    auto huge = gw::control_call(sock, {{"cmd", "inject"}, {"message", std::string(100000, 'x')}});
+    CHECK(huge.ok());
+    STRCMP_CONTAINS("longer than", (*huge)["error"].get<std::string>().c_str());
+    // gatewayctl speaks the same protocol.
+    auto ctl = gw::test::run({GW_GATEWAYCTL, "inject", "-c", cfg, "-t", "from-ctl", "--severity", "alarm"});
+    LONGS_EQUAL(0, ctl.code);
+    STRCMP_CONTAINS("gw1-", ctl.out.c_str());
+    auto ctl_status = gw::test::run({GW_GATEWAYCTL, "status", "-s", sock});
+    LONGS_EQUAL(0, ctl_status.code);
+    STRCMP_CONTAINS("\"alarm\"", ctl_status.out.c_str());
+    LONGS_EQUAL(3, gw::test::run({GW_GATEWAYCTL, "status", "-s", dir.file("none.sock")}).code);
     CHECK(gw.running());
 }
