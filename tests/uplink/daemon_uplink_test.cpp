@@ -117,6 +117,23 @@ TEST(DaemonUplink, CorruptStoreIsKeptAsideRecoveredAndReported) {
     STRCMP_CONTAINS("damaged database moved aside", gw.err().c_str());
 }
 
+TEST(DaemonUplink, SigtermWhileConnectedStopsInTimeAndSaysOffline) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-term", "city/+/+/status");
+    CHECK(sub.ready(10000));
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
+    CHECK(sub.wait_until([](auto& m) {
+        return !m.empty() && m.back().payload.find("\"online\":true") != std::string::npos;
+    }, 20000));
+    gw.signal(SIGTERM);
+    auto code = gw.wait(2000);
+    CHECK_TEXT(code.has_value(), "gatewayd did not stop within 2 s");
+    LONGS_EQUAL(0, *code);
+    CHECK(sub.wait_until([](auto& m) { return m.back().payload.find("\"online\":false") != std::string::npos; }, 10000));
+}
+
 TEST(DaemonUplink, WorldReadableCredentialsFileIsRefusedClearly) {
     const std::string creds = dir.write("mqtt.credentials", "gateway\nsecret\n");
     chmod(creds.c_str(), 0644);
