@@ -10,9 +10,13 @@ namespace {
 using nlohmann::json;
 
 // JSON has no NaN/Inf: a value that is not a number is sent as null.
-json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json number_or_null(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
-const char* clock_word(bool synced) { return synced ? "synced" : "unsynced"; }
+const char* clock_word(bool synced) {
+    return synced ? "synced" : "unsynced";
+}
 
 }  // namespace
 
@@ -67,10 +71,9 @@ std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& o
 }
 
 std::string encode_status(const GatewayStatus& s, const Origin& origin) {
-    json j = {{"v", kContractVersion},      {"site", origin.site},
-              {"gateway", origin.gateway},  {"version", s.version},
-              {"boot", s.boot},             {"config_hash", s.config_hash},
-              {"online", s.online},         {"ts", s.ts}};
+    json j = {{"v", kContractVersion}, {"site", origin.site}, {"gateway", origin.gateway},
+              {"version", s.version},  {"boot", s.boot},      {"config_hash", s.config_hash},
+              {"online", s.online},    {"ts", s.ts}};
     return j.dump();
 }
 

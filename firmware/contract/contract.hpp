@@ -19,7 +19,9 @@ struct Topics {
     std::string status;     // {prefix}/{site}/{gateway}/status      QoS 1, retained
     std::string base;
     // Reserved for evidence images of vision events.
-    std::string evidence(const std::string& event_id) const { return base + "/evidence/" + event_id; }
+    std::string evidence(const std::string& event_id) const {
+        return base + "/evidence/" + event_id;
+    }
 };
 
 Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway);

@@ -16,7 +16,8 @@ json inject(const CommandContext& ctx, const json& req) {
     e.message = req.value("message", std::string("injected through the control socket"));
     e.value = req.value("value", 0.0);
     auto sev = severity_from_string(req.value("severity", std::string("info")));
-    if (!sev) return {{"ok", false}, {"error", "severity must be info|notice|warning|alarm|critical"}};
+    if (!sev)
+        return {{"ok", false}, {"error", "severity must be info|notice|warning|alarm|critical"}};
     e.severity = *sev;
     auto state = event_state_from_string(req.value("state", std::string("raise")));
     if (!state) return {{"ok", false}, {"error", "state must be raise|update|clear"}};
@@ -40,15 +41,16 @@ json status_report(const CommandContext& ctx) {
     const int64_t now = ctx.clock.now_ms();
     const LinkState link = ctx.uplink.state();
     const StoreStats st = ctx.store.stats();
-    json broker = {{"uri", link.broker},
-                   {"connected", link.connected},
-                   {"connected_since_ms", link.connected ? json(link.connected_since_ms) : json(nullptr)},
-                   {"last_puback_ms", link.last_puback_ms ? json(link.last_puback_ms) : json(nullptr)},
-                   {"published", link.published},
-                   {"acked", link.acked},
-                   {"inflight", link.inflight},
-                   {"connects", link.connects},
-                   {"last_error", link.last_error}};
+    json broker = {
+        {"uri", link.broker},
+        {"connected", link.connected},
+        {"connected_since_ms", link.connected ? json(link.connected_since_ms) : json(nullptr)},
+        {"last_puback_ms", link.last_puback_ms ? json(link.last_puback_ms) : json(nullptr)},
+        {"published", link.published},
+        {"acked", link.acked},
+        {"inflight", link.inflight},
+        {"connects", link.connects},
+        {"last_error", link.last_error}};
     json store = {{"alarm", lane_json(ctx.store, Lane::alarm, st.alarm, now)},
                   {"telemetry", lane_json(ctx.store, Lane::telemetry, st.telemetry, now)},
                   {"evicted_rows", st.evicted_rows},

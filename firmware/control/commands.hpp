@@ -21,7 +21,8 @@ struct CommandContext {
     int64_t started_mono_ms;
 };
 
-// inject: {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message"]}
+// inject:
+// {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message"]}
 //   -> {"ok":true,"id":ID} once the event is durable.
 // status: {"cmd":"status"} -> version, uptime, config hash, boot, link, store, clock.
 void add_daemon_commands(ControlServer& server, CommandContext ctx);

@@ -19,7 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_reply(const std::string& what) { return json{{"ok", false}, {"error", what}}.dump(); }
+std::string error_reply(const std::string& what) {
+    return json{{"ok", false}, {"error", what}}.dump();
+}
 
 bool fill_address(const std::string& path, sockaddr_un& addr) {
     addr = {};
@@ -34,7 +36,8 @@ void send_line(int fd, const std::string& reply) {
     size_t off = 0;
     while (off < line.size()) {
         ssize_t n = ::send(fd, line.data() + off, line.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return;  // peer gone or too slow (SO_SNDTIMEO): drop it, never block the loop for long
+        if (n <= 0)
+            return;  // peer gone or too slow (SO_SNDTIMEO): drop it, never block the loop for long
         off += static_cast<size_t>(n);
     }
 }
@@ -50,9 +53,13 @@ struct Client {
 ControlServer::ControlServer(std::string socket_path, std::string group, Log& log)
     : path_(std::move(socket_path)), group_(std::move(group)), log_(log) {}
 
-ControlServer::~ControlServer() { stop(); }
+ControlServer::~ControlServer() {
+    stop();
+}
 
-void ControlServer::add(const std::string& cmd, Handler handler) { handlers_[cmd] = std::move(handler); }
+void ControlServer::add(const std::string& cmd, Handler handler) {
+    handlers_[cmd] = std::move(handler);
+}
 
 Status ControlServer::start() {
     if (!group_.empty()) {
@@ -62,16 +69,18 @@ Status ControlServer::start() {
     }
     sockaddr_un addr;
     if (!fill_address(path_, addr)) return fail("control.socket path too long: " + path_);
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) return fail("control.socket " + path_ + " exists and is not a socket");
+        if (!S_ISSOCK(st.st_mode))
+            return fail("control.socket " + path_ + " exists and is not a socket");
         ::unlink(path_.c_str());  // stale socket of a previous run
     }
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (listen_fd_ < 0) return fail(std::string("control socket: ") + std::strerror(errno));
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::chmod(path_.c_str(), 0660) != 0 ||
-        (gid_ != static_cast<gid_t>(-1) && ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
+        (gid_ != static_cast<gid_t>(-1) &&
+         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
         ::listen(listen_fd_, 8) != 0) {
         std::string why = std::strerror(errno);
         ::close(listen_fd_);
@@ -110,14 +119,17 @@ bool ControlServer::allowed(const Peer& peer) const {
 
 std::string ControlServer::dispatch(const std::string& line, const Peer& peer) {
     json req = json::parse(line, nullptr, false);
-    if (req.is_discarded() || !req.is_object()) return error_reply("malformed request: expected one JSON object per line");
+    if (req.is_discarded() || !req.is_object())
+        return error_reply("malformed request: expected one JSON object per line");
     auto cmd = req.find("cmd");
-    if (cmd == req.end() || !cmd->is_string()) return error_reply("request needs \"cmd\" (a string)");
+    if (cmd == req.end() || !cmd->is_string())
+        return error_reply("request needs \"cmd\" (a string)");
     auto h = handlers_.find(cmd->get<std::string>());
     if (h == handlers_.end()) {
         std::string known;
         for (const auto& [name, _] : handlers_) known += (known.empty() ? "" : ", ") + name;
-        return error_reply("unknown command \"" + cmd->get<std::string>() + "\" (known: " + known + ")");
+        return error_reply("unknown command \"" + cmd->get<std::string>() + "\" (known: " + known +
+                           ")");
     }
     json reply;
     try {
@@ -152,7 +164,8 @@ void ControlServer::serve() {
                 send_line(c.fd, dispatch(line, c.peer));
             }
             if (!close_it && c.buf.size() > kMaxLine) {
-                send_line(c.fd, error_reply("request longer than " + std::to_string(kMaxLine) + " bytes"));
+                send_line(c.fd, error_reply("request longer than " + std::to_string(kMaxLine) +
+                                            " bytes"));
                 close_it = true;
             }
             if (close_it) {
@@ -170,10 +183,12 @@ void ControlServer::serve() {
                 peer = {cred.pid, cred.uid, cred.gid};
             timeval tv{1, 0};
             ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-            log_.debug("control", "client", {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
+            log_.debug("control", "client",
+                       {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
             if (!allowed(peer) || clients.size() >= kMaxClients) {
                 log_.warn("control", "client refused", {{"pid", peer.pid}, {"uid", peer.uid}});
-                send_line(fd, error_reply(clients.size() >= kMaxClients ? "too many clients" : "permission denied"));
+                send_line(fd, error_reply(clients.size() >= kMaxClients ? "too many clients"
+                                                                        : "permission denied"));
                 ::close(fd);
                 continue;
             }
@@ -196,7 +211,8 @@ Result<json> control_call(const std::string& socket_path, const json& request, i
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return fail("cannot connect to " + socket_path + ": " + std::strerror(errno) + " (is gatewayd running?)");
+        return fail("cannot connect to " + socket_path + ": " + std::strerror(errno) +
+                    " (is gatewayd running?)");
     std::string line = request.dump() + "\n";
     if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
         return fail(std::string("send: ") + std::strerror(errno));
@@ -204,7 +220,9 @@ Result<json> control_call(const std::string& socket_path, const json& request, i
     char buf[4096];
     while (reply.find('\n') == std::string::npos) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) return fail(n == 0 ? "daemon closed the connection" : std::string("recv: ") + std::strerror(errno));
+        if (n <= 0)
+            return fail(n == 0 ? "daemon closed the connection"
+                               : std::string("recv: ") + std::strerror(errno));
         reply.append(buf, static_cast<size_t>(n));
     }
     json j = json::parse(reply.substr(0, reply.find('\n')), nullptr, false);

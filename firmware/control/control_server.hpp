@@ -26,7 +26,7 @@ struct Peer {
 };
 
 class ControlServer {
-public:
+  public:
     // Returns the reply body ("ok" is added); throw nothing, return
     // {"ok":false,"error":...} for a failed command.
     using Handler = std::function<nlohmann::json(const nlohmann::json& request, const Peer& peer)>;
@@ -47,7 +47,7 @@ public:
     // One request line -> one reply line (no newline). Public for tests.
     std::string dispatch(const std::string& line, const Peer& peer);
 
-private:
+  private:
     void serve();
     bool allowed(const Peer& peer) const;
 

@@ -38,7 +38,9 @@ std::string parent_of(const std::string& path) {
 Daemon::Daemon(const Config& config, Log& log, Clock& clock)
     : config_(config), log_(log), clock_(clock) {}
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+    stop();
+}
 
 Status Daemon::start() {
     started_mono_ms_ = clock_.mono_ms();
@@ -74,11 +76,13 @@ Status Daemon::start() {
     intake_->report_store_recovery();
 
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
-    uplink_ = std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
+    uplink_ =
+        std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
     if (auto s = uplink_->start(); !s) return s;
 
     control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
-    add_daemon_commands(*control_, {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
+    add_daemon_commands(*control_,
+                        {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
     if (auto s = control_->start(); !s) return s;
     return Status::success();
 }
@@ -88,7 +92,8 @@ int Daemon::run(ShutdownSignals& signals) {
     log_.info("daemon", "ready", {{"boot", store_->boot()}});
     // Wake at least every 500 ms: keeps the watchdog fed, reports what the
     // store did on its own, and bounds how long a shutdown request can wait.
-    const int64_t wake_ms = notifier_.interval_ms() > 0 ? std::min<int64_t>(500, notifier_.interval_ms()) : 500;
+    const int64_t wake_ms =
+        notifier_.interval_ms() > 0 ? std::min<int64_t>(500, notifier_.interval_ms()) : 500;
     for (;;) {
         notifier_.watchdog(clock_.mono_ms());
         intake_->report_store_notices();

@@ -25,7 +25,7 @@ class Uplink;
 class ControlServer;
 
 class Daemon {
-public:
+  public:
     Daemon(const Config& config, Log& log, Clock& clock);
     ~Daemon();
     Daemon(const Daemon&) = delete;
@@ -39,7 +39,7 @@ public:
     Intake& intake() { return *intake_; }
     ControlServer& control() { return *control_; }
 
-private:
+  private:
     void stop();
 
     const Config& config_;

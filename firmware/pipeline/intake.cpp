@@ -7,7 +7,11 @@ namespace gw {
 
 Intake::Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock,
                Log& log, int telemetry_batch_max)
-    : store_(store), ids_(ids), origin_(origin), clock_(clock), log_(log),
+    : store_(store),
+      ids_(ids),
+      origin_(origin),
+      clock_(clock),
+      log_(log),
       batch_max_(static_cast<size_t>(std::max(1, telemetry_batch_max))) {}
 
 Result<std::string> Intake::submit_event(Event e) {
@@ -24,9 +28,11 @@ Status Intake::submit_telemetry(const std::vector<Sample>& samples) {
     const bool synced = clock_.synced();
     for (size_t i = 0; i < samples.size(); i += batch_max_) {
         const size_t end = std::min(samples.size(), i + batch_max_);
-        std::vector<Sample> batch(samples.begin() + static_cast<long>(i), samples.begin() + static_cast<long>(end));
+        std::vector<Sample> batch(samples.begin() + static_cast<long>(i),
+                                  samples.begin() + static_cast<long>(end));
         const int64_t t = batch.front().t_ms != 0 ? batch.front().t_ms : clock_.now_ms();
-        pending.push_back(store_.append_async(Lane::telemetry, t, contract::encode_telemetry(batch, origin_, synced)));
+        pending.push_back(store_.append_async(Lane::telemetry, t,
+                                              contract::encode_telemetry(batch, origin_, synced)));
     }
     Status first = Status::success();
     for (auto& f : pending) {
@@ -43,7 +49,8 @@ void Intake::on_event(const Event& event) {
 
 void Intake::on_samples(const std::vector<Sample>& samples) {
     if (auto s = submit_telemetry(samples); !s)
-        log_.warn("intake", "telemetry not stored", {{"samples", samples.size()}, {"error", s.error()}});
+        log_.warn("intake", "telemetry not stored",
+                  {{"samples", samples.size()}, {"error", s.error()}});
 }
 
 void Intake::report_store_notices() {
@@ -69,7 +76,8 @@ void Intake::report_store_recovery() {
     e.kind = "store";
     e.type = "store_recovered";
     e.severity = Severity::alarm;
-    e.message = "damaged store database moved aside and a new one started; unsent data in it was not sent";
+    e.message =
+        "damaged store database moved aside and a new one started; unsent data in it was not sent";
     e.details = {{"kept_as", *store_.recovered_from()}, {"reason", store_.recovery_reason()}};
     on_event(e);
 }

@@ -18,9 +18,9 @@
 namespace gw {
 
 class Intake final : public EventSink, public SampleSink {
-public:
-    Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock,
-           Log& log, int telemetry_batch_max);
+  public:
+    Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock, Log& log,
+           int telemetry_batch_max);
 
     // Assigns the id (and incident = id when empty) and ts (when 0), stores
     // the event in the alarm lane and returns its id once it is durable; or
@@ -41,7 +41,7 @@ public:
     // Raises `store_recovered` if the store had to move a damaged file aside.
     void report_store_recovery();
 
-private:
+  private:
     Store& store_;
     EventIdSource& ids_;
     contract::Origin origin_;

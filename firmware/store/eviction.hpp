@@ -10,7 +10,9 @@ namespace gw::store {
 // per-row overhead (key, record header, cell pointer), so a cap given in
 // bytes tracks the pages the lane really occupies.
 constexpr int64_t kRowOverhead = 32;
-inline int64_t row_cost(int64_t payload_bytes) { return payload_bytes + kRowOverhead; }
+inline int64_t row_cost(int64_t payload_bytes) {
+    return payload_bytes + kRowOverhead;
+}
 
 // Bytes of telemetry that must go so that `incoming` fits under `cap`.
 int64_t bytes_over_cap(int64_t current, int64_t incoming, int64_t cap);

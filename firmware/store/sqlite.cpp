@@ -11,7 +11,8 @@ Result<Db> Db::open(const std::string& path) {
     Db db;
     db.db_.reset(raw);  // closed even when open failed: sqlite3_open_v2 may allocate
     if (rc != SQLITE_OK) {
-        return fail("cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+        return fail("cannot open " + path + ": " +
+                    (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
     }
     sqlite3_extended_result_codes(raw, 1);
     // Another connection (the uplink's reader) may hold a lock for a moment.
@@ -46,8 +47,12 @@ Result<int64_t> Db::scalar(const std::string& sql) {
     return st->int_at(0);
 }
 
-std::string Db::errmsg() const { return db_ ? sqlite3_errmsg(db_.get()) : "no database"; }
-int Db::extended_errcode() const { return db_ ? sqlite3_extended_errcode(db_.get()) : SQLITE_ERROR; }
+std::string Db::errmsg() const {
+    return db_ ? sqlite3_errmsg(db_.get()) : "no database";
+}
+int Db::extended_errcode() const {
+    return db_ ? sqlite3_extended_errcode(db_.get()) : SQLITE_ERROR;
+}
 
 std::string Stmt::text_at(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(s_.get(), col));

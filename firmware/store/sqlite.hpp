@@ -21,7 +21,7 @@ struct StmtFinalizer {
 class Stmt;
 
 class Db {
-public:
+  public:
     Db() = default;
     // Opens (creating if needed) the file; the handle is closed on destruction.
     static Result<Db> open(const std::string& path);
@@ -36,12 +36,12 @@ public:
     std::string errmsg() const;
     int extended_errcode() const;
 
-private:
+  private:
     std::unique_ptr<sqlite3, DbCloser> db_;
 };
 
 class Stmt {
-public:
+  public:
     Stmt() = default;
     explicit Stmt(sqlite3_stmt* s) : s_(s) {}
     sqlite3_stmt* get() const { return s_.get(); }
@@ -58,7 +58,7 @@ public:
     int64_t int_at(int col) const { return sqlite3_column_int64(s_.get(), col); }
     std::string text_at(int col) const;
 
-private:
+  private:
     std::unique_ptr<sqlite3_stmt, StmtFinalizer> s_;
 };
 

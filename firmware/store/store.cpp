@@ -33,7 +33,7 @@ std::string utc_stamp(int64_t now_ms) {
 }
 
 bool exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -76,8 +76,11 @@ Opened open_checked(const std::string& path, int64_t max_pages) {
     const std::string setup =
         "PRAGMA synchronous=FULL;"
         "PRAGMA journal_size_limit=16777216;"
-        "PRAGMA max_page_count=" + std::to_string(max_pages) + ";"
-        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+        "PRAGMA max_page_count=" +
+        std::to_string(max_pages) +
+        ";"
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT "
+        "ROWID;"
         "CREATE TABLE IF NOT EXISTS alarm(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
         " t_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
         "CREATE TABLE IF NOT EXISTS telemetry(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -88,7 +91,9 @@ Opened open_checked(const std::string& path, int64_t max_pages) {
 
 }  // namespace
 
-const char* to_string(Lane lane) { return kTable[static_cast<int>(lane)]; }
+const char* to_string(Lane lane) {
+    return kTable[static_cast<int>(lane)];
+}
 
 // Changes made inside one transaction, applied to the counters only once it
 // has committed (a rolled back transaction changes nothing).
@@ -120,7 +125,8 @@ Status Store::init(const StoreOptions& o) {
             return fail("store " + o.path + " is damaged (" + opened.error +
                         ") and cannot be moved aside: " + std::strerror(errno));
         for (const char* suffix : {"-wal", "-shm"}) {
-            if (exists(o.path + suffix)) ::rename((o.path + suffix).c_str(), (aside + suffix).c_str());
+            if (exists(o.path + suffix))
+                ::rename((o.path + suffix).c_str(), (aside + suffix).c_str());
         }
         log_.error("store", "damaged database moved aside, starting a new one",
                    {{"path", o.path}, {"kept_as", aside}, {"reason", opened.error}});
@@ -155,7 +161,8 @@ Status Store::init(const StoreOptions& o) {
         ls.rows = *rows;
         ls.bytes = *bytes + *rows * store::kRowOverhead;
     }
-    auto oldest = db_.prepare("SELECT seq, length(payload) FROM telemetry WHERE seq > ? ORDER BY seq LIMIT 512");
+    auto oldest = db_.prepare(
+        "SELECT seq, length(payload) FROM telemetry WHERE seq > ? ORDER BY seq LIMIT 512");
     if (!oldest) return fail(oldest.error());
     oldest_rows_ = std::move(*oldest);
 
@@ -164,8 +171,11 @@ Status Store::init(const StoreOptions& o) {
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
     log_.info("store", "opened",
-              {{"path", o.path}, {"boot", boot_}, {"alarm_rows", stats_.alarm.rows},
-               {"telemetry_rows", stats_.telemetry.rows}, {"max_pages", pages}});
+              {{"path", o.path},
+               {"boot", boot_},
+               {"alarm_rows", stats_.alarm.rows},
+               {"telemetry_rows", stats_.telemetry.rows},
+               {"max_pages", pages}});
     return Status::success();
 }
 
@@ -249,7 +259,8 @@ Store::Batch Store::take_batch() {
 void Store::writer_loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        if (!work_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || has_work(); })) {
+        if (!work_cv_.wait_for(lock, std::chrono::seconds(1),
+                               [&] { return stop_ || has_work(); })) {
             lock.unlock();
             checkpoint_if_idle();
             lock.lock();
@@ -278,8 +289,10 @@ void Store::write_batch(Batch& batch) {
     TxnDelta delta;
     int rc = SQLITE_OK;
     int64_t incoming = 0;
-    for (const auto& p : batch.telemetry) incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
-    for (const auto& p : batch.alarms) incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
+    for (const auto& p : batch.telemetry)
+        incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
+    for (const auto& p : batch.alarms)
+        incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
     // Full: free telemetry and try again; alarms are kept whatever happens.
     for (int attempt = 0; attempt < 4; ++attempt) {
         delta = TxnDelta{};
@@ -300,7 +313,8 @@ void Store::write_batch(Batch& batch) {
         const std::string why = sqlite::is_full(db_.get(), rc)
                                     ? "store full (database cap or disk): not stored"
                                     : std::string("store write failed: ") + sqlite3_errstr(rc);
-        log_.error("store", "transaction failed", {{"error", why}, {"alarms", batch.alarms.size()}});
+        log_.error("store", "transaction failed",
+                   {{"error", why}, {"alarms", batch.alarms.size()}});
         if (sqlite::is_full(db_.get(), rc))
             notice({"store_full", static_cast<int64_t>(batch.alarms.size()), 0,
                     "store is full and holds only alarms: new events are refused"});
@@ -309,8 +323,10 @@ void Store::write_batch(Batch& batch) {
     } else {
         apply(delta);
     }
-    for (size_t i = 0; i < batch.alarms.size(); ++i) batch.alarms[i].done.set_value(alarm_results[i]);
-    for (size_t i = 0; i < batch.telemetry.size(); ++i) batch.telemetry[i].done.set_value(tel_results[i]);
+    for (size_t i = 0; i < batch.alarms.size(); ++i)
+        batch.alarms[i].done.set_value(alarm_results[i]);
+    for (size_t i = 0; i < batch.telemetry.size(); ++i)
+        batch.telemetry[i].done.set_value(tel_results[i]);
     for (auto& f : batch.flushes) f.set_value();
     if (rc == SQLITE_OK && delta.added) {
         std::function<void()> cb;
@@ -372,7 +388,8 @@ int Store::insert(Lane lane, const Pending& p, TxnDelta& delta, Status& result) 
     }
     auto& ins = insert_[l];
     ins.bind(1, p.t_ms);
-    sqlite3_bind_blob(ins.get(), 2, p.payload.data(), static_cast<int>(p.payload.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(ins.get(), 2, p.payload.data(), static_cast<int>(p.payload.size()),
+                      SQLITE_STATIC);
     int rc = ins.step();
     ins.reset();
     if (rc != SQLITE_DONE) return rc;
@@ -397,7 +414,8 @@ int Store::evict_telemetry(int64_t need, TxnDelta& delta) {
         if (rc != SQLITE_DONE) return rc;
         if (rows.empty()) break;
         auto pick = store::pick_oldest(rows, need - freed);
-        auto del = db_.prepare("DELETE FROM telemetry WHERE seq <= " + std::to_string(pick.last_seq));
+        auto del =
+            db_.prepare("DELETE FROM telemetry WHERE seq <= " + std::to_string(pick.last_seq));
         if (!del) return db_.extended_errcode();
         rc = del->step();
         if (rc != SQLITE_DONE) return rc;
@@ -492,14 +510,16 @@ Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit)
     st->bind(2, limit);
     std::vector<Record> out;
     int rc;
-    while ((rc = st->step()) == SQLITE_ROW) out.push_back({lane, st->int_at(0), st->int_at(1), st->text_at(2)});
+    while ((rc = st->step()) == SQLITE_ROW)
+        out.push_back({lane, st->int_at(0), st->int_at(1), st->text_at(2)});
     if (rc != SQLITE_DONE) return fail(std::string("store read: ") + reader_.errmsg());
     return out;
 }
 
 std::optional<int64_t> Store::oldest_t_ms(Lane lane) {
     std::lock_guard<std::mutex> lock(reader_mutex_);
-    auto st = reader_.prepare(std::string("SELECT t_ms FROM ") + to_string(lane) + " ORDER BY seq LIMIT 1");
+    auto st = reader_.prepare(std::string("SELECT t_ms FROM ") + to_string(lane) +
+                              " ORDER BY seq LIMIT 1");
     if (!st || st->step() != SQLITE_ROW) return std::nullopt;
     return st->int_at(0);
 }

@@ -78,7 +78,7 @@ struct StoreNotice {
 };
 
 class Store {
-public:
+  public:
     // Opens or creates the file. A file that SQLite cannot read or whose
     // quick_check fails is renamed aside (path.corrupt-<UTC time>) and a new
     // one is started: see recovered_from(). Other failures (permissions, no
@@ -115,7 +115,7 @@ public:
     // short (the uplink only wakes its own thread).
     void set_on_commit(std::function<void()> callback);
 
-private:
+  private:
     struct Pending {
         Lane lane;
         int64_t t_ms;

@@ -23,7 +23,9 @@ std::string paho_uri(const std::string& uri) {
     return uri;
 }
 
-bool is_tls_uri(const std::string& uri) { return uri.rfind("ssl://", 0) == 0; }
+bool is_tls_uri(const std::string& uri) {
+    return uri.rfind("ssl://", 0) == 0;
+}
 
 void* pack(Lane lane, int64_t seq) {
     return reinterpret_cast<void*>(static_cast<uintptr_t>(seq) << 1 | static_cast<uintptr_t>(lane));
@@ -42,7 +44,7 @@ Status readable(const std::string& what, const std::string& path) {
 }  // namespace
 
 Result<Credentials> read_credentials(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return fail("credentials file " + path + ": " + std::strerror(errno));
     if (st.st_mode & (S_IROTH | S_IWOTH)) {
@@ -63,18 +65,18 @@ Result<Credentials> read_credentials(const std::string& path) {
 
 // Paho runs these on its own thread with its lock held: they only queue.
 class Uplink::Callbacks final : public mqtt::callback {
-public:
+  public:
     explicit Callbacks(Uplink& u) : u_(u) {}
     void connection_lost(const std::string& cause) override {
         u_.push({Outcome::lost, Lane::alarm, 0, cause.empty() ? "connection lost" : cause});
     }
 
-private:
+  private:
     Uplink& u_;
 };
 
 class Uplink::PublishListener final : public mqtt::iaction_listener {
-public:
+  public:
     explicit PublishListener(Uplink& u) : u_(u) {}
     void on_success(const mqtt::token& tok) override {
         auto [lane, seq] = unpack(tok.get_user_context());
@@ -82,23 +84,32 @@ public:
     }
     void on_failure(const mqtt::token& tok) override {
         auto [lane, seq] = unpack(tok.get_user_context());
-        u_.push({Outcome::failed, lane, seq, "publish failed, rc " + std::to_string(tok.get_return_code())});
+        u_.push({Outcome::failed, lane, seq,
+                 "publish failed, rc " + std::to_string(tok.get_return_code())});
     }
 
-private:
+  private:
     Uplink& u_;
 };
 
 Uplink::Uplink(const UplinkConfig& config, const contract::Topics& topics,
                const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
                Clock& clock, Log& log)
-    : config_(config), topics_(topics), origin_(origin), birth_(std::move(birth)), store_(store),
-      clock_(clock), log_(log), callbacks_(std::make_unique<Callbacks>(*this)),
+    : config_(config),
+      topics_(topics),
+      origin_(origin),
+      birth_(std::move(birth)),
+      store_(store),
+      clock_(clock),
+      log_(log),
+      callbacks_(std::make_unique<Callbacks>(*this)),
       listener_(std::make_unique<PublishListener>(*this)) {
     backoff_ms_ = config_.reconnect_min_ms;
 }
 
-Uplink::~Uplink() { stop(); }
+Uplink::~Uplink() {
+    stop();
+}
 
 Status Uplink::start() {
     if (config_.brokers.empty()) return fail("uplink: no broker configured");
@@ -169,7 +180,8 @@ void Uplink::run() {
         {
             std::unique_lock<std::mutex> lock(mutex_);
             const int64_t wait_ms =
-                state_.connected ? 200 : std::max<int64_t>(0, next_attempt_mono_ - clock_.mono_ms());
+                state_.connected ? 200
+                                 : std::max<int64_t>(0, next_attempt_mono_ - clock_.mono_ms());
             cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                          [&] { return stop_ || woken_ || !outcomes_.empty(); });
             if (stop_) break;
@@ -229,8 +241,8 @@ bool Uplink::connect_next() {
     }
     std::string why;
     try {
-        client_ = std::make_unique<mqtt::async_client>(uri, config_.client_id,
-                                                      static_cast<mqtt::iclient_persistence*>(nullptr));
+        client_ = std::make_unique<mqtt::async_client>(
+            uri, config_.client_id, static_cast<mqtt::iclient_persistence*>(nullptr));
         client_->set_callback(*callbacks_);
         auto tok = client_->connect(opts);
         for (;;) {
@@ -366,7 +378,8 @@ void Uplink::disconnect_client(bool say_offline) {
             client_->publish(mqtt::make_message(topics_.status, status_payload(false), 1, true))
                 ->wait_for(std::chrono::milliseconds(kStopWaitMs));
         }
-        if (client_->is_connected()) client_->disconnect(kStopWaitMs)->wait_for(std::chrono::milliseconds(kStopWaitMs));
+        if (client_->is_connected())
+            client_->disconnect(kStopWaitMs)->wait_for(std::chrono::milliseconds(kStopWaitMs));
     } catch (const mqtt::exception& e) {
         log_.warn("uplink", "disconnect", {{"error", e.what()}});
     }

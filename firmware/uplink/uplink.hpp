@@ -62,7 +62,7 @@ struct LinkState {
 };
 
 class Uplink {
-public:
+  public:
     Uplink(const UplinkConfig& config, const contract::Topics& topics,
            const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
            Clock& clock, Log& log);
@@ -80,7 +80,7 @@ public:
     // New rows were committed: look at the store now.
     void wake();
 
-private:
+  private:
     struct Outcome {
         enum Kind { acked, failed, lost } kind;
         Lane lane;

@@ -37,10 +37,12 @@ bool type_is(const json& v, const std::string& t) {
 
 // The subset of JSON Schema the contract uses: type, required, properties,
 // additionalProperties:false, enum, items, minimum, minLength.
-void validate(const json& schema, const json& v, const std::string& path, std::vector<std::string>& errs) {
+void validate(const json& schema, const json& v, const std::string& path,
+              std::vector<std::string>& errs) {
     if (schema.contains("type")) {
         bool ok = false;
-        for (const auto& t : schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
+        for (const auto& t :
+             schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
             ok |= type_is(v, t.get<std::string>());
         if (!ok) errs.push_back(path + ": wrong type " + v.dump());
     }
@@ -49,22 +51,27 @@ void validate(const json& schema, const json& v, const std::string& path, std::v
         for (const auto& e : schema["enum"]) ok |= e == v;
         if (!ok) errs.push_back(path + ": " + v.dump() + " not in enum");
     }
-    if (schema.contains("minimum") && v.is_number() && v.get<double>() < schema["minimum"].get<double>())
+    if (schema.contains("minimum") && v.is_number() &&
+        v.get<double>() < schema["minimum"].get<double>())
         errs.push_back(path + ": below minimum");
-    if (schema.contains("minLength") && v.is_string() && v.get<std::string>().size() < schema["minLength"].get<size_t>())
+    if (schema.contains("minLength") && v.is_string() &&
+        v.get<std::string>().size() < schema["minLength"].get<size_t>())
         errs.push_back(path + ": too short");
     if (v.is_object()) {
         for (const auto& r : schema.value("required", json::array()))
-            if (!v.contains(r.get<std::string>())) errs.push_back(path + ": missing " + r.get<std::string>());
+            if (!v.contains(r.get<std::string>()))
+                errs.push_back(path + ": missing " + r.get<std::string>());
         const json props = schema.value("properties", json::object());
         for (auto it = v.begin(); it != v.end(); ++it) {
-            if (props.contains(it.key())) validate(props[it.key()], it.value(), path + "." + it.key(), errs);
+            if (props.contains(it.key()))
+                validate(props[it.key()], it.value(), path + "." + it.key(), errs);
             else if (schema.value("additionalProperties", true) == false)
                 errs.push_back(path + ": undocumented field " + it.key());
         }
     }
     if (v.is_array() && schema.contains("items"))
-        for (size_t i = 0; i < v.size(); ++i) validate(schema["items"], v[i], path + "[" + std::to_string(i) + "]", errs);
+        for (size_t i = 0; i < v.size(); ++i)
+            validate(schema["items"], v[i], path + "[" + std::to_string(i) + "]", errs);
 }
 
 std::string check(const std::string& schema, const std::string& payload) {
@@ -102,7 +109,8 @@ TEST(Contract, TopicsFollowPrefixSiteGateway) {
     STRCMP_EQUAL("city/site-001/gw-01/event", t.event.c_str());
     STRCMP_EQUAL("city/site-001/gw-01/telemetry", t.telemetry.c_str());
     STRCMP_EQUAL("city/site-001/gw-01/status", t.status.c_str());
-    STRCMP_EQUAL("city/site-001/gw-01/evidence/gw-01-3-00000042", t.evidence("gw-01-3-00000042").c_str());
+    STRCMP_EQUAL("city/site-001/gw-01/evidence/gw-01-3-00000042",
+                 t.evidence("gw-01-3-00000042").c_str());
 }
 
 TEST(Contract, EventMatchesItsSchema) {
@@ -110,7 +118,8 @@ TEST(Contract, EventMatchesItsSchema) {
     STRCMP_EQUAL("", check("event.json", payload).c_str());
     auto j = json::parse(payload);
     STRCMP_EQUAL("gw-01-3-00000042", j["id"].get<std::string>().c_str());
-    STRCMP_EQUAL("gw-01-3-00000042", j["incident"].get<std::string>().c_str());  // a raise is its own incident
+    STRCMP_EQUAL("gw-01-3-00000042",
+                 j["incident"].get<std::string>().c_str());  // a raise is its own incident
     STRCMP_EQUAL("synced", j["clock"].get<std::string>().c_str());
     LONGS_EQUAL(1700000000123, j["ts"].get<int64_t>());
     CHECK_FALSE(j.contains("evidence"));
@@ -151,7 +160,8 @@ TEST(Contract, StatusMatchesItsSchema) {
 
 TEST(Contract, ValidatorCatchesAnUndocumentedField) {
     // Guards the check itself: a field the schema does not list is an error.
-    std::string msg = check("status.json", R"({"v":1,"site":"s","gateway":"g","version":"x","boot":1,
+    std::string msg =
+        check("status.json", R"({"v":1,"site":"s","gateway":"g","version":"x","boot":1,
         "config_hash":"h","online":true,"ts":1,"surprise":1})");
     STRCMP_CONTAINS("undocumented field surprise", msg.c_str());
 }

@@ -60,7 +60,9 @@ TEST_GROUP(Control) {
         });
         CHECK(server->start().ok());
     }
-    void teardown() override { server.reset(); }
+    void teardown() override {
+        server.reset();
+    }
 };
 
 TEST(Control, DispatchesAndReportsThePeer) {
@@ -72,7 +74,7 @@ TEST(Control, DispatchesAndReportsThePeer) {
 }
 
 TEST(Control, SocketIsGroupOnly) {
-    struct stat st{};
+    struct stat st {};
     CHECK(stat(path.c_str(), &st) == 0);
     LONGS_EQUAL(0660, st.st_mode & 0777);
 }
@@ -84,7 +86,8 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     auto nocmd = json::parse(raw_exchange(path, "[1,2]\n"));
     CHECK_FALSE(nocmd["ok"].get<bool>());
     auto unknown = gw::control_call(path, {{"cmd", "nope"}});
-    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo)", (*unknown)["error"].get<std::string>().c_str());
+    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo)",
+                    (*unknown)["error"].get<std::string>().c_str());
     auto boom = gw::control_call(path, {{"cmd", "boom"}});
     STRCMP_CONTAINS("bad request", (*boom)["error"].get<std::string>().c_str());
     // Still serving after all that.
@@ -92,13 +95,15 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
 }
 
 TEST(Control, OversizedRequestIsRefused) {
-    auto reply = json::parse(raw_exchange(path, std::string(gw::ControlServer::kMaxLine + 10, 'a')));
+    auto reply =
+        json::parse(raw_exchange(path, std::string(gw::ControlServer::kMaxLine + 10, 'a')));
     CHECK_FALSE(reply["ok"].get<bool>());
     STRCMP_CONTAINS("longer than", reply["error"].get<std::string>().c_str());
 }
 
 TEST(Control, SeveralRequestsOnOneConnection) {
-    auto reply = raw_exchange(path, "{\"cmd\":\"echo\",\"text\":\"a\"}\n{\"cmd\":\"echo\",\"text\":\"b\"}\n", 2);
+    auto reply = raw_exchange(
+        path, "{\"cmd\":\"echo\",\"text\":\"a\"}\n{\"cmd\":\"echo\",\"text\":\"b\"}\n", 2);
     auto nl = reply.find('\n');
     STRCMP_CONTAINS("\"echo\":\"a\"", reply.substr(0, nl).c_str());
     STRCMP_CONTAINS("\"echo\":\"b\"", reply.substr(nl + 1).c_str());

@@ -46,4 +46,6 @@ TEST(Eviction, PicksNothingForNoNeedAndAllAtMost) {
     LONGS_EQUAL(2, p.last_seq);
 }
 
-TEST(Eviction, RowCostCountsOverhead) { LONGS_EQUAL(100 + kRowOverhead, row_cost(100)); }
+TEST(Eviction, RowCostCountsOverhead) {
+    LONGS_EQUAL(100 + kRowOverhead, row_cost(100));
+}

@@ -107,7 +107,8 @@ TEST(Store, ConcurrentProducersAllDurable) {
     std::vector<std::thread> producers;
     for (int t = 0; t < 4; ++t)
         producers.emplace_back([&, t] {
-            for (int i = 0; i < 100; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(t * 1000 + i)).ok());
+            for (int i = 0; i < 100; ++i)
+                CHECK(s->append(gw::Lane::alarm, i, payload(t * 1000 + i)).ok());
         });
     for (auto& p : producers) p.join();
     LONGS_EQUAL(400, all(*s, gw::Lane::alarm).size());
@@ -139,7 +140,8 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
     o.max_page_count = 40;  // 160 KiB file: "disk full" without filling a disk
     auto s = f.open(o);
     int stored_tel = 0;
-    for (int i = 0; i < 400; ++i) stored_tel += s->append(gw::Lane::telemetry, i, payload(i, 1000)).ok();
+    for (int i = 0; i < 400; ++i)
+        stored_tel += s->append(gw::Lane::telemetry, i, payload(i, 1000)).ok();
     CHECK(stored_tel == 400);  // the oldest made room for each new one
     CHECK(s->stats().full_events > 0);
     CHECK(s->stats().evicted_rows > 0);

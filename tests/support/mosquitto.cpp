@@ -64,7 +64,8 @@ std::string Mosquitto::uri(const std::string& scheme) const {
 
 void Mosquitto::start() {
     proc_.reset();
-    proc_ = std::make_unique<Process>(std::vector<std::string>{"mosquitto", "-c", conf_}, dir_, name_);
+    proc_ =
+        std::make_unique<Process>(std::vector<std::string>{"mosquitto", "-c", conf_}, dir_, name_);
     if (!wait_for_port(port_, 10000)) throw std::runtime_error("mosquitto did not start: " + log());
 }
 
@@ -74,6 +75,8 @@ void Mosquitto::stop(int sig) {
     proc_->wait(10000);
 }
 
-std::string Mosquitto::log() const { return proc_ ? proc_->err() + proc_->out() : std::string(); }
+std::string Mosquitto::log() const {
+    return proc_ ? proc_->err() + proc_->out() : std::string();
+}
 
 }  // namespace gw::test

@@ -10,14 +10,14 @@
 namespace gw::test {
 
 struct BrokerOptions {
-    bool persistence = false;  // keep sessions and queued messages across a restart
-    std::string password_file;  // set: anonymous clients are refused
+    bool persistence = false;    // keep sessions and queued messages across a restart
+    std::string password_file;   // set: anonymous clients are refused
     std::string listener_extra;  // conf lines for the main listener (TLS, ...)
     std::string extra;           // conf lines after it (a second listener, ...)
 };
 
 class Mosquitto {
-public:
+  public:
     Mosquitto(const std::string& dir, const std::string& name, BrokerOptions options = {});
     ~Mosquitto();
     int port() const { return port_; }
@@ -29,7 +29,7 @@ public:
     bool running() const { return proc_ && proc_->running(); }
     std::string log() const;
 
-private:
+  private:
     std::string dir_;
     std::string name_;
     int port_;

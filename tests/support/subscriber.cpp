@@ -5,7 +5,7 @@
 namespace gw::test {
 
 class Subscriber::Callback final : public mqtt::callback, public mqtt::iaction_listener {
-public:
+  public:
     explicit Callback(Subscriber& s) : s_(s) {}
     void connected(const std::string&) override {
         // Non-blocking: only starts the subscribe; on_success reports it.
@@ -18,14 +18,15 @@ public:
     void on_failure(const mqtt::token&) override {}
     mqtt::async_client* client = nullptr;
 
-private:
+  private:
     Subscriber& s_;
 };
 
-Subscriber::Subscriber(const std::string& uri, const std::string& client_id, const std::string& filter)
+Subscriber::Subscriber(const std::string& uri, const std::string& client_id,
+                       const std::string& filter)
     : filter_(filter), callback_(std::make_unique<Callback>(*this)) {
-    client_ = std::make_unique<mqtt::async_client>(uri, client_id,
-                                                  static_cast<mqtt::iclient_persistence*>(nullptr));
+    client_ = std::make_unique<mqtt::async_client>(
+        uri, client_id, static_cast<mqtt::iclient_persistence*>(nullptr));
     callback_->client = client_.get();
     client_->set_callback(*callback_);
     mqtt::connect_options opts;
@@ -37,7 +38,8 @@ Subscriber::Subscriber(const std::string& uri, const std::string& client_id, con
 
 Subscriber::~Subscriber() {
     try {
-        client_->disconnect(std::chrono::milliseconds(200))->wait_for(std::chrono::milliseconds(500));
+        client_->disconnect(std::chrono::milliseconds(200))
+            ->wait_for(std::chrono::milliseconds(500));
     } catch (const mqtt::exception&) {
         // Broker already gone: nothing to say goodbye to.
     }
@@ -72,7 +74,8 @@ std::vector<Received> Subscriber::messages() const {
 bool Subscriber::wait_until(const std::function<bool(const std::vector<Received>&)>& pred,
                             int timeout_ms) const {
     std::unique_lock<std::mutex> lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return pred(messages_); });
+    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                        [&] { return pred(messages_); });
 }
 
 }  // namespace gw::test

@@ -24,16 +24,17 @@ struct Received {
 };
 
 class Subscriber {
-public:
+  public:
     Subscriber(const std::string& uri, const std::string& client_id, const std::string& filter);
     ~Subscriber();
     // Waits until the subscription is in place.
     bool ready(int timeout_ms);
     std::vector<Received> messages() const;
     // Waits until pred(messages) is true; returns it.
-    bool wait_until(const std::function<bool(const std::vector<Received>&)>& pred, int timeout_ms) const;
+    bool wait_until(const std::function<bool(const std::vector<Received>&)>& pred,
+                    int timeout_ms) const;
 
-private:
+  private:
     class Callback;
     void on_message(Received r);
     void on_subscribed();

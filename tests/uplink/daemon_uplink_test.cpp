@@ -27,10 +27,12 @@ using namespace gw::test;
 
 namespace {
 
-std::string config(const TempDir& dir, const std::string& broker, const std::string& extra_uplink = "") {
+std::string config(const TempDir& dir, const std::string& broker,
+                   const std::string& extra_uplink = "") {
     return "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"" + dir.path() +
-           "/data\"\n[uplink]\nbrokers = [\"" + broker + "\"]\nreconnect_min_ms = 100\nreconnect_max_ms = 500\n" +
-           extra_uplink + "[control]\nsocket = \"" + dir.path() + "/data/ctl.sock\"\n";
+           "/data\"\n[uplink]\nbrokers = [\"" + broker +
+           "\"]\nreconnect_min_ms = 100\nreconnect_max_ms = 500\n" + extra_uplink +
+           "[control]\nsocket = \"" + dir.path() + "/data/ctl.sock\"\n";
 }
 
 bool contains_id(const std::vector<Received>& msgs, const std::string& id) {
@@ -71,27 +73,33 @@ TEST(DaemonUplink, KillNineAtRandomMomentsLosesNoAcknowledgedEvent) {
         std::atomic<bool> done{false};
         std::thread injector([&] {
             for (int i = 0; !done; ++i) {
-                auto r = gw::control_call(sock, {{"cmd", "inject"}, {"type", "kill-test"}, {"severity", "alarm"}}, 2000);
-                if (!r || !(*r)["ok"].get<bool>()) return;  // daemon gone: unacknowledged, may be lost
+                auto r = gw::control_call(
+                    sock, {{"cmd", "inject"}, {"type", "kill-test"}, {"severity", "alarm"}}, 2000);
+                if (!r || !(*r)["ok"].get<bool>())
+                    return;  // daemon gone: unacknowledged, may be lost
                 std::lock_guard<std::mutex> lock(acked_mutex);
                 acked.push_back((*r)["id"].get<std::string>());
             }
         });
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
         gw.signal(SIGKILL);
         gw.wait(5000);
         done = true;
         injector.join();
     }
     CHECK(acked.size() >= 20);
-    UT_PRINT(("acknowledged injects over 20 kill -9 rounds: " + std::to_string(acked.size())).c_str());
+    UT_PRINT(
+        ("acknowledged injects over 20 kill -9 rounds: " + std::to_string(acked.size())).c_str());
     // One more start drains whatever the killed ones left in the store.
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-final");
-    CHECK(sub.wait_until([&](auto& m) {
-        for (const auto& id : acked)
-            if (!contains_id(m, id)) return false;
-        return true;
-    }, 60000));
+    CHECK(sub.wait_until(
+        [&](auto& m) {
+            for (const auto& id : acked)
+                if (!contains_id(m, id)) return false;
+            return true;
+        },
+        60000));
     // Every id names its boot: 21 starts, 21 distinct boots, ids never reused.
     CHECK(contains_id(sub.messages(), acked.front()));
 }
@@ -106,11 +114,14 @@ TEST(DaemonUplink, CorruptStoreIsKeptAsideRecoveredAndReported) {
     dir.write("data/store.db", garbage);
     const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
-    CHECK(sub.wait_until([](auto& m) {
-        for (auto& r : m)
-            if (r.payload.find("\"type\":\"store_recovered\"") != std::string::npos) return true;
-        return false;
-    }, 20000));
+    CHECK(sub.wait_until(
+        [](auto& m) {
+            for (auto& r : m)
+                if (r.payload.find("\"type\":\"store_recovered\"") != std::string::npos)
+                    return true;
+            return false;
+        },
+        20000));
     auto kept = files_starting(dir.path() + "/data", "store.db.corrupt-");
     CHECK(!kept.empty());
     CHECK(garbage == read_file(kept.front()));
@@ -124,21 +135,25 @@ TEST(DaemonUplink, SigtermWhileConnectedStopsInTimeAndSaysOffline) {
     CHECK(sub.ready(10000));
     const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
-    CHECK(sub.wait_until([](auto& m) {
-        return !m.empty() && m.back().payload.find("\"online\":true") != std::string::npos;
-    }, 20000));
+    CHECK(sub.wait_until(
+        [](auto& m) {
+            return !m.empty() && m.back().payload.find("\"online\":true") != std::string::npos;
+        },
+        20000));
     gw.signal(SIGTERM);
     auto code = gw.wait(2000);
     CHECK_TEXT(code.has_value(), "gatewayd did not stop within 2 s");
     LONGS_EQUAL(0, *code);
-    CHECK(sub.wait_until([](auto& m) { return m.back().payload.find("\"online\":false") != std::string::npos; }, 10000));
+    CHECK(sub.wait_until(
+        [](auto& m) { return m.back().payload.find("\"online\":false") != std::string::npos; },
+        10000));
 }
 
 TEST(DaemonUplink, WorldReadableCredentialsFileIsRefusedClearly) {
     const std::string creds = dir.write("mqtt.credentials", "gateway\nsecret\n");
     chmod(creds.c_str(), 0644);
-    const std::string cfg =
-        dir.write("gw.toml", config(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
+    const std::string cfg = dir.write(
+        "gw.toml", config(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
     auto r = gw::test::run({GW_GATEWAYD, "-c", cfg}, 20000);
     LONGS_EQUAL(1, r.code);
     STRCMP_CONTAINS("is world-readable (mode 0644): refusing to use it", r.err.c_str());
@@ -149,7 +164,7 @@ TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
     CHECK(gw.wait_for_output("msg=ready", 20000));
     const std::string sock = dir.path() + "/data/ctl.sock";
-    struct stat st{};
+    struct stat st {};
     CHECK(stat(sock.c_str(), &st) == 0);
     LONGS_EQUAL(0660, st.st_mode & 0777);
     auto bad = gw::control_call(sock, {{"cmd", "frobnicate"}});
@@ -175,7 +190,8 @@ TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
     CHECK(huge.ok());
     STRCMP_CONTAINS("longer than", (*huge)["error"].get<std::string>().c_str());
     // gatewayctl speaks the same protocol.
-    auto ctl = gw::test::run({GW_GATEWAYCTL, "inject", "-c", cfg, "-t", "from-ctl", "--severity", "alarm"});
+    auto ctl = gw::test::run(
+        {GW_GATEWAYCTL, "inject", "-c", cfg, "-t", "from-ctl", "--severity", "alarm"});
     LONGS_EQUAL(0, ctl.code);
     STRCMP_CONTAINS("gw1-", ctl.out.c_str());
     auto ctl_status = gw::test::run({GW_GATEWAYCTL, "status", "-s", sock});

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,9 +50,9 @@ struct GatewayParts {
         ids = std::make_unique<EventIdSource>("gw1", store->boot());
         contract::Origin origin{"s1", "gw1"};
         intake = std::make_unique<Intake>(*store, *ids, origin, clock, log, uc.telemetry_batch_max);
-        uplink = std::make_unique<Uplink>(uc, topics, origin,
-                                          contract::GatewayStatus{"test", store->boot(), "hash", true, 0},
-                                          *store, clock, log);
+        uplink = std::make_unique<Uplink>(
+            uc, topics, origin, contract::GatewayStatus{"test", store->boot(), "hash", true, 0},
+            *store, clock, log);
     }
     ~GatewayParts() {
         uplink.reset();
@@ -82,7 +82,9 @@ bool wait_for(F done, int timeout_ms) {
     return true;
 }
 
-inline nlohmann::json parse(const Received& r) { return nlohmann::json::parse(r.payload); }
+inline nlohmann::json parse(const Received& r) {
+    return nlohmann::json::parse(r.payload);
+}
 inline bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -90,7 +92,8 @@ inline size_t count_ids(const std::vector<Received>& msgs, const std::vector<std
     size_t n = 0;
     for (const auto& id : ids)
         for (const auto& m : msgs)
-            if (ends_with(m.topic, "/event") && m.payload.find("\"" + id + "\"") != std::string::npos) {
+            if (ends_with(m.topic, "/event") &&
+                m.payload.find("\"" + id + "\"") != std::string::npos) {
                 ++n;
                 break;
             }

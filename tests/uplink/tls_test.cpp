@@ -29,10 +29,12 @@ void make_ca(const TempDir& d, const std::string& ca) {
              "/CN=" + ca});
 }
 
-void make_cert(const TempDir& d, const std::string& ca, const std::string& name, const std::string& cn) {
+void make_cert(const TempDir& d, const std::string& ca, const std::string& name,
+               const std::string& cn) {
     const std::string ext = d.write(name + ".ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", d.file(name + ".key"), "-out", d.file(name + ".csr"), "-subj", "/CN=" + cn});
+             "-keyout", d.file(name + ".key"), "-out", d.file(name + ".csr"), "-subj",
+             "/CN=" + cn});
     openssl({"x509", "-req", "-in", d.file(name + ".csr"), "-CA", d.file(ca + ".crt"), "-CAkey",
              d.file(ca + ".key"), "-CAcreateserial", "-out", d.file(name + ".crt"), "-days", "2",
              "-extfile", ext});

@@ -27,7 +27,8 @@ StoreOptions store_in(const TempDir& dir) {
 
 std::vector<Sample> samples(int from, int n) {
     std::vector<Sample> out;
-    for (int i = from; i < from + n; ++i) out.push_back({"p" + std::to_string(i), double(i), Quality::good, 1000 + i});
+    for (int i = from; i < from + n; ++i)
+        out.push_back({"p" + std::to_string(i), double(i), Quality::good, 1000 + i});
     return out;
 }
 
@@ -60,10 +61,14 @@ TEST(Uplink, BrokerDownThenBackEverythingArrivesAlarmsFirst) {
     broker.start();
 
     auto telemetry_count = [](const std::vector<Received>& m) {
-        return std::count_if(m.begin(), m.end(), [](auto& r) { return ends_with(r.topic, "/telemetry"); });
+        return std::count_if(m.begin(), m.end(),
+                             [](auto& r) { return ends_with(r.topic, "/telemetry"); });
     };
-    CHECK_TEXT(sub.wait_until([&](auto& m) { return count_ids(m, during) == during.size() && telemetry_count(m) == 30; },
-                              30000),
+    CHECK_TEXT(sub.wait_until(
+                   [&](auto& m) {
+                       return count_ids(m, during) == during.size() && telemetry_count(m) == 30;
+                   },
+                   30000),
                broker.log().c_str());
     // Every outage event arrived before any outage telemetry.
     auto msgs = sub.messages();
@@ -77,7 +82,12 @@ TEST(Uplink, BrokerDownThenBackEverythingArrivesAlarmsFirst) {
     auto t = parse(msgs[first_tel]);
     CHECK_EQUAL(3u, t["samples"].size());
     gw.store->flush();
-    CHECK(sub.wait_until([&](auto&) { gw.store->flush(); return gw.store->stats().alarm.rows == 0; }, 10000));
+    CHECK(sub.wait_until(
+        [&](auto&) {
+            gw.store->flush();
+            return gw.store->stats().alarm.rows == 0;
+        },
+        10000));
 }
 
 TEST(Uplink, TelemetryCapEvictsOldestKeepsAlarmsAndReportsIt) {
@@ -88,7 +98,8 @@ TEST(Uplink, TelemetryCapEvictsOldestKeepsAlarmsAndReportsIt) {
     std::vector<std::string> alarms;
     for (int i = 0; i < 10; ++i) {
         alarms.push_back(gw.event("kept-" + std::to_string(i)));
-        for (int k = 0; k < 30; ++k) CHECK(gw.intake->submit_telemetry(samples(i * 30 + k, 1)).ok());
+        for (int k = 0; k < 30; ++k)
+            CHECK(gw.intake->submit_telemetry(samples(i * 30 + k, 1)).ok());
     }
     gw.intake->report_store_notices();
     const auto kept_rows = gw.store->stats().telemetry.rows;
@@ -104,7 +115,9 @@ TEST(Uplink, TelemetryCapEvictsOldestKeepsAlarmsAndReportsIt) {
             if (ends_with(r.topic, "/telemetry")) out.push_back(parse(r));
         return out;
     };
-    CHECK(sub.wait_until([&](auto& m) { return count_ids(m, alarms) == 10 && tel(m).size() == size_t(kept_rows); }, 30000));
+    CHECK(sub.wait_until(
+        [&](auto& m) { return count_ids(m, alarms) == 10 && tel(m).size() == size_t(kept_rows); },
+        30000));
     auto msgs = sub.messages();
     auto received = tel(msgs);
     STRCMP_EQUAL("p299", received.back()["samples"][0]["point"].get<std::string>().c_str());
@@ -154,7 +167,8 @@ TEST(Uplink, LastWillSaysOfflineWhenTheGatewayVanishes) {
     {
         GatewayParts gw(store_in(dir), test_uplink({broker.uri()}, "gw-will"));
         CHECK(gw.uplink->start().ok());
-        CHECK(sub.wait_until([](auto& m) { return !m.empty() && parse(m.back())["online"] == true; }, 20000));
+        CHECK(sub.wait_until(
+            [](auto& m) { return !m.empty() && parse(m.back())["online"] == true; }, 20000));
     }
     // A clean stop publishes online=false itself (the Will covers a crash).
     CHECK(sub.wait_until([](auto& m) { return parse(m.back())["online"] == false; }, 20000));

@@ -41,9 +41,11 @@ std::string event_payload(int i) {
 double raw_sqlite(const std::string& path, const std::string& payload, int batch) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "CREATE TABLE q(seq INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER, payload BLOB)",
-                 nullptr, nullptr, nullptr);
+    sqlite3_exec(
+        db,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        "CREATE TABLE q(seq INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER, payload BLOB)",
+        nullptr, nullptr, nullptr);
     sqlite3_stmt* ins = nullptr;
     sqlite3_prepare_v2(db, "INSERT INTO q(t_ms, payload) VALUES(?, ?)", -1, &ins, nullptr);
     auto t0 = std::chrono::steady_clock::now();
@@ -51,7 +53,8 @@ double raw_sqlite(const std::string& path, const std::string& payload, int batch
         sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
         for (int k = 0; k < batch && i < kEvents; ++k, ++i) {
             sqlite3_bind_int64(ins, 1, i);
-            sqlite3_bind_blob(ins, 2, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+            sqlite3_bind_blob(ins, 2, payload.data(), static_cast<int>(payload.size()),
+                              SQLITE_STATIC);
             sqlite3_step(ins);
             sqlite3_reset(ins);
         }
@@ -98,7 +101,8 @@ int main() {
                         failed[p] += !open.front().get().ok();
                         open.pop_front();
                     }
-                    open.push_back((*store)->append_async(gw::Lane::alarm, i, payloads[i % payloads.size()]));
+                    open.push_back(
+                        (*store)->append_async(gw::Lane::alarm, i, payloads[i % payloads.size()]));
                 }
                 for (auto& f : open) failed[p] += !f.get().ok();
             });
@@ -112,7 +116,8 @@ int main() {
     const int avg_batch = static_cast<int>(kEvents / std::max<int64_t>(1, commits));
 
     gw::bench::line("store.ingest_per_s", kEvents / ingest_s, "events/s");
-    gw::bench::line("store.raw_sqlite_per_s", raw_sqlite(dir.file("raw.db"), payloads[0], avg_batch), "rows/s");
+    gw::bench::line("store.raw_sqlite_per_s",
+                    raw_sqlite(dir.file("raw.db"), payloads[0], avg_batch), "rows/s");
     gw::bench::line("store.bytes_written_per_event", double(io1 - io0) / kEvents, "bytes");
     gw::bench::line("store.payload_bytes_per_event", payload_bytes, "bytes");
     gw::bench::line("store.write_amplification", double(io1 - io0) / kEvents / payload_bytes, "x");

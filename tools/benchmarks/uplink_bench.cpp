@@ -151,7 +151,8 @@ int main() {
                       **store, clock, log);
     auto t0 = std::chrono::steady_clock::now();
     if (!uplink.start().ok()) return 1;
-    while (uplink.state().acked < kBacklog) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (uplink.state().acked < kBacklog)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
     const double drain_s = gw::bench::seconds_since(t0);
     const double peak = gw::bench::rss_mb("VmHWM");
     (*store)->flush();

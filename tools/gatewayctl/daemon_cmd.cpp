@@ -19,7 +19,8 @@ struct Target {
 };
 
 void add_target_options(CLI::App* cmd, Target& t) {
-    cmd->add_option("-c,--config", t.config, "configuration file (for control.socket)")->capture_default_str();
+    cmd->add_option("-c,--config", t.config, "configuration file (for control.socket)")
+        ->capture_default_str();
     cmd->add_option("-s,--socket", t.socket, "control socket path (instead of reading the config)");
 }
 
@@ -62,13 +63,15 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
         };
     });
 
-    auto* inject = app.add_subcommand("inject", "store a test event; prints its id once it is durable");
+    auto* inject =
+        app.add_subcommand("inject", "store a test event; prints its id once it is durable");
     add_target_options(inject, *target);
     auto req = std::make_shared<nlohmann::json>(nlohmann::json{{"cmd", "inject"}});
     auto type = std::make_shared<std::string>("test");
     auto severity = std::make_shared<std::string>("info");
     inject->add_option("-t,--type", *type, "event type")->capture_default_str();
-    inject->add_option("--severity", *severity, "info|notice|warning|alarm|critical")->capture_default_str();
+    inject->add_option("--severity", *severity, "info|notice|warning|alarm|critical")
+        ->capture_default_str();
     inject->callback([&run, target, req, type, severity] {
         run = [target, req, type, severity] {
             (*req)["type"] = *type;
