@@ -50,7 +50,8 @@ Result<Credentials> read_credentials(const std::string& path) {
     if (st.st_mode & (S_IROTH | S_IWOTH)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        return fail("credentials file " + path + " is world-readable (mode " + mode +
+        const char* what = (st.st_mode & S_IROTH) ? "world-readable" : "world-writable";
+        return fail("credentials file " + path + " is " + what + " (mode " + mode +
                     "): refusing to use it; run `chmod o-rwx " + path + "`");
     }
     std::ifstream in(path);
