@@ -10,7 +10,14 @@
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
 #include "gw/version.hpp"
+#include "detectors/detector_set.hpp"
+#include "drivers/camera/camera.hpp"
+#include "drivers/modbus/bus_poller.hpp"
+#include "drivers/serial/serial_port.hpp"
+#include "pipeline/frame_keeper.hpp"
 #include "pipeline/intake.hpp"
+#include "pipeline/live_state.hpp"
+#include "pipeline/pipeline.hpp"
 #include "store/store.hpp"
 #include "uplink/uplink.hpp"
 
@@ -79,11 +86,41 @@ Status Daemon::start() {
     uplink_ =
         std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
     if (auto s = uplink_->start(); !s) return s;
+    if (auto s = start_pipeline(); !s) return s;
+    if (auto s = start_drivers(); !s) return s;
 
     control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
     add_daemon_commands(*control_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
     if (auto s = control_->start(); !s) return s;
+    return Status::success();
+}
+
+Status Daemon::start_pipeline() {
+    auto detectors = detectors::DetectorSet::build(config_.detectors, *ids_);
+    if (!detectors) return fail(detectors.error());
+    log_.info("daemon", "detectors built", {{"sensor", detectors->size()}});
+    live_ = std::make_unique<LiveState>();
+    pipeline_ = std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_,
+                                           clock_, log_);
+    return pipeline_->start();
+}
+
+// Drivers and cameras open their devices on their own threads: a dead device
+// never delays start-up or the others.
+Status Daemon::start_drivers() {
+    modbus_ = std::make_unique<modbus::ModbusDriver>(config_, *pipeline_, clock_, log_);
+    if (auto s = modbus_->start(); !s) return s;
+    for (const auto& sp : config_.serial_ports) {
+        serial_ports_.push_back(
+            std::make_unique<serial::SerialPort>(sp, config_.points, *pipeline_, clock_, log_));
+        if (auto s = serial_ports_.back()->start(); !s) return s;
+    }
+    frames_ = std::make_unique<FrameKeeper>();
+    for (const auto& cam : config_.cameras) {
+        cameras_.push_back(std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_));
+        if (auto s = cameras_.back()->start(); !s) return s;
+    }
     return Status::success();
 }
 
@@ -116,9 +153,18 @@ int Daemon::run(ShutdownSignals& signals) {
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
     if (control_) control_->stop();
+    for (auto& c : cameras_) c->stop();
+    for (auto& sp : serial_ports_) sp->stop();
+    if (modbus_) modbus_->stop();
+    if (pipeline_) pipeline_->stop();
     if (uplink_) uplink_->stop();
     if (intake_) intake_->report_store_notices();
     control_.reset();
+    cameras_.clear();
+    serial_ports_.clear();
+    modbus_.reset();
+    pipeline_.reset();
+    frames_.reset();
     uplink_.reset();
     intake_.reset();
     store_.reset();

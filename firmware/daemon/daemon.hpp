@@ -4,9 +4,10 @@
 // in order. Parts receive what they need (config, Log, Clock) by reference.
 //
 // Start order: store (boot counter -> EventIdSource) -> intake -> uplink ->
-// control socket. Stop order is the reverse, so nothing produces into a part
+// pipeline (detectors, telemetry) -> drivers and cameras -> control socket. Stop order is the reverse, so nothing produces into a part
 // that is already gone.
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "contract/contract.hpp"
@@ -23,6 +24,12 @@ class Store;
 class Intake;
 class Uplink;
 class ControlServer;
+class LiveState;
+class Pipeline;
+class FrameKeeper;
+namespace modbus { class ModbusDriver; }
+namespace serial { class SerialPort; }
+namespace camera { class Camera; }
 
 class Daemon {
   public:
@@ -41,6 +48,8 @@ class Daemon {
 
   private:
     void stop();
+    Status start_pipeline();
+    Status start_drivers();
 
     const Config& config_;
     Log& log_;
@@ -51,6 +60,12 @@ class Daemon {
     std::unique_ptr<EventIdSource> ids_;
     std::unique_ptr<Intake> intake_;
     std::unique_ptr<Uplink> uplink_;
+    std::unique_ptr<LiveState> live_;
+    std::unique_ptr<Pipeline> pipeline_;
+    std::unique_ptr<FrameKeeper> frames_;
+    std::unique_ptr<modbus::ModbusDriver> modbus_;
+    std::vector<std::unique_ptr<serial::SerialPort>> serial_ports_;
+    std::vector<std::unique_ptr<camera::Camera>> cameras_;
     std::unique_ptr<ControlServer> control_;
 };
 

@@ -1,0 +1,116 @@
+#include "pipeline.hpp"
+
+namespace gw {
+namespace {
+// Sample batches (one per poll) queued at most; about a minute of a busy site.
+constexpr size_t kQueueBatches = 20000;
+constexpr int kTickMs = 1000;
+constexpr int64_t kTelemetryWindowMs = 1000;
+}  // namespace
+
+Pipeline::Pipeline(const Config& config, detectors::DetectorSet detectors, Intake& intake,
+                   LiveState& live, Clock& clock, Log& log)
+    : detectors_(std::move(detectors)),
+      intake_(intake),
+      live_(live),
+      clock_(clock),
+      log_(log),
+      reporter_(config.points, static_cast<size_t>(config.uplink.telemetry_batch_max),
+                kTelemetryWindowMs),
+      detection_queue_(kQueueBatches),
+      telemetry_queue_(kQueueBatches) {}
+
+Pipeline::~Pipeline() { stop(); }
+
+Status Pipeline::start() {
+    detection_thread_ = std::thread([this] { detection_loop(); });
+    telemetry_thread_ = std::thread([this] { telemetry_loop(); });
+    return Status::success();
+}
+
+void Pipeline::stop() {
+    detection_queue_.close();
+    telemetry_queue_.close();
+    if (detection_thread_.joinable()) detection_thread_.join();
+    if (telemetry_thread_.joinable()) telemetry_thread_.join();
+}
+
+void Pipeline::on_samples(const std::vector<Sample>& samples) {
+    if (samples.empty()) return;
+    samples_ += samples.size();
+    live_.on_samples(samples);
+    if (!detection_queue_.push(samples)) {
+        if (dropped_detection_++ % 1000 == 0)
+            log_.error("pipeline", "detection queue full: samples not evaluated",
+                       {{"dropped_batches", dropped_detection_.load()}});
+    }
+    if (!telemetry_queue_.push(samples)) {
+        if (dropped_telemetry_++ % 1000 == 0)
+            log_.warn("pipeline", "telemetry queue full: samples not reported",
+                      {{"dropped_batches", dropped_telemetry_.load()}});
+    }
+}
+
+void Pipeline::on_event(const Event& event) {
+    auto id = intake_.submit_event(event);
+    if (!id) {
+        ++event_failures_;
+        log_.error("pipeline", "event not stored",
+                   {{"type", event.type}, {"detector", event.detector}, {"error", id.error()}});
+        return;
+    }
+    ++events_;
+    Event stored = event;
+    stored.id = *id;
+    if (stored.incident.empty()) stored.incident = *id;
+    live_.on_event(stored);
+}
+
+void Pipeline::detection_loop() {
+    int64_t last_tick_ms = 0;
+    for (;;) {
+        auto batches = detection_queue_.pop_all(kTickMs);
+        detect(batches, last_tick_ms);
+        if (batches.empty() && detection_queue_.closed()) return;
+    }
+}
+
+void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& last_tick_ms) {
+    std::vector<Event> out;
+    for (const auto& batch : batches) {
+        for (const auto& s : batch) detectors_.on_sample(s, out);
+        // Judge the snapshot now rather than at the next poll.
+        if (!batch.empty()) detectors_.on_tick(batch.back().t_ms, out);
+    }
+    // Silence and hold expiry need time to pass even when nothing arrives.
+    const int64_t now = clock_.now_ms();
+    if (now - last_tick_ms >= kTickMs) {
+        detectors_.on_tick(now, out);
+        last_tick_ms = now;
+    }
+    for (const auto& e : out) on_event(e);
+}
+
+void Pipeline::telemetry_loop() {
+    for (;;) {
+        auto batches = telemetry_queue_.pop_all(static_cast<int>(kTelemetryWindowMs));
+        for (const auto& samples : batches) store_batches(reporter_.on_samples(samples));
+        // A trickle of samples must still leave within about a second.
+        store_batches(reporter_.flush());
+        if (batches.empty() && telemetry_queue_.closed()) return;
+    }
+}
+
+void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
+    for (const auto& b : batches) {
+        if (auto s = intake_.submit_telemetry(b.samples); !s)
+            log_.warn("pipeline", "telemetry not stored", {{"error", s.error()}});
+    }
+}
+
+PipelineStats Pipeline::stats() const {
+    return {samples_.load(), dropped_detection_.load(), dropped_telemetry_.load(), events_.load(),
+            event_failures_.load()};
+}
+
+}  // namespace gw

@@ -1,0 +1,71 @@
+#pragma once
+// Where live data meets detection: drivers hand samples here, from their own
+// threads. Two workers take it from there so that alarms never wait behind
+// telemetry:
+//   detection: samples -> sensor detectors -> events -> store (alarm lane)
+//   telemetry: samples -> report interval/deadband -> batches -> store
+// Camera faults and vision events arrive through on_event and take the same
+// road to the store. Everything a technician asks about lands in LiveState.
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "bounded_queue.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "core/sinks.hpp"
+#include "detectors/detector_set.hpp"
+#include "intake.hpp"
+#include "live_state.hpp"
+#include "telemetry_reporter.hpp"
+
+namespace gw {
+
+struct PipelineStats {
+    uint64_t samples = 0;
+    uint64_t dropped_detection = 0;  // queue full: detection fell behind
+    uint64_t dropped_telemetry = 0;  // queue full: the store fell behind
+    uint64_t events = 0;
+    uint64_t event_failures = 0;     // events the store refused (logged)
+};
+
+class Pipeline final : public SampleSink, public EventSink {
+public:
+    Pipeline(const Config& config, detectors::DetectorSet detectors, Intake& intake,
+             LiveState& live, Clock& clock, Log& log);
+    ~Pipeline() override;
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    Status start();
+    // Drains what is queued (detection first), flushes telemetry, joins.
+    void stop();
+
+    void on_samples(const std::vector<Sample>& samples) override;
+    void on_event(const Event& event) override;
+    PipelineStats stats() const;
+
+private:
+    void detection_loop();
+    void telemetry_loop();
+    void detect(const std::vector<std::vector<Sample>>& batches, int64_t& last_tick_ms);
+    void store_batches(const std::vector<TelemetryBatch>& batches);
+
+    detectors::DetectorSet detectors_;
+    Intake& intake_;
+    LiveState& live_;
+    Clock& clock_;
+    Log& log_;
+    TelemetryReporter reporter_;
+    BoundedQueue<std::vector<Sample>> detection_queue_;
+    BoundedQueue<std::vector<Sample>> telemetry_queue_;
+    std::thread detection_thread_;
+    std::thread telemetry_thread_;
+    std::atomic<uint64_t> samples_{0}, dropped_detection_{0}, dropped_telemetry_{0};
+    std::atomic<uint64_t> events_{0}, event_failures_{0};
+};
+
+}  // namespace gw
