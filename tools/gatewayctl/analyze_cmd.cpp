@@ -25,6 +25,7 @@ struct AnalyzeOptions {
     std::string video;
     std::string detector = "crowd";
     int every = 1;
+    long max_frames = 0;  // 0: the whole file
     std::vector<double> roi;
     double area = 0;
     bool json = false;
@@ -145,8 +146,10 @@ int analyze(const AnalyzeOptions& o) {
         }
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-    cv::VideoCapture cap(o.video);
-    if (!cap.isOpened()) {
+    std::error_code exists_ec;
+    cv::VideoCapture cap;
+    // A missing file must be reported as such: some backends "open" any name.
+    if (!std::filesystem::exists(o.video, exists_ec) || !cap.open(o.video)) {
         std::cerr << "analyze: cannot open video " << o.video << "\n";
         return kUsage;
     }
@@ -154,7 +157,7 @@ int analyze(const AnalyzeOptions& o) {
     if (!(fps > 0 && fps < 1000)) fps = 10;  // files without a rate: assume a typical camera
     cv::Mat frame;
     long n = 0;
-    for (; cap.read(frame); ++n) {
+    for (; (o.max_frames == 0 || n < o.max_frames) && cap.read(frame); ++n) {
         auto t_ms = static_cast<int64_t>(std::llround(n * 1000.0 / fps));
         std::vector<Event> events;
         std::vector<detectors::Evidence> evidence;
@@ -187,6 +190,8 @@ void add_analyze_commands(CLI::App& app, Runner& run) {
         ->check(CLI::IsMember({"crowd", "fire"}));
     cmd->add_option("--every", o->every, "report every Nth frame (all frames are analysed)")
         ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--frames", o->max_frames, "analyse only the first N frames")
+        ->check(CLI::Range(0L, 1000000000L));
     cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")->delimiter(',');
     cmd->add_option("--area", o->area, "ground area of the region in m2")
         ->check(CLI::Range(0.0, 1e6));
