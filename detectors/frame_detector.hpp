@@ -29,22 +29,23 @@ struct Evidence {
 // What one frame showed: for analyze, overlays and tests.
 struct FrameResult {
     int64_t t_ms = 0;
-    bool ready = false;      // false while a background model is still learning
-    double count = 0;        // crowd: people in the region (this frame)
-    double density = 0;      // crowd: persons/m^2 (smoothed), 0 without an area
-    bool dense_mode = false; // crowd: counted by foreground occupancy
-    bool fire = false;       // fire: flames seen in this frame
-    double score = 0;        // fire: best region score 0..1
+    bool ready = false;           // false while a background model is still learning
+    double count = 0;             // crowd: people in the region (this frame)
+    double density = 0;           // crowd: persons/m^2 (smoothed), 0 without an area
+    bool dense_mode = false;      // crowd: counted by foreground occupancy
+    bool fire = false;            // fire: flames seen in this frame
+    double score = 0;             // fire: best region score 0..1
     std::vector<cv::Rect> boxes;  // people or flame regions, full-resolution pixels
     nlohmann::json details;       // per-detector diagnostics for calibration (analyze --details)
 };
 
 class FrameDetector {
-public:
+  public:
     virtual ~FrameDetector() = default;
     // Feeds one BGR frame taken at t_ms (monotonic per detector). Appends the
     // lifecycle events it caused, and one Evidence per raise event.
-    virtual const FrameResult& on_frame(const cv::Mat& bgr, int64_t t_ms, std::vector<Event>& events,
+    virtual const FrameResult& on_frame(const cv::Mat& bgr, int64_t t_ms,
+                                        std::vector<Event>& events,
                                         std::vector<Evidence>& evidence) = 0;
     // Draws the last frame's detections (boxes, heat map or flame mask) on `bgr`.
     virtual void draw(cv::Mat& bgr) const = 0;

@@ -44,8 +44,8 @@ double JsonParams::number(const std::string& key, double def, double min, double
 }
 
 long JsonParams::integer(const std::string& key, long def, long min, long max) {
-    return static_cast<long>(number(key, static_cast<double>(def), static_cast<double>(min),
-                                    static_cast<double>(max)));
+    return static_cast<long>(
+        number(key, static_cast<double>(def), static_cast<double>(min), static_cast<double>(max)));
 }
 
 bool JsonParams::flag(const std::string& key, bool def) {

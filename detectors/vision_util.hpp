@@ -19,7 +19,7 @@ std::vector<uint8_t> encode_capped_jpeg(const cv::Mat& bgr, size_t max_bytes);
 // Params over the loader's resolved JSON (missing keys: defaults), so a
 // detector built from a DetectorConfig reads its settings the one way.
 class JsonParams final : public Params {
-public:
+  public:
     explicit JsonParams(const nlohmann::json& j) : j_(j) {}
     double number(const std::string& key, double def, double min, double max) override;
     long integer(const std::string& key, long def, long min, long max) override;
@@ -31,7 +31,7 @@ public:
     void problem(const std::string& key, const std::string& what) override;
     std::vector<std::string> problems;
 
-private:
+  private:
     const nlohmann::json* find(const std::string& key) const;
     nlohmann::json j_;
 };

@@ -25,9 +25,10 @@ CrowdDetector::CrowdDetector(std::string id, CrowdSettings s, GroundRegion regio
       s_(std::move(s)),
       region_(std::move(region)),
       model_(s_.person_height_px[0], s_.person_height_px[1], s_.person_fill),
-      density_({id_, "crowd", "crowd_density", region_.area_m2() > 0 ? "persons/m2" : "persons",
-                static_cast<int64_t>(s_.hold_s * 1000), static_cast<int64_t>(s_.clear_hold_s * 1000)},
-               ids),
+      density_(
+          {id_, "crowd", "crowd_density", region_.area_m2() > 0 ? "persons/m2" : "persons",
+           static_cast<int64_t>(s_.hold_s * 1000), static_cast<int64_t>(s_.clear_hold_s * 1000)},
+          ids),
       rise_({id_, "crowd", "crowd_rise", "persons/m2/min", static_cast<int64_t>(s_.hold_s * 1000),
              static_cast<int64_t>(s_.clear_hold_s * 1000)},
             ids),
@@ -111,7 +112,8 @@ double CrowdDetector::count_sparse(std::vector<Blob>& found, const cv::Mat& smal
     // Largest blobs first for HOG: they are the ones that may hold groups.
     std::vector<size_t> order(found.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].area > found[b].area; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return found[a].area > found[b].area; });
     for (size_t k = 0; k < order.size(); ++k) {
         auto& b = found[order[k]];
         double feet = b.box.br().y / scale_;
@@ -124,7 +126,8 @@ double CrowdDetector::count_sparse(std::vector<Blob>& found, const cv::Mat& smal
             // a blob much smaller than one person is a part (arm, bag) or noise.
             est = est < 0.35 ? 0 : std::max(1.0, std::floor(est + 0.4));
             // People one behind the other: the blob is as tall as several.
-            if (b.box.height > 1.5 * exp_h) est = std::max(est, std::floor(b.box.height / exp_h + 0.3));
+            if (b.box.height > 1.5 * exp_h)
+                est = std::max(est, std::floor(b.box.height / exp_h + 0.3));
             // Wider than tall and much taller than a person there: a vehicle.
             if (b.box.width > b.box.height && b.box.height > 1.8 * exp_h) est = 0;
         } else {
@@ -253,8 +256,9 @@ const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
         result_.count = count_sparse(last_blobs_, small);
     }
     for (const auto& b : last_blobs_)
-        result_.boxes.emplace_back(cv::Rect(cv::Point(int(b.box.x / scale_), int(b.box.y / scale_)),
-                                            cv::Size(int(b.box.width / scale_), int(b.box.height / scale_))));
+        result_.boxes.emplace_back(
+            cv::Rect(cv::Point(int(b.box.x / scale_), int(b.box.y / scale_)),
+                     cv::Size(int(b.box.width / scale_), int(b.box.height / scale_))));
     smooth(t_ms);
     last_t_ = t_ms;
     if (!result_.ready) return result_;
@@ -282,8 +286,9 @@ void CrowdDetector::draw(cv::Mat& bgr) const {
     }
     for (size_t i = 0; i < last_blobs_.size() && i < result_.boxes.size(); ++i) {
         cv::rectangle(bgr, result_.boxes[i], {0, 255, 0}, 2);
-        cv::putText(bgr, std::to_string(int(last_blobs_[i].people)), result_.boxes[i].tl() + cv::Point(0, -3),
-                    cv::FONT_HERSHEY_SIMPLEX, 0.5, {0, 255, 0}, 1);
+        cv::putText(bgr, std::to_string(int(last_blobs_[i].people)),
+                    result_.boxes[i].tl() + cv::Point(0, -3), cv::FONT_HERSHEY_SIMPLEX, 0.5,
+                    {0, 255, 0}, 1);
     }
     char text[96];
     std::snprintf(text, sizeof text, "%s count %.0f density %.2f/m2", id_.c_str(), result_.count,

@@ -24,7 +24,7 @@
 namespace gw::detectors {
 
 class CrowdDetector final : public FrameDetector {
-public:
+  public:
     CrowdDetector(std::string id, CrowdSettings s, GroundRegion region, EventIdSource& ids);
 
     const FrameResult& on_frame(const cv::Mat& bgr, int64_t t_ms, std::vector<Event>& events,
@@ -32,7 +32,7 @@ public:
     void draw(cv::Mat& bgr) const override;
     const std::string& id() const override { return id_; }
 
-private:
+  private:
     struct Blob {
         cv::Rect box;  // processing resolution
         int area = 0;
@@ -60,8 +60,8 @@ private:
     cv::Ptr<cv::BackgroundSubtractorMOG2> bg_;
     cv::HOGDescriptor hog_;
     cv::Mat open_kernel_, close_kernel_;
-    cv::Mat fg_;          // processing-resolution foreground
-    double scale_ = 1;    // processing / full resolution
+    cv::Mat fg_;        // processing-resolution foreground
+    double scale_ = 1;  // processing / full resolution
     cv::Size full_;
     int64_t first_t_ = -1, last_t_ = -1;
     long frames_ = 0;

@@ -11,7 +11,7 @@
 namespace gw::detectors {
 
 class GroundRegion {
-public:
+  public:
     // roi: x,y pairs (empty: whole frame, or the ground quad if given);
     // ground_px/ground_m: 4 image points and their ground positions (m).
     static Result<GroundRegion> make(const std::vector<double>& roi, double area_m2,
@@ -25,7 +25,7 @@ public:
     const std::vector<cv::Point2f>& polygon() const { return polygon_; }
     bool contains(cv::Point2f full_px) const;
 
-private:
+  private:
     std::vector<cv::Point2f> polygon_;  // full-resolution pixels; empty: whole frame
     double area_m2_ = 0;
     cv::Mat mask_;

@@ -8,8 +8,9 @@
 namespace gw::detectors {
 
 class PersonModel {
-public:
-    PersonModel(double h_top, double h_bottom, double fill) : top_(h_top), bottom_(h_bottom), fill_(fill) {}
+  public:
+    PersonModel(double h_top, double h_bottom, double fill)
+        : top_(h_top), bottom_(h_bottom), fill_(fill) {}
 
     void set_frame_height(double h) { frame_h_ = h; }
     // A person seen with its feet at row y, `height` px tall and `area` px^2 of silhouette.
@@ -19,7 +20,7 @@ public:
     double area_at(double y_feet) const { return fill_ * height_at(y_feet) * height_at(y_feet); }
     double fill() const { return fill_; }
 
-private:
+  private:
     struct Sample {
         double y, h, fill, w;
     };

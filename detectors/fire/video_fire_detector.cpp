@@ -18,8 +18,9 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
     : id_(std::move(id)),
       s_(s),
       rules_{s.red_min, s.sat_min, s.cbcr_min},
-      tracker_({id_, "fire", "video_flame", "score", 0, static_cast<int64_t>(s.clear_hold_s * 1000)},
-               ids) {}
+      tracker_(
+          {id_, "fire", "video_flame", "score", 0, static_cast<int64_t>(s.clear_hold_s * 1000)},
+          ids) {}
 
 void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
@@ -36,11 +37,12 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     // Flicker (Toreyin's cue, as a zig-zag): brightness goes up then at once
     // down (or down then up) on consecutive frames. Flames do this at random;
     // blinking lamps and signs switch and then hold, moving edges ramp one way.
-    if (prev_diff_.empty() || prev_diff_.size() != diff.size()) prev_diff_ = cv::Mat::zeros(diff.size(), CV_16S);
+    if (prev_diff_.empty() || prev_diff_.size() != diff.size())
+        prev_diff_ = cv::Mat::zeros(diff.size(), CV_16S);
     cv::Mat product;
     cv::multiply(diff, prev_diff_, product, 1, CV_32F);
-    cv::Mat toggled = (product < 0) & moving_ & (cv::abs(prev_diff_) > s_.motion_min) &
-                      (colour_ | prev_colour_);
+    cv::Mat toggled =
+        (product < 0) & moving_ & (cv::abs(prev_diff_) > s_.motion_min) & (colour_ | prev_colour_);
     diff.copyTo(prev_diff_);
     toggled_ = colour_ != prev_colour_;
     // Time-based EMA weight: the statistics span flicker_s at any frame rate.
@@ -138,8 +140,10 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     result_.ready = true;
     result_.details = nlohmann::json::array();
     for (const auto& r : regions_) {
-        result_.details.push_back({{"x", int(r.box.x / scale_)}, {"y", int(r.box.y / scale_)},
-                                   {"w", int(r.box.width / scale_)}, {"h", int(r.box.height / scale_)},
+        result_.details.push_back({{"x", int(r.box.x / scale_)},
+                                   {"y", int(r.box.y / scale_)},
+                                   {"w", int(r.box.width / scale_)},
+                                   {"h", int(r.box.height / scale_)},
                                    {"flicker", std::round(r.flicker * 100) / 100},
                                    {"motion", std::round(r.motion * 100) / 100},
                                    {"hue", std::round(r.hue * 100) / 100},

@@ -16,7 +16,7 @@
 namespace gw::detectors {
 
 class VideoFireDetector final : public FrameDetector {
-public:
+  public:
     VideoFireDetector(std::string id, VideoFireSettings s, EventIdSource& ids);
 
     const FrameResult& on_frame(const cv::Mat& bgr, int64_t t_ms, std::vector<Event>& events,
@@ -32,7 +32,7 @@ public:
     };
     const std::vector<Region>& regions() const { return regions_; }
 
-private:
+  private:
     void update_statistics(const cv::Mat& small, double dt_s);
     void find_regions(const cv::Mat& small);
     Observation observe(int64_t t_ms);

@@ -6,8 +6,8 @@
 namespace gw::detectors {
 
 struct VideoFireSettings {
-    double persist_s = 1.2;      // flame evidence this long (mostly) before the alarm
-    double persist_frac = 0.75;  // share of frames in persist_s that must show flames
+    double persist_s = 1.2;         // flame evidence this long (mostly) before the alarm
+    double persist_frac = 0.75;     // share of frames in persist_s that must show flames
     double min_area_frac = 0.0005;  // smallest flame region, fraction of the frame
     double clear_hold_s = 10;
     double process_width = 320;  // frames are scaled to this width first (px)

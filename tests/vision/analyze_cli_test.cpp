@@ -28,7 +28,9 @@ std::vector<nlohmann::json> lines(const std::string& out) {
 
 }  // namespace
 
-TEST_GROUP(AnalyzeCli) { gw::test::TempDir dir; };
+TEST_GROUP(AnalyzeCli) {
+    gw::test::TempDir dir;
+};
 
 TEST(AnalyzeCli, FireOnAGeneratedVideoPrintsFramesEventsAndSnapshots) {
     std::string video = dir.path() + "/fire.avi";
@@ -65,7 +67,8 @@ TEST(AnalyzeCli, FireOnAGeneratedVideoPrintsFramesEventsAndSnapshots) {
 }
 
 TEST(AnalyzeCli, CrowdOnOpenCvsVtestCountsTheWalkers) {
-    if (!std::filesystem::exists(GW_OPENCV_VTEST)) FAIL("vtest.avi missing: run tools/setup (opencv-doc)");
+    if (!std::filesystem::exists(GW_OPENCV_VTEST))
+        FAIL("vtest.avi missing: run tools/setup (opencv-doc)");
     auto r = gw::test::run({GW_GATEWAYCTL, "analyze", GW_OPENCV_VTEST, "--detector", "crowd",
                             "--frames", "41", "--every", "20", "--json"},
                            120000);

@@ -55,9 +55,11 @@ inline void draw_flame(cv::Mat& f, cv::Point base, int size, std::mt19937& rng) 
     for (int k = 0; k < 5; ++k) {
         int w = int(size * 0.25 * u(rng)), hh = int(size * 0.5 * u(rng));
         cv::Point c(base.x + int((u(rng) - 1) * size * 0.4), base.y - hh);
-        cv::ellipse(f, c, {w, hh}, 0, 0, 360, cv::Scalar(0, 90 + 60 * (u(rng) - 0.6), 240), cv::FILLED);
+        cv::ellipse(f, c, {w, hh}, 0, 0, 360, cv::Scalar(0, 90 + 60 * (u(rng) - 0.6), 240),
+                    cv::FILLED);
     }
-    cv::ellipse(f, {base.x, base.y - size / 4}, {size / 8, size / 5}, 0, 0, 360, {120, 230, 255}, cv::FILLED);
+    cv::ellipse(f, {base.x, base.y - size / 4}, {size / 8, size / 5}, 0, 0, 360, {120, 230, 255},
+                cv::FILLED);
 }
 
 // A fire scene: background plus a flickering flame from `start` on.
@@ -73,7 +75,8 @@ inline cv::Mat distractor_frame(const cv::Mat& bg, int frame, int fps) {
     cv::Mat f = bg.clone();
     cv::circle(f, {f.cols / 6, f.rows / 5}, f.rows / 12, {40, 140, 255}, cv::FILLED);
     if ((frame / (fps / 2)) % 2 == 0)
-        cv::rectangle(f, cv::Rect(f.cols * 2 / 3, f.rows / 10, f.cols / 5, f.rows / 10), {30, 80, 250}, cv::FILLED);
+        cv::rectangle(f, cv::Rect(f.cols * 2 / 3, f.rows / 10, f.cols / 5, f.rows / 10),
+                      {30, 80, 250}, cv::FILLED);
     int x = (frame * 4) % f.cols;
     cv::rectangle(f, cv::Rect(x, f.rows / 2, f.rows / 10, f.rows / 6), {20, 110, 250}, cv::FILLED);
     return f;

@@ -78,7 +78,9 @@ TEST(Evidence, JpegIsCappedAndStillDecodes) {
     CHECK(gw::detectors::encode_capped_jpeg(noisy, 100).empty());
 }
 
-TEST_GROUP(FrameDetectorFactory) { gw::EventIdSource ids{"gw", 1}; };
+TEST_GROUP(FrameDetectorFactory) {
+    gw::EventIdSource ids{"gw", 1};
+};
 
 TEST(FrameDetectorFactory, BuildsBothKindsAndRejectsBadParams) {
     DetectorConfig c;
@@ -102,7 +104,7 @@ TEST_GROUP(Crowd) {
     gw::EventIdSource ids{"gw", 1};
     cv::Mat bg = gw::test::background({320, 240});
 
-    Run run(FrameDetector& d, int people, int from, int to, Run r = {}) {
+    Run run(FrameDetector & d, int people, int from, int to, Run r = {}) {
         for (int n = from; n < to; ++n) {
             size_t before = r.events.size();
             d.on_frame(gw::test::crowd_frame(bg, n, people, 60), n * 100, r.events, r.evidence);
@@ -114,8 +116,13 @@ TEST_GROUP(Crowd) {
 
 TEST(Crowd, CountsWalkersAndRaisesDensityWithEvidenceThenClears) {
     // 4 people on 2 m^2: 2 persons/m^2 = warning (levels 1, 2, 4, 6).
-    auto d = make("crowd", {{"area_m2", 2.0}, {"person_height_px", {60, 60}}, {"hold_s", 1},
-                            {"clear_hold_s", 2}, {"smooth_s", 0.5}, {"hog", false}},
+    auto d = make("crowd",
+                  {{"area_m2", 2.0},
+                   {"person_height_px", {60, 60}},
+                   {"hold_s", 1},
+                   {"clear_hold_s", 2},
+                   {"smooth_s", 0.5},
+                   {"hog", false}},
                   ids);
     std::vector<Event> ev;
     std::vector<Evidence> evi;
@@ -152,8 +159,12 @@ TEST(Crowd, EmptySceneRaisesNothing) {
 }
 
 TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
-    auto d = make("crowd", {{"occupancy_limit", 3}, {"person_height_px", {60, 60}}, {"hold_s", 1},
-                            {"smooth_s", 0.5}, {"hog", false}},
+    auto d = make("crowd",
+                  {{"occupancy_limit", 3},
+                   {"person_height_px", {60, 60}},
+                   {"hold_s", 1},
+                   {"smooth_s", 0.5},
+                   {"hog", false}},
                   ids);
     Run r = run(*d, 5, 0, 80);
     CHECK(!r.events.empty());
@@ -173,7 +184,8 @@ TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
     const int start = 20;  // flame appears at 2 s (10 fps)
     for (int n = 0; n < 60; ++n) {
         size_t before = r.events.size();
-        const auto& res = d->on_frame(gw::test::fire_frame(bg, n, start, rng), n * 100, r.events, r.evidence);
+        const auto& res =
+            d->on_frame(gw::test::fire_frame(bg, n, start, rng), n * 100, r.events, r.evidence);
         if (n < start) CHECK_FALSE(res.fire);
         for (size_t i = before; i < r.events.size(); ++i) r.event_frames.push_back(n);
     }

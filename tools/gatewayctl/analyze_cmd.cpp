@@ -31,7 +31,7 @@ struct AnalyzeOptions {
     bool json = false;
     bool details = false;
     std::string snapshot_dir;
-    std::string overlay_dir;  // every reported frame with the detections drawn
+    std::string overlay_dir;        // every reported frame with the detections drawn
     std::vector<std::string> sets;  // key=value parameter overrides
 };
 
@@ -99,7 +99,8 @@ void write_overlay(const AnalyzeOptions& o, long n, const detectors::FrameDetect
     cv::Mat shown = frame.clone();
     det.draw(shown);
     auto path = std::filesystem::path(o.overlay_dir) / ("frame_" + std::to_string(n) + ".jpg");
-    if (!cv::imwrite(path.string(), shown)) std::cerr << "analyze: cannot write " << path.string() << "\n";
+    if (!cv::imwrite(path.string(), shown))
+        std::cerr << "analyze: cannot write " << path.string() << "\n";
 }
 
 void print_frame(const AnalyzeOptions& o, long frame, const detectors::FrameResult& r) {
