@@ -225,3 +225,19 @@ TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
     CHECK_FALSE(d->on_frame(cv::Mat(10, 10, CV_8UC1, cv::Scalar(0)), 100, ev, evi).fire);
     CHECK(ev.empty());
 }
+
+TEST(Crowd, FastRiseInDensityWarns) {
+    auto d = make("crowd", {{"area_m2", 2.0}, {"person_height_px", {60, 60}}, {"hold_s", 0.5},
+                            {"rise_window_s", 10}, {"rise_per_min", 1.0}, {"hog", false}},
+                  ids);
+    Run r = run(*d, 0, 0, 60);  // empty for 6 s, then 4 people walk in
+    r = run(*d, 4, 60, 120, r);
+    bool rise = false;
+    for (const auto& e : r.events)
+        if (e.type == "crowd_rise" && e.state == EventState::raise) {
+            rise = true;
+            CHECK(e.severity == Severity::warning);
+            STRCMP_EQUAL("persons/m2/min", e.unit.c_str());
+        }
+    CHECK(rise);
+}
