@@ -2,7 +2,7 @@
 
 #include "crowd/crowd_detector.hpp"
 #include "fire/video_fire_detector.hpp"
-#include "vision_util.hpp"
+#include "json_params.hpp"
 
 namespace gw::detectors {
 
@@ -20,11 +20,11 @@ bool is_frame_detector_kind(const std::string& kind) {
 
 Result<std::unique_ptr<FrameDetector>> make_frame_detector(const DetectorConfig& config,
                                                            EventIdSource& ids) {
-    JsonParams params(config.params);
+    JsonParams params(config.params);  // reads config.params by reference: it outlives params
     std::string where = "detector " + config.id + ": ";
     if (config.kind == "crowd") {
         auto s = CrowdSettings::read(params);
-        if (!params.problems.empty()) return fail(where + joined(params.problems));
+        if (!params.problems().empty()) return fail(where + joined(params.problems()));
         auto region = GroundRegion::make(s.roi, s.area_m2, s.ground_px, s.ground_m);
         if (!region) return fail(where + region.error());
         return std::unique_ptr<FrameDetector>(
@@ -32,7 +32,7 @@ Result<std::unique_ptr<FrameDetector>> make_frame_detector(const DetectorConfig&
     }
     if (config.kind == "video_fire") {
         auto s = VideoFireSettings::read(params);
-        if (!params.problems.empty()) return fail(where + joined(params.problems));
+        if (!params.problems().empty()) return fail(where + joined(params.problems()));
         return std::unique_ptr<FrameDetector>(
             std::make_unique<VideoFireDetector>(config.id, s, ids));
     }
