@@ -5,8 +5,19 @@ namespace gw::detectors {
 VideoFireSettings VideoFireSettings::read(Params& p) {
     VideoFireSettings s;
     s.persist_s = p.number("persist_s", s.persist_s, 0.1, 60);
+    s.persist_frac = p.number("persist_frac", s.persist_frac, 0.1, 1);
     s.min_area_frac = p.number("min_area_frac", s.min_area_frac, 0, 0.5);
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);
+    s.process_width = p.number("process_width", s.process_width, 80, 1920);
+    s.red_min = p.number("red_min", s.red_min, 0, 255);
+    s.sat_min = p.number("sat_min", s.sat_min, 0, 255);
+    s.cbcr_min = p.number("cbcr_min", s.cbcr_min, 0, 255);
+    s.motion_min = p.number("motion_min", s.motion_min, 1, 255);
+    s.flicker_s = p.number("flicker_s", s.flicker_s, 0.2, 10);
+    s.flicker_min = p.number("flicker_min", s.flicker_min, 0, 1);
+    s.score_min = p.number("score_min", s.score_min, 0, 1);
+    s.growth_critical = p.number("growth_critical", s.growth_critical, 1, 100);
+    s.evidence_max_kb = p.number("evidence_max_kb", s.evidence_max_kb, 8, 4096);
     return s;
 }
 

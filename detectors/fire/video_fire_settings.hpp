@@ -6,9 +6,20 @@
 namespace gw::detectors {
 
 struct VideoFireSettings {
-    double persist_s = 1.0;      // flame evidence this long before alarm
-    double min_area_frac = 0.0005;
+    double persist_s = 1.2;         // flame evidence this long (mostly) before the alarm
+    double persist_frac = 0.75;     // share of frames in persist_s that must show flames
+    double min_area_frac = 0.0005;  // smallest flame region, fraction of the frame
     double clear_hold_s = 10;
+    double process_width = 320;  // frames are scaled to this width first (px)
+    double red_min = 120;        // Chen: R above this
+    double sat_min = 55;         // Chen: saturation threshold S_T (0..255 scale)
+    double cbcr_min = 30;        // Celik: |Cr - Cb| at least this
+    double motion_min = 12;      // grey-level change that counts as motion
+    double flicker_s = 1.0;      // window for the flicker and growth statistics
+    double flicker_min = 0.25;   // share of a region's pixels that must flicker
+    double score_min = 0.5;      // per-frame region score for "flames in this frame"
+    double growth_critical = 3;  // area grown this many times since raise: critical
+    double evidence_max_kb = 150;
 
     static VideoFireSettings read(Params& p);
 };

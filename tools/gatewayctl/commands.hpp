@@ -16,6 +16,7 @@ constexpr int kNoDaemon = 3;  // the daemon is not running or its socket is not 
 using Runner = std::function<int()>;
 
 void add_config_commands(CLI::App& app, Runner& run);
+void add_analyze_commands(CLI::App& app, Runner& run);
 void add_replay_commands(CLI::App& app, Runner& run);
 void add_daemon_commands(CLI::App& app, Runner& run);  // status, inject (control socket)
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("-V,--version", std::string("gatewayctl ") + gw::kVersion);
     gw::ctl::Runner run;
     gw::ctl::add_config_commands(app, run);
+    gw::ctl::add_analyze_commands(app, run);
     gw::ctl::add_replay_commands(app, run);
     gw::ctl::add_daemon_commands(app, run);
     try {

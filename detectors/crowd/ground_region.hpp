@@ -1,0 +1,36 @@
+#pragma once
+// The counted region: a polygon in the image and its ground area in m^2,
+// given directly or from four ground points through a homography.
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/result.hpp"
+
+namespace gw::detectors {
+
+class GroundRegion {
+  public:
+    // roi: x,y pairs (empty: whole frame, or the ground quad if given);
+    // ground_px/ground_m: 4 image points and their ground positions (m).
+    static Result<GroundRegion> make(const std::vector<double>& roi, double area_m2,
+                                     const std::vector<double>& ground_px,
+                                     const std::vector<double>& ground_m);
+
+    // Mask of the region at a frame size (scaled by `scale` from full resolution).
+    const cv::Mat& mask(cv::Size full, double scale);
+    double area_m2() const { return area_m2_; }
+    bool whole_frame() const { return polygon_.empty(); }
+    const std::vector<cv::Point2f>& polygon() const { return polygon_; }
+    bool contains(cv::Point2f full_px) const;
+
+  private:
+    std::vector<cv::Point2f> polygon_;  // full-resolution pixels; empty: whole frame
+    double area_m2_ = 0;
+    cv::Mat mask_;
+    cv::Size mask_full_;
+    double mask_scale_ = 0;
+};
+
+}  // namespace gw::detectors

@@ -1,0 +1,193 @@
+#include "fire/video_fire_detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "vision_util.hpp"
+
+namespace gw::detectors {
+
+namespace {
+constexpr double kFlickerPixel = 0.12;  // toggles per frame (EMA) that make a pixel "flickering"
+constexpr double kPresentPixel = 0.15;  // flame colour this often: the pixel is "in place"
+}  // namespace
+
+VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventIdSource& ids)
+    : id_(std::move(id)),
+      s_(s),
+      rules_{s.red_min, s.sat_min, s.cbcr_min},
+      tracker_(
+          {id_, "fire", "video_flame", "score", 0, static_cast<int64_t>(s.clear_hold_s * 1000)},
+          ids) {}
+
+void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
+    flame_colour_mask(small, rules_, colour_);
+    cv::cvtColor(small, grey_, cv::COLOR_BGR2GRAY);
+    if (prev_grey_.empty() || prev_grey_.size() != grey_.size()) {
+        prev_grey_ = grey_.clone();
+        prev_colour_ = colour_.clone();
+        presence_ = cv::Mat::zeros(grey_.size(), CV_32F);
+        flicker_ = cv::Mat::zeros(grey_.size(), CV_32F);
+    }
+    cv::Mat diff;
+    cv::subtract(grey_, prev_grey_, diff, cv::noArray(), CV_16S);
+    moving_ = cv::abs(diff) > s_.motion_min;
+    // Flicker (Toreyin's cue, as a zig-zag): brightness goes up then at once
+    // down (or down then up) on consecutive frames. Flames do this at random;
+    // blinking lamps and signs switch and then hold, moving edges ramp one way.
+    if (prev_diff_.empty() || prev_diff_.size() != diff.size())
+        prev_diff_ = cv::Mat::zeros(diff.size(), CV_16S);
+    cv::Mat product;
+    cv::multiply(diff, prev_diff_, product, 1, CV_32F);
+    cv::Mat toggled =
+        (product < 0) & moving_ & (cv::abs(prev_diff_) > s_.motion_min) & (colour_ | prev_colour_);
+    diff.copyTo(prev_diff_);
+    toggled_ = colour_ != prev_colour_;
+    // Time-based EMA weight: the statistics span flicker_s at any frame rate.
+    double a = 1.0 - std::exp(-dt_s / s_.flicker_s);
+    cv::Mat c32, t32;
+    colour_.convertTo(c32, CV_32F, 1.0 / 255);
+    toggled.convertTo(t32, CV_32F, 1.0 / 255);
+    cv::addWeighted(presence_, 1 - a, c32, a, 0, presence_);
+    cv::addWeighted(flicker_, 1 - a, t32, a, 0, flicker_);
+    grey_.copyTo(prev_grey_);
+    colour_.copyTo(prev_colour_);
+}
+
+void VideoFireDetector::find_regions(const cv::Mat& small) {
+    regions_.clear();
+    flame_mask_ = cv::Mat::zeros(small.size(), CV_8U);
+    // Region support: pixels that are flame-coloured now or often lately.
+    cv::Mat support = colour_ | (presence_ > kPresentPixel);
+    cv::dilate(support, support, cv::Mat(), {-1, -1}, 1);
+    cv::Mat labels, stats, centroids;
+    int n = cv::connectedComponentsWithStats(support, labels, stats, centroids, 8, CV_32S);
+    double min_area = std::max(4.0, s_.min_area_frac * small.total());
+    cv::Mat flick_px = (flicker_ > kFlickerPixel) & (presence_ > kPresentPixel);
+    for (int i = 1; i < n; ++i) {
+        int area = stats.at<int>(i, cv::CC_STAT_AREA);
+        if (area < min_area) continue;
+        Region r;
+        r.box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                         stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+        r.area = area;
+        cv::Mat in = labels(r.box) == i;
+        double px = std::max(1, cv::countNonZero(in));
+        r.flicker = cv::countNonZero(flick_px(r.box) & in) / px;
+        r.motion = cv::countNonZero(moving_(r.box) & in & colour_(r.box)) / px;
+        r.sync = cv::countNonZero(toggled_(r.box) & in) / px;
+        // Flame hue: orange to yellow has G well above B; red lamps/signs do not.
+        cv::Scalar m = cv::mean(small(r.box), in & colour_(r.box));
+        r.hue = m[2] > 0 ? (m[1] - m[0]) / m[2] : 0;
+        double flick = std::min(1.0, r.flicker / std::max(1e-6, s_.flicker_min));
+        double motion = std::min(1.0, r.motion / 0.05);
+        double hue = std::clamp((r.hue - 0.15) / 0.25, 0.0, 1.0);
+        // Flicker is the decisive cue: without it (lamps, signs, sunsets) the
+        // score stays below 0.5 whatever the colour and motion.
+        r.score = flick * (0.5 + 0.25 * motion + 0.25 * hue) * (hue > 0 ? 1.0 : 0.5);
+        if (r.score >= s_.score_min) flame_mask_(r.box).setTo(255, in & colour_(r.box));
+        regions_.push_back(r);
+    }
+}
+
+Observation VideoFireDetector::observe(int64_t t_ms) {
+    double area = 0;
+    for (const auto& r : regions_)
+        if (r.score >= s_.score_min) area += r.area;
+    window_.emplace_back(t_ms, area / std::max<size_t>(1, colour_.total()));
+    auto span = static_cast<int64_t>(s_.persist_s * 1000);
+    while (window_.size() > 1 && t_ms - window_.front().first > span) window_.pop_front();
+    size_t seen = 0;
+    double peak = 0;
+    for (const auto& [t, a] : window_) {
+        if (a > 0) ++seen;
+        peak = std::max(peak, a);
+    }
+    Observation o;
+    o.value = result_.score;
+    bool full_window = t_ms - window_.front().first >= span * 0.8;
+    bool persists = full_window && double(seen) / window_.size() >= s_.persist_frac;
+    if (persists || (tracker_.active() && seen > 0)) {
+        if (!tracker_.active()) raise_area_ = peak;
+        double growth = raise_area_ > 0 ? peak / raise_area_ : 1;
+        o.severity = growth >= s_.growth_critical ? Severity::critical : Severity::alarm;
+        char msg[120];
+        std::snprintf(msg, sizeof msg, "flames in view: %.2f%% of the frame, score %.2f",
+                      100 * peak, result_.score);
+        o.message = msg;
+        o.details = {{"area_frac", peak}, {"growth", growth}, {"score", result_.score}};
+    } else {
+        o.message = "no flames";
+    }
+    return o;
+}
+
+const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
+                                               std::vector<Event>& events,
+                                               std::vector<Evidence>& evidence) {
+    result_ = FrameResult{};
+    result_.t_ms = t_ms;
+    if (bgr.empty() || bgr.type() != CV_8UC3) return result_;
+    full_ = bgr.size();
+    cv::Mat small;
+    scale_ = scale_to_width(bgr, s_.process_width, small);
+    double dt = last_t_ < 0 ? 0.1 : std::max(1.0, double(t_ms - last_t_)) / 1000.0;
+    last_t_ = t_ms;
+    update_statistics(small, dt);
+    find_regions(small);
+    result_.ready = true;
+    result_.details = nlohmann::json::array();
+    for (const auto& r : regions_) {
+        result_.details.push_back({{"x", int(r.box.x / scale_)},
+                                   {"y", int(r.box.y / scale_)},
+                                   {"w", int(r.box.width / scale_)},
+                                   {"h", int(r.box.height / scale_)},
+                                   {"flicker", std::round(r.flicker * 100) / 100},
+                                   {"motion", std::round(r.motion * 100) / 100},
+                                   {"hue", std::round(r.hue * 100) / 100},
+                                   {"sync", std::round(r.sync * 100) / 100},
+                                   {"score", std::round(r.score * 100) / 100}});
+        result_.score = std::max(result_.score, r.score);
+        if (r.score < s_.score_min) continue;
+        result_.fire = true;
+        result_.boxes.emplace_back(int(r.box.x / scale_), int(r.box.y / scale_),
+                                   int(r.box.width / scale_), int(r.box.height / scale_));
+    }
+    auto e = tracker_.observe(t_ms, observe(t_ms));
+    if (!e) return result_;
+    if (e->state == EventState::raise) {
+        cv::Mat shot = bgr.clone();
+        draw(shot);
+        Evidence ev;
+        ev.bytes = encode_capped_jpeg(shot, static_cast<size_t>(s_.evidence_max_kb * 1024));
+        if (!ev.bytes.empty()) {
+            ev.id = e->id;
+            ev.event_id = e->id;
+            e->evidence = ev.id;
+            evidence.push_back(std::move(ev));
+        }
+    }
+    events.push_back(std::move(*e));
+    return result_;
+}
+
+void VideoFireDetector::draw(cv::Mat& bgr) const {
+    if (!flame_mask_.empty() && bgr.size() == full_) {
+        cv::Mat big;
+        cv::resize(flame_mask_, big, bgr.size(), 0, 0, cv::INTER_NEAREST);
+        cv::Mat tint(bgr.size(), bgr.type(), cv::Scalar(255, 0, 255));
+        cv::Mat blend;
+        cv::addWeighted(bgr, 0.5, tint, 0.5, 0, blend);
+        blend.copyTo(bgr, big);
+    }
+    for (const auto& b : result_.boxes) cv::rectangle(bgr, b, {0, 0, 255}, 2);
+    char text[96];
+    std::snprintf(text, sizeof text, "%s fire %s score %.2f", id_.c_str(),
+                  result_.fire ? "yes" : "no", result_.score);
+    cv::putText(bgr, text, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.6, {0, 0, 0}, 3);
+    cv::putText(bgr, text, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.6, {255, 255, 255}, 1);
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,56 @@
+#pragma once
+// Video flame detection (see docs/vision.md): flame-coloured regions
+// (Chen + Celik rules) that flicker in place (per-pixel colour toggles over
+// ~1 s, Toreyin's cue), move from frame to frame, have a flame hue (orange to
+// yellow, not the pure red of signs and lamps) and persist; growth raises the
+// severity. Static fire-coloured light (lamps, sunsets, neon) does not
+// flicker in place; moving clothing does not stay; both stay below the score.
+#include <deque>
+#include <optional>
+
+#include "fire/flame_colour.hpp"
+#include "fire/video_fire_settings.hpp"
+#include "frame_detector.hpp"
+#include "incident.hpp"
+
+namespace gw::detectors {
+
+class VideoFireDetector final : public FrameDetector {
+  public:
+    VideoFireDetector(std::string id, VideoFireSettings s, EventIdSource& ids);
+
+    const FrameResult& on_frame(const cv::Mat& bgr, int64_t t_ms, std::vector<Event>& events,
+                                std::vector<Evidence>& evidence) override;
+    void draw(cv::Mat& bgr) const override;
+    const std::string& id() const override { return id_; }
+
+    // Region features of the last frame, for analyze and tuning.
+    struct Region {
+        cv::Rect box;  // processing resolution
+        int area = 0;
+        double flicker = 0, motion = 0, hue = 0, sync = 0, score = 0;
+    };
+    const std::vector<Region>& regions() const { return regions_; }
+
+  private:
+    void update_statistics(const cv::Mat& small, double dt_s);
+    void find_regions(const cv::Mat& small);
+    Observation observe(int64_t t_ms);
+
+    std::string id_;
+    VideoFireSettings s_;
+    FlameColourRules rules_;
+    IncidentTracker tracker_;
+    cv::Mat colour_, prev_colour_, grey_, prev_grey_, moving_, prev_diff_, toggled_;
+    cv::Mat presence_, flicker_;  // per-pixel EMAs (CV_32F): flame colour, colour toggles
+    cv::Mat flame_mask_;          // pixels of scoring regions (processing resolution)
+    double scale_ = 1;
+    cv::Size full_;
+    int64_t last_t_ = -1;
+    std::vector<Region> regions_;
+    std::deque<std::pair<int64_t, double>> window_;  // (t, flame area or 0) over persist_s
+    double raise_area_ = 0;
+    FrameResult result_;
+};
+
+}  // namespace gw::detectors

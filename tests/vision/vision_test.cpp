@@ -1,0 +1,243 @@
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "crowd/ground_region.hpp"
+#include "detectors/frame_detector.hpp"
+#include "synthetic.hpp"
+#include "vision_util.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using gw::DetectorConfig;
+using gw::Event;
+using gw::EventState;
+using gw::Severity;
+using gw::detectors::Evidence;
+using gw::detectors::FrameDetector;
+
+namespace {
+
+std::unique_ptr<FrameDetector> make(const std::string& kind, nlohmann::json params,
+                                    gw::EventIdSource& ids) {
+    DetectorConfig c;
+    c.id = kind + "-1";
+    c.kind = kind;
+    c.params = std::move(params);
+    auto d = gw::detectors::make_frame_detector(c, ids);
+    if (!d) FAIL(d.error().c_str());
+    return std::move(*d);
+}
+
+struct Run {
+    std::vector<Event> events;
+    std::vector<Evidence> evidence;
+    std::vector<long> event_frames;
+};
+
+}  // namespace
+
+TEST_GROUP(GroundRegion){};
+
+TEST(GroundRegion, AreaFromFourGroundPointsThroughTheHomography) {
+    // A 200x100 px trapezoid that is a 10 m x 5 m rectangle on the ground.
+    auto r = gw::detectors::GroundRegion::make({}, 0, {50, 0, 150, 0, 200, 100, 0, 100},
+                                               {0, 0, 10, 0, 10, 5, 0, 5});
+    CHECK(r.ok());
+    DOUBLES_EQUAL(50.0, r->area_m2(), 1e-3);
+    // A region covering the ground quad's far half (image rows 0..50).
+    auto half = gw::detectors::GroundRegion::make({50, 0, 150, 0, 175, 50, 25, 50}, 0,
+                                                  {50, 0, 150, 0, 200, 100, 0, 100},
+                                                  {0, 0, 10, 0, 10, 5, 0, 5});
+    CHECK(half.ok());
+    CHECK(half->area_m2() > 0 && half->area_m2() < 50.0);
+}
+
+TEST(GroundRegion, RejectsDegenerateGeometry) {
+    auto line = gw::detectors::GroundRegion::make({}, 0, {0, 0, 10, 10, 20, 20, 30, 30},
+                                                  {0, 0, 1, 0, 1, 1, 0, 1});
+    CHECK_FALSE(line.ok());
+    auto flat = gw::detectors::GroundRegion::make({0, 0, 10, 0, 20, 0}, 10, {}, {});
+    CHECK_FALSE(flat.ok());
+}
+
+TEST_GROUP(Evidence){};
+
+TEST(Evidence, JpegIsCappedAndStillDecodes) {
+    cv::Mat noisy(576, 768, CV_8UC3);
+    cv::randu(noisy, cv::Scalar::all(0), cv::Scalar::all(255));
+    auto jpeg = gw::detectors::encode_capped_jpeg(noisy, 30 * 1024);
+    CHECK(!jpeg.empty());
+    CHECK(jpeg.size() <= 30 * 1024);
+    cv::Mat back = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+    CHECK(!back.empty());
+    CHECK(gw::detectors::encode_capped_jpeg(noisy, 100).empty());
+}
+
+TEST_GROUP(FrameDetectorFactory) {
+    gw::EventIdSource ids{"gw", 1};
+};
+
+TEST(FrameDetectorFactory, BuildsBothKindsAndRejectsBadParams) {
+    DetectorConfig c;
+    c.id = "cam-crowd";
+    c.kind = "crowd";
+    c.params = {{"area_m2", 40}};
+    CHECK(gw::detectors::make_frame_detector(c, ids).ok());
+    c.kind = "video_fire";
+    c.params = nlohmann::json::object();
+    CHECK(gw::detectors::make_frame_detector(c, ids).ok());
+    c.kind = "crowd";
+    c.params = {{"roi", {1, 2, 3}}};
+    auto bad = gw::detectors::make_frame_detector(c, ids);
+    CHECK_FALSE(bad.ok());
+    STRCMP_CONTAINS("roi", bad.error().c_str());
+    c.kind = "flood";
+    CHECK_FALSE(gw::detectors::make_frame_detector(c, ids).ok());
+}
+
+TEST_GROUP(Crowd) {
+    gw::EventIdSource ids{"gw", 1};
+    cv::Mat bg = gw::test::background({320, 240});
+
+    Run run(FrameDetector & d, int people, int from, int to, Run r = {}) {
+        for (int n = from; n < to; ++n) {
+            size_t before = r.events.size();
+            d.on_frame(gw::test::crowd_frame(bg, n, people, 60), n * 100, r.events, r.evidence);
+            for (size_t i = before; i < r.events.size(); ++i) r.event_frames.push_back(n);
+        }
+        return r;
+    }
+};
+
+TEST(Crowd, CountsWalkersAndRaisesDensityWithEvidenceThenClears) {
+    // 4 people on 2 m^2: 2 persons/m^2 = warning (levels 1, 2, 4, 6).
+    auto d = make("crowd",
+                  {{"area_m2", 2.0},
+                   {"person_height_px", {60, 60}},
+                   {"hold_s", 1},
+                   {"clear_hold_s", 2},
+                   {"smooth_s", 0.5},
+                   {"hog", false}},
+                  ids);
+    std::vector<Event> ev;
+    std::vector<Evidence> evi;
+    int close = 0, frames = 0;
+    // People present from the first frame are learnt into the background
+    // at first; the count settles once they have moved on (~4 s).
+    for (int n = 0; n < 80; ++n) {
+        const auto& r = d->on_frame(gw::test::crowd_frame(bg, n, 4, 60), n * 100, ev, evi);
+        if (n >= 45) {
+            ++frames;
+            if (std::abs(r.count - 4) <= 1) ++close;
+        }
+    }
+    CHECK(close >= frames * 8 / 10);
+    CHECK(!ev.empty());
+    CHECK(ev.front().state == EventState::raise);
+    CHECK(ev.front().severity >= Severity::notice);
+    STRCMP_EQUAL("crowd_density", ev.front().type.c_str());
+    CHECK(ev.front().evidence.has_value());
+    CHECK_EQUAL(1u, evi.size());
+    STRCMP_EQUAL(ev.front().id.c_str(), evi.front().id.c_str());
+    CHECK(!cv::imdecode(evi.front().bytes, cv::IMREAD_COLOR).empty());
+    // Everyone leaves: the incident clears after the clear hold.
+    Run after = run(*d, 0, 80, 140);
+    CHECK(!after.events.empty());
+    CHECK(after.events.back().state == EventState::clear);
+    STRCMP_EQUAL(ev.front().id.c_str(), after.events.back().incident.c_str());
+}
+
+TEST(Crowd, EmptySceneRaisesNothing) {
+    auto d = make("crowd", {{"area_m2", 2.0}, {"hold_s", 0}}, ids);
+    Run r = run(*d, 0, 0, 40);
+    CHECK(r.events.empty());
+}
+
+TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
+    auto d = make("crowd",
+                  {{"occupancy_limit", 3},
+                   {"person_height_px", {60, 60}},
+                   {"hold_s", 1},
+                   {"smooth_s", 0.5},
+                   {"hog", false}},
+                  ids);
+    Run r = run(*d, 5, 0, 80);
+    CHECK(!r.events.empty());
+    CHECK(r.events.front().severity == Severity::alarm);
+    STRCMP_EQUAL("persons", r.events.front().unit.c_str());
+}
+
+TEST_GROUP(VideoFire) {
+    gw::EventIdSource ids{"gw", 1};
+    cv::Mat bg = gw::test::background({320, 240});
+    std::mt19937 rng{7};
+};
+
+TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
+    auto d = make("video_fire", nlohmann::json::object(), ids);
+    Run r;
+    const int start = 20;  // flame appears at 2 s (10 fps)
+    for (int n = 0; n < 60; ++n) {
+        size_t before = r.events.size();
+        const auto& res =
+            d->on_frame(gw::test::fire_frame(bg, n, start, rng), n * 100, r.events, r.evidence);
+        if (n < start) CHECK_FALSE(res.fire);
+        for (size_t i = before; i < r.events.size(); ++i) r.event_frames.push_back(n);
+    }
+    CHECK(!r.events.empty());
+    CHECK(r.events.front().state == EventState::raise);
+    CHECK(r.events.front().severity >= Severity::alarm);
+    CHECK(r.event_frames.front() <= start + 20);
+    CHECK_EQUAL(1u, r.evidence.size());
+    STRCMP_EQUAL(r.events.front().evidence->c_str(), r.evidence.front().id.c_str());
+}
+
+TEST(VideoFire, LampsBlinkingSignsAndOrangeClothingDoNotAlarm) {
+    auto d = make("video_fire", nlohmann::json::object(), ids);
+    Run r;
+    for (int n = 0; n < 150; ++n)
+        d->on_frame(gw::test::distractor_frame(bg, n, 10), n * 100, r.events, r.evidence);
+    CHECK(r.events.empty());
+}
+
+TEST(VideoFire, FlameGoneClearsAfterTheHold) {
+    auto d = make("video_fire", {{"clear_hold_s", 2}}, ids);
+    Run r;
+    for (int n = 0; n < 100; ++n) {
+        cv::Mat f = n < 40 ? gw::test::fire_frame(bg, n, 0, rng) : bg.clone();
+        d->on_frame(f, n * 100, r.events, r.evidence);
+    }
+    CHECK(r.events.size() >= 2);
+    CHECK(r.events.front().state == EventState::raise);
+    CHECK(r.events.back().state == EventState::clear);
+}
+
+TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
+    auto d = make("video_fire", nlohmann::json::object(), ids);
+    std::vector<Event> ev;
+    std::vector<Evidence> evi;
+    CHECK_FALSE(d->on_frame(cv::Mat(), 0, ev, evi).fire);
+    CHECK_FALSE(d->on_frame(cv::Mat(10, 10, CV_8UC1, cv::Scalar(0)), 100, ev, evi).fire);
+    CHECK(ev.empty());
+}
+
+TEST(Crowd, FastRiseInDensityWarns) {
+    auto d = make("crowd", {{"area_m2", 2.0}, {"person_height_px", {60, 60}}, {"hold_s", 0.5},
+                            {"rise_window_s", 10}, {"rise_per_min", 1.0}, {"hog", false}},
+                  ids);
+    Run r = run(*d, 0, 0, 60);  // empty for 6 s, then 4 people walk in
+    r = run(*d, 4, 60, 120, r);
+    bool rise = false;
+    for (const auto& e : r.events)
+        if (e.type == "crowd_rise" && e.state == EventState::raise) {
+            rise = true;
+            CHECK(e.severity == Severity::warning);
+            STRCMP_EQUAL("persons/m2/min", e.unit.c_str());
+        }
+    CHECK(rise);
+}

@@ -1,0 +1,208 @@
+// gatewayctl analyze: runs a vision detector offline over a video file so a
+// technician can calibrate a camera (ROI, area, thresholds) and check what
+// it would report. Every frame feeds the detector; --every only thins output.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "commands.hpp"
+#include "detectors/frame_detector.hpp"
+
+namespace gw::ctl {
+
+namespace {
+
+struct AnalyzeOptions {
+    std::string video;
+    std::string detector = "crowd";
+    int every = 1;
+    long max_frames = 0;  // 0: the whole file
+    std::vector<double> roi;
+    double area = 0;
+    bool json = false;
+    bool details = false;
+    std::string snapshot_dir;
+    std::string overlay_dir;        // every reported frame with the detections drawn
+    std::vector<std::string> sets;  // key=value parameter overrides
+};
+
+Result<DetectorConfig> detector_config(const AnalyzeOptions& o) {
+    DetectorConfig c;
+    c.id = o.detector;
+    c.kind = o.detector == "fire" ? "video_fire" : "crowd";
+    c.params = nlohmann::json::object();
+    if (!o.roi.empty()) c.params["roi"] = o.roi;
+    if (o.area > 0) c.params["area_m2"] = o.area;
+    for (const auto& s : o.sets) {
+        auto eq = s.find('=');
+        if (eq == std::string::npos || eq == 0) return fail("--set " + s + ": expected KEY=VALUE");
+        auto value = nlohmann::json::parse(s.substr(eq + 1), nullptr, false);
+        if (value.is_discarded()) value = s.substr(eq + 1);  // bare words are strings
+        c.params[s.substr(0, eq)] = value;
+    }
+    return c;
+}
+
+nlohmann::json frame_json(const AnalyzeOptions& o, long frame, const detectors::FrameResult& r) {
+    nlohmann::json j = {{"frame", frame}, {"t_ms", r.t_ms}};
+    if (o.details && !r.details.is_null()) j["details"] = r.details;
+    if (o.detector == "fire") {
+        j["fire"] = r.fire;
+        j["score"] = std::round(r.score * 1000) / 1000;
+    } else {
+        j["count"] = r.count;
+        j["density"] = std::round(r.density * 1000) / 1000;
+        j["ready"] = r.ready;
+        if (r.dense_mode) j["mode"] = "occupancy";
+    }
+    return j;
+}
+
+nlohmann::json event_json(long frame, const Event& e, const std::string& evidence_path) {
+    nlohmann::json j = {{"event", std::string(to_string(e.state))},
+                        {"frame", frame},
+                        {"severity", std::string(to_string(e.severity))},
+                        {"type", e.type},
+                        {"id", e.id},
+                        {"incident", e.incident},
+                        {"value", e.value},
+                        {"message", e.message}};
+    if (e.evidence) j["evidence"] = *e.evidence;
+    if (!evidence_path.empty()) j["snapshot"] = evidence_path;
+    return j;
+}
+
+std::string write_evidence(const AnalyzeOptions& o, const detectors::Evidence& ev) {
+    if (o.snapshot_dir.empty()) return {};
+    auto path = std::filesystem::path(o.snapshot_dir) / (ev.id + ".jpg");
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(ev.bytes.data()),
+              static_cast<std::streamsize>(ev.bytes.size()));
+    if (!out) {
+        std::cerr << "analyze: cannot write " << path.string() << "\n";
+        return {};
+    }
+    return path.string();
+}
+
+void write_overlay(const AnalyzeOptions& o, long n, const detectors::FrameDetector& det,
+                   const cv::Mat& frame) {
+    cv::Mat shown = frame.clone();
+    det.draw(shown);
+    auto path = std::filesystem::path(o.overlay_dir) / ("frame_" + std::to_string(n) + ".jpg");
+    if (!cv::imwrite(path.string(), shown))
+        std::cerr << "analyze: cannot write " << path.string() << "\n";
+}
+
+void print_frame(const AnalyzeOptions& o, long frame, const detectors::FrameResult& r) {
+    if (o.json) {
+        std::cout << frame_json(o, frame, r).dump() << "\n";
+    } else if (o.detector == "fire") {
+        std::cout << "frame " << frame << " fire " << (r.fire ? "yes" : "no") << " score "
+                  << r.score << "\n";
+    } else {
+        std::cout << "frame " << frame << " count " << r.count << " density " << r.density
+                  << (r.ready ? "" : " (learning)") << "\n";
+    }
+}
+
+void print_event(const AnalyzeOptions& o, long frame, const Event& e, const std::string& shot) {
+    if (o.json) {
+        std::cout << event_json(frame, e, shot).dump() << "\n";
+        return;
+    }
+    std::cout << "frame " << frame << " " << to_string(e.state) << " " << to_string(e.severity)
+              << " " << e.type << ": " << e.message << (shot.empty() ? "" : " [" + shot + "]")
+              << "\n";
+}
+
+int analyze(const AnalyzeOptions& o) {
+    auto config = detector_config(o);
+    if (!config) {
+        std::cerr << "analyze: " << config.error() << "\n";
+        return kUsage;
+    }
+    EventIdSource ids("analyze", 0);
+    auto det = detectors::make_frame_detector(*config, ids);
+    if (!det) {
+        std::cerr << "analyze: " << det.error() << "\n";
+        return kUsage;
+    }
+    for (const auto* dir : {&o.snapshot_dir, &o.overlay_dir}) {
+        if (dir->empty()) continue;
+        std::error_code ec;
+        std::filesystem::create_directories(*dir, ec);
+        if (ec) {
+            std::cerr << "analyze: cannot create " << *dir << ": " << ec.message() << "\n";
+            return kUsage;
+        }
+    }
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    std::error_code exists_ec;
+    cv::VideoCapture cap;
+    // A missing file must be reported as such: some backends "open" any name.
+    if (!std::filesystem::exists(o.video, exists_ec) || !cap.open(o.video)) {
+        std::cerr << "analyze: cannot open video " << o.video << "\n";
+        return kUsage;
+    }
+    double fps = cap.get(cv::CAP_PROP_FPS);
+    if (!(fps > 0 && fps < 1000)) fps = 10;  // files without a rate: assume a typical camera
+    cv::Mat frame;
+    long n = 0;
+    for (; (o.max_frames == 0 || n < o.max_frames) && cap.read(frame); ++n) {
+        auto t_ms = static_cast<int64_t>(std::llround(n * 1000.0 / fps));
+        std::vector<Event> events;
+        std::vector<detectors::Evidence> evidence;
+        const auto& r = (*det)->on_frame(frame, t_ms, events, evidence);
+        if (n % o.every == 0) {
+            print_frame(o, n, r);
+            if (!o.overlay_dir.empty()) write_overlay(o, n, **det, frame);
+        }
+        for (const auto& e : events) {
+            std::string shot;
+            for (const auto& ev : evidence)
+                if (e.evidence && ev.id == *e.evidence) shot = write_evidence(o, ev);
+            print_event(o, n, e, shot);
+        }
+    }
+    if (n == 0) {
+        std::cerr << "analyze: no frames could be read from " << o.video << "\n";
+        return kFailed;
+    }
+    return kOk;
+}
+
+}  // namespace
+
+void add_analyze_commands(CLI::App& app, Runner& run) {
+    auto o = std::make_shared<AnalyzeOptions>();
+    auto* cmd = app.add_subcommand("analyze", "run a vision detector over a video file");
+    cmd->add_option("VIDEO", o->video, "video file")->required();
+    cmd->add_option("--detector", o->detector, "crowd or fire")
+        ->check(CLI::IsMember({"crowd", "fire"}));
+    cmd->add_option("--every", o->every, "report every Nth frame (all frames are analysed)")
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--frames", o->max_frames, "analyse only the first N frames")
+        ->check(CLI::Range(0L, 1000000000L));
+    cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")->delimiter(',');
+    cmd->add_option("--area", o->area, "ground area of the region in m2")
+        ->check(CLI::Range(0.0, 1e6));
+    cmd->add_flag("--json", o->json, "one JSON object per line");
+    cmd->add_flag("--details", o->details, "with --json: the detector's diagnostics per frame");
+    cmd->add_option("--snapshot-dir", o->snapshot_dir, "write evidence JPEGs here");
+    cmd->add_option("--overlay-dir", o->overlay_dir,
+                    "write each reported frame with the detections drawn here");
+    cmd->add_option("--set", o->sets, "detector parameter KEY=VALUE (JSON value), repeatable");
+    cmd->callback([&run, o] { run = [o] { return analyze(*o); }; });
+}
+
+}  // namespace gw::ctl
