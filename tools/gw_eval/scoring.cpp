@@ -15,7 +15,8 @@ std::vector<std::string> split(const std::string& s) {
 }
 }  // namespace
 
-Result<std::vector<Expected>> read_expected(std::istream& in, int64_t default_latency_ms) {
+Result<std::vector<Expected>> read_expected(std::istream& in, int64_t default_latency_ms,
+                                            int64_t early_ms) {
     std::vector<Expected> out;
     std::string line;
     long n = 0;
@@ -44,6 +45,7 @@ Result<std::vector<Expected>> read_expected(std::istream& in, int64_t default_la
             return fail(std::to_string(n) + ": t_ms and max_latency_s must be integers");
         }
         if (!sev) return fail(std::to_string(n) + ": unknown severity " + cols[3]);
+        e.early_ms = early_ms;
         e.detector = cols[1];
         e.type = cols[2];
         e.severity = *sev;
@@ -66,7 +68,7 @@ Score score(const std::string& scenario, const std::vector<Expected>& expected,
         for (size_t i = 0; i < events.size() && !found; ++i) {
             const Event& e = events[i];
             if (used[i] || e.state != EventState::raise || e.detector != x.detector ||
-                e.type != x.type || e.t_ms < x.t_ms || e.t_ms > x.t_ms + x.max_latency_ms)
+                e.type != x.type || e.t_ms < x.t_ms - x.early_ms || e.t_ms > x.t_ms + x.max_latency_ms)
                 continue;
             used[i] = found = true;
             s.latencies_s.push_back(static_cast<double>(e.t_ms - x.t_ms) / 1000.0);
