@@ -113,8 +113,9 @@ TEST(ReplayCli, AWrongHeaderAndTimeGoingBackAreErrors) {
 }
 
 TEST(ReplayCli, UnknownPointsAreSkippedAndCounted) {
-    auto trace = dir.write("u.csv", "t_ms,point,value,quality\n0,lvl,3,good\n0,x,1,good\n"
-                                    "1000,y,2,good\n2000,lvl,3,comm_fail\n");
+    auto trace = dir.write("u.csv",
+                           "t_ms,point,value,quality\n0,lvl,3,good\n0,x,1,good\n"
+                           "1000,y,2,good\n2000,lvl,3,comm_fail\n");
     auto r = gw::test::run({GW_GATEWAYCTL, "replay", "--config", cfg, "--trace", trace});
     LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
     STRCMP_CONTAINS("skipped 2 samples of points no detector uses: x y", r.err.c_str());
@@ -145,8 +146,9 @@ TEST(Eval, AMissedEventFailsTheRun) {
     gw::test::TempDir dir;
     const std::string root = std::string(GW_SOURCE_DIR) + "/tests/detectors/scenarios/flood/";
     dir.write("config.toml", gw::test::read_file(root + "config.toml"));
-    dir.write("calm.csv", "t_ms,point,value\n0,water_depth,3\n0,rain_count,0\n"
-                          "60000,water_depth,3\n60000,rain_count,0\n");
+    dir.write("calm.csv",
+              "t_ms,point,value\n0,water_depth,3\n0,rain_count,0\n"
+              "60000,water_depth,3\n60000,rain_count,0\n");
     dir.write("calm.expected.csv", "t_ms,detector,type,severity\n0,flood-1,water_depth,warning\n");
     auto r = gw::test::run({GW_EVAL, "-v", dir.path()});
     LONGS_EQUAL(1, r.code);

@@ -37,8 +37,10 @@ std::vector<std::string> scenarios(const std::string& dir) {
     for (const auto& entry : fs::directory_iterator(dir)) {
         auto name = entry.path().filename().string();
         const std::string ext = ".csv", exp = ".expected.csv";
-        bool is_csv = name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
-        bool is_exp = name.size() > exp.size() && name.compare(name.size() - exp.size(), exp.size(), exp) == 0;
+        bool is_csv = name.size() > ext.size() &&
+                      name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+        bool is_exp = name.size() > exp.size() &&
+                      name.compare(name.size() - exp.size(), exp.size(), exp) == 0;
         if (is_csv && !is_exp) names.push_back(name.substr(0, name.size() - ext.size()));
     }
     std::sort(names.begin(), names.end());
@@ -75,8 +77,7 @@ void print_row(const gw::eval::Score& s) {
     double max = l.empty() ? 0 : *std::max_element(l.begin(), l.end());
     std::cout << "| " << s.scenario << " | " << s.expected << " | " << s.detected << " | "
               << s.missed << " | " << s.false_alarms << " | " << s.severity_ok << " | "
-              << (l.empty() ? "-" : fmt(mean)) << " | " << (l.empty() ? "-" : fmt(max))
-              << " |\n";
+              << (l.empty() ? "-" : fmt(mean)) << " | " << (l.empty() ? "-" : fmt(max)) << " |\n";
 }
 
 }  // namespace
@@ -84,19 +85,21 @@ void print_row(const gw::eval::Score& s) {
 int main(int argc, char** argv) {
     CLI::App app{"gw-eval: score sensor detectors on scenario traces"};
     Args args;
-    app.add_option("DIR", args.dirs, "scenario directories (config.toml, NAME.csv, NAME.expected.csv)")
+    app.add_option("DIR", args.dirs,
+                   "scenario directories (config.toml, NAME.csv, NAME.expected.csv)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    app.add_option("--early-s", args.early_s,
-                   "a detection this much before the noise-free onset still counts (noise crosses first)")
+    app.add_option(
+           "--early-s", args.early_s,
+           "a detection this much before the noise-free onset still counts (noise crosses first)")
         ->capture_default_str();
-    app.add_option("--max-latency-s", args.max_latency_s,
-                   "default latency limit for a detection")
+    app.add_option("--max-latency-s", args.max_latency_s, "default latency limit for a detection")
         ->capture_default_str();
     app.add_flag("-v,--verbose", args.verbose, "list every miss and false alarm");
     CLI11_PARSE(app, argc, argv);
 
-    std::cout << "| scenario | expected | detected | missed | false | severity ok | mean latency s | max latency s |\n"
+    std::cout << "| scenario | expected | detected | missed | false | severity ok | mean latency s "
+                 "| max latency s |\n"
               << "|---|---|---|---|---|---|---|---|\n";
     gw::eval::Score total;
     total.scenario = "**total**";
