@@ -1,17 +1,46 @@
 #include "daemon.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
+#include "control/commands.hpp"
+#include "control/control_server.hpp"
 #include "gw/version.hpp"
+#include "pipeline/intake.hpp"
+#include "store/store.hpp"
+#include "uplink/uplink.hpp"
 
 namespace gw {
+namespace {
+
+// mkdir -p with mode 0750: the store and the socket live under data_dir.
+Status make_dirs(const std::string& path) {
+    for (size_t pos = 1; pos != std::string::npos;) {
+        pos = path.find('/', pos + 1);
+        std::string part = path.substr(0, pos);
+        if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+            return fail("cannot create " + part + ": " + std::strerror(errno));
+    }
+    return Status::success();
+}
+
+std::string parent_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos || slash == 0 ? std::string() : path.substr(0, slash);
+}
+
+}  // namespace
 
 Daemon::Daemon(const Config& config, Log& log, Clock& clock)
     : config_(config), log_(log), clock_(clock) {}
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+    stop();
+}
 
 Status Daemon::start() {
     started_mono_ms_ = clock_.mono_ms();
@@ -25,17 +54,49 @@ Status Daemon::start() {
                {"points", config_.points.size()},
                {"cameras", config_.cameras.size()},
                {"detectors", config_.detectors.size()}});
+    for (const auto& dir : {parent_of(config_.store.path), parent_of(config_.control.socket)}) {
+        if (dir.empty()) continue;
+        if (auto s = make_dirs(dir); !s) return s;
+    }
+    StoreOptions so;
+    so.path = config_.store.path;
+    so.alarm_max_bytes = config_.store.alarm_max_bytes;
+    so.telemetry_max_bytes = config_.store.telemetry_max_bytes;
+    so.commit_window_ms = config_.store.commit_window_ms;
+    auto store = Store::open(so, clock_, log_);
+    if (!store) return fail(store.error());
+    store_ = std::move(*store);
+    ids_ = std::make_unique<EventIdSource>(config_.identity.gateway, store_->boot());
+
+    const contract::Origin origin{config_.identity.site, config_.identity.gateway};
+    const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
+                                              config_.identity.gateway);
+    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_,
+                                       config_.uplink.telemetry_batch_max);
+    intake_->report_store_recovery();
+
+    contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
+    uplink_ =
+        std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
+    if (auto s = uplink_->start(); !s) return s;
+
+    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
+    add_daemon_commands(*control_,
+                        {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
+    if (auto s = control_->start(); !s) return s;
     return Status::success();
 }
 
 int Daemon::run(ShutdownSignals& signals) {
     notifier_.ready("running");
-    log_.info("daemon", "ready");
-    // Wake at least every 500 ms: keeps the watchdog fed and bounds how long
-    // a shutdown request can wait.
-    const int64_t wake_ms = notifier_.interval_ms() > 0 ? std::min<int64_t>(500, notifier_.interval_ms()) : 500;
+    log_.info("daemon", "ready", {{"boot", store_->boot()}});
+    // Wake at least every 500 ms: keeps the watchdog fed, reports what the
+    // store did on its own, and bounds how long a shutdown request can wait.
+    const int64_t wake_ms =
+        notifier_.interval_ms() > 0 ? std::min<int64_t>(500, notifier_.interval_ms()) : 500;
     for (;;) {
         notifier_.watchdog(clock_.mono_ms());
+        intake_->report_store_notices();
         auto sig = signals.wait(static_cast<int>(wake_ms));
         if (!sig) continue;
         if (*sig == SIGHUP) {
@@ -51,6 +112,16 @@ int Daemon::run(ShutdownSignals& signals) {
     return 0;
 }
 
-void Daemon::stop() {}
+// Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
+// offline status and ~0.4 s to disconnect; the store commits what is queued.
+void Daemon::stop() {
+    if (control_) control_->stop();
+    if (uplink_) uplink_->stop();
+    if (intake_) intake_->report_store_notices();
+    control_.reset();
+    uplink_.reset();
+    intake_.reset();
+    store_.reset();
+}
 
 }  // namespace gw

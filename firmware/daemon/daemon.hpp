@@ -2,10 +2,16 @@
 // The daemon's composition root: builds every part from the config, wires
 // them together, runs the main loop until a shutdown signal, and stops them
 // in order. Parts receive what they need (config, Log, Clock) by reference.
+//
+// Start order: store (boot counter -> EventIdSource) -> intake -> uplink ->
+// control socket. Stop order is the reverse, so nothing produces into a part
+// that is already gone.
 #include <memory>
 
 #include "config/config.hpp"
+#include "contract/contract.hpp"
 #include "core/clock.hpp"
+#include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "service_notify.hpp"
@@ -13,8 +19,13 @@
 
 namespace gw {
 
+class Store;
+class Intake;
+class Uplink;
+class ControlServer;
+
 class Daemon {
-public:
+  public:
     Daemon(const Config& config, Log& log, Clock& clock);
     ~Daemon();
     Daemon(const Daemon&) = delete;
@@ -24,7 +35,11 @@ public:
     // Runs until SIGTERM/SIGINT; returns the process exit code.
     int run(ShutdownSignals& signals);
 
-private:
+    // Where drivers and detectors deliver (valid after start()).
+    Intake& intake() { return *intake_; }
+    ControlServer& control() { return *control_; }
+
+  private:
     void stop();
 
     const Config& config_;
@@ -32,6 +47,11 @@ private:
     Clock& clock_;
     ServiceNotifier notifier_;
     int64_t started_mono_ms_ = 0;
+    std::unique_ptr<Store> store_;
+    std::unique_ptr<EventIdSource> ids_;
+    std::unique_ptr<Intake> intake_;
+    std::unique_ptr<Uplink> uplink_;
+    std::unique_ptr<ControlServer> control_;
 };
 
 }  // namespace gw

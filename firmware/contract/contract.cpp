@@ -1,0 +1,80 @@
+#include "contract.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace gw::contract {
+namespace {
+
+using nlohmann::json;
+
+// JSON has no NaN/Inf: a value that is not a number is sent as null.
+json number_or_null(double v) {
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
+const char* clock_word(bool synced) {
+    return synced ? "synced" : "unsynced";
+}
+
+}  // namespace
+
+Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway) {
+    Topics t;
+    t.base = prefix + "/" + site + "/" + gateway;
+    t.event = t.base + "/event";
+    t.telemetry = t.base + "/telemetry";
+    t.status = t.base + "/status";
+    return t;
+}
+
+std::string encode_event(const Event& e, const Origin& origin, bool clock_synced) {
+    json j = {
+        {"v", kContractVersion},
+        {"id", e.id},
+        {"incident", e.incident.empty() ? e.id : e.incident},
+        {"site", origin.site},
+        {"gateway", origin.gateway},
+        {"ts", e.t_ms},
+        {"clock", clock_word(clock_synced)},
+        {"detector", e.detector},
+        {"kind", e.kind},
+        {"type", e.type},
+        {"severity", std::string(to_string(e.severity))},
+        {"state", std::string(to_string(e.state))},
+        {"value", number_or_null(e.value)},
+        {"unit", e.unit},
+        {"message", e.message},
+        {"details", e.details.is_object() ? e.details : json::object()},
+    };
+    if (e.evidence) j["evidence"] = *e.evidence;
+    // Replace, not throw, on invalid UTF-8 from a device string.
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& origin,
+                             bool clock_synced) {
+    json arr = json::array();
+    for (const auto& s : samples) {
+        arr.push_back({{"point", s.point},
+                       {"value", number_or_null(s.value)},
+                       {"quality", std::string(to_string(s.quality))},
+                       {"ts", s.t_ms}});
+    }
+    json j = {{"v", kContractVersion},
+              {"site", origin.site},
+              {"gateway", origin.gateway},
+              {"clock", clock_word(clock_synced)},
+              {"samples", std::move(arr)}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode_status(const GatewayStatus& s, const Origin& origin) {
+    json j = {{"v", kContractVersion}, {"site", origin.site}, {"gateway", origin.gateway},
+              {"version", s.version},  {"boot", s.boot},      {"config_hash", s.config_hash},
+              {"online", s.online},    {"ts", s.ts}};
+    return j.dump();
+}
+
+}  // namespace gw::contract

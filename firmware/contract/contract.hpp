@@ -1,0 +1,49 @@
+#pragma once
+// The MQTT contract with the district center: topic names and payloads.
+// This is the ONE encoder; docs/contract.md and docs/schema/*.json describe
+// exactly what it produces (tests/contract checks encoder output against
+// those schemas). Bump kContractVersion when a field changes meaning.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace gw::contract {
+
+constexpr int kContractVersion = 1;
+
+struct Topics {
+    std::string event;      // {prefix}/{site}/{gateway}/event       QoS 1
+    std::string telemetry;  // {prefix}/{site}/{gateway}/telemetry   QoS 1
+    std::string status;     // {prefix}/{site}/{gateway}/status      QoS 1, retained
+    std::string base;
+    // Reserved for evidence images of vision events.
+    std::string evidence(const std::string& event_id) const {
+        return base + "/evidence/" + event_id;
+    }
+};
+
+Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway);
+
+// Who sends: in every payload so a message is self-describing off its topic.
+struct Origin {
+    std::string site;
+    std::string gateway;
+};
+
+std::string encode_event(const Event& e, const Origin& origin, bool clock_synced);
+// One message for a batch of samples.
+std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& origin,
+                             bool clock_synced);
+
+struct GatewayStatus {
+    std::string version;
+    uint64_t boot = 0;
+    std::string config_hash;
+    bool online = true;
+    int64_t ts = 0;
+};
+std::string encode_status(const GatewayStatus& s, const Origin& origin);
+
+}  // namespace gw::contract

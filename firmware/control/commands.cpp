@@ -1,0 +1,75 @@
+#include "commands.hpp"
+
+#include "gw/version.hpp"
+
+namespace gw {
+namespace {
+
+using nlohmann::json;
+
+json inject(const CommandContext& ctx, const json& req) {
+    Event e;
+    e.detector = req.value("detector", std::string("control"));
+    e.kind = req.value("kind", std::string("system"));
+    e.type = req.value("type", std::string("test"));
+    e.unit = req.value("unit", std::string());
+    e.message = req.value("message", std::string("injected through the control socket"));
+    e.value = req.value("value", 0.0);
+    auto sev = severity_from_string(req.value("severity", std::string("info")));
+    if (!sev)
+        return {{"ok", false}, {"error", "severity must be info|notice|warning|alarm|critical"}};
+    e.severity = *sev;
+    auto state = event_state_from_string(req.value("state", std::string("raise")));
+    if (!state) return {{"ok", false}, {"error", "state must be raise|update|clear"}};
+    e.state = *state;
+    e.details = {{"injected", true}};
+    auto id = ctx.intake.submit_event(std::move(e));
+    if (!id) return {{"ok", false}, {"error", id.error()}};
+    return {{"ok", true}, {"id", *id}};
+}
+
+json lane_json(Store& store, Lane lane, const LaneStats& s, int64_t now_ms) {
+    json j = {{"rows", s.rows}, {"bytes", s.bytes}};
+    auto oldest = store.oldest_t_ms(lane);
+    j["oldest_unsent_age_ms"] = oldest ? json(now_ms - *oldest) : json(nullptr);
+    return j;
+}
+
+}  // namespace
+
+json status_report(const CommandContext& ctx) {
+    const int64_t now = ctx.clock.now_ms();
+    const LinkState link = ctx.uplink.state();
+    const StoreStats st = ctx.store.stats();
+    json broker = {
+        {"uri", link.broker},
+        {"connected", link.connected},
+        {"connected_since_ms", link.connected ? json(link.connected_since_ms) : json(nullptr)},
+        {"last_puback_ms", link.last_puback_ms ? json(link.last_puback_ms) : json(nullptr)},
+        {"published", link.published},
+        {"acked", link.acked},
+        {"inflight", link.inflight},
+        {"connects", link.connects},
+        {"last_error", link.last_error}};
+    json store = {{"alarm", lane_json(ctx.store, Lane::alarm, st.alarm, now)},
+                  {"telemetry", lane_json(ctx.store, Lane::telemetry, st.telemetry, now)},
+                  {"evicted_rows", st.evicted_rows},
+                  {"full_events", st.full_events}};
+    return {{"ok", true},
+            {"version", kVersion},
+            {"uptime_ms", ctx.clock.mono_ms() - ctx.started_mono_ms},
+            {"config_hash", ctx.config.hash},
+            {"site", ctx.config.identity.site},
+            {"gateway", ctx.config.identity.gateway},
+            {"boot", ctx.store.boot()},
+            {"clock", ctx.clock.synced() ? "synced" : "unsynced"},
+            {"broker", broker},
+            {"store", store}};
+}
+
+void add_daemon_commands(ControlServer& server, CommandContext ctx) {
+    server.add("inject", [ctx](const json& req, const Peer&) { return inject(ctx, req); });
+    server.add("status", [ctx](const json&, const Peer&) { return status_report(ctx); });
+}
+
+}  // namespace gw

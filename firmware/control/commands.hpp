@@ -1,0 +1,32 @@
+#pragma once
+// The daemon's control commands. Each is one entry in the server's dispatch
+// table; add a new one with server.add("name", handler).
+#include <cstdint>
+
+#include "config/config.hpp"
+#include "control_server.hpp"
+#include "core/clock.hpp"
+#include "pipeline/intake.hpp"
+#include "store/store.hpp"
+#include "uplink/uplink.hpp"
+
+namespace gw {
+
+struct CommandContext {
+    const Config& config;
+    Intake& intake;
+    Store& store;
+    Uplink& uplink;
+    Clock& clock;
+    int64_t started_mono_ms;
+};
+
+// inject:
+// {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message"]}
+//   -> {"ok":true,"id":ID} once the event is durable.
+// status: {"cmd":"status"} -> version, uptime, config hash, boot, link, store, clock.
+void add_daemon_commands(ControlServer& server, CommandContext ctx);
+
+nlohmann::json status_report(const CommandContext& ctx);
+
+}  // namespace gw

@@ -1,0 +1,219 @@
+// The durable store on a real SQLite file in a temp dir.
+#include <fstream>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+std::FILE* quiet() {
+    static std::FILE* f = std::fopen("/dev/null", "w");
+    return f;
+}
+
+struct Fixture {
+    gw::test::TempDir dir;
+    gw::ManualClock clock{1700000000000};
+    gw::Log log{gw::LogLevel::error, quiet()};
+    gw::StoreOptions opts() const {
+        gw::StoreOptions o;
+        o.path = dir.file("store.db");
+        o.commit_window_ms = 1;
+        return o;
+    }
+    std::unique_ptr<gw::Store> open(const gw::StoreOptions& o) {
+        auto s = gw::Store::open(o, clock, log);
+        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+        return std::move(*s);
+    }
+};
+
+std::string payload(int i, size_t size = 200) {
+    std::string p = "row-" + std::to_string(i) + "-";
+    p.resize(size, 'x');
+    return p;
+}
+
+std::vector<gw::Record> all(gw::Store& s, gw::Lane lane) {
+    std::vector<gw::Record> out;
+    int64_t after = 0;
+    for (;;) {
+        auto page = s.read(lane, after, 100);
+        CHECK(page.ok());
+        if (page->empty()) return out;
+        after = page->back().seq;
+        for (auto& r : *page) out.push_back(std::move(r));
+    }
+}
+
+}  // namespace
+
+TEST_GROUP(Store) {
+    Fixture f;
+};
+
+TEST(Store, AppendedRowsSurviveReopenAndBootCounts) {
+    uint64_t first_boot;
+    {
+        auto s = f.open(f.opts());
+        first_boot = s->boot();
+        CHECK(s->append(gw::Lane::alarm, 1, "a1").ok());
+        CHECK(s->append(gw::Lane::telemetry, 2, "t1").ok());
+        CHECK(s->append(gw::Lane::alarm, 3, "a2").ok());
+    }
+    auto s = f.open(f.opts());
+    LONGS_EQUAL(first_boot + 1, s->boot());
+    auto alarms = all(*s, gw::Lane::alarm);
+    LONGS_EQUAL(2, alarms.size());
+    STRCMP_EQUAL("a1", alarms[0].payload.c_str());
+    STRCMP_EQUAL("a2", alarms[1].payload.c_str());
+    LONGS_EQUAL(1, all(*s, gw::Lane::telemetry).size());
+    LONGS_EQUAL(2, s->stats().alarm.rows);
+}
+
+TEST(Store, AckDeletesOnlyThatRow) {
+    auto s = f.open(f.opts());
+    for (int i = 0; i < 3; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i)).ok());
+    auto rows = all(*s, gw::Lane::alarm);
+    s->ack(gw::Lane::alarm, rows[1].seq);
+    s->flush();
+    auto left = all(*s, gw::Lane::alarm);
+    LONGS_EQUAL(2, left.size());
+    LONGS_EQUAL(rows[0].seq, left[0].seq);
+    LONGS_EQUAL(rows[2].seq, left[1].seq);
+    LONGS_EQUAL(2, s->stats().alarm.rows);
+}
+
+TEST(Store, ReadsInPagesAfterACursor) {
+    auto s = f.open(f.opts());
+    for (int i = 0; i < 250; ++i) CHECK(s->append(gw::Lane::telemetry, i, payload(i, 20)).ok());
+    auto page = s->read(gw::Lane::telemetry, 0, 100);
+    LONGS_EQUAL(100, page->size());
+    auto next = s->read(gw::Lane::telemetry, page->back().seq, 100);
+    LONGS_EQUAL(page->back().seq + 1, next->front().seq);
+    LONGS_EQUAL(250, all(*s, gw::Lane::telemetry).size());
+}
+
+TEST(Store, ConcurrentProducersAllDurable) {
+    auto s = f.open(f.opts());
+    std::vector<std::thread> producers;
+    for (int t = 0; t < 4; ++t)
+        producers.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i)
+                CHECK(s->append(gw::Lane::alarm, i, payload(t * 1000 + i)).ok());
+        });
+    for (auto& p : producers) p.join();
+    LONGS_EQUAL(400, all(*s, gw::Lane::alarm).size());
+    CHECK(s->stats().commits < 400);  // group commit joined some of them
+}
+
+TEST(Store, TelemetryCapEvictsOldestKeepsAlarmsAndReports) {
+    auto o = f.opts();
+    o.telemetry_max_bytes = 20000;  // ~86 rows of 200 B
+    auto s = f.open(o);
+    for (int i = 0; i < 10; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i)).ok());
+    for (int i = 0; i < 300; ++i) CHECK(s->append(gw::Lane::telemetry, i, payload(i)).ok());
+    auto tel = all(*s, gw::Lane::telemetry);
+    CHECK(s->stats().telemetry.bytes <= o.telemetry_max_bytes);
+    CHECK(tel.size() > 50 && tel.size() < 100);
+    // The newest survive, the oldest went.
+    STRCMP_CONTAINS("row-299-", tel.back().payload.c_str());
+    CHECK(tel.front().payload.find("row-0-") == std::string::npos);
+    LONGS_EQUAL(10, all(*s, gw::Lane::alarm).size());
+    auto notices = s->take_notices();
+    LONGS_EQUAL(1, notices.size());
+    STRCMP_EQUAL("telemetry_evicted", notices[0].type.c_str());
+    LONGS_EQUAL(300 - static_cast<long>(tel.size()), notices[0].count);
+    LONGS_EQUAL(notices[0].count, s->stats().evicted_rows);
+}
+
+TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
+    auto o = f.opts();
+    o.max_page_count = 40;  // 160 KiB file: "disk full" without filling a disk
+    auto s = f.open(o);
+    int stored_tel = 0;
+    for (int i = 0; i < 400; ++i)
+        stored_tel += s->append(gw::Lane::telemetry, i, payload(i, 1000)).ok();
+    CHECK(stored_tel == 400);  // the oldest made room for each new one
+    CHECK(s->stats().full_events > 0);
+    CHECK(s->stats().evicted_rows > 0);
+    // Alarms take the room telemetry had, until only alarms are left.
+    int stored_alarms = 0;
+    gw::Status last;
+    for (int i = 0; i < 400 && last.ok(); ++i) {
+        last = s->append(gw::Lane::alarm, i, payload(i, 1000));
+        stored_alarms += last.ok();
+    }
+    CHECK_FALSE(last.ok());
+    STRCMP_CONTAINS("store full", last.error().c_str());
+    LONGS_EQUAL(0, s->stats().telemetry.rows);
+    LONGS_EQUAL(stored_alarms, all(*s, gw::Lane::alarm).size());
+    // Once the center has taken some, alarms fit again.
+    auto rows = all(*s, gw::Lane::alarm);
+    for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
+    s->flush();
+    CHECK(s->append(gw::Lane::alarm, 1, payload(1, 1000)).ok());
+}
+
+TEST(Store, AlarmLaneCapRefusesWithAClearError) {
+    auto o = f.opts();
+    o.alarm_max_bytes = 2000;
+    auto s = f.open(o);
+    gw::Status st;
+    int n = 0;
+    while (st.ok() && n < 100) {
+        st = s->append(gw::Lane::alarm, n, payload(n));
+        n += st.ok();
+    }
+    CHECK(n == 8);  // 8 x 232 B fit under 2000
+    STRCMP_CONTAINS("alarm lane full", st.error().c_str());
+    LONGS_EQUAL(8, all(*s, gw::Lane::alarm).size());
+}
+
+TEST(Store, CorruptFileIsMovedAsideAndANewOneStarted) {
+    const std::string garbage(8192, 'Z');
+    {
+        std::ofstream out(f.dir.file("store.db"), std::ios::binary);
+        out << garbage;
+    }
+    auto s = f.open(f.opts());
+    CHECK(s->recovered_from().has_value());
+    STRCMP_CONTAINS("store.db.corrupt-2023", s->recovered_from()->c_str());
+    STRCMP_EQUAL(garbage.c_str(), gw::test::read_file(*s->recovered_from()).c_str());
+    CHECK(s->append(gw::Lane::alarm, 1, "after recovery").ok());
+    LONGS_EQUAL(1, s->boot());
+}
+
+TEST(Store, DamagedPagesFailQuickCheckAndAreRecovered) {
+    {
+        auto s = f.open(f.opts());
+        for (int i = 0; i < 200; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i, 500)).ok());
+    }
+    {
+        // Overwrite a stretch in the middle of the b-tree pages.
+        std::fstream io(f.dir.file("store.db"), std::ios::in | std::ios::out | std::ios::binary);
+        io.seekp(4096 * 5 + 100);
+        std::string junk(6000, '\x07');
+        io.write(junk.data(), static_cast<long>(junk.size()));
+    }
+    auto s = f.open(f.opts());
+    CHECK(s->recovered_from().has_value());
+    CHECK(!s->recovery_reason().empty());
+    CHECK(s->append(gw::Lane::alarm, 1, "fresh").ok());
+}
+
+TEST(Store, UnusableDirectoryIsAnErrorNotARecovery) {
+    auto o = f.opts();
+    o.path = f.dir.file("no/such/dir/store.db");
+    auto s = gw::Store::open(o, f.clock, f.log);
+    CHECK_FALSE(s.ok());
+    STRCMP_CONTAINS("no/such/dir/store.db", s.error().c_str());
+}

@@ -1,0 +1,202 @@
+// gatewayd as a process against a real mosquitto: kill -9 at random moments
+// loses no acknowledged event; a corrupt store is recovered and reported; a
+// world-readable credentials file stops the start with a clear message.
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/control_server.hpp"
+#include "support/mosquitto.hpp"
+#include "support/process.hpp"
+#include "support/subscriber.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw::test;
+
+namespace {
+
+std::string config(const TempDir& dir, const std::string& broker,
+                   const std::string& extra_uplink = "") {
+    return "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"" + dir.path() +
+           "/data\"\n[uplink]\nbrokers = [\"" + broker +
+           "\"]\nreconnect_min_ms = 100\nreconnect_max_ms = 500\n" + extra_uplink +
+           "[control]\nsocket = \"" + dir.path() + "/data/ctl.sock\"\n";
+}
+
+bool contains_id(const std::vector<Received>& msgs, const std::string& id) {
+    for (const auto& m : msgs)
+        if (m.payload.find("\"id\":\"" + id + "\"") != std::string::npos) return true;
+    return false;
+}
+
+std::vector<std::string> files_starting(const std::string& dir, const std::string& prefix) {
+    std::vector<std::string> out;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d))
+            if (std::string(e->d_name).rfind(prefix, 0) == 0) out.push_back(dir + "/" + e->d_name);
+        closedir(d);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_GROUP(DaemonUplink) {
+    TempDir dir;
+};
+
+TEST(DaemonUplink, KillNineAtRandomMomentsLosesNoAcknowledgedEvent) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-kill", "city/#");
+    CHECK(sub.ready(10000));
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string sock = dir.path() + "/data/ctl.sock";
+    std::mt19937 rng(12345);
+    std::vector<std::string> acked;
+    std::mutex acked_mutex;
+    for (int round = 0; round < 20; ++round) {
+        Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-" + std::to_string(round));
+        CHECK_TEXT(gw.wait_for_output("msg=ready", 20000), gw.err().c_str());
+        std::atomic<bool> done{false};
+        std::thread injector([&] {
+            for (int i = 0; !done; ++i) {
+                auto r = gw::control_call(
+                    sock, {{"cmd", "inject"}, {"type", "kill-test"}, {"severity", "alarm"}}, 2000);
+                if (!r || !(*r)["ok"].get<bool>())
+                    return;  // daemon gone: unacknowledged, may be lost
+                std::lock_guard<std::mutex> lock(acked_mutex);
+                acked.push_back((*r)["id"].get<std::string>());
+            }
+        });
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 300)(rng)));
+        gw.signal(SIGKILL);
+        gw.wait(5000);
+        done = true;
+        injector.join();
+    }
+    CHECK(acked.size() >= 20);
+    UT_PRINT(
+        ("acknowledged injects over 20 kill -9 rounds: " + std::to_string(acked.size())).c_str());
+    // One more start drains whatever the killed ones left in the store.
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-final");
+    CHECK(sub.wait_until(
+        [&](auto& m) {
+            for (const auto& id : acked)
+                if (!contains_id(m, id)) return false;
+            return true;
+        },
+        60000));
+    // Every id names its boot: 21 starts, 21 distinct boots, ids never reused.
+    CHECK(contains_id(sub.messages(), acked.front()));
+}
+
+TEST(DaemonUplink, CorruptStoreIsKeptAsideRecoveredAndReported) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-corrupt", "city/#");
+    CHECK(sub.ready(10000));
+    mkdir((dir.path() + "/data").c_str(), 0750);
+    const std::string garbage(10000, '\x5a');
+    dir.write("data/store.db", garbage);
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
+    CHECK(sub.wait_until(
+        [](auto& m) {
+            for (auto& r : m)
+                if (r.payload.find("\"type\":\"store_recovered\"") != std::string::npos)
+                    return true;
+            return false;
+        },
+        20000));
+    auto kept = files_starting(dir.path() + "/data", "store.db.corrupt-");
+    CHECK(!kept.empty());
+    CHECK(garbage == read_file(kept.front()));
+    STRCMP_CONTAINS("damaged database moved aside", gw.err().c_str());
+}
+
+TEST(DaemonUplink, SigtermWhileConnectedStopsInTimeAndSaysOffline) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-term", "city/+/+/status");
+    CHECK(sub.ready(10000));
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
+    CHECK(sub.wait_until(
+        [](auto& m) {
+            return !m.empty() && m.back().payload.find("\"online\":true") != std::string::npos;
+        },
+        20000));
+    gw.signal(SIGTERM);
+    auto code = gw.wait(2000);
+    CHECK_TEXT(code.has_value(), "gatewayd did not stop within 2 s");
+    LONGS_EQUAL(0, *code);
+    CHECK(sub.wait_until(
+        [](auto& m) { return m.back().payload.find("\"online\":false") != std::string::npos; },
+        10000));
+}
+
+TEST(DaemonUplink, WorldReadableCredentialsFileIsRefusedClearly) {
+    const std::string creds = dir.write("mqtt.credentials", "gateway\nsecret\n");
+    chmod(creds.c_str(), 0644);
+    const std::string cfg = dir.write(
+        "gw.toml", config(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
+    auto r = gw::test::run({GW_GATEWAYD, "-c", cfg}, 20000);
+    LONGS_EQUAL(1, r.code);
+    STRCMP_CONTAINS("is world-readable (mode 0644): refusing to use it", r.err.c_str());
+}
+
+TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
+    const std::string cfg = dir.write("gw.toml", config(dir, "tcp://127.0.0.1:1"));
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
+    CHECK(gw.wait_for_output("msg=ready", 20000));
+    const std::string sock = dir.path() + "/data/ctl.sock";
+    struct stat st {};
+    CHECK(stat(sock.c_str(), &st) == 0);
+    LONGS_EQUAL(0660, st.st_mode & 0777);
+    auto bad = gw::control_call(sock, {{"cmd", "frobnicate"}});
+    CHECK(bad.ok());
+    CHECK_FALSE((*bad)["ok"].get<bool>());
+    STRCMP_CONTAINS("unknown command", (*bad)["error"].get<std::string>().c_str());
+    auto bad_sev = gw::control_call(sock, {{"cmd", "inject"}, {"severity", "apocalyptic"}});
+    CHECK_FALSE((*bad_sev)["ok"].get<bool>());
+    auto inj = gw::control_call(sock, {{"cmd", "inject"}, {"type", "t"}, {"severity", "warning"}});
+    CHECK((*inj)["ok"].get<bool>());
+    STRCMP_CONTAINS("gw1-", (*inj)["id"].get<std::string>().c_str());
+    auto s = gw::control_call(sock, {{"cmd", "status"}});
+    CHECK(s.ok());
+    auto j = *s;
+    CHECK(j["ok"].get<bool>());
+    CHECK_FALSE(j["broker"]["connected"].get<bool>());
+    CHECK_EQUAL("tcp://127.0.0.1:1", j["broker"]["uri"].get<std::string>());
+    CHECK_EQUAL(1, j["store"]["alarm"]["rows"].get<long>());
+    CHECK(j["store"]["alarm"]["oldest_unsent_age_ms"].is_number());
+    CHECK(j["boot"].get<long>() >= 1);
+    // An oversized request is refused, and the daemon carries on.
+    auto huge = gw::control_call(sock, {{"cmd", "inject"}, {"message", std::string(100000, 'x')}});
+    CHECK(huge.ok());
+    STRCMP_CONTAINS("longer than", (*huge)["error"].get<std::string>().c_str());
+    // gatewayctl speaks the same protocol.
+    auto ctl = gw::test::run(
+        {GW_GATEWAYCTL, "inject", "-c", cfg, "-t", "from-ctl", "--severity", "alarm"});
+    LONGS_EQUAL(0, ctl.code);
+    STRCMP_CONTAINS("gw1-", ctl.out.c_str());
+    auto ctl_status = gw::test::run({GW_GATEWAYCTL, "status", "-s", sock});
+    LONGS_EQUAL(0, ctl_status.code);
+    STRCMP_CONTAINS("\"alarm\"", ctl_status.out.c_str());
+    LONGS_EQUAL(3, gw::test::run({GW_GATEWAYCTL, "status", "-s", dir.file("none.sock")}).code);
+    CHECK(gw.running());
+}
