@@ -1,0 +1,8 @@
+# 32-bit ARM gateways (Debian armhf: ARMv7, hard float). Sysroot:
+# GW_SYSROOT=$(cross/sysroot armhf)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(GW_TRIPLET arm-linux-gnueabihf)
+set(GW_ARCH_NAME armhf)
+set(GW_DEB_ARCH_NAME armhf)
+set(GW_QEMU qemu-arm)
+include(${CMAKE_CURRENT_LIST_DIR}/toolchain-common.cmake)
