@@ -16,5 +16,6 @@ constexpr int kNoDaemon = 3;  // the daemon is not running or its socket is not 
 using Runner = std::function<int()>;
 
 void add_config_commands(CLI::App& app, Runner& run);
+void add_provision_commands(CLI::App& app, Runner& run);
 
 }  // namespace gw::ctl

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("-V,--version", std::string("gatewayctl ") + gw::kVersion);
     gw::ctl::Runner run;
     gw::ctl::add_config_commands(app, run);
+    gw::ctl::add_provision_commands(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
