@@ -5,8 +5,8 @@
 # unit and the maintainer scripts in packaging/. See docs/arm.md.
 set(GW_PACKAGED_PROGRAMS gatewayd gatewayctl)
 if(TARGET sitesim)
+  # Installed by tools/sitesim/CMakeLists.txt.
   list(APPEND GW_PACKAGED_PROGRAMS sitesim)
-  install(TARGETS sitesim RUNTIME DESTINATION bin)
 endif()
 # What the package holds, as one target: `cmake --build --target gw_programs`
 # builds just that (the armhf build preset does).

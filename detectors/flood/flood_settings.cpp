@@ -22,6 +22,8 @@ FloodSettings FloodSettings::read(Params& p) {
     s.rain_levels_mm_h = p.numbers("rain_levels_mm_h", s.rain_levels_mm_h, 0, 1000);
     check_ascending(p, "rain_levels_mm_h", s.rain_levels_mm_h);
     s.mm_per_tip = p.number("mm_per_tip", s.mm_per_tip, 0.01, 10);
+    s.rain_clear_margin_mm_h = p.number("rain_clear_margin_mm_h", s.rain_clear_margin_mm_h, 0, 100);
+    s.rain_counter_max = p.number("rain_counter_max", s.rain_counter_max, 0, 4294967295.0);
     s.sensor_min_cm = p.number("sensor_min_cm", s.sensor_min_cm, -1000, 1000);
     s.sensor_max_cm = p.number("sensor_max_cm", s.sensor_max_cm, -1000, 10000);
     if (s.sensor_max_cm <= s.sensor_min_cm) p.problem("sensor_max_cm", "must be greater than sensor_min_cm");

@@ -21,7 +21,11 @@ struct FloodSettings {
     double mm_per_tip = 0.5;
     double sensor_min_cm = -5;     // outside: out-of-range sensor fault
     double sensor_max_cm = 500;
-    double stuck_s = 0;            // identical readings this long: stuck (0: off)
+    double rain_clear_margin_mm_h = 5;  // hysteresis of the rain bands
+    double rain_counter_max = 65535;    // counter wraps to 0 after this (0: never wraps)
+    // Identical wet readings (at or above the first level) this long: stuck
+    // sensor (0: off). A dry road legitimately reads a constant 0.
+    double stuck_s = 3600;
     double silent_s = 300;         // no good sample this long: sensor silent
 
     static FloodSettings read(Params& p);

@@ -17,5 +17,6 @@ using Runner = std::function<int()>;
 
 void add_config_commands(CLI::App& app, Runner& run);
 void add_provision_commands(CLI::App& app, Runner& run);
+void add_replay_commands(CLI::App& app, Runner& run);
 
 }  // namespace gw::ctl

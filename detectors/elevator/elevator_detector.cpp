@@ -1,0 +1,161 @@
+#include "elevator_detector.hpp"
+
+namespace gw::detectors {
+
+namespace {
+int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+std::optional<bool> as_bool(std::optional<double> v) {
+    if (!v) return std::nullopt;
+    return *v >= 0.5;
+}
+bool is(const std::optional<bool>& b) { return b.value_or(false); }
+bool is_not(const std::optional<bool>& b) { return b.has_value() && !*b; }
+}  // namespace
+
+ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSettings s,
+                                   EventIdSource& ids)
+    : SensorDetector(config, ids), s_(std::move(s)) {
+    add_fault(kTrappedBetween, "entrapment_between_floors", Severity::critical, s_.entrapment_s);
+    add_fault(kTrappedAtLanding, "entrapment_at_landing", Severity::alarm, s_.entrapment_s);
+    add_fault(kOutsideZone, "stopped_outside_zone", Severity::alarm, s_.outside_zone_s);
+    add_fault(kOpenWhileRunning, "door_open_while_running", Severity::critical, s_.door_fault_s);
+    add_fault(kMovingWithDoorsOpen, "moving_with_doors_open", Severity::critical, s_.door_fault_s);
+    add_fault(kOvertravelTop, "overtravel_top", Severity::critical, 0);
+    add_fault(kOvertravelBottom, "overtravel_bottom", Severity::critical, 0);
+    add_fault(kOverspeed, "overspeed", Severity::critical, 0);
+    add_fault(kDoorCycling, "door_cycling", Severity::warning, 0);
+    add_fault(kDoorFailToClose, "door_fail_to_close", Severity::warning,
+              has("door_cmd_close") ? s_.door_close_s : s_.door_open_max_s);
+    for (const char* role : {"door_open", "moving", "direction", "floor", "in_zone", "person",
+                             "speed", "maintenance", "door_cmd_close"}) {
+        InputHealthSpec h;
+        h.silent_ms = ms(s_.silent_s);
+        h.raise_hold_ms = ms(s_.clear_hold_s);
+        h.clear_hold_ms = ms(s_.clear_hold_s);
+        if (std::string(role) == "speed") h.min = 0;
+        watch(role, h);
+    }
+}
+
+void ElevatorDetector::add_fault(Fault fault, const char* type, Severity severity,
+                                 double hold_s) {
+    // Added in enum order: faults_[fault] is that fault's tracker.
+    (void)fault;
+    faults_.push_back(
+        {severity, IncidentTracker({id_, "elevator", type, "", ms(hold_s), ms(s_.clear_hold_s)},
+                                   ids_)});
+}
+
+void ElevatorDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
+    bool on = value >= 0.5;
+    if (role == "person") {
+        if (!person_) person_ = on;
+        if (on != person_raw_) person_raw_since_ = t_ms;
+        person_raw_ = on;
+    } else if (role == "door_open") {
+        if (on && !door_open_) {
+            door_open_since_ = t_ms;
+            door_opens_.push_back(t_ms);
+        }
+        door_open_ = on;
+    } else if (role == "moving") {
+        if (on && !moving_) moving_since_ = t_ms;
+        if (on) door_opens_.clear();  // cycling counts only while the car stands
+        moving_ = on;
+    }
+}
+
+ElevatorDetector::State ElevatorDetector::state(int64_t t_ms) {
+    State st;
+    st.door_open = as_bool(value("door_open", t_ms));
+    st.moving = as_bool(value("moving", t_ms));
+    st.in_zone = as_bool(value("in_zone", t_ms));
+    st.cmd_close = as_bool(value("door_cmd_close", t_ms));
+    st.floor = value("floor", t_ms);
+    st.speed = value("speed", t_ms);
+    st.direction = value("direction", t_ms);
+    st.maintenance = is(as_bool(value("maintenance", t_ms)));
+    if (person_ && person_raw_ != *person_ &&
+        t_ms - person_raw_since_ >= ms(s_.pir_debounce_s))
+        person_ = person_raw_;
+    st.person = value("person", t_ms).has_value() && person_.value_or(false);
+    return st;
+}
+
+std::array<ElevatorDetector::Finding, ElevatorDetector::kFaultCount> ElevatorDetector::findings(
+    const State& st, int64_t t_ms) {
+    std::array<Finding, kFaultCount> f{};
+    bool standing = is_not(st.moving);
+    bool closed = is_not(st.door_open);
+    bool trapped = st.person && standing && closed;
+    f[kTrappedBetween] = {trapped && is_not(st.in_zone), 1};
+    // Without an in-zone input a stop is taken to be at a landing.
+    f[kTrappedAtLanding] = {trapped && !is_not(st.in_zone), 1};
+    f[kOutsideZone] = {standing && is_not(st.in_zone), 0};
+    bool open_moving = is(st.moving) && is(st.door_open);
+    // Which came first tells the two faults apart: doors opening during a run
+    // versus the car starting off with its doors open.
+    bool opened_during_run = moving_since_ < door_open_since_;
+    f[kOpenWhileRunning] = {open_moving && opened_during_run, 1};
+    f[kMovingWithDoorsOpen] = {open_moving && !opened_during_run, 1};
+    double floor = st.floor.value_or(0);
+    f[kOvertravelTop] = {st.floor && floor > s_.max_floor, floor};
+    f[kOvertravelBottom] = {st.floor && floor < s_.min_floor, floor};
+    double limit = s_.rated_speed_m_s * s_.overspeed_ratio;
+    f[kOverspeed] = {st.speed && *st.speed >= limit, st.speed.value_or(0)};
+    while (!door_opens_.empty() && t_ms - door_opens_.front() > ms(s_.door_cycle_window_s))
+        door_opens_.pop_front();
+    auto cycles = static_cast<double>(door_opens_.size());
+    f[kDoorCycling] = {standing && cycles >= s_.door_cycles, cycles};
+    bool fail_close = has("door_cmd_close") ? is(st.cmd_close) && is(st.door_open)
+                                            : is(st.door_open) && standing;
+    f[kDoorFailToClose] = {fail_close, 1};
+    return f;
+}
+
+std::string ElevatorDetector::message(Fault fault, const Finding& f) const {
+    if (!f.on) return "ok";
+    switch (fault) {
+        case kTrappedBetween: return "person trapped between floors, doors closed";
+        case kTrappedAtLanding: return "person trapped at a landing, doors do not open";
+        case kOutsideZone: return "car stopped outside the door zone";
+        case kOpenWhileRunning: return "doors opened while the car was running";
+        case kMovingWithDoorsOpen: return "car started moving with its doors open";
+        case kOvertravelTop: return "car above the top floor " + num(s_.max_floor, 0);
+        case kOvertravelBottom: return "car below the bottom floor " + num(s_.min_floor, 0);
+        case kOverspeed:
+            return "speed " + num(f.value, 2) + " m/s >= " +
+                   num(s_.rated_speed_m_s * s_.overspeed_ratio, 2) + " m/s";
+        case kDoorCycling:
+            return num(f.value, 0) + " door cycles in " + num(s_.door_cycle_window_s, 0) +
+                   " s without moving";
+        case kDoorFailToClose: return "doors do not close";
+        case kFaultCount: break;
+    }
+    return "";
+}
+
+void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
+    State st = state(t_ms);
+    auto found = findings(st, t_ms);
+    for (int i = 0; i < kFaultCount; ++i) {
+        const Finding& f = found[i];
+        std::optional<Severity> sev;
+        // Maintenance (inspection) mode: a technician is working on the car.
+        if (f.on && !st.maintenance) sev = faults_[i].severity;
+        observe_lazily(faults_[i].tracker, t_ms, sev, [&] {
+            Observation o;
+            o.value = f.value;
+            o.message = message(static_cast<Fault>(i), f);
+            if (st.maintenance && f.on) o.message += " (maintenance mode: suppressed)";
+            o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
+            if (st.floor) o.details["floor"] = *st.floor;
+            if (st.speed) o.details["speed_m_s"] = *st.speed;
+            if (st.direction) o.details["direction"] = *st.direction;
+            if (st.in_zone) o.details["in_zone"] = *st.in_zone;
+            return o;
+        }, out);
+    }
+}
+
+}  // namespace gw::detectors

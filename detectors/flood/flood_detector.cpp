@@ -1,0 +1,150 @@
+#include "flood_detector.hpp"
+
+#include <algorithm>
+
+namespace gw::detectors {
+
+namespace {
+// No rain gauge counts more than this: the 1-minute world record is ~38 mm.
+// A bigger jump is a counter reset or glitch and counts as no rain.
+constexpr double kMaxMmPerMinute = 40;
+
+int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+}  // namespace
+
+FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, EventIdSource& ids)
+    : SensorDetector(config, ids),
+      s_(std::move(s)),
+      depth_bands_(s_.depth_levels_cm, {Severity::warning, Severity::alarm, Severity::critical},
+                   s_.clear_margin_cm),
+      rise_bands_({s_.rise_warn_cm_per_10min, 2 * s_.rise_warn_cm_per_10min},
+                  {Severity::warning, Severity::alarm}, s_.rise_warn_cm_per_10min / 2),
+      rain_bands_(s_.rain_levels_mm_h, {Severity::notice, Severity::warning, Severity::alarm},
+                  s_.rain_clear_margin_mm_h),
+      depth_({id_, "flood", "water_depth", "cm", ms(s_.raise_hold_s), ms(s_.clear_hold_s)}, ids),
+      rise_({id_, "flood", "water_rising", "cm/10min", ms(s_.raise_hold_s), ms(s_.clear_hold_s)},
+            ids),
+      rain_({id_, "flood", "rain_intensity", "mm/h", 0, ms(s_.clear_hold_s)}, ids),
+      rise_window_(ms(s_.rise_window_s)) {
+    InputHealthSpec depth;
+    depth.silent_ms = ms(s_.silent_s);
+    depth.min = s_.sensor_min_cm;
+    depth.max = s_.sensor_max_cm;
+    depth.stuck_ms = ms(s_.stuck_s);
+    depth.stuck_min = s_.depth_levels_cm.empty() ? 0 : s_.depth_levels_cm.front();
+    depth.raise_hold_ms = ms(s_.raise_hold_s);
+    depth.clear_hold_ms = ms(s_.raise_hold_s);
+    watch("depth", depth);
+    InputHealthSpec rain;
+    rain.silent_ms = ms(s_.silent_s);
+    rain.min = 0;
+    watch("rain_counter", rain);
+}
+
+void FloodDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
+    if (role == "depth") rise_window_.add(t_ms, value);
+    if (role == "rain_counter") count_tips(value, t_ms);
+}
+
+void FloodDetector::count_tips(double counter, int64_t t_ms) {
+    if (last_count_) {
+        double prev = *last_count_;
+        double tips = counter - prev;
+        if (tips < 0) {
+            // Wrapped past its maximum, or the gauge restarted from 0.
+            bool wrapped = s_.rain_counter_max > 0 && prev > s_.rain_counter_max / 2 &&
+                           counter < s_.rain_counter_max / 2;
+            tips = wrapped ? counter + s_.rain_counter_max + 1 - prev : counter;
+        }
+        double minutes = std::max(1.0, static_cast<double>(t_ms - last_count_t_) / 60000.0);
+        if (tips * s_.mm_per_tip > kMaxMmPerMinute * minutes) tips = 0;
+        int64_t minute = t_ms / 60000;
+        if (!tip_minutes_.empty() && tip_minutes_.back().first == minute)
+            tip_minutes_.back().second += tips;
+        else if (tips > 0)
+            tip_minutes_.emplace_back(minute, tips);
+    }
+    last_count_ = counter;
+    last_count_t_ = t_ms;
+}
+
+double FloodDetector::rain_mm_h(int64_t t_ms) {
+    auto window_min = static_cast<int64_t>(s_.rain_window_min);
+    int64_t now_min = t_ms / 60000;
+    while (!tip_minutes_.empty() && tip_minutes_.front().first <= now_min - window_min)
+        tip_minutes_.pop_front();
+    double tips = 0;
+    for (const auto& [minute, n] : tip_minutes_) tips += n;
+    return tips * s_.mm_per_tip * 60.0 / s_.rain_window_min;
+}
+
+std::optional<double> FloodDetector::minutes_to_next_level(double depth,
+                                                           double cm_per_10min) const {
+    if (cm_per_10min <= 0) return std::nullopt;
+    for (double level : s_.depth_levels_cm)
+        if (level > depth) return (level - depth) / (cm_per_10min / 10.0);
+    return std::nullopt;
+}
+
+void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
+    auto depth = value("depth", t_ms);
+    // Sensor faults freeze the water incidents: a broken gauge neither raises
+    // nor clears water.
+    if (depth) {
+        auto slope = rise_window_.per_minute(t_ms);
+        rate_cm_per_10min_ = slope ? std::optional<double>(*slope * 10) : std::nullopt;
+        evaluate_depth(t_ms, *depth, out);
+        evaluate_rise(t_ms, *depth, out);
+    }
+    if (value("rain_counter", t_ms)) evaluate_rain(t_ms, out);
+}
+
+void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out) {
+    observe_lazily(depth_, t_ms, depth_bands_.classify(depth), [&] {
+        Observation o;
+        o.value = depth;
+        o.message = "water depth " + num(depth) + " cm";
+        o.details = {{"depth_cm", depth}, {"levels_cm", s_.depth_levels_cm}};
+        if (!rate_cm_per_10min_) return o;
+        o.details["rise_cm_per_10min"] = *rate_cm_per_10min_;
+        auto eta = minutes_to_next_level(depth, *rate_cm_per_10min_);
+        if (eta && *rate_cm_per_10min_ >= s_.rise_warn_cm_per_10min) {
+            o.details["minutes_to_next_level"] = *eta;
+            o.message += ", rising " + num(*rate_cm_per_10min_) + " cm/10min, next level in ~" +
+                         num(*eta, 0) + " min";
+        }
+        return o;
+    }, out);
+}
+
+void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out) {
+    if (!rate_cm_per_10min_) return;
+    double rate = *rate_cm_per_10min_;
+    observe_lazily(rise_, t_ms, rise_bands_.classify(rate), [&] {
+        Observation o;
+        o.value = rate;
+        o.message = "water rising " + num(rate) + " cm/10min at " + num(depth) + " cm";
+        o.details = {{"depth_cm", depth}, {"rise_cm_per_10min", rate}};
+        if (auto eta = minutes_to_next_level(depth, rate)) {
+            auto next = std::find_if(s_.depth_levels_cm.begin(), s_.depth_levels_cm.end(),
+                                     [&](double l) { return l > depth; });
+            o.details["minutes_to_next_level"] = *eta;
+            o.details["next_level_cm"] = *next;
+            o.message += ", " + num(*next, 0) + " cm in ~" + num(*eta, 0) + " min";
+        }
+        return o;
+    }, out);
+}
+
+void FloodDetector::evaluate_rain(int64_t t_ms, std::vector<Event>& out) {
+    double mm_h = rain_mm_h(t_ms);
+    observe_lazily(rain_, t_ms, rain_bands_.classify(mm_h), [&] {
+        Observation o;
+        o.value = mm_h;
+        o.message = "rain " + num(mm_h) + " mm/h over " + num(s_.rain_window_min, 0) + " min";
+        o.details = {{"rain_mm_h", mm_h}, {"window_min", s_.rain_window_min}};
+        return o;
+    }, out);
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,100 @@
+#include "sensor_detector.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace gw::detectors {
+
+SensorDetector::SensorDetector(const DetectorConfig& config, EventIdSource& ids)
+    : id_(config.id), kind_(config.kind), ids_(ids), inputs_(config.inputs) {}
+
+std::vector<std::string> SensorDetector::points() const {
+    std::vector<std::string> out;
+    for (const auto& [role, point] : inputs_)
+        if (std::find(out.begin(), out.end(), point) == out.end()) out.push_back(point);
+    return out;
+}
+
+void SensorDetector::watch(const std::string& role, InputHealthSpec spec) {
+    auto it = inputs_.find(role);
+    if (it == inputs_.end()) return;
+    spec.detector = id_;
+    spec.kind = kind_;
+    spec.role = role;
+    spec.point = it->second;
+    health_.erase(role);
+    health_.emplace(role, InputHealth(std::move(spec), ids_));
+}
+
+std::optional<double> SensorDetector::value(const std::string& role, int64_t t_ms) const {
+    auto h = health_.find(role);
+    auto v = last_.find(role);
+    if (h == health_.end() || v == last_.end() || !h->second.trusted(t_ms)) return std::nullopt;
+    return v->second;
+}
+
+void SensorDetector::on_sample(const Sample& sample, std::vector<Event>& out) {
+    // Samples with one timestamp are one snapshot (a poll of a device): they
+    // are judged together once time moves on, never in a half-updated state
+    // (car stopped but its zone flag not yet read).
+    if (sample.t_ms > now_ && pending_) evaluate(now_, out);
+    pending_ = false;
+    // Time never runs backwards inside a detector: a late sample counts as now.
+    now_ = std::max(now_, sample.t_ms);
+    Sample s = sample;
+    s.t_ms = now_;
+    for (const auto& [role, point] : inputs_) {
+        if (point != s.point) continue;
+        auto h = health_.find(role);
+        if (h == health_.end()) continue;
+        auto reading = h->second.on_sample(s, out);
+        pending_ = true;
+        if (!reading) continue;
+        last_[role] = *reading;
+        on_reading(role, *reading, now_);
+    }
+}
+
+void SensorDetector::on_tick(int64_t t_ms, std::vector<Event>& out) {
+    if (t_ms < now_) return;
+    if (t_ms > now_ && pending_) evaluate(now_, out);
+    pending_ = false;
+    now_ = t_ms;
+    for (auto& [role, h] : health_) h.on_tick(now_, out);
+    evaluate(now_, out);
+}
+
+std::string num(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+void SlopeWindow::add(int64_t t_ms, double v) {
+    points_.push_back({t_ms, v});
+    if (points_.size() > max_points_) points_.erase(points_.begin());
+}
+
+std::optional<double> SlopeWindow::per_minute(int64_t t_ms) {
+    auto old = std::find_if(points_.begin(), points_.end(),
+                            [&](const Point& p) { return t_ms - p.t_ms <= window_ms_; });
+    points_.erase(points_.begin(), old);
+    if (points_.size() < 3 || points_.back().t_ms - points_.front().t_ms < window_ms_ / 2)
+        return std::nullopt;
+    // Centre the data so the sums stay well conditioned with epoch times.
+    double t0 = static_cast<double>(points_.front().t_ms);
+    double n = 0, st = 0, sv = 0, stt = 0, stv = 0;
+    for (const auto& p : points_) {
+        double t = (static_cast<double>(p.t_ms) - t0) / 60000.0;
+        n += 1;
+        st += t;
+        sv += p.v;
+        stt += t * t;
+        stv += t * p.v;
+    }
+    double den = n * stt - st * st;
+    if (den <= 0) return std::nullopt;
+    return (n * stv - st * sv) / den;
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,239 @@
+#include "camera.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "camera_health.hpp"
+#include "frame_sink.hpp"
+
+namespace gw::camera {
+
+namespace {
+
+constexpr int kIoTimeoutMs = 5000;
+
+bool is_device(const std::string& url) {
+    return url.rfind("/dev/video", 0) == 0;
+}
+bool is_network(const std::string& url) {
+    return url.find("://") != std::string::npos;
+}
+
+int64_t steady_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct Camera::Impl {
+    CameraConfig cfg;
+    FrameSink& frames;
+    EventSink& events;
+    const Clock& clock;
+    Log& log;
+    CameraHealth health;
+    mutable std::mutex mutex;
+    CameraCounters counters;
+    std::atomic<bool> stopping{false};
+    std::thread thread;
+    bool offline_raised = false;
+    uint64_t seq = 0;
+
+    Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l)
+        : cfg(std::move(c)),
+          frames(f),
+          events(e),
+          clock(cl),
+          log(l),
+          health(HealthSettings{cfg.frozen_ms, cfg.frozen_ms, 15.0, 4.0, 1.0}) {
+        counters.camera = cfg.id;
+    }
+
+    bool open(cv::VideoCapture& cap) {
+        try {
+            if (is_device(cfg.url)) {
+                const int index = std::atoi(cfg.url.c_str() + 10);
+                return cap.open(index, cv::CAP_V4L2);
+            }
+            // Bounded open and read so a dead RTSP peer can't hold the thread.
+            return cap.open(cfg.url, cv::CAP_FFMPEG,
+                            {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kIoTimeoutMs,
+                             cv::CAP_PROP_READ_TIMEOUT_MSEC, kIoTimeoutMs});
+        } catch (const cv::Exception& e) {
+            log.warn("camera", "open threw", {{"camera", cfg.id}, {"error", e.what()}});
+            return false;
+        }
+    }
+
+    void event(const std::string& type, bool raise, Severity sev, const std::string& message,
+               nlohmann::json details = nlohmann::json::object()) {
+        Event e;
+        e.detector = cfg.id;
+        e.kind = "camera";
+        e.type = type;
+        e.severity = raise ? sev : Severity::info;
+        e.state = raise ? EventState::raise : EventState::clear;
+        e.t_ms = clock.now_ms();
+        e.message = message;
+        details["url"] = cfg.url;
+        e.details = std::move(details);
+        events.on_event(e);
+    }
+
+    void sleep_ms(int64_t ms) {
+        const int64_t until = steady_ms() + ms;
+        while (!stopping && steady_ms() < until)
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(std::min<int64_t>(50, until - steady_ms())));
+    }
+
+    void run() {
+        int backoff_ms = 0;
+        while (!stopping) {
+            cv::VideoCapture cap;
+            if (!open(cap)) {
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    counters.open_failures++;
+                    counters.online = false;
+                }
+                if (!offline_raised) {
+                    offline_raised = true;
+                    log.warn("camera", "cannot open", {{"camera", cfg.id}, {"url", cfg.url}});
+                    event("offline", true, Severity::warning,
+                          "camera " + cfg.id + " cannot be opened");
+                }
+                backoff_ms = std::min(cfg.reconnect_max_ms, std::max(500, backoff_ms * 2));
+                sleep_ms(backoff_ms);
+                continue;
+            }
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                counters.opens++;
+                counters.online = true;
+            }
+            const uint64_t read = capture(cap);
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                counters.read_failures++;
+                counters.online = false;
+            }
+            // A file that played is looped at once (it simulates a camera);
+            // a stream that broke, or a source that gave nothing, backs off.
+            if (read > 0 && !is_network(cfg.url) && !is_device(cfg.url)) {
+                backoff_ms = 0;
+                continue;
+            }
+            if (read > 0) backoff_ms = 0;
+            if (!offline_raised && !stopping) {
+                offline_raised = true;
+                event("offline", true, Severity::warning, "camera " + cfg.id + " stream lost");
+            }
+            backoff_ms = std::min(cfg.reconnect_max_ms, std::max(500, backoff_ms * 2));
+            sleep_ms(backoff_ms);
+        }
+    }
+
+    // Reads until the stream ends or breaks; returns the frames read.
+    uint64_t capture(cv::VideoCapture& cap) {
+        const int64_t period = static_cast<int64_t>(1000.0 / cfg.fps);
+        const bool paced_file = !is_network(cfg.url) && !is_device(cfg.url);
+        int64_t next_slot = steady_ms();
+        uint64_t read = 0;
+        cv::Mat frame;
+        while (!stopping) {
+            bool ok = false;
+            try {
+                ok = cap.read(frame);
+            } catch (const cv::Exception& e) {
+                log.warn("camera", "read threw", {{"camera", cfg.id}, {"error", e.what()}});
+            }
+            if (!ok || frame.empty()) return read;
+            ++read;
+            const int64_t now = steady_ms();
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                counters.frames_read++;
+            }
+            if (now < next_slot) {
+                if (paced_file) {
+                    sleep_ms(next_slot - now);  // a file plays at the camera's rate
+                } else {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    counters.frames_dropped++;  // a live source runs on; drop extra frames
+                    continue;
+                }
+            }
+            next_slot = std::max(next_slot + period, steady_ms());
+            if (offline_raised) {
+                offline_raised = false;
+                event("offline", false, Severity::info, "camera " + cfg.id + " is back");
+            }
+            deliver(frame);
+        }
+        return read;
+    }
+
+    void deliver(const cv::Mat& raw) {
+        Frame f;
+        f.camera = cfg.id;
+        f.t_ms = clock.now_ms();
+        if (cfg.width > 0 && (raw.cols != cfg.width || raw.rows != cfg.height))
+            cv::resize(raw, f.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
+        else
+            f.image = raw.clone();  // the capture reuses its buffer
+        for (const auto& ch : health.update(f.image, f.t_ms)) {
+            nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", ch.since_ms}};
+            const std::string what = ch.type == "frozen" ? "image frozen" : "lens covered or black";
+            event(ch.type, ch.raised, Severity::warning,
+                  "camera " + cfg.id + ": " + what + (ch.raised ? "" : " cleared"), d);
+            log.warn("camera", ch.raised ? "fault" : "fault cleared",
+                     {{"camera", cfg.id}, {"type", ch.type}});
+        }
+        f.seq = ++seq;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            counters.frames_delivered++;
+            counters.frozen = health.frozen();
+            counters.covered = health.covered();
+        }
+        frames.on_frame(f);
+    }
+};
+
+Camera::Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log)
+    : impl_(std::make_unique<Impl>(std::move(cfg), frames, events, clock, log)) {}
+
+Camera::~Camera() {
+    stop();
+}
+
+Status Camera::start() {
+    if (impl_->thread.joinable()) return fail("camera " + impl_->cfg.id + " already started");
+    impl_->stopping = false;
+    impl_->thread = std::thread([this] { impl_->run(); });
+    return Status::success();
+}
+
+void Camera::stop() {
+    impl_->stopping = true;
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+CameraCounters Camera::counters() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->counters;
+}
+
+const std::string& Camera::id() const {
+    return impl_->cfg.id;
+}
+
+}  // namespace gw::camera

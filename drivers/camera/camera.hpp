@@ -1,0 +1,53 @@
+#pragma once
+// One Camera per configured camera: an OpenCV VideoCapture owned by its own
+// thread (file, rtsp:// URL or /dev/videoN), frame-rate limit and resize,
+// reconnect with backoff, and camera faults (offline, frozen, covered) as
+// events of kind "camera". OpenCV stays out of this header (pimpl).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "core/sinks.hpp"
+
+namespace gw::camera {
+
+class FrameSink;
+
+struct CameraCounters {
+    std::string camera;
+    uint64_t frames_read = 0;
+    uint64_t frames_delivered = 0;
+    uint64_t frames_dropped = 0;  // read but over the frame-rate limit
+    uint64_t opens = 0;
+    uint64_t open_failures = 0;
+    uint64_t read_failures = 0;  // a stream that ended or broke (files: each end of file)
+    bool online = false;
+    bool frozen = false;
+    bool covered = false;
+};
+
+class Camera {
+  public:
+    Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log);
+    ~Camera();
+    Camera(const Camera&) = delete;
+    Camera& operator=(const Camera&) = delete;
+
+    // Starts the capture thread; opening happens there, so a dead camera
+    // never blocks start() or any other camera.
+    Status start();
+    // Joins the thread; at most one read timeout (5 s for network streams).
+    void stop();
+    CameraCounters counters() const;
+    const std::string& id() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gw::camera

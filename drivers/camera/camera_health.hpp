@@ -1,0 +1,48 @@
+#pragma once
+// Pure camera-fault logic, fed frame by frame with their times: a frozen
+// image (frames identical for frozen_ms) and a covered or black lens (a
+// uniform or dark image for covered_ms). No clock, no capture: unit-tested
+// on synthetic frames.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+namespace gw::camera {
+
+struct HealthSettings {
+    int64_t frozen_ms = 10000;
+    int64_t covered_ms = 10000;
+    double dark_mean = 15.0;      // grey level below which the image is black
+    double uniform_stddev = 4.0;  // grey spread below which the image is featureless
+    double identical_max = 1.0;   // max per-pixel difference still "identical"
+};
+
+struct HealthChange {
+    std::string type;      // "frozen" | "covered"
+    bool raised = false;   // true: the fault began; false: it cleared
+    int64_t since_ms = 0;  // when the condition started (raise) or t (clear)
+    double mean = 0.0;     // grey mean and spread of the frame, for the event
+    double stddev = 0.0;
+};
+
+class CameraHealth {
+  public:
+    explicit CameraHealth(HealthSettings s) : s_(s) {}
+    std::vector<HealthChange> update(const cv::Mat& bgr, int64_t t_ms);
+    bool frozen() const { return frozen_; }
+    bool covered() const { return covered_; }
+    // A new stream (reconnect) starts a fresh comparison.
+    void reset_reference() { previous_.release(); }
+
+  private:
+    HealthSettings s_;
+    cv::Mat previous_;
+    int64_t same_since_ = -1;
+    int64_t dark_since_ = -1;
+    bool frozen_ = false;
+    bool covered_ = false;
+};
+
+}  // namespace gw::camera

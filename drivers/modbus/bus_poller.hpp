@@ -1,0 +1,112 @@
+#pragma once
+// Modbus polling: one BusPoller per bus (a TCP host:port or a serial line),
+// owning the bus's libmodbus context on its own thread. The devices on a bus
+// are polled in turn; a device that fails is backed off so it never stalls
+// the others. Samples go to a SampleSink; counters are readable from any thread.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "core/sinks.hpp"
+
+namespace gw::modbus {
+
+// Per device, since the poller started. Read with BusPoller::counters().
+struct DeviceCounters {
+    std::string device;
+    std::string bus;
+    uint64_t requests = 0;           // requests sent, retries included
+    uint64_t responses = 0;          // valid responses
+    uint64_t timeouts = 0;           // no (complete) answer in timeout_ms
+    uint64_t crc_errors = 0;         // RTU frames with a bad CRC
+    uint64_t protocol_errors = 0;    // wrong slave, wrong length, bad data
+    uint64_t exceptions = 0;         // Modbus exception responses
+    uint64_t connection_errors = 0;  // connect failures and broken links
+    uint64_t polls_failed = 0;       // polls that failed after every retry
+    double latency_avg_ms = 0.0;     // of valid responses
+    double latency_max_ms = 0.0;
+    bool online = false;     // the last poll succeeded
+    int64_t last_ok_ms = 0;  // wall time of the last valid response
+    std::string last_error;
+};
+
+class BusPoller {
+  public:
+    // `devices` must all have the same bus(); the first one's transport
+    // settings (host/port or serial line) open the bus. `points` may hold
+    // points of other devices: only this bus's are polled.
+    BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointConfig>& points,
+              SampleSink& sink, const Clock& clock, Log& log);
+    ~BusPoller();
+    BusPoller(const BusPoller&) = delete;
+    BusPoller& operator=(const BusPoller&) = delete;
+
+    // Creates the context and starts the owner thread. Connecting happens on
+    // that thread (with backoff), so start() never blocks on a dead peer.
+    Status start();
+    // Stops and joins; at most one request timeout later.
+    void stop();
+
+    const std::string& bus() const { return bus_; }
+    std::vector<DeviceCounters> counters() const;
+
+  private:
+    struct Device;
+    struct Link;
+    void run();
+    bool connect_bus();
+    void poll_due(int64_t now);
+    bool poll_device(Device& dev, int64_t now);
+    enum class Outcome { ok, failed, link_down };
+    Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
+    void report_failure(Device& dev, const std::string& why);
+    template <typename F>
+    void count(size_t device, F&& update) {
+        std::lock_guard<std::mutex> lock(counters_mutex_);
+        update(counters_[device]);
+    }
+    bool sleep_ms(int64_t ms);  // false when stopping
+    int64_t next_wake(int64_t now) const;
+
+    std::string bus_;
+    std::vector<Device> devices_;
+    SampleSink& sink_;
+    const Clock& clock_;
+    Log& log_;
+    std::unique_ptr<Link> link_;
+    int connect_backoff_ms_ = 0;
+    bool ever_connected_ = false;
+
+    mutable std::mutex counters_mutex_;
+    std::vector<DeviceCounters> counters_;
+
+    std::mutex wake_mutex_;
+    std::condition_variable wake_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+// Every Modbus bus of a configuration: groups devices by bus() and runs one
+// BusPoller per bus.
+class ModbusDriver {
+  public:
+    ModbusDriver(const Config& config, SampleSink& sink, const Clock& clock, Log& log);
+    Status start();
+    void stop();
+    std::vector<DeviceCounters> counters() const;
+    size_t bus_count() const { return buses_.size(); }
+
+  private:
+    std::vector<std::unique_ptr<BusPoller>> buses_;
+};
+
+}  // namespace gw::modbus

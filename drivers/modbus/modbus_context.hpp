@@ -1,0 +1,49 @@
+#pragma once
+// RAII owner of one libmodbus context (one bus: a TCP connection or a serial
+// line). Not thread-safe, like the context itself: one owner thread per bus.
+#include <modbus/modbus.h>
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+
+namespace gw::modbus {
+
+// What went wrong with a request, from libmodbus's errno.
+enum class Failure { none, timeout, crc, protocol, exception, connection };
+
+Failure classify_errno(int err);
+// Thread-safe text for a libmodbus errno (modbus_strerror is not).
+std::string error_text(int err);
+
+class Context {
+  public:
+    // Creates a context for the bus `dev` lives on (transport settings come
+    // from it); error recovery stays NONE: retries and reconnects are ours.
+    static Result<Context> create(const DeviceConfig& dev);
+
+    Status connect();
+    void close();
+    bool connected() const { return connected_; }
+    void flush();
+    void set_timeout_ms(int ms);
+    void set_slave(int slave);
+    modbus_t* get() const { return ctx_.get(); }
+    bool is_tcp() const { return tcp_; }
+
+  private:
+    struct Free {
+        void operator()(modbus_t* ctx) const;
+    };
+    Context(modbus_t* ctx, const DeviceConfig& dev)
+        : ctx_(ctx), tcp_(dev.transport == Transport::tcp), rs485_(dev.rs485), rts_(dev.rts) {}
+    std::unique_ptr<modbus_t, Free> ctx_;
+    bool tcp_ = true;
+    bool rs485_ = false;
+    std::string rts_;
+    bool connected_ = false;
+};
+
+}  // namespace gw::modbus

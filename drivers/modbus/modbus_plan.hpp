@@ -1,0 +1,49 @@
+#pragma once
+// Pure Modbus planning and decoding: which requests to send for a device's
+// points, and how to turn the returned registers/bits into samples. No I/O,
+// so every rule here is unit-tested without a peer.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/types.hpp"
+
+namespace gw::modbus {
+
+// Protocol limits per request (Modbus application protocol 1.1b3, 6.1-6.4).
+constexpr int kMaxReadRegisters = 125;
+constexpr int kMaxReadBits = 2000;
+
+// One read request: a contiguous span of one table, polled at one interval.
+struct ReadBlock {
+    Table table = Table::holding_register;
+    int start = 0;
+    int count = 0;    // registers or bits
+    int poll_ms = 0;  // the interval of every point in it
+    std::vector<PointConfig> points;
+};
+
+bool is_bit_table(Table t);
+int max_count(Table t);
+
+// Groups a device's points into as few requests as the protocol allows:
+// points of the same table and interval whose spans touch or overlap share a
+// request, up to the per-request limit. `device_poll_ms` applies where a
+// point's poll_ms is 0.
+std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_poll_ms);
+
+// The raw number a register point holds (before scale/offset), honouring the
+// configured word and byte order. `regs` must hold point.registers() words.
+double raw_register_value(const PointConfig& point, const uint16_t* regs);
+
+// value = raw * scale + offset, then the valid range decides the quality.
+Sample make_sample(const PointConfig& point, double raw, int64_t t_ms);
+
+// Decodes every point of a block from its response. `regs` holds block.count
+// registers (register tables) or `bits` holds block.count bits (bit tables).
+std::vector<Sample> decode_block(const ReadBlock& block, const uint16_t* regs, const uint8_t* bits,
+                                 int64_t t_ms);
+
+}  // namespace gw::modbus

@@ -1,0 +1,52 @@
+#pragma once
+// Pure byte-stream framing for ASCII line sensors. Bytes go in as they come
+// off the wire (any chunking); complete, valid lines come out. Everything
+// else is counted and skipped. Memory is bounded by max_line.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gw::serial {
+
+enum class Framing {
+    line,  // text up to CR, LF or CRLF
+    nmea,  // "$<payload>*hh": hh = XOR of the payload bytes, in hex
+};
+
+struct FramerCounters {
+    uint64_t bytes = 0;
+    uint64_t lines = 0;         // valid lines delivered
+    uint64_t overlong = 0;      // lines longer than max_line (dropped whole)
+    uint64_t garbage = 0;       // lines with control or non-ASCII bytes, or no '$' (nmea)
+    uint64_t bad_checksum = 0;  // nmea lines whose checksum is missing or wrong
+    uint64_t partial = 0;       // an unterminated line discarded at reset()
+    uint64_t empty = 0;         // blank lines (not an error; counted for diagnostics)
+};
+
+class LineFramer {
+  public:
+    LineFramer(Framing framing, size_t max_line);
+    // Returns the valid lines completed by `bytes`: for nmea the payload
+    // between '$' and '*', for line the text without its terminator.
+    std::vector<std::string> feed(std::string_view bytes);
+    // Drops an unterminated tail (e.g. the port was reopened mid-line).
+    void reset();
+    const FramerCounters& counters() const { return counters_; }
+
+  private:
+    void finish_line(std::vector<std::string>& out);
+    bool nmea_payload(const std::string& line, std::string& payload);
+
+    Framing framing_;
+    size_t max_line_;
+    std::string buf_;
+    bool overflowed_ = false;  // dropping until the next terminator
+    bool dirty_ = false;       // the line holds a byte that makes it garbage
+    FramerCounters counters_;
+};
+
+// "XX" of an nmea line: XOR of every payload byte.
+uint8_t nmea_checksum(std::string_view payload);
+
+}  // namespace gw::serial

@@ -1,0 +1,90 @@
+#include "named_regex.hpp"
+
+#include <cctype>
+
+namespace gw::serial {
+
+namespace {
+
+bool valid_name(const std::string& n) {
+    if (n.empty() || !(std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_')) return false;
+    for (char c : n)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    return true;
+}
+
+}  // namespace
+
+Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
+    NamedRegex nr;
+    std::string out;
+    size_t group = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {  // an escaped character never opens a group
+            out += c;
+            if (i + 1 < pattern.size()) out += pattern[++i];
+            continue;
+        }
+        if (in_class) {
+            if (c == ']') in_class = false;
+            out += c;
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            out += c;
+            // "[]...]" and "[^]...]": a leading ']' is a literal.
+            if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+            if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+            continue;
+        }
+        if (c != '(') {
+            out += c;
+            continue;
+        }
+        if (i + 1 < pattern.size() && pattern[i + 1] == '?') {
+            if (pattern.compare(i, 4, "(?<=") == 0 || pattern.compare(i, 4, "(?<!") == 0)
+                return fail("lookbehind (?<= (?<! is not supported by std::regex");
+            if (pattern.compare(i, 3, "(?<") == 0) {
+                const auto close = pattern.find('>', i + 3);
+                if (close == std::string::npos) return fail("unterminated group name after (?<");
+                std::string name = pattern.substr(i + 3, close - i - 3);
+                if (!valid_name(name)) return fail("invalid group name \"" + name + "\"");
+                for (const auto& n : nr.names_)
+                    if (n == name) return fail("duplicate group name \"" + name + "\"");
+                nr.names_.push_back(name);
+                nr.groups_.push_back(++group);
+                out += '(';
+                i = close;
+                continue;
+            }
+            out += c;  // (?: (?= (?! : not capturing
+            continue;
+        }
+        ++group;
+        out += c;
+    }
+    if (in_class) return fail("unterminated character class [");
+    if (nr.names_.empty()) return fail("the pattern has no named field (?<name>...)");
+    try {
+        nr.re_ = std::regex(out, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        return fail(std::string("invalid regular expression: ") + e.what());
+    }
+    if (nr.re_.mark_count() != group) return fail("could not count the pattern's groups");
+    nr.translated_ = std::move(out);
+    return nr;
+}
+
+std::optional<std::map<std::string, std::string>> NamedRegex::match(const std::string& line) const {
+    std::smatch m;
+    if (!std::regex_match(line, m, re_)) return std::nullopt;
+    std::map<std::string, std::string> fields;
+    for (size_t i = 0; i < names_.size(); ++i)
+        if (m[groups_[i]].matched) fields[names_[i]] = m[groups_[i]].str();
+    return fields;
+}
+
+}  // namespace gw::serial

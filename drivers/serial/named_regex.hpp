@@ -1,0 +1,34 @@
+#pragma once
+// A regular expression with named groups `(?<name>...)`. std::regex
+// (ECMAScript) has no named groups, so the pattern is translated to
+// positional groups and the names are kept beside it.
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace gw::serial {
+
+class NamedRegex {
+  public:
+    // Fails with a message for invalid syntax, duplicate or bad names,
+    // lookbehind (unsupported by ECMAScript), or a pattern with no names.
+    static Result<NamedRegex> compile(const std::string& pattern);
+
+    // The named fields if the whole line matches.
+    std::optional<std::map<std::string, std::string>> match(const std::string& line) const;
+
+    const std::vector<std::string>& names() const { return names_; }
+    const std::string& translated() const { return translated_; }
+
+  private:
+    std::regex re_;
+    std::string translated_;
+    std::vector<std::string> names_;
+    std::vector<size_t> groups_;  // positional group of names_[i]
+};
+
+}  // namespace gw::serial

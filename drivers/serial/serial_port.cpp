@@ -1,0 +1,239 @@
+#include "serial_port.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "modbus/modbus_plan.hpp"
+
+namespace gw::serial {
+
+LineDecoder::LineDecoder(NamedRegex regex, const std::string& port,
+                         const std::vector<PointConfig>& points)
+    : regex_(std::move(regex)) {
+    for (const auto& p : points)
+        if (p.device == port && !p.field.empty()) points_.push_back(p);
+}
+
+std::vector<Sample> LineDecoder::decode(const std::string& line, int64_t t_ms,
+                                        SerialCounters& c) const {
+    std::vector<Sample> out;
+    auto fields = regex_.match(line);
+    if (!fields) {
+        c.no_match++;
+        return out;
+    }
+    c.matched++;
+    for (const auto& p : points_) {
+        auto it = fields->find(p.field);
+        if (it == fields->end()) continue;  // optional group that did not take part
+        const std::string& text = it->second;
+        char* end = nullptr;
+        errno = 0;
+        const double raw = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(raw)) {
+            c.parse_errors++;
+            continue;
+        }
+        out.push_back(modbus::make_sample(p, raw, t_ms));
+    }
+    c.samples += out.size();
+    return out;
+}
+
+namespace {
+
+speed_t speed_of(int baud) {
+    switch (baud) {
+        case 300:
+            return B300;
+        case 600:
+            return B600;
+        case 1200:
+            return B1200;
+        case 2400:
+            return B2400;
+        case 4800:
+            return B4800;
+        case 9600:
+            return B9600;
+        case 19200:
+            return B19200;
+        case 38400:
+            return B38400;
+        case 57600:
+            return B57600;
+        case 115200:
+            return B115200;
+        case 230400:
+            return B230400;
+        case 460800:
+            return B460800;
+        case 921600:
+            return B921600;
+        default:
+            return B0;
+    }
+}
+
+}  // namespace
+
+Result<SerialFd> SerialFd::open(const SerialPortConfig& cfg) {
+    const speed_t speed = speed_of(cfg.baud);
+    if (speed == B0) return fail("unsupported baud rate " + std::to_string(cfg.baud));
+    const int fd = ::open(cfg.device.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail("open " + cfg.device + ": " + std::strerror(errno));
+    SerialFd owner(fd);
+    termios tio{};
+    if (tcgetattr(fd, &tio) != 0)
+        return fail("tcgetattr " + cfg.device + ": " + std::strerror(errno));
+    cfmakeraw(&tio);
+    cfsetispeed(&tio, speed);
+    cfsetospeed(&tio, speed);
+    tio.c_cflag |= CLOCAL | CREAD;
+    tio.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
+    tio.c_cflag |= cfg.data_bits == 5   ? CS5
+                   : cfg.data_bits == 6 ? CS6
+                   : cfg.data_bits == 7 ? CS7
+                                        : CS8;
+    if (cfg.parity != 'N') tio.c_cflag |= PARENB | (cfg.parity == 'O' ? PARODD : 0);
+    if (cfg.stop_bits == 2) tio.c_cflag |= CSTOPB;
+    tio.c_cc[VMIN] = 0;
+    tio.c_cc[VTIME] = 0;
+    if (tcsetattr(fd, TCSANOW, &tio) != 0)
+        return fail("tcsetattr " + cfg.device + ": " + std::strerror(errno));
+    tcflush(fd, TCIFLUSH);  // bytes from before we listened are of unknown age
+    return owner;
+}
+
+SerialFd& SerialFd::operator=(SerialFd&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = o.fd_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+SerialFd::~SerialFd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+SerialPort::SerialPort(SerialPortConfig cfg, const std::vector<PointConfig>& points,
+                       SampleSink& sink, const Clock& clock, Log& log)
+    : cfg_(std::move(cfg)),
+      points_(points),
+      sink_(sink),
+      clock_(clock),
+      log_(log),
+      framer_(cfg_.framing == "nmea" ? Framing::nmea : Framing::line,
+              static_cast<size_t>(cfg_.max_line)) {
+    counters_.port = cfg_.id;
+}
+
+SerialPort::~SerialPort() {
+    stop();
+}
+
+Status SerialPort::start() {
+    auto re = NamedRegex::compile(cfg_.pattern);
+    if (!re) return fail("serial port " + cfg_.id + ": pattern: " + re.error());
+    for (const auto& p : points_) {
+        if (p.device != cfg_.id) continue;
+        bool known = false;
+        for (const auto& n : re->names()) known |= n == p.field;
+        if (!known)
+            return fail("serial port " + cfg_.id + ": point " + p.id + " maps field \"" + p.field +
+                        "\" which the pattern does not name");
+    }
+    decoder_ = std::make_unique<LineDecoder>(std::move(re.value()), cfg_.id, points_);
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+    return Status::success();
+}
+
+void SerialPort::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+SerialCounters SerialPort::counters() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return counters_;
+}
+
+void SerialPort::run() {
+    int backoff_ms = 0;
+    while (!stopping_) {
+        auto fd = SerialFd::open(cfg_);
+        if (!fd) {
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                counters_.open_errors++;
+                counters_.last_error = fd.error();
+            }
+            if (backoff_ms == 0)
+                log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", fd.error()}});
+            backoff_ms = std::min(10000, std::max(200, backoff_ms * 2));
+            for (int waited = 0; waited < backoff_ms && !stopping_; waited += 50)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            continue;
+        }
+        backoff_ms = 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            counters_.opens++;
+            counters_.open = true;
+        }
+        log_.info("serial", "opened", {{"port", cfg_.id}, {"device", cfg_.device}});
+        read_until_error(fd->fd());
+        std::lock_guard<std::mutex> lock(mutex_);
+        counters_.open = false;
+        framer_.reset();
+        counters_.framer = framer_.counters();
+    }
+}
+
+void SerialPort::read_until_error(int fd) {
+    char buf[512];
+    while (!stopping_) {
+        pollfd p{fd, POLLIN, 0};
+        const int pr = ::poll(&p, 1, 100);
+        if (pr == 0) continue;
+        ssize_t n = -1;
+        if (pr > 0 && (p.revents & POLLIN)) n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (n <= 0) {
+            // EOF, EIO (pty peer gone, USB adapter unplugged) or POLLHUP.
+            const std::string why =
+                n == 0 || pr > 0 ? "device closed or unplugged" : std::strerror(errno);
+            std::lock_guard<std::mutex> lock(mutex_);
+            counters_.read_errors++;
+            counters_.last_error = why;
+            log_.warn("serial", "read failed; reopening", {{"port", cfg_.id}, {"error", why}});
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            return;
+        }
+        const int64_t t = clock_.now_ms();
+        std::vector<Sample> samples;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (const auto& line : framer_.feed(std::string_view(buf, static_cast<size_t>(n)))) {
+                auto s = decoder_->decode(line, t, counters_);
+                samples.insert(samples.end(), s.begin(), s.end());
+            }
+            counters_.framer = framer_.counters();
+        }
+        if (!samples.empty()) sink_.on_samples(samples);
+    }
+}
+
+}  // namespace gw::serial

@@ -1,0 +1,179 @@
+// Flood detector: levels, rise, rain, sensor faults, and hours of normal
+// noisy data that must raise nothing.
+#include <cmath>
+#include <string>
+
+#include "rig.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using gw::EventState;
+using gw::Quality;
+using gw::Severity;
+using gw::test::Noise;
+using gw::test::Rig;
+
+namespace {
+Rig flood(nlohmann::json params = nlohmann::json::object()) {
+    return Rig("flood", {{"depth", "lvl"}, {"rain_counter", "rain"}}, std::move(params));
+}
+// Default holds (domain reference; flood_settings.hpp).
+constexpr int64_t kRaiseHold = 10'000;
+constexpr int64_t kClearHold = 120'000;
+constexpr int64_t kStep = 1'000;
+}  // namespace
+
+TEST_GROUP(FloodDepth){};
+
+TEST(FloodDepth, LevelsRaiseAfterTheHoldEscalateAtOnceAndClearWithHysteresis) {
+    Rig rig = flood();
+    double depth = 5;
+    rig.run(599'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    depth = 20;  // ordinary waterlogging from t = 600 s
+    rig.run(700'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    auto raise = rig.find("water_depth", EventState::raise);
+    CHECK_TEXT(raise.has_value(), rig.dump().c_str());
+    CHECK(raise->severity == Severity::warning);
+    CHECK(raise->t_ms <= 600'000 + kRaiseHold + kStep);
+    depth = 35;  // worse: the update must not wait
+    rig.run(800'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    auto up = rig.find("water_depth", EventState::update);
+    CHECK(up.has_value());
+    CHECK(up->severity == Severity::alarm);
+    CHECK(up->t_ms <= 701'000 + kStep);
+    STRCMP_EQUAL(raise->id.c_str(), up->incident.c_str());
+    // Waves around the alarm level (30 cm) stay within the 3 cm margin: no flapping.
+    rig.run(1'400'000, kStep, [&](int64_t t) {
+        rig.feed("lvl", 30.5 + 2.0 * std::sin(static_cast<double>(t) / 7000.0));
+        rig.feed("rain", 0);
+    });
+    LONGS_EQUAL(2, rig.count("water_depth"));
+    int64_t dry = rig.now();
+    rig.run(dry + 400'000, kStep, [&](int64_t) { rig.feed("lvl", 2); rig.feed("rain", 0); });
+    auto clear = rig.find("water_depth", EventState::clear);
+    CHECK_TEXT(clear.has_value(), rig.dump().c_str());
+    CHECK(clear->t_ms >= dry + kClearHold);
+    CHECK(clear->t_ms <= dry + 2 * kClearHold + kStep);  // alarm -> warning -> clear
+}
+
+TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
+    Rig rig = flood();
+    // 1 cm/min = 10 cm/10 min from 0: above the 5 cm/10min warning rate.
+    rig.run(720'000, 10'000, [&](int64_t t) {
+        rig.feed("lvl", static_cast<double>(t) / 60'000.0);
+        rig.feed("rain", 0);
+    });
+    auto e = rig.find("water_rising", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    DOUBLES_EQUAL(10.0, e->value, 0.5);
+    double depth = e->details.at("depth_cm").get<double>();
+    DOUBLES_EQUAL(15.0 - depth, e->details.at("minutes_to_next_level").get<double>(), 0.6);
+    DOUBLES_EQUAL(15.0, e->details.at("next_level_cm").get<double>(), 1e-9);
+    STRCMP_CONTAINS("15 cm in ~", e->message.c_str());
+}
+
+TEST_GROUP(FloodRain){};
+
+TEST(FloodRain, IntensityFromTheCounterAcrossAWrap) {
+    Rig rig = flood();
+    // One 0.5 mm tip every 30 s = 60 mm/h; the uint16 counter wraps mid-storm.
+    double count = 65'500;
+    rig.run(5'400'000, 10'000, [&](int64_t t) {
+        if (t > 0 && t % 30'000 == 0) count = count >= 65'535 ? 0 : count + 1;
+        rig.feed("rain", count);
+        rig.feed("lvl", 1);
+    });
+    auto blue = rig.find("rain_intensity", EventState::raise);
+    CHECK_TEXT(blue.has_value(), rig.dump().c_str());
+    CHECK(blue->severity == Severity::notice);  // 35 mm/h after ~35 min
+    auto yellow = rig.find("rain_intensity", EventState::update);
+    CHECK(yellow.has_value());
+    CHECK(yellow->severity == Severity::warning);
+    DOUBLES_EQUAL(50, yellow->value, 1.0);
+    for (const auto& e : rig.events()) CHECK_TEXT(e.value < 61, rig.dump().c_str());
+    int64_t stop = rig.now();
+    rig.run(stop + 3'600'000 + 130'000, 60'000, [&](int64_t) { rig.feed("rain", count); rig.feed("lvl", 1); });
+    CHECK(rig.find("rain_intensity", EventState::clear, stop).has_value());
+}
+
+TEST(FloodRain, ACounterResetIsNotABurstOfRain) {
+    Rig rig = flood();
+    rig.run(600'000, 10'000, [&](int64_t t) {
+        rig.feed("rain", t < 300'000 ? 12'345 : 0);  // gauge restarted at 300 s
+        rig.feed("lvl", 1);
+    });
+    LONGS_EQUAL_TEXT(0, rig.count("rain_intensity"), rig.dump().c_str());
+}
+
+TEST_GROUP(FloodFaults){};
+
+TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
+    Rig rig = flood();
+    rig.run(60'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    int64_t gone = rig.now();
+    // The gauge answers with comm_fail: no information, so silence runs on.
+    rig.run(gone + 400'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 0, Quality::comm_fail);
+        rig.feed("rain", 0);
+    });
+    auto e = rig.find("sensor_silent", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    CHECK(e->t_ms <= gone + 300'000 + kStep);
+    STRCMP_EQUAL("depth", e->details.at("role").get<std::string>().c_str());
+    int64_t back = rig.now();
+    rig.run(back + 5'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    auto c = rig.find("sensor_silent", EventState::clear);
+    CHECK(c.has_value());
+    CHECK(c->t_ms <= back + kStep);
+    LONGS_EQUAL(0, rig.count("water_depth"));
+}
+
+TEST(FloodFaults, OutOfRangeIsAFaultNeverWater) {
+    Rig rig = flood();
+    rig.run(30'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    int64_t bad = rig.now();
+    rig.run(bad + 60'000, kStep, [&](int64_t) { rig.feed("lvl", 6553.5); rig.feed("rain", 0); });
+    auto e = rig.find("sensor_out_of_range", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    CHECK(e->t_ms <= bad + kRaiseHold + kStep);
+    LONGS_EQUAL(0, rig.count("water_depth"));
+    LONGS_EQUAL(0, rig.count("water_rising"));
+    int64_t ok = rig.now();
+    rig.run(ok + 30'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    CHECK(rig.find("sensor_out_of_range", EventState::clear).has_value());
+}
+
+TEST(FloodFaults, AWetReadingThatNeverMovesIsStuck) {
+    Rig rig = flood({{"stuck_s", 600}});
+    rig.run(900'000, 10'000, [&](int64_t) { rig.feed("lvl", 22.0); rig.feed("rain", 0); });
+    auto e = rig.find("sensor_stuck", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    CHECK(e->t_ms <= 600'000 + 10'000);
+    int64_t moving = rig.now();
+    Noise noise(7);
+    rig.run(moving + 30'000, 10'000, [&](int64_t) { rig.feed("lvl", 22 + noise(0.3)); rig.feed("rain", 0); });
+    CHECK(rig.find("sensor_stuck", EventState::clear).has_value());
+}
+
+TEST(FloodFaults, ADryRoadReadingZeroForHoursIsNotStuck) {
+    Rig rig = flood({{"stuck_s", 600}});
+    rig.run(4 * 3'600'000, 10'000, [&](int64_t) { rig.feed("lvl", 0.0); rig.feed("rain", 0); });
+    LONGS_EQUAL_TEXT(0, rig.events().size(), rig.dump().c_str());
+}
+
+TEST_GROUP(FloodNormal){};
+
+TEST(FloodNormal, SixNoisyHoursWithLightRainRaiseNothing) {
+    Rig rig = flood();
+    Noise noise(42);
+    double count = 60'000, puddle = 0;
+    rig.run(6 * 3'600'000LL, 5'000, [&](int64_t t) {
+        // ~12 mm/h light rain in showers; a puddle that fills and drains below 10 cm.
+        double hour = static_cast<double>(t) / 3'600'000.0;
+        if (noise.uniform(0, 1) < 0.0167 * (1 + std::sin(hour))) count = std::fmod(count + 1, 65'536);
+        puddle = 4 + 4 * std::sin(hour / 2);
+        rig.feed("lvl", std::max(0.0, puddle + noise(0.8)));
+        rig.feed("rain", count);
+    });
+    LONGS_EQUAL_TEXT(0, rig.events().size(), rig.dump().c_str());
+}

@@ -1,0 +1,132 @@
+#include "detectors/incident.hpp"
+
+#include <optional>
+#include <vector>
+
+#include <CppUTest/TestHarness.h>
+
+using gw::EventState;
+using gw::Severity;
+using gw::detectors::IncidentTracker;
+using gw::detectors::LevelBands;
+using gw::detectors::Observation;
+
+namespace {
+Observation at(std::optional<Severity> s, double v = 0) {
+    Observation o;
+    o.severity = s;
+    o.value = v;
+    return o;
+}
+}  // namespace
+
+TEST_GROUP(Incident) {
+    gw::EventIdSource ids{"gw", 1};
+    IncidentTracker tracker{{"flood-1", "flood", "water_depth", "cm", 10'000, 60'000}, ids};
+};
+
+TEST(Incident, RaisesOnlyAfterTheHold) {
+    CHECK_FALSE(tracker.observe(0, at(Severity::warning)));
+    CHECK_FALSE(tracker.observe(9'999, at(Severity::warning)));
+    auto e = tracker.observe(10'000, at(Severity::warning, 16));
+    CHECK(e.has_value());
+    CHECK(e->state == EventState::raise);
+    CHECK(e->severity == Severity::warning);
+    STRCMP_EQUAL(e->id.c_str(), e->incident.c_str());
+    STRCMP_EQUAL("water_depth", e->type.c_str());
+    DOUBLES_EQUAL(16, e->value, 1e-9);
+}
+
+TEST(Incident, ABriefBlipRaisesNothing) {
+    CHECK_FALSE(tracker.observe(0, at(Severity::alarm)));
+    CHECK_FALSE(tracker.observe(5'000, at(std::nullopt)));
+    CHECK_FALSE(tracker.observe(12'000, at(Severity::alarm)));
+    CHECK_FALSE(tracker.active());
+}
+
+TEST(Incident, EscalatesAtOnceAndKeepsTheIncidentId) {
+    tracker.observe(0, at(Severity::warning));
+    auto raise = tracker.observe(10'000, at(Severity::warning));
+    auto up = tracker.observe(11'000, at(Severity::critical));
+    CHECK(up.has_value());
+    CHECK(up->state == EventState::update);
+    CHECK(up->severity == Severity::critical);
+    STRCMP_EQUAL(raise->id.c_str(), up->incident.c_str());
+    CHECK(up->id != raise->id);
+}
+
+TEST(Incident, DeescalatesOnlyAfterTheClearHold) {
+    tracker.observe(0, at(Severity::alarm));
+    tracker.observe(10'000, at(Severity::alarm));
+    CHECK_FALSE(tracker.observe(20'000, at(Severity::warning)));
+    CHECK_FALSE(tracker.observe(79'999, at(Severity::warning)));
+    auto down = tracker.observe(80'000, at(Severity::warning));
+    CHECK(down.has_value());
+    CHECK(down->state == EventState::update);
+    CHECK(down->severity == Severity::warning);
+}
+
+TEST(Incident, ClearsAfterTheHoldAndANewIncidentGetsANewId) {
+    tracker.observe(0, at(Severity::warning));
+    auto raise = tracker.observe(10'000, at(Severity::warning));
+    CHECK_FALSE(tracker.observe(20'000, at(std::nullopt)));
+    auto clear = tracker.observe(80'000, at(std::nullopt));
+    CHECK(clear.has_value());
+    CHECK(clear->state == EventState::clear);
+    STRCMP_EQUAL(raise->id.c_str(), clear->incident.c_str());
+    CHECK_FALSE(tracker.active());
+    tracker.observe(90'000, at(Severity::warning));
+    auto again = tracker.observe(100'000, at(Severity::warning));
+    CHECK(again->state == EventState::raise);
+    CHECK(again->incident != raise->incident);
+}
+
+TEST(Incident, ReturningConditionCancelsTheClear) {
+    tracker.observe(0, at(Severity::warning));
+    tracker.observe(10'000, at(Severity::warning));
+    tracker.observe(20'000, at(std::nullopt));
+    CHECK_FALSE(tracker.observe(50'000, at(Severity::warning)));
+    CHECK_FALSE(tracker.observe(100'000, at(Severity::warning)));
+    CHECK(tracker.active());
+}
+
+TEST_GROUP(LevelBands) {
+    LevelBands bands{{15, 30, 50}, {Severity::warning, Severity::alarm, Severity::critical}, 3};
+};
+
+TEST(LevelBands, ClassifiesUpwardsImmediately) {
+    CHECK_FALSE(bands.classify(10).has_value());
+    CHECK(bands.classify(15) == Severity::warning);
+    CHECK(bands.classify(55) == Severity::critical);
+}
+
+TEST(LevelBands, HoldsABandUntilTheMarginIsCrossed) {
+    bands.classify(31);
+    CHECK(bands.classify(29) == Severity::alarm);    // within margin: still alarm
+    CHECK(bands.classify(27.5) == Severity::alarm);    // not yet 3 below
+    CHECK(bands.classify(26.5) == Severity::warning);  // 30 - 3 crossed
+    CHECK(bands.classify(13) == Severity::warning);  // 15 - 3 = 12 not crossed
+    CHECK_FALSE(bands.classify(12).has_value());
+}
+
+TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
+    std::vector<double> noisy{14.8, 15.1, 14.9, 15.2, 14.7, 15.0, 14.6};
+    int changes = 0;
+    std::optional<Severity> last;
+    bool first = true;
+    for (double v : noisy) {
+        auto s = bands.classify(v);
+        if (!first && s != last) ++changes;
+        last = s;
+        first = false;
+    }
+    LONGS_EQUAL(1, changes);  // entered warning once, never left
+}
+
+TEST(LevelBands, NextThresholdFollowsTheBand) {
+    DOUBLES_EQUAL(15, *bands.next_threshold(), 1e-9);
+    bands.classify(20);
+    DOUBLES_EQUAL(30, *bands.next_threshold(), 1e-9);
+    bands.classify(60);
+    CHECK_FALSE(bands.next_threshold().has_value());
+}

@@ -1,0 +1,58 @@
+#include "rig.hpp"
+
+#include <stdexcept>
+
+namespace gw::test {
+
+Rig::Rig(const std::string& kind, std::map<std::string, std::string> inputs,
+         nlohmann::json params) {
+    DetectorConfig c;
+    c.id = kind + "-1";
+    c.kind = kind;
+    c.inputs = std::move(inputs);
+    c.params = std::move(params);
+    auto d = detectors::make_sensor_detector(c, ids_);
+    if (!d) throw std::runtime_error(d.error());
+    det_ = std::move(*d);
+}
+
+void Rig::feed(const std::string& point, double value, Quality q) {
+    det_->on_sample({point, value, q, t_}, events_);
+}
+
+void Rig::run(int64_t until, int64_t step_ms, const std::function<void(int64_t)>& each) {
+    int64_t next_tick = t_ + 1000;
+    for (; t_ <= until; t_ += step_ms) {
+        for (; next_tick < t_; next_tick += 1000) det_->on_tick(next_tick, events_);
+        each(t_);
+        det_->on_tick(t_, events_);
+    }
+}
+
+void Rig::idle(int64_t until) {
+    for (; t_ < until; t_ += 1000) det_->on_tick(t_, events_);
+    t_ = until;
+    det_->on_tick(t_, events_);
+}
+
+std::optional<Event> Rig::find(const std::string& type, EventState state, int64_t from) const {
+    for (const auto& e : events_)
+        if (e.type == type && e.state == state && e.t_ms >= from) return e;
+    return std::nullopt;
+}
+
+size_t Rig::count(const std::string& type) const {
+    size_t n = 0;
+    for (const auto& e : events_) n += e.type == type;
+    return n;
+}
+
+std::string Rig::dump() const {
+    std::string s;
+    for (const auto& e : events_)
+        s += std::to_string(e.t_ms) + " " + e.type + " " + std::string(to_string(e.state)) + " " +
+             std::string(to_string(e.severity)) + " " + e.message + "\n";
+    return s.empty() ? "(no events)" : s;
+}
+
+}  // namespace gw::test

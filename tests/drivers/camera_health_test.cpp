@@ -1,0 +1,66 @@
+#include "camera/camera_health.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw::camera;
+
+namespace {
+
+cv::Mat scene(int shift) {
+    cv::Mat m(120, 160, CV_8UC3, cv::Scalar(90, 110, 130));
+    cv::rectangle(m, cv::Rect(10 + shift, 30, 40, 40), cv::Scalar(250, 250, 250), -1);
+    cv::circle(m, cv::Point(120, 60), 20, cv::Scalar(20, 40, 200), -1);
+    return m;
+}
+
+HealthSettings settings() {
+    HealthSettings s;
+    s.frozen_ms = 1000;
+    s.covered_ms = 1000;
+    return s;
+}
+
+}  // namespace
+
+TEST_GROUP(CameraHealth){};
+
+TEST(CameraHealth, MovingSceneRaisesNothing) {
+    CameraHealth h(settings());
+    for (int i = 0; i < 100; ++i) CHECK(h.update(scene(i % 50), i * 100).empty());
+    CHECK_FALSE(h.frozen());
+    CHECK_FALSE(h.covered());
+}
+
+TEST(CameraHealth, IdenticalFramesForFrozenMsRaiseThenClear) {
+    CameraHealth h(settings());
+    const cv::Mat still = scene(0);
+    for (int t = 0; t < 1000; t += 100) CHECK(h.update(still, t).empty());
+    auto raised = h.update(still, 1100);
+    LONGS_EQUAL(1, raised.size());
+    STRCMP_EQUAL("frozen", raised[0].type.c_str());
+    CHECK_TRUE(raised[0].raised);
+    CHECK(h.update(still, 1200).empty());  // raised once, not every frame
+    auto cleared = h.update(scene(5), 1300);
+    LONGS_EQUAL(1, cleared.size());
+    CHECK_FALSE(cleared[0].raised);
+}
+
+TEST(CameraHealth, BlackOrUniformImageIsCoveredNotFrozen) {
+    CameraHealth h(settings());
+    cv::Mat black(120, 160, CV_8UC3, cv::Scalar(3, 3, 3));
+    std::vector<HealthChange> all;
+    for (int t = 0; t <= 1500; t += 100) {
+        auto c = h.update(black, t);
+        all.insert(all.end(), c.begin(), c.end());
+    }
+    LONGS_EQUAL(1, all.size());
+    STRCMP_EQUAL("covered", all[0].type.c_str());
+    CHECK_FALSE(h.frozen());
+    cv::Mat grey(120, 160, CV_8UC3, cv::Scalar(128, 128, 128));  // a hand or a bag on the lens
+    CameraHealth h2(settings());
+    h2.update(grey, 0);
+    LONGS_EQUAL(1, h2.update(grey, 1000).size());
+}

@@ -1,0 +1,166 @@
+// Cameras on real video: files generated with cv::VideoWriter in a TempDir,
+// read back through VideoCapture by the camera driver.
+#include "camera/camera.hpp"
+#include "camera/frame_sink.hpp"
+
+#include <mutex>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <string>
+#include <vector>
+
+#include "collector.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using namespace gw::test;
+using gw::camera::Camera;
+
+namespace {
+
+class Frames : public camera::FrameSink {
+  public:
+    void on_frame(const camera::Frame& f) override {
+        std::lock_guard<std::mutex> lock(mutex_);
+        sizes_.push_back(f.image.size());
+        seqs_.push_back(f.seq);
+        last_t_ = f.t_ms;
+    }
+    size_t count() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return seqs_.size();
+    }
+    std::vector<cv::Size> sizes() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return sizes_;
+    }
+    std::vector<uint64_t> seqs() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return seqs_;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<cv::Size> sizes_;
+    std::vector<uint64_t> seqs_;
+    int64_t last_t_ = 0;
+};
+
+// kind: "moving", "still" (one textured frame repeated) or "black".
+std::string make_video(const TempDir& dir, const std::string& name, const std::string& kind,
+                       int frames) {
+    const std::string path = dir.file(name);
+    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 20, cv::Size(160, 120));
+    CHECK_TRUE(w.isOpened());
+    for (int i = 0; i < frames; ++i) {
+        cv::Mat m(120, 160, CV_8UC3, cv::Scalar(80, 100, 120));
+        if (kind == "black") m.setTo(cv::Scalar(0, 0, 0));
+        const int x = kind == "moving" ? (i * 7) % 120 : 30;
+        if (kind != "black") {
+            cv::rectangle(m, cv::Rect(x, 40, 30, 30), cv::Scalar(240, 240, 240), -1);
+            cv::circle(m, cv::Point(120, 30), 15, cv::Scalar(20, 30, 200), -1);
+        }
+        w.write(m);
+    }
+    return path;
+}
+
+CameraConfig cam(const std::string& id, const std::string& url) {
+    CameraConfig c;
+    c.id = id;
+    c.url = url;
+    c.fps = 20;
+    c.frozen_ms = 1000;
+    c.reconnect_max_ms = 1000;
+    return c;
+}
+
+size_t count_events(const Collector& sink, const std::string& type, EventState state) {
+    size_t n = 0;
+    for (auto& e : sink.events()) n += e.type == type && e.state == state && e.kind == "camera";
+    return n;
+}
+
+}  // namespace
+
+TEST_GROUP(Camera){};
+
+TEST(Camera, FileIsReadResizedAndLoopedWithoutFaults) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    auto cfg = cam("cam-a", make_video(dir, "moving.avi", "moving", 15));
+    cfg.width = 80;
+    cfg.height = 60;
+    Camera c(cfg, frames, events, clock, log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 40; }));  // more than one pass
+    c.stop();
+    for (auto& s : frames.sizes()) CHECK(s == cv::Size(80, 60));
+    auto seqs = frames.seqs();
+    for (size_t i = 0; i < seqs.size(); ++i) LONGS_EQUAL(i + 1, seqs[i]);
+    auto k = c.counters();
+    CHECK(k.opens >= 2);  // end of file reopens: a file plays like a camera
+    CHECK_FALSE(k.frozen);
+    LONGS_EQUAL(0, events.events().size());
+}
+
+TEST(Camera, FrozenImageIsACameraFault) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    Camera c(cam("cam-frozen", make_video(dir, "still.avi", "still", 10)), frames, events, clock,
+             log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return count_events(events, "frozen", EventState::raise) >= 1; }));
+    c.stop();
+    CHECK_TRUE(c.counters().frozen);
+    auto e = events.events()[0];
+    STRCMP_EQUAL("cam-frozen", e.detector.c_str());
+    CHECK(e.severity == Severity::warning);
+    LONGS_EQUAL(0, count_events(events, "covered", EventState::raise));
+}
+
+TEST(Camera, BlackLensIsReportedAsCovered) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    Camera c(cam("cam-black", make_video(dir, "black.avi", "black", 10)), frames, events, clock,
+             log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return count_events(events, "covered", EventState::raise) >= 1; }));
+    c.stop();
+    CHECK_TRUE(c.counters().covered);
+    LONGS_EQUAL(0, count_events(events, "frozen", EventState::raise));
+}
+
+TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
+    TempDir dir;
+    Frames frames_dead, frames_ok;
+    Collector events;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    Camera dead(cam("cam-dead", dir.file("missing.avi")), frames_dead, events, clock, log);
+    Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events, clock,
+              log);
+    CHECK_TRUE(dead.start().ok());
+    CHECK_TRUE(ok.start().ok());
+    CHECK_TRUE(
+        wait_until([&] { return dead.counters().open_failures >= 2 && frames_ok.count() >= 20; }));
+    dead.stop();
+    ok.stop();
+    LONGS_EQUAL(0, frames_dead.count());
+    LONGS_EQUAL(1,
+                count_events(events, "offline", EventState::raise));  // raised once, not per retry
+    for (auto& e : events.events()) STRCMP_EQUAL("cam-dead", e.detector.c_str());
+}

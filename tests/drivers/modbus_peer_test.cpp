@@ -1,0 +1,253 @@
+// The Modbus driver against a real peer: the sitesim program over TCP and
+// over RTU on a socat pty pair, with injected faults.
+#include "modbus/bus_poller.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collector.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "site_fixture.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using namespace gw::test;
+using gw::modbus::BusPoller;
+using gw::modbus::DeviceCounters;
+
+namespace {
+
+DeviceCounters counters_of(const BusPoller& bus, const std::string& device) {
+    for (const auto& c : bus.counters())
+        if (c.device == device) return c;
+    FAIL(("no counters for " + device).c_str());
+    return {};
+}
+
+// Every point of the two healthy devices keeps arriving, good.
+void expect_others_polled(const Collector& sink, BusPoller& bus, size_t n) {
+    const auto flood0 = counters_of(bus, "flood").responses;
+    const auto lift0 = counters_of(bus, "lift").responses;
+    CHECK_TRUE(wait_until([&] {
+        return counters_of(bus, "flood").responses >= flood0 + n &&
+               counters_of(bus, "lift").responses >= lift0 + n;
+    }));
+    CHECK(sink.count("water_depth", Quality::good) >= n);
+    CHECK(sink.count("lift_floor", Quality::good) >= n);
+    LONGS_EQUAL(0, sink.count("water_depth", Quality::comm_fail));
+    LONGS_EQUAL(0, counters_of(bus, "flood").timeouts);
+}
+
+struct Site {
+    TempDir dir;
+    Collector sink;
+    SystemClock clock;
+    Log log{LogLevel::error};
+    std::unique_ptr<Process> sim;
+    std::unique_ptr<BusPoller> bus;
+    int port = 0;
+
+    void start_tcp(std::vector<std::string> faults, const std::string& scenario = kSiteScenario) {
+        port = free_port();
+        std::vector<std::string> extra{"--tcp", std::to_string(port)};
+        for (auto& f : faults) extra.insert(extra.end(), {"--fault", f});
+        const std::string file = dir.write("site.csv", scenario);
+        sim = std::make_unique<Process>(sitesim_args(file, extra), dir.path(), "sitesim");
+        CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
+        bus = std::make_unique<BusPoller>(tcp_devices(port), site_points(), sink, clock, log);
+        CHECK_TRUE(bus->start().ok());
+    }
+};
+
+}  // namespace
+
+TEST_GROUP(ModbusTcp){};
+
+TEST(ModbusTcp, HealthySiteDecodesEveryPointWithOneRequestPerBlock) {
+    Site site;
+    site.start_tcp({});
+    CHECK_TRUE(wait_until([&] {
+        for (auto p : {"water_depth", "rain_count", "room_temp", "co_ppm", "smoke", "lift_moving",
+                       "lift_floor"})
+            if (site.sink.count(p, Quality::good) < 3) return false;
+        return true;
+    }));
+    site.bus->stop();
+    auto depth = site.sink.of("water_depth").back();
+    DOUBLES_EQUAL(12.3, depth.value, 1e-9);
+    CHECK(depth.t_ms > 1'600'000'000'000);  // wall time from the clock
+    DOUBLES_EQUAL(-5.5, site.sink.of("room_temp").back().value, 1e-9);
+    DOUBLES_EQUAL(1.0, site.sink.of("smoke").back().value, 0);
+    DOUBLES_EQUAL(4.0, site.sink.of("lift_floor").back().value, 0);
+    CHECK(site.sink.count("depth_limited", Quality::out_of_range) >= 3);
+    LONGS_EQUAL(0, site.sink.count("depth_limited", Quality::good));
+    // Flood gauge: three points on registers 0..1 are one request per poll.
+    auto flood = counters_of(*site.bus, "flood");
+    LONGS_EQUAL(flood.responses, site.sink.of("water_depth").size());
+    LONGS_EQUAL(flood.requests, flood.responses);
+    LONGS_EQUAL(0, flood.timeouts + flood.exceptions + flood.protocol_errors + flood.crc_errors);
+    CHECK(flood.latency_avg_ms > 0.0);
+    CHECK(flood.latency_max_ms >= flood.latency_avg_ms);
+    CHECK_TRUE(flood.online);
+    // Fire panel: registers and a discrete input are two requests per poll.
+    auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(fire.responses, site.sink.of("room_temp").size() + site.sink.of("smoke").size());
+}
+
+TEST(ModbusTcp, SilentSlaveTimesOutAndNeverStallsTheOthers) {
+    Site site;
+    site.start_tcp({"2:no_answer"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    expect_others_polled(site.sink, *site.bus, 10);
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    CHECK(fire.timeouts >= 4);  // every try of each failed poll: 1 + retries
+    LONGS_EQUAL(0, fire.responses);
+    CHECK_FALSE(fire.online);
+    CHECK(site.sink.count("room_temp", Quality::comm_fail) >= 2);
+    LONGS_EQUAL(0, site.sink.count("room_temp", Quality::good));
+}
+
+TEST(ModbusTcp, ExceptionResponseIsCountedAndNotRetried) {
+    Site site;
+    site.start_tcp({"2:exception:2"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").exceptions >= 3; }));
+    expect_others_polled(site.sink, *site.bus, 5);
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(fire.requests, fire.exceptions);  // one request per failed poll
+    LONGS_EQUAL(0, fire.timeouts);
+    CHECK(fire.last_error.find("exception 2") != std::string::npos);
+    CHECK(site.sink.count("smoke", Quality::comm_fail) >= 1);
+}
+
+TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
+    Site site;
+    site.start_tcp({"2:late:400"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").timeouts >= 4; }));
+    expect_others_polled(site.sink, *site.bus, 10);
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(0, fire.responses);
+    // The late answers arrived on connections already dropped: no healthy
+    // device ever read one of them as its own.
+    LONGS_EQUAL(0, counters_of(*site.bus, "lift").protocol_errors);
+    LONGS_EQUAL(0, counters_of(*site.bus, "flood").protocol_errors);
+}
+
+TEST(ModbusTcp, FailingDeviceIsStaleFirstThenCommFail) {
+    Site site;
+    // The fire panel answers for 1 s, then goes silent (a scripted fault).
+    site.start_tcp({}, std::string(kSiteScenario) + "1,2,fault,no_answer,0\n");
+    CHECK_TRUE(wait_until([&] { return site.sink.count("room_temp", Quality::comm_fail) >= 1; }));
+    site.bus->stop();
+    auto temps = site.sink.of("room_temp");
+    size_t first_bad = 0;
+    while (first_bad < temps.size() && temps[first_bad].quality == Quality::good) ++first_bad;
+    CHECK(first_bad >= 3);
+    CHECK(temps[first_bad].quality == Quality::stale);
+    DOUBLES_EQUAL(-5.5, temps[first_bad].value, 1e-9);  // the last good value, marked
+}
+
+TEST(ModbusTcp, ServerRestartIsReconnected) {
+    Site site;
+    site.start_tcp({});
+    CHECK_TRUE(wait_until([&] { return site.sink.count("lift_floor", Quality::good) >= 3; }));
+    site.sim.reset();  // the site goes away
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "lift").connection_errors >= 2; }));
+    CHECK(site.sink.count("lift_floor", Quality::comm_fail) +
+              site.sink.count("lift_floor", Quality::stale) >=
+          1);
+    const std::string file = site.dir.file("site.csv");
+    site.sim = std::make_unique<Process>(sitesim_args(file, {"--tcp", std::to_string(site.port)}),
+                                         site.dir.path(), "sitesim2");
+    CHECK_TRUE(site.sim->wait_for_output("sitesim: ready", 10000));
+    site.sink.clear();
+    CHECK_TRUE(wait_until([&] { return site.sink.count("lift_floor", Quality::good) >= 3; }));
+    CHECK_TRUE(counters_of(*site.bus, "flood").online);
+}
+
+TEST_GROUP(ModbusRtu){};
+
+namespace {
+
+struct RtuSite {
+    TempDir dir;
+    PtyPair pty{dir};
+    Collector sink;
+    SystemClock clock;
+    Log log{LogLevel::error};
+    std::unique_ptr<Process> sim;
+    std::unique_ptr<BusPoller> bus;
+
+    void start(std::vector<std::string> faults) {
+        CHECK_TRUE(pty.ok());
+        std::vector<std::string> extra{"--rtu", pty.a(), "--baud", "115200"};
+        for (auto& f : faults) extra.insert(extra.end(), {"--fault", f});
+        sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", kSiteScenario), extra),
+                                        dir.path(), "sitesim");
+        CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
+        bus = std::make_unique<BusPoller>(rtu_devices(pty.b()), site_points(), sink, clock, log);
+        CHECK_TRUE(bus->start().ok());
+    }
+};
+
+}  // namespace
+
+TEST(ModbusRtu, ThreeSlavesOnOneLineAreDecoded) {
+    RtuSite site;
+    site.start({});
+    CHECK_TRUE(wait_until([&] {
+        return site.sink.count("water_depth", Quality::good) >= 3 &&
+               site.sink.count("room_temp", Quality::good) >= 3 &&
+               site.sink.count("lift_floor", Quality::good) >= 3;
+    }));
+    site.bus->stop();
+    DOUBLES_EQUAL(12.3, site.sink.of("water_depth").back().value, 1e-9);
+    DOUBLES_EQUAL(-5.5, site.sink.of("room_temp").back().value, 1e-9);
+    for (auto& c : site.bus->counters()) {
+        LONGS_EQUAL(0, c.crc_errors + c.timeouts + c.protocol_errors);
+        STRCMP_EQUAL(("rtu:" + site.pty.b()).c_str(), c.bus.c_str());
+    }
+}
+
+TEST(ModbusRtu, CorruptedCrcIsCountedAndOthersKeepPolling) {
+    RtuSite site;
+    site.start({"2:bad_crc"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").crc_errors >= 4; }));
+    expect_others_polled(site.sink, *site.bus, 5);
+    site.bus->stop();
+    LONGS_EQUAL(0, counters_of(*site.bus, "fire").responses);
+    CHECK(site.sink.count("room_temp", Quality::comm_fail) >= 1);
+}
+
+TEST(ModbusRtu, AnswerFromTheWrongSlaveIsRejected) {
+    RtuSite site;
+    site.start({"3:wrong_slave"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "lift").polls_failed >= 2; }));
+    const auto fire0 = counters_of(*site.bus, "fire").responses;
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").responses >= fire0 + 5; }));
+    site.bus->stop();
+    auto lift = counters_of(*site.bus, "lift");
+    LONGS_EQUAL(0, lift.responses);
+    CHECK(lift.protocol_errors >= 2);
+    LONGS_EQUAL(0, site.sink.count("lift_floor", Quality::good));
+    LONGS_EQUAL(0, counters_of(*site.bus, "flood").protocol_errors);
+}
+
+TEST(ModbusRtu, SilentSlaveOnTheLineDoesNotStallTheOthers) {
+    RtuSite site;
+    site.start({"1:no_answer"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "flood").polls_failed >= 2; }));
+    const auto lift0 = counters_of(*site.bus, "lift").responses;
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "lift").responses >= lift0 + 10; }));
+    site.bus->stop();
+    CHECK(counters_of(*site.bus, "flood").timeouts >= 4);
+    LONGS_EQUAL(0, counters_of(*site.bus, "fire").timeouts);
+    CHECK(site.sink.count("water_depth", Quality::comm_fail) >= 1);
+}

@@ -1,0 +1,152 @@
+#include "modbus/modbus_plan.hpp"
+
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using namespace gw::modbus;
+
+namespace {
+
+PointConfig point(const std::string& id, Table t, int address, ValueType type = ValueType::uint16) {
+    PointConfig p;
+    p.id = id;
+    p.device = "d";
+    p.table = t;
+    p.address = address;
+    p.type = t == Table::coil || t == Table::discrete_input ? ValueType::boolean : type;
+    return p;
+}
+
+}  // namespace
+
+TEST_GROUP(ModbusPlan){};
+
+TEST(ModbusPlan, ContiguousPointsShareOneRequest) {
+    auto blocks =
+        plan_reads({point("a", Table::holding_register, 0), point("b", Table::holding_register, 1),
+                    point("c", Table::holding_register, 2, ValueType::float32)},
+                   1000);
+    LONGS_EQUAL(1, blocks.size());
+    LONGS_EQUAL(0, blocks[0].start);
+    LONGS_EQUAL(4, blocks[0].count);  // float32 spans 2 registers
+    LONGS_EQUAL(3, blocks[0].points.size());
+}
+
+TEST(ModbusPlan, GapsTablesAndIntervalsSplitRequests) {
+    auto a = point("a", Table::holding_register, 0);
+    auto b = point("b", Table::holding_register, 5);  // gap: separate request
+    auto c = point("c", Table::input_register, 1);    // other table
+    auto d = point("d", Table::holding_register, 1);
+    d.poll_ms = 100;  // other interval
+    auto blocks = plan_reads({a, b, c, d}, 1000);
+    LONGS_EQUAL(4, blocks.size());
+}
+
+TEST(ModbusPlan, RequestsStayWithinProtocolLimits) {
+    std::vector<PointConfig> regs, bits;
+    for (int i = 0; i < 300; ++i)
+        regs.push_back(point("r" + std::to_string(i), Table::holding_register, i));
+    for (int i = 0; i < 2500; ++i) bits.push_back(point("b" + std::to_string(i), Table::coil, i));
+    auto rb = plan_reads(regs, 1000);
+    LONGS_EQUAL(3, rb.size());
+    LONGS_EQUAL(125, rb[0].count);
+    LONGS_EQUAL(125, rb[1].count);
+    LONGS_EQUAL(50, rb[2].count);
+    LONGS_EQUAL(125, rb[1].start);
+    auto bb = plan_reads(bits, 1000);
+    LONGS_EQUAL(2, bb.size());
+    LONGS_EQUAL(2000, bb[0].count);
+    LONGS_EQUAL(500, bb[1].count);
+}
+
+TEST(ModbusPlan, AThirtyTwoBitValueIsNeverSplitAcrossRequests) {
+    std::vector<PointConfig> pts;
+    for (int i = 0; i < 124; ++i)
+        pts.push_back(point("r" + std::to_string(i), Table::holding_register, i));
+    pts.push_back(point("f", Table::holding_register, 124, ValueType::uint32));  // 124..125
+    auto blocks = plan_reads(pts, 1000);
+    LONGS_EQUAL(2, blocks.size());
+    LONGS_EQUAL(124, blocks[0].count);
+    LONGS_EQUAL(124, blocks[1].start);
+    LONGS_EQUAL(2, blocks[1].count);
+}
+
+TEST(ModbusPlan, DecodesEveryTypeAndOrder) {
+    auto p = point("x", Table::holding_register, 0, ValueType::int16);
+    uint16_t neg[1] = {0xFFFE};
+    DOUBLES_EQUAL(-2.0, raw_register_value(p, neg), 0);
+    p.type = ValueType::uint16;
+    DOUBLES_EQUAL(65534.0, raw_register_value(p, neg), 0);
+    p.byte_order = Order::little;
+    uint16_t le[1] = {0x3412};
+    DOUBLES_EQUAL(0x1234, raw_register_value(p, le), 0);
+
+    p = point("y", Table::holding_register, 0, ValueType::uint32);
+    uint16_t two[2] = {0x0001, 0x0002};
+    DOUBLES_EQUAL(65538.0, raw_register_value(p, two), 0);  // big word order: ABCD
+    p.word_order = Order::little;
+    DOUBLES_EQUAL(131073.0, raw_register_value(p, two), 0);  // CDAB
+    p.type = ValueType::int32;
+    p.word_order = Order::big;
+    uint16_t m1[2] = {0xFFFF, 0xFFFF};
+    DOUBLES_EQUAL(-1.0, raw_register_value(p, m1), 0);
+
+    p.type = ValueType::float32;
+    float f = 21.5f;
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    uint16_t abcd[2] = {static_cast<uint16_t>(bits >> 16), static_cast<uint16_t>(bits & 0xFFFF)};
+    DOUBLES_EQUAL(21.5, raw_register_value(p, abcd), 1e-6);
+    uint16_t cdab[2] = {abcd[1], abcd[0]};
+    p.word_order = Order::little;
+    DOUBLES_EQUAL(21.5, raw_register_value(p, cdab), 1e-6);
+    auto swap = [](uint16_t w) { return static_cast<uint16_t>((w >> 8) | (w << 8)); };
+    uint16_t dcba[2] = {swap(abcd[1]), swap(abcd[0])};
+    p.byte_order = Order::little;
+    DOUBLES_EQUAL(21.5, raw_register_value(p, dcba), 1e-6);
+    uint16_t badc[2] = {swap(abcd[0]), swap(abcd[1])};
+    p.word_order = Order::big;
+    DOUBLES_EQUAL(21.5, raw_register_value(p, badc), 1e-6);
+}
+
+TEST(ModbusPlan, ScaleOffsetAndRangeDecideValueAndQuality) {
+    auto p = point("depth", Table::holding_register, 0);
+    p.scale = 0.1;
+    p.offset = -5;
+    p.min = 0;
+    p.max = 500;
+    auto s = make_sample(p, 123, 42);
+    DOUBLES_EQUAL(7.3, s.value, 1e-9);
+    CHECK(s.quality == Quality::good);
+    LONGS_EQUAL(42, s.t_ms);
+    CHECK(make_sample(p, 6000, 0).quality == Quality::out_of_range);
+    CHECK(make_sample(p, 10, 0).quality == Quality::out_of_range);  // -4 < min
+    auto nan = make_sample(p, std::numeric_limits<double>::quiet_NaN(), 0);
+    CHECK(nan.quality == Quality::out_of_range);
+    DOUBLES_EQUAL(0.0, nan.value, 0);
+}
+
+TEST(ModbusPlan, DecodeBlockPicksEachPointsOffset) {
+    auto blocks = plan_reads({point("a", Table::holding_register, 10),
+                              point("b", Table::holding_register, 11, ValueType::int16)},
+                             1000);
+    LONGS_EQUAL(1, blocks.size());
+    LONGS_EQUAL(10, blocks[0].start);
+    LONGS_EQUAL(2, blocks[0].count);
+    uint16_t regs[2] = {7, 0xFFFF};
+    auto s = decode_block(blocks[0], regs, nullptr, 5);
+    LONGS_EQUAL(2, s.size());
+    DOUBLES_EQUAL(7, s[0].value, 0);
+    DOUBLES_EQUAL(-1, s[1].value, 0);
+    auto bits = plan_reads(
+        {point("x", Table::discrete_input, 3), point("y", Table::discrete_input, 4)}, 1000);
+    uint8_t b[2] = {0, 1};
+    auto sb = decode_block(bits[0], nullptr, b, 5);
+    DOUBLES_EQUAL(0, sb[0].value, 0);
+    DOUBLES_EQUAL(1, sb[1].value, 0);
+}

@@ -1,0 +1,142 @@
+// Serial line sensors on a real pty: the driver opens the pty's slave side
+// as its tty; the test writes a sensor's bytes, garbage included, to the master.
+#include "serial/serial_port.hpp"
+
+#include <pty.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "collector.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using namespace gw::test;
+using gw::serial::SerialPort;
+
+namespace {
+
+struct Pty {
+    int master = -1;
+    int slave = -1;
+    std::string name;
+    Pty() {
+        char buf[128];
+        if (openpty(&master, &slave, buf, nullptr, nullptr) == 0) name = buf;
+    }
+    ~Pty() {
+        if (master >= 0) ::close(master);
+        if (slave >= 0) ::close(slave);
+    }
+    void send(const std::string& bytes) const {
+        CHECK_EQUAL(static_cast<ssize_t>(bytes.size()),
+                    ::write(master, bytes.data(), bytes.size()));
+    }
+};
+
+PointConfig field_point(const std::string& id, const std::string& port, const std::string& field) {
+    PointConfig p;
+    p.id = id;
+    p.device = port;
+    p.field = field;
+    return p;
+}
+
+SerialPortConfig port_config(const std::string& device, const std::string& framing,
+                             const std::string& pattern) {
+    SerialPortConfig c;
+    c.id = "smoke-co";
+    c.device = device;
+    c.baud = 9600;
+    c.framing = framing;
+    c.pattern = pattern;
+    c.max_line = 64;
+    return c;
+}
+
+}  // namespace
+
+TEST_GROUP(SerialPty){};
+
+TEST(SerialPty, GarbageIsCountedAndGoodLinesBecomeSamples) {
+    Pty pty;
+    CHECK_FALSE(pty.name.empty());
+    Collector sink;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    auto co = field_point("co_ppm", "smoke-co", "co");
+    co.max = 1000;
+    SerialPort port(port_config(pty.name, "line", R"(CO=(?<co>[0-9]+) T=(?<temp>\S+))"),
+                    {co, field_point("temp", "smoke-co", "temp")}, sink, clock, log);
+    CHECK_TRUE(port.start().ok());
+    CHECK_TRUE(wait_until([&] { return port.counters().open; }));
+    pty.send("CO=5 T=21.5\r\n");
+    pty.send(std::string("\x00\xff\xfe\x01junk\r\n", 11));  // line noise
+    pty.send(std::string(500, 'Z') + "\n");                 // over-long
+    pty.send("hello world\n");                              // valid line, no match
+    pty.send("CO=7 T=2");                                   // split across writes
+    CHECK_TRUE(wait_until([&] { return port.counters().framer.bytes >= 536; }));
+    pty.send("2.0\nCO=99999 T=1e999\n");
+    CHECK_TRUE(wait_until([&] { return port.counters().matched >= 3; }));
+    port.stop();
+    auto c = port.counters();
+    LONGS_EQUAL(1, c.framer.garbage);
+    LONGS_EQUAL(1, c.framer.overlong);
+    LONGS_EQUAL(1, c.no_match);
+    LONGS_EQUAL(1, c.parse_errors);  // 1e999 is not a finite number
+    auto temps = sink.of("temp");
+    LONGS_EQUAL(2, temps.size());
+    DOUBLES_EQUAL(21.5, temps[0].value, 1e-9);
+    DOUBLES_EQUAL(22.0, temps[1].value, 1e-9);
+    auto cos = sink.of("co_ppm");
+    LONGS_EQUAL(3, cos.size());
+    CHECK(cos[2].quality == Quality::out_of_range);
+}
+
+TEST(SerialPty, NmeaFramingDropsBadChecksums) {
+    Pty pty;
+    Collector sink;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    SerialPort port(
+        port_config(pty.name, "nmea", R"(SMK,(?<smoke>[01]),(?<co>[0-9]+))"),
+        {field_point("smoke", "smoke-co", "smoke"), field_point("co", "smoke-co", "co")}, sink,
+        clock, log);
+    CHECK_TRUE(port.start().ok());
+    CHECK_TRUE(wait_until([&] { return port.counters().open; }));
+    char good[64];
+    std::snprintf(good, sizeof good, "$SMK,1,42*%02X\r\n", serial::nmea_checksum("SMK,1,42"));
+    pty.send("$SMK,1,43*00\r\n");  // wrong checksum
+    pty.send("SMK,1,44\r\n");      // no framing at all
+    pty.send(good);
+    CHECK_TRUE(wait_until([&] { return port.counters().matched >= 1; }));
+    port.stop();
+    auto c = port.counters();
+    LONGS_EQUAL(1, c.framer.bad_checksum);
+    LONGS_EQUAL(1, c.framer.garbage);
+    LONGS_EQUAL(1, sink.of("co").size());
+    DOUBLES_EQUAL(42, sink.of("co")[0].value, 0);
+    DOUBLES_EQUAL(1, sink.of("smoke")[0].value, 0);
+}
+
+TEST(SerialPty, MissingDeviceIsRetriedNotFatalAndBadPatternIsRefused) {
+    Collector sink;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    SerialPort missing(port_config("/dev/does-not-exist", "line", "(?<x>.*)"), {}, sink, clock,
+                       log);
+    CHECK_TRUE(missing.start().ok());
+    CHECK_TRUE(wait_until([&] { return missing.counters().open_errors >= 2; }));
+    missing.stop();
+    SerialPort bad(port_config("/dev/null", "line", "no names"), {}, sink, clock, log);
+    CHECK_FALSE(bad.start().ok());
+    SerialPort unmapped(port_config("/dev/null", "line", "(?<a>.*)"),
+                        {field_point("p", "smoke-co", "b")}, sink, clock, log);
+    auto st = unmapped.start();
+    CHECK_FALSE(st.ok());
+    CHECK(st.error().find("\"b\"") != std::string::npos);
+}

@@ -1,0 +1,38 @@
+#pragma once
+// gatewayctl's side of the daemon's control socket: one newline-delimited
+// JSON request, one JSON reply. Errors come back as messages a technician can
+// act on ("gatewayd is not running", "permission denied ...").
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace gw::ctl {
+
+struct ControlError {
+    enum class Kind { not_running, not_permitted, protocol, refused };
+    Kind kind;
+    std::string message;
+};
+
+class ControlClient {
+public:
+    ControlClient(std::string socket_path, int timeout_ms)
+        : path_(std::move(socket_path)), timeout_ms_(timeout_ms) {}
+
+    // Sends `request` and returns the reply's JSON (ok:true) or the error.
+    // A reply with ok:false becomes ControlError::Kind::refused with its message.
+    Result<nlohmann::json> call(const nlohmann::json& request, ControlError* error = nullptr) const;
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    int timeout_ms_;
+};
+
+// Exit code for a failed call (kNoDaemon for not_running / not_permitted).
+int exit_code_for(const ControlError& e);
+
+}  // namespace gw::ctl

@@ -1,0 +1,54 @@
+#pragma once
+// Human output for gatewayctl: aligned tables, colours only on a terminal,
+// a progress bar on stderr (only on a terminal) for long operations.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace gw::ctl {
+
+class Style {
+public:
+    // Colours when `out` is a terminal and NO_COLOR is not set.
+    explicit Style(std::FILE* out);
+    std::string good(const std::string& s) const { return wrap("32", s); }
+    std::string bad(const std::string& s) const { return wrap("31", s); }
+    std::string warn(const std::string& s) const { return wrap("33", s); }
+    std::string bold(const std::string& s) const { return wrap("1", s); }
+    bool enabled() const { return on_; }
+
+private:
+    std::string wrap(const char* code, const std::string& s) const;
+    bool on_;
+};
+
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    // Column widths ignore ANSI colour codes.
+    std::string render() const;
+    bool empty() const { return rows_.empty(); }
+
+private:
+    std::vector<std::string> header_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+class Progress {
+public:
+    Progress(std::string label, long total);
+    ~Progress();
+    void update(long done);
+
+private:
+    std::string label_;
+    long total_;
+    bool tty_;
+    int last_pct_ = -1;
+};
+
+// "3.2 s", "4 min", "2 h 5 min": ages and durations for humans.
+std::string human_duration_ms(long long ms);
+
+}  // namespace gw::ctl
