@@ -32,4 +32,16 @@ double scale_to_width(const cv::Mat& bgr, double width, cv::Mat& out) {
     return s;
 }
 
+void attach_evidence(Event& event, const cv::Mat& annotated, size_t max_bytes,
+                     std::vector<Evidence>& evidence) {
+    if (event.state != EventState::raise) return;
+    Evidence ev;
+    ev.bytes = encode_capped_jpeg(annotated, max_bytes);
+    if (ev.bytes.empty()) return;
+    ev.id = event.id;
+    ev.event_id = event.id;
+    event.evidence = ev.id;
+    evidence.push_back(std::move(ev));
+}
+
 }  // namespace gw::detectors

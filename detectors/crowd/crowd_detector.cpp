@@ -214,14 +214,7 @@ void CrowdDetector::emit(std::optional<Event> e, const cv::Mat& bgr, std::vector
     if (e->state == EventState::raise) {
         cv::Mat shot = bgr.clone();
         draw(shot);
-        Evidence ev;
-        ev.bytes = encode_capped_jpeg(shot, static_cast<size_t>(s_.evidence_max_kb * 1024));
-        if (!ev.bytes.empty()) {
-            ev.id = e->id;
-            ev.event_id = e->id;
-            e->evidence = ev.id;
-            evidence.push_back(std::move(ev));
-        }
+        attach_evidence(*e, shot, static_cast<size_t>(s_.evidence_max_kb * 1024), evidence);
     }
     events.push_back(std::move(*e));
 }

@@ -160,14 +160,7 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     if (e->state == EventState::raise) {
         cv::Mat shot = bgr.clone();
         draw(shot);
-        Evidence ev;
-        ev.bytes = encode_capped_jpeg(shot, static_cast<size_t>(s_.evidence_max_kb * 1024));
-        if (!ev.bytes.empty()) {
-            ev.id = e->id;
-            ev.event_id = e->id;
-            e->evidence = ev.id;
-            evidence.push_back(std::move(ev));
-        }
+        attach_evidence(*e, shot, static_cast<size_t>(s_.evidence_max_kb * 1024), evidence);
     }
     events.push_back(std::move(*e));
     return result_;
