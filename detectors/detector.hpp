@@ -20,7 +20,7 @@
 namespace gw::detectors {
 
 class Detector {
-public:
+  public:
     virtual ~Detector() = default;
     virtual const std::string& id() const = 0;
     // Point ids this detector consumes; the caller routes only these samples.

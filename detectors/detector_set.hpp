@@ -12,7 +12,7 @@
 namespace gw::detectors {
 
 class DetectorSet {
-public:
+  public:
     // Builds every sensor detector in `configs`; vision kinds are listed in
     // skipped() for the vision pipeline. Fails on the first detector that cannot be built.
     static Result<DetectorSet> build(const std::vector<DetectorConfig>& configs,
@@ -25,7 +25,7 @@ public:
     size_t size() const { return detectors_.size(); }
     const std::vector<std::string>& skipped() const { return skipped_; }
 
-private:
+  private:
     std::vector<std::unique_ptr<Detector>> detectors_;
     std::map<std::string, std::vector<Detector*>> routes_;  // point -> detectors
     std::vector<std::string> skipped_;

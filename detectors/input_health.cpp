@@ -64,18 +64,27 @@ Observation InputHealth::fault(double value, const std::string& what) const {
 }
 
 void InputHealth::evaluate(int64_t t_ms, std::vector<Event>& out) {
-    auto warn = [](bool on) { return on ? std::optional<Severity>(Severity::warning) : std::nullopt; };
+    auto warn = [](bool on) {
+        return on ? std::optional<Severity>(Severity::warning) : std::nullopt;
+    };
     bool is_silent = silent(t_ms), is_stuck = stuck(t_ms);
-    observe_lazily(silent_, t_ms, warn(is_silent), [&] {
-        double quiet_ms = static_cast<double>(t_ms - last_good_.value_or(start_.value_or(t_ms)));
-        return fault(quiet_ms / 1000, is_silent ? "silent: no good sample" : "reporting again");
-    }, out);
-    observe_lazily(range_, t_ms, warn(out_of_range_), [&] {
-        return fault(last_value_, out_of_range_ ? "reads out of its valid range" : "in range");
-    }, out);
-    observe_lazily(stuck_, t_ms, warn(is_stuck), [&] {
-        return fault(last_value_, is_stuck ? "stuck at one value" : "moving again");
-    }, out);
+    observe_lazily(
+        silent_, t_ms, warn(is_silent),
+        [&] {
+            double quiet_ms =
+                static_cast<double>(t_ms - last_good_.value_or(start_.value_or(t_ms)));
+            return fault(quiet_ms / 1000, is_silent ? "silent: no good sample" : "reporting again");
+        },
+        out);
+    observe_lazily(
+        range_, t_ms, warn(out_of_range_),
+        [&] {
+            return fault(last_value_, out_of_range_ ? "reads out of its valid range" : "in range");
+        },
+        out);
+    observe_lazily(
+        stuck_, t_ms, warn(is_stuck),
+        [&] { return fault(last_value_, is_stuck ? "stuck at one value" : "moving again"); }, out);
 }
 
 }  // namespace gw::detectors

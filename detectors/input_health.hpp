@@ -37,7 +37,7 @@ struct InputHealthSpec {
     std::string kind;
     std::string role;
     std::string point;
-    int64_t silent_ms = 300'000;  // no good sample this long: silent
+    int64_t silent_ms = 300'000;                            // no good sample this long: silent
     double min = -std::numeric_limits<double>::infinity();  // valid range
     double max = std::numeric_limits<double>::infinity();
     int64_t stuck_ms = 0;  // identical readings this long: stuck (0: never)
@@ -49,7 +49,7 @@ struct InputHealthSpec {
 };
 
 class InputHealth {
-public:
+  public:
     InputHealth(InputHealthSpec spec, EventIdSource& ids);
 
     // Returns the reading when it can be used (good quality, in range).
@@ -59,7 +59,7 @@ public:
     bool trusted(int64_t t_ms) const;
     const InputHealthSpec& spec() const { return spec_; }
 
-private:
+  private:
     bool silent(int64_t t_ms) const;
     bool stuck(int64_t t_ms) const;
     void evaluate(int64_t t_ms, std::vector<Event>& out);

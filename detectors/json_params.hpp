@@ -12,7 +12,7 @@
 namespace gw::detectors {
 
 class JsonParams final : public Params {
-public:
+  public:
     explicit JsonParams(const nlohmann::json& values) : values_(values) {}
 
     double number(const std::string& key, double def, double min, double max) override;
@@ -20,13 +20,13 @@ public:
     bool flag(const std::string& key, bool def) override;
     std::string text(const std::string& key, const std::string& def,
                      const std::vector<std::string>& allowed) override;
-    std::vector<double> numbers(const std::string& key, const std::vector<double>& def,
-                                double min, double max) override;
+    std::vector<double> numbers(const std::string& key, const std::vector<double>& def, double min,
+                                double max) override;
     void problem(const std::string& key, const std::string& what) override;
 
     const std::vector<std::string>& problems() const { return problems_; }
 
-private:
+  private:
     const nlohmann::json* find(const std::string& key) const;
 
     const nlohmann::json& values_;

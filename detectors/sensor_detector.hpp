@@ -14,13 +14,13 @@
 namespace gw::detectors {
 
 class SensorDetector : public Detector {
-public:
+  public:
     const std::string& id() const override { return id_; }
     std::vector<std::string> points() const override;
     void on_sample(const Sample& sample, std::vector<Event>& out) override;
     void on_tick(int64_t t_ms, std::vector<Event>& out) override;
 
-protected:
+  protected:
     SensorDetector(const DetectorConfig& config, EventIdSource& ids);
 
     bool has(const std::string& role) const { return inputs_.count(role) > 0; }
@@ -40,7 +40,7 @@ protected:
     std::string kind_;
     EventIdSource& ids_;
 
-private:
+  private:
     std::map<std::string, std::string> inputs_;  // role -> point
     std::map<std::string, InputHealth> health_;  // role -> health
     std::map<std::string, double> last_;         // role -> last usable reading
@@ -54,14 +54,14 @@ std::string num(double v, int decimals = 1);
 // A least-squares slope (units per minute) over a sliding time window;
 // bounded: older points leave the window, and at most `max_points` are kept.
 class SlopeWindow {
-public:
+  public:
     SlopeWindow(int64_t window_ms, size_t max_points = 4096)
         : window_ms_(window_ms), max_points_(max_points) {}
     void add(int64_t t_ms, double v);
     // Slope per minute once the points span at least half the window.
     std::optional<double> per_minute(int64_t t_ms);
 
-private:
+  private:
     struct Point {
         int64_t t_ms;
         double v;

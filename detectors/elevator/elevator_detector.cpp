@@ -3,13 +3,19 @@
 namespace gw::detectors {
 
 namespace {
-int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+int64_t ms(double s) {
+    return static_cast<int64_t>(s * 1000);
+}
 std::optional<bool> as_bool(std::optional<double> v) {
     if (!v) return std::nullopt;
     return *v >= 0.5;
 }
-bool is(const std::optional<bool>& b) { return b.value_or(false); }
-bool is_not(const std::optional<bool>& b) { return b.has_value() && !*b; }
+bool is(const std::optional<bool>& b) {
+    return b.value_or(false);
+}
+bool is_not(const std::optional<bool>& b) {
+    return b.has_value() && !*b;
+}
 }  // namespace
 
 ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSettings s,
@@ -37,13 +43,12 @@ ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSetting
     }
 }
 
-void ElevatorDetector::add_fault(Fault fault, const char* type, Severity severity,
-                                 double hold_s) {
+void ElevatorDetector::add_fault(Fault fault, const char* type, Severity severity, double hold_s) {
     // Added in enum order: faults_[fault] is that fault's tracker.
     (void)fault;
     faults_.push_back(
-        {severity, IncidentTracker({id_, "elevator", type, "", ms(hold_s), ms(s_.clear_hold_s)},
-                                   ids_)});
+        {severity,
+         IncidentTracker({id_, "elevator", type, "", ms(hold_s), ms(s_.clear_hold_s)}, ids_)});
 }
 
 void ElevatorDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
@@ -75,8 +80,7 @@ ElevatorDetector::State ElevatorDetector::state(int64_t t_ms) {
     st.speed = value("speed", t_ms);
     st.direction = value("direction", t_ms);
     st.maintenance = is(as_bool(value("maintenance", t_ms)));
-    if (person_ && person_raw_ != *person_ &&
-        t_ms - person_raw_since_ >= ms(s_.pir_debounce_s))
+    if (person_ && person_raw_ != *person_ && t_ms - person_raw_since_ >= ms(s_.pir_debounce_s))
         person_ = person_raw_;
     st.person = value("person", t_ms).has_value() && person_.value_or(false);
     return st;
@@ -107,8 +111,8 @@ std::array<ElevatorDetector::Finding, ElevatorDetector::kFaultCount> ElevatorDet
         door_opens_.pop_front();
     auto cycles = static_cast<double>(door_opens_.size());
     f[kDoorCycling] = {standing && cycles >= s_.door_cycles, cycles};
-    bool fail_close = has("door_cmd_close") ? is(st.cmd_close) && is(st.door_open)
-                                            : is(st.door_open) && standing;
+    bool fail_close =
+        has("door_cmd_close") ? is(st.cmd_close) && is(st.door_open) : is(st.door_open) && standing;
     f[kDoorFailToClose] = {fail_close, 1};
     return f;
 }
@@ -116,21 +120,30 @@ std::array<ElevatorDetector::Finding, ElevatorDetector::kFaultCount> ElevatorDet
 std::string ElevatorDetector::message(Fault fault, const Finding& f) const {
     if (!f.on) return "ok";
     switch (fault) {
-        case kTrappedBetween: return "person trapped between floors, doors closed";
-        case kTrappedAtLanding: return "person trapped at a landing, doors do not open";
-        case kOutsideZone: return "car stopped outside the door zone";
-        case kOpenWhileRunning: return "doors opened while the car was running";
-        case kMovingWithDoorsOpen: return "car started moving with its doors open";
-        case kOvertravelTop: return "car above the top floor " + num(s_.max_floor, 0);
-        case kOvertravelBottom: return "car below the bottom floor " + num(s_.min_floor, 0);
+        case kTrappedBetween:
+            return "person trapped between floors, doors closed";
+        case kTrappedAtLanding:
+            return "person trapped at a landing, doors do not open";
+        case kOutsideZone:
+            return "car stopped outside the door zone";
+        case kOpenWhileRunning:
+            return "doors opened while the car was running";
+        case kMovingWithDoorsOpen:
+            return "car started moving with its doors open";
+        case kOvertravelTop:
+            return "car above the top floor " + num(s_.max_floor, 0);
+        case kOvertravelBottom:
+            return "car below the bottom floor " + num(s_.min_floor, 0);
         case kOverspeed:
-            return "speed " + num(f.value, 2) + " m/s >= " +
-                   num(s_.rated_speed_m_s * s_.overspeed_ratio, 2) + " m/s";
+            return "speed " + num(f.value, 2) +
+                   " m/s >= " + num(s_.rated_speed_m_s * s_.overspeed_ratio, 2) + " m/s";
         case kDoorCycling:
             return num(f.value, 0) + " door cycles in " + num(s_.door_cycle_window_s, 0) +
                    " s without moving";
-        case kDoorFailToClose: return "doors do not close";
-        case kFaultCount: break;
+        case kDoorFailToClose:
+            return "doors do not close";
+        case kFaultCount:
+            break;
     }
     return "";
 }
@@ -143,18 +156,21 @@ void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
         std::optional<Severity> sev;
         // Maintenance (inspection) mode: a technician is working on the car.
         if (f.on && !st.maintenance) sev = faults_[i].severity;
-        observe_lazily(faults_[i].tracker, t_ms, sev, [&] {
-            Observation o;
-            o.value = f.value;
-            o.message = message(static_cast<Fault>(i), f);
-            if (st.maintenance && f.on) o.message += " (maintenance mode: suppressed)";
-            o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
-            if (st.floor) o.details["floor"] = *st.floor;
-            if (st.speed) o.details["speed_m_s"] = *st.speed;
-            if (st.direction) o.details["direction"] = *st.direction;
-            if (st.in_zone) o.details["in_zone"] = *st.in_zone;
-            return o;
-        }, out);
+        observe_lazily(
+            faults_[i].tracker, t_ms, sev,
+            [&] {
+                Observation o;
+                o.value = f.value;
+                o.message = message(static_cast<Fault>(i), f);
+                if (st.maintenance && f.on) o.message += " (maintenance mode: suppressed)";
+                o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
+                if (st.floor) o.details["floor"] = *st.floor;
+                if (st.speed) o.details["speed_m_s"] = *st.speed;
+                if (st.direction) o.details["direction"] = *st.direction;
+                if (st.in_zone) o.details["in_zone"] = *st.in_zone;
+                return o;
+            },
+            out);
     }
 }
 

@@ -15,10 +15,10 @@
 namespace gw::detectors {
 
 class ElevatorDetector final : public SensorDetector {
-public:
+  public:
     ElevatorDetector(const DetectorConfig& config, ElevatorSettings settings, EventIdSource& ids);
 
-private:
+  private:
     enum Fault {
         kTrappedBetween,
         kTrappedAtLanding,

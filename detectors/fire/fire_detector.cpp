@@ -6,7 +6,9 @@
 namespace gw::detectors {
 
 namespace {
-int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+int64_t ms(double s) {
+    return static_cast<int64_t>(s * 1000);
+}
 std::optional<Severity> alarm_if(bool on) {
     return on ? std::optional<Severity>(Severity::alarm) : std::nullopt;
 }
@@ -23,8 +25,7 @@ FireDetector::FireDetector(const DetectorConfig& config, FireSettings s, EventId
                 ids),
       smoke_({id_, "fire", "smoke", "", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
       co_({id_, "fire", "co", "ppm", 0, ms(s_.clear_hold_s)}, ids),
-      residual_({id_, "fire", "residual_current", "mA", ms(s_.hold_s), ms(s_.clear_hold_s)},
-                ids),
+      residual_({id_, "fire", "residual_current", "mA", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
       cable_({id_, "fire", "cable_temperature", "C", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
       confirmed_({id_, "fire", "fire_confirmed", "", 0, 0}, ids),
       temp_window_(ms(s_.ror_window_s)) {
@@ -60,12 +61,15 @@ void FireDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     evaluate_heat(t_ms, out);
     if (auto smoke = value("smoke", t_ms)) {
         bool on = *smoke >= 0.5;
-        observe_lazily(smoke_, t_ms, alarm_if(on), [&] {
-            Observation o;
-            o.value = *smoke;
-            o.message = on ? "smoke detected" : "no smoke";
-            return o;
-        }, out);
+        observe_lazily(
+            smoke_, t_ms, alarm_if(on),
+            [&] {
+                Observation o;
+                o.value = *smoke;
+                o.message = on ? "smoke detected" : "no smoke";
+                return o;
+            },
+            out);
     }
     evaluate_co(t_ms, out);
     evaluate_level(residual_, residual_bands_, "residual_ma", "residual current", t_ms, out);
@@ -77,53 +81,65 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     auto temp = value("temperature", t_ms);
     if (!temp) return;
     double fixed = s_.fixed_temperature();
-    observe_lazily(heat_fixed_, t_ms, fixed_bands_.classify(*temp), [&] {
-        Observation o;
-        o.value = *temp;
-        o.message = "temperature " + num(*temp) + " C (class " + s_.heat_class + " fixed " +
-                    num(fixed, 0) + " C)";
-        o.details = {{"temperature_c", *temp}, {"fixed_c", fixed}, {"class", s_.heat_class}};
-        return o;
-    }, out);
+    observe_lazily(
+        heat_fixed_, t_ms, fixed_bands_.classify(*temp),
+        [&] {
+            Observation o;
+            o.value = *temp;
+            o.message = "temperature " + num(*temp) + " C (class " + s_.heat_class + " fixed " +
+                        num(fixed, 0) + " C)";
+            o.details = {{"temperature_c", *temp}, {"fixed_c", fixed}, {"class", s_.heat_class}};
+            return o;
+        },
+        out);
     if (!s_.rate_of_rise) return;
     auto rate = temp_window_.per_minute(t_ms);
     if (!rate) return;
     // Hysteresis: once alarming, the rise must fall below half the setting.
     ror_alarm_ = *rate >= s_.ror_c_per_min || (ror_alarm_ && *rate >= s_.ror_c_per_min / 2);
-    observe_lazily(heat_ror_, t_ms, alarm_if(ror_alarm_), [&] {
-        Observation o;
-        o.value = *rate;
-        o.message = "temperature rising " + num(*rate) + " C/min at " + num(*temp) + " C";
-        o.details = {{"temperature_c", *temp}, {"rate_c_per_min", *rate}};
-        return o;
-    }, out);
+    observe_lazily(
+        heat_ror_, t_ms, alarm_if(ror_alarm_),
+        [&] {
+            Observation o;
+            o.value = *rate;
+            o.message = "temperature rising " + num(*rate) + " C/min at " + num(*temp) + " C";
+            o.details = {{"temperature_c", *temp}, {"rate_c_per_min", *rate}};
+            return o;
+        },
+        out);
 }
 
 void FireDetector::evaluate_co(int64_t t_ms, std::vector<Event>& out) {
     if (!value("co_ppm", t_ms)) return;
     integrate_co(t_ms);
     co_alarm_ = co_dose_ >= s_.co_alarm_ppm || (co_alarm_ && co_dose_ >= 0.8 * s_.co_alarm_ppm);
-    observe_lazily(co_, t_ms, alarm_if(co_alarm_), [&] {
-        Observation o;
-        o.value = *co_ppm_;
-        o.message = "CO " + num(*co_ppm_, 0) + " ppm, dose " + num(co_dose_) +
-                    " ppm-eq (alarm at " + num(s_.co_alarm_ppm, 0) + ")";
-        o.details = {{"co_ppm", *co_ppm_}, {"dose_ppm_eq", co_dose_}};
-        return o;
-    }, out);
+    observe_lazily(
+        co_, t_ms, alarm_if(co_alarm_),
+        [&] {
+            Observation o;
+            o.value = *co_ppm_;
+            o.message = "CO " + num(*co_ppm_, 0) + " ppm, dose " + num(co_dose_) +
+                        " ppm-eq (alarm at " + num(s_.co_alarm_ppm, 0) + ")";
+            o.details = {{"co_ppm", *co_ppm_}, {"dose_ppm_eq", co_dose_}};
+            return o;
+        },
+        out);
 }
 
 void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
-                                  const std::string& role, const std::string& what,
-                                  int64_t t_ms, std::vector<Event>& out) {
+                                  const std::string& role, const std::string& what, int64_t t_ms,
+                                  std::vector<Event>& out) {
     auto v = value(role, t_ms);
     if (!v) return;
-    observe_lazily(tracker, t_ms, bands.classify(*v), [&] {
-        Observation o;
-        o.value = *v;
-        o.message = what + " " + num(*v) + " " + tracker.spec().unit;
-        return o;
-    }, out);
+    observe_lazily(
+        tracker, t_ms, bands.classify(*v),
+        [&] {
+            Observation o;
+            o.value = *v;
+            o.message = what + " " + num(*v) + " " + tracker.spec().unit;
+            return o;
+        },
+        out);
 }
 
 void FireDetector::evaluate_confirmed(int64_t t_ms, std::vector<Event>& out) {
@@ -135,14 +151,18 @@ void FireDetector::evaluate_confirmed(int64_t t_ms, std::vector<Event>& out) {
     bool confirmed = criteria.size() >= 2;
     std::optional<Severity> sev;
     if (confirmed) sev = Severity::critical;
-    observe_lazily(confirmed_, t_ms, sev, [&] {
-        Observation o;
-        o.value = static_cast<double>(criteria.size());
-        nlohmann::json list = criteria;
-        o.message = confirmed ? "fire confirmed by " + list.dump() : "fewer than two fire criteria";
-        o.details = {{"criteria", list}};
-        return o;
-    }, out);
+    observe_lazily(
+        confirmed_, t_ms, sev,
+        [&] {
+            Observation o;
+            o.value = static_cast<double>(criteria.size());
+            nlohmann::json list = criteria;
+            o.message =
+                confirmed ? "fire confirmed by " + list.dump() : "fewer than two fire criteria";
+            o.details = {{"criteria", list}};
+            return o;
+        },
+        out);
 }
 
 }  // namespace gw::detectors

@@ -12,10 +12,10 @@
 namespace gw::detectors {
 
 class FireDetector final : public SensorDetector {
-public:
+  public:
     FireDetector(const DetectorConfig& config, FireSettings settings, EventIdSource& ids);
 
-private:
+  private:
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     void integrate_co(int64_t t_ms);

@@ -9,7 +9,9 @@ namespace {
 // A bigger jump is a counter reset or glitch and counts as no rain.
 constexpr double kMaxMmPerMinute = 40;
 
-int64_t ms(double s) { return static_cast<int64_t>(s * 1000); }
+int64_t ms(double s) {
+    return static_cast<int64_t>(s * 1000);
+}
 }  // namespace
 
 FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, EventIdSource& ids)
@@ -100,51 +102,60 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
 }
 
 void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out) {
-    observe_lazily(depth_, t_ms, depth_bands_.classify(depth), [&] {
-        Observation o;
-        o.value = depth;
-        o.message = "water depth " + num(depth) + " cm";
-        o.details = {{"depth_cm", depth}, {"levels_cm", s_.depth_levels_cm}};
-        if (!rate_cm_per_10min_) return o;
-        o.details["rise_cm_per_10min"] = *rate_cm_per_10min_;
-        auto eta = minutes_to_next_level(depth, *rate_cm_per_10min_);
-        if (eta && *rate_cm_per_10min_ >= s_.rise_warn_cm_per_10min) {
-            o.details["minutes_to_next_level"] = *eta;
-            o.message += ", rising " + num(*rate_cm_per_10min_) + " cm/10min, next level in ~" +
-                         num(*eta, 0) + " min";
-        }
-        return o;
-    }, out);
+    observe_lazily(
+        depth_, t_ms, depth_bands_.classify(depth),
+        [&] {
+            Observation o;
+            o.value = depth;
+            o.message = "water depth " + num(depth) + " cm";
+            o.details = {{"depth_cm", depth}, {"levels_cm", s_.depth_levels_cm}};
+            if (!rate_cm_per_10min_) return o;
+            o.details["rise_cm_per_10min"] = *rate_cm_per_10min_;
+            auto eta = minutes_to_next_level(depth, *rate_cm_per_10min_);
+            if (eta && *rate_cm_per_10min_ >= s_.rise_warn_cm_per_10min) {
+                o.details["minutes_to_next_level"] = *eta;
+                o.message += ", rising " + num(*rate_cm_per_10min_) + " cm/10min, next level in ~" +
+                             num(*eta, 0) + " min";
+            }
+            return o;
+        },
+        out);
 }
 
 void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out) {
     if (!rate_cm_per_10min_) return;
     double rate = *rate_cm_per_10min_;
-    observe_lazily(rise_, t_ms, rise_bands_.classify(rate), [&] {
-        Observation o;
-        o.value = rate;
-        o.message = "water rising " + num(rate) + " cm/10min at " + num(depth) + " cm";
-        o.details = {{"depth_cm", depth}, {"rise_cm_per_10min", rate}};
-        if (auto eta = minutes_to_next_level(depth, rate)) {
-            auto next = std::find_if(s_.depth_levels_cm.begin(), s_.depth_levels_cm.end(),
-                                     [&](double l) { return l > depth; });
-            o.details["minutes_to_next_level"] = *eta;
-            o.details["next_level_cm"] = *next;
-            o.message += ", " + num(*next, 0) + " cm in ~" + num(*eta, 0) + " min";
-        }
-        return o;
-    }, out);
+    observe_lazily(
+        rise_, t_ms, rise_bands_.classify(rate),
+        [&] {
+            Observation o;
+            o.value = rate;
+            o.message = "water rising " + num(rate) + " cm/10min at " + num(depth) + " cm";
+            o.details = {{"depth_cm", depth}, {"rise_cm_per_10min", rate}};
+            if (auto eta = minutes_to_next_level(depth, rate)) {
+                auto next = std::find_if(s_.depth_levels_cm.begin(), s_.depth_levels_cm.end(),
+                                         [&](double l) { return l > depth; });
+                o.details["minutes_to_next_level"] = *eta;
+                o.details["next_level_cm"] = *next;
+                o.message += ", " + num(*next, 0) + " cm in ~" + num(*eta, 0) + " min";
+            }
+            return o;
+        },
+        out);
 }
 
 void FloodDetector::evaluate_rain(int64_t t_ms, std::vector<Event>& out) {
     double mm_h = rain_mm_h(t_ms);
-    observe_lazily(rain_, t_ms, rain_bands_.classify(mm_h), [&] {
-        Observation o;
-        o.value = mm_h;
-        o.message = "rain " + num(mm_h) + " mm/h over " + num(s_.rain_window_min, 0) + " min";
-        o.details = {{"rain_mm_h", mm_h}, {"window_min", s_.rain_window_min}};
-        return o;
-    }, out);
+    observe_lazily(
+        rain_, t_ms, rain_bands_.classify(mm_h),
+        [&] {
+            Observation o;
+            o.value = mm_h;
+            o.message = "rain " + num(mm_h) + " mm/h over " + num(s_.rain_window_min, 0) + " min";
+            o.details = {{"rain_mm_h", mm_h}, {"window_min", s_.rain_window_min}};
+            return o;
+        },
+        out);
 }
 
 }  // namespace gw::detectors

@@ -12,10 +12,10 @@
 namespace gw::detectors {
 
 class FloodDetector final : public SensorDetector {
-public:
+  public:
     FloodDetector(const DetectorConfig& config, FloodSettings settings, EventIdSource& ids);
 
-private:
+  private:
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     void count_tips(double counter, int64_t t_ms);

@@ -77,4 +77,49 @@ std::string encode_status(const GatewayStatus& s, const Origin& origin) {
     return j.dump();
 }
 
+namespace {
+
+std::string base64(const std::vector<uint8_t>& in) {
+    static const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < in.size(); i += 3) {
+        uint32_t n = static_cast<uint32_t>(in[i]) << 16;
+        if (i + 1 < in.size()) n |= static_cast<uint32_t>(in[i + 1]) << 8;
+        if (i + 2 < in.size()) n |= in[i + 2];
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+    }
+    return out;
+}
+
+constexpr const char* kEvidencePrefix = "{\"evidence\":";
+
+}  // namespace
+
+std::string encode_evidence(const std::string& event_id, const std::string& content_type,
+                            const std::vector<uint8_t>& bytes, const Origin& origin, int64_t ts) {
+    nlohmann::ordered_json j;
+    j["evidence"] = event_id;
+    j["v"] = kContractVersion;
+    j["site"] = origin.site;
+    j["gateway"] = origin.gateway;
+    j["ts"] = ts;
+    j["content_type"] = content_type;
+    j["encoding"] = "base64";
+    j["size"] = bytes.size();
+    j["data"] = base64(bytes);
+    return j.dump();
+}
+
+std::string evidence_event_id(const std::string& payload) {
+    if (payload.rfind(kEvidencePrefix, 0) != 0) return {};
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j["evidence"].is_string()) return {};
+    return j["evidence"].get<std::string>();
+}
+
 }  // namespace gw::contract

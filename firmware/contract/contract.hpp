@@ -18,7 +18,7 @@ struct Topics {
     std::string telemetry;  // {prefix}/{site}/{gateway}/telemetry   QoS 1
     std::string status;     // {prefix}/{site}/{gateway}/status      QoS 1, retained
     std::string base;
-    // Reserved for evidence images of vision events.
+    // Evidence images of vision events (one message per raise).
     std::string evidence(const std::string& event_id) const {
         return base + "/evidence/" + event_id;
     }
@@ -36,6 +36,14 @@ std::string encode_event(const Event& e, const Origin& origin, bool clock_synced
 // One message for a batch of samples.
 std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& origin,
                              bool clock_synced);
+
+// An evidence image for the event `event_id`, base64 in JSON so the center
+// gets a self-describing message. Always starts with {"evidence": so the
+// uplink can route it to .../evidence/{event_id} without parsing other rows.
+std::string encode_evidence(const std::string& event_id, const std::string& content_type,
+                            const std::vector<uint8_t>& bytes, const Origin& origin, int64_t ts);
+// The event id of an encoded evidence payload, or empty if `payload` is not evidence.
+std::string evidence_event_id(const std::string& payload);
 
 struct GatewayStatus {
     std::string version;

@@ -18,6 +18,7 @@
 #include "pipeline/intake.hpp"
 #include "pipeline/live_state.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/vision_runner.hpp"
 #include "store/store.hpp"
 #include "uplink/uplink.hpp"
 
@@ -99,10 +100,13 @@ Status Daemon::start() {
 Status Daemon::start_pipeline() {
     auto detectors = detectors::DetectorSet::build(config_.detectors, *ids_);
     if (!detectors) return fail(detectors.error());
-    log_.info("daemon", "detectors built", {{"sensor", detectors->size()}});
     live_ = std::make_unique<LiveState>();
     pipeline_ = std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_,
                                            clock_, log_);
+    vision_ = std::make_unique<VisionRunner>(*pipeline_, *intake_, log_);
+    if (auto s = vision_->build(config_.detectors, *ids_); !s) return s;
+    log_.info("daemon", "detectors built",
+              {{"sensor", config_.detectors.size() - vision_->size()}, {"vision", vision_->size()}});
     return pipeline_->start();
 }
 
@@ -116,7 +120,8 @@ Status Daemon::start_drivers() {
             std::make_unique<serial::SerialPort>(sp, config_.points, *pipeline_, clock_, log_));
         if (auto s = serial_ports_.back()->start(); !s) return s;
     }
-    frames_ = std::make_unique<FrameKeeper>();
+    frames_ = std::make_unique<FrameKeeper>(
+        [this](const camera::Frame& f) { vision_->on_frame(f); });
     for (const auto& cam : config_.cameras) {
         cameras_.push_back(std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_));
         if (auto s = cameras_.back()->start(); !s) return s;
@@ -165,6 +170,7 @@ void Daemon::stop() {
     modbus_.reset();
     pipeline_.reset();
     frames_.reset();
+    vision_.reset();
     uplink_.reset();
     intake_.reset();
     store_.reset();

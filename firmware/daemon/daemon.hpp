@@ -27,6 +27,7 @@ class ControlServer;
 class LiveState;
 class Pipeline;
 class FrameKeeper;
+class VisionRunner;
 namespace modbus { class ModbusDriver; }
 namespace serial { class SerialPort; }
 namespace camera { class Camera; }
@@ -62,6 +63,7 @@ class Daemon {
     std::unique_ptr<Uplink> uplink_;
     std::unique_ptr<LiveState> live_;
     std::unique_ptr<Pipeline> pipeline_;
+    std::unique_ptr<VisionRunner> vision_;
     std::unique_ptr<FrameKeeper> frames_;
     std::unique_ptr<modbus::ModbusDriver> modbus_;
     std::vector<std::unique_ptr<serial::SerialPort>> serial_ports_;

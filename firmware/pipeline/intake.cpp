@@ -23,6 +23,13 @@ Result<std::string> Intake::submit_event(Event e) {
     return e.id;
 }
 
+Status Intake::submit_evidence(const std::string& event_id, const std::string& content_type,
+                               const std::vector<uint8_t>& bytes) {
+    const int64_t t = clock_.now_ms();
+    return store_.append(Lane::alarm, t,
+                         contract::encode_evidence(event_id, content_type, bytes, origin_, t));
+}
+
 Status Intake::submit_telemetry(const std::vector<Sample>& samples) {
     std::vector<std::future<Status>> pending;
     const bool synced = clock_.synced();

@@ -26,6 +26,10 @@ class Intake final : public EventSink, public SampleSink {
     // the event in the alarm lane and returns its id once it is durable; or
     // the reason it could not be stored (the producer must hear it).
     Result<std::string> submit_event(Event event);
+    // Stores an evidence image (alarm lane, published right after its event
+    // on .../evidence/{event_id}); returns once durable.
+    Status submit_evidence(const std::string& event_id, const std::string& content_type,
+                           const std::vector<uint8_t>& bytes);
     // Stores samples as telemetry messages of at most telemetry_batch_max
     // samples; returns once all are durable (or the first error).
     Status submit_telemetry(const std::vector<Sample>& samples);

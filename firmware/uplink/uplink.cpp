@@ -343,9 +343,15 @@ void Uplink::fill_window() {
             break;
         }
         if (rows->empty()) break;
-        const std::string& topic = lane == Lane::alarm ? topics_.event : topics_.telemetry;
+        const std::string& lane_topic = lane == Lane::alarm ? topics_.event : topics_.telemetry;
         for (auto& r : *rows) {
             try {
+                // Evidence images ride the alarm lane (right after their
+                // event) but have a topic of their own.
+                std::string evidence_of =
+                    lane == Lane::alarm ? contract::evidence_event_id(r.payload) : std::string();
+                const std::string topic =
+                    evidence_of.empty() ? lane_topic : topics_.evidence(evidence_of);
                 auto msg = mqtt::make_message(topic, std::move(r.payload), 1, false);
                 client_->publish(msg, pack(lane, r.seq), *listener_);
             } catch (const mqtt::exception& e) {

@@ -14,7 +14,7 @@ using gw::test::Noise;
 using gw::test::Rig;
 
 namespace {
-constexpr int64_t kStep = 500;     // the lift controller is polled at 2 Hz
+constexpr int64_t kStep = 500;      // the lift controller is polled at 2 Hz
 constexpr int64_t kClear = 10'000;  // elevator_settings.hpp clear_hold_s
 
 struct Car {
@@ -35,10 +35,9 @@ struct Car {
 };
 
 Rig lift(bool with_cmd = false, nlohmann::json params = nlohmann::json::object()) {
-    std::map<std::string, std::string> in{{"door_open", "door"}, {"moving", "mov"},
-                                          {"direction", "dir"},  {"floor", "floor"},
-                                          {"in_zone", "zone"},   {"person", "pir"},
-                                          {"speed", "speed"},    {"maintenance", "maint"}};
+    std::map<std::string, std::string> in{
+        {"door_open", "door"}, {"moving", "mov"}, {"direction", "dir"}, {"floor", "floor"},
+        {"in_zone", "zone"},   {"person", "pir"}, {"speed", "speed"},   {"maintenance", "maint"}};
     if (with_cmd) in["door_cmd_close"] = "cmd";
     return Rig("elevator", in, std::move(params));
 }
@@ -48,8 +47,7 @@ void hold(Rig& rig, const Car& car, int64_t ms) {
     rig.run(rig.now() + ms, kStep, [&](int64_t) { car.feed(rig); });
 }
 
-void check_raised(const Rig& rig, const char* type, int64_t from, int64_t delay,
-                  Severity sev) {
+void check_raised(const Rig& rig, const char* type, int64_t from, int64_t delay, Severity sev) {
     auto e = rig.find(type, EventState::raise, from);
     CHECK_TEXT(e.has_value(), (std::string(type) + " not raised:\n" + rig.dump()).c_str());
     CHECK_TEXT(e->t_ms >= from + delay, rig.dump().c_str());

@@ -39,7 +39,8 @@ TEST(JsonParams, ReadsValuesAndFallsBackToDefaults) {
 }
 
 TEST(JsonParams, ReportsWrongTypesAndRanges) {
-    nlohmann::json j = {{"mm_per_tip", "half"}, {"rain_window_min", 1}, {"depth_levels_cm", {1, 2}}};
+    nlohmann::json j = {
+        {"mm_per_tip", "half"}, {"rain_window_min", 1}, {"depth_levels_cm", {1, 2}}};
     JsonParams p(j);
     gw::detectors::FloodSettings::read(p);
     LONGS_EQUAL(3, p.problems().size());
@@ -55,7 +56,8 @@ TEST(Factory, BuildsEachSensorKindAndListsItsPoints) {
     LONGS_EQUAL(2, (*f)->points().size());
     STRCMP_EQUAL("d1", (*f)->id().c_str());
     CHECK(make_sensor_detector(config("fire", {{"smoke", "s"}}), ids).ok());
-    CHECK(make_sensor_detector(config("elevator", {{"door_open", "d"}, {"moving", "m"}}), ids).ok());
+    CHECK(
+        make_sensor_detector(config("elevator", {{"door_open", "d"}, {"moving", "m"}}), ids).ok());
 }
 
 TEST(Factory, RejectsVisionKindsMissingRolesAndBadParams) {
@@ -68,7 +70,8 @@ TEST(Factory, RejectsVisionKindsMissingRolesAndBadParams) {
     STRCMP_CONTAINS("required input moving is missing", lift.error().c_str());
     auto fire = make_sensor_detector(config("fire", {}), ids);
     CHECK_FALSE(fire.ok());
-    auto flood = make_sensor_detector(config("flood", {{"depth", "l"}}, {{"rain_window_min", 0}}), ids);
+    auto flood =
+        make_sensor_detector(config("flood", {{"depth", "l"}}, {{"rain_window_min", 0}}), ids);
     CHECK_FALSE(flood.ok());
     STRCMP_CONTAINS("params.rain_window_min", flood.error().c_str());
 }

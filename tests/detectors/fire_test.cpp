@@ -15,11 +15,15 @@ using gw::test::Rig;
 
 namespace {
 Rig fire(nlohmann::json params = nlohmann::json::object()) {
-    return Rig("fire", {{"temperature", "temp"}, {"smoke", "smoke"}, {"co_ppm", "co"},
-                        {"residual_ma", "rcm"}, {"cable_temp", "cable"}},
+    return Rig("fire",
+               {{"temperature", "temp"},
+                {"smoke", "smoke"},
+                {"co_ppm", "co"},
+                {"residual_ma", "rcm"},
+                {"cable_temp", "cable"}},
                std::move(params));
 }
-constexpr int64_t kHold = 5'000;   // fire_settings.hpp hold_s
+constexpr int64_t kHold = 5'000;    // fire_settings.hpp hold_s
 constexpr int64_t kClear = 60'000;  // clear_hold_s
 constexpr int64_t kStep = 1'000;
 

@@ -28,15 +28,24 @@ TEST_GROUP(FloodDepth){};
 TEST(FloodDepth, LevelsRaiseAfterTheHoldEscalateAtOnceAndClearWithHysteresis) {
     Rig rig = flood();
     double depth = 5;
-    rig.run(599'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    rig.run(599'000, kStep, [&](int64_t) {
+        rig.feed("lvl", depth);
+        rig.feed("rain", 0);
+    });
     depth = 20;  // ordinary waterlogging from t = 600 s
-    rig.run(700'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    rig.run(700'000, kStep, [&](int64_t) {
+        rig.feed("lvl", depth);
+        rig.feed("rain", 0);
+    });
     auto raise = rig.find("water_depth", EventState::raise);
     CHECK_TEXT(raise.has_value(), rig.dump().c_str());
     CHECK(raise->severity == Severity::warning);
     CHECK(raise->t_ms <= 600'000 + kRaiseHold + kStep);
     depth = 35;  // worse: the update must not wait
-    rig.run(800'000, kStep, [&](int64_t) { rig.feed("lvl", depth); rig.feed("rain", 0); });
+    rig.run(800'000, kStep, [&](int64_t) {
+        rig.feed("lvl", depth);
+        rig.feed("rain", 0);
+    });
     auto up = rig.find("water_depth", EventState::update);
     CHECK(up.has_value());
     CHECK(up->severity == Severity::alarm);
@@ -49,7 +58,10 @@ TEST(FloodDepth, LevelsRaiseAfterTheHoldEscalateAtOnceAndClearWithHysteresis) {
     });
     LONGS_EQUAL(2, rig.count("water_depth"));
     int64_t dry = rig.now();
-    rig.run(dry + 400'000, kStep, [&](int64_t) { rig.feed("lvl", 2); rig.feed("rain", 0); });
+    rig.run(dry + 400'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 2);
+        rig.feed("rain", 0);
+    });
     auto clear = rig.find("water_depth", EventState::clear);
     CHECK_TEXT(clear.has_value(), rig.dump().c_str());
     CHECK(clear->t_ms >= dry + kClearHold);
@@ -92,7 +104,10 @@ TEST(FloodRain, IntensityFromTheCounterAcrossAWrap) {
     DOUBLES_EQUAL(50, yellow->value, 1.0);
     for (const auto& e : rig.events()) CHECK_TEXT(e.value < 61, rig.dump().c_str());
     int64_t stop = rig.now();
-    rig.run(stop + 3'600'000 + 130'000, 60'000, [&](int64_t) { rig.feed("rain", count); rig.feed("lvl", 1); });
+    rig.run(stop + 3'600'000 + 130'000, 60'000, [&](int64_t) {
+        rig.feed("rain", count);
+        rig.feed("lvl", 1);
+    });
     CHECK(rig.find("rain_intensity", EventState::clear, stop).has_value());
 }
 
@@ -109,7 +124,10 @@ TEST_GROUP(FloodFaults){};
 
 TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
     Rig rig = flood();
-    rig.run(60'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    rig.run(60'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
     int64_t gone = rig.now();
     // The gauge answers with comm_fail: no information, so silence runs on.
     rig.run(gone + 400'000, kStep, [&](int64_t) {
@@ -121,7 +139,10 @@ TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
     CHECK(e->t_ms <= gone + 300'000 + kStep);
     STRCMP_EQUAL("depth", e->details.at("role").get<std::string>().c_str());
     int64_t back = rig.now();
-    rig.run(back + 5'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    rig.run(back + 5'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
     auto c = rig.find("sensor_silent", EventState::clear);
     CHECK(c.has_value());
     CHECK(c->t_ms <= back + kStep);
@@ -130,34 +151,52 @@ TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
 
 TEST(FloodFaults, OutOfRangeIsAFaultNeverWater) {
     Rig rig = flood();
-    rig.run(30'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    rig.run(30'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
     int64_t bad = rig.now();
-    rig.run(bad + 60'000, kStep, [&](int64_t) { rig.feed("lvl", 6553.5); rig.feed("rain", 0); });
+    rig.run(bad + 60'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 6553.5);
+        rig.feed("rain", 0);
+    });
     auto e = rig.find("sensor_out_of_range", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     CHECK(e->t_ms <= bad + kRaiseHold + kStep);
     LONGS_EQUAL(0, rig.count("water_depth"));
     LONGS_EQUAL(0, rig.count("water_rising"));
     int64_t ok = rig.now();
-    rig.run(ok + 30'000, kStep, [&](int64_t) { rig.feed("lvl", 3); rig.feed("rain", 0); });
+    rig.run(ok + 30'000, kStep, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
     CHECK(rig.find("sensor_out_of_range", EventState::clear).has_value());
 }
 
 TEST(FloodFaults, AWetReadingThatNeverMovesIsStuck) {
     Rig rig = flood({{"stuck_s", 600}});
-    rig.run(900'000, 10'000, [&](int64_t) { rig.feed("lvl", 22.0); rig.feed("rain", 0); });
+    rig.run(900'000, 10'000, [&](int64_t) {
+        rig.feed("lvl", 22.0);
+        rig.feed("rain", 0);
+    });
     auto e = rig.find("sensor_stuck", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     CHECK(e->t_ms <= 600'000 + 10'000);
     int64_t moving = rig.now();
     Noise noise(7);
-    rig.run(moving + 30'000, 10'000, [&](int64_t) { rig.feed("lvl", 22 + noise(0.3)); rig.feed("rain", 0); });
+    rig.run(moving + 30'000, 10'000, [&](int64_t) {
+        rig.feed("lvl", 22 + noise(0.3));
+        rig.feed("rain", 0);
+    });
     CHECK(rig.find("sensor_stuck", EventState::clear).has_value());
 }
 
 TEST(FloodFaults, ADryRoadReadingZeroForHoursIsNotStuck) {
     Rig rig = flood({{"stuck_s", 600}});
-    rig.run(4 * 3'600'000, 10'000, [&](int64_t) { rig.feed("lvl", 0.0); rig.feed("rain", 0); });
+    rig.run(4 * 3'600'000, 10'000, [&](int64_t) {
+        rig.feed("lvl", 0.0);
+        rig.feed("rain", 0);
+    });
     LONGS_EQUAL_TEXT(0, rig.events().size(), rig.dump().c_str());
 }
 
@@ -170,7 +209,8 @@ TEST(FloodNormal, SixNoisyHoursWithLightRainRaiseNothing) {
     rig.run(6 * 3'600'000LL, 5'000, [&](int64_t t) {
         // ~12 mm/h light rain in showers; a puddle that fills and drains below 10 cm.
         double hour = static_cast<double>(t) / 3'600'000.0;
-        if (noise.uniform(0, 1) < 0.0167 * (1 + std::sin(hour))) count = std::fmod(count + 1, 65'536);
+        if (noise.uniform(0, 1) < 0.0167 * (1 + std::sin(hour)))
+            count = std::fmod(count + 1, 65'536);
         puddle = 4 + 4 * std::sin(hour / 2);
         rig.feed("lvl", std::max(0.0, puddle + noise(0.8)));
         rig.feed("rain", count);

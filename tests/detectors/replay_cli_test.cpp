@@ -113,8 +113,9 @@ TEST(ReplayCli, AWrongHeaderAndTimeGoingBackAreErrors) {
 }
 
 TEST(ReplayCli, UnknownPointsAreSkippedAndCounted) {
-    auto trace = dir.write("u.csv", "t_ms,point,value,quality\n0,lvl,3,good\n0,x,1,good\n"
-                                    "1000,y,2,good\n2000,lvl,3,comm_fail\n");
+    auto trace = dir.write("u.csv",
+                           "t_ms,point,value,quality\n0,lvl,3,good\n0,x,1,good\n"
+                           "1000,y,2,good\n2000,lvl,3,comm_fail\n");
     auto r = gw::test::run({GW_GATEWAYCTL, "replay", "--config", cfg, "--trace", trace});
     LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
     STRCMP_CONTAINS("skipped 2 samples of points no detector uses: x y", r.err.c_str());
@@ -127,4 +128,30 @@ TEST(ReplayCli, AnInvalidConfigIsReportedByTheLoader) {
     LONGS_EQUAL(2, r.code);
     STRCMP_CONTAINS("bad.toml:", r.err.c_str());
     STRCMP_CONTAINS("rain_window_min", r.err.c_str());
+}
+
+TEST_GROUP(Eval){};
+
+// The committed scenarios: every expected event detected within its limit,
+// no false alarm (gw-eval exits 0 only then), and the table lists them all.
+TEST(Eval, CommittedScenariosAreAllDetectedWithoutFalseAlarms) {
+    const std::string root = std::string(GW_SOURCE_DIR) + "/tests/detectors/scenarios/";
+    auto r = gw::test::run({GW_EVAL, "-v", root + "flood", root + "fire", root + "lift"}, 120'000);
+    LONGS_EQUAL_TEXT(0, r.code, (r.out + r.err).c_str());
+    STRCMP_CONTAINS("| lift_entrapment_between_floors | 2 | 2 | 0 | 0 | 2 |", r.out.c_str());
+    STRCMP_CONTAINS("| fire_co_30ppm_cooking | 0 | 0 | 0 | 0 | 0 |", r.out.c_str());
+}
+
+TEST(Eval, AMissedEventFailsTheRun) {
+    gw::test::TempDir dir;
+    const std::string root = std::string(GW_SOURCE_DIR) + "/tests/detectors/scenarios/flood/";
+    dir.write("config.toml", gw::test::read_file(root + "config.toml"));
+    dir.write("calm.csv",
+              "t_ms,point,value\n0,water_depth,3\n0,rain_count,0\n"
+              "60000,water_depth,3\n60000,rain_count,0\n");
+    dir.write("calm.expected.csv", "t_ms,detector,type,severity\n0,flood-1,water_depth,warning\n");
+    auto r = gw::test::run({GW_EVAL, "-v", dir.path()});
+    LONGS_EQUAL(1, r.code);
+    STRCMP_CONTAINS("| calm | 1 | 0 | 1 | 0 | 0 | - | - |", r.out.c_str());
+    STRCMP_CONTAINS("missed: flood-1 water_depth at 0", r.err.c_str());
 }

@@ -17,7 +17,7 @@
 namespace gw::test {
 
 class Rig {
-public:
+  public:
     Rig(const std::string& kind, std::map<std::string, std::string> inputs,
         nlohmann::json params = nlohmann::json::object());
 
@@ -35,7 +35,7 @@ public:
     size_t count(const std::string& type) const;
     std::string dump() const;  // all events, for failure messages
 
-private:
+  private:
     EventIdSource ids_{"test", 1};
     std::unique_ptr<detectors::Detector> det_;
     std::vector<Event> events_;
@@ -44,13 +44,15 @@ private:
 
 // Gaussian sensor noise from a seeded generator: every run is the same trace.
 class Noise {
-public:
+  public:
     explicit Noise(uint32_t seed) : rng_(seed) {}
     double operator()(double sigma) { return std::normal_distribution<double>(0, sigma)(rng_); }
-    double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
+    double uniform(double lo, double hi) {
+        return std::uniform_real_distribution<double>(lo, hi)(rng_);
+    }
     int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
 
-private:
+  private:
     std::mt19937 rng_;
 };
 

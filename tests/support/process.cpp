@@ -10,15 +10,37 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "temp_dir.hpp"
 
 namespace gw::test {
+namespace {
+
+// A cross build runs its tests under qemu-user (CMAKE_CROSSCOMPILING_EMULATOR).
+// The programs this build made are ARM too, and without binfmt_misc the kernel
+// cannot exec them, so they are started through the same emulator. Host tools
+// (mosquitto, socat) run as they are.
+std::vector<std::string> with_emulator(std::vector<std::string> argv) {
+#ifdef GW_TEST_EMULATOR
+    const std::string built = std::string(GW_BINARY_DIR) + "/";
+    if (!argv.empty() && argv[0].rfind(built, 0) == 0) {
+        std::istringstream words(GW_TEST_EMULATOR);
+        std::vector<std::string> emulator{std::istream_iterator<std::string>(words), {}};
+        argv.insert(argv.begin(), emulator.begin(), emulator.end());
+    }
+#endif
+    return argv;
+}
+
+}  // namespace
 
 Process::Process(std::vector<std::string> argv, const std::string& out_dir, const std::string& name)
     : out_path_(out_dir + "/" + name + ".out"), err_path_(out_dir + "/" + name + ".err") {
+    argv = with_emulator(std::move(argv));
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {

@@ -156,6 +156,11 @@ TEST(Config, DetectorLevelsMustAscend) {
     STRCMP_CONTAINS("detectors[flood1].params.depth_levels_cm: levels must be in ascending order", e.c_str());
 }
 
+TEST(Config, DetectorRainCounterMaxMustBeAFeasibleCounter) {
+    std::string e = only_error(std::string(kBase) + "[detectors.params]\nrain_counter_max = -1\n");
+    STRCMP_CONTAINS("detectors[flood1].params.rain_counter_max: must be between 0 and", e.c_str());
+}
+
 TEST(Config, DetectorUnknownParamIsReported) {
     std::string e = only_error(std::string(kBase) + "[detectors.params]\nwarn_cm = 10\n");
     STRCMP_CONTAINS("detectors[flood1].params.warn_cm: unknown key", e.c_str());

@@ -75,7 +75,7 @@ TEST(AnalyzeCli, CrowdOnOpenCvsVtestCountsTheWalkers) {
     CHECK_EQUAL(0, r.code);
     auto out = lines(r.out);
     CHECK_EQUAL(3u, out.size());
-    // Frame 40 shows 6 people (tools/eval/vtest_counts.csv).
+    // Frame 40 shows 6 people (tools/vision-eval/vtest_counts.csv).
     CHECK_EQUAL(40, out.back()["frame"].get<long>());
     CHECK(std::abs(out.back()["count"].get<double>() - 6) <= 1.5);
 }

@@ -17,6 +17,7 @@ using Runner = std::function<int()>;
 
 void add_config_commands(CLI::App& app, Runner& run);
 void add_analyze_commands(CLI::App& app, Runner& run);
+void add_provision_commands(CLI::App& app, Runner& run);
 void add_replay_commands(CLI::App& app, Runner& run);
 void add_daemon_commands(CLI::App& app, Runner& run);   // status, inject (control socket)
 void add_live_commands(CLI::App& app, Runner& run);     // points, devices, events

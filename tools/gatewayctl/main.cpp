@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     gw::ctl::Runner run;
     gw::ctl::add_config_commands(app, run);
     gw::ctl::add_analyze_commands(app, run);
+    gw::ctl::add_provision_commands(app, run);
     gw::ctl::add_replay_commands(app, run);
     gw::ctl::add_daemon_commands(app, run);
     gw::ctl::add_live_commands(app, run);

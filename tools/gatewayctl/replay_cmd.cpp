@@ -65,7 +65,8 @@ int replay(const ReplayArgs& args) {
 void add_replay_commands(CLI::App& app, Runner& run) {
     auto args = std::make_shared<ReplayArgs>();
     auto* cmd = app.add_subcommand(
-        "replay", "run the configured sensor detectors over a recorded trace (CSV t_ms,point,value)");
+        "replay",
+        "run the configured sensor detectors over a recorded trace (CSV t_ms,point,value)");
     cmd->add_option("--config", args->config, "configuration file")->required();
     cmd->add_option("--trace", args->trace, "trace CSV with header t_ms,point,value[,quality]")
         ->required();

@@ -2,7 +2,7 @@
 // Scoring of detector events against expected events of a scenario.
 // Expected file: CSV `t_ms,detector,type,severity[,max_latency_s]`, where
 // t_ms is when the condition truly began. A raise of the same detector and
-// type within [t_ms, t_ms + max_latency_s] detects it (the incident must
+// type within [t_ms - early, t_ms + max_latency_s] detects it (the incident must
 // reach the severity); any other raise is a false alarm.
 #include <cstdint>
 #include <istream>
@@ -20,6 +20,7 @@ struct Expected {
     std::string type;
     Severity severity = Severity::warning;
     int64_t max_latency_ms = 600'000;
+    int64_t early_ms = 60'000;
 };
 
 struct Score {
@@ -33,7 +34,10 @@ struct Score {
     std::vector<std::string> notes;  // what was missed or false, for --verbose
 };
 
-Result<std::vector<Expected>> read_expected(std::istream& in, int64_t default_latency_ms);
+// `early_ms`: how far before t_ms a detection may come (noise crosses a
+// threshold before the noise-free signal does); reported as negative latency.
+Result<std::vector<Expected>> read_expected(std::istream& in, int64_t default_latency_ms,
+                                            int64_t early_ms);
 Score score(const std::string& scenario, const std::vector<Expected>& expected,
             const std::vector<Event>& events);
 

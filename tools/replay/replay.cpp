@@ -67,9 +67,8 @@ nlohmann::json event_json(const Event& e) {
 
 std::string event_text(const Event& e) {
     std::string line = std::to_string(e.t_ms) + "  " + e.detector + "  " + e.type + "  " +
-                       std::string(to_string(e.state)) + "  " +
-                       std::string(to_string(e.severity)) + "  " +
-                       detectors::num(e.value, 2);
+                       std::string(to_string(e.state)) + "  " + std::string(to_string(e.severity)) +
+                       "  " + detectors::num(e.value, 2);
     if (!e.unit.empty()) line += " " + e.unit;
     return line + "  " + e.message + "  [" + e.incident + "]";
 }

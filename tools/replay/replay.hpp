@@ -14,7 +14,7 @@ namespace gw::replay {
 
 struct ReplayStats {
     long samples = 0;
-    long unknown_samples = 0;             // samples of points no detector uses
+    long unknown_samples = 0;              // samples of points no detector uses
     std::set<std::string> unknown_points;  // the first 20 of them, for the message
 };
 
@@ -22,8 +22,7 @@ struct ReplayStats {
 // between (as the daemon ticks once a second), and hands each event to
 // `on_event` as it happens. Errors are "LINE: what".
 Result<ReplayStats> run(std::istream& trace, detectors::DetectorSet& set,
-                        const std::function<void(const Event&)>& on_event,
-                        int64_t tick_ms = 1000);
+                        const std::function<void(const Event&)>& on_event, int64_t tick_ms = 1000);
 
 // One event as the JSON object `gatewayctl replay --json` prints per line.
 nlohmann::json event_json(const Event& e);

@@ -63,7 +63,9 @@ Result<Sample> TraceReader::parse(const std::string& text) const {
         return fail(where + "value \"" + cols[2] + "\" is not a finite number");
     if (cols.size() == 4) {
         auto q = quality_from_string(cols[3]);
-        if (!q) return fail(where + "quality \"" + cols[3] + "\" is not good, stale, comm_fail or out_of_range");
+        if (!q)
+            return fail(where + "quality \"" + cols[3] +
+                        "\" is not good, stale, comm_fail or out_of_range");
         s.quality = *q;
     }
     return s;

@@ -14,13 +14,13 @@
 namespace gw::replay {
 
 class TraceReader {
-public:
+  public:
     explicit TraceReader(std::istream& in) : in_(in) {}
     // The next sample, nullopt at the end, or an error "LINE: what".
     Result<std::optional<Sample>> next();
     long line() const { return line_; }
 
-private:
+  private:
     Status header(const std::string& text);
     Result<Sample> parse(const std::string& text) const;
 

@@ -1,0 +1,7 @@
+# 64-bit ARM gateways (Debian arm64). Sysroot: GW_SYSROOT=$(cross/sysroot aarch64)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(GW_TRIPLET aarch64-linux-gnu)
+set(GW_ARCH_NAME aarch64)
+set(GW_DEB_ARCH_NAME arm64)
+set(GW_QEMU qemu-aarch64)
+include(${CMAKE_CURRENT_LIST_DIR}/toolchain-common.cmake)

@@ -1,0 +1,59 @@
+#include "vision_runner.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace gw {
+
+Status VisionRunner::build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids) {
+    for (const auto& d : detectors) {
+        if (!detectors::is_frame_detector_kind(d.kind)) continue;
+        auto det = detectors::make_frame_detector(d, ids);
+        if (!det) return fail(det.error());
+        auto& cam = cameras_[d.camera];
+        if (!cam) cam = std::make_unique<PerCamera>();
+        cam->detectors.push_back(std::move(*det));
+    }
+    return Status::success();
+}
+
+size_t VisionRunner::size() const {
+    size_t n = 0;
+    for (const auto& [id, cam] : cameras_) n += cam->detectors.size();
+    return n;
+}
+
+VisionRunner::PerCamera* VisionRunner::find(const std::string& camera) {
+    auto it = cameras_.find(camera);
+    return it == cameras_.end() ? nullptr : it->second.get();
+}
+
+void VisionRunner::on_frame(const camera::Frame& frame) {
+    PerCamera* cam = find(frame.camera);
+    if (!cam) return;
+    std::vector<Event> events;
+    std::vector<detectors::Evidence> evidence;
+    {
+        std::lock_guard<std::mutex> lock(cam->mutex);
+        for (auto& d : cam->detectors) d->on_frame(frame.image, frame.t_ms, events, evidence);
+    }
+    for (const auto& e : events) events_.on_event(e);
+    for (const auto& ev : evidence) {
+        if (auto s = intake_.submit_evidence(ev.event_id, ev.content_type, ev.bytes); !s)
+            log_.error("vision", "evidence not stored", {{"event", ev.event_id}, {"error", s.error()}});
+    }
+}
+
+Result<std::vector<uint8_t>> VisionRunner::snapshot(const std::string& camera,
+                                                    const FrameKeeper& frames) {
+    camera::Frame frame = frames.latest(camera);
+    if (frame.image.empty()) return fail("no frame from camera " + camera + " yet");
+    if (PerCamera* cam = find(camera)) {
+        std::lock_guard<std::mutex> lock(cam->mutex);
+        for (auto& d : cam->detectors) d->draw(frame.image);
+    }
+    std::vector<uint8_t> jpeg;
+    if (!cv::imencode(".jpg", frame.image, jpeg)) return fail("cannot encode a JPEG");
+    return jpeg;
+}
+
+}  // namespace gw

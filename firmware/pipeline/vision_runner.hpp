@@ -1,0 +1,51 @@
+#pragma once
+// Runs each camera's vision detectors on that camera's own thread (called
+// from its FrameSink), so a slow or dead camera never delays sensor alarms
+// or the other cameras. Events go to the pipeline, evidence images to the
+// store right after their event.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/event_id.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "core/sinks.hpp"
+#include "drivers/camera/frame_sink.hpp"
+#include "frame_detector.hpp"
+#include "frame_keeper.hpp"
+#include "intake.hpp"
+
+namespace gw {
+
+class VisionRunner {
+public:
+    VisionRunner(EventSink& events, Intake& intake, Log& log)
+        : events_(events), intake_(intake), log_(log) {}
+
+    // Builds the frame detectors of every vision [[detectors]] entry.
+    Status build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids);
+    size_t size() const;
+
+    // On the camera's thread.
+    void on_frame(const camera::Frame& frame);
+    // The camera's latest frame with every detector's overlay, as JPEG.
+    Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
+
+private:
+    struct PerCamera {
+        std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
+        std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
+    };
+    PerCamera* find(const std::string& camera);
+
+    EventSink& events_;
+    Intake& intake_;
+    Log& log_;
+    std::map<std::string, std::unique_ptr<PerCamera>> cameras_;
+};
+
+}  // namespace gw

@@ -1,0 +1,87 @@
+// `gatewayctl provision` as a technician runs it: exit codes, messages, and
+// the file on disk.
+#include <sys/stat.h>
+
+#include <string>
+
+#include "config/loader.hpp"
+#include "detectors/registry.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml";
+
+}  // namespace
+
+TEST_GROUP(ProvisionCli) {
+    gw::test::TempDir dir;
+    std::string config;
+    std::string original;
+    void setup() override {
+        original = gw::test::read_file(kExample);
+        config = dir.write("gateway.toml", original);
+        CHECK(chmod(config.c_str(), 0640) == 0);
+    }
+};
+
+TEST(ProvisionCli, WritesAValidConfigAndKeepsItsMode) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--district", "minhang",
+                            "--site", "site-042", "--gateway-id", "gw-07", "--broker",
+                            "ssl://center-a.example:8883", "--broker", "ssl://center-b.example:8883",
+                            "--ca-file", "/etc/city-edge-gateway/ca.crt"});
+    LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
+    STRCMP_CONTAINS("provisioned", r.out.c_str());
+    auto loaded = gw::load_config(config, gw::detectors::kinds());
+    CHECK(loaded.ok());
+    STRCMP_EQUAL("site-042", loaded.config->identity.site.c_str());
+    LONGS_EQUAL(2, loaded.config->uplink.brokers.size());
+    STRCMP_EQUAL("/etc/city-edge-gateway/ca.crt", loaded.config->uplink.tls->ca_file.c_str());
+    struct stat st {};
+    CHECK(stat(config.c_str(), &st) == 0);
+    LONGS_EQUAL(0640, st.st_mode & 07777);
+    // The daemon accepts what provision wrote.
+    auto check = gw::test::run({GW_GATEWAYCTL, "config", "check", config});
+    LONGS_EQUAL(0, check.code);
+}
+
+TEST(ProvisionCli, RefusesAnInvalidResultWithExitTwoAndLeavesTheFile) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--gateway-id",
+                            "gw 07", "--broker", "mqtt:/center"});
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS("gateway.id: must be 1-64 characters", r.err.c_str());
+    STRCMP_CONTAINS("uplink.brokers: \"mqtt:/center\" is not a broker URI", r.err.c_str());
+    STRCMP_CONTAINS("not written", r.err.c_str());
+    CHECK(original == gw::test::read_file(config));
+}
+
+TEST(ProvisionCli, NothingToChangeIsAUsageError) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config});
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS("nothing to change", r.err.c_str());
+}
+
+TEST(ProvisionCli, MissingConfigIsAUsageError) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", dir.file("absent.toml"),
+                            "--site", "s2"});
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS("cannot read", r.err.c_str());
+}
+
+TEST(ProvisionCli, DryRunPrintsAndDoesNotWrite) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--site", "site-9",
+                            "--dry-run"});
+    LONGS_EQUAL(0, r.code);
+    STRCMP_CONTAINS("site = 'site-9'", r.out.c_str());
+    CHECK(original == gw::test::read_file(config));
+}
+
+TEST(ProvisionCli, NoTlsConflictsWithTlsFiles) {
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--no-tls",
+                            "--ca-file", "/x"});
+    LONGS_EQUAL(2, r.code);
+    CHECK(original == gw::test::read_file(config));
+}
