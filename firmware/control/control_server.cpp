@@ -198,36 +198,4 @@ void ControlServer::serve() {
     for (auto& c : clients) ::close(c.fd);
 }
 
-Result<json> control_call(const std::string& socket_path, const json& request, int timeout_ms) {
-    sockaddr_un addr;
-    if (!fill_address(socket_path, addr)) return fail("socket path too long: " + socket_path);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail(std::string("socket: ") + std::strerror(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return fail("cannot connect to " + socket_path + ": " + std::strerror(errno) +
-                    " (is gatewayd running?)");
-    std::string line = request.dump() + "\n";
-    if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
-        return fail(std::string("send: ") + std::strerror(errno));
-    std::string reply;
-    char buf[4096];
-    while (reply.find('\n') == std::string::npos) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            return fail(n == 0 ? "daemon closed the connection"
-                               : std::string("recv: ") + std::strerror(errno));
-        reply.append(buf, static_cast<size_t>(n));
-    }
-    json j = json::parse(reply.substr(0, reply.find('\n')), nullptr, false);
-    if (j.is_discarded()) return fail("malformed reply from daemon");
-    return j;
-}
-
 }  // namespace gw

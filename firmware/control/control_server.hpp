@@ -61,8 +61,4 @@ class ControlServer {
     std::thread thread_;
 };
 
-// Client side, for gatewayctl and tests: sends one request, waits for its reply.
-Result<nlohmann::json> control_call(const std::string& socket_path, const nlohmann::json& request,
-                                    int timeout_ms = 5000);
-
 }  // namespace gw

@@ -9,7 +9,34 @@ void LiveState::on_samples(const std::vector<Sample>& samples) {
         p.last = s;
         ++p.samples;
         if (s.quality == Quality::good) p.good_t_ms = s.t_ms;
+        samples_.push_back(s);
+        ++next_seq_;
     }
+    while (samples_.size() > sample_capacity_) samples_.pop_front();
+}
+
+uint64_t LiveState::sample_cursor() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return next_seq_ - 1;
+}
+
+SamplePage LiveState::samples_after(uint64_t after, size_t limit) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    SamplePage page;
+    const uint64_t first_seq = next_seq_ - samples_.size();
+    if (after >= next_seq_) {
+        page.next = next_seq_ - 1;
+        return page;
+    }
+    uint64_t from = after + 1;
+    if (from < first_seq) {
+        page.dropped = first_seq - from;
+        from = first_seq;
+    }
+    for (uint64_t seq = from; seq < next_seq_ && page.samples.size() < limit; ++seq)
+        page.samples.push_back(samples_[seq - first_seq]);
+    page.next = from + page.samples.size() - 1;
+    return page;
 }
 
 std::string LiveState::incident_key(const Event& e) {

@@ -13,24 +13,39 @@
 
 namespace gw {
 
+// A page of the recent-samples ring (gatewayctl record). Cursors are sample
+// sequence numbers: pass `next` back to get what came after.
+struct SamplePage {
+    std::vector<Sample> samples;
+    uint64_t next = 0;     // cursor for the next call
+    uint64_t dropped = 0;  // samples that left the ring before this reader got them
+};
+
 struct PointState {
-    Sample last;        // last sample, whatever its quality
+    Sample last;            // last sample, whatever its quality
     int64_t good_t_ms = 0;  // time of the last good sample (0: never)
     uint64_t samples = 0;
 };
 
 class LiveState {
-public:
-    explicit LiveState(size_t recent_events = 200) : capacity_(recent_events) {}
+  public:
+    explicit LiveState(size_t recent_events = 200, size_t recent_samples = 8192)
+        : capacity_(recent_events), sample_capacity_(recent_samples) {}
 
     void on_samples(const std::vector<Sample>& samples);
     void on_event(const Event& event);
 
     std::map<std::string, PointState> points() const;
-    std::vector<Event> recent_events() const;   // oldest first
+    std::vector<Event> recent_events() const;     // oldest first
     std::vector<Event> active_incidents() const;  // latest event of each active incident
+    // Sequence number of the newest sample (0: none yet): a reader that
+    // wants only what comes from now on starts with this cursor.
+    uint64_t sample_cursor() const;
+    // Samples with sequence number > after, oldest first, at most `limit`.
+    // A cursor from the future (a restarted daemon) restarts at the newest.
+    SamplePage samples_after(uint64_t after, size_t limit) const;
 
-private:
+  private:
     static std::string incident_key(const Event& e);
 
     size_t capacity_;
@@ -38,6 +53,9 @@ private:
     std::map<std::string, PointState> points_;
     std::deque<Event> recent_;
     std::map<std::string, Event> active_;  // by incident id
+    size_t sample_capacity_;
+    std::deque<Sample> samples_;  // the last sample_capacity_ samples
+    uint64_t next_seq_ = 1;       // sequence number of the next sample
 };
 
 }  // namespace gw

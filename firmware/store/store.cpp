@@ -524,4 +524,28 @@ std::optional<int64_t> Store::oldest_t_ms(Lane lane) {
     return st->int_at(0);
 }
 
+Result<std::optional<int64_t>> Store::find_seq(Lane lane, const std::string& text) {
+    std::lock_guard<std::mutex> lock(reader_mutex_);
+    // Newest first: the row looked for is usually the last one appended.
+    auto st = reader_.prepare(std::string("SELECT seq FROM ") + to_string(lane) +
+                              " WHERE instr(payload, ?) > 0 ORDER BY seq DESC LIMIT 1");
+    if (!st) return fail(st.error());
+    st->bind_text(1, text);
+    int rc = st->step();
+    if (rc == SQLITE_ROW) return std::optional<int64_t>(st->int_at(0));
+    if (rc != SQLITE_DONE) return fail(std::string("store find: ") + reader_.errmsg());
+    return std::optional<int64_t>();
+}
+
+Result<bool> Store::has_row(Lane lane, int64_t seq) {
+    std::lock_guard<std::mutex> lock(reader_mutex_);
+    auto st = reader_.prepare(std::string("SELECT 1 FROM ") + to_string(lane) + " WHERE seq = ?");
+    if (!st) return fail(st.error());
+    st->bind(1, seq);
+    int rc = st->step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(std::string("store lookup: ") + reader_.errmsg());
+    return rc == SQLITE_ROW;
+}
+
 }  // namespace gw

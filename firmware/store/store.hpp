@@ -108,6 +108,11 @@ class Store {
     Result<std::vector<Record>> read(Lane lane, int64_t after_seq, int limit);
     // t_ms of the oldest row still in `lane`, if any.
     std::optional<int64_t> oldest_t_ms(Lane lane);
+    // Diagnostics (gatewayctl mqtt test): the newest row of `lane` whose
+    // payload contains `text`, and whether a row is still there (rows leave
+    // only on ack, i.e. PUBACK, or telemetry eviction).
+    Result<std::optional<int64_t>> find_seq(Lane lane, const std::string& text);
+    Result<bool> has_row(Lane lane, int64_t seq);
 
     StoreStats stats() const;
     std::vector<StoreNotice> take_notices();

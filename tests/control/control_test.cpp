@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/base64.hpp"
+#include "control/control_client.hpp"
 #include "control/control_server.hpp"
 #include "core/log.hpp"
 #include "support/temp_dir.hpp"
@@ -66,7 +68,7 @@ TEST_GROUP(Control) {
 };
 
 TEST(Control, DispatchesAndReportsThePeer) {
-    auto r = gw::control_call(path, {{"cmd", "echo"}, {"text", "hi"}});
+    auto r = gw::ControlClient(path).call({{"cmd", "echo"}, {"text", "hi"}});
     CHECK(r.ok());
     CHECK((*r)["ok"].get<bool>());
     STRCMP_EQUAL("hi", (*r)["echo"].get<std::string>().c_str());
@@ -85,13 +87,16 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     STRCMP_CONTAINS("malformed request", bad["error"].get<std::string>().c_str());
     auto nocmd = json::parse(raw_exchange(path, "[1,2]\n"));
     CHECK_FALSE(nocmd["ok"].get<bool>());
-    auto unknown = gw::control_call(path, {{"cmd", "nope"}});
-    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo)",
-                    (*unknown)["error"].get<std::string>().c_str());
-    auto boom = gw::control_call(path, {{"cmd", "boom"}});
-    STRCMP_CONTAINS("bad request", (*boom)["error"].get<std::string>().c_str());
+    gw::ControlClient client(path);
+    gw::ControlError why{};
+    auto unknown = client.call({{"cmd", "nope"}}, &why);
+    CHECK_FALSE(unknown.ok());
+    CHECK(why.kind == gw::ControlError::Kind::refused);
+    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo)", unknown.error().c_str());
+    auto boom = client.call({{"cmd", "boom"}});
+    STRCMP_CONTAINS("bad request", boom.error().c_str());
     // Still serving after all that.
-    CHECK((*gw::control_call(path, {{"cmd", "echo"}}))["ok"].get<bool>());
+    CHECK((*client.call({{"cmd", "echo"}}))["ok"].get<bool>());
 }
 
 TEST(Control, OversizedRequestIsRefused) {
@@ -116,4 +121,21 @@ TEST(Control, StaleSocketIsReplacedButAFileIsNot) {
     auto st = other.start();
     CHECK_FALSE(st.ok());
     STRCMP_CONTAINS("exists and is not a socket", st.error().c_str());
+}
+
+TEST_GROUP(Base64){};
+
+TEST(Base64, RoundTripsEveryTailLengthAndRejectsGarbage) {
+    STRCMP_EQUAL("TWFu", gw::base64_encode({'M', 'a', 'n'}).c_str());
+    STRCMP_EQUAL("TWE=", gw::base64_encode({'M', 'a'}).c_str());
+    STRCMP_EQUAL("TQ==", gw::base64_encode({'M'}).c_str());
+    for (size_t n = 0; n < 10; ++n) {
+        std::vector<unsigned char> bytes;
+        for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<unsigned char>(250 + i * 37));
+        auto back = gw::base64_decode(gw::base64_encode(bytes));
+        CHECK(back.has_value());
+        CHECK(*back == bytes);
+    }
+    CHECK_FALSE(gw::base64_decode("TQ=").has_value());
+    CHECK_FALSE(gw::base64_decode("T*==").has_value());
 }

@@ -47,3 +47,28 @@ TEST(LiveState, TracksActiveIncidentsUntilCleared) {
     LONGS_EQUAL(1, active.size());
     STRCMP_EQUAL("b1", active[0].incident.c_str());
 }
+
+TEST(LiveState, SampleRingPagesByCursorAndCountsWhatAReaderMissed) {
+    gw::LiveState live(10, 4);
+    const uint64_t start = live.sample_cursor();
+    LONGS_EQUAL(0, start);
+    live.on_samples({{"a", 1, gw::Quality::good, 10}, {"b", 2, gw::Quality::good, 11}});
+    auto p1 = live.samples_after(start, 1);
+    LONGS_EQUAL(1, p1.samples.size());
+    STRCMP_EQUAL("a", p1.samples[0].point.c_str());
+    auto p2 = live.samples_after(p1.next, 10);
+    LONGS_EQUAL(1, p2.samples.size());
+    STRCMP_EQUAL("b", p2.samples[0].point.c_str());
+    LONGS_EQUAL(0, live.samples_after(p2.next, 10).samples.size());
+    // Five more into a ring of four: the reader at p2.next missed one.
+    for (int i = 0; i < 5; ++i) live.on_samples({{"c", double(i), gw::Quality::good, 20 + i}});
+    auto p3 = live.samples_after(p2.next, 10);
+    LONGS_EQUAL(1, p3.dropped);
+    LONGS_EQUAL(4, p3.samples.size());
+    DOUBLES_EQUAL(1.0, p3.samples[0].value, 0);
+    LONGS_EQUAL(7, p3.next);
+    // A cursor from a previous daemon run restarts at the newest sample.
+    auto p4 = live.samples_after(1000, 10);
+    LONGS_EQUAL(0, p4.samples.size());
+    LONGS_EQUAL(7, p4.next);
+}

@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
     gw::ctl::add_provision_commands(app, run);
     gw::ctl::add_replay_commands(app, run);
     gw::ctl::add_daemon_commands(app, run);
+    gw::ctl::add_live_commands(app, run);
+    gw::ctl::add_store_commands(app, run);
+    gw::ctl::add_mqtt_commands(app, run);
+    gw::ctl::add_capture_commands(app, run);
+    gw::ctl::add_modbus_commands(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

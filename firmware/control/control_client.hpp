@@ -1,14 +1,15 @@
 #pragma once
-// gatewayctl's side of the daemon's control socket: one newline-delimited
-// JSON request, one JSON reply. Errors come back as messages a technician can
-// act on ("gatewayd is not running", "permission denied ...").
+// The client side of the daemon's control socket (gatewayctl, tests): one
+// newline-delimited JSON request, one JSON reply. Errors come back as
+// messages a technician can act on ("gatewayd is not running", "permission
+// denied ..."), with a kind that decides gatewayctl's exit code.
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
 
-namespace gw::ctl {
+namespace gw {
 
 struct ControlError {
     enum class Kind { not_running, not_permitted, protocol, refused };
@@ -17,8 +18,8 @@ struct ControlError {
 };
 
 class ControlClient {
-public:
-    ControlClient(std::string socket_path, int timeout_ms)
+  public:
+    explicit ControlClient(std::string socket_path, int timeout_ms = 5000)
         : path_(std::move(socket_path)), timeout_ms_(timeout_ms) {}
 
     // Sends `request` and returns the reply's JSON (ok:true) or the error.
@@ -27,12 +28,9 @@ public:
 
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
     int timeout_ms_;
 };
 
-// Exit code for a failed call (kNoDaemon for not_running / not_permitted).
-int exit_code_for(const ControlError& e);
-
-}  // namespace gw::ctl
+}  // namespace gw

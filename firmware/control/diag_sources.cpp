@@ -1,0 +1,83 @@
+#include "diag_sources.hpp"
+
+#include <ctime>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "pipeline/frame_keeper.hpp"
+
+namespace gw {
+
+using nlohmann::json;
+
+json devices_json(const std::vector<modbus::DeviceCounters>& modbus,
+                  const std::vector<serial::SerialCounters>& serial,
+                  const std::vector<camera::CameraCounters>& cameras) {
+    json out = json::array();
+    for (const auto& c : modbus)
+        out.push_back({{"id", c.device},
+                       {"kind", "modbus"},
+                       {"bus", c.bus},
+                       {"online", c.online},
+                       {"requests", c.requests},
+                       {"responses", c.responses},
+                       {"timeouts", c.timeouts},
+                       {"crc_errors", c.crc_errors},
+                       {"protocol_errors", c.protocol_errors},
+                       {"exceptions", c.exceptions},
+                       {"connection_errors", c.connection_errors},
+                       {"polls_failed", c.polls_failed},
+                       {"latency_avg_ms", c.latency_avg_ms},
+                       {"latency_max_ms", c.latency_max_ms},
+                       {"last_ok_ms", c.last_ok_ms},
+                       {"last_error", c.last_error}});
+    for (const auto& c : serial)
+        out.push_back({{"id", c.port},
+                       {"kind", "serial"},
+                       {"online", c.open},
+                       {"lines", c.framer.lines},
+                       {"matched", c.matched},
+                       {"no_match", c.no_match},
+                       {"parse_errors", c.parse_errors},
+                       {"samples", c.samples},
+                       {"open_errors", c.open_errors},
+                       {"read_errors", c.read_errors},
+                       {"last_error", c.last_error}});
+    for (const auto& c : cameras)
+        out.push_back({{"id", c.camera},
+                       {"kind", "camera"},
+                       {"online", c.online},
+                       {"frames_read", c.frames_read},
+                       {"frames_delivered", c.frames_delivered},
+                       {"frames_dropped", c.frames_dropped},
+                       {"open_failures", c.open_failures},
+                       {"read_failures", c.read_failures},
+                       {"frozen", c.frozen},
+                       {"covered", c.covered}});
+    return out;
+}
+
+bool config_owns_bus(const Config& config, const std::string& bus) {
+    for (const auto& d : config.devices)
+        if (d.bus() == bus) return true;
+    return false;
+}
+
+Result<std::vector<unsigned char>> snapshot_jpeg(const FrameKeeper& frames,
+                                                 const std::string& camera) {
+    camera::Frame f = frames.latest(camera);
+    if (f.image.empty()) return fail("camera \"" + camera + "\" has delivered no frame yet");
+    cv::Mat img = f.image.clone();
+    std::time_t secs = f.t_ms / 1000;
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
+    const std::string label = camera + "  " + when + "  #" + std::to_string(f.seq);
+    cv::putText(img, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0}, 3);
+    cv::putText(img, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {255, 255, 255}, 1);
+    std::vector<unsigned char> jpeg;
+    if (!cv::imencode(".jpg", img, jpeg)) return fail("cannot encode the frame as JPEG");
+    return jpeg;
+}
+
+}  // namespace gw

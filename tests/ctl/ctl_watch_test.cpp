@@ -1,0 +1,81 @@
+// `gatewayctl points --watch` in a real terminal (tmux): it redraws, and it
+// exits on q and on Ctrl-C, giving the shell its terminal back.
+#include <string>
+
+#include "ctl_fixture.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using gw::test::eventually;
+using gw::test::run;
+
+namespace {
+
+class Tmux {
+  public:
+    Tmux(const gw::test::TempDir& dir, const std::string& name)
+        : socket_(dir.file("tmux.sock")), name_(name) {}
+    ~Tmux() { run({"tmux", "-S", socket_, "kill-server"}, 5000); }
+    bool start(const std::string& command) {
+        return run({"tmux", "-S", socket_, "-f", "/dev/null", "new-session", "-d", "-s", name_,
+                    "-x", "120", "-y", "40", "sh"},
+                   5000)
+                       .code == 0 &&
+               keys({command, "Enter"});
+    }
+    bool keys(std::vector<std::string> keys) {
+        keys.insert(keys.begin(), {"tmux", "-S", socket_, "send-keys", "-t", name_});
+        return run(keys, 5000).code == 0;
+    }
+    std::string screen() {
+        return run({"tmux", "-S", socket_, "capture-pane", "-p", "-t", name_}, 5000).out;
+    }
+    bool shows(const std::string& text, int timeout_ms = 15000) {
+        return eventually([&] { return screen().find(text) != std::string::npos; }, timeout_ms);
+    }
+
+  private:
+    std::string socket_;
+    std::string name_;
+};
+
+}  // namespace
+
+TEST_GROUP(CtlWatch) {
+    std::unique_ptr<gw::test::Site> site;
+    void setup() override {
+        site = std::make_unique<gw::test::Site>();
+        site->start_daemon();
+    }
+    void teardown() override {
+        site.reset();
+    }
+    std::string command() const {
+        return std::string(GW_GATEWAYCTL) + " points --watch --interval-ms 200 -s " +
+               site->socket() + "; echo WATCH-EXIT=$?";
+    }
+};
+
+TEST(CtlWatch, RedrawsAndExitsOnQ) {
+    Tmux tmux(site->dir(), "watch-q");
+    CHECK(tmux.start(command()));
+    CHECK_TEXT(tmux.shows("refresh #2"), tmux.screen().c_str());
+    CHECK_TEXT(tmux.shows("refresh #4"), tmux.screen().c_str());
+    STRCMP_CONTAINS("water_depth", tmux.screen().c_str());
+    CHECK(tmux.keys({"q"}));
+    CHECK_TEXT(tmux.shows("WATCH-EXIT=0"), tmux.screen().c_str());
+    // The alternate screen is gone: the table is no longer on the terminal.
+    CHECK(tmux.screen().find("refresh #") == std::string::npos);
+    // Echo is back on: typed text shows up at the shell prompt.
+    CHECK(tmux.keys({"echo typed-back"}));
+    CHECK(tmux.shows("echo typed-back"));
+}
+
+TEST(CtlWatch, ExitsOnCtrlC) {
+    Tmux tmux(site->dir(), "watch-c");
+    CHECK(tmux.start(command()));
+    CHECK_TEXT(tmux.shows("refresh #2"), tmux.screen().c_str());
+    CHECK(tmux.keys({"C-c"}));
+    CHECK_TEXT(tmux.shows("WATCH-EXIT=0"), tmux.screen().c_str());
+    CHECK(tmux.screen().find("refresh #") == std::string::npos);
+}

@@ -1,0 +1,210 @@
+// snapshot and record: a camera frame, and live samples as a replayable trace.
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "control/base64.hpp"
+#include "core/types.hpp"
+#include "daemon_link.hpp"
+
+namespace gw::ctl {
+namespace {
+
+using nlohmann::json;
+
+int snapshot(const Target& target, const std::string& camera, const std::string& path) {
+    json r;
+    if (int rc = call(target, {{"cmd", "snapshot"}, {"camera", camera}}, r, 15000); rc != kOk)
+        return rc;
+    auto jpeg = base64_decode(r.value("jpeg_base64", std::string()));
+    if (!jpeg || jpeg->empty()) {
+        std::cerr << "gatewayctl: the daemon sent no usable image\n";
+        return kFailed;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(jpeg->data()),
+              static_cast<std::streamsize>(jpeg->size()));
+    out.close();
+    if (!out) {
+        std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
+        return kFailed;
+    }
+    std::cerr << "wrote " << jpeg->size() << " bytes from camera " << camera << " to " << path
+              << "\n";
+    return kOk;
+}
+
+// Samples of different buses arrive slightly out of order; replay needs a
+// trace that never goes back in time. Hold samples for a short window and
+// write them sorted; anything later than that is written at the last time
+// already written, and counted.
+class TraceWriter {
+  public:
+    explicit TraceWriter(std::ostream& out) : out_(out) { out_ << "t_ms,point,value,quality\n"; }
+
+    void add(Sample s) {
+        newest_ = std::max(newest_, s.t_ms);
+        held_.push_back(std::move(s));
+        flush_before(newest_ - kWindowMs);
+    }
+    void finish() { flush_before(INT64_MAX); }
+    long written() const { return written_; }
+    long clamped() const { return clamped_; }
+
+  private:
+    static constexpr int64_t kWindowMs = 2000;
+
+    void flush_before(int64_t limit) {
+        std::stable_sort(held_.begin(), held_.end(),
+                         [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
+        size_t n = 0;
+        for (; n < held_.size() && held_[n].t_ms <= limit; ++n) {
+            Sample& s = held_[n];
+            if (s.t_ms < last_) {
+                s.t_ms = last_;
+                ++clamped_;
+            }
+            last_ = s.t_ms;
+            char value[32];
+            std::snprintf(value, sizeof value, "%.10g", s.value);
+            out_ << s.t_ms << ',' << s.point << ',' << value << ',' << to_string(s.quality) << '\n';
+            ++written_;
+        }
+        held_.erase(held_.begin(), held_.begin() + static_cast<long>(n));
+    }
+
+    std::ostream& out_;
+    std::vector<Sample> held_;
+    int64_t newest_ = INT64_MIN + kWindowMs;
+    int64_t last_ = INT64_MIN;
+    long written_ = 0;
+    long clamped_ = 0;
+};
+
+// Blocks SIGINT/SIGTERM for the recording and takes them synchronously as
+// "stop"; the previous mask comes back on scope exit.
+class StopSignals {
+  public:
+    StopSignals() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        sigprocmask(SIG_BLOCK, &set_, &old_);
+    }
+    ~StopSignals() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+    // Sleeps up to ms; true if a stop signal came.
+    bool wait(int ms) {
+        timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+        return sigtimedwait(&set_, nullptr, &ts) > 0;
+    }
+
+  private:
+    sigset_t set_{}, old_{};
+};
+
+Sample sample_from(const json& j) {
+    Sample s;
+    s.t_ms = j.value("t_ms", int64_t(0));
+    s.point = j.value("point", std::string());
+    s.value = j.value("value", 0.0);
+    s.quality =
+        quality_from_string(j.value("quality", std::string("good"))).value_or(Quality::good);
+    return s;
+}
+
+int record(const Target& target, const std::string& path, double for_ms) {
+    json r;
+    // The first call only sets the cursor: the trace starts now.
+    if (int rc = call(target, {{"cmd", "samples"}}, r); rc != kOk) return rc;
+    int64_t cursor = r["next"].get<int64_t>();
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) {
+        std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
+        return kFailed;
+    }
+    TraceWriter trace(out);
+    StopSignals stop;
+    const auto start = std::chrono::steady_clock::now();
+    const auto end = start + std::chrono::milliseconds(static_cast<int64_t>(for_ms));
+    std::cerr << "recording to " << path << (for_ms > 0 ? "" : " (Ctrl-C to stop)") << "\n";
+    uint64_t dropped = 0;
+    int rc = kOk;
+    for (bool stopping = false; !stopping;) {
+        stopping = (for_ms > 0 && std::chrono::steady_clock::now() >= end) || stop.wait(250);
+        // Drain what is there (also after the stop: the last moments count).
+        for (bool more = true; more;) {
+            rc = call(target, {{"cmd", "samples"}, {"after", cursor}, {"limit", 2000}}, r);
+            if (rc != kOk) {
+                stopping = true;
+                break;
+            }
+            for (const auto& s : r["samples"]) trace.add(sample_from(s));
+            dropped += r.value("dropped", uint64_t(0));
+            cursor = r["next"].get<int64_t>();
+            more = r["samples"].size() == 2000;
+        }
+    }
+    trace.finish();
+    out.flush();
+    std::cerr << "recorded " << trace.written() << " samples to " << path << "\n";
+    if (dropped > 0)
+        std::cerr << "warning: " << dropped
+                  << " samples were missed (the daemon's ring overflowed)\n";
+    if (trace.clamped() > 0)
+        std::cerr << "note: " << trace.clamped()
+                  << " samples arrived over 2 s late and were written at the previous time\n";
+    if (!out) {
+        std::cerr << "gatewayctl: writing " << path << " failed\n";
+        return kFailed;
+    }
+    return rc;
+}
+
+}  // namespace
+
+void add_capture_commands(CLI::App& app, Runner& run) {
+    auto target = std::make_shared<Target>();
+    auto out = std::make_shared<std::string>();
+
+    auto* snap = app.add_subcommand("snapshot", "a camera frame with detector overlays (JPEG)");
+    add_target_options(snap, *target);
+    auto camera = std::make_shared<std::string>();
+    snap->add_option("--camera", *camera, "camera id")->required();
+    snap->add_option("-o,--out", *out, "output file (.jpg)")->required();
+    snap->callback([&run, target, camera, out] {
+        run = [target, camera, out] { return snapshot(*target, *camera, *out); };
+    });
+
+    auto* rec = app.add_subcommand(
+        "record", "live samples as a trace (t_ms,point,value[,quality]) that `replay` reads");
+    add_target_options(rec, *target);
+    auto for_ms = std::make_shared<double>(0);
+    rec->add_option("-o,--out", *out, "output file (.csv)")->required();
+    rec->add_option("--for", *for_ms, "how long, e.g. 30s, 5min, 1h (default: until Ctrl-C)")
+        ->transform(CLI::AsNumberWithUnit(
+            std::map<std::string, double>{{"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}},
+            CLI::AsNumberWithUnit::Options(CLI::AsNumberWithUnit::CASE_SENSITIVE |
+                                           CLI::AsNumberWithUnit::UNIT_REQUIRED)))
+        ->check(CLI::Range(1.0, 7.0 * 24 * 3600000));
+    rec->callback([&run, target, out, for_ms] {
+        run = [target, out, for_ms] { return record(*target, *out, *for_ms); };
+    });
+}
+
+}  // namespace gw::ctl

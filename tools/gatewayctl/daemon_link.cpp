@@ -1,0 +1,61 @@
+#include "daemon_link.hpp"
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "config/loader.hpp"
+#include "detectors/registry.hpp"
+
+namespace gw::ctl {
+
+void add_target_options(CLI::App* cmd, Target& t) {
+    cmd->add_option("-c,--config", t.config, "configuration file (for control.socket)")
+        ->capture_default_str();
+    cmd->add_option("-s,--socket", t.socket, "control socket path (instead of reading the config)");
+    cmd->add_flag("--json", t.json, "print JSON (for scripts) instead of a table");
+}
+
+std::optional<Config> load_target_config(const Target& t) {
+    auto loaded = load_config(t.config, detectors::kinds());
+    if (!loaded.ok()) {
+        for (const auto& line : loaded.errors.lines) std::cerr << line << "\n";
+        return std::nullopt;
+    }
+    return *loaded.config;
+}
+
+int exit_code_for(const ControlError& e) {
+    switch (e.kind) {
+        case ControlError::Kind::not_running:
+        case ControlError::Kind::not_permitted:
+            return kNoDaemon;
+        case ControlError::Kind::refused:
+        case ControlError::Kind::protocol:
+            return kFailed;
+    }
+    return kFailed;
+}
+
+std::optional<std::string> socket_of(const Target& t) {
+    if (!t.socket.empty()) return t.socket;
+    auto config = load_target_config(t);
+    if (!config) return std::nullopt;
+    return config->control.socket;
+}
+
+int call(const Target& t, const nlohmann::json& request, nlohmann::json& reply, int timeout_ms,
+         ControlError* error) {
+    auto socket = socket_of(t);
+    if (!socket) return kUsage;
+    ControlError why{};
+    auto r = ControlClient(*socket, timeout_ms).call(request, &why);
+    if (error) *error = why;
+    if (!r) {
+        std::cerr << "gatewayctl: " << r.error() << "\n";
+        return exit_code_for(why);
+    }
+    reply = std::move(*r);
+    return kOk;
+}
+
+}  // namespace gw::ctl

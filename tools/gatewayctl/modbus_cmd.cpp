@@ -1,0 +1,304 @@
+// modbus read / modbus scan: direct bus access for commissioning, with the
+// drivers' own context and decoding. Never on a bus the daemon polls: two
+// masters on one line garble each other's frames.
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "daemon_link.hpp"
+#include "modbus/modbus_context.hpp"
+#include "modbus/modbus_plan.hpp"
+#include "output.hpp"
+
+namespace gw::ctl {
+namespace {
+
+using nlohmann::json;
+
+struct ModbusArgs {
+    std::string device;
+    int slave = 0;       // 0: the device's
+    int timeout_ms = 0;  // 0: the device's (read) / 200 (scan)
+    int address = -1;    // read: raw registers from here instead of the configured points
+    int count = 1;
+    std::string table = "holding_register";
+    int first = 1;
+    int last = 247;
+};
+
+gw::Table parse_table(const std::string& t) {
+    if (t == "coil") return gw::Table::coil;
+    if (t == "discrete_input") return gw::Table::discrete_input;
+    if (t == "input_register") return gw::Table::input_register;
+    return gw::Table::holding_register;
+}
+
+// The configured device, or nullptr after printing which ids exist.
+const DeviceConfig* find_device(const Config& config, const std::string& id) {
+    if (const DeviceConfig* d = config.device(id)) return d;
+    std::string known;
+    for (const auto& d : config.devices) known += (known.empty() ? "" : ", ") + d.id;
+    std::cerr << "gatewayctl: no Modbus device \"" << id << "\" in " << config.file
+              << " (devices: " << (known.empty() ? "none" : known) << ")\n";
+    return nullptr;
+}
+
+// kOk when we may open the bus; otherwise prints why not and returns the code.
+int may_open_bus(const Target& target, const Config& config, const std::string& bus) {
+    const std::string socket = target.socket.empty() ? config.control.socket : target.socket;
+    ControlError why{};
+    auto r = ControlClient(socket).call({{"cmd", "owns_bus"}, {"bus", bus}}, &why);
+    if (!r) {
+        if (why.kind == ControlError::Kind::not_running) {
+            std::cerr << "gatewayd is not running: opening " << bus << " directly\n";
+            return kOk;
+        }
+        std::cerr << "gatewayctl: cannot ask gatewayd whether it polls " << bus << ": " << r.error()
+                  << "; not opening the bus\n";
+        return exit_code_for(why);
+    }
+    if ((*r).value("owned", true)) {
+        std::cerr << "gatewayctl: gatewayd is polling " << bus
+                  << "; a second master would garble its frames. Stop the daemon first "
+                     "(systemctl stop gatewayd), or use `gatewayctl points` / `devices`.\n";
+        return kFailed;
+    }
+    return kOk;
+}
+
+struct Open {
+    std::unique_ptr<modbus::Context> ctx;
+    int rc = kOk;
+};
+
+Open open_bus(const Target& target, const Config& config, const DeviceConfig& dev, int timeout_ms) {
+    Open o;
+    if ((o.rc = may_open_bus(target, config, dev.bus())) != kOk) return o;
+    auto ctx = modbus::Context::create(dev);
+    if (!ctx) {
+        std::cerr << "gatewayctl: " << ctx.error() << "\n";
+        o.rc = kFailed;
+        return o;
+    }
+    o.ctx = std::make_unique<modbus::Context>(std::move(*ctx));
+    o.ctx->set_timeout_ms(timeout_ms);
+    if (auto s = o.ctx->connect(); !s) {
+        std::cerr << "gatewayctl: cannot open " << dev.bus() << ": " << s.error() << "\n";
+        o.rc = kFailed;
+        o.ctx.reset();
+    }
+    return o;
+}
+
+// One read; buffers sized for the largest answer a peer could claim (see
+// docs/drivers.md: libmodbus 3.1.6 does not bound them itself).
+int read_span(modbus::Context& ctx, gw::Table table, int start, int count,
+              std::array<uint16_t, 256>& regs, std::array<uint8_t, 2048>& bits) {
+    switch (table) {
+        case gw::Table::coil:
+            return modbus_read_bits(ctx.get(), start, count, bits.data());
+        case gw::Table::discrete_input:
+            return modbus_read_input_bits(ctx.get(), start, count, bits.data());
+        case gw::Table::holding_register:
+            return modbus_read_registers(ctx.get(), start, count, regs.data());
+        case gw::Table::input_register:
+            return modbus_read_input_registers(ctx.get(), start, count, regs.data());
+    }
+    return -1;
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
+    const gw::Table table = parse_table(a.table);
+    if (a.count < 1 || a.count > modbus::max_count(table)) {
+        std::cerr << "gatewayctl: --count must be 1.." << modbus::max_count(table) << " for "
+                  << a.table << "\n";
+        return kUsage;
+    }
+    std::array<uint16_t, 256> regs{};
+    std::array<uint8_t, 2048> bits{};
+    if (read_span(ctx, table, a.address, a.count, regs, bits) != a.count) {
+        std::cerr << "gatewayctl: read failed: " << modbus::error_text(errno) << "\n";
+        return kFailed;
+    }
+    json out = json::array();
+    Table t({"address", "value", "hex"});
+    for (int i = 0; i < a.count; ++i) {
+        unsigned v = modbus::is_bit_table(table) ? bits[size_t(i)] : regs[size_t(i)];
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%04X", v);
+        t.add({std::to_string(a.address + i), std::to_string(v), hex});
+        out.push_back({{"address", a.address + i}, {"value", v}});
+    }
+    std::cout << (as_json ? out.dump(2) + "\n" : t.render());
+    return kOk;
+}
+
+int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& dev, bool as_json) {
+    std::vector<PointConfig> points;
+    for (const auto& p : config.points)
+        if (p.device == dev.id) points.push_back(p);
+    if (points.empty()) {
+        std::cerr << "gatewayctl: device " << dev.id
+                  << " has no points; give --address to read raw registers\n";
+        return kUsage;
+    }
+    std::array<uint16_t, 256> regs{};
+    std::array<uint8_t, 2048> bits{};
+    Style st(stdout);
+    Table t({"point", "value", "unit", "quality", "table", "address"});
+    json out = json::array();
+    int rc = kOk;
+    for (const auto& block : modbus::plan_reads(points, dev.poll_ms)) {
+        if (read_span(ctx, block.table, block.start, block.count, regs, bits) != block.count) {
+            const std::string why = modbus::error_text(errno);
+            for (const auto& p : block.points) {
+                t.add({p.id, "-", p.unit, st.bad("read failed: " + why), to_string(p.table),
+                       std::to_string(p.address)});
+                out.push_back({{"point", p.id}, {"error", why}});
+            }
+            rc = kFailed;
+            continue;
+        }
+        for (const auto& s : modbus::decode_block(block, regs.data(), bits.data(), now_ms())) {
+            const PointConfig* p = config.point(s.point);
+            char value[32];
+            std::snprintf(value, sizeof value, "%.6g", s.value);
+            const std::string q(to_string(s.quality));
+            t.add({s.point, value, p ? p->unit : "", q == "good" ? st.good(q) : st.bad(q),
+                   p ? to_string(p->table) : "", p ? std::to_string(p->address) : ""});
+            out.push_back({{"point", s.point}, {"value", s.value}, {"quality", q}});
+        }
+    }
+    std::cout << (as_json ? out.dump(2) + "\n" : t.render());
+    return rc;
+}
+
+int modbus_read(const Target& target, const ModbusArgs& a) {
+    auto config = load_target_config(target);
+    if (!config) return kUsage;
+    const DeviceConfig* dev = find_device(*config, a.device);
+    if (!dev) return kUsage;
+    Open bus = open_bus(target, *config, *dev, a.timeout_ms > 0 ? a.timeout_ms : dev->timeout_ms);
+    if (!bus.ctx) return bus.rc;
+    bus.ctx->set_slave(a.slave > 0 ? a.slave : dev->slave);
+    return a.address >= 0 ? read_raw(*bus.ctx, a, target.json)
+                          : read_points(*bus.ctx, *config, *dev, target.json);
+}
+
+int modbus_scan(const Target& target, const ModbusArgs& a) {
+    if (a.first > a.last) {
+        std::cerr << "gatewayctl: --first must not be above --last\n";
+        return kUsage;
+    }
+    auto config = load_target_config(target);
+    if (!config) return kUsage;
+    const DeviceConfig* dev = find_device(*config, a.device);
+    if (!dev) return kUsage;
+    const int timeout = a.timeout_ms > 0 ? a.timeout_ms : 200;
+    Open bus = open_bus(target, *config, *dev, timeout);
+    if (!bus.ctx) return bus.rc;
+    const gw::Table table = parse_table(a.table);
+    std::array<uint16_t, 256> regs{};
+    std::array<uint8_t, 2048> bits{};
+    Table found({"slave", "answer"});
+    json out = json::array();
+    {
+        Progress progress("scanning " + dev->bus(), a.last - a.first + 1);
+        for (int slave = a.first; slave <= a.last; ++slave) {
+            progress.update(slave - a.first);
+            if (!bus.ctx->connected()) (void)bus.ctx->connect();
+            bus.ctx->set_slave(slave);
+            int rc = read_span(*bus.ctx, table, std::max(0, a.address), 1, regs, bits);
+            const int err = errno;
+            std::string answer;
+            if (rc == 1) {
+                answer = "value " + std::to_string(modbus::is_bit_table(table) ? bits[0] : regs[0]);
+            } else if (modbus::classify_errno(err) == modbus::Failure::exception &&
+                       err != EMBXGPATH && err != EMBXGTAR) {
+                // Exceptions 10/11 come from a TCP gateway: nobody behind it
+                // answered, so that id is not there; any other one is a slave.
+                answer = "exception: " + modbus::error_text(err);
+            } else {
+                bus.ctx->flush();
+                // A late answer on TCP would be read as the next slave's: reconnect.
+                if (bus.ctx->is_tcp()) bus.ctx->close();
+                continue;
+            }
+            found.add({std::to_string(slave), answer});
+            out.push_back({{"slave", slave}, {"answer", answer}});
+        }
+        progress.update(a.last - a.first + 1);
+    }
+    if (target.json) {
+        std::cout << out.dump(2) << "\n";
+    } else if (found.empty()) {
+        std::cout << "no slave answered on " << dev->bus() << " (ids " << a.first << ".." << a.last
+                  << ")\n";
+    } else {
+        std::cout << found.render();
+    }
+    return out.empty() ? kFailed : kOk;
+}
+
+void add_common(CLI::App* cmd, ModbusArgs& a) {
+    cmd->add_option("-d,--device", a.device, "a configured Modbus device (names the bus)")
+        ->required();
+    cmd->add_option("--table", a.table, "coil | discrete_input | input_register | holding_register")
+        ->check(CLI::IsMember({"coil", "discrete_input", "input_register", "holding_register"}))
+        ->capture_default_str();
+    cmd->add_option("--timeout-ms", a.timeout_ms, "response timeout")->check(CLI::Range(10, 10000));
+}
+
+}  // namespace
+
+void add_modbus_commands(CLI::App& app, Runner& run) {
+    auto target = std::make_shared<Target>();
+    auto args = std::make_shared<ModbusArgs>();
+    auto* modbus = app.add_subcommand(
+        "modbus", "direct Modbus access for commissioning (refused on a bus gatewayd polls)");
+    modbus->require_subcommand(1);
+
+    auto* read = modbus->add_subcommand(
+        "read", "read a device's configured points (or raw registers with --address)");
+    add_target_options(read, *target);
+    add_common(read, *args);
+    read->add_option("--slave", args->slave, "slave id (default: the device's)")
+        ->check(CLI::Range(1, 247));
+    read->add_option("--address", args->address, "raw read from this address")
+        ->check(CLI::Range(0, 65535));
+    read->add_option("--count", args->count, "raw read: how many registers or bits")
+        ->check(CLI::Range(1, 2000))
+        ->capture_default_str();
+    read->callback(
+        [&run, target, args] { run = [target, args] { return modbus_read(*target, *args); }; });
+
+    auto* scan = modbus->add_subcommand(
+        "scan", "which slave ids answer on a device's bus (reads one register from each)");
+    add_target_options(scan, *target);
+    add_common(scan, *args);
+    scan->add_option("--first", args->first, "first slave id")
+        ->check(CLI::Range(1, 247))
+        ->capture_default_str();
+    scan->add_option("--last", args->last, "last slave id")
+        ->check(CLI::Range(1, 247))
+        ->capture_default_str();
+    scan->add_option("--address", args->address, "register to read (default 0)")
+        ->check(CLI::Range(0, 65535));
+    scan->callback(
+        [&run, target, args] { run = [target, args] { return modbus_scan(*target, *args); }; });
+}
+
+}  // namespace gw::ctl
