@@ -64,20 +64,4 @@ bool config_owns_bus(const Config& config, const std::string& bus) {
     return false;
 }
 
-Result<std::vector<unsigned char>> snapshot_jpeg(const FrameKeeper& frames,
-                                                 const std::string& camera) {
-    camera::Frame f = frames.latest(camera);
-    if (f.image.empty()) return fail("camera \"" + camera + "\" has delivered no frame yet");
-    cv::Mat img = f.image.clone();
-    std::time_t secs = f.t_ms / 1000;
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
-    const std::string label = camera + "  " + when + "  #" + std::to_string(f.seq);
-    cv::putText(img, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0}, 3);
-    cv::putText(img, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {255, 255, 255}, 1);
-    std::vector<unsigned char> jpeg;
-    if (!cv::imencode(".jpg", img, jpeg)) return fail("cannot encode the frame as JPEG");
-    return jpeg;
-}
-
 }  // namespace gw

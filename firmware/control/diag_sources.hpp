@@ -26,9 +26,4 @@ nlohmann::json devices_json(const std::vector<modbus::DeviceCounters>& modbus,
 // buses of the configuration.
 bool config_owns_bus(const Config& config, const std::string& bus);
 
-// The latest frame of `camera`, with its id and capture time drawn on it, as
-// JPEG; an error when no frame has arrived yet.
-Result<std::vector<unsigned char>> snapshot_jpeg(const FrameKeeper& frames,
-                                                 const std::string& camera);
-
 }  // namespace gw

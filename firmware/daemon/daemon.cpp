@@ -9,6 +9,8 @@
 
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
+#include "control/diag.hpp"
+#include "control/diag_sources.hpp"
 #include "gw/version.hpp"
 #include "detectors/detector_set.hpp"
 #include "drivers/camera/camera.hpp"
@@ -93,8 +95,24 @@ Status Daemon::start() {
     control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
     add_daemon_commands(*control_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
+    add_diag_commands(*control_, {config_, *live_, *intake_, *store_, *uplink_, clock_,
+                                  [this] { return device_counters(); },
+                                  [this](const std::string& bus) {
+                                      return config_owns_bus(config_, bus);
+                                  },
+                                  [this](const std::string& camera) {
+                                      return vision_->snapshot(camera, *frames_);
+                                  }});
     if (auto s = control_->start(); !s) return s;
     return Status::success();
+}
+
+nlohmann::json Daemon::device_counters() const {
+    std::vector<serial::SerialCounters> serial;
+    for (const auto& p : serial_ports_) serial.push_back(p->counters());
+    std::vector<camera::CameraCounters> cams;
+    for (const auto& c : cameras_) cams.push_back(c->counters());
+    return devices_json(modbus_->counters(), serial, cams);
 }
 
 Status Daemon::start_pipeline() {

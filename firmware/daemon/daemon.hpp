@@ -50,6 +50,7 @@ class Daemon {
   private:
     void stop();
     Status start_pipeline();
+    nlohmann::json device_counters() const;
     Status start_drivers();
 
     const Config& config_;

@@ -1,6 +1,9 @@
 #include "vision_runner.hpp"
 
+#include <ctime>
+
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace gw {
 
@@ -46,11 +49,18 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
 Result<std::vector<uint8_t>> VisionRunner::snapshot(const std::string& camera,
                                                     const FrameKeeper& frames) {
     camera::Frame frame = frames.latest(camera);
-    if (frame.image.empty()) return fail("no frame from camera " + camera + " yet");
+    if (frame.image.empty()) return fail("camera \"" + camera + "\" has delivered no frame yet");
     if (PerCamera* cam = find(camera)) {
         std::lock_guard<std::mutex> lock(cam->mutex);
         for (auto& d : cam->detectors) d->draw(frame.image);
     }
+    // Which camera and when, so a snapshot sent around stays self-explaining.
+    std::time_t secs = static_cast<std::time_t>(frame.t_ms / 1000);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
+    const std::string label = camera + "  " + when + "  #" + std::to_string(frame.seq);
+    cv::putText(frame.image, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0}, 3);
+    cv::putText(frame.image, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {255, 255, 255}, 1);
     std::vector<uint8_t> jpeg;
     if (!cv::imencode(".jpg", frame.image, jpeg)) return fail("cannot encode a JPEG");
     return jpeg;
