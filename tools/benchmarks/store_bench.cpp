@@ -23,21 +23,6 @@ constexpr int kEvents = 200000;
 constexpr int kProducers = 4;
 constexpr size_t kOutstanding = 512;  // futures each producer keeps open
 
-std::string event_payload(int i) {
-    gw::Event e;
-    e.id = "gw-01-7-" + std::to_string(10000000 + i);
-    e.detector = "flood-1";
-    e.kind = "flood";
-    e.type = "water_depth";
-    e.severity = gw::Severity::alarm;
-    e.t_ms = 1700000000000 + i;
-    e.value = 31.5;
-    e.unit = "cm";
-    e.message = "water depth 31.5 cm above the alarm level of 30 cm at the underpass";
-    e.details = {{"level", "alarm"}, {"rate_cm_min", 1.2}};
-    return gw::contract::encode_event(e, {"site-001", "gw-01"}, true);
-}
-
 double raw_sqlite(const std::string& path, const std::string& payload, int batch) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
@@ -74,7 +59,7 @@ int main() {
     gw::Log log(gw::LogLevel::warn);
     std::vector<std::string> payloads;
     payloads.reserve(1024);
-    for (int i = 0; i < 1024; ++i) payloads.push_back(event_payload(i));
+    for (int i = 0; i < 1024; ++i) payloads.push_back(gw::bench::event_payload(i));
     const double payload_bytes = static_cast<double>(payloads[0].size());
 
     gw::StoreOptions o;

@@ -33,21 +33,6 @@ namespace {
 constexpr int kBacklog = 100000;
 constexpr int kWindow = 100;
 
-std::string event_payload(int i) {
-    gw::Event e;
-    e.id = "gw-01-7-" + std::to_string(10000000 + i);
-    e.detector = "flood-1";
-    e.kind = "flood";
-    e.type = "water_depth";
-    e.severity = gw::Severity::alarm;
-    e.t_ms = 1700000000000 + i;
-    e.value = 31.5;
-    e.unit = "cm";
-    e.message = "water depth 31.5 cm above the alarm level of 30 cm at the underpass";
-    e.details = {{"level", "alarm"}, {"rate_cm_min", 1.2}};
-    return gw::contract::encode_event(e, {"site-001", "gw-01"}, true);
-}
-
 gw::StoreOptions store_options(const std::string& path) {
     gw::StoreOptions o;
     o.path = path;
@@ -68,7 +53,7 @@ int fill_backlog(const std::string& path) {
                 if (!open.front().get().ok()) _exit(1);
                 open.pop_front();
             }
-            open.push_back((*store)->append_async(gw::Lane::alarm, i, event_payload(i)));
+            open.push_back((*store)->append_async(gw::Lane::alarm, i, gw::bench::event_payload(i)));
         }
         for (auto& f : open)
             if (!f.get().ok()) _exit(1);
@@ -160,7 +145,7 @@ int main() {
     uplink.stop();
 
     const double drain = kBacklog / drain_s;
-    const double raw = raw_paho(broker.uri(), event_payload(0));
+    const double raw = raw_paho(broker.uri(), gw::bench::event_payload(0));
     gw::bench::line("uplink.drain_acked_per_s", drain, "events/s");
     gw::bench::line("uplink.raw_paho_acked_per_s", raw, "msgs/s");
     gw::bench::line("uplink.drain_ratio", drain / raw, "ratio");
