@@ -12,6 +12,21 @@ namespace gw::detectors {
 namespace {
 constexpr double kFlickerPixel = 0.12;  // toggles per frame (EMA) that make a pixel "flickering"
 constexpr double kPresentPixel = 0.15;  // flame colour this often: the pixel is "in place"
+constexpr int64_t kRateHoldMs = 5000;   // a frame rate this long below min_fps is reported
+constexpr double kRateTolerance = 0.9;  // camera jitter: 10 % below min_fps still counts as enough
+// Flicker "in place": after the swing up and back down (or down and up) the
+// brightness is near where it started, |x[t] - x[t-2]| < k * the smaller
+// swing. Textures moving past at a low frame rate zig-zag between unrelated
+// values instead.
+cv::Mat returns_in_place(const cv::Mat& diff, const cv::Mat& prev_diff, double k) {
+    cv::Mat back = cv::abs(diff + prev_diff), swing;
+    cv::min(cv::Mat(cv::abs(diff)), cv::Mat(cv::abs(prev_diff)), swing);
+    cv::Mat back32, swing32;
+    back.convertTo(back32, CV_32F);
+    swing.convertTo(swing32, CV_32F, k);
+    return back32 < swing32;
+}
+
 }  // namespace
 
 VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventIdSource& ids)
@@ -20,7 +35,8 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
       rules_{s.red_min, s.sat_min, s.cbcr_min},
       tracker_(
           {id_, "fire", "video_flame", "score", 0, static_cast<int64_t>(s.clear_hold_s * 1000)},
-          ids) {}
+          ids),
+      rate_tracker_({id_, "fire", "frame_rate_low", "fps", kRateHoldMs, kRateHoldMs}, ids) {}
 
 void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
@@ -43,6 +59,10 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     cv::multiply(diff, prev_diff_, product, 1, CV_32F);
     cv::Mat toggled =
         (product < 0) & moving_ & (cv::abs(prev_diff_) > s_.motion_min) & (colour_ | prev_colour_);
+    if (s_.flicker_in_place > 0) toggled &= returns_in_place(diff, prev_diff_, s_.flicker_in_place);
+    // Across a gap (frames slower than min_fps) consecutive frames are not
+    // consecutive moments of a flicker: such a zig-zag says nothing.
+    if (dt_s > 1.5 / s_.min_fps) toggled.setTo(0);
     diff.copyTo(prev_diff_);
     toggled_ = colour_ != prev_colour_;
     // Time-based EMA weight: the statistics span flicker_s at any frame rate.
@@ -124,6 +144,25 @@ Observation VideoFireDetector::observe(int64_t t_ms) {
     return o;
 }
 
+// A camera that delivers frames slower than min_fps leaves flames unseen
+// (flicker is not scored across gaps): the center must know this camera is
+// blind to fire rather than believe it is quiet.
+Observation VideoFireDetector::observe_rate(double dt_s) {
+    mean_dt_s_ = mean_dt_s_ <= 0 ? dt_s : 0.8 * mean_dt_s_ + 0.2 * dt_s;
+    Observation o;
+    o.value = std::round(10 / mean_dt_s_) / 10;
+    if (o.value < s_.min_fps * kRateTolerance) {
+        o.severity = Severity::warning;
+        char msg[120];
+        std::snprintf(msg, sizeof msg, "frames at %.1f/s, below the %.0f/s flame analysis needs",
+                      o.value, s_.min_fps);
+        o.message = msg;
+    } else {
+        o.message = "frame rate ok";
+    }
+    return o;
+}
+
 const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
                                                std::vector<Event>& events,
                                                std::vector<Evidence>& evidence) {
@@ -133,7 +172,7 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     full_ = bgr.size();
     cv::Mat small;
     scale_ = scale_to_width(bgr, s_.process_width, small);
-    double dt = last_t_ < 0 ? 0.1 : std::max(1.0, double(t_ms - last_t_)) / 1000.0;
+    double dt = last_t_ < 0 ? 1.0 / s_.min_fps : std::max(1.0, double(t_ms - last_t_)) / 1000.0;
     last_t_ = t_ms;
     update_statistics(small, dt);
     find_regions(small);
@@ -155,6 +194,7 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
         result_.boxes.emplace_back(int(r.box.x / scale_), int(r.box.y / scale_),
                                    int(r.box.width / scale_), int(r.box.height / scale_));
     }
+    if (auto r = rate_tracker_.observe(t_ms, observe_rate(dt))) events.push_back(std::move(*r));
     auto e = tracker_.observe(t_ms, observe(t_ms));
     if (!e) return result_;
     if (e->state == EventState::raise) {

@@ -36,11 +36,14 @@ class VideoFireDetector final : public FrameDetector {
     void update_statistics(const cv::Mat& small, double dt_s);
     void find_regions(const cv::Mat& small);
     Observation observe(int64_t t_ms);
+    Observation observe_rate(double dt_s);
 
     std::string id_;
     VideoFireSettings s_;
     FlameColourRules rules_;
     IncidentTracker tracker_;
+    IncidentTracker rate_tracker_;  // "frame_rate_low": this camera cannot see flames
+    double mean_dt_s_ = 0;
     cv::Mat colour_, prev_colour_, grey_, prev_grey_, moving_, prev_diff_, toggled_;
     cv::Mat presence_, flicker_;  // per-pixel EMAs (CV_32F): flame colour, colour toggles
     cv::Mat flame_mask_;          // pixels of scoring regions (processing resolution)

@@ -16,7 +16,16 @@ struct VideoFireSettings {
     double cbcr_min = 30;        // Celik: |Cr - Cb| at least this
     double motion_min = 12;      // grey-level change that counts as motion
     double flicker_s = 1.0;      // window for the flicker and growth statistics
-    double flicker_min = 0.25;   // share of a region's pixels that must flicker
+    double flicker_min = 0.28;   // share of a region's pixels that must flicker
+    // Zig-zag flicker must return near its level (|x[t]-x[t-2]| below this
+    // times the smaller swing) to count; 0 counts every zig-zag. 1 stops
+    // animated signs and moving faces at 8-10 fps but slows the alarm
+    // (docs/vision.md, "Frame rate").
+    double flicker_in_place = 0;
+    // Camera rates below this are refused by the config loader: flicker
+    // (flames: 1-10 Hz) is not measurable on sparser frames. While frames
+    // arrive slower (a slow camera), flicker is not scored at all.
+    double min_fps = 10;
     double score_min = 0.5;      // per-frame region score for "flames in this frame"
     double growth_critical = 3;  // area grown this many times since raise: critical
     double evidence_max_kb = 150;

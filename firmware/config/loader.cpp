@@ -289,6 +289,19 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<
     c.detectors.push_back(det);
 }
 
+// A vision detector whose analysis spans consecutive frames declares the
+// slowest camera it works with (param min_fps); a slower camera would leave
+// it blind without a word, so the config is refused.
+void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long line, Diagnostics& diag) {
+    auto min = d.params.find("min_fps");
+    if (min == d.params.end() || !min->is_number() || cam.fps >= min->get<double>()) return;
+    std::ostringstream what;
+    what << "camera \"" << cam.id << "\" runs at " << cam.fps << " fps; a " << d.kind
+         << " detector needs at least " << min->get<double>()
+         << " (raise cameras.fps or lower params.min_fps)";
+    diag.add(line, "detectors[" + d.id + "].camera", what.str());
+}
+
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
 void check_references(TomlReader& root, Config& c, Diagnostics& diag,
@@ -314,6 +327,8 @@ void check_references(TomlReader& root, Config& c, Diagnostics& diag,
                 diag.add(detector_lines.at(d.id + ".inputs"), "detectors[" + d.id + "].inputs." + role, "point \"" + point + "\" is not defined");
         if (!d.camera.empty() && !c.camera(d.camera))
             diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera", "camera \"" + d.camera + "\" is not defined");
+        else if (!d.camera.empty())
+            check_camera_rate(d, *c.camera(d.camera), detector_lines.at(d.id + ".camera"), diag);
     }
 }
 

@@ -51,7 +51,7 @@ TEST_GROUP(CtlWatch) {
         site.reset();
     }
     std::string command() const {
-        return std::string(GW_GATEWAYCTL) + " points --watch --interval-ms 200 -s " +
+        return gw::test::shell_program(GW_GATEWAYCTL) + " points --watch --interval-ms 200 -s " +
                site->socket() + "; echo WATCH-EXIT=$?";
     }
 };

@@ -38,6 +38,12 @@ std::vector<std::string> with_emulator(std::vector<std::string> argv) {
 
 }  // namespace
 
+std::string shell_program(const std::string& path) {
+    std::string out;
+    for (const auto& word : with_emulator({path})) out += (out.empty() ? "" : " ") + word;
+    return out;
+}
+
 Process::Process(std::vector<std::string> argv, const std::string& out_dir, const std::string& name)
     : out_path_(out_dir + "/" + name + ".out"), err_path_(out_dir + "/" + name + ".err") {
     argv = with_emulator(std::move(argv));

@@ -44,6 +44,10 @@ struct RunResult {
 // Runs a command to completion (killed after timeout_ms) and returns its output.
 RunResult run(std::vector<std::string> argv, int timeout_ms = 30000);
 
+// A program this build made, as a shell command word: under a cross build it
+// is prefixed with the emulator (a shell cannot exec ARM binaries either).
+std::string shell_program(const std::string& path);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 

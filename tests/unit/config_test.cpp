@@ -201,3 +201,24 @@ TEST(Config, MissingFileIsReported) {
     CHECK_FALSE(r.ok());
     STRCMP_CONTAINS("/nonexistent/gw.toml:0: (file): cannot read:", r.errors.lines.at(0).c_str());
 }
+
+TEST(Config, CameraTooSlowForVideoFireIsReported) {
+    std::string text = std::string(kBase) + R"(
+[[cameras]]
+id = "cam1"
+url = "/dev/video0"
+fps = 5
+
+[[detectors]]
+id = "vfire"
+kind = "video_fire"
+camera = "cam1"
+)";
+    std::string e = only_error(text);
+    STRCMP_EQUAL(
+        "cfg.toml:35: detectors[vfire].camera: camera \"cam1\" runs at 5 fps; a video_fire "
+        "detector needs at least 10 (raise cameras.fps or lower params.min_fps)",
+        e.c_str());
+    // The detector's own floor decides: a lower min_fps accepts the camera.
+    CHECK(load(text + "[detectors.params]\nmin_fps = 5\n").ok());
+}

@@ -217,6 +217,40 @@ TEST(VideoFire, FlameGoneClearsAfterTheHold) {
     CHECK(r.events.back().state == EventState::clear);
 }
 
+// A camera slower than min_fps cannot show flicker: the flame is not scored
+// (frames are not consecutive moments) and the camera is reported as blind
+// to fire, then cleared when the rate is back.
+TEST(VideoFire, CameraSlowerThanMinFpsIsReportedAndNotScored) {
+    auto d = make("video_fire", {{"min_fps", 10}}, ids);
+    Run r;
+    int64_t t = 0;
+    for (int n = 0; n < 60; ++n, t += 250) {  // 4 fps for 15 s, flame from the start
+        CHECK_FALSE(d->on_frame(gw::test::fire_frame(bg, n, 0, rng), t, r.events, r.evidence).fire);
+    }
+    CHECK_EQUAL(1u, r.events.size());
+    STRCMP_EQUAL("frame_rate_low", r.events[0].type.c_str());
+    CHECK(r.events[0].state == EventState::raise);
+    CHECK(r.events[0].severity == Severity::warning);
+    STRCMP_CONTAINS("below the 10/s", r.events[0].message.c_str());
+    for (int n = 0; n < 100; ++n, t += 100) d->on_frame(bg, t, r.events, r.evidence);  // 10 fps
+    CHECK(r.events.back().type == "frame_rate_low");
+    CHECK(r.events.back().state == EventState::clear);
+}
+
+// The same flame sampled faster (20 fps) still alarms within two seconds:
+// the flicker statistics are kept over time, not over a frame count.
+TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
+    auto d = make("video_fire", nlohmann::json::object(), ids);
+    Run r;
+    for (int n = 0; n < 60; ++n) {
+        d->on_frame(gw::test::fire_frame(bg, n, 0, rng), n * 50, r.events, r.evidence);
+        if (!r.events.empty() && r.event_frames.empty()) r.event_frames.push_back(n);
+    }
+    CHECK(!r.events.empty());
+    STRCMP_EQUAL("video_flame", r.events.front().type.c_str());
+    CHECK(r.event_frames.front() <= 40);
+}
+
 TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
     auto d = make("video_fire", nlohmann::json::object(), ids);
     std::vector<Event> ev;

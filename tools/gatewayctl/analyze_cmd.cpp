@@ -25,6 +25,7 @@ struct AnalyzeOptions {
     std::string video;
     std::string detector = "crowd";
     int every = 1;
+    double camera_fps = 0;  // 0: every frame of the file
     long max_frames = 0;  // 0: the whole file
     std::vector<double> roi;
     double area = 0;
@@ -50,6 +51,14 @@ Result<DetectorConfig> detector_config(const AnalyzeOptions& o) {
         c.params[s.substr(0, eq)] = value;
     }
     return c;
+}
+
+// A live camera set to a lower rate than the file's delivers one frame per
+// period and drops the rest; frame numbers and times stay the file's.
+bool kept_by_camera(long n, double file_fps, double camera_fps) {
+    if (camera_fps <= 0 || camera_fps >= file_fps) return true;
+    auto slot = [&](long i) { return static_cast<long>(std::floor(i * camera_fps / file_fps)); };
+    return n == 0 || slot(n) != slot(n - 1);
 }
 
 nlohmann::json frame_json(const AnalyzeOptions& o, long frame, const detectors::FrameResult& r) {
@@ -159,6 +168,7 @@ int analyze(const AnalyzeOptions& o) {
     cv::Mat frame;
     long n = 0;
     for (; (o.max_frames == 0 || n < o.max_frames) && cap.read(frame); ++n) {
+        if (!kept_by_camera(n, fps, o.camera_fps)) continue;
         auto t_ms = static_cast<int64_t>(std::llround(n * 1000.0 / fps));
         std::vector<Event> events;
         std::vector<detectors::Evidence> evidence;
@@ -191,6 +201,9 @@ void add_analyze_commands(CLI::App& app, Runner& run) {
         ->check(CLI::IsMember({"crowd", "fire"}));
     cmd->add_option("--every", o->every, "report every Nth frame (all frames are analysed)")
         ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--camera-fps", o->camera_fps,
+                    "analyse the frames a camera set to this rate would deliver (drops the rest)")
+        ->check(CLI::Range(0.1, 1000.0));
     cmd->add_option("--frames", o->max_frames, "analyse only the first N frames")
         ->check(CLI::Range(0L, 1000000000L));
     cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")->delimiter(',');
