@@ -165,3 +165,14 @@ TEST(Contract, ValidatorCatchesAnUndocumentedField) {
         "config_hash":"h","online":true,"ts":1,"surprise":1})");
     STRCMP_CONTAINS("undocumented field surprise", msg.c_str());
 }
+
+TEST(Contract, EvidenceMatchesItsSchemaAndNamesItsEvent) {
+    const std::vector<uint8_t> jpeg{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0xFF, 0xD9};
+    auto payload = gw::contract::encode_evidence("gw-01-3-00000040", "image/jpeg", jpeg, kOrigin,
+                                                 1700000000123);
+    STRCMP_EQUAL("", check("evidence.json", payload).c_str());
+    STRCMP_EQUAL("gw-01-3-00000040", gw::contract::evidence_event_id(payload).c_str());
+    auto j = json::parse(payload);
+    STRCMP_EQUAL("/9j/4AAQ/9k=", j["data"].get<std::string>().c_str());
+    LONGS_EQUAL(jpeg.size(), j["size"].get<long>());
+}
