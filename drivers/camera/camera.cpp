@@ -142,10 +142,18 @@ struct Camera::Impl {
     }
 
     // Reads until the stream ends or breaks; returns the frames read.
+    // A file plays in real time at its own frame rate and the camera's rate
+    // applies as to a live source (surplus frames dropped), so a detector
+    // sees what a real camera at `fps` would show, not slow or fast motion.
     uint64_t capture(cv::VideoCapture& cap) {
         const int64_t period = static_cast<int64_t>(1000.0 / cfg.fps);
+        const int64_t early_ok = period / 5;  // jitter: a frame this early still takes its slot
         const bool paced_file = !is_network(cfg.url) && !is_device(cfg.url);
+        const double file_fps = paced_file ? cap.get(cv::CAP_PROP_FPS) : 0;
+        const int64_t file_period =
+            file_fps > 0 && file_fps < 1000 ? std::llround(1000.0 / file_fps) : period;
         int64_t next_slot = steady_ms();
+        int64_t next_file_frame = next_slot;
         uint64_t read = 0;
         cv::Mat frame;
         while (!stopping) {
@@ -157,21 +165,21 @@ struct Camera::Impl {
             }
             if (!ok || frame.empty()) return read;
             ++read;
+            if (paced_file) {
+                sleep_ms(next_file_frame - steady_ms());
+                next_file_frame += file_period;
+            }
             const int64_t now = steady_ms();
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 counters.frames_read++;
             }
-            if (now < next_slot) {
-                if (paced_file) {
-                    sleep_ms(next_slot - now);  // a file plays at the camera's rate
-                } else {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    counters.frames_dropped++;  // a live source runs on; drop extra frames
-                    continue;
-                }
+            if (now + early_ok < next_slot) {
+                std::lock_guard<std::mutex> lock(mutex);
+                counters.frames_dropped++;  // faster than the camera's rate: drop
+                continue;
             }
-            next_slot = std::max(next_slot + period, steady_ms());
+            next_slot = std::max(next_slot + period, now - early_ok);
             if (offline_raised) {
                 offline_raised = false;
                 event("offline", false, Severity::info, "camera " + cfg.id + " is back");

@@ -111,6 +111,28 @@ TEST(Camera, FileIsReadResizedAndLoopedWithoutFaults) {
     LONGS_EQUAL(0, events.events().size());
 }
 
+// A 20 fps file on a camera set to 5 fps: about one frame in four reaches the
+// detectors, at the file's real time (what a live 5 fps camera would show),
+// rather than every frame in slow motion.
+TEST(Camera, FileFasterThanTheCameraIsThinnedNotSlowed) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    auto cfg = cam("cam-slow", make_video(dir, "moving.avi", "moving", 15));
+    cfg.fps = 5;
+    Camera c(cfg, frames, events, clock, log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 8; }));
+    c.stop();
+    auto k = c.counters();
+    CHECK_TEXT(k.frames_dropped >= 2 * k.frames_delivered,
+               ("read " + std::to_string(k.frames_read) + ", delivered " +
+                std::to_string(k.frames_delivered) + ", dropped " +
+                std::to_string(k.frames_dropped)).c_str());
+}
+
 TEST(Camera, FrozenImageIsACameraFault) {
     TempDir dir;
     Frames frames;
