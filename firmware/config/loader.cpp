@@ -140,6 +140,16 @@ void load_control(TomlReader& root, Config& c) {
     t->finish();
 }
 
+// The serial line settings an RTU device and a serial sensor port share:
+// one place for their keys, defaults and ranges.
+template <class T>
+void read_line_settings(TomlReader& r, T& out) {
+    out.baud = static_cast<int>(r.integer("baud", 9600, 300, 4000000));
+    out.parity = parity_of(r);
+    out.data_bits = static_cast<int>(r.integer("data_bits", 8, 5, 8));
+    out.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
+}
+
 void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
     DeviceConfig dev;
     dev.id = read_id(d, "devices", ids);
@@ -150,10 +160,7 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
         dev.port = static_cast<int>(d.integer("port", 502, 1, 65535));
     } else {
         dev.serial = d.text("serial", "", true);
-        dev.baud = static_cast<int>(d.integer("baud", 9600, 300, 4000000));
-        dev.parity = parity_of(d);
-        dev.data_bits = static_cast<int>(d.integer("data_bits", 8, 5, 8));
-        dev.stop_bits = static_cast<int>(d.integer("stop_bits", 1, 1, 2));
+        read_line_settings(d, dev);
         dev.rs485 = d.flag("rs485", false);
         dev.rts = d.choice("rts", "none", {"none", "up", "down"});
     }
@@ -221,10 +228,7 @@ void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids) {
     SerialPortConfig sp;
     sp.id = read_id(s, "serial_ports", ids);
     sp.device = s.text("device", "", true);
-    sp.baud = static_cast<int>(s.integer("baud", 9600, 300, 4000000));
-    sp.parity = parity_of(s);
-    sp.data_bits = static_cast<int>(s.integer("data_bits", 8, 5, 8));
-    sp.stop_bits = static_cast<int>(s.integer("stop_bits", 1, 1, 2));
+    read_line_settings(s, sp);
     sp.framing = s.choice("framing", "line", {"line", "nmea"});
     sp.pattern = s.text("pattern", "", true);
     sp.max_line = static_cast<int>(s.integer("max_line", 256, 16, 4096));
