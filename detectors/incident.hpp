@@ -35,7 +35,7 @@ struct Observation {
 };
 
 class IncidentTracker {
-public:
+  public:
     IncidentTracker(IncidentSpec spec, EventIdSource& ids) : spec_(std::move(spec)), ids_(&ids) {}
 
     // Feeds one observation; returns the event to report, if the lifecycle moved.
@@ -46,17 +46,17 @@ public:
     const std::string& incident_id() const { return incident_; }
     const IncidentSpec& spec() const { return spec_; }
 
-private:
+  private:
     Event make(int64_t t_ms, EventState state, Severity sev, const Observation& obs);
     std::optional<Event> while_inactive(int64_t t_ms, const Observation& obs);
     std::optional<Event> while_active(int64_t t_ms, const Observation& obs);
 
     IncidentSpec spec_;
     EventIdSource* ids_;
-    std::optional<Severity> active_;       // reported severity while active
-    std::optional<int64_t> pending_since_; // condition seen, raise hold running
-    std::optional<int64_t> lower_since_;   // better (or gone) since, clear hold running
-    std::optional<Severity> lowest_seen_;  // worst severity seen during the lower period
+    std::optional<Severity> active_;        // reported severity while active
+    std::optional<int64_t> pending_since_;  // condition seen, raise hold running
+    std::optional<int64_t> lower_since_;    // better (or gone) since, clear hold running
+    std::optional<Severity> lowest_seen_;   // worst severity seen during the lower period
     std::string incident_;
 };
 
@@ -64,7 +64,7 @@ private:
 // value reaches its threshold and left only when the value falls `margin`
 // below it, so noise around a threshold cannot flap the level.
 class LevelBands {
-public:
+  public:
     // thresholds ascending; severities[i] applies at or above thresholds[i].
     LevelBands(std::vector<double> thresholds, std::vector<Severity> severities, double margin)
         : thresholds_(std::move(thresholds)), severities_(std::move(severities)), margin_(margin) {}
@@ -74,7 +74,7 @@ public:
     // The next threshold above the current band, if any (for time-to-level estimates).
     std::optional<double> next_threshold() const;
 
-private:
+  private:
     std::vector<double> thresholds_;
     std::vector<Severity> severities_;
     double margin_;

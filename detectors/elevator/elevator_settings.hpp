@@ -15,12 +15,12 @@ struct ElevatorSettings {
     double overspeed_ratio = 1.15;
     double min_floor = 1;
     double max_floor = 10;
-    double door_cycles = 5;        // door open/close cycles ...
+    double door_cycles = 5;           // door open/close cycles ...
     double door_cycle_window_s = 60;  // ... within this window
-    double door_close_s = 30;      // doors commanded closed but still open
-    double door_open_max_s = 180;  // without a close command input: doors open this long
-    double clear_hold_s = 10;      // a fault must be gone this long before it clears
-    double silent_s = 60;          // no good sample of an input this long: sensor silent
+    double door_close_s = 30;         // doors commanded closed but still open
+    double door_open_max_s = 180;     // without a close command input: doors open this long
+    double clear_hold_s = 10;         // a fault must be gone this long before it clears
+    double silent_s = 60;             // no good sample of an input this long: sensor silent
 
     static ElevatorSettings read(Params& p);
 };

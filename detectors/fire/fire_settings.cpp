@@ -13,7 +13,8 @@ FireSettings FireSettings::read(Params& p) {
     s.co_tau_min = p.number("co_tau_min", s.co_tau_min, 1, 1440);
     s.co_alarm_ppm = p.number("co_alarm_ppm", s.co_alarm_ppm, 31, 1000);
     s.residual_ma = p.number("residual_ma", s.residual_ma, 300, 500);
-    s.residual_clear_margin_ma = p.number("residual_clear_margin_ma", s.residual_clear_margin_ma, 0, 300);
+    s.residual_clear_margin_ma =
+        p.number("residual_clear_margin_ma", s.residual_clear_margin_ma, 0, 300);
     s.cable_temp_c = p.number("cable_temp_c", s.cable_temp_c, 30, 200);
     s.hold_s = p.number("hold_s", s.hold_s, 0, 600);
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);

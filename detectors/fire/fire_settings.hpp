@@ -9,22 +9,22 @@
 namespace gw::detectors {
 
 struct FireSettings {
-    std::string heat_class = "A2";     // EN 54-5: A1 A2 B C (sets the fixed temperature)
-    double fixed_temp_c = 0;           // 0: from heat_class
-    bool rate_of_rise = true;          // EN 54-5 suffix R: also alarm on rate of rise
-    double ror_c_per_min = 8.3;        // rate-of-rise (15 F/min)
+    std::string heat_class = "A2";  // EN 54-5: A1 A2 B C (sets the fixed temperature)
+    double fixed_temp_c = 0;        // 0: from heat_class
+    bool rate_of_rise = true;       // EN 54-5 suffix R: also alarm on rate of rise
+    double ror_c_per_min = 8.3;     // rate-of-rise (15 F/min)
     double ror_window_s = 60;
-    double temp_clear_margin_c = 3;    // hysteresis of the fixed temperatures
+    double temp_clear_margin_c = 3;  // hysteresis of the fixed temperatures
     // CO dose (UL 2034): a first-order "COHb-like" dose that approaches the
     // concentration with time constant co_tau_min; alarm when it reaches
     // co_alarm_ppm. 80 min / 50 ppm gives 400 ppm -> 10.7 min, 150 -> 32 min,
     // 70 -> 100 min, and never at 30 ppm.
     double co_tau_min = 80;
     double co_alarm_ppm = 50;
-    double residual_ma = 300;          // 300..500 per GB 50116
+    double residual_ma = 300;  // 300..500 per GB 50116
     double residual_clear_margin_ma = 50;
     double cable_temp_c = 70;
-    double hold_s = 5;                 // a criterion must persist before raising
+    double hold_s = 5;  // a criterion must persist before raising
     double clear_hold_s = 60;
     double silent_s = 300;
 

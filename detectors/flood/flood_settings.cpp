@@ -17,7 +17,8 @@ FloodSettings FloodSettings::read(Params& p) {
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 86400);
     s.raise_hold_s = p.number("raise_hold_s", s.raise_hold_s, 0, 3600);
     s.rise_window_s = p.number("rise_window_s", s.rise_window_s, 30, 86400);
-    s.rise_warn_cm_per_10min = p.number("rise_warn_cm_per_10min", s.rise_warn_cm_per_10min, 0.1, 1000);
+    s.rise_warn_cm_per_10min =
+        p.number("rise_warn_cm_per_10min", s.rise_warn_cm_per_10min, 0.1, 1000);
     s.rain_window_min = p.number("rain_window_min", s.rain_window_min, 5, 1440);
     s.rain_levels_mm_h = p.numbers("rain_levels_mm_h", s.rain_levels_mm_h, 0, 1000);
     check_ascending(p, "rain_levels_mm_h", s.rain_levels_mm_h);
@@ -26,7 +27,8 @@ FloodSettings FloodSettings::read(Params& p) {
     s.rain_counter_max = p.number("rain_counter_max", s.rain_counter_max, 0, 4294967295.0);
     s.sensor_min_cm = p.number("sensor_min_cm", s.sensor_min_cm, -1000, 1000);
     s.sensor_max_cm = p.number("sensor_max_cm", s.sensor_max_cm, -1000, 10000);
-    if (s.sensor_max_cm <= s.sensor_min_cm) p.problem("sensor_max_cm", "must be greater than sensor_min_cm");
+    if (s.sensor_max_cm <= s.sensor_min_cm)
+        p.problem("sensor_max_cm", "must be greater than sensor_min_cm");
     s.stuck_s = p.number("stuck_s", s.stuck_s, 0, 30 * 86400);
     s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
     return s;

@@ -11,22 +11,22 @@ namespace gw::detectors {
 
 struct FloodSettings {
     std::vector<double> depth_levels_cm{15, 30, 50};  // warning, alarm, critical
-    double clear_margin_cm = 3;    // depth must fall this far below a level ...
-    double clear_hold_s = 120;     // ... for this long before the level clears
-    double raise_hold_s = 10;      // depth above a level this long before raising
-    double rise_window_s = 600;    // rate of rise over this window
+    double clear_margin_cm = 3;                       // depth must fall this far below a level ...
+    double clear_hold_s = 120;                        // ... for this long before the level clears
+    double raise_hold_s = 10;    // depth above a level this long before raising
+    double rise_window_s = 600;  // rate of rise over this window
     double rise_warn_cm_per_10min = 5;
     double rain_window_min = 60;
     std::vector<double> rain_levels_mm_h{35, 50, 80};  // blue, yellow, orange
     double mm_per_tip = 0.5;
-    double sensor_min_cm = -5;     // outside: out-of-range sensor fault
+    double sensor_min_cm = -5;  // outside: out-of-range sensor fault
     double sensor_max_cm = 500;
     double rain_clear_margin_mm_h = 5;  // hysteresis of the rain bands
     double rain_counter_max = 65535;    // counter wraps to 0 after this (0: never wraps)
     // Identical wet readings (at or above the first level) this long: stuck
     // sensor (0: off). A dry road legitimately reads a constant 0.
     double stuck_s = 3600;
-    double silent_s = 300;         // no good sample this long: sensor silent
+    double silent_s = 300;  // no good sample this long: sensor silent
 
     static FloodSettings read(Params& p);
 };

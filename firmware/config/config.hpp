@@ -88,13 +88,13 @@ struct PointConfig {
     double scale = 1.0;
     double offset = 0.0;
     std::string unit;
-    std::string field;              // serial ports: the named field of the line
-    int poll_ms = 0;                // 0: the device's poll_ms
-    int report_ms = 60000;          // telemetry at least this often
-    double deadband = 0.0;          // and whenever the value moves by more than this
-    std::optional<double> min;      // valid range; outside it: out_of_range
+    std::string field;          // serial ports: the named field of the line
+    int poll_ms = 0;            // 0: the device's poll_ms
+    int report_ms = 60000;      // telemetry at least this often
+    double deadband = 0.0;      // and whenever the value moves by more than this
+    std::optional<double> min;  // valid range; outside it: out_of_range
     std::optional<double> max;
-    int registers() const;          // how many 16-bit registers the type spans
+    int registers() const;  // how many 16-bit registers the type spans
 };
 
 struct SerialPortConfig {

@@ -33,7 +33,7 @@ std::string hash_text(const std::string& text) {
 // Remembers where each id was first defined, across all sections, because ids
 // share one namespace in topics, logs and gatewayctl commands.
 class IdRegistry {
-public:
+  public:
     bool add(TomlReader& r, const std::string& id, const std::string& what) {
         auto [it, inserted] = seen_.emplace(id, std::make_pair(what, r.line_of("id")));
         if (!inserted) {
@@ -43,7 +43,7 @@ public:
         return inserted;
     }
 
-private:
+  private:
     std::map<std::string, std::pair<std::string, long>> seen_;
 };
 
@@ -51,7 +51,8 @@ std::string read_id(TomlReader& r, const std::string& section, IdRegistry& ids) 
     std::string id = r.text("id", "", true);
     if (id.empty()) return id;
     if (!valid_id(id)) {
-        r.problem("id", "must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
+        r.problem("id",
+                  "must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
     }
     r.rename(section + "[" + id + "]");
     ids.add(r, id, section);
@@ -70,7 +71,8 @@ void load_gateway(TomlReader& root, Config& c) {
     c.identity.gateway = g->text("id", "", true);
     for (auto [key, value] : {std::pair{"site", c.identity.site}, {"id", c.identity.gateway}}) {
         if (!value.empty() && !valid_id(value))
-            g->problem(key, "must be 1-64 characters of A-Z a-z 0-9 _ . - (it is part of MQTT topics)");
+            g->problem(key,
+                       "must be 1-64 characters of A-Z a-z 0-9 _ . - (it is part of MQTT topics)");
     }
     c.data_dir = g->text("data_dir", c.data_dir);
     c.log_level = g->choice("log_level", "info", {"debug", "info", "warn", "error"});
@@ -99,20 +101,25 @@ void load_uplink(TomlReader& root, Config& c) {
     static const std::regex uri("^(tcp|ssl|mqtt|mqtts)://[^:/]+(:[0-9]{1,5})?$");
     for (size_t i = 0; i < up.brokers.size(); ++i) {
         if (!std::regex_match(up.brokers[i], uri))
-            u->problem("brokers", "\"" + up.brokers[i] +
-                                      "\" is not a broker URI like tcp://host:1883 or ssl://host:8883");
+            u->problem("brokers",
+                       "\"" + up.brokers[i] +
+                           "\" is not a broker URI like tcp://host:1883 or ssl://host:8883");
     }
     up.topic_prefix = u->text("topic_prefix", up.topic_prefix);
     if (up.topic_prefix.find_first_of("+#") != std::string::npos || up.topic_prefix.empty())
         u->problem("topic_prefix", "must be non-empty and contain no MQTT wildcards (+ #)");
     up.client_id = u->text("client_id", "");
     up.keepalive_s = static_cast<int>(u->integer("keepalive_s", up.keepalive_s, 5, 3600));
-    up.inflight_window = static_cast<int>(u->integer("inflight_window", up.inflight_window, 1, 100));
-    up.reconnect_min_ms = static_cast<int>(u->integer("reconnect_min_ms", up.reconnect_min_ms, 100, 60000));
-    up.reconnect_max_ms = static_cast<int>(u->integer("reconnect_max_ms", up.reconnect_max_ms, 100, 600000));
+    up.inflight_window =
+        static_cast<int>(u->integer("inflight_window", up.inflight_window, 1, 100));
+    up.reconnect_min_ms =
+        static_cast<int>(u->integer("reconnect_min_ms", up.reconnect_min_ms, 100, 60000));
+    up.reconnect_max_ms =
+        static_cast<int>(u->integer("reconnect_max_ms", up.reconnect_max_ms, 100, 600000));
     if (up.reconnect_max_ms < up.reconnect_min_ms)
         u->problem("reconnect_max_ms", "must not be less than reconnect_min_ms");
-    up.telemetry_batch_max = static_cast<int>(u->integer("telemetry_batch_max", up.telemetry_batch_max, 1, 5000));
+    up.telemetry_batch_max =
+        static_cast<int>(u->integer("telemetry_batch_max", up.telemetry_batch_max, 1, 5000));
     up.credentials_file = u->text("credentials_file", "");
     load_tls(*u, up);
     u->finish();
@@ -206,8 +213,10 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
         p.problem("type", "coils and discrete inputs are single bits: type must be bool");
     if (!bit_table && pt.type == ValueType::boolean && p.has("table"))
         p.problem("type", "bool needs table = \"coil\" or \"discrete_input\"");
-    pt.word_order = p.choice("word_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
-    pt.byte_order = p.choice("byte_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
+    pt.word_order =
+        p.choice("word_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
+    pt.byte_order =
+        p.choice("byte_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
     pt.scale = p.number("scale", 1.0, -1e9, 1e9);
     if (pt.scale == 0.0) p.problem("scale", "must not be 0");
     pt.offset = p.number("offset", 0.0, -1e12, 1e12);
@@ -219,7 +228,8 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
     pt.min = p.optional_number("min");
     pt.max = p.optional_number("max");
     if (pt.min && pt.max && *pt.min >= *pt.max) p.problem("max", "must be greater than min");
-    if (pt.address + pt.registers() - 1 > 65535) p.problem("address", "value runs past register 65535");
+    if (pt.address + pt.registers() - 1 > 65535)
+        p.problem("address", "value runs past register 65535");
     p.finish();
     c.points.push_back(pt);
 }
@@ -243,7 +253,8 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     cam.fps = r.number("fps", 5.0, 0.1, 60.0);
     cam.width = static_cast<int>(r.integer("width", 0, 0, 7680));
     cam.height = static_cast<int>(r.integer("height", 0, 0, 4320));
-    if ((cam.width == 0) != (cam.height == 0)) r.problem("height", "give both width and height, or neither");
+    if ((cam.width == 0) != (cam.height == 0))
+        r.problem("height", "give both width and height, or neither");
     cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 100, 3600000));
     cam.frozen_ms = static_cast<int>(r.integer("frozen_ms", 10000, 1000, 3600000));
     r.finish();
@@ -256,7 +267,8 @@ const DetectorKind* kind_named(const std::vector<DetectorKind>& kinds, const std
     return nullptr;
 }
 
-void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<DetectorKind>& kinds) {
+void load_detector(TomlReader& r, Config& c, IdRegistry& ids,
+                   const std::vector<DetectorKind>& kinds) {
     DetectorConfig det;
     det.id = read_id(r, "detectors", ids);
     std::vector<std::string> names;
@@ -267,7 +279,8 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<
     long inputs_line = 0;
     for (auto& [role, point] : r.string_map("inputs", inputs_line)) det.inputs[role] = point;
     if (kind) {
-        if (kind->needs_camera && det.camera.empty()) r.problem("camera", "required key is missing");
+        if (kind->needs_camera && det.camera.empty())
+            r.problem("camera", "required key is missing");
         if (!kind->needs_camera && !det.camera.empty())
             r.problem("camera", "a " + kind->name + " detector takes sensor inputs, not a camera");
         for (const auto& role : kind->required_roles)
@@ -277,12 +290,15 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<
             bool known = false;
             for (const auto& l : {kind->required_roles, kind->optional_roles})
                 for (const auto& x : l) known |= x == role;
-            if (!known) r.problem_at(inputs_line, "inputs." + role, "unknown input role for a " + kind->name + " detector");
+            if (!known)
+                r.problem_at(inputs_line, "inputs." + role,
+                             "unknown input role for a " + kind->name + " detector");
         }
         auto params_reader = r.table("params");
         Diagnostics unused("");
         toml::table empty;
-        TomlParams params(params_reader ? *params_reader : TomlReader(empty, r.key_path("params"), unused));
+        TomlParams params(params_reader ? *params_reader
+                                        : TomlReader(empty, r.key_path("params"), unused));
         if (kind->declare) kind->declare(params);
         params.finish();
         det.params = params.resolved;
@@ -296,7 +312,8 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids, const std::vector<
 // A vision detector whose analysis spans consecutive frames declares the
 // slowest camera it works with (param min_fps); a slower camera would leave
 // it blind without a word, so the config is refused.
-void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long line, Diagnostics& diag) {
+void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long line,
+                       Diagnostics& diag) {
     auto min = d.params.find("min_fps");
     if (min == d.params.end() || !min->is_number() || cam.fps >= min->get<double>()) return;
     std::ostringstream what;
@@ -319,24 +336,30 @@ void check_references(TomlReader& root, Config& c, Diagnostics& diag,
         long line = point_lines.at(p.id);
         auto it = is_serial.find(p.device);
         if (!p.device.empty() && it == is_serial.end()) {
-            diag.add(line, "points[" + p.id + "].device",
-                     "device \"" + p.device + "\" is not defined in [[devices]] or [[serial_ports]]");
+            diag.add(
+                line, "points[" + p.id + "].device",
+                "device \"" + p.device + "\" is not defined in [[devices]] or [[serial_ports]]");
         } else if (it != is_serial.end() && it->second && p.field.empty()) {
-            diag.add(line, "points[" + p.id + "].field", "a point on a serial port needs the field name");
+            diag.add(line, "points[" + p.id + "].field",
+                     "a point on a serial port needs the field name");
         }
     }
     for (const auto& d : c.detectors) {
         for (const auto& [role, point] : d.inputs)
             if (!c.point(point))
-                diag.add(detector_lines.at(d.id + ".inputs"), "detectors[" + d.id + "].inputs." + role, "point \"" + point + "\" is not defined");
+                diag.add(detector_lines.at(d.id + ".inputs"),
+                         "detectors[" + d.id + "].inputs." + role,
+                         "point \"" + point + "\" is not defined");
         if (!d.camera.empty() && !c.camera(d.camera))
-            diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera", "camera \"" + d.camera + "\" is not defined");
+            diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera",
+                     "camera \"" + d.camera + "\" is not defined");
         else if (!d.camera.empty())
             check_camera_rate(d, *c.camera(d.camera), detector_lines.at(d.id + ".camera"), diag);
     }
 }
 
-Config parse_all(const toml::table& doc, Diagnostics& diag, const std::vector<DetectorKind>& kinds) {
+Config parse_all(const toml::table& doc, Diagnostics& diag,
+                 const std::vector<DetectorKind>& kinds) {
     Config c;
     TomlReader root(doc, "", diag);
     IdRegistry ids;
@@ -372,7 +395,8 @@ LoadResult load_config_text(const std::string& text, const std::string& name,
     try {
         doc = toml::parse(text, name);
     } catch (const toml::parse_error& e) {
-        diag.add(static_cast<long>(e.source().begin.line), "(syntax)", std::string(e.description()));
+        diag.add(static_cast<long>(e.source().begin.line), "(syntax)",
+                 std::string(e.description()));
         result.errors.lines = diag.lines();
         return result;
     }

@@ -10,13 +10,20 @@ namespace {
 
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        default: return "a date/time";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        default:
+            return "a date/time";
     }
 }
 
@@ -36,7 +43,9 @@ std::string TomlReader::key_path(const std::string& key) const {
     return path_.empty() ? key : path_ + "." + key;
 }
 
-long TomlReader::line() const { return static_cast<long>(table_->source().begin.line); }
+long TomlReader::line() const {
+    return static_cast<long>(table_->source().begin.line);
+}
 
 long TomlReader::line_of(const std::string& key) const {
     const toml::node* n = table_->get(key);
@@ -48,7 +57,8 @@ const toml::node* TomlReader::take(const std::string& key) {
     return table_->get(key);
 }
 
-void TomlReader::wrong_type(const std::string& key, const toml::node& node, const std::string& expected) {
+void TomlReader::wrong_type(const std::string& key, const toml::node& node,
+                            const std::string& expected) {
     problem_at(node.source().begin.line, key,
                std::string("expected ") + expected + ", got " + type_name(node));
 }
@@ -246,7 +256,7 @@ std::vector<TomlReader> TomlReader::tables(const std::string& key) {
 }
 
 std::vector<std::pair<std::string, std::string>> TomlReader::string_map(const std::string& key,
-                                                                         long& line_out) {
+                                                                        long& line_out) {
     std::vector<std::pair<std::string, std::string>> out;
     line_out = line_of(key);
     auto sub = table(key);
@@ -302,6 +312,8 @@ std::vector<double> TomlParams::numbers(const std::string& key, const std::vecto
     return v;
 }
 
-void TomlParams::problem(const std::string& key, const std::string& what) { r_.problem(key, what); }
+void TomlParams::problem(const std::string& key, const std::string& what) {
+    r_.problem(key, what);
+}
 
 }  // namespace gw

@@ -7,27 +7,27 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "core/params.hpp"
 
 namespace gw {
 
 class Diagnostics {
-public:
+  public:
     explicit Diagnostics(std::string file) : file_(std::move(file)) {}
     void add(long line, const std::string& path, const std::string& what);
     const std::vector<std::string>& lines() const { return lines_; }
     const std::string& file() const { return file_; }
 
-private:
+  private:
     std::string file_;
     std::vector<std::string> lines_;
 };
 
 class TomlReader {
-public:
+  public:
     TomlReader(const toml::table& table, std::string path, Diagnostics& diag)
         : table_(&table), path_(std::move(path)), diag_(&diag) {}
 
@@ -47,8 +47,8 @@ public:
     std::optional<double> optional_number(const std::string& key);
     bool flag(const std::string& key, bool def);
     std::vector<std::string> texts(const std::string& key, bool required = false);
-    std::vector<double> numbers(const std::string& key, const std::vector<double>& def,
-                                double min, double max);
+    std::vector<double> numbers(const std::string& key, const std::vector<double>& def, double min,
+                                double max);
     std::optional<TomlReader> table(const std::string& key, bool required = false);
     std::vector<TomlReader> tables(const std::string& key);
     // Key/value pairs of a table of strings, e.g. detector inputs.
@@ -60,7 +60,7 @@ public:
     // Reports every key that no read asked for.
     void finish();
 
-private:
+  private:
     const toml::node* take(const std::string& key);
     void wrong_type(const std::string& key, const toml::node& node, const std::string& expected);
 
@@ -73,20 +73,20 @@ private:
 // Params over a TOML table: detectors and drivers read their own settings
 // through it; every value read (or defaulted) is recorded in `resolved`.
 class TomlParams final : public Params {
-public:
+  public:
     explicit TomlParams(TomlReader reader) : r_(std::move(reader)) {}
     double number(const std::string& key, double def, double min, double max) override;
     long integer(const std::string& key, long def, long min, long max) override;
     bool flag(const std::string& key, bool def) override;
     std::string text(const std::string& key, const std::string& def,
                      const std::vector<std::string>& allowed) override;
-    std::vector<double> numbers(const std::string& key, const std::vector<double>& def,
-                                double min, double max) override;
+    std::vector<double> numbers(const std::string& key, const std::vector<double>& def, double min,
+                                double max) override;
     void problem(const std::string& key, const std::string& what) override;
     void finish() { r_.finish(); }
     nlohmann::json resolved = nlohmann::json::object();
 
-private:
+  private:
     TomlReader r_;
 };
 

@@ -6,7 +6,7 @@
 namespace gw {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Wall time, UTC milliseconds since the epoch: what goes into payloads.
     virtual int64_t now_ms() const = 0;
@@ -18,7 +18,7 @@ public:
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     int64_t now_ms() const override;
     int64_t mono_ms() const override;
     bool synced() const override;
@@ -26,7 +26,7 @@ public:
 
 // Test and replay clock: time moves only when told to.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(int64_t start_ms = 0, bool synced = true)
         : now_(start_ms), mono_(0), synced_(synced) {}
     int64_t now_ms() const override { return now_; }
@@ -42,7 +42,7 @@ public:
     }
     void set_synced(bool s) { synced_ = s; }
 
-private:
+  private:
     int64_t now_;
     int64_t mono_;
     bool synced_;

@@ -12,13 +12,14 @@
 namespace gw {
 
 class EventIdSource {
-public:
-    EventIdSource(std::string gateway_id, uint64_t boot) : gateway_(std::move(gateway_id)), boot_(boot) {}
+  public:
+    EventIdSource(std::string gateway_id, uint64_t boot)
+        : gateway_(std::move(gateway_id)), boot_(boot) {}
 
     std::string next();
     uint64_t boot() const { return boot_; }
 
-private:
+  private:
     std::string gateway_;
     uint64_t boot_;
     std::atomic<uint64_t> seq_{0};

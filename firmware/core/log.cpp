@@ -5,10 +5,14 @@ namespace {
 
 const char* level_name(LogLevel l) {
     switch (l) {
-        case LogLevel::debug: return "debug";
-        case LogLevel::info: return "info";
-        case LogLevel::warn: return "warn";
-        case LogLevel::error: return "error";
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warn:
+            return "warn";
+        case LogLevel::error:
+            return "error";
     }
     return "info";
 }
@@ -60,11 +64,16 @@ void Log::write(LogLevel level, std::string_view component, std::string_view msg
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-    if (text == "debug") out = LogLevel::debug;
-    else if (text == "info") out = LogLevel::info;
-    else if (text == "warn") out = LogLevel::warn;
-    else if (text == "error") out = LogLevel::error;
-    else return false;
+    if (text == "debug")
+        out = LogLevel::debug;
+    else if (text == "info")
+        out = LogLevel::info;
+    else if (text == "warn")
+        out = LogLevel::warn;
+    else if (text == "error")
+        out = LogLevel::error;
+    else
+        return false;
     return true;
 }
 

@@ -24,7 +24,7 @@ struct LogField {
 };
 
 class Log {
-public:
+  public:
     explicit Log(LogLevel min = LogLevel::info, std::FILE* out = stderr) : min_(min), out_(out) {}
 
     void set_level(LogLevel level) { min_ = level; }
@@ -46,7 +46,7 @@ public:
         write(LogLevel::error, c, m, f);
     }
 
-private:
+  private:
     LogLevel min_;
     std::FILE* out_;
     std::mutex mutex_;

@@ -10,7 +10,7 @@
 namespace gw {
 
 class Params {
-public:
+  public:
     virtual ~Params() = default;
     virtual double number(const std::string& key, double def, double min, double max) = 0;
     virtual long integer(const std::string& key, long def, long min, long max) = 0;
@@ -26,7 +26,7 @@ public:
 
 // Defaults only: used where no config exists (unit tests, ad-hoc tools).
 class DefaultParams final : public Params {
-public:
+  public:
     double number(const std::string&, double def, double, double) override { return def; }
     long integer(const std::string&, long def, long, long) override { return def; }
     bool flag(const std::string&, bool def) override { return def; }

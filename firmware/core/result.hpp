@@ -14,7 +14,7 @@ struct Error {
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::move(value)) {}
     Result(Error error) : v_(std::move(error)) {}
 
@@ -31,13 +31,13 @@ public:
 
     const std::string& error() const { return std::get<Error>(v_).message; }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 // For operations that produce no value.
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(Error error) : error_(std::move(error.message)) {}
     static Status success() { return Status(); }
@@ -46,10 +46,12 @@ public:
     explicit operator bool() const { return ok(); }
     const std::string& error() const { return *error_; }
 
-private:
+  private:
     std::optional<std::string> error_;
 };
 
-inline Error fail(std::string message) { return Error{std::move(message)}; }
+inline Error fail(std::string message) {
+    return Error{std::move(message)};
+}
 
 }  // namespace gw

@@ -8,14 +8,14 @@
 namespace gw {
 
 class SampleSink {
-public:
+  public:
     virtual ~SampleSink() = default;
     // Called from a driver's own thread; must not block for long.
     virtual void on_samples(const std::vector<Sample>& samples) = 0;
 };
 
 class EventSink {
-public:
+  public:
     virtual ~EventSink() = default;
     // Events from detectors and subsystems; the pipeline assigns ids
     // (EventIdSource) where `id` is empty and stores them durably.

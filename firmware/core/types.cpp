@@ -42,11 +42,23 @@ constexpr std::array<std::pair<EventState, std::string_view>, 3> kState{{
 
 }  // namespace
 
-std::string_view to_string(Quality q) { return name_of(kQuality, q); }
-std::string_view to_string(Severity s) { return name_of(kSeverity, s); }
-std::string_view to_string(EventState s) { return name_of(kState, s); }
-std::optional<Quality> quality_from_string(std::string_view s) { return parse(kQuality, s); }
-std::optional<Severity> severity_from_string(std::string_view s) { return parse(kSeverity, s); }
-std::optional<EventState> event_state_from_string(std::string_view s) { return parse(kState, s); }
+std::string_view to_string(Quality q) {
+    return name_of(kQuality, q);
+}
+std::string_view to_string(Severity s) {
+    return name_of(kSeverity, s);
+}
+std::string_view to_string(EventState s) {
+    return name_of(kState, s);
+}
+std::optional<Quality> quality_from_string(std::string_view s) {
+    return parse(kQuality, s);
+}
+std::optional<Severity> severity_from_string(std::string_view s) {
+    return parse(kSeverity, s);
+}
+std::optional<EventState> event_state_from_string(std::string_view s) {
+    return parse(kState, s);
+}
 
 }  // namespace gw

@@ -11,11 +11,11 @@
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
 #include "control/diag_sources.hpp"
-#include "gw/version.hpp"
 #include "detectors/detector_set.hpp"
 #include "drivers/camera/camera.hpp"
 #include "drivers/modbus/bus_poller.hpp"
 #include "drivers/serial/serial_port.hpp"
+#include "gw/version.hpp"
 #include "pipeline/frame_keeper.hpp"
 #include "pipeline/intake.hpp"
 #include "pipeline/live_state.hpp"
@@ -95,14 +95,11 @@ Status Daemon::start() {
     control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
     add_daemon_commands(*control_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
-    add_diag_commands(*control_, {config_, *live_, *intake_, *store_, *uplink_, clock_,
-                                  [this] { return device_counters(); },
-                                  [this](const std::string& bus) {
-                                      return config_owns_bus(config_, bus);
-                                  },
-                                  [this](const std::string& camera) {
-                                      return vision_->snapshot(camera, *frames_);
-                                  }});
+    add_diag_commands(
+        *control_,
+        {config_, *live_, *intake_, *store_, *uplink_, clock_, [this] { return device_counters(); },
+         [this](const std::string& bus) { return config_owns_bus(config_, bus); },
+         [this](const std::string& camera) { return vision_->snapshot(camera, *frames_); }});
     if (auto s = control_->start(); !s) return s;
     return Status::success();
 }
@@ -119,12 +116,13 @@ Status Daemon::start_pipeline() {
     auto detectors = detectors::DetectorSet::build(config_.detectors, *ids_);
     if (!detectors) return fail(detectors.error());
     live_ = std::make_unique<LiveState>();
-    pipeline_ = std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_,
-                                           clock_, log_);
+    pipeline_ =
+        std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_, clock_, log_);
     vision_ = std::make_unique<VisionRunner>(*pipeline_, *intake_, log_);
     if (auto s = vision_->build(config_.detectors, *ids_); !s) return s;
-    log_.info("daemon", "detectors built",
-              {{"sensor", config_.detectors.size() - vision_->size()}, {"vision", vision_->size()}});
+    log_.info(
+        "daemon", "detectors built",
+        {{"sensor", config_.detectors.size() - vision_->size()}, {"vision", vision_->size()}});
     return pipeline_->start();
 }
 
@@ -138,10 +136,11 @@ Status Daemon::start_drivers() {
             std::make_unique<serial::SerialPort>(sp, config_.points, *pipeline_, clock_, log_));
         if (auto s = serial_ports_.back()->start(); !s) return s;
     }
-    frames_ = std::make_unique<FrameKeeper>(
-        [this](const camera::Frame& f) { vision_->on_frame(f); });
+    frames_ =
+        std::make_unique<FrameKeeper>([this](const camera::Frame& f) { vision_->on_frame(f); });
     for (const auto& cam : config_.cameras) {
-        cameras_.push_back(std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_));
+        cameras_.push_back(
+            std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_));
         if (auto s = cameras_.back()->start(); !s) return s;
     }
     return Status::success();

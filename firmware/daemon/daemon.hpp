@@ -4,8 +4,8 @@
 // in order. Parts receive what they need (config, Log, Clock) by reference.
 //
 // Start order: store (boot counter -> EventIdSource) -> intake -> uplink ->
-// pipeline (detectors, telemetry) -> drivers and cameras -> control socket. Stop order is the reverse, so nothing produces into a part
-// that is already gone.
+// pipeline (detectors, telemetry) -> drivers and cameras -> control socket. Stop order is the
+// reverse, so nothing produces into a part that is already gone.
 #include <memory>
 #include <vector>
 
@@ -28,9 +28,15 @@ class LiveState;
 class Pipeline;
 class FrameKeeper;
 class VisionRunner;
-namespace modbus { class ModbusDriver; }
-namespace serial { class SerialPort; }
-namespace camera { class Camera; }
+namespace modbus {
+class ModbusDriver;
+}
+namespace serial {
+class SerialPort;
+}
+namespace camera {
+class Camera;
+}
 
 class Daemon {
   public:

@@ -56,12 +56,14 @@ int run(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"gatewayd: city-edge-gateway daemon (sensors, detectors, store-and-forward, MQTT uplink)"};
+    CLI::App app{
+        "gatewayd: city-edge-gateway daemon (sensors, detectors, store-and-forward, MQTT uplink)"};
     std::string config_path = "/etc/city-edge-gateway/gateway.toml";
     std::string check_path;
     bool version = false;
     app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
-    app.add_option("--check-config", check_path, "validate FILE, print ok or the errors; exit 0 or 2");
+    app.add_option("--check-config", check_path,
+                   "validate FILE, print ok or the errors; exit 0 or 2");
     app.add_flag("-V,--version", version, "print the version and exit");
     try {
         app.parse(argc, argv);

@@ -7,16 +7,21 @@ namespace gw {
 ServiceNotifier::ServiceNotifier() {
     uint64_t usec = 0;
     // Ping at half the configured WatchdogSec, as sd_watchdog_enabled(3) advises.
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) interval_ms_ = static_cast<int64_t>(usec / 2000);
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+        interval_ms_ = static_cast<int64_t>(usec / 2000);
 }
 
 void ServiceNotifier::ready(const std::string& status) {
     sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());
 }
 
-void ServiceNotifier::stopping() { sd_notify(0, "STOPPING=1"); }
+void ServiceNotifier::stopping() {
+    sd_notify(0, "STOPPING=1");
+}
 
-void ServiceNotifier::status(const std::string& text) { sd_notifyf(0, "STATUS=%s", text.c_str()); }
+void ServiceNotifier::status(const std::string& text) {
+    sd_notifyf(0, "STATUS=%s", text.c_str());
+}
 
 void ServiceNotifier::watchdog(int64_t mono_ms) {
     if (interval_ms_ <= 0) return;

@@ -7,7 +7,7 @@
 namespace gw {
 
 class ServiceNotifier {
-public:
+  public:
     ServiceNotifier();
     void ready(const std::string& status);
     void stopping();
@@ -17,7 +17,7 @@ public:
     // How often the main loop must wake up to keep the watchdog fed (ms).
     int64_t interval_ms() const { return interval_ms_; }
 
-private:
+  private:
     int64_t interval_ms_ = 0;  // 0: no watchdog requested
     int64_t last_ping_ms_ = -1;
 };

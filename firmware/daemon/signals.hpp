@@ -6,7 +6,7 @@
 namespace gw {
 
 class ShutdownSignals {
-public:
+  public:
     // Blocks the signals in the calling thread; create it before any other
     // thread so that every thread inherits the mask.
     ShutdownSignals();
@@ -17,7 +17,7 @@ public:
     // Waits up to timeout_ms; returns the signal number if one arrived.
     std::optional<int> wait(int timeout_ms);
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -13,7 +13,7 @@ namespace gw {
 
 template <typename T>
 class BoundedQueue {
-public:
+  public:
     explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
 
     // False (and nothing queued) when full or closed.
@@ -51,7 +51,7 @@ public:
         return closed_;
     }
 
-private:
+  private:
     size_t capacity_;
     mutable std::mutex mutex_;
     std::condition_variable ready_;

@@ -13,7 +13,7 @@
 namespace gw {
 
 class FrameKeeper final : public camera::FrameSink {
-public:
+  public:
     using Next = std::function<void(const camera::Frame&)>;
     explicit FrameKeeper(Next next = {}) : next_(std::move(next)) {}
 
@@ -21,7 +21,7 @@ public:
     // A copy of the latest frame of `camera` (empty image if none yet).
     camera::Frame latest(const std::string& camera) const;
 
-private:
+  private:
     Next next_;
     mutable std::mutex mutex_;
     std::map<std::string, camera::Frame> latest_;

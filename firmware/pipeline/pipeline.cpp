@@ -20,7 +20,9 @@ Pipeline::Pipeline(const Config& config, detectors::DetectorSet detectors, Intak
       detection_queue_(kQueueBatches),
       telemetry_queue_(kQueueBatches) {}
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+    stop();
+}
 
 Status Pipeline::start() {
     detection_thread_ = std::thread([this] { detection_loop(); });

@@ -29,11 +29,11 @@ struct PipelineStats {
     uint64_t dropped_detection = 0;  // queue full: detection fell behind
     uint64_t dropped_telemetry = 0;  // queue full: the store fell behind
     uint64_t events = 0;
-    uint64_t event_failures = 0;     // events the store refused (logged)
+    uint64_t event_failures = 0;  // events the store refused (logged)
 };
 
 class Pipeline final : public SampleSink, public EventSink {
-public:
+  public:
     Pipeline(const Config& config, detectors::DetectorSet detectors, Intake& intake,
              LiveState& live, Clock& clock, Log& log);
     ~Pipeline() override;
@@ -48,7 +48,7 @@ public:
     void on_event(const Event& event) override;
     PipelineStats stats() const;
 
-private:
+  private:
     void detection_loop();
     void telemetry_loop();
     void detect(const std::vector<std::vector<Sample>>& batches, int64_t& last_tick_ms);

@@ -42,7 +42,8 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
     for (const auto& e : events) events_.on_event(e);
     for (const auto& ev : evidence) {
         if (auto s = intake_.submit_evidence(ev.event_id, ev.content_type, ev.bytes); !s)
-            log_.error("vision", "evidence not stored", {{"event", ev.event_id}, {"error", s.error()}});
+            log_.error("vision", "evidence not stored",
+                       {{"event", ev.event_id}, {"error", s.error()}});
     }
 }
 

@@ -22,7 +22,7 @@
 namespace gw {
 
 class VisionRunner {
-public:
+  public:
     VisionRunner(EventSink& events, Intake& intake, Log& log)
         : events_(events), intake_(intake), log_(log) {}
 
@@ -35,7 +35,7 @@ public:
     // The camera's latest frame with every detector's overlay, as JPEG.
     Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
 
-private:
+  private:
     struct PerCamera {
         std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
         std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;

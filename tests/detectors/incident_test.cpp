@@ -102,10 +102,10 @@ TEST(LevelBands, ClassifiesUpwardsImmediately) {
 
 TEST(LevelBands, HoldsABandUntilTheMarginIsCrossed) {
     bands.classify(31);
-    CHECK(bands.classify(29) == Severity::alarm);    // within margin: still alarm
+    CHECK(bands.classify(29) == Severity::alarm);      // within margin: still alarm
     CHECK(bands.classify(27.5) == Severity::alarm);    // not yet 3 below
     CHECK(bands.classify(26.5) == Severity::warning);  // 30 - 3 crossed
-    CHECK(bands.classify(13) == Severity::warning);  // 15 - 3 = 12 not crossed
+    CHECK(bands.classify(13) == Severity::warning);    // 15 - 3 = 12 not crossed
     CHECK_FALSE(bands.classify(12).has_value());
 }
 

@@ -127,10 +127,11 @@ TEST(Camera, FileFasterThanTheCameraIsThinnedNotSlowed) {
     CHECK_TRUE(wait_until([&] { return frames.count() >= 8; }));
     c.stop();
     auto k = c.counters();
-    CHECK_TEXT(k.frames_dropped >= 2 * k.frames_delivered,
-               ("read " + std::to_string(k.frames_read) + ", delivered " +
-                std::to_string(k.frames_delivered) + ", dropped " +
-                std::to_string(k.frames_dropped)).c_str());
+    CHECK_TEXT(
+        k.frames_dropped >= 2 * k.frames_delivered,
+        ("read " + std::to_string(k.frames_read) + ", delivered " +
+         std::to_string(k.frames_delivered) + ", dropped " + std::to_string(k.frames_dropped))
+            .c_str());
 }
 
 TEST(Camera, FrozenImageIsACameraFault) {

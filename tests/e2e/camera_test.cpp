@@ -41,22 +41,27 @@ std::string camera_config(const std::string& dir, const std::string& broker,
 district = "d1"
 site = "site-9"
 id = "gw-cam"
-data_dir = ")" + dir + R"("
+data_dir = ")" +
+           dir + R"("
 
 [uplink]
-brokers = [")" + broker + R"("]
+brokers = [")" +
+           broker + R"("]
 
 [control]
-socket = ")" + dir + R"(/ctl.sock"
+socket = ")" +
+           dir + R"(/ctl.sock"
 
 [[cameras]]
 id = "cam-yard"
-url = ")" + video + R"("
+url = ")" + video +
+           R"("
 fps = 10
 
 [[cameras]]
 id = "cam-dead"
-url = "rtsp://127.0.0.1:)" + std::to_string(dead_port) + R"(/stream"
+url = "rtsp://127.0.0.1:)" +
+           std::to_string(dead_port) + R"(/stream"
 fps = 10
 reconnect_max_ms = 1000
 
@@ -67,8 +72,8 @@ camera = "cam-yard"
 )";
 }
 
-std::optional<nlohmann::json> find_event(const std::vector<Received>& msgs,
-                                         const std::string& type, const std::string& state) {
+std::optional<nlohmann::json> find_event(const std::vector<Received>& msgs, const std::string& type,
+                                         const std::string& state) {
     const std::string suffix = "/event";
     for (const auto& m : msgs) {
         if (m.topic.size() < suffix.size() ||

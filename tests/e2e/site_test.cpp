@@ -20,12 +20,16 @@ namespace {
 // The example config pointed at this test's sitesim, broker and directory;
 // cameras are left out (vision has its own tests).
 std::string site_config(const std::string& dir, int modbus_port, const std::string& broker) {
-    std::string text = gw::test::read_file(std::string(GW_SOURCE_DIR) +
-                                           "/firmware/config/gateway.example.toml");
-    text = std::regex_replace(text, std::regex("data_dir = \"[^\"]*\""), "data_dir = \"" + dir + "\"");
-    text = std::regex_replace(text, std::regex("socket = \"[^\"]*\""), "socket = \"" + dir + "/ctl.sock\"");
-    text = std::regex_replace(text, std::regex("port = 1502"), "port = " + std::to_string(modbus_port));
-    text = std::regex_replace(text, std::regex("brokers = \\[[^\\]]*\\]"), "brokers = [\"" + broker + "\"]");
+    std::string text =
+        gw::test::read_file(std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml");
+    text =
+        std::regex_replace(text, std::regex("data_dir = \"[^\"]*\""), "data_dir = \"" + dir + "\"");
+    text = std::regex_replace(text, std::regex("socket = \"[^\"]*\""),
+                              "socket = \"" + dir + "/ctl.sock\"");
+    text = std::regex_replace(text, std::regex("port = 1502"),
+                              "port = " + std::to_string(modbus_port));
+    text = std::regex_replace(text, std::regex("brokers = \\[[^\\]]*\\]"),
+                              "brokers = [\"" + broker + "\"]");
     auto cams = text.find("[[cameras]]");
     auto dets = text.find("# --- Detectors");
     text.erase(cams, dets - cams);
@@ -40,7 +44,8 @@ bool has_event(const std::vector<gw::test::Received>& msgs, const std::string& t
     for (const auto& m : msgs) {
         if (m.topic.size() < 6 || m.topic.compare(m.topic.size() - 6, 6, "/event") != 0) continue;
         auto j = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == state) return true;
+        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == state)
+            return true;
     }
     return false;
 }
@@ -54,10 +59,11 @@ TEST(Site, IncidentScenarioReachesTheCenter) {
     gw::test::Mosquitto broker(dir.path(), "broker");
     broker.start();
     const int modbus_port = gw::test::free_port();
-    gw::test::Process sim({GW_SITESIM, "--scenario",
-                           std::string(GW_SOURCE_DIR) + "/tools/sitesim/scenarios/site-incident.csv",
-                           "--tcp", std::to_string(modbus_port), "--speed", "10"},
-                          dir.path(), "sitesim");
+    gw::test::Process sim(
+        {GW_SITESIM, "--scenario",
+         std::string(GW_SOURCE_DIR) + "/tools/sitesim/scenarios/site-incident.csv", "--tcp",
+         std::to_string(modbus_port), "--speed", "10"},
+        dir.path(), "sitesim");
     CHECK_TEXT(sim.wait_for_output("sitesim: ready", 10000), sim.err().c_str());
     gw::test::Subscriber center(broker.uri(), "center", "city/#");
     CHECK(center.ready(10000));
@@ -67,7 +73,8 @@ TEST(Site, IncidentScenarioReachesTheCenter) {
     CHECK_TEXT(gw.wait_for_output("msg=ready", 15000), gw.err().c_str());
 
     // Water passes 15 cm about 9 s in (scenario at 10x), then the raise hold.
-    bool flood = center.wait_until([](const auto& m) { return has_event(m, "water_depth", "raise"); }, 90000);
+    bool flood = center.wait_until(
+        [](const auto& m) { return has_event(m, "water_depth", "raise"); }, 90000);
     CHECK_TEXT(flood, gw.err().c_str());
     bool telemetry = center.wait_until(
         [](const auto& m) {
@@ -80,7 +87,8 @@ TEST(Site, IncidentScenarioReachesTheCenter) {
     bool online = center.wait_until(
         [](const auto& m) {
             for (const auto& x : m)
-                if (x.topic == "city/site-001/gw-01/status" && x.payload.find("\"online\":true") != std::string::npos)
+                if (x.topic == "city/site-001/gw-01/status" &&
+                    x.payload.find("\"online\":true") != std::string::npos)
                     return true;
             return false;
         },

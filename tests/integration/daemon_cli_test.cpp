@@ -38,7 +38,8 @@ TEST(DaemonCli, CheckConfigAcceptsTheExample) {
 
 TEST(DaemonCli, CheckConfigRejectsABadFileWithExitTwo) {
     gw::test::TempDir dir;
-    std::string path = dir.write("bad.toml", "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\nflavour = 1\n");
+    std::string path = dir.write(
+        "bad.toml", "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\nflavour = 1\n");
     auto r = gw::test::run({GW_GATEWAYD, "--check-config", path});
     LONGS_EQUAL(2, r.code);
     STRCMP_CONTAINS((path + ":5: gateway.flavour: unknown key").c_str(), r.err.c_str());
@@ -62,12 +63,15 @@ TEST(DaemonCli, StopsCleanlyOnSigtermWithinTwoSeconds) {
     gw::test::TempDir dir;
     std::string cfg = dir.write("gw.toml", minimal_config(dir.path()));
     for (int sig : {SIGTERM, SIGINT}) {
-        gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd" + std::to_string(sig));
+        gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(),
+                            "gatewayd" + std::to_string(sig));
         CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
         auto t0 = std::chrono::steady_clock::now();
         p.signal(sig);
         auto code = p.wait(2000);
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
         CHECK_TEXT(code.has_value(), "gatewayd did not stop within 2 s");
         LONGS_EQUAL(0, *code);
         CHECK(ms < 2000);

@@ -29,10 +29,10 @@ TEST_GROUP(ProvisionCli) {
 };
 
 TEST(ProvisionCli, WritesAValidConfigAndKeepsItsMode) {
-    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--district", "minhang",
-                            "--site", "site-042", "--gateway-id", "gw-07", "--broker",
-                            "ssl://center-a.example:8883", "--broker", "ssl://center-b.example:8883",
-                            "--ca-file", "/etc/city-edge-gateway/ca.crt"});
+    auto r = gw::test::run(
+        {GW_GATEWAYCTL, "provision", "--config", config, "--district", "minhang", "--site",
+         "site-042", "--gateway-id", "gw-07", "--broker", "ssl://center-a.example:8883", "--broker",
+         "ssl://center-b.example:8883", "--ca-file", "/etc/city-edge-gateway/ca.crt"});
     LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
     STRCMP_CONTAINS("provisioned", r.out.c_str());
     auto loaded = gw::load_config(config, gw::detectors::kinds());
@@ -49,8 +49,8 @@ TEST(ProvisionCli, WritesAValidConfigAndKeepsItsMode) {
 }
 
 TEST(ProvisionCli, RefusesAnInvalidResultWithExitTwoAndLeavesTheFile) {
-    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--gateway-id",
-                            "gw 07", "--broker", "mqtt:/center"});
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--gateway-id", "gw 07",
+                            "--broker", "mqtt:/center"});
     LONGS_EQUAL(2, r.code);
     STRCMP_CONTAINS("gateway.id: must be 1-64 characters", r.err.c_str());
     STRCMP_CONTAINS("uplink.brokers: \"mqtt:/center\" is not a broker URI", r.err.c_str());
@@ -65,23 +65,23 @@ TEST(ProvisionCli, NothingToChangeIsAUsageError) {
 }
 
 TEST(ProvisionCli, MissingConfigIsAUsageError) {
-    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", dir.file("absent.toml"),
-                            "--site", "s2"});
+    auto r = gw::test::run(
+        {GW_GATEWAYCTL, "provision", "--config", dir.file("absent.toml"), "--site", "s2"});
     LONGS_EQUAL(2, r.code);
     STRCMP_CONTAINS("cannot read", r.err.c_str());
 }
 
 TEST(ProvisionCli, DryRunPrintsAndDoesNotWrite) {
-    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--site", "site-9",
-                            "--dry-run"});
+    auto r = gw::test::run(
+        {GW_GATEWAYCTL, "provision", "--config", config, "--site", "site-9", "--dry-run"});
     LONGS_EQUAL(0, r.code);
     STRCMP_CONTAINS("site = 'site-9'", r.out.c_str());
     CHECK(original == gw::test::read_file(config));
 }
 
 TEST(ProvisionCli, NoTlsConflictsWithTlsFiles) {
-    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--no-tls",
-                            "--ca-file", "/x"});
+    auto r = gw::test::run(
+        {GW_GATEWAYCTL, "provision", "--config", config, "--no-tls", "--ca-file", "/x"});
     LONGS_EQUAL(2, r.code);
     CHECK(original == gw::test::read_file(config));
 }

@@ -34,7 +34,8 @@ gw::ctl::Provisioning site_b() {
     p.district = "minhang";
     p.site = "site-042";
     p.gateway_id = "gw-07";
-    p.brokers = std::vector<std::string>{"ssl://center-a.example:8883", "ssl://center-b.example:8883"};
+    p.brokers =
+        std::vector<std::string>{"ssl://center-a.example:8883", "ssl://center-b.example:8883"};
     p.ca_file = "/etc/city-edge-gateway/ca.crt";
     p.cert_file = "/etc/city-edge-gateway/client.crt";
     p.key_file = "/etc/city-edge-gateway/client.key";
@@ -110,7 +111,8 @@ TEST(Provision, RejectsABrokerThatIsNotAUri) {
     p.brokers = std::vector<std::string>{"center.example:1883"};
     auto out = gw::ctl::provision_text(example, "gw.toml", p);
     CHECK_FALSE(out.ok());
-    STRCMP_CONTAINS("uplink.brokers: \"center.example:1883\" is not a broker URI", all_errors(out).c_str());
+    STRCMP_CONTAINS("uplink.brokers: \"center.example:1883\" is not a broker URI",
+                    all_errors(out).c_str());
 }
 
 TEST(Provision, RejectsAnEmptyBrokerList) {
@@ -155,7 +157,8 @@ TEST(Provision, ReplaceFileKeepsModeAndLeavesNoTemporaryFile) {
     CHECK(stat(path.c_str(), &st) == 0);
     LONGS_EQUAL(0640, st.st_mode & 07777);
     size_t files = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        ++files;
     LONGS_EQUAL(1, files);
 }
 

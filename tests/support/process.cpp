@@ -94,10 +94,16 @@ std::optional<int> Process::wait(int timeout_ms) {
     return status_;
 }
 
-bool Process::running() { return !wait(0).has_value(); }
+bool Process::running() {
+    return !wait(0).has_value();
+}
 
-std::string Process::out() const { return read_file(out_path_); }
-std::string Process::err() const { return read_file(err_path_); }
+std::string Process::out() const {
+    return read_file(out_path_);
+}
+std::string Process::err() const {
+    return read_file(err_path_);
+}
 
 bool Process::wait_for_output(const std::string& needle, int timeout_ms) const {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

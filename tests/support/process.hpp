@@ -11,7 +11,7 @@
 namespace gw::test {
 
 class Process {
-public:
+  public:
     // `out_dir` receives <name>.out and <name>.err.
     Process(std::vector<std::string> argv, const std::string& out_dir, const std::string& name);
     ~Process();
@@ -28,7 +28,7 @@ public:
     // Polls stderr+stdout until `needle` appears or timeout; true if found.
     bool wait_for_output(const std::string& needle, int timeout_ms) const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
     std::string out_path_;

@@ -110,24 +110,29 @@ TEST(Config, WrongTypeIsReported) {
 
 TEST(Config, OutOfRangeIsReported) {
     std::string e = only_error(replace(kBase, "port = 1502", "port = 70000"));
-    STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: must be between 1 and 65535, got 70000", e.c_str());
+    STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: must be between 1 and 65535, got 70000",
+                 e.c_str());
 }
 
 TEST(Config, DuplicateIdIsReported) {
-    std::string e = only_error(std::string(kBase) + "\n[[points]]\nid = \"plc1\"\ndevice = \"plc1\"\n");
-    STRCMP_CONTAINS("points[plc1].id: duplicate id \"plc1\" (devices defined at line 12)", e.c_str());
+    std::string e =
+        only_error(std::string(kBase) + "\n[[points]]\nid = \"plc1\"\ndevice = \"plc1\"\n");
+    STRCMP_CONTAINS("points[plc1].id: duplicate id \"plc1\" (devices defined at line 12)",
+                    e.c_str());
 }
 
 TEST(Config, UndefinedDeviceIsReported) {
     std::string e = only_error(replace(kBase, "device = \"plc1\"", "device = \"plc9\""));
     STRCMP_EQUAL(
-        "cfg.toml:18: points[depth].device: device \"plc9\" is not defined in [[devices]] or [[serial_ports]]",
+        "cfg.toml:18: points[depth].device: device \"plc9\" is not defined in [[devices]] or "
+        "[[serial_ports]]",
         e.c_str());
 }
 
 TEST(Config, UndefinedPointIsReported) {
     std::string e = only_error(replace(kBase, "depth = \"depth\"", "depth = \"level\""));
-    STRCMP_EQUAL("cfg.toml:25: detectors[flood1].inputs.depth: point \"level\" is not defined", e.c_str());
+    STRCMP_EQUAL("cfg.toml:25: detectors[flood1].inputs.depth: point \"level\" is not defined",
+                 e.c_str());
 }
 
 TEST(Config, MissingRequiredKeyIsReported) {
@@ -142,18 +147,23 @@ TEST(Config, BadBrokerUriIsReported) {
 
 TEST(Config, BadChoiceIsReported) {
     std::string e = only_error(replace(kBase, "address = 0", "address = 0\ntable = \"holding\""));
-    STRCMP_CONTAINS("points[depth].table: must be one of coil, discrete_input, input_register, holding_register",
-                    e.c_str());
+    STRCMP_CONTAINS(
+        "points[depth].table: must be one of coil, discrete_input, input_register, "
+        "holding_register",
+        e.c_str());
 }
 
 TEST(Config, DetectorParamOutOfRangeIsReported) {
     std::string e = only_error(std::string(kBase) + "[detectors.params]\nmm_per_tip = 50\n");
-    STRCMP_CONTAINS("detectors[flood1].params.mm_per_tip: must be between 0.01 and 10, got 50", e.c_str());
+    STRCMP_CONTAINS("detectors[flood1].params.mm_per_tip: must be between 0.01 and 10, got 50",
+                    e.c_str());
 }
 
 TEST(Config, DetectorLevelsMustAscend) {
-    std::string e = only_error(std::string(kBase) + "[detectors.params]\ndepth_levels_cm = [30, 15, 50]\n");
-    STRCMP_CONTAINS("detectors[flood1].params.depth_levels_cm: levels must be in ascending order", e.c_str());
+    std::string e =
+        only_error(std::string(kBase) + "[detectors.params]\ndepth_levels_cm = [30, 15, 50]\n");
+    STRCMP_CONTAINS("detectors[flood1].params.depth_levels_cm: levels must be in ascending order",
+                    e.c_str());
 }
 
 TEST(Config, DetectorRainCounterMaxMustBeAFeasibleCounter) {
@@ -167,23 +177,27 @@ TEST(Config, DetectorUnknownParamIsReported) {
 }
 
 TEST(Config, MissingDetectorInputIsReported) {
-    std::string e = only_error(replace(kBase, "inputs = { depth = \"depth\" }", "inputs = { rain_counter = \"depth\" }"));
+    std::string e = only_error(
+        replace(kBase, "inputs = { depth = \"depth\" }", "inputs = { rain_counter = \"depth\" }"));
     STRCMP_CONTAINS("detectors[flood1].inputs.depth: required input is missing", e.c_str());
 }
 
 TEST(Config, UnknownDetectorKindIsReported) {
     std::string e = only_error(replace(kBase, "kind = \"flood\"", "kind = \"tsunami\""));
-    STRCMP_CONTAINS("detectors[flood1].kind: must be one of flood, fire, elevator, crowd", e.c_str());
+    STRCMP_CONTAINS("detectors[flood1].kind: must be one of flood, fire, elevator, crowd",
+                    e.c_str());
 }
 
 TEST(Config, TlsCertNeedsKey) {
-    std::string e = only_error(replace(kBase, "[[devices]]",
-                                       "[uplink.tls]\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n\n[[devices]]"));
+    std::string e = only_error(
+        replace(kBase, "[[devices]]",
+                "[uplink.tls]\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n\n[[devices]]"));
     STRCMP_CONTAINS("uplink.tls: cert_file and key_file go together", e.c_str());
 }
 
 TEST(Config, RtuDeviceNeedsSerial) {
-    std::string e = only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502", "transport = \"rtu\""));
+    std::string e =
+        only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502", "transport = \"rtu\""));
     STRCMP_CONTAINS("devices[plc1].serial: required key is missing", e.c_str());
 }
 

@@ -27,7 +27,8 @@ TEST(LiveState, KeepsTheLatestSampleAndLastGoodTime) {
 
 TEST(LiveState, RecentEventsAreBounded) {
     gw::LiveState live(3);
-    for (int i = 0; i < 5; ++i) live.on_event(ev("e" + std::to_string(i), "", gw::EventState::raise));
+    for (int i = 0; i < 5; ++i)
+        live.on_event(ev("e" + std::to_string(i), "", gw::EventState::raise));
     auto recent = live.recent_events();
     LONGS_EQUAL(3, recent.size());
     STRCMP_EQUAL("e2", recent.front().id.c_str());

@@ -8,7 +8,8 @@
 #include <CppUTest/TestHarness.h>
 
 namespace {
-std::string capture(const std::function<void(gw::Log&)>& fn, gw::LogLevel level = gw::LogLevel::info) {
+std::string capture(const std::function<void(gw::Log&)>& fn,
+                    gw::LogLevel level = gw::LogLevel::info) {
     char* buf = nullptr;
     size_t len = 0;
     FILE* mem = open_memstream(&buf, &len);

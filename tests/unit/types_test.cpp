@@ -1,6 +1,6 @@
+#include "core/types.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "core/types.hpp"
 
 #include <CppUTest/TestHarness.h>
 

@@ -73,10 +73,10 @@ TEST(DaemonUplink, KillNineAtRandomMomentsLosesNoAcknowledgedEvent) {
         std::atomic<bool> done{false};
         std::thread injector([&] {
             for (int i = 0; !done; ++i) {
-                auto r = gw::ControlClient(sock, 2000).call(
-                    {{"cmd", "inject"}, {"type", "kill-test"}, {"severity", "alarm"}});
-                if (!r)
-                    return;  // daemon gone: unacknowledged, may be lost
+                auto r =
+                    gw::ControlClient(sock, 2000)
+                        .call({{"cmd", "inject"}, {"type", "kill-test"}, {"severity", "alarm"}});
+                if (!r) return;  // daemon gone: unacknowledged, may be lost
                 std::lock_guard<std::mutex> lock(acked_mutex);
                 acked.push_back((*r)["id"].get<std::string>());
             }

@@ -261,8 +261,13 @@ TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
 }
 
 TEST(Crowd, FastRiseInDensityWarns) {
-    auto d = make("crowd", {{"area_m2", 2.0}, {"person_height_px", {60, 60}}, {"hold_s", 0.5},
-                            {"rise_window_s", 10}, {"rise_per_min", 1.0}, {"hog", false}},
+    auto d = make("crowd",
+                  {{"area_m2", 2.0},
+                   {"person_height_px", {60, 60}},
+                   {"hold_s", 0.5},
+                   {"rise_window_s", 10},
+                   {"rise_per_min", 1.0},
+                   {"hog", false}},
                   ids);
     Run r = run(*d, 0, 0, 60);  // empty for 6 s, then 4 people walk in
     r = run(*d, 4, 60, 120, r);

@@ -26,7 +26,7 @@ struct AnalyzeOptions {
     std::string detector = "crowd";
     int every = 1;
     double camera_fps = 0;  // 0: every frame of the file
-    long max_frames = 0;  // 0: the whole file
+    long max_frames = 0;    // 0: the whole file
     std::vector<double> roi;
     double area = 0;
     bool json = false;

@@ -9,8 +9,8 @@ namespace gw::ctl {
 
 // Exit codes, documented in docs/gatewayctl.md.
 constexpr int kOk = 0;
-constexpr int kFailed = 1;  // the command ran and found a problem (a failed check, a NACK)
-constexpr int kUsage = 2;   // bad arguments or an invalid config
+constexpr int kFailed = 1;    // the command ran and found a problem (a failed check, a NACK)
+constexpr int kUsage = 2;     // bad arguments or an invalid config
 constexpr int kNoDaemon = 3;  // the daemon is not running or its socket is not permitted
 
 using Runner = std::function<int()>;

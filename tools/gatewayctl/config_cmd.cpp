@@ -11,7 +11,8 @@ namespace gw::ctl {
 void add_config_commands(CLI::App& app, Runner& run) {
     auto* config = app.add_subcommand("config", "configuration commands");
     config->require_subcommand(1);
-    auto* check = config->add_subcommand("check", "validate a configuration file (prints ok or FILE:LINE: key: problem)");
+    auto* check = config->add_subcommand(
+        "check", "validate a configuration file (prints ok or FILE:LINE: key: problem)");
     auto path = std::make_shared<std::string>();
     check->add_option("FILE", *path, "configuration file")->required();
     check->callback([&run, path] {

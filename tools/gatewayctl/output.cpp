@@ -12,9 +12,12 @@ size_t visible_width(const std::string& s) {
     size_t w = 0;
     bool esc = false;
     for (unsigned char c : s) {
-        if (c == 0x1b) esc = true;
-        else if (esc && c == 'm') esc = false;
-        else if (!esc && (c & 0xC0) != 0x80) ++w;  // count UTF-8 lead bytes only
+        if (c == 0x1b)
+            esc = true;
+        else if (esc && c == 'm')
+            esc = false;
+        else if (!esc && (c & 0xC0) != 0x80)
+            ++w;  // count UTF-8 lead bytes only
     }
     return w;
 }
@@ -65,8 +68,9 @@ void Progress::update(long done) {
     last_pct_ = pct;
     const int width = 30;
     int filled = pct * width / 100;
-    std::fprintf(stderr, "\r%s [%s%s] %3d%% (%ld/%ld)", label_.c_str(), std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), pct, done, total_);
+    std::fprintf(stderr, "\r%s [%s%s] %3d%% (%ld/%ld)", label_.c_str(),
+                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), pct,
+                 done, total_);
     std::fflush(stderr);
 }
 

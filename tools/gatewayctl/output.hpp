@@ -8,7 +8,7 @@
 namespace gw::ctl {
 
 class Style {
-public:
+  public:
     // Colours when `out` is a terminal and NO_COLOR is not set.
     explicit Style(std::FILE* out);
     std::string good(const std::string& s) const { return wrap("32", s); }
@@ -17,31 +17,31 @@ public:
     std::string bold(const std::string& s) const { return wrap("1", s); }
     bool enabled() const { return on_; }
 
-private:
+  private:
     std::string wrap(const char* code, const std::string& s) const;
     bool on_;
 };
 
 class Table {
-public:
+  public:
     explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
     void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
     // Column widths ignore ANSI colour codes.
     std::string render() const;
     bool empty() const { return rows_.empty(); }
 
-private:
+  private:
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };
 
 class Progress {
-public:
+  public:
     Progress(std::string label, long total);
     ~Progress();
     void update(long done);
 
-private:
+  private:
     std::string label_;
     long total_;
     bool tty_;

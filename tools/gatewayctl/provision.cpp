@@ -52,7 +52,7 @@ std::string errno_text(const std::string& what, const std::string& path) {
 
 // Owns a file descriptor (and the temp file's name until it is renamed).
 class TempFile {
-public:
+  public:
     explicit TempFile(const std::string& target) : path_(target + ".provision.XXXXXX") {
         fd_ = mkstemp(path_.data());
     }
@@ -66,7 +66,7 @@ public:
     const std::string& path() const { return path_; }
     void renamed() { renamed_ = true; }
 
-private:
+  private:
     std::string path_;
     int fd_ = -1;
     bool renamed_ = false;
@@ -124,11 +124,13 @@ Status replace_file(const std::string& path, const std::string& text) {
     if (tmp.fd() < 0) return fail(errno_text("cannot create a temporary file next to", path));
     if (auto w = write_all(tmp.fd(), text, tmp.path()); !w) return w;
     // mkstemp makes 0600 files owned by us: give the new file the old one's.
-    if (fchmod(tmp.fd(), old.st_mode & 07777) != 0) return fail(errno_text("cannot chmod", tmp.path()));
+    if (fchmod(tmp.fd(), old.st_mode & 07777) != 0)
+        return fail(errno_text("cannot chmod", tmp.path()));
     if (fchown(tmp.fd(), old.st_uid, old.st_gid) != 0 && errno != EPERM)
         return fail(errno_text("cannot chown", tmp.path()));
     if (fsync(tmp.fd()) != 0) return fail(errno_text("cannot fsync", tmp.path()));
-    if (rename(tmp.path().c_str(), path.c_str()) != 0) return fail(errno_text("cannot rename onto", path));
+    if (rename(tmp.path().c_str(), path.c_str()) != 0)
+        return fail(errno_text("cannot rename onto", path));
     tmp.renamed();
     // The rename itself must reach the disk before we report success.
     int dir = open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY);

@@ -27,16 +27,15 @@ struct Provisioning {
 };
 
 struct Provisioned {
-    std::string text;          // the new file's content
-    ConfigErrors errors;       // the loader's complaints; text is unusable if any
+    std::string text;     // the new file's content
+    ConfigErrors errors;  // the loader's complaints; text is unusable if any
     bool ok() const { return errors.lines.empty(); }
 };
 
 // Applies `p` to the TOML `text` and validates the result with load_config_text.
 // `name` labels error lines. Comments of the original are not kept: toml++
 // re-serializes the document (the commented example ships in the package docs).
-Provisioned provision_text(const std::string& text, const std::string& name,
-                           const Provisioning& p);
+Provisioned provision_text(const std::string& text, const std::string& name, const Provisioning& p);
 
 // Replaces `path` by `text` atomically (temp file in the same folder, fsync,
 // rename), keeping the file's mode, owner and group.

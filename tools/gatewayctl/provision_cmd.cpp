@@ -23,7 +23,8 @@ void warn_missing_files(const Provisioning& p) {
     for (const auto* file : {&p.ca_file, &p.cert_file, &p.key_file, &p.credentials_file}) {
         struct stat st {};
         if (*file && stat((*file)->c_str(), &st) != 0)
-            std::cerr << "warning: " << **file << " does not exist yet (the daemon needs it at start)\n";
+            std::cerr << "warning: " << **file
+                      << " does not exist yet (the daemon needs it at start)\n";
     }
 }
 
@@ -64,18 +65,22 @@ int provision(ProvisionArgs& a) {
 void add_provision_commands(CLI::App& app, Runner& run) {
     auto args = std::make_shared<ProvisionArgs>();
     auto* cmd = app.add_subcommand(
-        "provision", "set the site identity, brokers and TLS files in the config (validated before writing)");
-    cmd->add_option("-c,--config", args->config, "configuration file to edit")->capture_default_str();
+        "provision",
+        "set the site identity, brokers and TLS files in the config (validated before writing)");
+    cmd->add_option("-c,--config", args->config, "configuration file to edit")
+        ->capture_default_str();
     cmd->add_option("--district", args->changes.district, "district name");
     cmd->add_option("--site", args->changes.site, "site id (part of MQTT topics)");
     cmd->add_option("--gateway-id", args->changes.gateway_id, "gateway id, unique in the district");
-    cmd->add_option("--broker", args->brokers, "broker URI, repeat for failover order (replaces the list)");
+    cmd->add_option("--broker", args->brokers,
+                    "broker URI, repeat for failover order (replaces the list)");
     cmd->add_option("--ca-file", args->changes.ca_file, "TLS: CA certificate file");
     cmd->add_option("--cert-file", args->changes.cert_file, "TLS: client certificate file");
     cmd->add_option("--key-file", args->changes.key_file, "TLS: client private key file");
     cmd->add_option("--credentials-file", args->changes.credentials_file,
                     "MQTT user/password file (\"user\\npassword\", mode 0600)");
-    auto* no_tls = cmd->add_flag("--no-tls", args->changes.remove_tls, "remove the [uplink.tls] table");
+    auto* no_tls =
+        cmd->add_flag("--no-tls", args->changes.remove_tls, "remove the [uplink.tls] table");
     no_tls->excludes(cmd->get_option("--ca-file"))
         ->excludes(cmd->get_option("--cert-file"))
         ->excludes(cmd->get_option("--key-file"));
