@@ -13,6 +13,7 @@ namespace {
 constexpr double kFlickerPixel = 0.12;  // toggles per frame (EMA) that make a pixel "flickering"
 constexpr double kPresentPixel = 0.15;  // flame colour this often: the pixel is "in place"
 constexpr int64_t kRateHoldMs = 5000;   // a frame rate this long below min_fps is reported
+constexpr double kRateGapCapS = 2.0;    // longest frame gap the frame-rate average takes in
 constexpr double kRateTolerance = 0.9;  // camera jitter: 10 % below min_fps still counts as enough
 // Flicker "in place": after the swing up and back down (or down and up) the
 // brightness is near where it started, |x[t] - x[t-2]| < k * the smaller
@@ -148,6 +149,9 @@ Observation VideoFireDetector::observe(int64_t t_ms) {
 // (flicker is not scored across gaps): the center must know this camera is
 // blind to fire rather than believe it is quiet.
 Observation VideoFireDetector::observe_rate(double dt_s) {
+    // Capped: one long gap (a clock step, a stream reconnect) must not read
+    // as seconds of slow frames once frames flow again.
+    dt_s = std::min(dt_s, kRateGapCapS);
     mean_dt_s_ = mean_dt_s_ <= 0 ? dt_s : 0.8 * mean_dt_s_ + 0.2 * dt_s;
     Observation o;
     o.value = std::round(10 / mean_dt_s_) / 10;

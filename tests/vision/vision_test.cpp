@@ -237,6 +237,19 @@ TEST(VideoFire, CameraSlowerThanMinFpsIsReportedAndNotScored) {
     CHECK(r.events.back().state == EventState::clear);
 }
 
+// One long gap in a 10 fps stream (the wall clock stepped by NTP, a stream
+// reconnect) is not a slow camera.
+TEST(VideoFire, OneLongGapIsNotASlowCamera) {
+    auto d = make("video_fire", nlohmann::json::object(), ids);
+    Run r;
+    int64_t t = 0;
+    for (int n = 0; n < 200; ++n, t += 100) {
+        if (n == 50) t += int64_t{30} * 24 * 3600 * 1000;  // a board without RTC meets NTP
+        d->on_frame(bg, t, r.events, r.evidence);
+    }
+    CHECK(r.events.empty());
+}
+
 // The same flame sampled faster (20 fps) still alarms within two seconds:
 // the flicker statistics are kept over time, not over a frame count.
 TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
