@@ -14,12 +14,12 @@ add_custom_target(gw_programs)
 add_dependencies(gw_programs ${GW_PACKAGED_PROGRAMS})
 
 set(_gw_pkg ${PROJECT_SOURCE_DIR}/packaging)
-install(FILES ${PROJECT_SOURCE_DIR}/firmware/config/gateway.example.toml
+install(FILES ${PROJECT_SOURCE_DIR}/firmware/base/config/gateway.example.toml
         DESTINATION /etc/city-edge-gateway RENAME gateway.toml)
 install(FILES ${_gw_pkg}/city-edge-gateway.service DESTINATION /lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/arm.md
         DESTINATION share/doc/city-edge-gateway)
-install(FILES ${PROJECT_SOURCE_DIR}/firmware/config/gateway.example.toml
+install(FILES ${PROJECT_SOURCE_DIR}/firmware/base/config/gateway.example.toml
         DESTINATION share/doc/city-edge-gateway/examples)
 
 set(CPACK_GENERATOR DEB)

@@ -264,7 +264,7 @@ TEST_GROUP(SiteScenario){};
 // points, as the demo runs them (sped up 100 times): every incident signal
 // reaches the driver with the value the detectors will see.
 TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
-    auto loaded = load_config(std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml",
+    auto loaded = load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
                               detectors::kinds());
     CHECK_TRUE(loaded.ok());
     Config cfg = *loaded.config;

@@ -21,7 +21,7 @@ namespace {
 // cameras are left out (vision has its own tests).
 std::string site_config(const std::string& dir, int modbus_port, const std::string& broker) {
     std::string text =
-        gw::test::read_file(std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml");
+        gw::test::read_file(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml");
     text =
         std::regex_replace(text, std::regex("data_dir = \"[^\"]*\""), "data_dir = \"" + dir + "\"");
     text = std::regex_replace(text, std::regex("socket = \"[^\"]*\""),

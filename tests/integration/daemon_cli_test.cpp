@@ -12,7 +12,7 @@
 
 namespace {
 
-const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml";
+const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 std::string minimal_config(const std::string& data_dir) {
     return "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\ndata_dir = \"" + data_dir +

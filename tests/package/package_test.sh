@@ -58,7 +58,7 @@ contents() {
   done
   # The packaged config is the example, valid as shipped.
   cmp -s "$work/root/etc/city-edge-gateway/gateway.toml" \
-    "$GW_SOURCE_DIR/firmware/config/gateway.example.toml" || fail "the conffile is not the example config"
+    "$GW_SOURCE_DIR/firmware/base/config/gateway.example.toml" || fail "the conffile is not the example config"
   echo "Depends: $depends"
 }
 

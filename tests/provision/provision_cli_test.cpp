@@ -13,7 +13,7 @@
 
 namespace {
 
-const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml";
+const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 }  // namespace
 

@@ -13,7 +13,7 @@
 
 namespace {
 
-const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml";
+const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 gw::Config load(const std::string& text) {
     auto r = gw::load_config_text(text, "provisioned.toml", gw::detectors::kinds());

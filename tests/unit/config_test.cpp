@@ -80,7 +80,7 @@ TEST(Config, BaseIsValidAndFilledIn) {
 }
 
 TEST(Config, ExampleConfigIsValid) {
-    auto r = gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/config/gateway.example.toml",
+    auto r = gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
                              gw::detectors::kinds());
     for (auto& l : r.errors.lines) printf("%s\n", l.c_str());
     CHECK(r.ok());
