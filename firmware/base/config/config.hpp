@@ -41,6 +41,7 @@ struct StoreConfig {
     int64_t alarm_max_bytes = 256LL << 20;
     int64_t telemetry_max_bytes = 64LL << 20;
     int commit_window_ms = 5;  // group commit: how long to gather events
+    int64_t evidence_max_bytes = 32LL << 20;
 };
 
 struct ControlConfig {

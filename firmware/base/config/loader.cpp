@@ -134,6 +134,7 @@ void load_store(TomlReader& root, Config& c) {
     c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
     c.store.alarm_max_bytes = s->integer("alarm_max_mb", 256, 1, 1 << 20) << 20;
     c.store.telemetry_max_bytes = s->integer("telemetry_max_mb", 64, 1, 1 << 20) << 20;
+    c.store.evidence_max_bytes = s->integer("evidence_max_mb", 32, 1, 1 << 20) << 20;
     c.store.commit_window_ms = static_cast<int>(s->integer("commit_window_ms", 5, 0, 1000));
     s->finish();
 }

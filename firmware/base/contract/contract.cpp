@@ -23,9 +23,9 @@ const char* clock_word(bool synced) {
 Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway) {
     Topics t;
     t.base = prefix + "/" + site + "/" + gateway;
-    t.event = t.base + "/event";
-    t.telemetry = t.base + "/telemetry";
-    t.status = t.base + "/status";
+    t.event = t.of(kEventRoute);
+    t.telemetry = t.of(kTelemetryRoute);
+    t.status = t.of(kStatusRoute);
     return t;
 }
 
