@@ -27,13 +27,19 @@
 namespace gw {
 namespace {
 
-// mkdir -p with mode 0750: the store and the socket live under data_dir.
+// mkdir -p: the store and the socket live under data_dir. What it creates
+// is 0750 whatever the umask (mkdir's mode is cut by it, chmod's is not);
+// folders that exist are left as they are.
 Status make_dirs(const std::string& path) {
     for (size_t pos = 1; pos != std::string::npos;) {
         pos = path.find('/', pos + 1);
         std::string part = path.substr(0, pos);
-        if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+        if (::mkdir(part.c_str(), 0750) != 0) {
+            if (errno == EEXIST) continue;
             return fail("cannot create " + part + ": " + std::strerror(errno));
+        }
+        if (::chmod(part.c_str(), 0750) != 0)
+            return fail("cannot chmod " + part + ": " + std::strerror(errno));
     }
     return Status::success();
 }
@@ -72,6 +78,7 @@ Status Daemon::start() {
     so.path = config_.store.path;
     so.alarm_max_bytes = config_.store.alarm_max_bytes;
     so.telemetry_max_bytes = config_.store.telemetry_max_bytes;
+    so.evidence_max_bytes = config_.store.evidence_max_bytes;
     so.commit_window_ms = config_.store.commit_window_ms;
     auto store = Store::open(so, clock_, log_);
     if (!store) return fail(store.error());
@@ -81,8 +88,7 @@ Status Daemon::start() {
     const contract::Origin origin{config_.identity.site, config_.identity.gateway};
     const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
                                               config_.identity.gateway);
-    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_,
-                                       config_.uplink.telemetry_batch_max);
+    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_);
     intake_->report_store_recovery();
 
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};

@@ -3,6 +3,7 @@
 // telemetry lane, so a quiet site sends little: a point is reported when its
 // value moves by more than its deadband, when its quality changes, or when
 // report_ms passed since its last report. Pure: time comes from the samples.
+// The one place telemetry is batched: Intake stores each batch as one message.
 #include <cstdint>
 #include <map>
 #include <string>
