@@ -7,9 +7,17 @@
 namespace gw::uplink {
 namespace {
 
+// Paho's own words for a failure ("TCP/TLS connect failure", ...), which
+// token offers no getter for in 1.2: its check in wait_for() throws them.
+// Safe here: Paho marks the token complete and releases its lock before it
+// calls the listener (token.cpp), so wait_for(0) returns at once.
 std::string error_text(const mqtt::token& tok) {
-    return mqtt::exception::printable_error(tok.get_return_code(), tok.get_reason_code(),
-                                            mqtt::exception::error_str(tok.get_return_code()));
+    try {
+        const_cast<mqtt::token&>(tok).wait_for(std::chrono::milliseconds(0));
+    } catch (const mqtt::exception& e) {
+        return e.what();
+    }
+    return mqtt::exception::printable_error(tok.get_return_code(), tok.get_reason_code());
 }
 
 mqtt::connect_options paho_options(const ConnectOptions& o) {
