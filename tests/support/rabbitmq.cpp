@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
 #include "mosquitto.hpp"
@@ -62,6 +63,22 @@ std::string trimmed_plugins_dir(const std::string& dir) {
     }
     closedir(d);
     return to;
+}
+
+// A CONNACK within a few seconds from the broker at `uri`.
+bool mqtt_answers(const std::string& uri) {
+    mqtt::async_client client(uri, "gw-test-ready",
+                              static_cast<mqtt::iclient_persistence*>(nullptr));
+    mqtt::connect_options opts;
+    opts.set_clean_session(true);
+    opts.set_connect_timeout(5);
+    try {
+        if (!client.connect(opts)->wait_for(std::chrono::seconds(10))) return false;
+        client.disconnect()->wait_for(std::chrono::seconds(5));
+        return true;
+    } catch (const mqtt::exception&) {
+        return false;
+    }
 }
 
 std::string tail(const std::string& text, size_t n) {
@@ -148,7 +165,8 @@ void RabbitNode::ready(int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!running()) throw std::runtime_error(node_ + " exited while starting:\n" + log());
-        if (wait_for_port(mqtt_port_, 200)) return;
+        // An open port is not enough: the node must answer an MQTT CONNECT.
+        if (wait_for_port(mqtt_port_, 200) && mqtt_answers(uri())) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     throw std::runtime_error(node_ + " did not open its MQTT port in " +
