@@ -42,7 +42,9 @@ TEST(Nats, GatewayDeliversEverythingThroughOutageAndKill) {
 }
 
 // NATS refuses the gateway's topics (and its Will) when the gateway id has a
-// '.': the gateway cannot connect, says why, and keeps every event on disk.
+// '.': the gateway cannot connect and keeps every event on disk. Only the
+// NATS log names the reason; the gateway's link error is a bare connect
+// failure.
 TEST(Nats, DottedGatewayIdIsRefusedAndLosesNothing) {
     if (!nats_installed()) return skip("nats-server is not installed (tools/setup)");
     Nats broker(dir.path(), "nats");
