@@ -3,6 +3,7 @@
 // detector must learn the new background before it counts again: no count
 // from a stale background (the whole view "moving") may reach the center,
 // and people who then walk in are counted and alarmed on as usual.
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
