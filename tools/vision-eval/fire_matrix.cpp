@@ -21,7 +21,9 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "camera_variants.hpp"
+#include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
+#include "detectors/kinds.hpp"
 #include "vision/synthetic_fire.hpp"
 
 namespace {
@@ -110,11 +112,27 @@ std::unique_ptr<gw::eval::FrameSource> open(const Clip& c, const Variant& v) {
                                              c.fire ? kGeneratedFireS : kGeneratedOtherS, fps);
 }
 
-Outcome run(const Clip& clip, const Variant& v, const nlohmann::json& params) {
+// The detector's settings from `params_toml` (the lines of a
+// [detectors.params] table), read by the kind's own reader like a site config.
+gw::DetectorConfig fire_config(const std::string& params_toml) {
     gw::DetectorConfig config;
     config.id = "eval";
     config.kind = "video_fire";
-    config.params = params;
+    const gw::DetectorKind* kind = gw::detectors::find_kind(config.kind);
+    if (!kind) {
+        std::cerr << "gw-eval-vision-fire: no video_fire detector in this build\n";
+        std::exit(2);
+    }
+    auto params = gw::read_detector_params(*kind, params_toml);
+    if (!params.ok()) {
+        std::cerr << "gw-eval-vision-fire: --set: " << params.error() << "\n";
+        std::exit(2);
+    }
+    config.settings = params.settings;
+    return config;
+}
+
+Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config) {
     gw::EventIdSource ids("eval", 0);
     auto det = gw::detectors::make_frame_detector(config, ids);
     if (!det) {
@@ -174,7 +192,7 @@ std::string cell(const Clip& c, const Outcome& o) {
 int main(int argc, char** argv) {
     std::string dir, csv = "tools/vision-eval/fire_clips.csv";
     std::vector<std::string> only_variants, only_clips;
-    nlohmann::json params = nlohmann::json::object();
+    std::string params_toml;  // --set KEY=VALUE, TOML values
     bool json = false, generated = true;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -192,7 +210,7 @@ int main(int argc, char** argv) {
                 std::cerr << "--set " << kv << ": expected KEY=VALUE\n";
                 return 2;
             }
-            params[kv.substr(0, eq)] = nlohmann::json::parse(kv.substr(eq + 1));
+            params_toml += kv.substr(0, eq) + " = " + kv.substr(eq + 1) + "\n";
         } else if (a == "--json") {
             json = true;
         } else if (a == "--no-generated") {
@@ -202,6 +220,7 @@ int main(int argc, char** argv) {
         }
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    const gw::DetectorConfig config = fire_config(params_toml);
     std::vector<Clip> clips = dir.empty() ? std::vector<Clip>{} : read_clips(csv, dir);
     if (generated)
         for (auto& c : generated_clips()) clips.push_back(c);
@@ -231,7 +250,7 @@ int main(int argc, char** argv) {
     for (const auto& v : variants) {
         if (!json) std::cout << "| " << v.name << " |";
         for (const auto& c : chosen) {
-            Outcome o = run(c, v, params);
+            Outcome o = run(c, v, config);
             bool ok = passes(c, o);
             (c.fire ? fire_runs : other_runs)++;
             if (ok) (c.fire ? fire_ok : other_ok)++;
