@@ -385,6 +385,18 @@ TEST(Dispatcher, CommandsRunWithoutASocket) {
     STRCMP_CONTAINS("request needs \"cmd\"", nocmd["error"].get<std::string>().c_str());
 }
 
+TEST(Dispatcher, ACallerThatGotItsReplyFindsTheWorkerFree) {
+    gw::Dispatcher commands(clock, log, {{1, 0}, {1, 0}});
+    commands.add("slow", gw::Dispatcher::Pool::io, 60000,
+                 [](const json&, const gw::Peer&, const gw::Cancel&) { return json::object(); });
+    // One worker, no queue: the next request, sent as soon as the reply is
+    // there, must not find the worker still counted busy.
+    for (int i = 0; i < 50; ++i) {
+        auto r = commands.call({{"cmd", "slow"}}, {});
+        CHECK_TEXT(r["ok"].get<bool>(), r.dump().c_str());
+    }
+}
+
 TEST(Dispatcher, APastDeadlineCancelsTheHandler) {
     gw::Dispatcher commands(clock, log);
     commands.add("hold", gw::Dispatcher::Pool::wait, 50, gate.handler());

@@ -116,12 +116,14 @@ void Dispatcher::run_long(const std::string& name, const Command& c, const json&
     auto answer = std::make_shared<Done>(std::move(done));
     const int64_t deadline = clock_.mono_ms() + c.deadline_ms;
     WorkerPool::Job job;
-    job.run = [this, handler = c.slow, request, peer, deadline, answer] {
+    auto reply = std::make_shared<json>();
+    job.run = [this, handler = c.slow, request, peer, deadline, reply] {
         Cancel cancel(signal_, clock_, deadline);
         // Waited in the queue past its deadline, or the daemon is stopping.
-        if (cancel.requested()) return (*answer)(error_reply(cancel.reason()));
-        (*answer)(guarded([&] { return handler(request, peer, cancel); }));
+        *reply = cancel.requested() ? error_reply(cancel.reason())
+                                    : guarded([&] { return handler(request, peer, cancel); });
     };
+    job.then = [answer, reply] { (*answer)(std::move(*reply)); };
     job.drop = [answer] { (*answer)(error_reply("gatewayd is stopping")); };
     WorkerPool& pool = c.pool == Pool::io ? io_ : wait_;
     if (pool.try_post(std::move(job))) return;

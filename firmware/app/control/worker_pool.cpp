@@ -58,9 +58,12 @@ void WorkerPool::work() {
         ++running_;
         lock.unlock();
         job.run();
-        job = {};  // release what the job holds before waiting again
         lock.lock();
         --running_;
+        lock.unlock();
+        if (job.then) job.then();
+        job = {};  // release what the job holds before waiting again
+        lock.lock();
     }
 }
 

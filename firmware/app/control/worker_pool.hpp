@@ -16,8 +16,11 @@ namespace gw {
 class WorkerPool {
   public:
     struct Job {
-        std::function<void()> run;
-        // Called instead of run() when the pool stops before the job started.
+        std::function<void()> run;  // must not throw
+        // Called after run() once its worker counts as free again: a reply
+        // sent from here lets its caller post the next job at once.
+        std::function<void()> then;
+        // Called instead of both when the pool stops before the job started.
         std::function<void()> drop;
     };
 
