@@ -255,12 +255,25 @@ TEST(Control, StopReturnsWhileALongCommandRuns) {
         return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
     });
     CHECK(eventually([&] { return gate.running == 1; }));
-    // The daemon's order: the socket, then the commands (their deadline is 10 min).
-    server->stop();
+    // The daemon's order: the commands (their deadline is 10 min), then the socket.
     commands->stop();
     CHECK(gate.saw_cancel.load());
     LONGS_EQUAL(0, gate.running.load());
+    auto r = held.get();
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS("gatewayd is stopping", r.error().c_str());
+    server->stop();
+}
+
+TEST(Control, StopReturnsWhenTheSocketStopsFirst) {
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    server->stop();
     CHECK_FALSE(held.get().ok());  // the connection closed without a reply
+    commands->stop();
+    CHECK(gate.saw_cancel.load());
 }
 
 TEST(Control, IdleConnectionsBeyondTheLimitLockNobodyOut) {

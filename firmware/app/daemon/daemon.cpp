@@ -177,8 +177,10 @@ int Daemon::run(ShutdownSignals& signals) {
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
+    // A running mqtt test or selftest is cancelled first, so its client
+    // still hears "gatewayd is stopping" before the socket closes.
+    if (commands_) commands_->stop();
     if (control_) control_->stop();
-    if (commands_) commands_->stop();  // cancels a running mqtt test or selftest
     for (auto& c : cameras_) c->stop();
     for (auto& sp : serial_ports_) sp->stop();
     if (modbus_) modbus_->stop();
