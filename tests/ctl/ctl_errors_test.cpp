@@ -21,6 +21,8 @@
 
 namespace {
 
+// Generous: on a loaded 2-core machine an ASan gatewayctl needs seconds just to start.
+constexpr int kRunTimeoutMs = 60000;
 constexpr int kUsage = 2;
 constexpr int kNoDaemon = 3;
 constexpr int kBusy = 4;
@@ -53,7 +55,7 @@ TEST(CtlErrors, EveryDaemonCommandSaysTheDaemonIsNotRunningWithExitThree) {
         args.insert(args.begin(), GW_GATEWAYCTL);
         args.push_back("-s");
         args.push_back(sock());
-        auto r = gw::test::run(args, 10000);
+        auto r = gw::test::run(args, kRunTimeoutMs);
         LONGS_EQUAL_TEXT(kNoDaemon, r.code, args[1].c_str());
         STRCMP_CONTAINS("gatewayd is not running", r.err.c_str());
     }
@@ -76,7 +78,7 @@ TEST(CtlErrors, UnknownCommandsAndBadArgumentsAreUsageErrors) {
         {"store", "export", "--out", "x", "--lane", "sideways"}};
     for (auto args : commands) {
         args.insert(args.begin(), GW_GATEWAYCTL);
-        auto r = gw::test::run(args, 10000);
+        auto r = gw::test::run(args, kRunTimeoutMs);
         std::string what = args.size() > 1 ? args[1] : "(none)";
         LONGS_EQUAL_TEXT(kUsage, r.code, (what + ": " + r.err).c_str());
         CHECK_TEXT(!r.err.empty() || !r.out.empty(), what.c_str());
@@ -85,7 +87,7 @@ TEST(CtlErrors, UnknownCommandsAndBadArgumentsAreUsageErrors) {
 
 TEST(CtlErrors, ABadConfigIsReportedWithItsLineAndExitTwo) {
     const std::string cfg = dir.write("bad.toml", "[gateway]\nflavour = 1\n");
-    auto r = gw::test::run({GW_GATEWAYCTL, "points", "-c", cfg}, 10000);
+    auto r = gw::test::run({GW_GATEWAYCTL, "points", "-c", cfg}, kRunTimeoutMs);
     LONGS_EQUAL(kUsage, r.code);
     STRCMP_CONTAINS((cfg + ":2: gateway.flavour: unknown key").c_str(), r.err.c_str());
 }
@@ -124,7 +126,7 @@ TEST(CtlBusy, ABusyDaemonIsReportedAsBusyWithExitFour) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         CHECK(running.load());
         // 16 connections: the worker is taken. 1 connection: so is the socket.
-        auto r = gw::test::run({GW_GATEWAYCTL, "status", "-s", path}, 30000);
+        auto r = gw::test::run({GW_GATEWAYCTL, "status", "-s", path}, kRunTimeoutMs);
         LONGS_EQUAL_TEXT(kBusy, r.code, r.err.c_str());
         STRCMP_CONTAINS("gatewayctl: gatewayd is busy", r.err.c_str());
         release = true;
