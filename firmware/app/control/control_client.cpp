@@ -74,6 +74,7 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
     do {
         rc = connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     } while (rc != 0 && errno == EINTR);
+    if (rc != 0 && errno == EISCONN) rc = 0;  // connected while we were interrupted
     if (rc != 0) {
         int err = errno;
         if (err == EACCES || err == EPERM) return failed(ControlError::Kind::not_permitted, denied);

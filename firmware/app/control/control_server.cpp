@@ -152,22 +152,28 @@ Status ControlServer::start() {
     if (!mailbox_->wake) return fail("control socket: eventfd: " + errno_text());
     listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!listen_) return fail("control socket: " + errno_text());
-    if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::chmod(path_.c_str(), 0660) != 0 ||
-        (gid_ != static_cast<gid_t>(-1) &&
-         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
-        ::listen(listen_.get(), 32) != 0) {
+    if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         std::string why = errno_text();
         listen_.reset();
-        ::unlink(path_.c_str());  // best effort: we may not even have created it
         return fail("control socket " + path_ + ": " + why);
     }
+    // From here on the socket file is ours: a failure removes it again.
+    auto undo = [&](const std::string& why) -> Status {
+        listen_.reset();
+        std::string note;
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+            note = " (and it could not be removed: " + errno_text() + ")";
+        return fail("control socket " + path_ + ": " + why + note);
+    };
+    if (::chmod(path_.c_str(), 0660) != 0 ||
+        (gid_ != static_cast<gid_t>(-1) &&
+         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
+        ::listen(listen_.get(), 32) != 0)
+        return undo(errno_text());
     try {
         thread_ = std::thread([this] { serve(); });
     } catch (const std::system_error& e) {
-        listen_.reset();
-        ::unlink(path_.c_str());
-        return fail(std::string("control socket: cannot start its thread: ") + e.what());
+        return undo(std::string("cannot start its thread: ") + e.what());
     }
     log_.info("control", "listening", {{"socket", path_}});
     return Status::success();

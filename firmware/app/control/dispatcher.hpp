@@ -31,8 +31,8 @@
 
 namespace gw {
 
-// Who asked: the socket's SO_PEERCRED, or the daemon itself ({0,0,0} is not
-// implied: callers without a socket say who they are).
+// Who asked: the socket's SO_PEERCRED; a caller without a socket fills in
+// its own identity.
 struct Peer {
     pid_t pid = 0;
     uid_t uid = 0;
