@@ -211,13 +211,13 @@ TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
 // relit): the detector learns the background again and reports no count,
 // and raises nothing, until it has; then it counts as before.
 TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
-    auto d = make("crowd",
-                  {{"occupancy_limit", 3},
-                   {"person_height_px", {60, 60}},
-                   {"hold_s", 0},
-                   {"smooth_s", 0.5},
-                   {"hog", false}},
-                  ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
     Run r = run(*d, 1, 0, 40);  // one walker, 4 s: learnt and counting
     CHECK(r.events.empty());
     cv::Mat moved;
@@ -242,13 +242,13 @@ TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
 // The same view change without a gap (a reconnect that took no time): the
 // whole view "moving" at once is a new view, not a crowd.
 TEST(Crowd, AWholeViewChangeIsANewViewNotACrowd) {
-    auto d = make("crowd",
-                  {{"occupancy_limit", 3},
-                   {"person_height_px", {60, 60}},
-                   {"hold_s", 0},
-                   {"smooth_s", 0.5},
-                   {"hog", false}},
-                  ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
     Run r = run(*d, 1, 0, 40);
     cv::Mat relit = bg + cv::Scalar(60, 60, 60);
     int counted_after = -1;
