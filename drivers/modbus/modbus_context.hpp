@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "config/device_config.hpp"
 #include "core/result.hpp"
 
 namespace gw::modbus {

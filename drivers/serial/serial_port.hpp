@@ -11,7 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/device_config.hpp"
+#include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"

@@ -11,7 +11,7 @@
 #include "config/loader.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "site_fixture.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -264,8 +264,9 @@ TEST_GROUP(SiteScenario){};
 // points, as the demo runs them (sped up 100 times): every incident signal
 // reaches the driver with the value the detectors will see.
 TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
-    auto loaded = load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
-                              detectors::kinds());
+    auto loaded =
+        load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
+                    detectors::kinds());
     CHECK_TRUE(loaded.ok());
     Config cfg = *loaded.config;
     TempDir dir;
@@ -282,7 +283,7 @@ TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
-    modbus::ModbusDriver driver(cfg, sink, clock, log);
+    modbus::ModbusDriver driver(cfg.devices, cfg.points, sink, clock, log);
     LONGS_EQUAL(1, driver.bus_count());  // three slaves behind one TCP port
     CHECK_TRUE(driver.start().ok());
     auto max_good = [&](const std::string& point) {
