@@ -3,15 +3,18 @@
 #include "camera/camera.hpp"
 #include "camera/frame_sink.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "stepped_clock.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -186,4 +189,24 @@ TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
     LONGS_EQUAL(1,
                 count_events(events, "offline", EventState::raise));  // raised once, not per retry
     for (auto& e : events.events()) STRCMP_EQUAL("cam-dead", e.detector.c_str());
+}
+
+// A file plays on the injected Clock: while it stands still only the first
+// frame is due, however much real time passes; once it moves, play goes on.
+TEST(Camera, FilePlaybackFollowsTheInjectedClock) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    Camera c(cam("cam-clock", make_video(dir, "moving.avi", "moving", 15)), frames, events, clock,
+             log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LONGS_EQUAL(1, frames.count());
+    clock.advance(1000);
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 2; }));
+    c.stop();  // prompt although the clock stands still again
+    LONGS_EQUAL(0, c.counters().open_failures);
 }
