@@ -182,8 +182,13 @@ struct Camera::Impl {
             cv::resize(raw, f.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
         else
             f.image = raw.clone();  // the capture reuses its buffer
-        for (const auto& ch : health.update(f.image, f.t_ms)) {
-            nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", ch.since_ms}};
+        // Fault durations are ages, so they run on monotonic time: a wall
+        // clock step (NTP after an offline boot) never fakes a frozen image.
+        // The event gives the start as wall time: now minus the age.
+        const int64_t mono = clock.mono_ms();
+        for (const auto& ch : health.update(f.image, mono)) {
+            const int64_t since = f.t_ms - (mono - ch.since_ms);
+            nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", since}};
             const std::string what = ch.type == "frozen" ? "image frozen" : "lens covered or black";
             event(ch.type, ch.raised, Severity::warning,
                   "camera " + cfg.id + ": " + what + (ch.raised ? "" : " cleared"), d);
