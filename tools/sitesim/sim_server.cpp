@@ -192,9 +192,10 @@ Status Simulator::start_tcp(const std::string& host, int port) {
     if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
         return fail("not an IPv4 address: " + host);
     if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener.get(), 16) != 0)
-        return fail("cannot listen on " + host + ":" + std::to_string(port) + ": " +
-                    std::strerror(errno));
+        ::listen(listener.get(), 16) != 0) {
+        const std::string err = std::strerror(errno);
+        return fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + err);
+    }
     listen_fd_ = std::move(listener);
     stopping_ = false;
     player_ = std::thread([this] { play(); });
