@@ -96,6 +96,7 @@ struct Camera::Impl {
     void back_off() { stop.sleep_for(clock, reconnect.next()); }
 
     void run() {
+        reconnect.reset();  // a restarted camera starts from the shortest wait
         while (!stop.stopping()) {
             cv::VideoCapture cap;
             if (!open(cap)) {
