@@ -291,15 +291,17 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
     if (!samples.empty()) sink_.on_samples(samples);
 }
 
-ModbusDriver::ModbusDriver(const Config& config, SampleSink& sink, const Clock& clock, Log& log) {
+ModbusDriver::ModbusDriver(const std::vector<DeviceConfig>& devices,
+                           const std::vector<PointConfig>& points, SampleSink& sink,
+                           const Clock& clock, Log& log) {
     std::map<std::string, std::vector<DeviceConfig>> by_bus;
     std::vector<std::string> order;
-    for (const auto& d : config.devices) {
+    for (const auto& d : devices) {
         if (!by_bus.count(d.bus())) order.push_back(d.bus());
         by_bus[d.bus()].push_back(d);
     }
     for (const auto& bus : order)
-        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], config.points, sink, clock, log));
+        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], points, sink, clock, log));
 }
 
 Status ModbusDriver::start() {

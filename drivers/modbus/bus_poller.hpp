@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "common/stop_signal.hpp"
-#include "config/config.hpp"
+#include "config/device_config.hpp"
+#include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -108,10 +109,12 @@ class BusPoller {
 };
 
 // Every Modbus bus of a configuration: groups devices by bus() and runs one
-// BusPoller per bus.
+// BusPoller per bus. `points` may hold serial ports' points: only the
+// devices' are polled.
 class ModbusDriver {
   public:
-    ModbusDriver(const Config& config, SampleSink& sink, const Clock& clock, Log& log);
+    ModbusDriver(const std::vector<DeviceConfig>& devices, const std::vector<PointConfig>& points,
+                 SampleSink& sink, const Clock& clock, Log& log);
     Status start();
     void stop();
     std::vector<DeviceCounters> counters() const;

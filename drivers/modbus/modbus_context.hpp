@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "config/device_config.hpp"
 #include "core/result.hpp"
 #include "core/unique_fd.hpp"
 

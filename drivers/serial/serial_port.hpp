@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "common/stop_signal.hpp"
-#include "config/config.hpp"
+#include "config/device_config.hpp"
+#include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"

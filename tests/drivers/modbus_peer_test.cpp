@@ -13,7 +13,7 @@
 #include "config/loader.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "site_fixture.hpp"
 #include "stepped_clock.hpp"
 #include "support/process.hpp"
@@ -316,7 +316,7 @@ TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
-    modbus::ModbusDriver driver(cfg, sink, clock, log);
+    modbus::ModbusDriver driver(cfg.devices, cfg.points, sink, clock, log);
     LONGS_EQUAL(1, driver.bus_count());  // three slaves behind one TCP port
     CHECK_TRUE(driver.start().ok());
     auto max_good = [&](const std::string& point) {

@@ -8,7 +8,7 @@
 #include "commands.hpp"
 #include "config/loader.hpp"
 #include "detectors/detector_set.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "replay/replay.hpp"
 
 namespace gw::ctl {

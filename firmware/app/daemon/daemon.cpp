@@ -129,7 +129,8 @@ Status Daemon::start_pipeline() {
 // Drivers and cameras open their devices on their own threads: a dead device
 // never delays start-up or the others.
 Status Daemon::start_drivers() {
-    modbus_ = std::make_unique<modbus::ModbusDriver>(config_, *pipeline_, clock_, log_);
+    modbus_ = std::make_unique<modbus::ModbusDriver>(config_.devices, config_.points, *pipeline_,
+                                                     clock_, log_);
     if (auto s = modbus_->start(); !s) return s;
     for (const auto& sp : config_.serial_ports) {
         serial_ports_.push_back(

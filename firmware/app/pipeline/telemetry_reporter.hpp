@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/point_config.hpp"
 #include "core/types.hpp"
 
 namespace gw {
