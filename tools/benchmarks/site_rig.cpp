@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <regex>
 #include <stdexcept>
 #include <vector>
@@ -182,9 +183,19 @@ gw::sitesim::Scenario normal_day(bool at_rest_only) {
     return rest;
 }
 
+namespace {
+
+// This build's gatewayd, or GW_BENCH_GATEWAYD (to compare two builds alike).
+std::string gatewayd_path() {
+    const char* other = std::getenv("GW_BENCH_GATEWAYD");
+    return other && *other ? other : GW_GATEWAYD;
+}
+
+}  // namespace
+
 Gatewayd::Gatewayd(const std::string& config, const std::string& dir, const std::string& name)
     : proc_(std::make_unique<gw::test::Process>(
-          std::vector<std::string>{GW_GATEWAYD, "--config", config}, dir, name)) {}
+          std::vector<std::string>{gatewayd_path(), "--config", config}, dir, name)) {}
 
 Gatewayd::~Gatewayd() {
     if (proc_->running()) stop();

@@ -84,7 +84,7 @@ std::string example_config(const SiteOptions& o);
 // the site at rest, for a benchmark that changes values itself (latency).
 gw::sitesim::Scenario normal_day(bool at_rest_only);
 
-// The release gatewayd of this build, running `config`.
+// The gatewayd of this build (GW_BENCH_GATEWAYD=PATH: another one), running `config`.
 class Gatewayd {
   public:
     Gatewayd(const std::string& config, const std::string& dir, const std::string& name);
