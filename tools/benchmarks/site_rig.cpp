@@ -119,7 +119,7 @@ EventHead event_head(const Arrival& a) {
     if (!ends_with(a.topic, "/event")) return {};
     auto j = nlohmann::json::parse(a.payload, nullptr, false);
     if (j.is_discarded()) return {};
-    return {j.value("type", ""), j.value("state", "")};
+    return {j.value("type", ""), j.value("state", ""), j.value("ts", int64_t{0})};
 }
 
 bool is_telemetry(const Arrival& a) {

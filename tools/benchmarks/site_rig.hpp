@@ -58,9 +58,11 @@ class Center {
     uint64_t received_ = 0;
 };
 
-// The event type and state of an event message (empty if it is not one).
+// The event type, state and ts (ms, the time of the sample that raised it)
+// of an event message (empty if it is not one).
 struct EventHead {
     std::string type, state;
+    int64_t ts_ms = 0;
 };
 EventHead event_head(const Arrival& a);
 bool is_telemetry(const Arrival& a);
