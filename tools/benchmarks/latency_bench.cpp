@@ -24,6 +24,7 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -142,12 +143,12 @@ class Bench {
         if (daemon_) daemon_->stop();
         daemon_.reset();
         fill_backlog(dir_.file("store.db"), opt_.backlog);
-        backlog_seen_ = 0;
+        backlog_seen_.clear();
         start_daemon();
         // The uplink has connected and the drain is under way.
-        if (!center_->next(is_backlog, 30000, nullptr))
-            throw std::runtime_error("no backlog row reached the center");
-        backlog_seen_ = 1;
+        auto first = center_->next(is_backlog, 30000, nullptr);
+        if (!first) throw std::runtime_error("no backlog row reached the center");
+        see_backlog(*first);
     }
 
     // One stimulus: hot at a random moment in the poll cycle, wait for the
@@ -157,7 +158,9 @@ class Bench {
         std::this_thread::sleep_for(std::chrono::milliseconds(phase(rng_)));
         const int timeout = opt_.poll_ms + 15000;
         const int64_t t0 = gw::sitesim::set_now(sim_, hot_);
-        auto count_backlog = [&](const gw::bench::Arrival& a) { backlog_seen_ += is_backlog(a); };
+        auto count_backlog = [&](const gw::bench::Arrival& a) {
+            if (is_backlog(a)) see_backlog(a);
+        };
         auto raise = center_->next(
             [](const gw::bench::Arrival& a) {
                 const auto h = gw::bench::event_head(a);
@@ -174,12 +177,14 @@ class Bench {
         gw::sitesim::set_now(sim_, cool_);
         if (opt_.backlog > 0) {
             // Every backlog row must still arrive: count those behind the alarm.
-            const int before = backlog_seen_;
-            while (backlog_seen_ < opt_.backlog) {
-                if (!center_->next(is_backlog, 30000, nullptr))
-                    throw std::runtime_error("backlog rows lost: " +
-                                             std::to_string(opt_.backlog - backlog_seen_));
-                ++backlog_seen_;
+            const int before = static_cast<int>(backlog_seen_.size());
+            while (static_cast<int>(backlog_seen_.size()) < opt_.backlog) {
+                auto row = center_->next(is_backlog, 30000, nullptr);
+                if (!row)
+                    throw std::runtime_error(
+                        "backlog rows lost: " +
+                        std::to_string(opt_.backlog - static_cast<int>(backlog_seen_.size())));
+                see_backlog(*row);
             }
             if (raise && counted) r.rows_behind.push_back(opt_.backlog - before);
             return;  // the next alarm starts from a restarted daemon
@@ -203,7 +208,10 @@ class Bench {
     std::unique_ptr<gw::bench::Center> center_;
     std::unique_ptr<gw::bench::Gatewayd> daemon_;
     int starts_ = 0;
-    int backlog_seen_ = 0;
+    // Rows are told apart by payload: delivery is at least once, so a row
+    // resent after a reconnect must not count twice.
+    std::unordered_set<std::string> backlog_seen_;
+    void see_backlog(const gw::bench::Arrival& a) { backlog_seen_.insert(a.payload); }
     const gw::sitesim::Step hot_{0, kFirePanel, false, gw::Table::holding_register, 0, kHot, {}};
     const gw::sitesim::Step cool_{0, kFirePanel, false, gw::Table::holding_register, 0, kCool, {}};
 };
