@@ -33,10 +33,10 @@ class Center::Callback final : public mqtt::callback {
     Center& c_;
 };
 
-Center::Center(const std::string& uri, const std::string& filter)
+Center::Center(const std::string& uri, const std::string& filter, const std::string& client_id)
     : callback_(std::make_unique<Callback>(*this)),
       client_(std::make_unique<mqtt::async_client>(
-          uri, "bench-center", static_cast<mqtt::iclient_persistence*>(nullptr))) {
+          uri, client_id, static_cast<mqtt::iclient_persistence*>(nullptr))) {
     client_->set_callback(*callback_);
     mqtt::connect_options opts;
     opts.set_clean_session(true);
