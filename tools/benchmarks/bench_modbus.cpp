@@ -1,8 +1,10 @@
 // gw-bench-modbus: polling throughput of the Modbus driver (BusPoller) against
 // a raw libmodbus read loop, on the same in-process sitesim TCP server in the
 // same run. Both read 10 holding registers per request, back to back.
-// Rounds alternate raw and driver so machine load hits both alike; the
-// figures are medians over the rounds (ratio: median of per-round ratios).
+// Rounds alternate raw and driver (AB BA ...) so machine load hits both
+// alike; the figures are medians over the rounds, the ratio the median of the
+// per-round ratios with its min and max.
+//   gw-bench-modbus [SECONDS_PER_ROUND [ROUNDS]]   (default 1 s, 8 rounds)
 #include <arpa/inet.h>
 #include <modbus/modbus.h>
 #include <netinet/in.h>
@@ -17,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/sinks.hpp"
@@ -26,6 +29,7 @@
 namespace {
 
 constexpr int kRegisters = 10;
+using gw::bench::seconds_since;
 
 int free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -47,16 +51,6 @@ class CountingSink : public gw::SampleSink {
     void on_samples(const std::vector<gw::Sample>& s) override { n += s.size(); }
     std::atomic<uint64_t> n{0};
 };
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 double raw_reads_per_s(int port, double seconds) {
     modbus_t* ctx = modbus_new_tcp("127.0.0.1", port);
@@ -122,26 +116,14 @@ int main(int argc, char** argv) {
     if (!sim.start_tcp("127.0.0.1", port)) return 1;
     // The machine is shared: medians over short alternating rounds keep a
     // burst of someone else's load from deciding the ratio.
-    std::vector<double> raw, driver, ratio;
+    gw::bench::line("modbus.loadavg_start", gw::bench::loadavg_1m(), "load");
     uint64_t samples = 0;
-    for (int r = 0; r < rounds; ++r) {
-        // Alternate which goes first, so neither always runs on a warm server.
-        if (r % 2 == 0) {
-            raw.push_back(raw_reads_per_s(port, seconds));
-            driver.push_back(driver_reads_per_s(port, seconds, samples));
-        } else {
-            driver.push_back(driver_reads_per_s(port, seconds, samples));
-            raw.push_back(raw_reads_per_s(port, seconds));
-        }
-        std::fprintf(stderr, "round %d: raw %.0f driver %.0f\n", r, raw.back(), driver.back());
-        ratio.push_back(driver.back() / raw.back());
-    }
+    const auto pairs = gw::bench::alternate(
+        rounds, [&] { return raw_reads_per_s(port, seconds); },
+        [&] { return driver_reads_per_s(port, seconds, samples); }, "modbus");
     sim.stop();
-    std::printf("modbus.poll_reads_per_s %.0f reads/s\n", median(driver));
-    std::printf("modbus.raw_reads_per_s %.0f reads/s\n", median(raw));
-    std::printf("modbus.ratio %.3f ratio\n", median(ratio));
-    std::printf("modbus.rounds %d rounds\n", rounds);
-    std::printf("modbus.samples_delivered %llu samples\n",
-                static_cast<unsigned long long>(samples));
+    gw::bench::report_pairs("modbus", "poll_reads_per_s", "raw_reads_per_s", "reads/s", pairs);
+    gw::bench::line("modbus.samples_delivered", static_cast<double>(samples), "samples");
+    gw::bench::line("modbus.loadavg_end", gw::bench::loadavg_1m(), "load");
     return 0;
 }

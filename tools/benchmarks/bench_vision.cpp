@@ -1,7 +1,10 @@
-// gw-bench-vision [VIDEO] [--frames N] [--hog-counts F1,F2,...]
+// gw-bench-vision [VIDEO] [--frames N] [--pairs N] [--hog-counts F1,F2,...]
 // Frames/s of the crowd and fire detectors on 768x576 frames on one core,
 // and OpenCV's plain HOG people detector (default detector, default
-// detectMultiScale) on the same frames as the baseline. With --hog-counts it
+// detectMultiScale) on the first 20 of the same frames as the baseline: the
+// whole-frame way to count people with the library alone. Baseline and
+// detectors run in alternating pairs (HOG first, then last, ...); ratios are
+// medians of the per-pair ratios with their min and max. With --hog-counts it
 // instead prints the people count of OpenCV's peopledetect sample settings
 // for the listed frames (JSON lines), the baseline for the count MAE.
 #include <chrono>
@@ -18,6 +21,7 @@
 #include <opencv2/objdetect.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "bench_util.hpp"
 #include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
 #include "detectors/kinds.hpp"
@@ -101,11 +105,14 @@ int hog_counts(const std::string& path, const std::string& list) {
 int main(int argc, char** argv) {
     std::string path = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
     int max_frames = 200;
+    int pairs = 6;
     std::string counts;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--frames" && i + 1 < argc)
             max_frames = std::stoi(argv[++i]);
+        else if (a == "--pairs" && i + 1 < argc)
+            pairs = std::max(1, std::stoi(argv[++i]));
         else if (a == "--hog-counts" && i + 1 < argc)
             counts = argv[++i];
         else
@@ -119,9 +126,31 @@ int main(int argc, char** argv) {
         std::cerr << "gw-bench-vision: cannot read enough frames from " << path << "\n";
         return 1;
     }
-    std::printf("vision.frames %zu frames\n", frames.size());
-    std::printf("vision.crowd_fps %.1f frames/s\n", detector_fps("crowd", frames));
-    std::printf("vision.fire_fps %.1f frames/s\n", detector_fps("video_fire", frames));
-    std::printf("vision.hog_baseline_fps %.2f frames/s\n", hog_fps(frames, 20));
+    gw::bench::line("vision.loadavg_start", gw::bench::loadavg_1m(), "load");
+    std::vector<double> hog, crowd, fire, crowd_ratio, fire_ratio;
+    for (int p = 0; p < pairs; ++p) {
+        if (p % 2 == 0) hog.push_back(hog_fps(frames, 20));
+        crowd.push_back(detector_fps("crowd", frames));
+        fire.push_back(detector_fps("video_fire", frames));
+        if (p % 2 == 1) hog.push_back(hog_fps(frames, 20));
+        crowd_ratio.push_back(crowd.back() / hog.back());
+        fire_ratio.push_back(fire.back() / hog.back());
+        std::fprintf(stderr, "vision pair %d: hog %.2f crowd %.1f fire %.1f (load %.2f)\n", p + 1,
+                     hog.back(), crowd.back(), fire.back(), gw::bench::loadavg_1m());
+    }
+    auto report = [](const std::string& key, const std::vector<double>& v, const char* unit) {
+        const auto s = gw::bench::spread(v);
+        gw::bench::line(key, s.median, unit);
+        gw::bench::line(key + "_min", s.min, unit);
+        gw::bench::line(key + "_max", s.max, unit);
+    };
+    gw::bench::line("vision.frames", static_cast<double>(frames.size()), "frames");
+    report("vision.crowd_fps", crowd, "frames/s");
+    report("vision.fire_fps", fire, "frames/s");
+    report("vision.hog_baseline_fps", hog, "frames/s");
+    report("vision.crowd_ratio", crowd_ratio, "x");
+    report("vision.fire_ratio", fire_ratio, "x");
+    gw::bench::line("vision.pairs", pairs, "pairs");
+    gw::bench::line("vision.loadavg_end", gw::bench::loadavg_1m(), "load");
     return 0;
 }

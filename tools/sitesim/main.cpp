@@ -4,11 +4,13 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "live_set.hpp"
 #include "sim_server.hpp"
 
 int main(int argc, char** argv) {
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
     app.add_option(
         "--fault", faults,
         "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc");
+    bool stdin_set = false;
+    app.add_flag("--stdin-set", stdin_set,
+                 "read SLAVE,TABLE,ADDRESS,VALUE lines on stdin, set each at once and answer "
+                 "`set UNIX_US ...` on stdout");
     tcp->excludes(serial);
     CLI11_PARSE(app, argc, argv);
     if (!*tcp && !*serial) {
@@ -73,8 +79,11 @@ int main(int argc, char** argv) {
         stderr, "sitesim: ready %s slaves=%s\n",
         *tcp ? ("tcp " + host + ":" + std::to_string(port)).c_str() : ("rtu " + rtu).c_str(),
         slaves.c_str());
+    std::unique_ptr<gw::sitesim::SetCommandReader> setter;
+    if (stdin_set) setter = std::make_unique<gw::sitesim::SetCommandReader>(sim, 0, stdout);
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    setter.reset();
     sim.stop();
     for (const auto& [id, s] : sim.stats())
         std::fprintf(stderr, "sitesim: slave=%d requests=%llu answered=%llu faulted=%llu\n", id,
