@@ -69,8 +69,14 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
     if (in_class) return fail("unterminated character class [");
     if (nr.names_.empty()) return fail("the pattern has no named field (?<name>...)");
     try {
-        nr.re_ = std::regex(out, std::regex::ECMAScript);
+        // __polynomial (libstdc++): match with the breadth-first executor, in
+        // time linear in the line; the default backtracking one takes
+        // exponential time (a serial thread that never returns) on patterns
+        // like "(?<v>[0-9]+)+x" and recurses once per byte on long lines.
+        nr.re_ = std::regex(out, std::regex::ECMAScript | std::regex_constants::__polynomial);
     } catch (const std::regex_error& e) {
+        if (e.code() == std::regex_constants::error_complexity)
+            return fail("back-references (\\1) are not supported");
         return fail(std::string("invalid regular expression: ") + e.what());
     }
     if (nr.re_.mark_count() != group) return fail("could not count the pattern's groups");
