@@ -1,6 +1,8 @@
 #include "store.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/unique_fd.hpp"
 #include "eviction.hpp"
 
 namespace gw {
@@ -35,6 +38,77 @@ std::string utc_stamp(int64_t now_ms) {
 bool exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
+}
+
+// A full disk (ENOSPC, not the page cap) needs two things: room for WAL
+// frames, since even a DELETE writes some, and a database file that stops
+// growing, since WAL pages beyond its end can only be checkpointed by
+// growing it. So the store holds a reserve file that it gives up when the
+// disk is full, and caps the file at its size until there is room again:
+// eviction's freed pages are reused instead.
+constexpr int64_t kReserveBytes = 4 << 20;
+
+std::string reserve_path(const std::string& db) {
+    return db + "-reserve";
+}
+
+bool give_up_reserve(const std::string& db) {
+    return ::unlink(reserve_path(db).c_str()) == 0;
+}
+
+int64_t disk_free(const std::string& db) {
+    struct statvfs fs {};
+    if (::statvfs(db.c_str(), &fs) != 0) return 0;
+    return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+}
+
+// True once the reserve is in place; taken only with room to spare, so the
+// reserve is never what fills the disk.
+bool take_reserve(const std::string& db) {
+    const std::string path = reserve_path(db);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && st.st_size >= kReserveBytes) return true;
+    if (disk_free(db) < kReserveBytes + (1 << 20)) return false;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    if (fd && ::posix_fallocate(fd.get(), 0, kReserveBytes) == 0) return true;
+    ::unlink(path.c_str());
+    return false;
+}
+
+int64_t configured_pages(const StoreOptions& o) {
+    if (o.max_page_count > 0) return o.max_page_count;
+    return (o.alarm_max_bytes + o.telemetry_max_bytes) * 2 / kPageSize + 1024;
+}
+
+void cap_pages(sqlite::Db& db, int64_t pages) {
+    (void)db.exec("PRAGMA max_page_count=" + std::to_string(pages));
+}
+
+int64_t file_size(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+// Without the reserve, the file must not grow: WAL pages beyond its end
+// could only be checkpointed by growing it, and on a full disk nothing else
+// can be written until they are (not even a DELETE: its WAL frames need
+// room, which a checkpoint gives back). So fold the WAL into the file and
+// cap the file at the size it has; pages freed later are reused instead.
+// True if the WAL gave back space.
+bool fold_wal(sqlite::Db& db, const std::string& path) {
+    const int64_t before = file_size(path + "-wal");
+    (void)db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    cap_pages(db, std::max<int64_t>(1, file_size(path) / kPageSize));
+    return file_size(path + "-wal") < before;
+}
+
+// A file capped at its size by a full disk gets its configured cap back
+// once the disk has room for the reserve again.
+bool uncap_if_room(sqlite::Db& db, const StoreOptions& o) {
+    auto cap = db.scalar("PRAGMA max_page_count");
+    if (!cap || *cap >= configured_pages(o) || !take_reserve(o.path)) return false;
+    cap_pages(db, configured_pages(o));
+    return true;
 }
 
 struct Opened {
@@ -115,8 +189,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, Clock& c
 }
 
 Status Store::init(const StoreOptions& o) {
-    int64_t pages = o.max_page_count;
-    if (pages <= 0) pages = (o.alarm_max_bytes + o.telemetry_max_bytes) * 2 / kPageSize + 1024;
+    const int64_t pages = configured_pages(o);
+    give_up_reserve(o.path);  // a restart on a full disk needs it to write the boot counter
     Opened opened = open_checked(o.path, pages);
     if (!opened.error.empty() && opened.corrupt) {
         opened.db = sqlite::Db();
@@ -170,6 +244,7 @@ Status Store::init(const StoreOptions& o) {
     if (!reader) return fail(reader.error());
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
+    if (!take_reserve(o.path)) (void)fold_wal(db_, o.path);  // no room for it: a full disk
     log_.info("store", "opened",
               {{"path", o.path},
                {"boot", boot_},
@@ -302,9 +377,16 @@ void Store::write_batch(Batch& batch) {
             std::lock_guard<std::mutex> lock(mutex_);
             stats_.full_events += 1;
         }
-        if (evict_when_full(incoming) > 0) continue;
+        if (uncap_if_room(db_, options_)) continue;  // the disk has room again
+        if (give_up_reserve(options_.path))
+            log_.warn("store", "disk full: gave up the reserve to make room",
+                      {{"bytes", kReserveBytes}});
+        const bool wal_folded = fold_wal(db_, options_.path);
+        const bool room = evict_when_full(incoming) > 0 || wal_folded;
+        if (room && (attempt == 0 || batch.telemetry.empty())) continue;
         if (batch.telemetry.empty()) break;
-        // Nothing left to evict: give the room to the alarms, refuse this telemetry.
+        // Nothing left to evict, or still no room after evicting: give the
+        // room to the alarms, refuse this telemetry.
         for (auto& p : batch.telemetry) p.done.set_value(fail("store full: telemetry not stored"));
         batch.telemetry.clear();
         tel_results.clear();
@@ -442,6 +524,7 @@ int64_t Store::evict_when_full(int64_t incoming) {
     if (!db_.exec("BEGIN IMMEDIATE")) return 0;
     int rc = evict_telemetry(need, delta);
     if (rc == SQLITE_OK && db_.exec("COMMIT")) {
+        fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
         log_.warn("store", "database or disk full: evicted oldest telemetry",
                   {{"rows", delta.evicted_rows}, {"bytes", delta.evicted_bytes}});
@@ -499,6 +582,7 @@ void Store::checkpoint_if_idle() {
     }
     // Idle for a second: fold the WAL back so it does not grow without bound.
     (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!uncap_if_room(db_, options_)) (void)take_reserve(options_.path);
 }
 
 Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit) {
