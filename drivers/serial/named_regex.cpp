@@ -13,6 +13,23 @@ bool valid_name(const std::string& n) {
     return true;
 }
 
+// The numbers of "{n}", "{n,}", "{n,m}" starting at `from`: std::regex reads
+// them into a long that overflows on long ones, and a line has at most
+// 4096 bytes anyway.
+bool repeat_count_ok(const std::string& pattern, size_t from) {
+    size_t digits = 0;
+    for (size_t j = from; j < pattern.size(); ++j) {
+        if (std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+            if (++digits > 4) return false;
+        } else if (pattern[j] == ',') {
+            digits = 0;
+        } else {
+            break;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
@@ -23,6 +40,9 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
     for (size_t i = 0; i < pattern.size(); ++i) {
         const char c = pattern[i];
         if (c == '\\') {  // an escaped character never opens a group
+            // std::regex reads the digits of \N into a long that overflows.
+            if (i + 1 < pattern.size() && pattern[i + 1] >= '1' && pattern[i + 1] <= '9')
+                return fail("back-references (\\1) are not supported");
             out += c;
             if (i + 1 < pattern.size()) out += pattern[++i];
             continue;
@@ -40,6 +60,8 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
             if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
             continue;
         }
+        if (c == '{' && !repeat_count_ok(pattern, i + 1))
+            return fail("repeat count in {...} too large: at most 4 digits");
         if (c != '(') {
             out += c;
             continue;

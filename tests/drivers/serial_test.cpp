@@ -131,6 +131,18 @@ TEST(NamedRegex, BackReferencesAreRefusedClearly) {
     STRCMP_CONTAINS("back-references", r.error().c_str());
 }
 
+TEST(NamedRegex, LongNumbersAreRefusedBeforeStdRegexOverflows) {
+    // Found by fuzz/serial_fuzz.cpp: std::regex read these digits into a
+    // long and overflowed (undefined behaviour, UBSan stops the test).
+    auto backref = NamedRegex::compile(R"((?<a>x)\99999999999999999999)");
+    CHECK_FALSE(backref.ok());
+    STRCMP_CONTAINS("back-references", backref.error().c_str());
+    auto count = NamedRegex::compile("(?<a>x{99999999999999999999})");
+    CHECK_FALSE(count.ok());
+    STRCMP_CONTAINS("repeat count", count.error().c_str());
+    CHECK_TRUE(NamedRegex::compile("(?<a>x{2,4})[{]y{1000}").ok());
+}
+
 TEST_GROUP(LineDecoder){};
 
 TEST(LineDecoder, FieldsBecomeScaledSamplesAndBadNumbersAreCounted) {
