@@ -1,8 +1,8 @@
 #pragma once
 // The interface every sensor detector implements, and the factory that builds
-// one from a validated [[detectors]] entry. The daemon and `gatewayctl replay`
-// build detectors only through make_sensor_detector, so a site behaves the
-// same live and offline.
+// one from a validated [[detectors]] entry. The daemon, `gatewayctl replay`,
+// gw-eval and the tests build detectors only through make_sensor_detector
+// (DetectorSet uses it), so a site behaves the same live and offline.
 //
 // Pure: no clock, file or socket. Time comes with the samples (on_sample) and
 // with on_tick, which the caller drives with sample/trace time so that silence
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/detector_config.hpp"
 #include "core/event_id.hpp"
 #include "core/result.hpp"
 #include "core/types.hpp"
@@ -39,8 +39,9 @@ class Detector {
 // vision kinds (crowd, video_fire) are built by the vision pipeline.
 bool is_sensor_kind(const std::string& kind);
 
-// Builds the detector for `config` (inputs: role -> point; params: resolved by
-// the config loader). `ids` must outlive the detector.
+// Builds the detector for `config` through its kind (detectors/kinds.hpp):
+// inputs role -> point, settings as the loader read them from params. `ids`
+// must outlive the detector.
 Result<std::unique_ptr<Detector>> make_sensor_detector(const DetectorConfig& config,
                                                        EventIdSource& ids);
 

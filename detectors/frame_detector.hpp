@@ -9,7 +9,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "config/config.hpp"
+#include "config/detector_config.hpp"
 #include "core/event_id.hpp"
 #include "core/result.hpp"
 #include "core/types.hpp"
@@ -52,8 +52,8 @@ class FrameDetector {
     virtual const std::string& id() const = 0;
 };
 
-// Builds the detector for a `crowd` or `video_fire` [[detectors]] entry; its
-// params are the loader's resolved values (missing keys take their defaults).
+// Builds the detector for a `crowd` or `video_fire` [[detectors]] entry through
+// its kind (detectors/kinds.hpp), from the settings the loader read.
 Result<std::unique_ptr<FrameDetector>> make_frame_detector(const DetectorConfig& config,
                                                            EventIdSource& ids);
 

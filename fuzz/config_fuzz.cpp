@@ -10,7 +10,7 @@
 #include <string>
 
 #include "config/loader.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 
 namespace {
 

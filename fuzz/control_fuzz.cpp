@@ -1,9 +1,9 @@
 // Fuzz target `control`: request lines on the control socket, through
-// ControlServer::dispatch with the daemon's real command table (inject,
-// status and the diagnostics commands) on a real store, split at newlines as
-// the socket loop does. Every reply must be one line of JSON, an object with
-// a boolean "ok" and, when false, an "error" string; never a crash, a hang
-// or an escaped exception.
+// the Dispatcher (as ControlServer feeds it) with the daemon's real command
+// table (inject, status and the diagnostics commands) on a real store, split
+// at newlines as the socket loop does. Every reply must be one line of JSON,
+// an object with a boolean "ok" and, when false, an "error" string; never a
+// crash, a hang or an escaped exception.
 //
 // mqtt_test and selftest are left out: they wait for a PUBACK by design
 // (timeout_ms 100..60000) and there is no broker here; their one argument
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -23,10 +24,11 @@
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
+#include "control/dispatcher.hpp"
 #include "core/clock.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "pipeline/intake.hpp"
 #include "pipeline/live_state.hpp"
 #include "store/store.hpp"
@@ -63,7 +65,7 @@ struct Site {
     std::unique_ptr<gw::Intake> intake;
     std::unique_ptr<gw::Uplink> uplink;
     gw::LiveState live;
-    gw::ControlServer server{dir + "/ctl.sock", "", log};
+    gw::Dispatcher commands{clock, log};
 
     Site() {
         auto loaded = gw::load_config(GW_SOURCE_DIR "/firmware/base/config/gateway.example.toml",
@@ -81,7 +83,7 @@ struct Site {
         store = std::move(*opened);
         ids = std::make_unique<gw::EventIdSource>(config.identity.gateway, store->boot());
         const gw::contract::Origin origin{config.identity.site, config.identity.gateway};
-        intake = std::make_unique<gw::Intake>(*store, *ids, origin, clock, log, 200);
+        intake = std::make_unique<gw::Intake>(*store, *ids, origin, clock, log);
         uplink = std::make_unique<gw::Uplink>(
             config.uplink,
             gw::contract::make_topics(config.uplink.topic_prefix, config.identity.site,
@@ -89,8 +91,8 @@ struct Site {
             origin, gw::contract::GatewayStatus{"fuzz", store->boot(), config.hash, true, 0},
             *store, clock, log);
         seed_live_state();
-        gw::add_daemon_commands(server, {config, *intake, *store, *uplink, clock, 0});
-        gw::add_diag_commands(server,
+        gw::add_daemon_commands(commands, {config, *intake, *store, *uplink, clock, 0});
+        gw::add_diag_commands(commands,
                               {config, live, *intake, *store, *uplink, clock,
                                [] {
                                    return json::array({{{"id", "flood-gauge"}, {"kind", "modbus"}},
@@ -102,7 +104,7 @@ struct Site {
                                }});
     }
     ~Site() {
-        server.stop();
+        commands.stop();
         uplink.reset();
         intake.reset();
         store.reset();
@@ -121,6 +123,15 @@ struct Site {
         e.severity = gw::Severity::warning;
         e.t_ms = 1700000000000;
         live.on_event(e);
+    }
+
+    // One line as the socket loop hands it over; the reply as it is sent.
+    std::string dispatch(const std::string& line, const gw::Peer& peer) {
+        std::promise<std::string> reply;
+        auto fut = reply.get_future();
+        commands.submit_line(line, peer,
+                             [&reply](json r) { reply.set_value(gw::Dispatcher::to_line(r)); });
+        return fut.get();
     }
 
     // Rows leave the store only on PUBACK; ack what inject stored so the
@@ -170,8 +181,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (nl == std::string::npos) nl = input.size();
         const std::string line = input.substr(start, nl - start);
         start = nl + 1;
-        if (line.size() > gw::ControlServer::kMaxLine || waits_for_puback(line)) continue;
-        check_reply(line, s.server.dispatch(line, root));
+        if (line.size() > gw::ControlLimits{}.max_line || waits_for_puback(line)) continue;
+        check_reply(line, s.dispatch(line, root));
     }
     s.drain();
     return 0;

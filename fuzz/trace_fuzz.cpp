@@ -12,9 +12,10 @@
 #include <string>
 
 #include "config/loader.hpp"
+#include "contract/contract.hpp"
 #include "core/event_id.hpp"
 #include "detectors/detector_set.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "replay/replay.hpp"
 
 namespace {
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto stats = gw::replay::run(trace, *set, [](const gw::Event& e) {
         if (e.type.empty() || e.detector.empty()) broken("event without type", e.message);
         if (!std::isfinite(e.value)) broken("non-finite event value", e.detector + " " + e.type);
-        (void)gw::replay::event_json(e).dump();
+        (void)gw::contract::event_json(e, "t_ms").dump();
     });
     if (!stats && !well_formed(stats.error())) broken("error not in LINE: form", stats.error());
     return 0;

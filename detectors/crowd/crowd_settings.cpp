@@ -54,8 +54,4 @@ CrowdSettings CrowdSettings::read(Params& p) {
     return s;
 }
 
-DetectorKind crowd_kind() {
-    return {"crowd", {}, {}, true, [](Params& p) { CrowdSettings::read(p); }};
-}
-
 }  // namespace gw::detectors

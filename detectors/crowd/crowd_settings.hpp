@@ -3,12 +3,12 @@
 // persons/m^2 (domain reference: Bund 2014 at 6-7 persons/m^2).
 #include <vector>
 
-#include "core/module_spec.hpp"
+#include "config/detector_config.hpp"
 #include "core/params.hpp"
 
 namespace gw::detectors {
 
-struct CrowdSettings {
+struct CrowdSettings final : DetectorSettings {
     std::vector<double> density_levels{1, 2, 4, 6};  // notice, warning, alarm, critical
     double level_margin = 0.2;                       // persons/m^2 below a level before it is left
     double area_m2 = 0;                              // ground area of the region; 0: count only
@@ -39,7 +39,5 @@ struct CrowdSettings {
 
     static CrowdSettings read(Params& p);
 };
-
-DetectorKind crowd_kind();
 
 }  // namespace gw::detectors

@@ -22,12 +22,4 @@ ElevatorSettings ElevatorSettings::read(Params& p) {
     return s;
 }
 
-DetectorKind elevator_kind() {
-    return {"elevator",
-            {"door_open", "moving"},
-            {"direction", "floor", "in_zone", "person", "speed", "maintenance", "door_cmd_close"},
-            false,
-            [](Params& p) { ElevatorSettings::read(p); }};
-}
-
 }  // namespace gw::detectors

@@ -1,12 +1,12 @@
 #pragma once
 // Elevator settings. Timings tuned in the field (domain reference):
 // stop outside door zone >= 45 s, door faults ~30 s, PIR debounce ~10 s.
-#include "core/module_spec.hpp"
+#include "config/detector_config.hpp"
 #include "core/params.hpp"
 
 namespace gw::detectors {
 
-struct ElevatorSettings {
+struct ElevatorSettings final : DetectorSettings {
     double entrapment_s = 60;
     double outside_zone_s = 45;
     double door_fault_s = 30;
@@ -24,7 +24,5 @@ struct ElevatorSettings {
 
     static ElevatorSettings read(Params& p);
 };
-
-DetectorKind elevator_kind();
 
 }  // namespace gw::detectors

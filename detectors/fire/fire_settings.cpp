@@ -31,12 +31,4 @@ double FireSettings::fixed_temperature() const {
     return 70;
 }
 
-DetectorKind fire_kind() {
-    return {"fire",
-            {},
-            {"temperature", "smoke", "co_ppm", "residual_ma", "cable_temp"},
-            false,
-            [](Params& p) { FireSettings::read(p); }};
-}
-
 }  // namespace gw::detectors

@@ -3,12 +3,12 @@
 // GB 50116-2013 residual current 300-500 mA (see the domain reference).
 #include <string>
 
-#include "core/module_spec.hpp"
+#include "config/detector_config.hpp"
 #include "core/params.hpp"
 
 namespace gw::detectors {
 
-struct FireSettings {
+struct FireSettings final : DetectorSettings {
     std::string heat_class = "A2";  // EN 54-5: A1 A2 B C (sets the fixed temperature)
     double fixed_temp_c = 0;        // 0: from heat_class
     bool rate_of_rise = true;       // EN 54-5 suffix R: also alarm on rate of rise
@@ -31,7 +31,5 @@ struct FireSettings {
     static FireSettings read(Params& p);
     double fixed_temperature() const;
 };
-
-DetectorKind fire_kind();
 
 }  // namespace gw::detectors

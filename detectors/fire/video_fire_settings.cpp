@@ -23,8 +23,4 @@ VideoFireSettings VideoFireSettings::read(Params& p) {
     return s;
 }
 
-DetectorKind video_fire_kind() {
-    return {"video_fire", {}, {}, true, [](Params& p) { VideoFireSettings::read(p); }};
-}
-
 }  // namespace gw::detectors

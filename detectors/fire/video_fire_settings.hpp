@@ -1,11 +1,11 @@
 #pragma once
 // Video flame detection settings (colour + motion + flicker + growth).
-#include "core/module_spec.hpp"
+#include "config/detector_config.hpp"
 #include "core/params.hpp"
 
 namespace gw::detectors {
 
-struct VideoFireSettings {
+struct VideoFireSettings final : DetectorSettings {
     double persist_s = 1.2;         // flame evidence this long (mostly) before the alarm
     double persist_frac = 0.75;     // share of frames in persist_s that must show flames
     double min_area_frac = 0.0005;  // smallest flame region, fraction of the frame
@@ -31,8 +31,7 @@ struct VideoFireSettings {
     double evidence_max_kb = 150;
 
     static VideoFireSettings read(Params& p);
+    double min_camera_fps() const override { return min_fps; }
 };
-
-DetectorKind video_fire_kind();
 
 }  // namespace gw::detectors

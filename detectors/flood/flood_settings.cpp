@@ -34,8 +34,4 @@ FloodSettings FloodSettings::read(Params& p) {
     return s;
 }
 
-DetectorKind flood_kind() {
-    return {"flood", {"depth"}, {"rain_counter"}, false, [](Params& p) { FloodSettings::read(p); }};
-}
-
 }  // namespace gw::detectors

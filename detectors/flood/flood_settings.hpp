@@ -4,12 +4,12 @@
 // (35/50/80 mm in 1 h).
 #include <vector>
 
-#include "core/module_spec.hpp"
+#include "config/detector_config.hpp"
 #include "core/params.hpp"
 
 namespace gw::detectors {
 
-struct FloodSettings {
+struct FloodSettings final : DetectorSettings {
     std::vector<double> depth_levels_cm{15, 30, 50};  // warning, alarm, critical
     double clear_margin_cm = 3;                       // depth must fall this far below a level ...
     double clear_hold_s = 120;                        // ... for this long before the level clears
@@ -30,7 +30,5 @@ struct FloodSettings {
 
     static FloodSettings read(Params& p);
 };
-
-DetectorKind flood_kind();
 
 }  // namespace gw::detectors

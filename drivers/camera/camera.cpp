@@ -1,8 +1,6 @@
 #include "camera.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -10,6 +8,9 @@
 #include <opencv2/videoio.hpp>
 
 #include "camera_health.hpp"
+#include "common/backoff.hpp"
+#include "common/stop_signal.hpp"
+#include "frame_pacer.hpp"
 #include "frame_sink.hpp"
 
 namespace gw::camera {
@@ -17,6 +18,7 @@ namespace gw::camera {
 namespace {
 
 constexpr int kIoTimeoutMs = 5000;
+constexpr int kMinReconnectMs = 500;
 
 bool is_device(const std::string& url) {
     return url.rfind("/dev/video", 0) == 0;
@@ -24,10 +26,9 @@ bool is_device(const std::string& url) {
 bool is_network(const std::string& url) {
     return url.find("://") != std::string::npos;
 }
-
-int64_t steady_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+// A file simulates a camera: played in real time and looped.
+bool is_file(const std::string& url) {
+    return !is_network(url) && !is_device(url);
 }
 
 }  // namespace
@@ -41,7 +42,10 @@ struct Camera::Impl {
     CameraHealth health;
     mutable std::mutex mutex;
     CameraCounters counters;
-    std::atomic<bool> stopping{false};
+    drivers::StopSignal stop;
+    drivers::Backoff reconnect;
+    // The configured rate; the emergency mode (issue 13) will answer here.
+    FramePacer pacer{[this] { return cfg.fps; }};
     std::thread thread;
     bool offline_raised = false;
     uint64_t seq = 0;
@@ -52,7 +56,8 @@ struct Camera::Impl {
           events(e),
           clock(cl),
           log(l),
-          health(HealthSettings{cfg.frozen_ms, cfg.frozen_ms, 15.0, 4.0, 1.0}) {
+          health(HealthSettings{cfg.frozen_ms, cfg.frozen_ms, 15.0, 4.0, 1.0}),
+          reconnect(kMinReconnectMs, cfg.reconnect_max_ms) {
         counters.camera = cfg.id;
     }
 
@@ -87,16 +92,12 @@ struct Camera::Impl {
         events.on_event(e);
     }
 
-    void sleep_ms(int64_t ms) {
-        const int64_t until = steady_ms() + ms;
-        while (!stopping && steady_ms() < until)
-            std::this_thread::sleep_for(
-                std::chrono::milliseconds(std::min<int64_t>(50, until - steady_ms())));
-    }
+    // Waits out the reconnect backoff on the Clock; stop() ends it at once.
+    void back_off() { stop.sleep_for(clock, reconnect.next()); }
 
     void run() {
-        int backoff_ms = 0;
-        while (!stopping) {
+        reconnect.reset();  // a restarted camera starts from the shortest wait
+        while (!stop.stopping()) {
             cv::VideoCapture cap;
             if (!open(cap)) {
                 {
@@ -110,8 +111,7 @@ struct Camera::Impl {
                     event("offline", true, Severity::warning,
                           "camera " + cfg.id + " cannot be opened");
                 }
-                backoff_ms = std::min(cfg.reconnect_max_ms, std::max(500, backoff_ms * 2));
-                sleep_ms(backoff_ms);
+                back_off();
                 continue;
             }
             {
@@ -127,17 +127,13 @@ struct Camera::Impl {
             }
             // A file that played is looped at once (it simulates a camera);
             // a stream that broke, or a source that gave nothing, backs off.
-            if (read > 0 && !is_network(cfg.url) && !is_device(cfg.url)) {
-                backoff_ms = 0;
-                continue;
-            }
-            if (read > 0) backoff_ms = 0;
-            if (!offline_raised && !stopping) {
+            if (read > 0) reconnect.reset();
+            if (read > 0 && is_file(cfg.url)) continue;
+            if (!offline_raised && !stop.stopping()) {
                 offline_raised = true;
                 event("offline", true, Severity::warning, "camera " + cfg.id + " stream lost");
             }
-            backoff_ms = std::min(cfg.reconnect_max_ms, std::max(500, backoff_ms * 2));
-            sleep_ms(backoff_ms);
+            back_off();
         }
     }
 
@@ -145,18 +141,13 @@ struct Camera::Impl {
     // A file plays in real time at its own frame rate and the camera's rate
     // applies as to a live source (surplus frames dropped), so a detector
     // sees what a real camera at `fps` would show, not slow or fast motion.
+    // Pacing (FramePacer) is on the Clock's monotonic time.
     uint64_t capture(cv::VideoCapture& cap) {
-        const int64_t period = static_cast<int64_t>(1000.0 / cfg.fps);
-        const int64_t early_ok = period / 5;  // jitter: a frame this early still takes its slot
-        const bool paced_file = !is_network(cfg.url) && !is_device(cfg.url);
-        const double file_fps = paced_file ? cap.get(cv::CAP_PROP_FPS) : 0;
-        const int64_t file_period =
-            file_fps > 0 && file_fps < 1000 ? std::llround(1000.0 / file_fps) : period;
-        int64_t next_slot = steady_ms();
-        int64_t next_file_frame = next_slot;
+        const bool file = is_file(cfg.url);
+        pacer.start(clock.mono_ms(), file, file ? cap.get(cv::CAP_PROP_FPS) : 0);
         uint64_t read = 0;
         cv::Mat frame;
-        while (!stopping) {
+        while (!stop.stopping()) {
             bool ok = false;
             try {
                 ok = cap.read(frame);
@@ -165,21 +156,16 @@ struct Camera::Impl {
             }
             if (!ok || frame.empty()) return read;
             ++read;
-            if (paced_file) {
-                sleep_ms(next_file_frame - steady_ms());
-                next_file_frame += file_period;
-            }
-            const int64_t now = steady_ms();
+            stop.sleep_until(clock, pacer.due());
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 counters.frames_read++;
             }
-            if (now + early_ok < next_slot) {
+            if (!pacer.take(clock.mono_ms())) {
                 std::lock_guard<std::mutex> lock(mutex);
                 counters.frames_dropped++;  // faster than the camera's rate: drop
                 continue;
             }
-            next_slot = std::max(next_slot + period, now - early_ok);
             if (offline_raised) {
                 offline_raised = false;
                 event("offline", false, Severity::info, "camera " + cfg.id + " is back");
@@ -197,8 +183,13 @@ struct Camera::Impl {
             cv::resize(raw, f.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
         else
             f.image = raw.clone();  // the capture reuses its buffer
-        for (const auto& ch : health.update(f.image, f.t_ms)) {
-            nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", ch.since_ms}};
+        // Fault durations are ages, so they run on monotonic time: a wall
+        // clock step (NTP after an offline boot) never fakes a frozen image.
+        // The event gives the start as wall time: now minus the age.
+        const int64_t mono = clock.mono_ms();
+        for (const auto& ch : health.update(f.image, mono)) {
+            const int64_t since = f.t_ms - (mono - ch.since_ms);
+            nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", since}};
             const std::string what = ch.type == "frozen" ? "image frozen" : "lens covered or black";
             event(ch.type, ch.raised, Severity::warning,
                   "camera " + cfg.id + ": " + what + (ch.raised ? "" : " cleared"), d);
@@ -225,13 +216,13 @@ Camera::~Camera() {
 
 Status Camera::start() {
     if (impl_->thread.joinable()) return fail("camera " + impl_->cfg.id + " already started");
-    impl_->stopping = false;
+    impl_->stop.reset();
     impl_->thread = std::thread([this] { impl_->run(); });
     return Status::success();
 }
 
 void Camera::stop() {
-    impl_->stopping = true;
+    impl_->stop.stop();
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "config/camera_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"

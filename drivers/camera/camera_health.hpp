@@ -1,8 +1,8 @@
 #pragma once
-// Pure camera-fault logic, fed frame by frame with their times: a frozen
-// image (frames identical for frozen_ms) and a covered or black lens (a
-// uniform or dark image for covered_ms). No clock, no capture: unit-tested
-// on synthetic frames.
+// Pure camera-fault logic, fed frame by frame with their monotonic times
+// (Clock::mono_ms): a frozen image (frames identical for frozen_ms) and a
+// covered or black lens (a uniform or dark image for covered_ms). No clock,
+// no capture: unit-tested on synthetic frames.
 #include <cstdint>
 #include <string>
 #include <vector>

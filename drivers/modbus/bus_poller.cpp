@@ -3,38 +3,17 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <map>
-#include <optional>
 
 #include "modbus_context.hpp"
 #include "modbus_plan.hpp"
 
 namespace gw::modbus {
 
-namespace {
-
-int64_t steady_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-double steady_ms_precise() {
-    using namespace std::chrono;
-    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
-}
-
-constexpr int kMinConnectBackoffMs = 200;
-
-}  // namespace
-
 struct BusPoller::Device {
     DeviceConfig cfg;
     size_t index = 0;
     std::vector<ReadBlock> blocks;
-    std::vector<int64_t> next_due;  // steady ms, per block
-    int64_t backoff_until = 0;
-    int backoff_ms = 0;
     bool online = false;
     struct Last {
         double value;
@@ -61,7 +40,6 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         for (const auto& p : points)
             if (p.device == cfg.id) mine.push_back(p);
         d.blocks = plan_reads(mine, cfg.poll_ms);
-        d.next_due.assign(d.blocks.size(), 0);
         DeviceCounters c;
         c.device = cfg.id;
         c.bus = bus_;
@@ -69,6 +47,17 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         d.cfg = std::move(cfg);
         devices_.push_back(std::move(d));
     }
+    std::vector<PollSchedule::Device> slots;
+    for (const auto& d : devices_) slots.push_back({d.blocks.size(), d.cfg.backoff_max_ms});
+    schedule_.emplace(std::move(slots), intervals_);
+}
+
+int64_t BusPoller::ConfiguredIntervals::block_ms(size_t device, size_t block) const {
+    return devices_[device].blocks[block].poll_ms;
+}
+
+int64_t BusPoller::ConfiguredIntervals::device_ms(size_t device) const {
+    return devices_[device].cfg.poll_ms;
 }
 
 BusPoller::~BusPoller() {
@@ -81,20 +70,13 @@ Status BusPoller::start() {
     auto ctx = Context::create(devices_.front().cfg);
     if (!ctx) return fail(ctx.error());
     link_ = std::make_unique<Link>(Link{std::move(ctx.value())});
-    {
-        std::lock_guard<std::mutex> lock(wake_mutex_);
-        stopping_ = false;
-    }
+    stop_.reset();
     thread_ = std::thread([this] { run(); });
     return Status::success();
 }
 
 void BusPoller::stop() {
-    {
-        std::lock_guard<std::mutex> lock(wake_mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
+    stop_.stop();
     if (thread_.joinable()) thread_.join();
     link_.reset();
 }
@@ -104,21 +86,18 @@ std::vector<DeviceCounters> BusPoller::counters() const {
     return counters_;
 }
 
-bool BusPoller::sleep_ms(int64_t ms) {
-    if (ms <= 0) return !stopping_;
-    std::unique_lock<std::mutex> lock(wake_mutex_);
-    wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_.load(); });
-    return !stopping_;
+bool BusPoller::pause(int64_t ms) {
+    return stop_.sleep_for(clock_, ms);
 }
 
+// The thread sleeps until the schedule's next due time on the Clock; stop()
+// wakes it at once.
 void BusPoller::run() {
-    while (sleep_ms(0)) {
+    while (!stop_.stopping()) {
         if (!link_->ctx.connected() && !connect_bus()) continue;
-        const int64_t now = steady_ms();
-        poll_due(now);
+        poll_due(clock_.mono_ms());
         if (!link_->ctx.connected()) continue;
-        const int64_t wake = next_wake(steady_ms());
-        sleep_ms(wake - steady_ms());
+        stop_.sleep_until(clock_, schedule_->next_wake(clock_.mono_ms()));
     }
     link_->ctx.close();
 }
@@ -132,11 +111,7 @@ bool BusPoller::connect_bus() {
             count(d.index, [](DeviceCounters& c) { c.connection_errors++; });
             report_failure(d, "connect " + bus_ + ": " + st.error());
         }
-        int max_ms = 0;
-        for (auto& d : devices_) max_ms = std::max(max_ms, d.cfg.backoff_max_ms);
-        connect_backoff_ms_ =
-            std::min(max_ms, std::max(kMinConnectBackoffMs, connect_backoff_ms_ * 2));
-        sleep_ms(connect_backoff_ms_);
+        stop_.sleep_until(clock_, schedule_->link_failed(clock_.mono_ms()));
         return false;
     }
     if (ever_connected_)
@@ -144,16 +119,16 @@ bool BusPoller::connect_bus() {
     else
         log_.info("modbus", "connected", {{"bus", bus_}});
     ever_connected_ = true;
-    connect_backoff_ms_ = 0;
-    int pause = 0;
-    for (auto& d : devices_) pause = std::max(pause, d.cfg.connect_pause_ms);
-    return sleep_ms(pause);
+    schedule_->link_up();
+    int connect_pause = 0;
+    for (auto& d : devices_) connect_pause = std::max(connect_pause, d.cfg.connect_pause_ms);
+    return pause(connect_pause);
 }
 
 void BusPoller::poll_due(int64_t now) {
     for (auto& d : devices_) {
-        if (!sleep_ms(0) || !link_->ctx.connected()) return;
-        if (now < d.backoff_until) continue;
+        if (stop_.stopping() || !link_->ctx.connected()) return;
+        if (!schedule_->ready(d.index, now)) continue;
         poll_device(d, now);
     }
 }
@@ -163,20 +138,15 @@ void BusPoller::poll_due(int64_t now) {
 bool BusPoller::poll_device(Device& d, int64_t now) {
     std::vector<Sample> samples;
     for (size_t b = 0; b < d.blocks.size(); ++b) {
-        if (d.next_due[b] > now) continue;
-        // Skipped slots are not caught up in a burst: the next poll is one
-        // interval after the late one.
-        d.next_due[b] = std::max(d.next_due[b] + d.blocks[b].poll_ms, now);
-        if (d.next_due[b] <= now) d.next_due[b] = now + d.blocks[b].poll_ms;
+        if (!schedule_->due(d.index, b, now)) continue;
+        schedule_->polled(d.index, b, now);
         const Outcome r = read_block(d, b, samples);
         if (r != Outcome::ok) {
             if (!samples.empty()) sink_.on_samples(samples);
-            d.backoff_ms = d.backoff_ms == 0 ? d.cfg.poll_ms
-                                             : std::min(d.backoff_ms * 2, d.cfg.backoff_max_ms);
-            d.backoff_until = steady_ms() + d.backoff_ms;
+            schedule_->failed(d.index, clock_.mono_ms());
             return false;
         }
-        if (d.cfg.pause_ms > 0) sleep_ms(d.cfg.pause_ms);
+        if (d.cfg.pause_ms > 0) pause(d.cfg.pause_ms);
     }
     if (!samples.empty()) sink_.on_samples(samples);
     return true;
@@ -193,7 +163,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     ctx.set_timeout_ms(d.cfg.timeout_ms);
     std::string error;
     for (int attempt = 0; attempt <= d.cfg.retries; ++attempt) {
-        if (attempt > 0 && !sleep_ms(std::min(20 << (attempt - 1), d.cfg.timeout_ms))) break;
+        if (attempt > 0 && !pause(std::min(20 << (attempt - 1), d.cfg.timeout_ms))) break;
         if (!ctx.connected()) {
             Status st = ctx.connect();
             if (!st) {
@@ -204,7 +174,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             ctx.set_slave(d.cfg.slave);
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }
-        const double t0 = steady_ms_precise();
+        const int64_t t0_us = clock_.mono_us();
         int rc = -1;
         errno = 0;
         switch (block.table) {
@@ -223,7 +193,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         }
         const int err = errno;
         if (rc == block.count) {
-            const double ms = steady_ms_precise() - t0;
+            const double ms = static_cast<double>(clock_.mono_us() - t0_us) / 1000.0;
             const int64_t wall = clock_.now_ms();
             count(d.index, [&](DeviceCounters& c) {
                 c.requests++;
@@ -244,7 +214,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             if (!d.online)
                 log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
             d.online = true;
-            d.backoff_ms = 0;
+            schedule_->answered(d.index);
             return Outcome::ok;
         }
         const Failure f = rc >= 0 ? Failure::protocol : classify_errno(err);
@@ -321,27 +291,17 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
     if (!samples.empty()) sink_.on_samples(samples);
 }
 
-int64_t BusPoller::next_wake(int64_t now) const {
-    int64_t wake = now + 1000;
-    for (const auto& d : devices_) {
-        if (d.backoff_until > now) {
-            wake = std::min(wake, d.backoff_until);
-            continue;
-        }
-        for (int64_t due : d.next_due) wake = std::min(wake, due);
-    }
-    return wake;
-}
-
-ModbusDriver::ModbusDriver(const Config& config, SampleSink& sink, const Clock& clock, Log& log) {
+ModbusDriver::ModbusDriver(const std::vector<DeviceConfig>& devices,
+                           const std::vector<PointConfig>& points, SampleSink& sink,
+                           const Clock& clock, Log& log) {
     std::map<std::string, std::vector<DeviceConfig>> by_bus;
     std::vector<std::string> order;
-    for (const auto& d : config.devices) {
+    for (const auto& d : devices) {
         if (!by_bus.count(d.bus())) order.push_back(d.bus());
         by_bus[d.bus()].push_back(d);
     }
     for (const auto& bus : order)
-        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], config.points, sink, clock, log));
+        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], points, sink, clock, log));
 }
 
 Status ModbusDriver::start() {

@@ -73,9 +73,19 @@ Result<Context> Context::create(const DeviceConfig& dev) {
     }
     if (!raw)
         return fail("cannot create modbus context for " + dev.bus() + ": " + error_text(errno));
-    Context c(raw, dev);
+    Context c(raw, dev.transport == Transport::tcp, dev.rs485, dev.rts);
     modbus_set_error_recovery(raw, MODBUS_ERROR_RECOVERY_NONE);
     c.set_timeout_ms(dev.timeout_ms);
+    return c;
+}
+
+Result<Context> Context::serve_tcp(UniqueFd connection) {
+    // Address and port are never used: the socket is already connected.
+    modbus_t* raw = modbus_new_tcp("127.0.0.1", 0);
+    if (!raw) return fail("cannot create modbus context: " + error_text(errno));
+    Context c(raw, true, false, "none");
+    modbus_set_socket(raw, connection.release());
+    c.connected_ = true;
     return c;
 }
 

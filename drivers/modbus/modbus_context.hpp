@@ -1,13 +1,15 @@
 #pragma once
 // RAII owner of one libmodbus context (one bus: a TCP connection or a serial
-// line). Not thread-safe, like the context itself: one owner thread per bus.
+// line), for the gateway's client side and for servers (sitesim) alike. Not
+// thread-safe, like the context itself: one owner thread per context.
 #include <modbus/modbus.h>
 
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "config/device_config.hpp"
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
 
 namespace gw::modbus {
 
@@ -23,6 +25,9 @@ class Context {
     // Creates a context for the bus `dev` lives on (transport settings come
     // from it); error recovery stays NONE: retries and reconnects are ours.
     static Result<Context> create(const DeviceConfig& dev);
+    // Server side: a context answering on one accepted TCP connection
+    // (modbus_receive / modbus_reply). It owns the socket from here on.
+    static Result<Context> serve_tcp(UniqueFd connection);
 
     Status connect();
     void close();
@@ -32,13 +37,15 @@ class Context {
     void set_slave(int slave);
     modbus_t* get() const { return ctx_.get(); }
     bool is_tcp() const { return tcp_; }
+    // The connected socket or tty, to poll() on: borrowed, the context closes it.
+    int fd() const { return modbus_get_socket(ctx_.get()); }
 
   private:
     struct Free {
         void operator()(modbus_t* ctx) const;
     };
-    Context(modbus_t* ctx, const DeviceConfig& dev)
-        : ctx_(ctx), tcp_(dev.transport == Transport::tcp), rs485_(dev.rs485), rts_(dev.rts) {}
+    Context(modbus_t* ctx, bool tcp, bool rs485, std::string rts)
+        : ctx_(ctx), tcp_(tcp), rs485_(rs485), rts_(std::move(rts)) {}
     std::unique_ptr<modbus_t, Free> ctx_;
     bool tcp_ = true;
     bool rs485_ = false;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/point_config.hpp"
 #include "core/types.hpp"
 
 namespace gw::modbus {

@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
+#include "common/backoff.hpp"
 #include "modbus/modbus_plan.hpp"
 
 namespace gw::serial {
@@ -86,14 +86,13 @@ speed_t speed_of(int baud) {
 
 }  // namespace
 
-Result<SerialFd> SerialFd::open(const SerialPortConfig& cfg) {
+Result<UniqueFd> open_tty(const SerialPortConfig& cfg) {
     const speed_t speed = speed_of(cfg.baud);
     if (speed == B0) return fail("unsupported baud rate " + std::to_string(cfg.baud));
-    const int fd = ::open(cfg.device.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return fail("open " + cfg.device + ": " + std::strerror(errno));
-    SerialFd owner(fd);
+    UniqueFd tty(::open(cfg.device.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (!tty) return fail("open " + cfg.device + ": " + std::strerror(errno));
     termios tio{};
-    if (tcgetattr(fd, &tio) != 0)
+    if (tcgetattr(tty.get(), &tio) != 0)
         return fail("tcgetattr " + cfg.device + ": " + std::strerror(errno));
     cfmakeraw(&tio);
     cfsetispeed(&tio, speed);
@@ -108,23 +107,10 @@ Result<SerialFd> SerialFd::open(const SerialPortConfig& cfg) {
     if (cfg.stop_bits == 2) tio.c_cflag |= CSTOPB;
     tio.c_cc[VMIN] = 0;
     tio.c_cc[VTIME] = 0;
-    if (tcsetattr(fd, TCSANOW, &tio) != 0)
+    if (tcsetattr(tty.get(), TCSANOW, &tio) != 0)
         return fail("tcsetattr " + cfg.device + ": " + std::strerror(errno));
-    tcflush(fd, TCIFLUSH);  // bytes from before we listened are of unknown age
-    return owner;
-}
-
-SerialFd& SerialFd::operator=(SerialFd&& o) noexcept {
-    if (this != &o) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = o.fd_;
-        o.fd_ = -1;
-    }
-    return *this;
-}
-
-SerialFd::~SerialFd() {
-    if (fd_ >= 0) ::close(fd_);
+    tcflush(tty.get(), TCIFLUSH);  // bytes from before we listened are of unknown age
+    return tty;
 }
 
 SerialPort::SerialPort(SerialPortConfig cfg, const std::vector<PointConfig>& points,
@@ -155,13 +141,13 @@ Status SerialPort::start() {
                         "\" which the pattern does not name");
     }
     decoder_ = std::make_unique<LineDecoder>(std::move(re.value()), cfg_.id, points_);
-    stopping_ = false;
+    stop_.reset();
     thread_ = std::thread([this] { run(); });
     return Status::success();
 }
 
 void SerialPort::stop() {
-    stopping_ = true;
+    stop_.stop();
     if (thread_.joinable()) thread_.join();
 }
 
@@ -171,30 +157,28 @@ SerialCounters SerialPort::counters() const {
 }
 
 void SerialPort::run() {
-    int backoff_ms = 0;
-    while (!stopping_) {
-        auto fd = SerialFd::open(cfg_);
-        if (!fd) {
+    drivers::Backoff reopen(200, 10000);
+    while (!stop_.stopping()) {
+        auto tty = open_tty(cfg_);
+        if (!tty) {
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 counters_.open_errors++;
-                counters_.last_error = fd.error();
+                counters_.last_error = tty.error();
             }
-            if (backoff_ms == 0)
-                log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", fd.error()}});
-            backoff_ms = std::min(10000, std::max(200, backoff_ms * 2));
-            for (int waited = 0; waited < backoff_ms && !stopping_; waited += 50)
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (reopen.current_ms() == 0)
+                log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", tty.error()}});
+            stop_.sleep_for(clock_, reopen.next());
             continue;
         }
-        backoff_ms = 0;
+        reopen.reset();
         {
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.opens++;
             counters_.open = true;
         }
         log_.info("serial", "opened", {{"port", cfg_.id}, {"device", cfg_.device}});
-        read_until_error(fd->fd());
+        read_until_error(tty.value());
         std::lock_guard<std::mutex> lock(mutex_);
         counters_.open = false;
         framer_.reset();
@@ -202,24 +186,26 @@ void SerialPort::run() {
     }
 }
 
-void SerialPort::read_until_error(int fd) {
+void SerialPort::read_until_error(const UniqueFd& tty) {
     char buf[512];
-    while (!stopping_) {
-        pollfd p{fd, POLLIN, 0};
+    while (!stop_.stopping()) {
+        pollfd p{tty.get(), POLLIN, 0};
         const int pr = ::poll(&p, 1, 100);
         if (pr == 0) continue;
         ssize_t n = -1;
-        if (pr > 0 && (p.revents & POLLIN)) n = ::read(fd, buf, sizeof buf);
+        if (pr > 0 && (p.revents & POLLIN)) n = ::read(tty.get(), buf, sizeof buf);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n <= 0) {
             // EOF, EIO (pty peer gone, USB adapter unplugged) or POLLHUP.
             const std::string why =
                 n == 0 || pr > 0 ? "device closed or unplugged" : std::strerror(errno);
-            std::lock_guard<std::mutex> lock(mutex_);
-            counters_.read_errors++;
-            counters_.last_error = why;
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                counters_.read_errors++;
+                counters_.last_error = why;
+            }
             log_.warn("serial", "read failed; reopening", {{"port", cfg_.id}, {"error", why}});
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            stop_.sleep_for(clock_, 100);
             return;
         }
         const int64_t t = clock_.now_ms();

@@ -3,7 +3,6 @@
 // thread: termios setup, framing (LineFramer), field extraction (NamedRegex)
 // and mapping of fields to points (PointConfig.field). Bad input is counted,
 // never fatal; a vanished device is reopened with backoff.
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -11,11 +10,14 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.hpp"
+#include "common/stop_signal.hpp"
+#include "config/device_config.hpp"
+#include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
+#include "core/unique_fd.hpp"
 #include "line_framer.hpp"
 #include "named_regex.hpp"
 
@@ -47,19 +49,9 @@ class LineDecoder {
     std::vector<PointConfig> points_;
 };
 
-// RAII owner of a configured tty file descriptor (raw mode, 8N1 etc.).
-class SerialFd {
-  public:
-    static Result<SerialFd> open(const SerialPortConfig& cfg);
-    SerialFd(SerialFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    SerialFd& operator=(SerialFd&& o) noexcept;
-    ~SerialFd();
-    int fd() const { return fd_; }
-
-  private:
-    explicit SerialFd(int fd) : fd_(fd) {}
-    int fd_ = -1;
-};
+// Opens the port's tty, non-blocking, and configures it (raw mode, speed,
+// 8N1 etc.); input from before the call is discarded.
+Result<UniqueFd> open_tty(const SerialPortConfig& cfg);
 
 class SerialPort {
   public:
@@ -78,7 +70,7 @@ class SerialPort {
 
   private:
     void run();
-    void read_until_error(int fd);
+    void read_until_error(const UniqueFd& tty);
 
     SerialPortConfig cfg_;
     std::vector<PointConfig> points_;
@@ -89,7 +81,7 @@ class SerialPort {
     LineFramer framer_;
     mutable std::mutex mutex_;
     SerialCounters counters_;
-    std::atomic<bool> stopping_{false};
+    drivers::StopSignal stop_;
     std::thread thread_;
 };
 

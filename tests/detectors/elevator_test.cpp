@@ -4,12 +4,14 @@
 #include <cmath>
 #include <string>
 
+#include "detectors/elevator/elevator_settings.hpp"
 #include "rig.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 using gw::EventState;
 using gw::Severity;
+using gw::detectors::ElevatorSettings;
 using gw::test::Noise;
 using gw::test::Rig;
 
@@ -34,12 +36,12 @@ struct Car {
     }
 };
 
-Rig lift(bool with_cmd = false, nlohmann::json params = nlohmann::json::object()) {
+Rig lift(bool with_cmd = false, const std::function<void(ElevatorSettings&)>& tune = {}) {
     std::map<std::string, std::string> in{
         {"door_open", "door"}, {"moving", "mov"}, {"direction", "dir"}, {"floor", "floor"},
         {"in_zone", "zone"},   {"person", "pir"}, {"speed", "speed"},   {"maintenance", "maint"}};
     if (with_cmd) in["door_cmd_close"] = "cmd";
-    return Rig("elevator", in, std::move(params));
+    return Rig("elevator", in, gw::test::settings<ElevatorSettings>(tune));
 }
 
 // Holds `car` for `ms` of trace time.
@@ -228,7 +230,10 @@ TEST(ElevatorDoors, DoorsOpenTooLongWithoutACommandInput) {
 TEST_GROUP(ElevatorLimits){};
 
 TEST(ElevatorLimits, OvertravelAtTheTopAndTheBottom) {
-    Rig rig = lift(false, {{"min_floor", 1}, {"max_floor", 10}});
+    Rig rig = lift(false, [](ElevatorSettings& s) {
+        s.min_floor = 1;
+        s.max_floor = 10;
+    });
     Car car;
     car.door = 0, car.floor = 10;
     hold(rig, car, 5'000);
@@ -247,7 +252,7 @@ TEST(ElevatorLimits, OvertravelAtTheTopAndTheBottom) {
 }
 
 TEST(ElevatorLimits, OverspeedAtOneHundredFifteenPercent) {
-    Rig rig = lift(false, {{"rated_speed_m_s", 1.0}});
+    Rig rig = lift(false, [](ElevatorSettings& s) { s.rated_speed_m_s = 1.0; });
     Car car;
     car.door = 0, car.moving = 1, car.zone = 0, car.speed = 1.10;
     hold(rig, car, 10'000);

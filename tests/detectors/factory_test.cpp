@@ -1,84 +1,102 @@
-// The factory and JsonParams: detectors are built from the loader's resolved
-// params, and bad input is an error, never a crash.
+// Detector params read through the kind's reader (as the loader reads them),
+// and the factory: detectors are built from those settings, and bad input is
+// an error, never a crash.
 #include <memory>
 #include <string>
 
+#include "config/loader.hpp"
 #include "detectors/detector.hpp"
 #include "detectors/detector_set.hpp"
 #include "detectors/flood/flood_settings.hpp"
-#include "detectors/json_params.hpp"
+#include "detectors/kinds.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 using gw::DetectorConfig;
-using gw::detectors::JsonParams;
 using gw::detectors::make_sensor_detector;
 
 namespace {
-DetectorConfig config(const std::string& kind, std::map<std::string, std::string> inputs,
-                      nlohmann::json params = nlohmann::json::object()) {
+
+gw::DetectorParams read(const std::string& kind, const std::string& params) {
+    const gw::DetectorKind* k = gw::detectors::find_kind(kind);
+    CHECK_TEXT(k != nullptr, kind.c_str());
+    return gw::read_detector_params(*k, params);
+}
+
+// A [[detectors]] entry whose params (TOML lines) went through the kind's reader.
+gw::Result<DetectorConfig> config(const std::string& kind,
+                                  std::map<std::string, std::string> inputs,
+                                  const std::string& params = "") {
+    auto p = read(kind, params);
+    if (!p.ok()) return gw::fail("detector d1: " + p.error());
     DetectorConfig c;
     c.id = "d1";
     c.kind = kind;
     c.inputs = std::move(inputs);
-    c.params = std::move(params);
+    c.settings = p.settings;
     return c;
 }
-}  // namespace
 
-TEST_GROUP(JsonParams){};
-
-TEST(JsonParams, ReadsValuesAndFallsBackToDefaults) {
-    nlohmann::json j = {{"depth_levels_cm", {10, 20, 40}}, {"mm_per_tip", 0.2}};
-    JsonParams p(j);
-    auto s = gw::detectors::FloodSettings::read(p);
-    CHECK(p.problems().empty());
-    DOUBLES_EQUAL(20, s.depth_levels_cm[1], 1e-9);
-    DOUBLES_EQUAL(0.2, s.mm_per_tip, 1e-9);
-    DOUBLES_EQUAL(60, s.rain_window_min, 1e-9);  // default
+gw::Result<std::unique_ptr<gw::detectors::Detector>> build(
+    const std::string& kind, std::map<std::string, std::string> inputs, gw::EventIdSource& ids,
+    const std::string& params = "") {
+    auto c = config(kind, std::move(inputs), params);
+    if (!c) return gw::fail(c.error());
+    return make_sensor_detector(*c, ids);
 }
 
-TEST(JsonParams, ReportsWrongTypesAndRanges) {
-    nlohmann::json j = {
-        {"mm_per_tip", "half"}, {"rain_window_min", 1}, {"depth_levels_cm", {1, 2}}};
-    JsonParams p(j);
-    gw::detectors::FloodSettings::read(p);
-    LONGS_EQUAL(3, p.problems().size());
-    STRCMP_CONTAINS("depth_levels_cm: must have 3 entries", p.problems()[0].c_str());
+}  // namespace
+
+TEST_GROUP(DetectorParams){};
+
+TEST(DetectorParams, ReadsValuesAndFallsBackToDefaults) {
+    auto p = read("flood", "depth_levels_cm = [10, 20, 40]\nmm_per_tip = 0.2\n");
+    CHECK_TEXT(p.ok(), p.error().c_str());
+    const auto* s = dynamic_cast<const gw::detectors::FloodSettings*>(p.settings.get());
+    CHECK(s != nullptr);
+    DOUBLES_EQUAL(20, s->depth_levels_cm[1], 1e-9);
+    DOUBLES_EQUAL(0.2, s->mm_per_tip, 1e-9);
+    DOUBLES_EQUAL(60, s->rain_window_min, 1e-9);  // default
+}
+
+TEST(DetectorParams, ReportsWrongTypesAndRanges) {
+    auto p =
+        read("flood", "mm_per_tip = \"half\"\nrain_window_min = 1\ndepth_levels_cm = [1, 2]\n");
+    CHECK_FALSE(p.ok());
+    LONGS_EQUAL(3, p.problems.size());
+    STRCMP_CONTAINS("depth_levels_cm: must have 3 entries", p.problems[0].c_str());
 }
 
 TEST_GROUP(Factory){};
 
 TEST(Factory, BuildsEachSensorKindAndListsItsPoints) {
     gw::EventIdSource ids("g", 1);
-    auto f = make_sensor_detector(config("flood", {{"depth", "lvl"}, {"rain_counter", "rc"}}), ids);
+    auto f = build("flood", {{"depth", "lvl"}, {"rain_counter", "rc"}}, ids);
     CHECK_TEXT(f.ok(), f.ok() ? "" : f.error().c_str());
     LONGS_EQUAL(2, (*f)->points().size());
     STRCMP_EQUAL("d1", (*f)->id().c_str());
-    CHECK(make_sensor_detector(config("fire", {{"smoke", "s"}}), ids).ok());
-    CHECK(
-        make_sensor_detector(config("elevator", {{"door_open", "d"}, {"moving", "m"}}), ids).ok());
+    CHECK(build("fire", {{"smoke", "s"}}, ids).ok());
+    CHECK(build("elevator", {{"door_open", "d"}, {"moving", "m"}}, ids).ok());
 }
 
 TEST(Factory, RejectsVisionKindsMissingRolesAndBadParams) {
     gw::EventIdSource ids("g", 1);
-    auto crowd = make_sensor_detector(config("crowd", {}), ids);
+    auto crowd = build("crowd", {}, ids);
     CHECK_FALSE(crowd.ok());
     STRCMP_CONTAINS("not a sensor detector", crowd.error().c_str());
-    auto lift = make_sensor_detector(config("elevator", {{"door_open", "d"}}), ids);
+    auto lift = build("elevator", {{"door_open", "d"}}, ids);
     CHECK_FALSE(lift.ok());
     STRCMP_CONTAINS("required input moving is missing", lift.error().c_str());
-    auto fire = make_sensor_detector(config("fire", {}), ids);
+    auto fire = build("fire", {}, ids);
     CHECK_FALSE(fire.ok());
-    auto flood =
-        make_sensor_detector(config("flood", {{"depth", "l"}}, {{"rain_window_min", 0}}), ids);
+    auto flood = build("flood", {{"depth", "l"}}, ids, "rain_window_min = 0");
     CHECK_FALSE(flood.ok());
     STRCMP_CONTAINS("params.rain_window_min", flood.error().c_str());
 }
 
 TEST(Factory, DetectorSetRoutesByPointAndSkipsVision) {
     gw::EventIdSource ids("g", 1);
-    std::vector<DetectorConfig> all{config("flood", {{"depth", "lvl"}}), config("crowd", {})};
+    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}}), *config("crowd", {})};
     all[1].id = "cam";
     auto set = gw::detectors::DetectorSet::build(all, ids);
     CHECK(set.ok());

@@ -4,24 +4,26 @@
 #include <optional>
 #include <string>
 
+#include "detectors/fire/fire_settings.hpp"
 #include "rig.hpp"
 
 #include <CppUTest/TestHarness.h>
 
 using gw::EventState;
 using gw::Severity;
+using gw::detectors::FireSettings;
 using gw::test::Noise;
 using gw::test::Rig;
 
 namespace {
-Rig fire(nlohmann::json params = nlohmann::json::object()) {
+Rig fire(const std::function<void(FireSettings&)>& tune = {}) {
     return Rig("fire",
                {{"temperature", "temp"},
                 {"smoke", "smoke"},
                 {"co_ppm", "co"},
                 {"residual_ma", "rcm"},
                 {"cable_temp", "cable"}},
-               std::move(params));
+               gw::test::settings<FireSettings>(tune));
 }
 constexpr int64_t kHold = 5'000;    // fire_settings.hpp hold_s
 constexpr int64_t kClear = 60'000;  // clear_hold_s
@@ -54,7 +56,10 @@ std::optional<double> minutes_to_co_alarm(double ppm, double limit_min) {
 TEST_GROUP(FireHeat){};
 
 TEST(FireHeat, FixedTemperatureOfTheClassRaisesAndClears) {
-    Rig rig = fire({{"heat_class", "A2"}, {"rate_of_rise", false}});
+    Rig rig = fire([](FireSettings& s) {
+        s.heat_class = "A2";
+        s.rate_of_rise = false;
+    });
     Site site;
     rig.run(60'000, kStep, [&](int64_t) { site.feed(rig); });
     site.temp = 72;  // A2 responds by 70 C
@@ -166,7 +171,7 @@ TEST(FireCo, TheAlarmClearsWhenTheAirIsClean) {
 TEST_GROUP(FireElectrical){};
 
 TEST(FireElectrical, ResidualCurrentAboveTheSettingRaisesNormalLeakageDoesNot) {
-    Rig rig = fire({{"residual_ma", 300}});
+    Rig rig = fire([](FireSettings& s) { s.residual_ma = 300; });
     Site site;
     site.rcm = 200;  // normal leakage 100-200 mA
     rig.run(120'000, kStep, [&](int64_t) { site.feed(rig); });
@@ -199,7 +204,7 @@ TEST(FireElectrical, CableTemperatureRaisesAndClears) {
 TEST_GROUP(FireFaults){};
 
 TEST(FireFaults, ASilentTemperatureSensorIsAFault) {
-    Rig rig = fire({{"silent_s", 60}});
+    Rig rig = fire([](FireSettings& s) { s.silent_s = 60; });
     Site site;
     rig.run(30'000, kStep, [&](int64_t) { site.feed(rig); });
     int64_t gone = rig.now();

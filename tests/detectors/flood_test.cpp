@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "detectors/flood/flood_settings.hpp"
 #include "rig.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -10,12 +11,14 @@
 using gw::EventState;
 using gw::Quality;
 using gw::Severity;
+using gw::detectors::FloodSettings;
 using gw::test::Noise;
 using gw::test::Rig;
 
 namespace {
-Rig flood(nlohmann::json params = nlohmann::json::object()) {
-    return Rig("flood", {{"depth", "lvl"}, {"rain_counter", "rain"}}, std::move(params));
+Rig flood(const std::function<void(FloodSettings&)>& tune = {}) {
+    return Rig("flood", {{"depth", "lvl"}, {"rain_counter", "rain"}},
+               gw::test::settings<FloodSettings>(tune));
 }
 // Default holds (domain reference; flood_settings.hpp).
 constexpr int64_t kRaiseHold = 10'000;
@@ -174,7 +177,7 @@ TEST(FloodFaults, OutOfRangeIsAFaultNeverWater) {
 }
 
 TEST(FloodFaults, AWetReadingThatNeverMovesIsStuck) {
-    Rig rig = flood({{"stuck_s", 600}});
+    Rig rig = flood([](FloodSettings& s) { s.stuck_s = 600; });
     rig.run(900'000, 10'000, [&](int64_t) {
         rig.feed("lvl", 22.0);
         rig.feed("rain", 0);
@@ -192,7 +195,7 @@ TEST(FloodFaults, AWetReadingThatNeverMovesIsStuck) {
 }
 
 TEST(FloodFaults, ADryRoadReadingZeroForHoursIsNotStuck) {
-    Rig rig = flood({{"stuck_s", 600}});
+    Rig rig = flood([](FloodSettings& s) { s.stuck_s = 600; });
     rig.run(4 * 3'600'000, 10'000, [&](int64_t) {
         rig.feed("lvl", 0.0);
         rig.feed("rain", 0);

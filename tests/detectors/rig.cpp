@@ -5,12 +5,12 @@
 namespace gw::test {
 
 Rig::Rig(const std::string& kind, std::map<std::string, std::string> inputs,
-         nlohmann::json params) {
+         std::shared_ptr<const DetectorSettings> settings) {
     DetectorConfig c;
     c.id = kind + "-1";
     c.kind = kind;
     c.inputs = std::move(inputs);
-    c.params = std::move(params);
+    c.settings = std::move(settings);
     auto d = detectors::make_sensor_detector(c, ids_);
     if (!d) throw std::runtime_error(d.error());
     det_ = std::move(*d);

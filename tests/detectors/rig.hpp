@@ -1,6 +1,7 @@
 #pragma once
-// A detector under test, built through the real factory, fed with samples at
-// explicit trace times and ticked once a second as the daemon does.
+// A detector under test, built through the real factory from typed settings,
+// fed with samples at explicit trace times and ticked once a second as the
+// daemon does.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -10,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "detectors/detector.hpp"
 
 namespace gw::test {
@@ -19,7 +18,7 @@ namespace gw::test {
 class Rig {
   public:
     Rig(const std::string& kind, std::map<std::string, std::string> inputs,
-        nlohmann::json params = nlohmann::json::object());
+        std::shared_ptr<const DetectorSettings> settings);
 
     void feed(const std::string& point, double value, Quality q = Quality::good);
     // Advances to `until` in steps of step_ms: at each step `each(t)` feeds
@@ -41,6 +40,14 @@ class Rig {
     std::vector<Event> events_;
     int64_t t_ = 0;
 };
+
+// Settings of type S with every default, then changed by `tune`.
+template <typename S>
+std::shared_ptr<const DetectorSettings> settings(const std::function<void(S&)>& tune) {
+    S s;
+    if (tune) tune(s);
+    return std::make_shared<const S>(std::move(s));
+}
 
 // Gaussian sensor noise from a seeded generator: every run is the same trace.
 class Noise {

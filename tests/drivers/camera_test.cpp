@@ -3,15 +3,18 @@
 #include "camera/camera.hpp"
 #include "camera/frame_sink.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "stepped_clock.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -186,4 +189,52 @@ TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
     LONGS_EQUAL(1,
                 count_events(events, "offline", EventState::raise));  // raised once, not per retry
     for (auto& e : events.events()) STRCMP_EQUAL("cam-dead", e.detector.c_str());
+}
+
+// A file plays on the injected Clock: while it stands still only the first
+// frame is due, however much real time passes; once it moves, play goes on.
+TEST(Camera, FilePlaybackFollowsTheInjectedClock) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    Camera c(cam("cam-clock", make_video(dir, "moving.avi", "moving", 15)), frames, events, clock,
+             log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LONGS_EQUAL(1, frames.count());
+    clock.advance(1000);
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 2; }));
+    c.stop();  // prompt although the clock stands still again
+    LONGS_EQUAL(0, c.counters().open_failures);
+}
+
+// A frozen image is timed on monotonic time: the wall clock stepping by an
+// hour between two identical frames (NTP after an offline boot) is not an
+// hour of frozen image. The event still dates the start in wall time.
+TEST(Camera, WallClockStepIsNotAFrozenImage) {
+    TempDir dir;
+    Frames frames;
+    Collector events;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    Camera c(cam("cam-step", make_video(dir, "still.avi", "still", 10)), frames, events, clock,
+             log);  // 20 fps file and camera, frozen_ms 1000
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 1; }));
+    clock.advance(50);
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 2; }));  // identical since t=50
+    clock.step_wall(3'600'000);
+    clock.advance(50);
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 3; }));
+    LONGS_EQUAL(0, count_events(events, "frozen", EventState::raise));
+    clock.advance(1000);
+    CHECK_TRUE(wait_until([&] { return count_events(events, "frozen", EventState::raise) >= 1; }));
+    c.stop();
+    const Event e = events.events()[0];
+    STRCMP_EQUAL("frozen", e.type.c_str());
+    // Raised at t=1100 for frames identical since t=50.
+    LONGS_EQUAL(e.t_ms - 1050, e.details["since_ms"].get<int64_t>());
 }

@@ -3,16 +3,19 @@
 #include "modbus/bus_poller.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collector.hpp"
 #include "config/loader.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "site_fixture.hpp"
+#include "stepped_clock.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -178,6 +181,36 @@ TEST(ModbusTcp, ServerRestartIsReconnected) {
     CHECK_TRUE(counters_of(*site.bus, "flood").online);
 }
 
+// Polling runs on the injected Clock: while it stands still, each device is
+// polled once (everything is due at start) however much real time passes;
+// once it moves by a poll interval, every device is polled again.
+TEST(ModbusTcp, PollingFollowsTheInjectedClock) {
+    TempDir dir;
+    const int port = free_port();
+    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario), {"--tcp", std::to_string(port)}),
+                dir.path(), "sitesim");
+    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
+    Collector sink;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    BusPoller bus(tcp_devices(port), site_points(), sink, clock, log);
+    CHECK_TRUE(bus.start().ok());
+    auto polled = [&](size_t n) {
+        return sink.count("water_depth", Quality::good) >= n &&
+               sink.count("room_temp", Quality::good) >= n &&
+               sink.count("lift_floor", Quality::good) >= n;
+    };
+    CHECK_TRUE(wait_until([&] { return polled(1); }));
+    const size_t after_first = sink.samples().size();
+    // Real time passes, the injected clock does not: nothing is due.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LONGS_EQUAL(after_first, sink.samples().size());
+    clock.advance(100);  // the devices' poll_ms
+    CHECK_TRUE(wait_until([&] { return polled(2); }));
+    bus.stop();
+    for (const auto& c : bus.counters()) LONGS_EQUAL(0, c.polls_failed);
+}
+
 TEST_GROUP(ModbusRtu){};
 
 namespace {
@@ -264,8 +297,9 @@ TEST_GROUP(SiteScenario){};
 // points, as the demo runs them (sped up 100 times): every incident signal
 // reaches the driver with the value the detectors will see.
 TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
-    auto loaded = load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
-                              detectors::kinds());
+    auto loaded =
+        load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
+                    detectors::kinds());
     CHECK_TRUE(loaded.ok());
     Config cfg = *loaded.config;
     TempDir dir;
@@ -282,7 +316,7 @@ TEST(SiteScenario, IncidentScenarioMatchesTheExampleConfig) {
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
-    modbus::ModbusDriver driver(cfg, sink, clock, log);
+    modbus::ModbusDriver driver(cfg.devices, cfg.points, sink, clock, log);
     LONGS_EQUAL(1, driver.bus_count());  // three slaves behind one TCP port
     CHECK_TRUE(driver.start().ok());
     auto max_good = [&](const std::string& point) {

@@ -161,10 +161,13 @@ install() {
     fail "gatewayctl provision in the installed root"
   echo "events" >"$work/root/var/lib/city-edge-gateway/store.db"
   in_root chown city-edge-gateway: /var/lib/city-edge-gateway/store.db
+  in_root chmod 0644 /var/lib/city-edge-gateway/store.db  # as versions before 0640 files left it
 
   # Upgrade (re-install): data and the provisioned config stay, user is reused.
   in_root dpkg -i /tmp/gw.deb || fail "dpkg -i (upgrade)"
   expect_eq "$(cat "$work/root/var/lib/city-edge-gateway/store.db")" events "store after upgrade"
+  # An earlier version's world-readable store file is closed to others.
+  expect_eq "$(in_root stat -c '%a' /var/lib/city-edge-gateway/store.db)" 640 "store mode after upgrade"
   grep -q "site-042" "$work/root/etc/city-edge-gateway/gateway.toml" || fail "upgrade replaced the provisioned config"
   expect_eq "$(in_root getent passwd city-edge-gateway | cut -d: -f3)" "$uid" "uid after upgrade"
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "config/loader.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -13,7 +13,8 @@
 
 namespace {
 
-const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
+const std::string kExample =
+    std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 }  // namespace
 

@@ -68,9 +68,9 @@ TEST(Store, AppendedRowsSurviveReopenAndBootCounts) {
     {
         auto s = f.open(f.opts());
         first_boot = s->boot();
-        CHECK(s->append(gw::Lane::alarm, 1, "a1").ok());
-        CHECK(s->append(gw::Lane::telemetry, 2, "t1").ok());
-        CHECK(s->append(gw::Lane::alarm, 3, "a2").ok());
+        CHECK(s->append(gw::Lane::alarm, 1, "event", "a1").ok());
+        CHECK(s->append(gw::Lane::telemetry, 2, "telemetry", "t1").ok());
+        CHECK(s->append(gw::Lane::alarm, 3, "event", "a2").ok());
     }
     auto s = f.open(f.opts());
     LONGS_EQUAL(first_boot + 1, s->boot());
@@ -84,7 +84,7 @@ TEST(Store, AppendedRowsSurviveReopenAndBootCounts) {
 
 TEST(Store, AckDeletesOnlyThatRow) {
     auto s = f.open(f.opts());
-    for (int i = 0; i < 3; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i)).ok());
+    for (int i = 0; i < 3; ++i) CHECK(s->append(gw::Lane::alarm, i, "event", payload(i)).ok());
     auto rows = all(*s, gw::Lane::alarm);
     s->ack(gw::Lane::alarm, rows[1].seq);
     s->flush();
@@ -97,7 +97,8 @@ TEST(Store, AckDeletesOnlyThatRow) {
 
 TEST(Store, ReadsInPagesAfterACursor) {
     auto s = f.open(f.opts());
-    for (int i = 0; i < 250; ++i) CHECK(s->append(gw::Lane::telemetry, i, payload(i, 20)).ok());
+    for (int i = 0; i < 250; ++i)
+        CHECK(s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 20)).ok());
     auto page = s->read(gw::Lane::telemetry, 0, 100);
     LONGS_EQUAL(100, page->size());
     auto next = s->read(gw::Lane::telemetry, page->back().seq, 100);
@@ -111,7 +112,7 @@ TEST(Store, ConcurrentProducersAllDurable) {
     for (int t = 0; t < 4; ++t)
         producers.emplace_back([&, t] {
             for (int i = 0; i < 100; ++i)
-                CHECK(s->append(gw::Lane::alarm, i, payload(t * 1000 + i)).ok());
+                CHECK(s->append(gw::Lane::alarm, i, "event", payload(t * 1000 + i)).ok());
         });
     for (auto& p : producers) p.join();
     LONGS_EQUAL(400, all(*s, gw::Lane::alarm).size());
@@ -122,8 +123,9 @@ TEST(Store, TelemetryCapEvictsOldestKeepsAlarmsAndReports) {
     auto o = f.opts();
     o.telemetry_max_bytes = 20000;  // ~86 rows of 200 B
     auto s = f.open(o);
-    for (int i = 0; i < 10; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i)).ok());
-    for (int i = 0; i < 300; ++i) CHECK(s->append(gw::Lane::telemetry, i, payload(i)).ok());
+    for (int i = 0; i < 10; ++i) CHECK(s->append(gw::Lane::alarm, i, "event", payload(i)).ok());
+    for (int i = 0; i < 300; ++i)
+        CHECK(s->append(gw::Lane::telemetry, i, "telemetry", payload(i)).ok());
     auto tel = all(*s, gw::Lane::telemetry);
     CHECK(s->stats().telemetry.bytes <= o.telemetry_max_bytes);
     CHECK(tel.size() > 50 && tel.size() < 100);
@@ -144,7 +146,7 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
     auto s = f.open(o);
     int stored_tel = 0;
     for (int i = 0; i < 400; ++i)
-        stored_tel += s->append(gw::Lane::telemetry, i, payload(i, 1000)).ok();
+        stored_tel += s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 1000)).ok();
     CHECK(stored_tel == 400);  // the oldest made room for each new one
     CHECK(s->stats().full_events > 0);
     CHECK(s->stats().evicted_rows > 0);
@@ -152,7 +154,7 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
     int stored_alarms = 0;
     gw::Status last;
     for (int i = 0; i < 400 && last.ok(); ++i) {
-        last = s->append(gw::Lane::alarm, i, payload(i, 1000));
+        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
         stored_alarms += last.ok();
     }
     CHECK_FALSE(last.ok());
@@ -163,7 +165,7 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
     auto rows = all(*s, gw::Lane::alarm);
     for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
     s->flush();
-    CHECK(s->append(gw::Lane::alarm, 1, payload(1, 1000)).ok());
+    CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
 }
 
 TEST(Store, AlarmLaneCapRefusesWithAClearError) {
@@ -173,7 +175,7 @@ TEST(Store, AlarmLaneCapRefusesWithAClearError) {
     gw::Status st;
     int n = 0;
     while (st.ok() && n < 100) {
-        st = s->append(gw::Lane::alarm, n, payload(n));
+        st = s->append(gw::Lane::alarm, n, "event", payload(n));
         n += st.ok();
     }
     CHECK(n == 8);  // 8 x 232 B fit under 2000
@@ -191,14 +193,15 @@ TEST(Store, CorruptFileIsMovedAsideAndANewOneStarted) {
     CHECK(s->recovered_from().has_value());
     STRCMP_CONTAINS("store.db.corrupt-2023", s->recovered_from()->c_str());
     STRCMP_EQUAL(garbage.c_str(), gw::test::read_file(*s->recovered_from()).c_str());
-    CHECK(s->append(gw::Lane::alarm, 1, "after recovery").ok());
+    CHECK(s->append(gw::Lane::alarm, 1, "event", "after recovery").ok());
     LONGS_EQUAL(1, s->boot());
 }
 
 TEST(Store, DamagedPagesFailQuickCheckAndAreRecovered) {
     {
         auto s = f.open(f.opts());
-        for (int i = 0; i < 200; ++i) CHECK(s->append(gw::Lane::alarm, i, payload(i, 500)).ok());
+        for (int i = 0; i < 200; ++i)
+            CHECK(s->append(gw::Lane::alarm, i, "event", payload(i, 500)).ok());
     }
     {
         // Overwrite a stretch in the middle of the b-tree pages.
@@ -210,7 +213,7 @@ TEST(Store, DamagedPagesFailQuickCheckAndAreRecovered) {
     auto s = f.open(f.opts());
     CHECK(s->recovered_from().has_value());
     CHECK(!s->recovery_reason().empty());
-    CHECK(s->append(gw::Lane::alarm, 1, "fresh").ok());
+    CHECK(s->append(gw::Lane::alarm, 1, "event", "fresh").ok());
 }
 
 TEST(Store, UnusableDirectoryIsAnErrorNotARecovery) {
@@ -260,13 +263,13 @@ TEST(StoreDiskFull, AlarmsEvictTelemetryDeletesWorkAndARestartStarts) {
     o.path = disk.dir + "/store.db";
     auto s = f.open(o);
     for (int i = 0; s->stats().full_events == 0 && i < 20000; ++i)
-        (void)s->append(gw::Lane::telemetry, i, payload(i, 3000));
+        (void)s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 3000));
     CHECK(s->stats().full_events > 0);
     // Alarms, smaller than a telemetry row, take telemetry's room until none is left.
     int alarms = 0;
     gw::Status last;
     for (int i = 0; i < 20000 && last.ok(); ++i) {
-        last = s->append(gw::Lane::alarm, i, payload(i, 1000));
+        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
         alarms += last.ok();
     }
     CHECK_FALSE(last.ok());
@@ -279,7 +282,7 @@ TEST(StoreDiskFull, AlarmsEvictTelemetryDeletesWorkAndARestartStarts) {
     LONGS_EQUAL(alarms, rows.size());
     for (size_t i = 0; i < 50; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
     s->flush();
-    CHECK(s->append(gw::Lane::alarm, 1, payload(1, 1000)).ok());
+    CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
     // A restart on the full disk: the boot is counted and every alarm is there.
     s.reset();
     s = f.open(o);

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/flood/flood_settings.hpp"
+#include "detectors/kinds.hpp"
 
 #include <string>
 
@@ -74,14 +75,17 @@ TEST(Config, BaseIsValidAndFilledIn) {
     LONGS_EQUAL(1502, c.devices.at(0).port);
     CHECK(c.points.at(0).table == gw::Table::holding_register);
     // Detector parameters come back with every default filled in.
-    CHECK(c.detectors.at(0).params.contains("depth_levels_cm"));
-    DOUBLES_EQUAL(30.0, c.detectors.at(0).params["depth_levels_cm"][1].get<double>(), 1e-9);
+    const auto* flood = c.detectors.at(0).settings_as<gw::detectors::FloodSettings>();
+    CHECK(flood != nullptr);
+    LONGS_EQUAL(3, flood->depth_levels_cm.size());
+    DOUBLES_EQUAL(30.0, flood->depth_levels_cm[1], 1e-9);
     LONGS_EQUAL(16, c.hash.size());
 }
 
 TEST(Config, ExampleConfigIsValid) {
-    auto r = gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
-                             gw::detectors::kinds());
+    auto r =
+        gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",
+                        gw::detectors::kinds());
     for (auto& l : r.errors.lines) printf("%s\n", l.c_str());
     CHECK(r.ok());
     CHECK(r.config->devices.size() >= 3);

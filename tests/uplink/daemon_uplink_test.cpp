@@ -1,14 +1,19 @@
 // gatewayd as a process against a real mosquitto: kill -9 at random moments
-// loses no acknowledged event; a corrupt store is recovered and reported; a
-// world-readable credentials file stops the start with a clear message.
+// loses no acknowledged event; a corrupt store is recovered and reported; ids
+// never repeat whatever happens to the store file; the data folder and store
+// files are not readable by others; a world-readable credentials file stops
+// the start with a clear message.
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,4 +204,82 @@ TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
     STRCMP_CONTAINS("\"alarm\"", ctl_status.out.c_str());
     LONGS_EQUAL(3, gw::test::run({GW_GATEWAYCTL, "status", "-s", dir.file("none.sock")}).code);
     CHECK(gw.running());
+}
+
+namespace {
+
+std::string inject(const std::string& sock) {
+    auto r = gw::ControlClient(sock, 5000)
+                 .call({{"cmd", "inject"}, {"type", "id-test"}, {"severity", "alarm"}});
+    CHECK_TEXT(r.ok(), r.ok() ? "" : r.error().c_str());
+    return r.ok() ? (*r)["id"].get<std::string>() : std::string();
+}
+
+}  // namespace
+
+TEST(DaemonUplink, EventIdsNeverRepeatWhenTheStoreIsReplacedDeletedOrEmptied) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-ids", "city/+/+/event");
+    CHECK(sub.ready(10000));
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string sock = dir.path() + "/data/ctl.sock";
+    const std::string db = dir.path() + "/data/store.db";
+    // One life of the daemon: three events reach the center, then a clean stop.
+    auto life = [&](const std::string& name) {
+        Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), name);
+        CHECK_TEXT(gw.wait_for_output("msg=ready", 20000), gw.err().c_str());
+        std::vector<std::string> ids;
+        for (int i = 0; i < 3; ++i) ids.push_back(inject(sock));
+        CHECK(sub.wait_until(
+            [&](auto& m) {
+                for (const auto& id : ids)
+                    if (!contains_id(m, id)) return false;
+                return true;
+            },
+            20000));
+        gw.signal(SIGTERM);
+        CHECK(gw.wait(10000).has_value());
+    };
+    life("gatewayd-first");
+    dir.write("data/store.db", std::string(10000, '\x5a'));  // replaced by junk
+    life("gatewayd-replaced");
+    CHECK(unlink(db.c_str()) == 0);
+    life("gatewayd-deleted");
+    CHECK(truncate(db.c_str(), 0) == 0);
+    life("gatewayd-emptied");
+
+    // Delivery is at least once, so an id may arrive twice, but always as the
+    // same event: no id ever names two events.
+    std::map<std::string, std::set<std::string>> by_id;
+    std::vector<std::string> recovered;
+    for (const auto& m : sub.messages()) {
+        auto j = nlohmann::json::parse(m.payload);
+        by_id[j["id"].get<std::string>()].insert(m.payload);
+        if (j["type"] == "store_recovered") recovered.push_back(j["details"]["reason"]);
+    }
+    CHECK(by_id.size() >= 12 + 3);
+    for (const auto& [id, payloads] : by_id) CHECK_TEXT(payloads.size() == 1, id.c_str());
+    LONGS_EQUAL(3, recovered.size());
+    STRCMP_CONTAINS("not a database", recovered[0].c_str());
+    STRCMP_EQUAL("store file is missing", recovered[1].c_str());
+    STRCMP_EQUAL("store file is empty (0 bytes)", recovered[2].c_str());
+}
+
+TEST(DaemonUplink, DataFolderAndStoreFilesAreClosedToOthersWhateverTheUmask) {
+    const mode_t old = umask(0);
+    const std::string cfg = dir.write("gw.toml", config(dir, "tcp://127.0.0.1:1"));
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
+    umask(old);
+    CHECK_TEXT(gw.wait_for_output("msg=ready", 20000), gw.err().c_str());
+    inject(dir.path() + "/data/ctl.sock");
+    auto mode = [](const std::string& path) {
+        struct stat st {};
+        CHECK_TEXT(stat(path.c_str(), &st) == 0, path.c_str());
+        return static_cast<long>(st.st_mode & 07777);
+    };
+    const std::string data = dir.path() + "/data";
+    LONGS_EQUAL(0750, mode(data));
+    for (const char* f : {"store.db", "store.db-wal", "store.db-shm", "boot.count"})
+        LONGS_EQUAL(0640, mode(data + "/" + f));
 }

@@ -49,7 +49,7 @@ struct GatewayParts {
         store = std::move(*s);
         ids = std::make_unique<EventIdSource>("gw1", store->boot());
         contract::Origin origin{"s1", "gw1"};
-        intake = std::make_unique<Intake>(*store, *ids, origin, clock, log, uc.telemetry_batch_max);
+        intake = std::make_unique<Intake>(*store, *ids, origin, clock, log);
         uplink = std::make_unique<Uplink>(
             uc, topics, origin, contract::GatewayStatus{"test", store->boot(), "hash", true, 0},
             *store, clock, log);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway_parts.hpp"
+#include "store/sqlite.hpp"
 #include "support/mosquitto.hpp"
 #include "support/temp_dir.hpp"
 
@@ -201,4 +202,51 @@ TEST(Uplink, UsesCredentialsAndRefusesAWorldReadableFile) {
     // A PUBACK from a broker that refuses anonymous clients: the login worked.
     CHECK_TEXT(wait_for([&] { return gw.uplink->state().acked >= 1; }, 20000),
                gw.uplink->state().last_error.c_str());
+}
+
+// A gateway upgraded in the field: its store file is of schema 1 (no routes,
+// evidence in the alarm table). Every unsent row still goes out, each to its
+// topic, events first.
+TEST(Uplink, AStoreOfTheEarlierSchemaIsDeliveredAfterTheUpgrade) {
+    const std::string evidence = contract::encode_evidence("gw1-4-00000001", "image/jpeg",
+                                                           {1, 2, 3}, {"s1", "gw1"}, 1700000000000);
+    {
+        auto db = sqlite::Db::open(dir.file("store.db"));
+        CHECK(db->exec("PRAGMA journal_mode=WAL;"
+                       "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT "
+                       "ROWID;"
+                       "CREATE TABLE alarm(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       " t_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
+                       "CREATE TABLE telemetry(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       " t_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
+                       "INSERT INTO meta VALUES('boot', 4);"
+                       "INSERT INTO telemetry(t_ms, payload) VALUES(1, CAST('{\"t\":1}' AS BLOB));"
+                       "INSERT INTO alarm(t_ms, payload) VALUES(2,"
+                       " CAST('{\"id\":\"gw1-4-00000001\"}' AS BLOB));")
+                  .ok());
+        auto ins = db->prepare("INSERT INTO alarm(t_ms, payload) VALUES(3, ?)");
+        ins->bind_blob(1, evidence);
+        CHECK(ins->step() == SQLITE_DONE);
+    }
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center-upgrade", "city/#");
+    CHECK(sub.ready(10000));
+    GatewayParts gw(store_in(dir), test_uplink({broker.uri()}, "gw-upgrade"));
+    CHECK(gw.uplink->start().ok());
+    auto data = [](const std::vector<Received>& m) {
+        std::vector<Received> out;
+        for (const auto& r : m)
+            if (!ends_with(r.topic, "/status")) out.push_back(r);
+        return out;
+    };
+    CHECK(sub.wait_until([&](auto& m) { return data(m).size() >= 3; }, 20000));
+    auto got = data(sub.messages());
+    LONGS_EQUAL(3, got.size());
+    STRCMP_EQUAL("city/s1/gw1/event", got[0].topic.c_str());
+    STRCMP_CONTAINS("gw1-4-00000001", got[0].payload.c_str());
+    STRCMP_EQUAL("city/s1/gw1/evidence/gw1-4-00000001", got[1].topic.c_str());
+    STRCMP_EQUAL(evidence.c_str(), got[1].payload.c_str());
+    STRCMP_EQUAL("city/s1/gw1/telemetry", got[2].topic.c_str());
+    LONGS_EQUAL(5, gw.store->boot());
 }

@@ -1,3 +1,4 @@
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -5,9 +6,14 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
+#include "config/loader.hpp"
+#include "crowd/crowd_settings.hpp"
 #include "crowd/ground_region.hpp"
 #include "detectors/frame_detector.hpp"
+#include "detectors/kinds.hpp"
+#include "fire/video_fire_settings.hpp"
 #include "synthetic.hpp"
 #include "vision_util.hpp"
 
@@ -17,20 +23,48 @@ using gw::DetectorConfig;
 using gw::Event;
 using gw::EventState;
 using gw::Severity;
+using gw::detectors::CrowdSettings;
 using gw::detectors::Evidence;
 using gw::detectors::FrameDetector;
+using gw::detectors::VideoFireSettings;
 
 namespace {
 
-std::unique_ptr<FrameDetector> make(const std::string& kind, nlohmann::json params,
-                                    gw::EventIdSource& ids) {
+// A detector of kind `kind` built through the factory from settings of type
+// S (every default, then changed by `tune`).
+template <typename S>
+std::unique_ptr<FrameDetector> make(const std::string& kind, gw::EventIdSource& ids,
+                                    const std::function<void(S&)>& tune = {}) {
+    S s;
+    if (tune) tune(s);
     DetectorConfig c;
     c.id = kind + "-1";
     c.kind = kind;
-    c.params = std::move(params);
+    c.settings = std::make_shared<const S>(std::move(s));
     auto d = gw::detectors::make_frame_detector(c, ids);
     if (!d) FAIL(d.error().c_str());
     return std::move(*d);
+}
+
+std::unique_ptr<FrameDetector> crowd(gw::EventIdSource& ids,
+                                     const std::function<void(CrowdSettings&)>& tune) {
+    return make<CrowdSettings>("crowd", ids, tune);
+}
+
+std::unique_ptr<FrameDetector> video_fire(
+    gw::EventIdSource& ids, const std::function<void(VideoFireSettings&)>& tune = {}) {
+    return make<VideoFireSettings>("video_fire", ids, tune);
+}
+
+// A [[detectors]] entry whose params (TOML lines) went through the kind's reader.
+gw::Result<DetectorConfig> from_params(const std::string& kind, const std::string& params) {
+    auto p = gw::read_detector_params(*gw::detectors::find_kind(kind), params);
+    if (!p.ok()) return gw::fail("detector cam-crowd: " + p.error());
+    DetectorConfig c;
+    c.id = "cam-crowd";
+    c.kind = kind;
+    c.settings = p.settings;
+    return c;
 }
 
 struct Run {
@@ -83,21 +117,19 @@ TEST_GROUP(FrameDetectorFactory) {
 };
 
 TEST(FrameDetectorFactory, BuildsBothKindsAndRejectsBadParams) {
-    DetectorConfig c;
-    c.id = "cam-crowd";
-    c.kind = "crowd";
-    c.params = {{"area_m2", 40}};
-    CHECK(gw::detectors::make_frame_detector(c, ids).ok());
-    c.kind = "video_fire";
-    c.params = nlohmann::json::object();
-    CHECK(gw::detectors::make_frame_detector(c, ids).ok());
-    c.kind = "crowd";
-    c.params = {{"roi", {1, 2, 3}}};
-    auto bad = gw::detectors::make_frame_detector(c, ids);
+    auto build = [&](const std::string& kind, const std::string& params) {
+        auto c = from_params(kind, params);
+        if (!c) return gw::Result<std::unique_ptr<FrameDetector>>(gw::fail(c.error()));
+        return gw::detectors::make_frame_detector(*c, ids);
+    };
+    CHECK(build("crowd", "area_m2 = 40").ok());
+    CHECK(build("video_fire", "").ok());
+    auto bad = build("crowd", "roi = [1, 2, 3]");
     CHECK_FALSE(bad.ok());
     STRCMP_CONTAINS("roi", bad.error().c_str());
-    c.kind = "flood";
-    CHECK_FALSE(gw::detectors::make_frame_detector(c, ids).ok());
+    auto flood = from_params("crowd", "");
+    flood->kind = "flood";
+    CHECK_FALSE(gw::detectors::make_frame_detector(*flood, ids).ok());
 }
 
 TEST_GROUP(Crowd) {
@@ -116,14 +148,14 @@ TEST_GROUP(Crowd) {
 
 TEST(Crowd, CountsWalkersAndRaisesDensityWithEvidenceThenClears) {
     // 4 people on 2 m^2: 2 persons/m^2 = warning (levels 1, 2, 4, 6).
-    auto d = make("crowd",
-                  {{"area_m2", 2.0},
-                   {"person_height_px", {60, 60}},
-                   {"hold_s", 1},
-                   {"clear_hold_s", 2},
-                   {"smooth_s", 0.5},
-                   {"hog", false}},
-                  ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.area_m2 = 2.0;
+        s.person_height_px = {60, 60};
+        s.hold_s = 1;
+        s.clear_hold_s = 2;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
     std::vector<Event> ev;
     std::vector<Evidence> evi;
     int close = 0, frames = 0;
@@ -153,23 +185,80 @@ TEST(Crowd, CountsWalkersAndRaisesDensityWithEvidenceThenClears) {
 }
 
 TEST(Crowd, EmptySceneRaisesNothing) {
-    auto d = make("crowd", {{"area_m2", 2.0}, {"hold_s", 0}}, ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.area_m2 = 2.0;
+        s.hold_s = 0;
+    });
     Run r = run(*d, 0, 0, 40);
     CHECK(r.events.empty());
 }
 
 TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
-    auto d = make("crowd",
-                  {{"occupancy_limit", 3},
-                   {"person_height_px", {60, 60}},
-                   {"hold_s", 1},
-                   {"smooth_s", 0.5},
-                   {"hog", false}},
-                  ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 1;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
     Run r = run(*d, 5, 0, 80);
     CHECK(!r.events.empty());
     CHECK(r.events.front().severity == Severity::alarm);
     STRCMP_EQUAL("persons", r.events.front().unit.c_str());
+}
+
+// A camera that comes back after a reconnect may show another view (moved,
+// relit): the detector learns the background again and reports no count,
+// and raises nothing, until it has; then it counts as before.
+TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
+    Run r = run(*d, 1, 0, 40);  // one walker, 4 s: learnt and counting
+    CHECK(r.events.empty());
+    cv::Mat moved;
+    cv::warpAffine(bg, moved, cv::Matx23d(1, 0, 10, 0, 1, 6), bg.size(), cv::INTER_LINEAR,
+                   cv::BORDER_REFLECT);
+    moved += cv::Scalar(30, 30, 30);
+    int64_t t = 40 * 100 + 3000;  // 3 s without frames
+    int counted_after = -1;
+    for (int n = 0; n < 60; ++n, t += 100) {
+        const auto& res = d->on_frame(moved, t, r.events, r.evidence);
+        if (n == 0) {
+            CHECK_FALSE(res.ready);
+            DOUBLES_EQUAL(0.0, res.count, 1e-9);
+        }
+        if (res.ready && counted_after < 0) counted_after = n;
+        if (res.ready) DOUBLES_EQUAL(0.0, res.count, 0.5);  // the new view is empty
+    }
+    CHECK(counted_after >= 15 && counted_after <= 30);  // learnt again in ~2 s
+    CHECK(r.events.empty());                            // the changed view never counted as people
+}
+
+// The same view change without a gap (a reconnect that took no time): the
+// whole view "moving" at once is a new view, not a crowd.
+TEST(Crowd, AWholeViewChangeIsANewViewNotACrowd) {
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
+    Run r = run(*d, 1, 0, 40);
+    cv::Mat relit = bg + cv::Scalar(60, 60, 60);
+    int counted_after = -1;
+    for (int n = 0; n < 60; ++n) {
+        const auto& res = d->on_frame(relit, (40 + n) * 100, r.events, r.evidence);
+        if (n == 0) CHECK_FALSE(res.ready);
+        if (res.ready && counted_after < 0) counted_after = n;
+    }
+    CHECK(counted_after >= 15 && counted_after <= 30);
+    CHECK(r.events.empty());
 }
 
 TEST_GROUP(VideoFire) {
@@ -179,7 +268,7 @@ TEST_GROUP(VideoFire) {
 };
 
 TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
-    auto d = make("video_fire", nlohmann::json::object(), ids);
+    auto d = video_fire(ids);
     Run r;
     const int start = 20;  // flame appears at 2 s (10 fps)
     for (int n = 0; n < 60; ++n) {
@@ -198,7 +287,7 @@ TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
 }
 
 TEST(VideoFire, LampsBlinkingSignsAndOrangeClothingDoNotAlarm) {
-    auto d = make("video_fire", nlohmann::json::object(), ids);
+    auto d = video_fire(ids);
     Run r;
     for (int n = 0; n < 150; ++n)
         d->on_frame(gw::test::distractor_frame(bg, n, 10), n * 100, r.events, r.evidence);
@@ -206,7 +295,7 @@ TEST(VideoFire, LampsBlinkingSignsAndOrangeClothingDoNotAlarm) {
 }
 
 TEST(VideoFire, FlameGoneClearsAfterTheHold) {
-    auto d = make("video_fire", {{"clear_hold_s", 2}}, ids);
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.clear_hold_s = 2; });
     Run r;
     for (int n = 0; n < 100; ++n) {
         cv::Mat f = n < 40 ? gw::test::fire_frame(bg, n, 0, rng) : bg.clone();
@@ -221,7 +310,7 @@ TEST(VideoFire, FlameGoneClearsAfterTheHold) {
 // (frames are not consecutive moments) and the camera is reported as blind
 // to fire, then cleared when the rate is back.
 TEST(VideoFire, CameraSlowerThanMinFpsIsReportedAndNotScored) {
-    auto d = make("video_fire", {{"min_fps", 10}}, ids);
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.min_fps = 10; });
     Run r;
     int64_t t = 0;
     for (int n = 0; n < 60; ++n, t += 250) {  // 4 fps for 15 s, flame from the start
@@ -240,7 +329,7 @@ TEST(VideoFire, CameraSlowerThanMinFpsIsReportedAndNotScored) {
 // One long gap in a 10 fps stream (the wall clock stepped by NTP, a stream
 // reconnect) is not a slow camera.
 TEST(VideoFire, OneLongGapIsNotASlowCamera) {
-    auto d = make("video_fire", nlohmann::json::object(), ids);
+    auto d = video_fire(ids);
     Run r;
     int64_t t = 0;
     for (int n = 0; n < 200; ++n, t += 100) {
@@ -253,7 +342,7 @@ TEST(VideoFire, OneLongGapIsNotASlowCamera) {
 // The same flame sampled faster (20 fps) still alarms within two seconds:
 // the flicker statistics are kept over time, not over a frame count.
 TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
-    auto d = make("video_fire", nlohmann::json::object(), ids);
+    auto d = video_fire(ids);
     Run r;
     for (int n = 0; n < 60; ++n) {
         d->on_frame(gw::test::fire_frame(bg, n, 0, rng), n * 50, r.events, r.evidence);
@@ -265,7 +354,7 @@ TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
 }
 
 TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
-    auto d = make("video_fire", nlohmann::json::object(), ids);
+    auto d = video_fire(ids);
     std::vector<Event> ev;
     std::vector<Evidence> evi;
     CHECK_FALSE(d->on_frame(cv::Mat(), 0, ev, evi).fire);
@@ -274,14 +363,14 @@ TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
 }
 
 TEST(Crowd, FastRiseInDensityWarns) {
-    auto d = make("crowd",
-                  {{"area_m2", 2.0},
-                   {"person_height_px", {60, 60}},
-                   {"hold_s", 0.5},
-                   {"rise_window_s", 10},
-                   {"rise_per_min", 1.0},
-                   {"hog", false}},
-                  ids);
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.area_m2 = 2.0;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0.5;
+        s.rise_window_s = 10;
+        s.rise_per_min = 1.0;
+        s.hog = false;
+    });
     Run r = run(*d, 0, 0, 60);  // empty for 6 s, then 4 people walk in
     r = run(*d, 4, 60, 120, r);
     bool rise = false;

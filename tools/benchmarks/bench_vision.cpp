@@ -18,7 +18,9 @@
 #include <opencv2/objdetect.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
+#include "detectors/kinds.hpp"
 
 namespace {
 
@@ -41,10 +43,15 @@ std::vector<cv::Mat> load(const std::string& path, int max_frames) {
 }
 
 double detector_fps(const std::string& kind, const std::vector<cv::Mat>& frames) {
+    const gw::DetectorKind* k = gw::detectors::find_kind(kind);
+    if (!k) {
+        std::cerr << "no detector kind " << kind << "\n";
+        return 0;
+    }
     gw::DetectorConfig c;
     c.id = kind;
     c.kind = kind;
-    c.params = nlohmann::json::object();
+    c.settings = gw::read_detector_params(*k, "").settings;  // every default
     gw::EventIdSource ids("bench", 0);
     auto det = gw::detectors::make_frame_detector(c, ids);
     if (!det) {

@@ -86,8 +86,9 @@ int main() {
                         failed[p] += !open.front().get().ok();
                         open.pop_front();
                     }
-                    open.push_back(
-                        (*store)->append_async(gw::Lane::alarm, i, payloads[i % payloads.size()]));
+                    open.push_back((*store)->append_async(gw::Lane::alarm, i,
+                                                          gw::contract::kEventRoute,
+                                                          payloads[i % payloads.size()]));
                 }
                 for (auto& f : open) failed[p] += !f.get().ok();
             });

@@ -53,7 +53,8 @@ int fill_backlog(const std::string& path) {
                 if (!open.front().get().ok()) _exit(1);
                 open.pop_front();
             }
-            open.push_back((*store)->append_async(gw::Lane::alarm, i, gw::bench::event_payload(i)));
+            open.push_back((*store)->append_async(gw::Lane::alarm, i, gw::contract::kEventRoute,
+                                                  gw::bench::event_payload(i)));
         }
         for (auto& f : open)
             if (!f.get().ok()) _exit(1);

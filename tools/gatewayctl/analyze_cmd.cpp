@@ -9,13 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "commands.hpp"
+#include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
+#include "detectors/kinds.hpp"
 
 namespace gw::ctl {
 
@@ -36,20 +39,55 @@ struct AnalyzeOptions {
     std::vector<std::string> sets;  // key=value parameter overrides
 };
 
+// A --set value as TOML: itself if it is a TOML value (number, boolean,
+// quoted string, array), else a bare word taken as a string.
+std::string toml_value(const std::string& text) {
+    try {
+        auto doc = toml::parse("v = " + text);
+        if (doc.size() == 1 && doc.contains("v")) return text;
+    } catch (const toml::parse_error&) {
+    }
+    return nlohmann::json(text).dump();  // a JSON string is a TOML basic string
+}
+
+// The options as the lines of a [detectors.params] table, read by the kind's
+// own reader like a site config's. A later setting of a key wins (--set over
+// --roi and --area).
+Result<std::string> params_text(const AnalyzeOptions& o) {
+    std::vector<std::pair<std::string, std::string>> values;  // key -> TOML value
+    auto put = [&](const std::string& key, const std::string& value) {
+        for (auto& kv : values)
+            if (kv.first == key) {
+                kv.second = value;
+                return;
+            }
+        values.emplace_back(key, value);
+    };
+    if (o.detector == "crowd") {  // region options; the fire detector has none
+        if (!o.roi.empty()) put("roi", nlohmann::json(o.roi).dump());
+        if (o.area > 0) put("area_m2", nlohmann::json(o.area).dump());
+    }
+    for (const auto& s : o.sets) {
+        auto eq = s.find('=');
+        if (eq == std::string::npos || eq == 0) return fail("--set " + s + ": expected KEY=VALUE");
+        put(s.substr(0, eq), toml_value(s.substr(eq + 1)));
+    }
+    std::string text;
+    for (const auto& [key, value] : values) text += key + " = " + value + "\n";
+    return text;
+}
+
 Result<DetectorConfig> detector_config(const AnalyzeOptions& o) {
     DetectorConfig c;
     c.id = o.detector;
     c.kind = o.detector == "fire" ? "video_fire" : "crowd";
-    c.params = nlohmann::json::object();
-    if (!o.roi.empty()) c.params["roi"] = o.roi;
-    if (o.area > 0) c.params["area_m2"] = o.area;
-    for (const auto& s : o.sets) {
-        auto eq = s.find('=');
-        if (eq == std::string::npos || eq == 0) return fail("--set " + s + ": expected KEY=VALUE");
-        auto value = nlohmann::json::parse(s.substr(eq + 1), nullptr, false);
-        if (value.is_discarded()) value = s.substr(eq + 1);  // bare words are strings
-        c.params[s.substr(0, eq)] = value;
-    }
+    auto text = params_text(o);
+    if (!text) return fail(text.error());
+    const DetectorKind* kind = detectors::find_kind(c.kind);
+    if (!kind) return fail("no " + c.kind + " detector in this build");
+    auto params = read_detector_params(*kind, *text);
+    if (!params.ok()) return fail("detector " + c.id + ": " + params.error());
+    c.settings = params.settings;
     return c;
 }
 
@@ -68,8 +106,11 @@ nlohmann::json frame_json(const AnalyzeOptions& o, long frame, const detectors::
         j["fire"] = r.fire;
         j["score"] = std::round(r.score * 1000) / 1000;
     } else {
-        j["count"] = r.count;
-        j["density"] = std::round(r.density * 1000) / 1000;
+        // A detector still learning its background has no count yet: null,
+        // never a number that looks like one.
+        j["count"] = r.ready ? nlohmann::json(r.count) : nlohmann::json(nullptr);
+        j["density"] =
+            r.ready ? nlohmann::json(std::round(r.density * 1000) / 1000) : nlohmann::json(nullptr);
         j["ready"] = r.ready;
         if (r.dense_mode) j["mode"] = "occupancy";
     }
@@ -118,9 +159,10 @@ void print_frame(const AnalyzeOptions& o, long frame, const detectors::FrameResu
     } else if (o.detector == "fire") {
         std::cout << "frame " << frame << " fire " << (r.fire ? "yes" : "no") << " score "
                   << r.score << "\n";
+    } else if (!r.ready) {
+        std::cout << "frame " << frame << " learning the background (no count yet)\n";
     } else {
-        std::cout << "frame " << frame << " count " << r.count << " density " << r.density
-                  << (r.ready ? "" : " (learning)") << "\n";
+        std::cout << "frame " << frame << " count " << r.count << " density " << r.density << "\n";
     }
 }
 
@@ -214,7 +256,8 @@ void add_analyze_commands(CLI::App& app, Runner& run) {
     cmd->add_option("--snapshot-dir", o->snapshot_dir, "write evidence JPEGs here");
     cmd->add_option("--overlay-dir", o->overlay_dir,
                     "write each reported frame with the detections drawn here");
-    cmd->add_option("--set", o->sets, "detector parameter KEY=VALUE (JSON value), repeatable");
+    cmd->add_option("--set", o->sets,
+                    "detector parameter KEY=VALUE (a TOML value as in the config), repeatable");
     cmd->callback([&run, o] { run = [o] { return analyze(*o); }; });
 }
 

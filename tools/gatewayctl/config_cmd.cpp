@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "config/loader.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 
 namespace gw::ctl {
 

@@ -33,13 +33,6 @@ struct ModbusArgs {
     int last = 247;
 };
 
-gw::Table parse_table(const std::string& t) {
-    if (t == "coil") return gw::Table::coil;
-    if (t == "discrete_input") return gw::Table::discrete_input;
-    if (t == "input_register") return gw::Table::input_register;
-    return gw::Table::holding_register;
-}
-
 // The configured device, or nullptr after printing which ids exist.
 const DeviceConfig* find_device(const Config& config, const std::string& id) {
     if (const DeviceConfig* d = config.device(id)) return d;
@@ -121,7 +114,7 @@ int64_t now_ms() {
 }
 
 int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
-    const gw::Table table = parse_table(a.table);
+    const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
     if (a.count < 1 || a.count > modbus::max_count(table)) {
         std::cerr << "gatewayctl: --count must be 1.." << modbus::max_count(table) << " for "
                   << a.table << "\n";
@@ -210,7 +203,7 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
     const int timeout = a.timeout_ms > 0 ? a.timeout_ms : 200;
     Open bus = open_bus(target, *config, *dev, timeout);
     if (!bus.ctx) return bus.rc;
-    const gw::Table table = parse_table(a.table);
+    const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
     std::array<uint16_t, 256> regs{};
     std::array<uint8_t, 2048> bits{};
     Table found({"slave", "answer"});
@@ -257,7 +250,7 @@ void add_common(CLI::App* cmd, ModbusArgs& a) {
     cmd->add_option("-d,--device", a.device, "a configured Modbus device (names the bus)")
         ->required();
     cmd->add_option("--table", a.table, "coil | discrete_input | input_register | holding_register")
-        ->check(CLI::IsMember({"coil", "discrete_input", "input_register", "holding_register"}))
+        ->check(CLI::IsMember(names_of(kTableNames)))
         ->capture_default_str();
     cmd->add_option("--timeout-ms", a.timeout_ms, "response timeout")->check(CLI::Range(10, 10000));
 }

@@ -10,7 +10,7 @@
 
 #include <toml++/toml.h>
 
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 
 namespace gw::ctl {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "config/loader.hpp"
 #include "detectors/detector_set.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "replay/replay.hpp"
 #include "scoring.hpp"
 

@@ -27,20 +27,6 @@ bool parse_int(const std::string& s, long lo, long hi, long& out) {
     return true;
 }
 
-bool parse_table(const std::string& s, Table& t) {
-    if (s == "coil")
-        t = Table::coil;
-    else if (s == "discrete_input")
-        t = Table::discrete_input;
-    else if (s == "input_register")
-        t = Table::input_register;
-    else if (s == "holding_register")
-        t = Table::holding_register;
-    else
-        return false;
-    return true;
-}
-
 }  // namespace
 
 std::string to_string(FaultKind k) {
@@ -133,10 +119,14 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& name
             st.is_fault = true;
             st.fault = f.value();
         } else {
-            if (!parse_table(cols[2], st.table))
-                return fail(where +
-                            "table must be coil, discrete_input, input_register, "
-                            "holding_register or fault");
+            auto table = value_of(kTableNames, cols[2]);
+            if (!table) {
+                std::string tables;
+                for (const auto& t : kTableNames) tables += std::string(t.name) + ", ";
+                return fail(where + "table must be " + tables.substr(0, tables.size() - 2) +
+                            " or fault");
+            }
+            st.table = *table;
             if (!parse_int(cols[3], 0, 9999, v)) return fail(where + "address must be 0..9999");
             st.address = static_cast<int>(v);
             const bool bit = st.table == Table::coil || st.table == Table::discrete_input;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/point_config.hpp"
 #include "core/result.hpp"
 
 namespace gw::sitesim {

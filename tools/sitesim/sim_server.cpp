@@ -18,18 +18,12 @@ namespace {
 struct MappingFree {
     void operator()(modbus_mapping_t* m) const { modbus_mapping_free(m); }
 };
-struct ContextFree {
-    void operator()(modbus_t* ctx) const {
-        modbus_close(ctx);
-        modbus_free(ctx);
-    }
-};
-using ContextPtr = std::unique_ptr<modbus_t, ContextFree>;
 
 // Each table holds addresses 0..kTableSize-1; beyond it libmodbus answers
 // "illegal data address", as a real device would.
 constexpr int kTableSize = 10000;
 
+// `fd` is borrowed from its owner (a UniqueFd or a modbus::Context).
 bool wait_readable(int fd, int timeout_ms) {
     pollfd p{fd, POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
@@ -39,6 +33,7 @@ void sleep_ms(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// `fd` is borrowed from its owner (a modbus::Context).
 bool write_all(int fd, const uint8_t* data, size_t len) {
     while (len > 0) {
         const ssize_t n = ::write(fd, data, len);
@@ -58,6 +53,19 @@ int rtu_request_length(const uint8_t* buf, int n) {
     if (fc >= 1 && fc <= 6) return 8;
     if ((fc == 15 || fc == 16) && n >= 7) return 9 + buf[6];
     return -1;
+}
+
+// The serial line sitesim serves RTU on, in the terms the drivers' context takes.
+DeviceConfig rtu_line(const std::string& device, int baud, char parity, int data_bits,
+                      int stop_bits) {
+    DeviceConfig line;
+    line.transport = Transport::rtu;
+    line.serial = device;
+    line.baud = baud;
+    line.parity = parity;
+    line.data_bits = data_bits;
+    line.stop_bits = stop_bits;
+    return line;
 }
 
 }  // namespace
@@ -174,23 +182,21 @@ void Simulator::play() {
 }
 
 Status Simulator::start_tcp(const std::string& host, int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail(std::string("socket: ") + std::strerror(errno));
+    UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!listener) return fail(std::string("socket: ") + std::strerror(errno));
     int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-        ::close(fd);
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
         return fail("not an IPv4 address: " + host);
-    }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+    if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener.get(), 16) != 0) {
         const std::string err = std::strerror(errno);
-        ::close(fd);
         return fail("cannot listen on " + host + ":" + std::to_string(port) + ": " + err);
     }
-    listen_fd_ = fd;
+    listen_fd_ = std::move(listener);
     stopping_ = false;
     player_ = std::thread([this] { play(); });
     server_ = std::thread([this] { accept_loop(); });
@@ -199,9 +205,9 @@ Status Simulator::start_tcp(const std::string& host, int port) {
 
 void Simulator::accept_loop() {
     while (!stopping_) {
-        if (!wait_readable(listen_fd_, 100)) continue;
-        const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (c < 0) continue;
+        if (!wait_readable(listen_fd_.get(), 100)) continue;
+        UniqueFd connection(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!connection) continue;
         std::lock_guard<std::mutex> lock(conn_mutex_);
         // Reap finished connections so reconnecting clients don't grow the list.
         for (auto it = connections_.begin(); it != connections_.end();) {
@@ -213,29 +219,25 @@ void Simulator::accept_loop() {
             }
         }
         auto done = std::make_shared<std::atomic<bool>>(false);
-        connections_.push_back({std::thread([this, c, done] {
-                                    serve_tcp_connection(c);
+        connections_.push_back({std::thread([this, fd = std::move(connection), done]() mutable {
+                                    serve_tcp_connection(std::move(fd));
                                     done->store(true);
                                 }),
                                 done});
     }
 }
 
-void Simulator::serve_tcp_connection(int fd) {
-    ContextPtr ctx(modbus_new_tcp("127.0.0.1", 0));
-    if (!ctx) {
-        ::close(fd);
-        return;
-    }
-    modbus_set_socket(ctx.get(), fd);
+void Simulator::serve_tcp_connection(UniqueFd connection) {
+    auto ctx = modbus::Context::serve_tcp(std::move(connection));
+    if (!ctx) return;  // the socket is closed: the client reconnects
     std::vector<uint8_t> req(MODBUS_TCP_MAX_ADU_LENGTH);
     while (!stopping_) {
         // Poll first so a stop is seen within 100 ms on an idle connection.
-        if (!wait_readable(fd, 100)) continue;
-        const int n = modbus_receive(ctx.get(), req.data());
+        if (!wait_readable(ctx->fd(), 100)) continue;
+        const int n = modbus_receive(ctx->get(), req.data());
         if (n < 0) return;  // closed or broken: the client reconnects
         if (n == 0) continue;
-        handle(ctx.get(), req.data(), n, false);
+        handle(*ctx, req.data(), n, false);
     }
 }
 
@@ -246,7 +248,8 @@ Status Simulator::start_rtu(const std::string& device, int baud, char parity, in
     rtu_parity_ = parity;
     rtu_data_bits_ = data_bits;
     rtu_stop_bits_ = stop_bits;
-    ContextPtr probe(modbus_new_rtu(device.c_str(), baud, parity, data_bits, stop_bits));
+    // Checks the settings now; the line is opened by the serving thread.
+    auto probe = modbus::Context::create(rtu_line(device, baud, parity, data_bits, stop_bits));
     if (!probe) return fail("invalid serial settings for " + device);
     stopping_ = false;
     player_ = std::thread([this] { play(); });
@@ -259,14 +262,15 @@ Status Simulator::start_rtu(const std::string& device, int baud, char parity, in
 // from the function code, else the end of a silence), their CRC checked, and
 // libmodbus answers them.
 void Simulator::serve_rtu() {
-    ContextPtr ctx(modbus_new_rtu(rtu_device_.c_str(), rtu_baud_, rtu_parity_, rtu_data_bits_,
-                                  rtu_stop_bits_));
-    if (!ctx || modbus_connect(ctx.get()) != 0) {
+    auto ctx = modbus::Context::create(
+        rtu_line(rtu_device_, rtu_baud_, rtu_parity_, rtu_data_bits_, rtu_stop_bits_));
+    Status st = ctx ? ctx->connect() : Status(fail(ctx.error()));
+    if (!st) {
         std::fprintf(stderr, "sitesim: cannot open %s: %s\n", rtu_device_.c_str(),
-                     std::strerror(errno));
+                     st.error().c_str());
         return;
     }
-    const int fd = modbus_get_socket(ctx.get());
+    const int fd = ctx->fd();  // borrowed: the context closes it
     uint8_t buf[MODBUS_RTU_MAX_ADU_LENGTH];
     while (!stopping_) {
         if (!wait_readable(fd, 100)) continue;
@@ -284,7 +288,7 @@ void Simulator::serve_rtu() {
         }
         if (n < 4 || crc16(buf, static_cast<size_t>(n - 2)) != (buf[n - 2] | (buf[n - 1] << 8)))
             continue;  // noise or a broken frame: a real slave stays silent
-        handle(ctx.get(), buf, n, true);
+        handle(*ctx, buf, n, true);
     }
 }
 
@@ -321,8 +325,8 @@ std::vector<uint8_t> rtu_read_response(int slave, const uint8_t* req, modbus_map
 
 }  // namespace
 
-void Simulator::handle(void* raw_ctx, const uint8_t* req, int len, bool rtu) {
-    auto* ctx = static_cast<modbus_t*>(raw_ctx);
+void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bool rtu) {
+    modbus_t* ctx = context.get();
     const int header = modbus_get_header_length(ctx);
     const int id = req[header - 1];
     Fault fault;
@@ -356,7 +360,7 @@ void Simulator::handle(void* raw_ctx, const uint8_t* req, int len, bool rtu) {
                     rsp = rtu_read_response(id, req, slave(id)->map.get());
                 }
                 rsp.back() ^= 0x5A;
-                write_all(modbus_get_socket(ctx), rsp.data(), rsp.size());
+                write_all(context.fd(), rsp.data(), rsp.size());
                 return;
             }
             break;
@@ -381,8 +385,7 @@ void Simulator::stop() {
         conns.swap(connections_);
     }
     for (auto& c : conns) c.thread.join();
-    if (listen_fd_ >= 0) ::close(listen_fd_);
-    listen_fd_ = -1;
+    listen_fd_.reset();
 }
 
 }  // namespace gw::sitesim

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/unique_fd.hpp"
+#include "modbus/modbus_context.hpp"
 #include "scenario.hpp"
 
 namespace gw::sitesim {
@@ -53,12 +55,12 @@ class Simulator {
   private:
     struct Slave;
     void play();
-    void serve_tcp_connection(int fd);
+    void serve_tcp_connection(UniqueFd connection);
     void accept_loop();
     void serve_rtu();
     // Answers one request (libmodbus framing: header_length bytes before the
-    // function code) according to the slave's fault. Unknown slave: nullptr.
-    void handle(void* ctx, const uint8_t* req, int len, bool rtu);
+    // function code) according to the slave's fault.
+    void handle(modbus::Context& ctx, const uint8_t* req, int len, bool rtu);
     Slave* slave(int id);
     Slave& ensure_slave(int id);
 
@@ -68,7 +70,7 @@ class Simulator {
     std::map<int, std::unique_ptr<Slave>> slaves_;
     std::map<int, Fault> fault_overrides_;
     std::atomic<bool> stopping_{false};
-    int listen_fd_ = -1;
+    UniqueFd listen_fd_;
     std::string rtu_device_;
     int rtu_baud_ = 9600;
     char rtu_parity_ = 'N';

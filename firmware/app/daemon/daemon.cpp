@@ -11,6 +11,7 @@
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
 #include "control/diag_sources.hpp"
+#include "control/dispatcher.hpp"
 #include "detectors/detector_set.hpp"
 #include "drivers/camera/camera.hpp"
 #include "drivers/modbus/bus_poller.hpp"
@@ -27,13 +28,19 @@
 namespace gw {
 namespace {
 
-// mkdir -p with mode 0750: the store and the socket live under data_dir.
+// mkdir -p: the store and the socket live under data_dir. What it creates
+// is 0750 whatever the umask (mkdir's mode is cut by it, chmod's is not);
+// folders that exist are left as they are.
 Status make_dirs(const std::string& path) {
     for (size_t pos = 1; pos != std::string::npos;) {
         pos = path.find('/', pos + 1);
         std::string part = path.substr(0, pos);
-        if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+        if (::mkdir(part.c_str(), 0750) != 0) {
+            if (errno == EEXIST) continue;
             return fail("cannot create " + part + ": " + std::strerror(errno));
+        }
+        if (::chmod(part.c_str(), 0750) != 0)
+            return fail("cannot chmod " + part + ": " + std::strerror(errno));
     }
     return Status::success();
 }
@@ -72,6 +79,7 @@ Status Daemon::start() {
     so.path = config_.store.path;
     so.alarm_max_bytes = config_.store.alarm_max_bytes;
     so.telemetry_max_bytes = config_.store.telemetry_max_bytes;
+    so.evidence_max_bytes = config_.store.evidence_max_bytes;
     so.commit_window_ms = config_.store.commit_window_ms;
     auto store = Store::open(so, clock_, log_);
     if (!store) return fail(store.error());
@@ -81,8 +89,7 @@ Status Daemon::start() {
     const contract::Origin origin{config_.identity.site, config_.identity.gateway};
     const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
                                               config_.identity.gateway);
-    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_,
-                                       config_.uplink.telemetry_batch_max);
+    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_);
     intake_->report_store_recovery();
 
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
@@ -92,14 +99,16 @@ Status Daemon::start() {
     if (auto s = start_pipeline(); !s) return s;
     if (auto s = start_drivers(); !s) return s;
 
-    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
-    add_daemon_commands(*control_,
+    commands_ = std::make_unique<Dispatcher>(clock_, log_);
+    add_daemon_commands(*commands_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
     add_diag_commands(
-        *control_,
+        *commands_,
         {config_, *live_, *intake_, *store_, *uplink_, clock_, [this] { return device_counters(); },
          [this](const std::string& bus) { return config_owns_bus(config_, bus); },
          [this](const std::string& camera) { return vision_->snapshot(camera, *frames_); }});
+    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group,
+                                               *commands_, clock_, log_);
     if (auto s = control_->start(); !s) return s;
     return Status::success();
 }
@@ -129,7 +138,8 @@ Status Daemon::start_pipeline() {
 // Drivers and cameras open their devices on their own threads: a dead device
 // never delays start-up or the others.
 Status Daemon::start_drivers() {
-    modbus_ = std::make_unique<modbus::ModbusDriver>(config_, *pipeline_, clock_, log_);
+    modbus_ = std::make_unique<modbus::ModbusDriver>(config_.devices, config_.points, *pipeline_,
+                                                     clock_, log_);
     if (auto s = modbus_->start(); !s) return s;
     for (const auto& sp : config_.serial_ports) {
         serial_ports_.push_back(
@@ -174,6 +184,9 @@ int Daemon::run(ShutdownSignals& signals) {
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
+    // A running mqtt test or selftest is cancelled first, so its client
+    // still hears "gatewayd is stopping" before the socket closes.
+    if (commands_) commands_->stop();
     if (control_) control_->stop();
     for (auto& c : cameras_) c->stop();
     for (auto& sp : serial_ports_) sp->stop();
@@ -182,6 +195,7 @@ void Daemon::stop() {
     if (uplink_) uplink_->stop();
     if (intake_) intake_->report_store_notices();
     control_.reset();
+    commands_.reset();
     cameras_.clear();
     serial_ports_.clear();
     modbus_.reset();

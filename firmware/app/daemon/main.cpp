@@ -9,7 +9,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "daemon.hpp"
-#include "detectors/registry.hpp"
+#include "detectors/kinds.hpp"
 #include "gw/version.hpp"
 #include "signals.hpp"
 

@@ -1,63 +1,66 @@
 #include "intake.hpp"
 
-#include <algorithm>
-#include <future>
+#include "contract/routes.hpp"
 
 namespace gw {
+namespace {
+
+std::string recovery_message(const StoreRecovery& r) {
+    if (!r.salvaged)
+        return "store database " +
+               std::string(r.kept_as.empty() ? "lost" : "damaged and moved aside") + " (" +
+               r.reason + "); a new one started: unsent data in it was not sent";
+    int64_t saved = 0, lost = 0;
+    bool known = true;
+    for (const auto& l : r.lanes) {
+        saved += l.saved;
+        lost += l.lost;
+        known = known && l.lost_known;
+    }
+    return "damaged store database moved aside and a new one started; " + std::to_string(saved) +
+           " unsent rows saved from it, " +
+           (known ? std::to_string(lost) : "an unknown number of") + " lost";
+}
+
+}  // namespace
 
 Intake::Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock,
-               Log& log, int telemetry_batch_max)
-    : store_(store),
-      ids_(ids),
-      origin_(origin),
-      clock_(clock),
-      log_(log),
-      batch_max_(static_cast<size_t>(std::max(1, telemetry_batch_max))) {}
+               Log& log)
+    : store_(store), ids_(ids), origin_(origin), clock_(clock), log_(log) {}
 
-Result<std::string> Intake::submit_event(Event e) {
+Result<Event> Intake::store_event(Event e) {
     if (e.id.empty()) e.id = ids_.next();
     if (e.incident.empty()) e.incident = e.id;
     if (e.t_ms == 0) e.t_ms = clock_.now_ms();
     auto payload = contract::encode_event(e, origin_, clock_.synced());
-    if (auto s = store_.append(Lane::alarm, e.t_ms, std::move(payload)); !s) return fail(s.error());
-    return e.id;
+    if (auto s = store_.append(Lane::alarm, e.t_ms, contract::kEventRoute, std::move(payload)); !s)
+        return fail(s.error());
+    return e;
+}
+
+Result<std::string> Intake::submit_event(Event e) {
+    auto stored = store_event(std::move(e));
+    if (!stored) return fail(stored.error());
+    return stored->id;
 }
 
 Status Intake::submit_evidence(const std::string& event_id, const std::string& content_type,
                                const std::vector<uint8_t>& bytes) {
     const int64_t t = clock_.now_ms();
-    return store_.append(Lane::alarm, t,
+    return store_.append(Lane::evidence, t, contract::evidence_route(event_id),
                          contract::encode_evidence(event_id, content_type, bytes, origin_, t));
 }
 
 Status Intake::submit_telemetry(const std::vector<Sample>& samples) {
-    std::vector<std::future<Status>> pending;
-    const bool synced = clock_.synced();
-    for (size_t i = 0; i < samples.size(); i += batch_max_) {
-        const size_t end = std::min(samples.size(), i + batch_max_);
-        std::vector<Sample> batch(samples.begin() + static_cast<long>(i),
-                                  samples.begin() + static_cast<long>(end));
-        const int64_t t = batch.front().t_ms != 0 ? batch.front().t_ms : clock_.now_ms();
-        pending.push_back(store_.append_async(Lane::telemetry, t,
-                                              contract::encode_telemetry(batch, origin_, synced)));
-    }
-    Status first = Status::success();
-    for (auto& f : pending) {
-        Status s = f.get();
-        if (!s && first) first = s;
-    }
-    return first;
+    if (samples.empty()) return Status::success();
+    const int64_t t = samples.front().t_ms != 0 ? samples.front().t_ms : clock_.now_ms();
+    return store_.append(Lane::telemetry, t, contract::kTelemetryRoute,
+                         contract::encode_telemetry(samples, origin_, clock_.synced()));
 }
 
 void Intake::on_event(const Event& event) {
-    auto r = submit_event(event);
+    auto r = store_event(event);
     if (!r) log_.error("intake", "event not stored", {{"type", event.type}, {"error", r.error()}});
-}
-
-void Intake::on_samples(const std::vector<Sample>& samples) {
-    if (auto s = submit_telemetry(samples); !s)
-        log_.warn("intake", "telemetry not stored",
-                  {{"samples", samples.size()}, {"error", s.error()}});
 }
 
 void Intake::report_store_notices() {
@@ -66,7 +69,8 @@ void Intake::report_store_notices() {
         e.detector = "store";
         e.kind = "store";
         e.type = n.type;
-        e.severity = n.type == "telemetry_evicted" ? Severity::warning : Severity::alarm;
+        const bool evicted = n.type == "telemetry_evicted" || n.type == "evidence_evicted";
+        e.severity = evicted ? Severity::warning : Severity::alarm;
         e.value = static_cast<double>(n.count);
         e.unit = "rows";
         e.message = n.message;
@@ -77,15 +81,21 @@ void Intake::report_store_notices() {
 }
 
 void Intake::report_store_recovery() {
-    if (!store_.recovered_from()) return;
+    const auto& r = store_.recovery();
+    if (!r) return;
+    nlohmann::json saved = nlohmann::json::object(), lost = nlohmann::json::object();
+    for (Lane lane : kAllLanes) {
+        const auto& l = r->lanes[index_of(lane)];
+        saved[to_string(lane)] = l.saved;
+        lost[to_string(lane)] = l.lost_known ? nlohmann::json(l.lost) : nlohmann::json(nullptr);
+    }
     Event e;
     e.detector = "store";
     e.kind = "store";
     e.type = "store_recovered";
     e.severity = Severity::alarm;
-    e.message =
-        "damaged store database moved aside and a new one started; unsent data in it was not sent";
-    e.details = {{"kept_as", *store_.recovered_from()}, {"reason", store_.recovery_reason()}};
+    e.message = recovery_message(*r);
+    e.details = {{"kept_as", r->kept_as}, {"reason", r->reason}, {"saved", saved}, {"lost", lost}};
     on_event(e);
 }
 

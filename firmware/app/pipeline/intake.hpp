@@ -1,8 +1,9 @@
 #pragma once
-// The one way in for everything the gateway reports: drivers hand samples,
-// detectors and subsystems hand events. Each is encoded with the contract
-// encoder and made durable in the store before the call returns, so a
-// successful return means "the center will get it, even across a crash".
+// The one way into the store for everything the gateway reports: events from
+// detectors and subsystems, evidence images, telemetry batches. Each is
+// encoded with the contract encoder, given its route (contract/routes.hpp)
+// and made durable in the store before the call returns, so a successful
+// return means "the center will get it, even across a crash".
 #include <string>
 #include <vector>
 
@@ -17,32 +18,36 @@
 
 namespace gw {
 
-class Intake final : public EventSink, public SampleSink {
+class Intake final : public EventSink {
   public:
-    Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock, Log& log,
-           int telemetry_batch_max);
+    Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock,
+           Log& log);
 
-    // Assigns the id (and incident = id when empty) and ts (when 0), stores
-    // the event in the alarm lane and returns its id once it is durable; or
-    // the reason it could not be stored (the producer must hear it).
+    // The one place an event gets its defaults: id (when empty), incident
+    // (= id when empty) and ts (when 0). Stores it in the alarm lane and
+    // returns it as stored once it is durable; or the reason it could not be
+    // stored (the producer must hear it).
+    Result<Event> store_event(Event event);
+    // store_event(), for callers that need only the id.
     Result<std::string> submit_event(Event event);
-    // Stores an evidence image (alarm lane, published right after its event
-    // on .../evidence/{event_id}); returns once durable.
+    // Stores an evidence image in the evidence lane (delivered after the
+    // alarm events, on .../evidence/{event_id}); returns once durable.
     Status submit_evidence(const std::string& event_id, const std::string& content_type,
                            const std::vector<uint8_t>& bytes);
-    // Stores samples as telemetry messages of at most telemetry_batch_max
-    // samples; returns once all are durable (or the first error).
+    // Stores the samples as ONE telemetry message; returns once durable.
+    // Batching (at most uplink.telemetry_batch_max samples, deadbands) is
+    // TelemetryReporter's, the one place telemetry is batched.
     Status submit_telemetry(const std::vector<Sample>& samples);
 
-    // EventSink/SampleSink for drivers and detectors: same as above; a
-    // failure is logged (their callers have no one to tell).
+    // EventSink for detectors and subsystems: store_event(); a failure is
+    // logged (their callers have no one to tell).
     void on_event(const Event& event) override;
-    void on_samples(const std::vector<Sample>& samples) override;
 
     // Raises an event (kind "store") for each thing the store had to do on
-    // its own: telemetry evicted, database full. Call periodically.
+    // its own: telemetry or evidence evicted, database full. Call periodically.
     void report_store_notices();
-    // Raises `store_recovered` if the store had to move a damaged file aside.
+    // Raises `store_recovered` if the store found its file damaged, empty or
+    // missing: what it kept, saved and lost.
     void report_store_recovery();
 
   private:
@@ -51,7 +56,6 @@ class Intake final : public EventSink, public SampleSink {
     contract::Origin origin_;
     Clock& clock_;
     Log& log_;
-    size_t batch_max_;
 };
 
 }  // namespace gw

@@ -54,18 +54,15 @@ void Pipeline::on_samples(const std::vector<Sample>& samples) {
 }
 
 void Pipeline::on_event(const Event& event) {
-    auto id = intake_.submit_event(event);
-    if (!id) {
+    auto stored = intake_.store_event(event);
+    if (!stored) {
         ++event_failures_;
         log_.error("pipeline", "event not stored",
-                   {{"type", event.type}, {"detector", event.detector}, {"error", id.error()}});
+                   {{"type", event.type}, {"detector", event.detector}, {"error", stored.error()}});
         return;
     }
     ++events_;
-    Event stored = event;
-    stored.id = *id;
-    if (stored.incident.empty()) stored.incident = *id;
-    live_.on_event(stored);
+    live_.on_event(*stored);
 }
 
 void Pipeline::detection_loop() {

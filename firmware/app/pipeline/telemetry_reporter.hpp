@@ -3,12 +3,13 @@
 // telemetry lane, so a quiet site sends little: a point is reported when its
 // value moves by more than its deadband, when its quality changes, or when
 // report_ms passed since its last report. Pure: time comes from the samples.
+// The one place telemetry is batched: Intake stores each batch as one message.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/point_config.hpp"
 #include "core/types.hpp"
 
 namespace gw {

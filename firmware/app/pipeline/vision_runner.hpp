@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/detector_config.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -19,33 +19,33 @@
 #include "frame_keeper.hpp"
 #include "intake.hpp"
 
-namespace gw {
+    namespace gw {
 
-class VisionRunner {
-  public:
-    VisionRunner(EventSink& events, Intake& intake, Log& log)
-        : events_(events), intake_(intake), log_(log) {}
+    class VisionRunner {
+      public:
+        VisionRunner(EventSink& events, Intake& intake, Log& log)
+            : events_(events), intake_(intake), log_(log) {}
 
-    // Builds the frame detectors of every vision [[detectors]] entry.
-    Status build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids);
-    size_t size() const;
+        // Builds the frame detectors of every vision [[detectors]] entry.
+        Status build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids);
+        size_t size() const;
 
-    // On the camera's thread.
-    void on_frame(const camera::Frame& frame);
-    // The camera's latest frame with every detector's overlay, as JPEG.
-    Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
+        // On the camera's thread.
+        void on_frame(const camera::Frame& frame);
+        // The camera's latest frame with every detector's overlay, as JPEG.
+        Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
 
-  private:
-    struct PerCamera {
-        std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
-        std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
+      private:
+        struct PerCamera {
+            std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
+            std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
+        };
+        PerCamera* find(const std::string& camera);
+
+        EventSink& events_;
+        Intake& intake_;
+        Log& log_;
+        std::map<std::string, std::unique_ptr<PerCamera>> cameras_;
     };
-    PerCamera* find(const std::string& camera);
-
-    EventSink& events_;
-    Intake& intake_;
-    Log& log_;
-    std::map<std::string, std::unique_ptr<PerCamera>> cameras_;
-};
 
 }  // namespace gw

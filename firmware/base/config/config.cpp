@@ -34,35 +34,11 @@ const CameraConfig* Config::camera(const std::string& id) const {
 }
 
 std::string to_string(Table t) {
-    switch (t) {
-        case Table::coil:
-            return "coil";
-        case Table::discrete_input:
-            return "discrete_input";
-        case Table::input_register:
-            return "input_register";
-        case Table::holding_register:
-            return "holding_register";
-    }
-    return "?";
+    return std::string(name_of(kTableNames, t));
 }
 
 std::string to_string(ValueType t) {
-    switch (t) {
-        case ValueType::boolean:
-            return "bool";
-        case ValueType::int16:
-            return "int16";
-        case ValueType::uint16:
-            return "uint16";
-        case ValueType::int32:
-            return "int32";
-        case ValueType::uint32:
-            return "uint32";
-        case ValueType::float32:
-            return "float32";
-    }
-    return "?";
+    return std::string(name_of(kValueTypeNames, t));
 }
 
 }  // namespace gw

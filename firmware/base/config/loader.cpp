@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/log.hpp"
 #include "toml_reader.hpp"
 
 namespace gw {
@@ -75,7 +76,7 @@ void load_gateway(TomlReader& root, Config& c) {
                        "must be 1-64 characters of A-Z a-z 0-9 _ . - (it is part of MQTT topics)");
     }
     c.data_dir = g->text("data_dir", c.data_dir);
-    c.log_level = g->choice("log_level", "info", {"debug", "info", "warn", "error"});
+    c.log_level = g->choice("log_level", "info", names_of(kLogLevelNames));
     c.mode = g->choice("mode", "normal", {"normal", "emergency"});
     g->finish();
 }
@@ -134,6 +135,7 @@ void load_store(TomlReader& root, Config& c) {
     c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
     c.store.alarm_max_bytes = s->integer("alarm_max_mb", 256, 1, 1 << 20) << 20;
     c.store.telemetry_max_bytes = s->integer("telemetry_max_mb", 64, 1, 1 << 20) << 20;
+    c.store.evidence_max_bytes = s->integer("evidence_max_mb", 32, 1, 1 << 20) << 20;
     c.store.commit_window_ms = static_cast<int>(s->integer("commit_window_ms", 5, 0, 1000));
     s->finish();
 }
@@ -160,8 +162,7 @@ void read_line_settings(TomlReader& r, T& out) {
 void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
     DeviceConfig dev;
     dev.id = read_id(d, "devices", ids);
-    std::string transport = d.choice("transport", "tcp", {"tcp", "rtu"});
-    dev.transport = transport == "rtu" ? Transport::rtu : Transport::tcp;
+    dev.transport = d.choice("transport", Transport::tcp, kTransportNames);
     if (dev.transport == Transport::tcp) {
         dev.host = d.text("host", "", true);
         dev.port = static_cast<int>(d.integer("port", 502, 1, 65535));
@@ -183,40 +184,20 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
     c.devices.push_back(dev);
 }
 
-Table table_of(const std::string& s) {
-    if (s == "coil") return Table::coil;
-    if (s == "discrete_input") return Table::discrete_input;
-    if (s == "input_register") return Table::input_register;
-    return Table::holding_register;
-}
-
-ValueType type_of(const std::string& s) {
-    if (s == "bool") return ValueType::boolean;
-    if (s == "int16") return ValueType::int16;
-    if (s == "int32") return ValueType::int32;
-    if (s == "uint32") return ValueType::uint32;
-    if (s == "float32") return ValueType::float32;
-    return ValueType::uint16;
-}
-
 void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
     PointConfig pt;
     pt.id = read_id(p, "points", ids);
     pt.device = p.text("device", "", true);
-    pt.table = table_of(p.choice("table", "holding_register",
-                                 {"coil", "discrete_input", "input_register", "holding_register"}));
+    pt.table = p.choice("table", Table::holding_register, kTableNames);
     pt.address = static_cast<int>(p.integer("address", 0, 0, 65535));
     const bool bit_table = pt.table == Table::coil || pt.table == Table::discrete_input;
-    pt.type = type_of(p.choice("type", bit_table ? "bool" : "uint16",
-                               {"bool", "int16", "uint16", "int32", "uint32", "float32"}));
+    pt.type = p.choice("type", bit_table ? ValueType::boolean : ValueType::uint16, kValueTypeNames);
     if (bit_table && pt.type != ValueType::boolean)
         p.problem("type", "coils and discrete inputs are single bits: type must be bool");
     if (!bit_table && pt.type == ValueType::boolean && p.has("table"))
         p.problem("type", "bool needs table = \"coil\" or \"discrete_input\"");
-    pt.word_order =
-        p.choice("word_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
-    pt.byte_order =
-        p.choice("byte_order", "big", {"big", "little"}) == "big" ? Order::big : Order::little;
+    pt.word_order = p.choice("word_order", Order::big, kOrderNames);
+    pt.byte_order = p.choice("byte_order", Order::big, kOrderNames);
     pt.scale = p.number("scale", 1.0, -1e9, 1e9);
     if (pt.scale == 0.0) p.problem("scale", "must not be 0");
     pt.offset = p.number("offset", 0.0, -1e12, 1e12);
@@ -267,6 +248,34 @@ const DetectorKind* kind_named(const std::vector<DetectorKind>& kinds, const std
     return nullptr;
 }
 
+// Runs the kind's reader over a params table: the one place detector params
+// are read and validated. Unknown keys are problems like anywhere else.
+std::shared_ptr<const DetectorSettings> read_settings(const DetectorKind& kind, TomlReader reader) {
+    TomlParams params(std::move(reader));
+    auto settings = kind.read(params);
+    params.finish();
+    return settings;
+}
+
+void check_inputs(TomlReader& r, const DetectorKind& kind, const DetectorConfig& det,
+                  long inputs_line) {
+    for (const auto& p : kind.check_inputs(det.inputs)) {
+        switch (p.what) {
+            case InputProblem::What::missing:
+                r.problem_at(inputs_line, "inputs." + p.role, "required input is missing");
+                break;
+            case InputProblem::What::unknown:
+                r.problem_at(inputs_line, "inputs." + p.role,
+                             "unknown input role for a " + kind.name + " detector");
+                break;
+            case InputProblem::What::none:
+                r.problem_at(inputs_line, "inputs",
+                             "a " + kind.name + " detector needs at least one input");
+                break;
+        }
+    }
+}
+
 void load_detector(TomlReader& r, Config& c, IdRegistry& ids,
                    const std::vector<DetectorKind>& kinds) {
     DetectorConfig det;
@@ -283,25 +292,10 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids,
             r.problem("camera", "required key is missing");
         if (!kind->needs_camera && !det.camera.empty())
             r.problem("camera", "a " + kind->name + " detector takes sensor inputs, not a camera");
-        for (const auto& role : kind->required_roles)
-            if (!det.inputs.count(role))
-                r.problem_at(inputs_line, "inputs." + role, "required input is missing");
-        for (const auto& [role, point] : det.inputs) {
-            bool known = false;
-            for (const auto& l : {kind->required_roles, kind->optional_roles})
-                for (const auto& x : l) known |= x == role;
-            if (!known)
-                r.problem_at(inputs_line, "inputs." + role,
-                             "unknown input role for a " + kind->name + " detector");
-        }
-        auto params_reader = r.table("params");
-        Diagnostics unused("");
-        toml::table empty;
-        TomlParams params(params_reader ? *params_reader
-                                        : TomlReader(empty, r.key_path("params"), unused));
-        if (kind->declare) kind->declare(params);
-        params.finish();
-        det.params = params.resolved;
+        check_inputs(r, *kind, det, inputs_line);
+        const toml::table no_params;
+        auto params = r.table("params");
+        det.settings = read_settings(*kind, params ? *params : r.sub_reader(no_params, "params"));
     } else {
         r.table("params");  // already reported the kind; don't also flag params as unknown
     }
@@ -314,12 +308,11 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids,
 // it blind without a word, so the config is refused.
 void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long line,
                        Diagnostics& diag) {
-    auto min = d.params.find("min_fps");
-    if (min == d.params.end() || !min->is_number() || cam.fps >= min->get<double>()) return;
+    const double min = d.settings ? d.settings->min_camera_fps() : 0;
+    if (cam.fps >= min) return;
     std::ostringstream what;
     what << "camera \"" << cam.id << "\" runs at " << cam.fps << " fps; a " << d.kind
-         << " detector needs at least " << min->get<double>()
-         << " (raise cameras.fps or lower params.min_fps)";
+         << " detector needs at least " << min << " (raise cameras.fps or lower params.min_fps)";
     diag.add(line, "detectors[" + d.id + "].camera", what.str());
 }
 
@@ -407,6 +400,29 @@ LoadResult load_config_text(const std::string& text, const std::string& name,
         c.hash = hash_text(text);
         result.config = std::move(c);
     }
+    return result;
+}
+
+std::string DetectorParams::error() const {
+    std::string out;
+    for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+    return out;
+}
+
+DetectorParams read_detector_params(const DetectorKind& kind, const std::string& toml_text) {
+    DetectorParams result;
+    Diagnostics diag("");
+    toml::table doc;
+    try {
+        doc = toml::parse(toml_text, std::string("params"));
+    } catch (const toml::parse_error& e) {
+        result.problems.push_back("params: line " + std::to_string(e.source().begin.line) + ": " +
+                                  std::string(e.description()));
+        return result;
+    }
+    auto settings = read_settings(kind, TomlReader(doc, "params", diag));
+    for (const auto& p : diag.problems()) result.problems.push_back(p.path + ": " + p.what);
+    if (result.problems.empty()) result.settings = std::move(settings);
     return result;
 }
 

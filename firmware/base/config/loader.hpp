@@ -2,12 +2,13 @@
 // The one config loader. It reads a TOML file, validates all of it and
 // reports every problem as `FILE:LINE: key.path: what is wrong`, so a
 // technician fixes a config in one pass instead of one error per restart.
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.hpp"
-#include "core/module_spec.hpp"
-#include "core/result.hpp"
+#include "detector_kind.hpp"
 
 namespace gw {
 
@@ -24,5 +25,17 @@ struct LoadResult {
 LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds);
 LoadResult load_config_text(const std::string& text, const std::string& name,
                             const std::vector<DetectorKind>& kinds);
+
+// One detector's params given as TOML text (the `key = value` lines of a
+// [detectors.params] table), read and validated by the kind's reader exactly
+// as the loader does. For tools and tests that build a detector without a
+// site config (gatewayctl analyze, the detector tests).
+struct DetectorParams {
+    std::shared_ptr<const DetectorSettings> settings;  // set only when there were no problems
+    std::vector<std::string> problems;                 // each "params.KEY: what is wrong"
+    bool ok() const { return settings != nullptr; }
+    std::string error() const;  // the problems joined by "; "
+};
+DetectorParams read_detector_params(const DetectorKind& kind, const std::string& toml_text);
 
 }  // namespace gw

@@ -3,8 +3,6 @@
 #include <cmath>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 namespace gw {
 namespace {
 
@@ -36,7 +34,14 @@ std::string fmt(double v) {
 }  // namespace
 
 void Diagnostics::add(long line, const std::string& path, const std::string& what) {
-    lines_.push_back(file_ + ":" + std::to_string(line) + ": " + path + ": " + what);
+    problems_.push_back({line, path, what});
+}
+
+std::vector<std::string> Diagnostics::lines() const {
+    std::vector<std::string> out;
+    for (const auto& p : problems_)
+        out.push_back(file_ + ":" + std::to_string(p.line) + ": " + p.path + ": " + p.what);
+    return out;
 }
 
 std::string TomlReader::key_path(const std::string& key) const {
@@ -281,35 +286,25 @@ void TomlReader::finish() {
 }
 
 double TomlParams::number(const std::string& key, double def, double min, double max) {
-    double v = r_.number(key, def, min, max);
-    resolved[key] = v;
-    return v;
+    return r_.number(key, def, min, max);
 }
 
 long TomlParams::integer(const std::string& key, long def, long min, long max) {
-    long v = r_.integer(key, def, min, max);
-    resolved[key] = v;
-    return v;
+    return r_.integer(key, def, min, max);
 }
 
 bool TomlParams::flag(const std::string& key, bool def) {
-    bool v = r_.flag(key, def);
-    resolved[key] = v;
-    return v;
+    return r_.flag(key, def);
 }
 
 std::string TomlParams::text(const std::string& key, const std::string& def,
                              const std::vector<std::string>& allowed) {
-    std::string v = allowed.empty() ? r_.text(key, def) : r_.choice(key, def, allowed);
-    resolved[key] = v;
-    return v;
+    return allowed.empty() ? r_.text(key, def) : r_.choice(key, def, allowed);
 }
 
 std::vector<double> TomlParams::numbers(const std::string& key, const std::vector<double>& def,
                                         double min, double max) {
-    auto v = r_.numbers(key, def, min, max);
-    resolved[key] = v;
-    return v;
+    return r_.numbers(key, def, min, max);
 }
 
 void TomlParams::problem(const std::string& key, const std::string& what) {

@@ -8,22 +8,29 @@
 #include <vector>
 
 #include <toml++/toml.h>
-#include <nlohmann/json.hpp>
 
+#include "core/enum_names.hpp"
 #include "core/params.hpp"
 
 namespace gw {
 
 class Diagnostics {
   public:
+    struct Problem {
+        long line;
+        std::string path;  // key.path
+        std::string what;
+    };
     explicit Diagnostics(std::string file) : file_(std::move(file)) {}
     void add(long line, const std::string& path, const std::string& what);
-    const std::vector<std::string>& lines() const { return lines_; }
+    // Each "FILE:LINE: key.path: what".
+    std::vector<std::string> lines() const;
+    const std::vector<Problem>& problems() const { return problems_; }
     const std::string& file() const { return file_; }
 
   private:
     std::string file_;
-    std::vector<std::string> lines_;
+    std::vector<Problem> problems_;
 };
 
 class TomlReader {
@@ -41,6 +48,12 @@ class TomlReader {
     std::string text(const std::string& key, const std::string& def, bool required = false);
     std::string choice(const std::string& key, const std::string& def,
                        const std::vector<std::string>& allowed);
+    // One of an enum's names (its table lists the allowed values).
+    template <typename E, size_t N>
+    E choice(const std::string& key, E def, const EnumNames<E, N>& names) {
+        auto v = choice(key, std::string(name_of(names, def)), names_of(names));
+        return value_of(names, v).value_or(def);
+    }
     long integer(const std::string& key, long def, long min, long max, bool required = false);
     double number(const std::string& key, double def, double min, double max,
                   bool required = false);
@@ -50,6 +63,11 @@ class TomlReader {
     std::vector<double> numbers(const std::string& key, const std::vector<double>& def, double min,
                                 double max);
     std::optional<TomlReader> table(const std::string& key, bool required = false);
+    // A reader over `other` (e.g. an empty table standing in for an absent
+    // optional one) that reports to the same diagnostics under key.path.
+    TomlReader sub_reader(const toml::table& other, const std::string& key) const {
+        return TomlReader(other, key_path(key), *diag_);
+    }
     std::vector<TomlReader> tables(const std::string& key);
     // Key/value pairs of a table of strings, e.g. detector inputs.
     std::vector<std::pair<std::string, std::string>> string_map(const std::string& key,
@@ -70,8 +88,8 @@ class TomlReader {
     std::set<std::string> used_;
 };
 
-// Params over a TOML table: detectors and drivers read their own settings
-// through it; every value read (or defaulted) is recorded in `resolved`.
+// Params over a TOML table: detectors read their own settings through it,
+// with the same typed, range-checked reads as the rest of the file.
 class TomlParams final : public Params {
   public:
     explicit TomlParams(TomlReader reader) : r_(std::move(reader)) {}
@@ -84,7 +102,6 @@ class TomlParams final : public Params {
                                 double max) override;
     void problem(const std::string& key, const std::string& what) override;
     void finish() { r_.finish(); }
-    nlohmann::json resolved = nlohmann::json::object();
 
   private:
     TomlReader r_;

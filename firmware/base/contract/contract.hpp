@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/types.hpp"
+#include "routes.hpp"
 
 namespace gw::contract {
 
@@ -18,10 +19,10 @@ struct Topics {
     std::string telemetry;  // {prefix}/{site}/{gateway}/telemetry   QoS 1
     std::string status;     // {prefix}/{site}/{gateway}/status      QoS 1, retained
     std::string base;
+    // The topic of a route (routes.hpp): what a stored row carries.
+    std::string of(const std::string& route) const { return base + "/" + route; }
     // Evidence images of vision events (one message per raise).
-    std::string evidence(const std::string& event_id) const {
-        return base + "/evidence/" + event_id;
-    }
+    std::string evidence(const std::string& event_id) const { return of(evidence_route(event_id)); }
 };
 
 Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway);
@@ -33,16 +34,21 @@ struct Origin {
 };
 
 std::string encode_event(const Event& e, const Origin& origin, bool clock_synced);
+// An event's own fields as encode_event names them, without the envelope (v,
+// site, gateway, clock). gatewayctl's `events` and `replay --json` print this
+// too, with the time under "t_ms" as in the local tools' traces.
+nlohmann::json event_json(const Event& e, const char* time_key = "ts");
 // One message for a batch of samples.
 std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& origin,
                              bool clock_synced);
 
 // An evidence image for the event `event_id`, base64 in JSON so the center
-// gets a self-describing message. Always starts with {"evidence": so the
-// uplink can route it to .../evidence/{event_id} without parsing other rows.
+// gets a self-describing message; it is stored with the route
+// evidence_route(event_id). Starts with {"evidence":.
 std::string encode_evidence(const std::string& event_id, const std::string& content_type,
                             const std::vector<uint8_t>& bytes, const Origin& origin, int64_t ts);
-// The event id of an encoded evidence payload, or empty if `payload` is not evidence.
+// The event id of an encoded evidence payload, or empty if `payload` is not
+// evidence. Only for rows stored before routes were (store/schema.hpp).
 std::string evidence_event_id(const std::string& payload);
 
 struct GatewayStatus {

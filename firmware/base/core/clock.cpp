@@ -16,6 +16,11 @@ int64_t SystemClock::mono_ms() const {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+int64_t SystemClock::mono_us() const {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 bool SystemClock::synced() const {
     // adjtimex reports TIME_ERROR while the kernel's clock is not disciplined
     // by NTP (chrony, systemd-timesyncd): exactly "unsynced" for the center.

@@ -12,6 +12,9 @@ class Clock {
     virtual int64_t now_ms() const = 0;
     // Monotonic milliseconds: for timeouts, intervals and ages.
     virtual int64_t mono_ms() const = 0;
+    // The same monotonic clock in microseconds: for durations shorter than a
+    // millisecond (a Modbus request's latency on a fast link).
+    virtual int64_t mono_us() const { return mono_ms() * 1000; }
     // Whether wall time is trustworthy (NTP synchronised). Reported in every
     // event so the center knows whether to trust `ts`.
     virtual bool synced() const = 0;
@@ -21,6 +24,7 @@ class SystemClock final : public Clock {
   public:
     int64_t now_ms() const override;
     int64_t mono_ms() const override;
+    int64_t mono_us() const override;
     bool synced() const override;
 };
 

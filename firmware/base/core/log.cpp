@@ -1,24 +1,6 @@
 #include "log.hpp"
 
 namespace gw {
-namespace {
-
-const char* level_name(LogLevel l) {
-    switch (l) {
-        case LogLevel::debug:
-            return "debug";
-        case LogLevel::info:
-            return "info";
-        case LogLevel::warn:
-            return "warn";
-        case LogLevel::error:
-            return "error";
-    }
-    return "info";
-}
-
-}  // namespace
-
 std::string logfmt_value(std::string_view v) {
     bool needs_quotes = v.empty();
     for (char c : v)
@@ -46,7 +28,7 @@ void Log::write(LogLevel level, std::string_view component, std::string_view msg
                 std::initializer_list<LogField> fields) {
     if (!enabled(level)) return;
     std::string line = "level=";
-    line += level_name(level);
+    line += name_of(kLogLevelNames, level);
     line += " component=";
     line += logfmt_value(component);
     line += " msg=";
@@ -64,17 +46,9 @@ void Log::write(LogLevel level, std::string_view component, std::string_view msg
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-    if (text == "debug")
-        out = LogLevel::debug;
-    else if (text == "info")
-        out = LogLevel::info;
-    else if (text == "warn")
-        out = LogLevel::warn;
-    else if (text == "error")
-        out = LogLevel::error;
-    else
-        return false;
-    return true;
+    auto level = value_of(kLogLevelNames, text);
+    if (level) out = *level;
+    return level.has_value();
 }
 
 }  // namespace gw

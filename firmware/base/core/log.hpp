@@ -10,9 +10,17 @@
 #include <string_view>
 #include <utility>
 
+#include "enum_names.hpp"
+
 namespace gw {
 
 enum class LogLevel { debug, info, warn, error };
+inline constexpr EnumNames<LogLevel, 4> kLogLevelNames{{
+    {LogLevel::debug, "debug"},
+    {LogLevel::info, "info"},
+    {LogLevel::warn, "warn"},
+    {LogLevel::error, "error"},
+}};
 
 struct LogField {
     std::string key;

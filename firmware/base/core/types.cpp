@@ -1,40 +1,24 @@
 #include "types.hpp"
 
-#include <array>
-#include <utility>
+#include "enum_names.hpp"
 
 namespace gw {
 namespace {
 
-template <typename E, size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
-    for (const auto& [v, n] : names)
-        if (v == value) return n;
-    return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> parse(const std::array<std::pair<E, std::string_view>, N>& names,
-                       std::string_view text) {
-    for (const auto& [v, n] : names)
-        if (n == text) return v;
-    return std::nullopt;
-}
-
-constexpr std::array<std::pair<Quality, std::string_view>, 4> kQuality{{
+constexpr EnumNames<Quality, 4> kQuality{{
     {Quality::good, "good"},
     {Quality::stale, "stale"},
     {Quality::comm_fail, "comm_fail"},
     {Quality::out_of_range, "out_of_range"},
 }};
-constexpr std::array<std::pair<Severity, std::string_view>, 5> kSeverity{{
+constexpr EnumNames<Severity, 5> kSeverity{{
     {Severity::info, "info"},
     {Severity::notice, "notice"},
     {Severity::warning, "warning"},
     {Severity::alarm, "alarm"},
     {Severity::critical, "critical"},
 }};
-constexpr std::array<std::pair<EventState, std::string_view>, 3> kState{{
+constexpr EnumNames<EventState, 3> kState{{
     {EventState::raise, "raise"},
     {EventState::update, "update"},
     {EventState::clear, "clear"},
@@ -52,13 +36,13 @@ std::string_view to_string(EventState s) {
     return name_of(kState, s);
 }
 std::optional<Quality> quality_from_string(std::string_view s) {
-    return parse(kQuality, s);
+    return value_of(kQuality, s);
 }
 std::optional<Severity> severity_from_string(std::string_view s) {
-    return parse(kSeverity, s);
+    return value_of(kSeverity, s);
 }
 std::optional<EventState> event_state_from_string(std::string_view s) {
-    return parse(kState, s);
+    return value_of(kState, s);
 }
 
 }  // namespace gw

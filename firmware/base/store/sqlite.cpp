@@ -4,9 +4,11 @@
 
 namespace gw::sqlite {
 
-Result<Db> Db::open(const std::string& path) {
+Result<Db> Db::open(const std::string& path, bool read_only) {
     sqlite3* raw = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int flags =
+        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+        SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     Db db;
     db.db_.reset(raw);  // closed even when open failed: sqlite3_open_v2 may allocate

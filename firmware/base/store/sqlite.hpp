@@ -24,7 +24,8 @@ class Db {
   public:
     Db() = default;
     // Opens (creating if needed) the file; the handle is closed on destruction.
-    static Result<Db> open(const std::string& path);
+    // read_only: never creates or writes it (a damaged file being salvaged).
+    static Result<Db> open(const std::string& path, bool read_only = false);
 
     sqlite3* get() const { return db_.get(); }
     explicit operator bool() const { return db_ != nullptr; }
@@ -54,6 +55,9 @@ class Stmt {
     void bind(int i, int64_t v) { sqlite3_bind_int64(s_.get(), i, v); }
     void bind_text(int i, const std::string& v) {
         sqlite3_bind_text(s_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    }
+    void bind_blob(int i, const std::string& v) {
+        sqlite3_bind_blob(s_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     }
     int64_t int_at(int col) const { return sqlite3_column_int64(s_.get(), col); }
     std::string text_at(int col) const;

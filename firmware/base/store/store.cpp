@@ -1,258 +1,39 @@
+// Store: appends, group commit, eviction, reads. Opening is in store_open.cpp.
 #include "store.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
 
-#include "core/unique_fd.hpp"
 #include "eviction.hpp"
+#include "full_disk.hpp"
 
 namespace gw {
 namespace {
 
 constexpr size_t kMaxQueuedPerLane = 20000;  // producers wait beyond this: bounded memory
-constexpr int64_t kPageSize = 4096;
-const char* const kTable[2] = {"alarm", "telemetry"};
+constexpr int kMaxAttempts = 8;              // a full disk: evict or refuse, then retry
+const char* const kTable[kLanes] = {"alarm", "evidence", "telemetry"};
 
-bool is_corrupt_code(int rc) {
-    rc &= 0xff;
-    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
-}
-
-std::string utc_stamp(int64_t now_ms) {
-    std::time_t t = static_cast<std::time_t>(now_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
-}
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-// A full disk (ENOSPC, not the page cap) needs two things: room for WAL
-// frames, since even a DELETE writes some, and a database file that stops
-// growing, since WAL pages beyond its end can only be checkpointed by
-// growing it. So the store holds a reserve file that it gives up when the
-// disk is full, and caps the file at its size until there is room again:
-// eviction's freed pages are reused instead.
-constexpr int64_t kReserveBytes = 4 << 20;
-
-std::string reserve_path(const std::string& db) {
-    return db + "-reserve";
-}
-
-bool give_up_reserve(const std::string& db) {
-    return ::unlink(reserve_path(db).c_str()) == 0;
-}
-
-int64_t disk_free(const std::string& db) {
-    struct statvfs fs {};
-    if (::statvfs(db.c_str(), &fs) != 0) return 0;
-    return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
-}
-
-// True once the reserve is in place; taken only with room to spare, so the
-// reserve is never what fills the disk.
-bool take_reserve(const std::string& db) {
-    const std::string path = reserve_path(db);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && st.st_size >= kReserveBytes) return true;
-    if (disk_free(db) < kReserveBytes + (1 << 20)) return false;
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-    if (fd && ::posix_fallocate(fd.get(), 0, kReserveBytes) == 0) return true;
-    ::unlink(path.c_str());
-    return false;
-}
-
-int64_t configured_pages(const StoreOptions& o) {
-    if (o.max_page_count > 0) return o.max_page_count;
-    return (o.alarm_max_bytes + o.telemetry_max_bytes) * 2 / kPageSize + 1024;
-}
-
-void cap_pages(sqlite::Db& db, int64_t pages) {
-    (void)db.exec("PRAGMA max_page_count=" + std::to_string(pages));
-}
-
-int64_t file_size(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
-
-// Without the reserve, the file must not grow: WAL pages beyond its end
-// could only be checkpointed by growing it, and on a full disk nothing else
-// can be written until they are (not even a DELETE: its WAL frames need
-// room, which a checkpoint gives back). So fold the WAL into the file and
-// cap the file at the size it has; pages freed later are reused instead.
-// True if the WAL gave back space.
-bool fold_wal(sqlite::Db& db, const std::string& path) {
-    const int64_t before = file_size(path + "-wal");
-    (void)db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    cap_pages(db, std::max<int64_t>(1, file_size(path) / kPageSize));
-    return file_size(path + "-wal") < before;
-}
-
-// A file capped at its size by a full disk gets its configured cap back
-// once the disk has room for the reserve again.
-bool uncap_if_room(sqlite::Db& db, const StoreOptions& o) {
-    auto cap = db.scalar("PRAGMA max_page_count");
-    if (!cap || *cap >= configured_pages(o) || !take_reserve(o.path)) return false;
-    cap_pages(db, configured_pages(o));
-    return true;
-}
-
-struct Opened {
-    sqlite::Db db;
-    bool corrupt = false;
-    std::string error;
-};
-
-// Opens, configures and checks one file. `corrupt` tells a damaged file
-// (to be moved aside) from an environment problem (to be reported).
-Opened open_checked(const std::string& path, int64_t max_pages) {
-    Opened o;
-    auto db = sqlite::Db::open(path);
-    if (!db) {
-        o.error = db.error();
-        return o;
-    }
-    o.db = std::move(*db);
-    auto fail_with = [&](const std::string& what) {
-        o.corrupt = is_corrupt_code(o.db.extended_errcode());
-        o.error = what;
-        return std::move(o);
-    };
-    auto mode = o.db.prepare("PRAGMA journal_mode=WAL");
-    if (!mode) return fail_with(mode.error());
-    if (mode->step() != SQLITE_ROW) return fail_with("PRAGMA journal_mode: " + o.db.errmsg());
-    if (mode->text_at(0) != "wal") return fail_with("cannot switch to WAL: " + mode->text_at(0));
-    *mode = sqlite::Stmt();  // finalized: an open statement would hold a read lock
-    auto qc = o.db.prepare("PRAGMA quick_check");
-    if (!qc) return fail_with(qc.error());
-    int rc = qc->step();
-    if (rc != SQLITE_ROW) return fail_with("quick_check: " + o.db.errmsg());
-    if (qc->text_at(0) != "ok") {
-        o.corrupt = true;
-        o.error = "quick_check: " + qc->text_at(0);
-        return o;
-    }
-    *qc = sqlite::Stmt();
-    const std::string setup =
-        "PRAGMA synchronous=FULL;"
-        "PRAGMA journal_size_limit=16777216;"
-        "PRAGMA max_page_count=" +
-        std::to_string(max_pages) +
-        ";"
-        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT "
-        "ROWID;"
-        "CREATE TABLE IF NOT EXISTS alarm(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " t_ms INTEGER NOT NULL, payload BLOB NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS telemetry(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " t_ms INTEGER NOT NULL, payload BLOB NOT NULL);";
-    if (auto s = o.db.exec(setup); !s) return fail_with(s.error());
-    return o;
+int64_t cost_of(const std::string& topic, const std::string& payload) {
+    return store::row_cost(static_cast<int64_t>(topic.size() + payload.size()));
 }
 
 }  // namespace
 
 const char* to_string(Lane lane) {
-    return kTable[static_cast<int>(lane)];
+    return kTable[index_of(lane)];
 }
 
 // Changes made inside one transaction, applied to the counters only once it
 // has committed (a rolled back transaction changes nothing).
 struct Store::TxnDelta {
-    LaneStats lane[2];
-    int64_t evicted_rows = 0;
-    int64_t evicted_bytes = 0;
+    LaneStats lane[kLanes];
+    int64_t evicted_rows[kLanes] = {};
+    int64_t evicted_bytes[kLanes] = {};
     bool added = false;
 };
 
 Store::Store(const StoreOptions& options, Clock& clock, Log& log)
     : options_(options), clock_(clock), log_(log) {}
-
-Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, Clock& clock, Log& log) {
-    std::unique_ptr<Store> store(new Store(options, clock, log));
-    if (auto s = store->init(options); !s) return fail(s.error());
-    store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
-    return store;
-}
-
-Status Store::init(const StoreOptions& o) {
-    const int64_t pages = configured_pages(o);
-    give_up_reserve(o.path);  // a restart on a full disk needs it to write the boot counter
-    Opened opened = open_checked(o.path, pages);
-    if (!opened.error.empty() && opened.corrupt) {
-        opened.db = sqlite::Db();
-        const std::string aside = o.path + ".corrupt-" + utc_stamp(clock_.now_ms());
-        if (::rename(o.path.c_str(), aside.c_str()) != 0)
-            return fail("store " + o.path + " is damaged (" + opened.error +
-                        ") and cannot be moved aside: " + std::strerror(errno));
-        for (const char* suffix : {"-wal", "-shm"}) {
-            if (exists(o.path + suffix))
-                ::rename((o.path + suffix).c_str(), (aside + suffix).c_str());
-        }
-        log_.error("store", "damaged database moved aside, starting a new one",
-                   {{"path", o.path}, {"kept_as", aside}, {"reason", opened.error}});
-        recovered_from_ = aside;
-        recovery_reason_ = opened.error;
-        opened = open_checked(o.path, pages);
-    }
-    if (!opened.error.empty()) return fail("store " + o.path + ": " + opened.error);
-    db_ = std::move(opened.db);
-
-    if (auto s = db_.exec("BEGIN IMMEDIATE;"
-                          "INSERT INTO meta(key, value) VALUES('boot', 1)"
-                          " ON CONFLICT(key) DO UPDATE SET value = value + 1;"
-                          "COMMIT;");
-        !s)
-        return fail("store " + o.path + ": cannot count the boot: " + s.error());
-    auto boot = db_.scalar("SELECT value FROM meta WHERE key = 'boot'");
-    if (!boot) return fail(boot.error());
-    boot_ = static_cast<uint64_t>(*boot);
-
-    for (int l = 0; l < 2; ++l) {
-        const std::string t = kTable[l];
-        auto ins = db_.prepare("INSERT INTO " + t + "(t_ms, payload) VALUES(?, ?)");
-        auto del = db_.prepare("DELETE FROM " + t + " WHERE seq = ? RETURNING length(payload)");
-        if (!ins || !del) return fail(!ins ? ins.error() : del.error());
-        insert_[l] = std::move(*ins);
-        delete_[l] = std::move(*del);
-        auto rows = db_.scalar("SELECT COUNT(*) FROM " + t);
-        auto bytes = db_.scalar("SELECT COALESCE(SUM(length(payload)), 0) FROM " + t);
-        if (!rows || !bytes) return fail(!rows ? rows.error() : bytes.error());
-        LaneStats& ls = l == 0 ? stats_.alarm : stats_.telemetry;
-        ls.rows = *rows;
-        ls.bytes = *bytes + *rows * store::kRowOverhead;
-    }
-    auto oldest = db_.prepare(
-        "SELECT seq, length(payload) FROM telemetry WHERE seq > ? ORDER BY seq LIMIT 512");
-    if (!oldest) return fail(oldest.error());
-    oldest_rows_ = std::move(*oldest);
-
-    auto reader = sqlite::Db::open(o.path);
-    if (!reader) return fail(reader.error());
-    reader_ = std::move(*reader);
-    if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
-    if (!take_reserve(o.path)) (void)fold_wal(db_, o.path);  // no room for it: a full disk
-    log_.info("store", "opened",
-              {{"path", o.path},
-               {"boot", boot_},
-               {"alarm_rows", stats_.alarm.rows},
-               {"telemetry_rows", stats_.telemetry.rows},
-               {"max_pages", pages}});
-    return Status::success();
-}
 
 Store::~Store() {
     {
@@ -265,11 +46,12 @@ Store::~Store() {
     if (db_) (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-std::future<Status> Store::append_async(Lane lane, int64_t t_ms, std::string payload) {
-    Pending p{lane, t_ms, std::move(payload), {}};
+std::future<Status> Store::append_async(Lane lane, int64_t t_ms, std::string topic,
+                                        std::string payload) {
+    Pending p{lane, t_ms, std::move(topic), std::move(payload), {}};
     auto fut = p.done.get_future();
     std::unique_lock<std::mutex> lock(mutex_);
-    auto& q = queued_[static_cast<int>(lane)];
+    auto& q = queued_[index_of(lane)];
     space_cv_.wait(lock, [&] { return stop_ || q.size() < kMaxQueuedPerLane; });
     if (stop_) {
         p.done.set_value(fail("store is closing: not stored"));
@@ -281,8 +63,8 @@ std::future<Status> Store::append_async(Lane lane, int64_t t_ms, std::string pay
     return fut;
 }
 
-Status Store::append(Lane lane, int64_t t_ms, std::string payload) {
-    return append_async(lane, t_ms, std::move(payload)).get();
+Status Store::append(Lane lane, int64_t t_ms, std::string topic, std::string payload) {
+    return append_async(lane, t_ms, std::move(topic), std::move(payload)).get();
 }
 
 void Store::ack(Lane lane, int64_t seq) {
@@ -311,14 +93,16 @@ void Store::set_on_commit(std::function<void()> callback) {
 }
 
 bool Store::has_work() const {
-    return !queued_[0].empty() || !queued_[1].empty() || !acks_.empty() || !flushes_.empty();
+    for (const auto& q : queued_)
+        if (!q.empty()) return true;
+    return !acks_.empty() || !flushes_.empty();
 }
 
 Store::Batch Store::take_batch() {
     Batch b;
-    for (int l = 0; l < 2; ++l) {
+    for (int l = 0; l < kLanes; ++l) {
         auto& q = queued_[l];
-        auto& out = l == 0 ? b.alarms : b.telemetry;
+        auto& out = b.lanes[l];
         const size_t n = std::min(q.size(), static_cast<size_t>(options_.max_batch));
         out.reserve(n);
         for (size_t i = 0; i < n; ++i) {
@@ -333,6 +117,15 @@ Store::Batch Store::take_batch() {
 
 void Store::writer_loop() {
     std::unique_lock<std::mutex> lock(mutex_);
+    const auto max = static_cast<size_t>(options_.max_batch);
+    auto queued = [&] {
+        size_t n = 0, most = 0;
+        for (const auto& q : queued_) {
+            n += q.size();
+            most = std::max(most, q.size());
+        }
+        return std::make_pair(n, most);
+    };
     for (;;) {
         if (!work_cv_.wait_for(lock, std::chrono::seconds(1),
                                [&] { return stop_ || has_work(); })) {
@@ -342,13 +135,10 @@ void Store::writer_loop() {
             continue;
         }
         if (!has_work()) break;  // stopping and nothing left
-        const size_t queued = queued_[0].size() + queued_[1].size();
-        if (options_.commit_window_ms > 0 && queued > 0 && !stop_) {
+        if (options_.commit_window_ms > 0 && queued().first > 0 && !stop_) {
             // Group commit: let more producers join this transaction's fsync.
-            const auto max = static_cast<size_t>(options_.max_batch);
-            work_cv_.wait_for(lock, std::chrono::milliseconds(options_.commit_window_ms), [&] {
-                return stop_ || queued_[0].size() >= max || queued_[1].size() >= max;
-            });
+            work_cv_.wait_for(lock, std::chrono::milliseconds(options_.commit_window_ms),
+                              [&] { return stop_ || queued().second >= max; });
         }
         Batch batch = take_batch();
         lock.unlock();
@@ -359,56 +149,76 @@ void Store::writer_loop() {
 }
 
 void Store::write_batch(Batch& batch) {
-    std::vector<Status> alarm_results(batch.alarms.size());
-    std::vector<Status> tel_results(batch.telemetry.size());
+    Results results;
+    for (int l = 0; l < kLanes; ++l) results[l].resize(batch.lanes[l].size());
     TxnDelta delta;
+    const int rc = write_with_room(batch, results, delta);
+    complete(batch, results, rc, delta);
+}
+
+// Full: free telemetry, then evidence, and try again; the batch's own
+// telemetry, then evidence, is refused when there is nothing left to free.
+// Alarms are refused last, and never make room for anything else.
+int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
+    auto refuse = [&](Lane lane) {
+        auto& rows = batch.lanes[index_of(lane)];
+        if (rows.empty()) return false;
+        for (auto& p : rows)
+            p.done.set_value(fail(std::string("store full: ") + to_string(lane) + " not stored"));
+        rows.clear();
+        results[index_of(lane)].clear();
+        return true;
+    };
     int rc = SQLITE_OK;
-    int64_t incoming = 0;
-    for (const auto& p : batch.telemetry)
-        incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
-    for (const auto& p : batch.alarms)
-        incoming += store::row_cost(static_cast<int64_t>(p.payload.size()));
-    // Full: free telemetry and try again; alarms are kept whatever happens.
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
         delta = TxnDelta{};
-        rc = run_txn(batch, alarm_results, tel_results, delta);
+        rc = run_txn(batch, results, delta);
         if (!sqlite::is_full(db_.get(), rc)) break;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stats_.full_events += 1;
         }
-        if (uncap_if_room(db_, options_)) continue;  // the disk has room again
-        if (give_up_reserve(options_.path))
+        if (store::uncap_if_room(db_, options_)) continue;  // the disk has room again
+        if (store::give_up_reserve(options_.path))
             log_.warn("store", "disk full: gave up the reserve to make room",
-                      {{"bytes", kReserveBytes}});
-        const bool wal_folded = fold_wal(db_, options_.path);
-        const bool room = evict_when_full(incoming) > 0 || wal_folded;
-        if (room && (attempt == 0 || batch.telemetry.empty())) continue;
-        if (batch.telemetry.empty()) break;
-        // Nothing left to evict, or still no room after evicting: give the
-        // room to the alarms, refuse this telemetry.
-        for (auto& p : batch.telemetry) p.done.set_value(fail("store full: telemetry not stored"));
-        batch.telemetry.clear();
-        tel_results.clear();
+                      {{"bytes", store::kReserveBytes}});
+        const bool wal_folded = store::fold_wal(db_, options_.path);
+        int64_t incoming = 0;
+        for (const auto& rows : batch.lanes)
+            for (const auto& p : rows) incoming += cost_of(p.topic, p.payload);
+        // Telemetry makes room for its own rows once; if a second try still
+        // does not fit (a full disk), they are refused rather than evicting
+        // on. Rows that outrank telemetry always get its room.
+        const bool first = attempt == 0;
+        const bool own = !batch.lanes[index_of(Lane::telemetry)].empty();
+        if (((first || !own) && evict_when_full(Lane::telemetry, incoming) > 0) ||
+            (first && wal_folded) || refuse(Lane::telemetry))
+            continue;
+        if (evict_when_full(Lane::evidence, incoming) > 0 || refuse(Lane::evidence) || wal_folded)
+            continue;
+        break;
     }
+    return rc;
+}
+
+void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& delta) {
     if (rc != SQLITE_OK) {
-        const std::string why = sqlite::is_full(db_.get(), rc)
-                                    ? "store full (database cap or disk): not stored"
-                                    : std::string("store write failed: ") + sqlite3_errstr(rc);
-        log_.error("store", "transaction failed",
-                   {{"error", why}, {"alarms", batch.alarms.size()}});
-        if (sqlite::is_full(db_.get(), rc))
-            notice({"store_full", static_cast<int64_t>(batch.alarms.size()), 0,
+        const bool full = sqlite::is_full(db_.get(), rc);
+        const std::string why = full ? "store full (database cap or disk): not stored"
+                                     : std::string("store write failed: ") + sqlite3_errstr(rc);
+        const auto alarms = static_cast<int64_t>(batch.lanes[0].size());
+        log_.error("store", "transaction failed", {{"error", why}, {"alarms", alarms}});
+        if (full)
+            notice({"store_full", alarms, 0,
                     "store is full and holds only alarms: new events are refused"});
-        for (auto& r : alarm_results) r = fail(why);
-        for (auto& r : tel_results) r = fail(why);
+        for (auto& lane : results)
+            for (auto& r : lane) r = fail(why);
     } else {
         apply(delta);
     }
-    for (size_t i = 0; i < batch.alarms.size(); ++i)
-        batch.alarms[i].done.set_value(alarm_results[i]);
-    for (size_t i = 0; i < batch.telemetry.size(); ++i)
-        batch.telemetry[i].done.set_value(tel_results[i]);
+    for (int l = 0; l < kLanes; ++l)
+        for (size_t i = 0; i < batch.lanes[l].size(); ++i)
+            batch.lanes[l][i].done.set_value(results[l][i]);
     for (auto& f : batch.flushes) f.set_value();
     if (rc == SQLITE_OK && delta.added) {
         std::function<void()> cb;
@@ -420,28 +230,20 @@ void Store::write_batch(Batch& batch) {
     }
 }
 
-int Store::run_txn(Batch& batch, std::vector<Status>& alarm_results,
-                   std::vector<Status>& tel_results, TxnDelta& delta) {
+int Store::run_txn(Batch& batch, Results& results, TxnDelta& delta) {
     if (!db_.exec("BEGIN IMMEDIATE")) return db_.extended_errcode();
     int rc = SQLITE_OK;
-    // Alarms first: they get the room before any telemetry in this batch.
-    for (size_t i = 0; i < batch.alarms.size() && rc == SQLITE_OK; ++i)
-        rc = insert(Lane::alarm, batch.alarms[i], delta, alarm_results[i]);
-    for (size_t i = 0; i < batch.acks.size() && rc == SQLITE_OK; ++i) {
-        const int l = static_cast<int>(batch.acks[i].first);
-        auto& del = delete_[l];
-        del.bind(1, batch.acks[i].second);
-        int s = del.step();
-        if (s == SQLITE_ROW) {
-            delta.lane[l].rows -= 1;
-            delta.lane[l].bytes -= store::row_cost(del.int_at(0));
-            s = del.step();
-        }
-        del.reset();
-        if (s != SQLITE_DONE) rc = s;
-    }
-    for (size_t i = 0; i < batch.telemetry.size() && rc == SQLITE_OK; ++i)
-        rc = insert(Lane::telemetry, batch.telemetry[i], delta, tel_results[i]);
+    // Alarms first: they get the room before anything else in this batch.
+    // Acks next: what they free goes to evidence and telemetry.
+    auto insert_lane = [&](Lane lane) {
+        const int l = index_of(lane);
+        for (size_t i = 0; i < batch.lanes[l].size() && rc == SQLITE_OK; ++i)
+            rc = insert(batch.lanes[l][i], delta, results[l][i]);
+    };
+    insert_lane(Lane::alarm);
+    if (rc == SQLITE_OK) rc = delete_acked(batch.acks, delta);
+    insert_lane(Lane::evidence);
+    insert_lane(Lane::telemetry);
     if (rc == SQLITE_OK) {
         if (auto s = db_.exec("COMMIT"); s) return SQLITE_OK;
         rc = db_.extended_errcode();
@@ -450,11 +252,28 @@ int Store::run_txn(Batch& batch, std::vector<Status>& alarm_results,
     return rc;
 }
 
-int Store::insert(Lane lane, const Pending& p, TxnDelta& delta, Status& result) {
-    const int l = static_cast<int>(lane);
-    const int64_t cost = store::row_cost(static_cast<int64_t>(p.payload.size()));
-    if (lane == Lane::alarm) {
-        const int64_t now = stats_.alarm.bytes + delta.lane[0].bytes;
+int Store::delete_acked(const std::vector<std::pair<Lane, int64_t>>& acks, TxnDelta& delta) {
+    for (const auto& [lane, seq] : acks) {
+        const int l = index_of(lane);
+        auto& del = delete_[l];
+        del.bind(1, seq);
+        int s = del.step();
+        if (s == SQLITE_ROW) {
+            delta.lane[l].rows -= 1;
+            delta.lane[l].bytes -= store::row_cost(del.int_at(0));
+            s = del.step();
+        }
+        del.reset();
+        if (s != SQLITE_DONE) return s;
+    }
+    return SQLITE_OK;
+}
+
+int Store::insert(const Pending& p, TxnDelta& delta, Status& result) {
+    const int l = index_of(p.lane);
+    const int64_t cost = cost_of(p.topic, p.payload);
+    const int64_t now = stats_.lane(p.lane).bytes + delta.lane[l].bytes;
+    if (p.lane == Lane::alarm) {
         if (now + cost > options_.alarm_max_bytes) {
             result = fail("alarm lane full (" + std::to_string(now) + " of " +
                           std::to_string(options_.alarm_max_bytes) + " bytes): event not stored");
@@ -462,16 +281,16 @@ int Store::insert(Lane lane, const Pending& p, TxnDelta& delta, Status& result) 
             return SQLITE_OK;
         }
     } else {
-        const int64_t now = stats_.telemetry.bytes + delta.lane[1].bytes;
-        int64_t need = store::bytes_over_cap(now, cost, options_.telemetry_max_bytes);
-        if (need > 0) {
-            if (int rc = evict_telemetry(need, delta); rc != SQLITE_OK) return rc;
+        const int64_t cap =
+            p.lane == Lane::evidence ? options_.evidence_max_bytes : options_.telemetry_max_bytes;
+        if (int64_t need = store::bytes_over_cap(now, cost, cap); need > 0) {
+            if (int rc = evict_oldest(p.lane, need, delta); rc != SQLITE_OK) return rc;
         }
     }
     auto& ins = insert_[l];
     ins.bind(1, p.t_ms);
-    sqlite3_bind_blob(ins.get(), 2, p.payload.data(), static_cast<int>(p.payload.size()),
-                      SQLITE_STATIC);
+    ins.bind_text(2, p.topic);
+    ins.bind_blob(3, p.payload);
     int rc = ins.step();
     ins.reset();
     if (rc != SQLITE_DONE) return rc;
@@ -482,53 +301,56 @@ int Store::insert(Lane lane, const Pending& p, TxnDelta& delta, Status& result) 
     return SQLITE_OK;
 }
 
-// Deletes the oldest telemetry rows, at least `need` bytes, inside the open
+// Deletes the oldest rows of `lane`, at least `need` bytes, inside the open
 // transaction. Reads sizes in pages of 512 rows: never the whole lane.
-int Store::evict_telemetry(int64_t need, TxnDelta& delta) {
+int Store::evict_oldest(Lane lane, int64_t need, TxnDelta& delta) {
+    const int l = index_of(lane);
+    auto& oldest = oldest_rows_[l];
     int64_t freed = 0, after = 0;
     while (freed < need) {
         std::vector<store::RowSize> rows;
-        oldest_rows_.bind(1, after);
+        oldest.bind(1, after);
         int rc;
-        while ((rc = oldest_rows_.step()) == SQLITE_ROW)
-            rows.push_back({oldest_rows_.int_at(0), store::row_cost(oldest_rows_.int_at(1))});
-        oldest_rows_.reset();
+        while ((rc = oldest.step()) == SQLITE_ROW)
+            rows.push_back({oldest.int_at(0), store::row_cost(oldest.int_at(1))});
+        oldest.reset();
         if (rc != SQLITE_DONE) return rc;
         if (rows.empty()) break;
         auto pick = store::pick_oldest(rows, need - freed);
-        auto del =
-            db_.prepare("DELETE FROM telemetry WHERE seq <= " + std::to_string(pick.last_seq));
+        auto del = db_.prepare(std::string("DELETE FROM ") + to_string(lane) +
+                               " WHERE seq <= " + std::to_string(pick.last_seq));
         if (!del) return db_.extended_errcode();
         rc = del->step();
         if (rc != SQLITE_DONE) return rc;
         freed += pick.bytes;
         after = pick.last_seq;
-        delta.lane[1].rows -= pick.rows;
-        delta.lane[1].bytes -= pick.bytes;
-        delta.evicted_rows += pick.rows;
-        delta.evicted_bytes += pick.bytes;
+        delta.lane[l].rows -= pick.rows;
+        delta.lane[l].bytes -= pick.bytes;
+        delta.evicted_rows[l] += pick.rows;
+        delta.evicted_bytes[l] += pick.bytes;
     }
     return SQLITE_OK;
 }
 
-// Runs its own transaction; returns the bytes freed (0: no telemetry left).
-int64_t Store::evict_when_full(int64_t incoming) {
-    int64_t tel_bytes;
+// Runs its own transaction; returns the bytes freed (0: nothing left in `lane`).
+int64_t Store::evict_when_full(Lane lane, int64_t incoming) {
+    int64_t lane_bytes;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        tel_bytes = stats_.telemetry.bytes;
+        lane_bytes = stats_.lane(lane).bytes;
     }
-    const int64_t need = store::bytes_to_free_when_full(tel_bytes, incoming);
+    const int64_t need = store::bytes_to_free_when_full(lane_bytes, incoming);
     if (need <= 0) return 0;
     TxnDelta delta;
     if (!db_.exec("BEGIN IMMEDIATE")) return 0;
-    int rc = evict_telemetry(need, delta);
+    int rc = evict_oldest(lane, need, delta);
     if (rc == SQLITE_OK && db_.exec("COMMIT")) {
-        fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
+        store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
-        log_.warn("store", "database or disk full: evicted oldest telemetry",
-                  {{"rows", delta.evicted_rows}, {"bytes", delta.evicted_bytes}});
-        return delta.evicted_bytes;
+        const int l = index_of(lane);
+        log_.warn("store", std::string("database or disk full: evicted oldest ") + to_string(lane),
+                  {{"rows", delta.evicted_rows[l]}, {"bytes", delta.evicted_bytes[l]}});
+        return delta.evicted_bytes[l];
     }
     if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
     return 0;
@@ -536,23 +358,32 @@ int64_t Store::evict_when_full(int64_t incoming) {
 
 void Store::apply(const TxnDelta& d) {
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.alarm.rows += d.lane[0].rows;
-    stats_.alarm.bytes += d.lane[0].bytes;
-    stats_.telemetry.rows += d.lane[1].rows;
-    stats_.telemetry.bytes += d.lane[1].bytes;
-    stats_.evicted_rows += d.evicted_rows;
-    stats_.evicted_bytes += d.evicted_bytes;
+    for (Lane lane : kAllLanes) {
+        stats_.lane(lane).rows += d.lane[index_of(lane)].rows;
+        stats_.lane(lane).bytes += d.lane[index_of(lane)].bytes;
+    }
+    const int tel = index_of(Lane::telemetry), ev = index_of(Lane::evidence);
+    stats_.evicted_rows += d.evicted_rows[tel];
+    stats_.evicted_bytes += d.evicted_bytes[tel];
+    stats_.evidence_evicted_rows += d.evicted_rows[ev];
+    stats_.evidence_evicted_bytes += d.evicted_bytes[ev];
     stats_.commits += 1;
     dirty_since_checkpoint_ = true;
-    if (d.evicted_rows > 0) {
-        // Merged into one pending notice: a long outage yields one report per
-        // intake poll, not one per transaction.
-        if (!notices_.empty() && notices_.back().type == "telemetry_evicted") {
-            notices_.back().count += d.evicted_rows;
-            notices_.back().bytes += d.evicted_bytes;
+    for (Lane lane : {Lane::evidence, Lane::telemetry}) {
+        const int l = index_of(lane);
+        if (d.evicted_rows[l] == 0) continue;
+        // Merged into one pending notice per lane: a long outage yields one
+        // report per intake poll, not one per transaction.
+        const std::string type = std::string(to_string(lane)) + "_evicted";
+        auto it = std::find_if(notices_.begin(), notices_.end(),
+                               [&](const StoreNotice& n) { return n.type == type; });
+        if (it != notices_.end()) {
+            it->count += d.evicted_rows[l];
+            it->bytes += d.evicted_bytes[l];
         } else {
-            notices_.push_back({"telemetry_evicted", d.evicted_rows, d.evicted_bytes,
-                                "telemetry cap reached: oldest telemetry evicted"});
+            notices_.push_back({type, d.evicted_rows[l], d.evicted_bytes[l],
+                                std::string(to_string(lane)) + " cap reached: oldest " +
+                                    to_string(lane) + " evicted"});
         }
     }
 }
@@ -580,22 +411,23 @@ void Store::checkpoint_if_idle() {
         if (!dirty_since_checkpoint_) return;
         dirty_since_checkpoint_ = false;
     }
+    record_low_marks();
     // Idle for a second: fold the WAL back so it does not grow without bound.
     (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    if (!uncap_if_room(db_, options_)) (void)take_reserve(options_.path);
+    if (!store::uncap_if_room(db_, options_)) (void)store::take_reserve(options_.path);
 }
 
 Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit) {
     std::lock_guard<std::mutex> lock(reader_mutex_);
-    auto st = reader_.prepare(std::string("SELECT seq, t_ms, payload FROM ") + to_string(lane) +
-                              " WHERE seq > ? ORDER BY seq LIMIT ?");
+    auto st = reader_.prepare(std::string("SELECT seq, t_ms, topic, payload FROM ") +
+                              to_string(lane) + " WHERE seq > ? ORDER BY seq LIMIT ?");
     if (!st) return fail(st.error());
     st->bind(1, after_seq);
     st->bind(2, limit);
     std::vector<Record> out;
     int rc;
     while ((rc = st->step()) == SQLITE_ROW)
-        out.push_back({lane, st->int_at(0), st->int_at(1), st->text_at(2)});
+        out.push_back({lane, st->int_at(0), st->int_at(1), st->text_at(2), st->text_at(3)});
     if (rc != SQLITE_DONE) return fail(std::string("store read: ") + reader_.errmsg());
     return out;
 }

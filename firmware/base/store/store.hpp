@@ -1,18 +1,32 @@
 #pragma once
 // The durable store-and-forward queue: one SQLite file (WAL, synchronous=FULL)
-// with two lanes. Every append returns only once its row is committed, so an
-// event acknowledged to its producer survives a crash or a power cut.
+// with three lanes, delivered in this order. Every append returns only once
+// its row is committed, so an event acknowledged to its producer survives a
+// crash or a power cut.
 //
 //   alarm      events; never evicted. If even an alarm cannot be written
 //              (its cap or the disk is full), append() says so.
+//   evidence   images of vision events; bounded by evidence_max_bytes,
+//              oldest evicted first, evictions reported. Never takes room
+//              from alarms: on a full disk it is evicted before any alarm
+//              is refused.
 //   telemetry  sample batches; bounded by telemetry_max_bytes, oldest evicted
 //              first, evictions counted and reported through take_notices().
+//
+// Every row keeps its route (topic relative to {prefix}/{site}/{gateway}/,
+// contract/routes.hpp), so nothing downstream looks into a payload to learn
+// where it goes.
 //
 // One writer thread does group commit: it gathers appends for
 // commit_window_ms, writes them in one transaction (alarms first), and then
 // completes every producer's future. Rows are deleted only by ack(), which the
 // uplink calls on PUBACK. Reads go through a second connection (WAL readers
 // never block the writer) in pages, so a large backlog never sits in memory.
+//
+// Files are 0640 whatever the umask (files.hpp). A damaged file is moved
+// aside and everything still readable in it is copied into the new one
+// (salvage.hpp); the boot counter lives outside the file too
+// (boot_counter.hpp), so event ids never repeat.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -29,29 +43,24 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "record.hpp"
+#include "salvage.hpp"
 #include "sqlite.hpp"
 
 namespace gw {
-
-enum class Lane { alarm = 0, telemetry = 1 };
-const char* to_string(Lane lane);
 
 struct StoreOptions {
     std::string path;
     int64_t alarm_max_bytes = 256LL << 20;
     int64_t telemetry_max_bytes = 64LL << 20;
     int commit_window_ms = 5;
-    // Hard page cap for the whole file; 0: derived from the two lane caps.
+    // Hard page cap for the whole file; 0: derived from the lane caps.
     // Tests set it small to exercise "database full" without filling a disk.
     int64_t max_page_count = 0;
     int max_batch = 2000;  // rows per lane per transaction
-};
-
-struct Record {
-    Lane lane = Lane::alarm;
-    int64_t seq = 0;
-    int64_t t_ms = 0;
-    std::string payload;
+    int64_t evidence_max_bytes = 32LL << 20;
+    // The boot counter's copy outside the store; empty: boot.count next to it.
+    std::string boot_file;
 };
 
 struct LaneStats {
@@ -66,39 +75,69 @@ struct StoreStats {
     int64_t evicted_bytes = 0;
     int64_t commits = 0;
     int64_t full_events = 0;  // times SQLite reported the database or disk full
+    LaneStats evidence;
+    int64_t evidence_evicted_rows = 0;  // evidence rows evicted since open
+    int64_t evidence_evicted_bytes = 0;
+
+    LaneStats& lane(Lane l) {
+        return l == Lane::alarm ? alarm : l == Lane::evidence ? evidence : telemetry;
+    }
+    const LaneStats& lane(Lane l) const {
+        return l == Lane::alarm ? alarm : l == Lane::evidence ? evidence : telemetry;
+    }
 };
 
 // Something the store had to do on its own that the center must hear about;
 // the intake turns each into an event of kind "store".
 struct StoreNotice {
-    std::string type;  // telemetry_evicted | store_full | alarm_rejected
+    // telemetry_evicted | evidence_evicted | store_full | alarm_rejected
+    std::string type;
     int64_t count = 0;
     int64_t bytes = 0;
     std::string message;
 };
 
+// What open() found wrong with the file, and what it saved.
+struct StoreRecovery {
+    std::string reason;
+    // Where the damaged file was kept; empty when there was nothing to keep
+    // (a missing or empty file).
+    std::string kept_as;
+    // Rows copied from the damaged file into the new one, and rows lost, per
+    // lane; salvaged is false when nothing could be read (lost unknown).
+    bool salvaged = false;
+    store::LaneSalvage lanes[kLanes];
+};
+
 class Store {
   public:
-    // Opens or creates the file. A file that SQLite cannot read or whose
-    // quick_check fails is renamed aside (path.corrupt-<UTC time>) and a new
-    // one is started: see recovered_from(). Other failures (permissions, no
-    // such directory) are returned as errors and nothing is renamed.
+    // Opens or creates the file (mode 0640). A file that SQLite cannot read
+    // or whose quick_check fails is renamed aside (path.corrupt-<UTC time>),
+    // a new one is started and every readable row is copied into it; a file
+    // that is missing or empty although the boot counter says a store
+    // existed is reported the same way: see recovery(). Other failures
+    // (permissions, no such directory) are returned as errors and nothing is
+    // renamed.
     static Result<std::unique_ptr<Store>> open(const StoreOptions& options, Clock& clock, Log& log);
     ~Store();  // commits what is queued, then closes
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    // Incremented durably at every open: feeds EventIdSource.
+    // Incremented durably at every open, never repeated: feeds EventIdSource.
     uint64_t boot() const { return boot_; }
-    // Where the corrupt file was kept, and why, if this open had to recover.
-    const std::optional<std::string>& recovered_from() const { return recovered_from_; }
-    const std::string& recovery_reason() const { return recovery_reason_; }
+    const std::optional<StoreRecovery>& recovery() const { return recovery_; }
+    // Where the damaged file was kept (may be empty: see StoreRecovery), and
+    // why, if this open had to recover.
+    std::optional<std::string> recovered_from() const;
+    std::string recovery_reason() const;
 
     // Completes once the row is committed (or with the reason it is not).
     // Blocks only while too many appends are already queued (bounded memory).
-    std::future<Status> append_async(Lane lane, int64_t t_ms, std::string payload);
+    // `topic` is the route (contract/routes.hpp).
+    std::future<Status> append_async(Lane lane, int64_t t_ms, std::string topic,
+                                     std::string payload);
     // Returns once the row is durable, or the error.
-    Status append(Lane lane, int64_t t_ms, std::string payload);
+    Status append(Lane lane, int64_t t_ms, std::string topic, std::string payload);
     // The row reached the center (PUBACK): delete it in the next transaction.
     void ack(Lane lane, int64_t seq);
     // Waits until everything queued so far (appends and acks) is committed.
@@ -110,7 +149,7 @@ class Store {
     std::optional<int64_t> oldest_t_ms(Lane lane);
     // Diagnostics (gatewayctl mqtt test): the newest row of `lane` whose
     // payload contains `text`, and whether a row is still there (rows leave
-    // only on ack, i.e. PUBACK, or telemetry eviction).
+    // only on ack, i.e. PUBACK, or eviction).
     Result<std::optional<int64_t>> find_seq(Lane lane, const std::string& text);
     Result<bool> has_row(Lane lane, int64_t seq);
 
@@ -124,28 +163,42 @@ class Store {
     struct Pending {
         Lane lane;
         int64_t t_ms;
+        std::string topic;
         std::string payload;
         std::promise<Status> done;
     };
     struct Batch {
-        std::vector<Pending> alarms;
-        std::vector<Pending> telemetry;
+        std::vector<Pending> lanes[kLanes];
         std::vector<std::pair<Lane, int64_t>> acks;
         std::vector<std::promise<void>> flushes;
     };
     struct TxnDelta;
+    using Results = std::vector<Status>[kLanes];
 
     Store(const StoreOptions& options, Clock& clock, Log& log);
+    // Opening (store_open.cpp).
     Status init(const StoreOptions& options);
+    Status open_file(int64_t max_pages);
+    void check_present(uint64_t boot_outside);
+    std::string aside_name() const;
+    Status prepare_statements();
+    void salvage(const std::string& aside, uint64_t& aside_boot);
+    bool insert_salvaged(const std::vector<Record>& page);
+    Status count_boot(uint64_t boot_outside, uint64_t aside_boot);
+    Status load_stats();
+    void record_low_marks();
+    // Writing (store.cpp).
     void writer_loop();
     bool has_work() const;
     Batch take_batch();
     void write_batch(Batch& batch);
-    int run_txn(Batch& batch, std::vector<Status>& alarm_results,
-                std::vector<Status>& telemetry_results, TxnDelta& delta);
-    int insert(Lane lane, const Pending& p, TxnDelta& delta, Status& result);
-    int evict_telemetry(int64_t need, TxnDelta& delta);
-    int64_t evict_when_full(int64_t incoming);
+    int write_with_room(Batch& batch, Results& results, TxnDelta& delta);
+    void complete(Batch& batch, Results& results, int rc, const TxnDelta& delta);
+    int run_txn(Batch& batch, Results& results, TxnDelta& delta);
+    int delete_acked(const std::vector<std::pair<Lane, int64_t>>& acks, TxnDelta& delta);
+    int insert(const Pending& p, TxnDelta& delta, Status& result);
+    int evict_oldest(Lane lane, int64_t need, TxnDelta& delta);
+    int64_t evict_when_full(Lane lane, int64_t incoming);
     void apply(const TxnDelta& delta);
     void notice(StoreNotice n);
     void checkpoint_if_idle();
@@ -156,16 +209,16 @@ class Store {
     sqlite::Db db_;      // writer thread only
     sqlite::Db reader_;  // read(), oldest_t_ms(): under reader_mutex_
     std::mutex reader_mutex_;
-    sqlite::Stmt insert_[2], delete_[2], oldest_rows_;
+    sqlite::Stmt insert_[kLanes], delete_[kLanes], oldest_rows_[kLanes];
 
     uint64_t boot_ = 0;
-    std::optional<std::string> recovered_from_;
-    std::string recovery_reason_;
+    std::optional<StoreRecovery> recovery_;
+    std::optional<std::string> salvage_from_;  // set while opening
 
     mutable std::mutex mutex_;
     std::condition_variable work_cv_;
     std::condition_variable space_cv_;
-    std::deque<Pending> queued_[2];
+    std::deque<Pending> queued_[kLanes];
     std::vector<std::pair<Lane, int64_t>> acks_;
     std::vector<std::promise<void>> flushes_;
     bool stop_ = false;

@@ -1,0 +1,33 @@
+#pragma once
+// Building blocks of a kind's description (`<name>_kind.cpp`): its params
+// reader and its factory, from the settings struct and the detector class.
+#include <memory>
+
+#include "config/detector_kind.hpp"
+#include "detector.hpp"
+
+namespace gw::detectors {
+
+// The kind's reader: Settings::read(Params&) behind DetectorKind::Reader.
+template <typename Settings>
+std::shared_ptr<const DetectorSettings> read_settings(Params& params) {
+    return std::make_shared<const Settings>(Settings::read(params));
+}
+
+// The typed settings a factory builds from, or why there are none.
+template <typename Settings>
+Result<const Settings*> settings_for(const DetectorConfig& config) {
+    if (const auto* s = config.settings_as<Settings>()) return s;
+    return fail("detector " + config.id + ": no " + config.kind +
+                " settings (its params were not read)");
+}
+
+// The factory of a sensor kind whose detector is D(config, settings, ids).
+template <typename D, typename Settings>
+Result<std::unique_ptr<Detector>> make_sensor(const DetectorConfig& config, EventIdSource& ids) {
+    auto settings = settings_for<Settings>(config);
+    if (!settings) return fail(settings.error());
+    return std::unique_ptr<Detector>(std::make_unique<D>(config, **settings, ids));
+}
+
+}  // namespace gw::detectors

@@ -1,0 +1,296 @@
+#include "delivery.hpp"
+
+#include <algorithm>
+#include <future>
+#include <memory>
+
+namespace gw {
+namespace {
+
+constexpr int kConnectTimeoutS = 5;
+// A connect whose outcome never comes (it should, after kConnectTimeoutS)
+// is given up after this much more, so the loop can never stall on it.
+constexpr int64_t kConnectGraceMs = 10000;
+constexpr int64_t kConnectedPollMs = 200;
+
+// Paho C wants tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.
+std::string canonical_uri(const std::string& uri) {
+    if (uri.rfind("mqtt://", 0) == 0) return "tcp://" + uri.substr(7);
+    if (uri.rfind("mqtts://", 0) == 0) return "ssl://" + uri.substr(8);
+    return uri;
+}
+
+bool is_tls_uri(const std::string& uri) {
+    return uri.rfind("ssl://", 0) == 0;
+}
+
+}  // namespace
+
+Delivery::Delivery(const UplinkConfig& config, const contract::Topics& topics,
+                   const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
+                   Clock& clock, Log& log, uplink::Transport& transport, Post post)
+    : config_(config),
+      topics_(topics),
+      origin_(origin),
+      birth_(std::move(birth)),
+      store_(store),
+      clock_(clock),
+      log_(log),
+      transport_(transport),
+      post_(std::move(post)),
+      backoff_ms_(config.reconnect_min_ms) {
+    login_.client_id = config.client_id;
+    login_.keepalive_s = config.keepalive_s;
+    login_.clean_session = true;  // we resend from SQLite; no broker-side session needed
+    login_.connect_timeout_s = kConnectTimeoutS;
+    if (config.tls)
+        login_.tls =
+            uplink::TlsFiles{config.tls->ca_file, config.tls->cert_file, config.tls->key_file};
+}
+
+void Delivery::set_credentials(const std::string& username, const std::string& password) {
+    login_.username = username;
+    login_.password = password;
+}
+
+LinkState Delivery::state() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return state_;
+}
+
+std::string Delivery::status_payload(bool online) const {
+    contract::GatewayStatus s = birth_;
+    s.online = online;
+    s.ts = clock_.now_ms();
+    return contract::encode_status(s, origin_);
+}
+
+void Delivery::turn(std::vector<LinkEvent>& events) {
+    for (const auto& e : events) apply(e);
+    const int64_t now = clock_.mono_ms();
+    if (connecting_ && now - connect_started_mono_ > kConnectTimeoutS * 1000 + kConnectGraceMs) {
+        ++connection_;  // whatever it reports later belongs to nobody
+        connecting_ = false;
+        on_connect_failed("connect timed out");
+    }
+    if (!connected_ && !connecting_ && clock_.mono_ms() >= next_attempt_mono_) connect_next();
+    if (connected_) fill_window();
+}
+
+int64_t Delivery::idle_ms() const {
+    if (connected_ || connecting_) return kConnectedPollMs;
+    return std::max<int64_t>(0, next_attempt_mono_ - clock_.mono_ms());
+}
+
+void Delivery::apply(const LinkEvent& e) {
+    const bool current = e.connection == connection_;
+    switch (e.kind) {
+        case LinkEvent::connected:
+            if (!current || !connecting_) return;
+            connecting_ = false;
+            on_connected();
+            return;
+        case LinkEvent::connect_failed:
+            if (!current || !connecting_) return;
+            connecting_ = false;
+            on_connect_failed(e.why);
+            return;
+        case LinkEvent::acked: {
+            // The broker has it, whichever connection carried it.
+            store_.ack(e.lane, e.seq);
+            if (current) inflight_.erase({index_of(e.lane), e.seq});
+            std::lock_guard<std::mutex> lock(mutex_);
+            state_.acked += 1;
+            state_.last_puback_ms = clock_.now_ms();
+            state_.inflight = static_cast<int>(inflight_.size());
+            return;
+        }
+        case LinkEvent::publish_failed: {
+            if (!current || inflight_.erase({index_of(e.lane), e.seq}) == 0) return;
+            // Not acked: it stays in the store and goes again, alone.
+            resend_.insert({index_of(e.lane), e.seq});
+            std::lock_guard<std::mutex> lock(mutex_);
+            state_.last_error = e.why;
+            state_.inflight = static_cast<int>(inflight_.size());
+            return;
+        }
+        case LinkEvent::lost:
+            if (!current || !connected_) return;
+            link_down(e.why, "connection lost");
+            return;
+    }
+}
+
+// One connection attempt to the current broker; its outcome comes as an event.
+void Delivery::connect_next() {
+    const std::string uri = canonical_uri(config_.brokers[broker_index_]);
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        state_.broker = uri;
+    }
+    uplink::ConnectOptions o = login_;
+    o.uri = uri;
+    o.will = uplink::Will{topics_.status, status_payload(false), 1, true};
+    if (!o.tls && is_tls_uri(uri)) o.tls = uplink::TlsFiles{};
+    const uint64_t c = ++connection_;
+    uplink::ConnectionHandlers handlers;
+    handlers.connected = [post = post_, c](Status s) {
+        post({s ? LinkEvent::connected : LinkEvent::connect_failed, c, Lane::alarm, 0,
+              s ? std::string() : s.error()});
+    };
+    handlers.lost = [post = post_, c](const std::string& cause) {
+        post({LinkEvent::lost, c, Lane::alarm, 0, cause});
+    };
+    connecting_ = true;
+    connect_started_mono_ = clock_.mono_ms();
+    if (auto s = transport_.connect(o, std::move(handlers)); !s) {
+        connecting_ = false;
+        on_connect_failed(s.error());
+    }
+}
+
+void Delivery::on_connected() {
+    // Birth: retained, so the center sees the current state at subscribe time.
+    if (auto s = transport_.publish(topics_.status, status_payload(true), 1, true, nullptr); !s) {
+        on_connect_failed(s.error());
+        return;
+    }
+    connected_ = true;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        state_.connected = true;
+        state_.connected_since_ms = clock_.now_ms();
+        state_.connects += 1;
+        state_.last_error.clear();
+    }
+    log_.info("uplink", "connected", {{"broker", state().broker}});
+    failed_in_round_ = 0;
+    backoff_ms_ = config_.reconnect_min_ms;
+    resync();
+}
+
+// On to the next broker; after a whole round of failures, wait and double.
+void Delivery::on_connect_failed(const std::string& why) {
+    const std::string uri = state().broker;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        state_.last_error = uri + ": " + why;
+    }
+    log_.warn("uplink", "connect failed", {{"broker", uri}, {"error", why}});
+    broker_index_ = (broker_index_ + 1) % config_.brokers.size();
+    if (++failed_in_round_ >= config_.brokers.size()) {
+        failed_in_round_ = 0;
+        next_attempt_mono_ = clock_.mono_ms() + backoff_ms_;
+        backoff_ms_ = std::min(backoff_ms_ * 2, config_.reconnect_max_ms);
+    } else {
+        next_attempt_mono_ = clock_.mono_ms();  // the next broker right away
+    }
+}
+
+// A new connection: every row still in the store goes out again.
+void Delivery::resync() {
+    inflight_.clear();
+    resend_.clear();
+    std::fill(std::begin(cursor_), std::end(cursor_), 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.inflight = 0;
+}
+
+void Delivery::link_down(const std::string& why, const char* what) {
+    connected_ = false;
+    next_attempt_mono_ = clock_.mono_ms() + config_.reconnect_min_ms;
+    std::string broker;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        state_.connected = false;
+        state_.last_error = why;
+        broker = state_.broker;
+    }
+    log_.warn("uplink", what, {{"broker", broker}, {"error", why}});
+}
+
+// The next rows to send, in delivery order: per lane, rows whose publish
+// failed first (they are older), then rows after the lane's cursor.
+Result<std::vector<Record>> Delivery::next_rows(int free) {
+    for (Lane lane : kAllLanes) {
+        const int l = index_of(lane);
+        std::vector<Record> rows;
+        for (auto it = resend_.lower_bound({l, 0});
+             it != resend_.end() && it->first == l && static_cast<int>(rows.size()) < free;) {
+            auto row = store_.read(lane, it->second - 1, 1);
+            if (!row) return fail(row.error());
+            if (row->empty() || row->front().seq != it->second) {
+                it = resend_.erase(it);  // acked meanwhile, or evicted
+                continue;
+            }
+            rows.push_back(std::move(row->front()));
+            ++it;
+        }
+        if (!rows.empty()) return rows;
+        auto fresh = store_.read(lane, cursor_[l], free);
+        if (!fresh) return fail(fresh.error());
+        if (!fresh->empty()) return fresh;
+    }
+    return std::vector<Record>{};
+}
+
+Status Delivery::publish(Record& row) {
+    const Key key{index_of(row.lane), row.seq};
+    auto done = [post = post_, c = connection_, lane = row.lane, seq = row.seq](Status s) {
+        post({s ? LinkEvent::acked : LinkEvent::publish_failed, c, lane, seq,
+              s ? std::string() : s.error()});
+    };
+    if (auto s = transport_.publish(topics_.of(row.topic), std::move(row.payload), 1, false,
+                                    std::move(done));
+        !s)
+        return s;
+    cursor_[key.first] = std::max(cursor_[key.first], row.seq);
+    resend_.erase(key);
+    inflight_.insert(key);
+    return Status::success();
+}
+
+void Delivery::fill_window() {
+    const size_t window = static_cast<size_t>(std::clamp(config_.inflight_window, 1, 100));
+    int64_t published = 0;
+    std::string error;
+    while (inflight_.size() < window && error.empty()) {
+        auto rows = next_rows(static_cast<int>(window - inflight_.size()));
+        if (!rows) {
+            error = rows.error();
+            break;
+        }
+        if (rows->empty()) break;
+        for (auto& r : *rows) {
+            if (auto s = publish(r); !s) {
+                error = s.error();
+                break;
+            }
+            ++published;
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        state_.published += published;
+        state_.inflight = static_cast<int>(inflight_.size());
+    }
+    // A publish that cannot even be queued means the link is gone.
+    if (!error.empty()) link_down(error, "publish failed, reconnecting");
+}
+
+void Delivery::shutdown(int wait_ms) {
+    if (connected_) {
+        // A clean disconnect does not fire the Will: say offline ourselves.
+        auto said = std::make_shared<std::promise<void>>();
+        auto f = said->get_future();
+        if (transport_.publish(topics_.status, status_payload(false), 1, true,
+                               [said](Status) { said->set_value(); }))
+            f.wait_for(std::chrono::milliseconds(wait_ms));
+    }
+    transport_.disconnect(wait_ms);
+    connected_ = connecting_ = false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.connected = false;
+}
+
+}  // namespace gw

@@ -1,0 +1,119 @@
+#pragma once
+// The uplink's logic, single-threaded and with no thread of its own:
+//   - which broker, and when: brokers in order, the next one right after a
+//     failure; after a whole round of failures wait reconnect_min_ms,
+//     doubling up to reconnect_max_ms; a success resets the wait.
+//   - what to publish: alarms, then evidence, then telemetry (a lane is read
+//     only when the lanes before it have nothing unsent), each row to its
+//     stored route, at most inflight_window (<= 100) unacknowledged at once,
+//     read from the store in pages of the free window.
+//   - outcomes: a PUBACK deletes the row (Store::ack); a failed publish is
+//     sent again, and only it; after a (re)connect every row still in the
+//     store is sent again (clean session: nothing in flight survives).
+//   - a retained status on every connect, a retained Last Will, an offline
+//     status on shutdown.
+// It talks to a Transport; its callbacks only post LinkEvents, which the
+// owner (Uplink: a thread and a queue; unit tests: a vector) hands back to
+// turn() on the same thread that makes every Delivery call.
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "contract/contract.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "store/store.hpp"
+#include "transport.hpp"
+
+namespace gw {
+
+struct LinkState {
+    bool connected = false;
+    std::string broker;              // URI connected to (or last tried)
+    int64_t connected_since_ms = 0;  // wall time of the current connection
+    int64_t last_puback_ms = 0;      // wall time of the last PUBACK
+    int64_t published = 0;           // publishes sent since start (incl. resends)
+    int64_t acked = 0;               // PUBACKs since start
+    int64_t connects = 0;
+    int inflight = 0;
+    std::string last_error;
+};
+
+// What the transport reported, tagged with the connection it belongs to:
+// reports of an earlier connection change nothing but a PUBACK's delete.
+struct LinkEvent {
+    enum Kind { connected, connect_failed, acked, publish_failed, lost };
+    Kind kind = connected;
+    uint64_t connection = 0;
+    Lane lane = Lane::alarm;
+    int64_t seq = 0;
+    std::string why;
+};
+
+class Delivery {
+  public:
+    // Must be callable from any thread.
+    using Post = std::function<void(LinkEvent)>;
+
+    Delivery(const UplinkConfig& config, const contract::Topics& topics,
+             const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
+             Clock& clock, Log& log, uplink::Transport& transport, Post post);
+
+    // The login of every connect from now on (empty: anonymous).
+    void set_credentials(const std::string& username, const std::string& password);
+    // Applies what was reported, connects when due, fills the window.
+    void turn(std::vector<LinkEvent>& events);
+    // How long the owner may wait for a report before the next turn.
+    int64_t idle_ms() const;
+    // Offline status (retained) and DISCONNECT, each waiting at most wait_ms.
+    void shutdown(int wait_ms);
+    LinkState state() const;
+
+  private:
+    using Key = std::pair<int, int64_t>;  // lane index, seq
+
+    void apply(const LinkEvent& e);
+    void connect_next();
+    void on_connected();
+    void on_connect_failed(const std::string& why);
+    void resync();
+    void fill_window();
+    Result<std::vector<Record>> next_rows(int free);
+    Status publish(Record& row);
+    void link_down(const std::string& why, const char* what);
+    std::string status_payload(bool online) const;
+
+    UplinkConfig config_;
+    uplink::ConnectOptions login_;  // what every connect has in common
+    contract::Topics topics_;
+    contract::Origin origin_;
+    contract::GatewayStatus birth_;
+    Store& store_;
+    Clock& clock_;
+    Log& log_;
+    uplink::Transport& transport_;
+    Post post_;
+
+    // The owner's thread only.
+    uint64_t connection_ = 0;  // id of the current (or last) connect()
+    bool connecting_ = false;
+    bool connected_ = false;
+    int64_t connect_started_mono_ = 0;
+    size_t broker_index_ = 0;
+    size_t failed_in_round_ = 0;
+    int backoff_ms_ = 0;
+    int64_t next_attempt_mono_ = 0;
+    int64_t cursor_[kLanes] = {0, 0, 0};  // newest seq published per lane
+    std::set<Key> inflight_;              // published on this connection, not yet acked
+    std::set<Key> resend_;                // publish failed: send again before newer rows
+
+    mutable std::mutex mutex_;  // state_: read by other threads
+    LinkState state_;
+};
+
+}  // namespace gw

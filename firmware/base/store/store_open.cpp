@@ -1,0 +1,301 @@
+// Store::open: the file, its recovery, the schema, the boot counter.
+#include <algorithm>
+#include <ctime>
+
+#include "boot_counter.hpp"
+#include "eviction.hpp"
+#include "files.hpp"
+#include "full_disk.hpp"
+#include "schema.hpp"
+#include "store.hpp"
+
+namespace gw {
+namespace {
+
+bool is_corrupt_code(int rc) {
+    rc &= 0xff;
+    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+}
+
+std::string utc_stamp(int64_t now_ms) {
+    std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+struct Opened {
+    sqlite::Db db;
+    bool corrupt = false;
+    std::string error;
+};
+
+// Opens, configures and checks one file. `corrupt` tells a damaged file
+// (to be moved aside) from an environment problem (to be reported).
+Opened open_checked(const std::string& path, int64_t max_pages) {
+    Opened o;
+    if (auto s = store::prepare_db_file(path); !s) {
+        o.error = s.error();
+        return o;
+    }
+    auto db = sqlite::Db::open(path);
+    if (!db) {
+        o.error = db.error();
+        return o;
+    }
+    o.db = std::move(*db);
+    auto fail_with = [&](const std::string& what) {
+        o.corrupt = is_corrupt_code(o.db.extended_errcode());
+        o.error = what;
+        return std::move(o);
+    };
+    auto mode = o.db.prepare("PRAGMA journal_mode=WAL");
+    if (!mode) return fail_with(mode.error());
+    if (mode->step() != SQLITE_ROW) return fail_with("PRAGMA journal_mode: " + o.db.errmsg());
+    if (mode->text_at(0) != "wal") return fail_with("cannot switch to WAL: " + mode->text_at(0));
+    *mode = sqlite::Stmt();  // finalized: an open statement would hold a read lock
+    auto qc = o.db.prepare("PRAGMA quick_check");
+    if (!qc) return fail_with(qc.error());
+    int rc = qc->step();
+    if (rc != SQLITE_ROW) return fail_with("quick_check: " + o.db.errmsg());
+    if (qc->text_at(0) != "ok") {
+        o.corrupt = true;
+        o.error = "quick_check: " + qc->text_at(0);
+        return o;
+    }
+    *qc = sqlite::Stmt();
+    const std::string setup =
+        "PRAGMA synchronous=FULL;"
+        "PRAGMA journal_size_limit=16777216;"
+        "PRAGMA max_page_count=" +
+        std::to_string(max_pages) + ";";
+    if (auto s = o.db.exec(setup); !s) return fail_with(s.error());
+    return o;
+}
+
+std::string sum_cost_sql(const char* table) {
+    return std::string(
+               "SELECT COUNT(*), COALESCE(SUM(length(payload) + length(CAST(topic AS BLOB))),"
+               " 0) FROM ") +
+           table;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, Clock& clock, Log& log) {
+    std::unique_ptr<Store> store(new Store(options, clock, log));
+    if (auto s = store->init(options); !s) return fail(s.error());
+    store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
+    return store;
+}
+
+std::optional<std::string> Store::recovered_from() const {
+    if (!recovery_) return std::nullopt;
+    return recovery_->kept_as;
+}
+
+std::string Store::recovery_reason() const {
+    return recovery_ ? recovery_->reason : std::string();
+}
+
+std::string Store::aside_name() const {
+    return options_.path + ".corrupt-" + utc_stamp(clock_.now_ms());
+}
+
+Status Store::init(const StoreOptions& o) {
+    const int64_t pages = store::configured_pages(o);
+    // A restart on a full disk needs the reserve's room to count the boot.
+    store::give_up_reserve(o.path);
+    const std::string boot_file =
+        o.boot_file.empty() ? store::default_boot_file(o.path) : o.boot_file;
+    uint64_t boot_outside = 0;
+    if (auto b = store::read_boot_file(boot_file); b) {
+        boot_outside = *b;
+    } else {
+        // The store's own copy still counts; the file is rewritten below.
+        log_.error("store", "boot counter file unreadable", {{"error", b.error()}});
+    }
+    check_present(boot_outside);
+    if (auto s = open_file(pages); !s) return s;
+    if (auto s = store::ensure_schema(db_, log_); !s)
+        return fail("store " + o.path + ": " + s.error());
+    if (auto s = prepare_statements(); !s) return s;
+    uint64_t aside_boot = 0;
+    if (salvage_from_) salvage(*salvage_from_, aside_boot);
+    salvage_from_.reset();
+    if (auto s = count_boot(boot_outside, aside_boot); !s) return s;
+    if (auto s = load_stats(); !s) return s;
+    record_low_marks();
+
+    auto reader = sqlite::Db::open(o.path);
+    if (!reader) return fail(reader.error());
+    reader_ = std::move(*reader);
+    if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
+    // No room for the reserve: the disk is full, so the file must not grow.
+    if (!store::take_reserve(o.path)) (void)store::fold_wal(db_, o.path);
+    log_.info("store", "opened",
+              {{"path", o.path},
+               {"boot", boot_},
+               {"alarm_rows", stats_.alarm.rows},
+               {"evidence_rows", stats_.evidence.rows},
+               {"telemetry_rows", stats_.telemetry.rows},
+               {"max_pages", pages}});
+    return Status::success();
+}
+
+// A store file that is missing or empty although the boot counter says one
+// existed lost everything it held: say so. Leftover -wal/-shm of a missing
+// file are moved aside, never replayed into the new one.
+void Store::check_present(uint64_t boot_outside) {
+    const auto size = store::size_of(options_.path);
+    if (boot_outside == 0 || (size && *size > 0)) return;
+    if (size && store::size_of(options_.path + "-wal").value_or(0) > 0) return;  // data in the WAL
+    StoreRecovery r;
+    r.reason = size ? "store file is empty (0 bytes)" : "store file is missing";
+    for (auto& l : r.lanes) l.lost_known = false;
+    if (!size && (store::exists(options_.path + "-wal") || store::exists(options_.path + "-shm"))) {
+        r.kept_as = aside_name();
+        (void)store::move_aside(options_.path, r.kept_as);
+    }
+    log_.error("store", "store file lost, starting a new one; its unsent rows are lost",
+               {{"path", options_.path}, {"reason", r.reason}, {"boot", boot_outside}});
+    recovery_ = std::move(r);
+}
+
+Status Store::open_file(int64_t max_pages) {
+    const std::string& path = options_.path;
+    Opened opened = open_checked(path, max_pages);
+    if (!opened.error.empty() && opened.corrupt) {
+        opened.db = sqlite::Db();
+        const std::string aside = aside_name();
+        if (auto s = store::move_aside(path, aside); !s)
+            return fail("store " + path + " is damaged (" + opened.error +
+                        ") and cannot be moved aside: " + s.error());
+        log_.error("store", "damaged database moved aside, starting a new one",
+                   {{"path", path}, {"kept_as", aside}, {"reason", opened.error}});
+        StoreRecovery r;
+        r.reason = opened.error;
+        r.kept_as = aside;
+        recovery_ = std::move(r);
+        salvage_from_ = aside;
+        opened = open_checked(path, max_pages);
+    }
+    if (!opened.error.empty()) return fail("store " + path + ": " + opened.error);
+    db_ = std::move(opened.db);
+    return Status::success();
+}
+
+Status Store::prepare_statements() {
+    for (Lane lane : kAllLanes) {
+        const int l = index_of(lane);
+        const std::string t = to_string(lane);
+        auto ins = db_.prepare("INSERT INTO " + t + "(t_ms, topic, payload) VALUES(?, ?, ?)");
+        auto del =
+            db_.prepare("DELETE FROM " + t +
+                        " WHERE seq = ? RETURNING length(payload) + length(CAST(topic AS BLOB))");
+        auto oldest =
+            db_.prepare("SELECT seq, length(payload) + length(CAST(topic AS BLOB)) FROM " + t +
+                        " WHERE seq > ? ORDER BY seq LIMIT 512");
+        if (!ins || !del || !oldest)
+            return fail(!ins ? ins.error() : !del ? del.error() : oldest.error());
+        insert_[l] = std::move(*ins);
+        delete_[l] = std::move(*del);
+        oldest_rows_[l] = std::move(*oldest);
+    }
+    return Status::success();
+}
+
+// Copies every readable row of the damaged file into the new one, alarms
+// first, in transactions of a page each. Caps are not applied: these rows
+// fitted before.
+void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
+    auto source = store::SalvageSource::open(aside, log_);
+    if (!source) {
+        log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
+        for (auto& l : recovery_->lanes) l.lost_known = false;
+        return;
+    }
+    recovery_->salvaged = true;
+    aside_boot = (*source)->boot();
+    for (Lane table : kAllLanes)
+        (*source)->read(
+            table, [this](std::vector<Record>& page) { return insert_salvaged(page); },
+            recovery_->lanes);
+    const auto& s = recovery_->lanes;
+    log_.warn("store", "salvaged the damaged database",
+              {{"alarm_saved", s[0].saved},
+               {"alarm_lost", s[0].lost},
+               {"evidence_saved", s[1].saved},
+               {"evidence_lost", s[1].lost},
+               {"telemetry_saved", s[2].saved},
+               {"telemetry_lost", s[2].lost}});
+}
+
+bool Store::insert_salvaged(const std::vector<Record>& page) {
+    if (!db_.exec("BEGIN IMMEDIATE")) return false;
+    for (const auto& r : page) {
+        auto& ins = insert_[index_of(r.lane)];
+        ins.bind(1, r.t_ms);
+        ins.bind_text(2, r.topic);
+        ins.bind_blob(3, r.payload);
+        const int rc = ins.step();
+        ins.reset();
+        if (rc != SQLITE_DONE) {
+            log_.error("store", "salvage stopped: cannot write the new database",
+                       {{"error", db_.errmsg()}});
+            (void)db_.exec("ROLLBACK");
+            return false;
+        }
+    }
+    if (db_.exec("COMMIT")) return true;
+    if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
+    return false;
+}
+
+// boot = max(outside copy, own copy, salvaged file's) + 1, written outside
+// (durably) before inside: a crash between the two leaves the outside copy
+// ahead, which the next max() takes.
+Status Store::count_boot(uint64_t boot_outside, uint64_t aside_boot) {
+    auto inside = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = 'boot'), 0)");
+    if (!inside) return fail("store " + options_.path + ": " + inside.error());
+    boot_ = std::max({boot_outside, static_cast<uint64_t>(*inside), aside_boot}) + 1;
+    const std::string boot_file =
+        options_.boot_file.empty() ? store::default_boot_file(options_.path) : options_.boot_file;
+    if (auto s = store::write_boot_file(boot_file, boot_); !s)
+        return fail("store: cannot count the boot: " + s.error());
+    if (auto s = db_.exec("INSERT INTO meta(key, value) VALUES('boot', " + std::to_string(boot_) +
+                          ") ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        !s)
+        return fail("store " + options_.path + ": cannot count the boot: " + s.error());
+    return Status::success();
+}
+
+Status Store::load_stats() {
+    for (Lane lane : kAllLanes) {
+        auto st = db_.prepare(sum_cost_sql(to_string(lane)));
+        if (!st) return fail(st.error());
+        if (st->step() != SQLITE_ROW) return fail("store: " + db_.errmsg());
+        LaneStats& ls = stats_.lane(lane);
+        ls.rows = st->int_at(0);
+        ls.bytes = st->int_at(1) + ls.rows * store::kRowOverhead;
+    }
+    return Status::success();
+}
+
+// Per lane, the first seq that may still be in the table. A salvage counts
+// unreadable rows from here, not from seq 1.
+void Store::record_low_marks() {
+    std::string sql = "BEGIN IMMEDIATE;";
+    for (Lane lane : kAllLanes) {
+        const std::string t = to_string(lane);
+        sql += "INSERT INTO meta(key, value) VALUES('low_" + t + "', (SELECT COALESCE(MIN(seq)," +
+               " (SELECT seq FROM sqlite_sequence WHERE name = '" + t + "') + 1, 1) FROM " + t +
+               ")) ON CONFLICT(key) DO UPDATE SET value = excluded.value;";
+    }
+    sql += "COMMIT;";
+    if (!db_.exec(sql) && !sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
+}
+
+}  // namespace gw

@@ -1,0 +1,190 @@
+// A damaged, cut, emptied or deleted store file: what is readable is saved
+// into the new one and the counts are reported; event ids never repeat.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "contract/routes.hpp"
+#include "fixture.hpp"
+#include "store/files.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using namespace gw::test;
+
+namespace {
+
+constexpr int kRows = 300;
+
+// kRows alarms, kRows telemetry rows and 20 evidence images of ~6 KB (each
+// spills into an overflow page), interleaved as a gateway writes them.
+void fill(StoreFixture& f) {
+    auto s = f.open();
+    for (int i = 0; i < kRows; ++i) {
+        CHECK(s->append(Lane::alarm, i, contract::kEventRoute, json_payload("a", i)).ok());
+        CHECK(s->append(Lane::telemetry, i, contract::kTelemetryRoute, json_payload("t", i)).ok());
+        if (i % 15 == 0)
+            CHECK(s->append(Lane::evidence, i, contract::evidence_route("a-" + std::to_string(i)),
+                            json_payload("e", i, 6000))
+                      .ok());
+    }
+}
+
+const store::LaneSalvage& lane(const Store& s, Lane l) {
+    return s.recovery()->lanes[index_of(l)];
+}
+
+// Every row of the lane was saved or counted lost, exactly.
+void accounted(const Store& s, Lane l, int64_t written) {
+    const auto& c = lane(s, l);
+    CHECK(c.lost_known);
+    LONGS_EQUAL(written, c.saved + c.lost);
+}
+
+// The middle leaf page of `table`, and the rows on it.
+std::pair<int64_t, int64_t> middle_leaf(const std::string& path, const std::string& table) {
+    auto leaves = pages_of(path, table, "leaf");
+    CHECK(leaves.size() >= 3);
+    return leaves[leaves.size() / 2];
+}
+
+}  // namespace
+
+TEST_GROUP(StoreRecovery) {
+    StoreFixture f;
+};
+
+TEST(StoreRecovery, ADamagedTelemetryPageCostsItsRowsNotTheAlarms) {
+    fill(f);
+    auto [page, cells] = middle_leaf(f.path(), "telemetry");
+    damage_page(f.path(), page);
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    CHECK(s->recovery()->salvaged);
+    STRCMP_CONTAINS("store.db.corrupt-", s->recovery()->kept_as.c_str());
+    LONGS_EQUAL(kRows, lane(*s, Lane::alarm).saved);
+    LONGS_EQUAL(0, lane(*s, Lane::alarm).lost);
+    LONGS_EQUAL(20, lane(*s, Lane::evidence).saved);
+    LONGS_EQUAL(kRows - cells, lane(*s, Lane::telemetry).saved);
+    LONGS_EQUAL(cells, lane(*s, Lane::telemetry).lost);
+    // What was saved is in the new store, in order, with its route.
+    auto alarms = all_rows(*s, Lane::alarm);
+    LONGS_EQUAL(kRows, alarms.size());
+    STRCMP_EQUAL(json_payload("a", 0).c_str(), alarms.front().payload.c_str());
+    STRCMP_EQUAL(json_payload("a", kRows - 1).c_str(), alarms.back().payload.c_str());
+    STRCMP_EQUAL("event", alarms.front().topic.c_str());
+    LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::telemetry).size());
+    LONGS_EQUAL(kRows, s->stats().alarm.rows);
+}
+
+TEST(StoreRecovery, ADamagedAlarmPageCostsOnlyTheAlarmsOnIt) {
+    fill(f);
+    auto [page, cells] = middle_leaf(f.path(), "alarm");
+    damage_page(f.path(), page);
+    auto s = f.open();
+    LONGS_EQUAL(kRows - cells, lane(*s, Lane::alarm).saved);
+    LONGS_EQUAL(cells, lane(*s, Lane::alarm).lost);
+    LONGS_EQUAL(kRows, lane(*s, Lane::telemetry).saved);
+    LONGS_EQUAL(20, lane(*s, Lane::evidence).saved);
+    LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::alarm).size());
+}
+
+TEST(StoreRecovery, ADamagedEvidenceImageCostsThatImage) {
+    fill(f);
+    auto overflow = pages_of(f.path(), "evidence", "overflow");
+    LONGS_EQUAL(20, overflow.size());
+    damage_page(f.path(), overflow[7].first);
+    auto s = f.open();
+    LONGS_EQUAL(19, lane(*s, Lane::evidence).saved);
+    LONGS_EQUAL(1, lane(*s, Lane::evidence).lost);
+    LONGS_EQUAL(kRows, lane(*s, Lane::alarm).saved);
+    auto evidence = all_rows(*s, Lane::evidence);
+    LONGS_EQUAL(19, evidence.size());
+    STRCMP_EQUAL("evidence/a-0", evidence.front().topic.c_str());
+}
+
+TEST(StoreRecovery, ADamagedHeaderLosesNothing) {
+    fill(f);
+    damage(f.path(), 0, 100);
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    for (Lane l : kAllLanes) LONGS_EQUAL(0, lane(*s, l).lost);
+    LONGS_EQUAL(kRows, lane(*s, Lane::alarm).saved);
+    LONGS_EQUAL(20, lane(*s, Lane::evidence).saved);
+    LONGS_EQUAL(kRows, lane(*s, Lane::telemetry).saved);
+    LONGS_EQUAL(kRows, s->stats().alarm.rows);
+    // The damaged file is kept as it was; the repaired copy is gone.
+    struct stat st {};
+    CHECK(::stat(s->recovery()->kept_as.c_str(), &st) == 0);
+    CHECK(::stat((s->recovery()->kept_as + ".salvage").c_str(), &st) != 0);
+}
+
+TEST(StoreRecovery, AFileCutShortSavesWhatIsLeftAndCountsTheRest) {
+    fill(f);
+    struct stat st {};
+    CHECK(::stat(f.path().c_str(), &st) == 0);
+    CHECK(::truncate(f.path().c_str(), st.st_size / 2) == 0);
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    accounted(*s, Lane::alarm, kRows);
+    accounted(*s, Lane::telemetry, kRows);
+    accounted(*s, Lane::evidence, 20);
+    CHECK(lane(*s, Lane::alarm).saved > 0);
+    CHECK(lane(*s, Lane::alarm).lost > 0);
+    LONGS_EQUAL(lane(*s, Lane::alarm).saved, all_rows(*s, Lane::alarm).size());
+}
+
+TEST(StoreRecovery, AnEmptiedOrDeletedFileIsReportedAndIdsGoOn) {
+    uint64_t boot;
+    {
+        auto s = f.open();
+        CHECK_FALSE(s->recovery().has_value());
+        CHECK(s->append(Lane::alarm, 1, "event", json_payload("a", 1)).ok());
+        boot = s->boot();
+    }
+    CHECK(::truncate(f.path().c_str(), 0) == 0);
+    {
+        auto s = f.open();
+        CHECK(s->recovery().has_value());
+        STRCMP_EQUAL("store file is empty (0 bytes)", s->recovery()->reason.c_str());
+        CHECK_FALSE(s->recovery()->salvaged);
+        CHECK_FALSE(lane(*s, Lane::alarm).lost_known);
+        LONGS_EQUAL(boot + 1, s->boot());
+    }
+    CHECK(::unlink(f.path().c_str()) == 0);
+    auto s = f.open();
+    STRCMP_EQUAL("store file is missing", s->recovery()->reason.c_str());
+    LONGS_EQUAL(boot + 2, s->boot());
+}
+
+TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {
+    std::vector<uint64_t> boots;
+    auto open_once = [&] { boots.push_back(f.open()->boot()); };
+    open_once();
+    open_once();
+    CHECK(store::copy_file(f.path(), f.dir.file("older.db")).ok());  // a copy at boot 2
+    open_once();
+    f.dir.write("store.db", std::string(8192, 'Z'));  // replaced by junk
+    open_once();
+    CHECK(::unlink(f.path().c_str()) == 0);  // deleted
+    open_once();
+    CHECK(::truncate(f.path().c_str(), 0) == 0);  // cut to 0 bytes
+    open_once();
+    CHECK(::rename(f.dir.file("older.db").c_str(), f.path().c_str()) == 0);  // an old copy back
+    open_once();
+    for (size_t i = 1; i < boots.size(); ++i) LONGS_EQUAL(boots[i - 1] + 1, boots[i]);
+}
+
+TEST(StoreRecovery, AFileWithNothingReadableIsReportedWithoutCounts) {
+    { auto s = f.open(); }
+    f.dir.write("store.db", std::string(8192, 'Z'));
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    CHECK_FALSE(s->recovery()->salvaged);
+    CHECK_FALSE(lane(*s, Lane::alarm).lost_known);
+    CHECK(s->append(Lane::alarm, 1, "event", "{}").ok());
+}

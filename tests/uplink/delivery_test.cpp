@@ -1,0 +1,336 @@
+// The uplink's logic (Delivery) against a fake transport: window, order of
+// lanes, failover, backoff, resend. The store is real (a file in a temp dir);
+// time is a ManualClock; transport outcomes are fired by the test.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "contract/routes.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+#include "uplink/delivery.hpp"
+#include "uplink/transport.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+
+namespace {
+
+std::FILE* quiet() {
+    static std::FILE* f = std::fopen("/dev/null", "w");
+    return f;
+}
+
+class FakeTransport final : public uplink::Transport {
+  public:
+    struct Publish {
+        std::string topic;
+        std::string payload;
+        int qos;
+        bool retained;
+        uplink::Completion done;
+    };
+    std::vector<uplink::ConnectOptions> connects;
+    uplink::ConnectionHandlers handlers;  // of the last connect
+    std::vector<Publish> published;
+    int disconnects = 0;
+
+    Status connect(const uplink::ConnectOptions& o, uplink::ConnectionHandlers h) override {
+        connects.push_back(o);
+        handlers = std::move(h);
+        return Status::success();
+    }
+    Status publish(const std::string& topic, std::string payload, int qos, bool retained,
+                   uplink::Completion done) override {
+        published.push_back({topic, std::move(payload), qos, retained, std::move(done)});
+        return Status::success();
+    }
+    Status subscribe(const std::string&, int, uplink::Completion) override {
+        return fail("not used by the uplink");
+    }
+    void disconnect(int) override { ++disconnects; }
+};
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+struct Rig {
+    test::TempDir dir;
+    ManualClock clock{1700000000000};
+    Log log{LogLevel::error, quiet()};
+    std::unique_ptr<Store> store;
+    FakeTransport transport;
+    std::vector<LinkEvent> events;
+    UplinkConfig config;
+    contract::Topics topics = contract::make_topics("city", "s1", "gw1");
+    std::unique_ptr<Delivery> delivery;
+    // Indexes into transport.published of data publishes not completed yet.
+    std::set<size_t> open;
+
+    explicit Rig(int window = 10, std::vector<std::string> brokers = {"tcp://b1:1883"}) {
+        StoreOptions so;
+        so.path = dir.file("store.db");
+        so.commit_window_ms = 0;
+        auto s = Store::open(so, clock, log);
+        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+        store = std::move(*s);
+        config.brokers = std::move(brokers);
+        config.client_id = "gw1-client";
+        config.inflight_window = window;
+        config.reconnect_min_ms = 100;
+        config.reconnect_max_ms = 400;
+        delivery = std::make_unique<Delivery>(
+            config, topics, contract::Origin{"s1", "gw1"},
+            contract::GatewayStatus{"test", store->boot(), "hash", true, 0}, *store, clock, log,
+            transport, [this](LinkEvent e) { events.push_back(std::move(e)); });
+    }
+    void turn() {
+        std::vector<LinkEvent> e;
+        e.swap(events);
+        const size_t before = transport.published.size();
+        delivery->turn(e);
+        for (size_t i = before; i < transport.published.size(); ++i)
+            if (!ends_with(transport.published[i].topic, "/status")) open.insert(i);
+    }
+    void connect() {
+        turn();
+        transport.handlers.connected(Status::success());
+        turn();
+    }
+    void complete(size_t i, Status s = Status::success()) {
+        open.erase(i);
+        auto done = std::move(transport.published[i].done);
+        done(std::move(s));
+    }
+    std::string alarm(int i) {
+        const std::string p = "{\"id\":\"a" + std::to_string(i) + "\"}";
+        CHECK(store->append(Lane::alarm, i, contract::kEventRoute, p).ok());
+        return p;
+    }
+    // Data publishes (not status) in order: topic suffix after the base, payload.
+    std::vector<std::pair<std::string, std::string>> data(size_t from = 0) const {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (size_t i = from; i < transport.published.size(); ++i) {
+            const auto& p = transport.published[i];
+            if (!ends_with(p.topic, "/status"))
+                out.push_back({p.topic.substr(topics.base.size() + 1), p.payload});
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_GROUP(Delivery){};
+
+TEST(Delivery, ConnectsWithWillCleanSessionAndPublishesARetainedBirth) {
+    Rig r;
+    r.connect();
+    LONGS_EQUAL(1, r.transport.connects.size());
+    const auto& o = r.transport.connects[0];
+    STRCMP_EQUAL("tcp://b1:1883", o.uri.c_str());
+    STRCMP_EQUAL("gw1-client", o.client_id.c_str());
+    CHECK(o.clean_session);
+    CHECK(o.will.has_value());
+    STRCMP_EQUAL("city/s1/gw1/status", o.will->topic.c_str());
+    CHECK(o.will->retained);
+    STRCMP_CONTAINS("\"online\":false", o.will->payload.c_str());
+    CHECK_FALSE(o.tls.has_value());
+    LONGS_EQUAL(1, r.transport.published.size());
+    STRCMP_EQUAL("city/s1/gw1/status", r.transport.published[0].topic.c_str());
+    CHECK(r.transport.published[0].retained);
+    STRCMP_CONTAINS("\"online\":true", r.transport.published[0].payload.c_str());
+    CHECK(r.delivery->state().connected);
+}
+
+TEST(Delivery, WindowIsNeverExceededAndEveryRowIsAckedOnce) {
+    Rig r(10);
+    for (int i = 0; i < 100; ++i) r.alarm(i);
+    r.connect();
+    size_t most = 0;
+    std::multiset<std::string> acked;
+    while (acked.size() < 100) {
+        most = std::max(most, r.open.size());
+        CHECK(r.open.size() <= 10);
+        CHECK_FALSE(r.open.empty());
+        // Acks out of order: the newest and the oldest of what is in flight.
+        for (size_t i : {*r.open.rbegin(), *r.open.begin()}) {
+            if (!r.open.count(i)) continue;
+            acked.insert(r.transport.published[i].payload);
+            r.complete(i);
+        }
+        r.turn();
+        LONGS_EQUAL(static_cast<long>(r.open.size()), r.delivery->state().inflight);
+    }
+    LONGS_EQUAL(10, most);
+    LONGS_EQUAL(100, std::set<std::string>(acked.begin(), acked.end()).size());
+    LONGS_EQUAL(100, r.data().size());  // nothing published twice
+    r.store->flush();
+    LONGS_EQUAL(0, r.store->stats().alarm.rows);
+}
+
+TEST(Delivery, AlarmsGoBeforeEvidenceBeforeTelemetryEachToItsRoute) {
+    Rig r(3);
+    for (int i = 0; i < 4; ++i)
+        CHECK(
+            r.store->append(Lane::telemetry, i, contract::kTelemetryRoute, "t" + std::to_string(i))
+                .ok());
+    for (int i = 0; i < 2; ++i)
+        CHECK(r.store
+                  ->append(Lane::evidence, i,
+                           contract::evidence_route("gw1-1-0000000" + std::to_string(i)),
+                           "e" + std::to_string(i))
+                  .ok());
+    r.alarm(0);
+    r.alarm(1);
+    r.connect();
+    auto d = r.data();
+    LONGS_EQUAL(3, d.size());
+    STRCMP_EQUAL("event", d[0].first.c_str());
+    STRCMP_EQUAL("event", d[1].first.c_str());
+    STRCMP_EQUAL("evidence/gw1-1-00000000", d[2].first.c_str());
+    STRCMP_EQUAL("e0", d[2].second.c_str());
+    // An alarm that arrives while evidence and telemetry wait goes first.
+    r.alarm(2);
+    r.complete(*r.open.begin());
+    r.turn();
+    d = r.data();
+    STRCMP_EQUAL("event", d[3].first.c_str());
+    STRCMP_CONTAINS("a2", d[3].second.c_str());
+    while (r.data().size() < 9) {
+        r.complete(*r.open.begin());
+        r.turn();
+    }
+    d = r.data();
+    STRCMP_EQUAL("evidence/gw1-1-00000001", d[4].first.c_str());
+    for (size_t i = 5; i < 9; ++i) {
+        STRCMP_EQUAL("telemetry", d[i].first.c_str());
+        STRCMP_EQUAL(("t" + std::to_string(i - 5)).c_str(), d[i].second.c_str());
+    }
+}
+
+TEST(Delivery, FailsOverAcrossTheBrokerListInOrder) {
+    Rig r(10, {"tcp://b1:1883", "mqtt://b2:1883", "tcp://b3:1883"});
+    r.turn();
+    r.transport.handlers.connected(fail("refused"));
+    r.turn();  // b2 right away
+    r.transport.handlers.connected(fail("refused"));
+    r.turn();  // b3 right away
+    r.transport.handlers.connected(fail("refused"));
+    r.turn();  // a whole round failed: wait
+    LONGS_EQUAL(3, r.transport.connects.size());
+    STRCMP_EQUAL("tcp://b1:1883", r.transport.connects[0].uri.c_str());
+    STRCMP_EQUAL("tcp://b2:1883", r.transport.connects[1].uri.c_str());  // mqtt:// is tcp://
+    STRCMP_EQUAL("tcp://b3:1883", r.transport.connects[2].uri.c_str());
+    STRCMP_CONTAINS("tcp://b3:1883: refused", r.delivery->state().last_error.c_str());
+    r.clock.advance(100);
+    r.turn();
+    LONGS_EQUAL(4, r.transport.connects.size());
+    STRCMP_EQUAL("tcp://b1:1883", r.transport.connects[3].uri.c_str());
+    r.transport.handlers.connected(Status::success());
+    r.turn();
+    CHECK(r.delivery->state().connected);
+    // b1 dies: it is tried again first, then b2 takes over.
+    r.transport.handlers.lost("gone");
+    r.turn();
+    CHECK_FALSE(r.delivery->state().connected);
+    r.clock.advance(100);
+    r.turn();
+    STRCMP_EQUAL("tcp://b1:1883", r.transport.connects.back().uri.c_str());
+    r.transport.handlers.connected(fail("refused"));
+    r.turn();
+    STRCMP_EQUAL("tcp://b2:1883", r.transport.connects.back().uri.c_str());
+    r.transport.handlers.connected(Status::success());
+    r.turn();
+    STRCMP_EQUAL("tcp://b2:1883", r.delivery->state().broker.c_str());
+    CHECK(r.delivery->state().connected);
+}
+
+TEST(Delivery, BackoffDoublesAfterEachFailedRoundUpToTheMaximumAndResetsOnSuccess) {
+    Rig r(10, {"tcp://b1:1883", "tcp://b2:1883"});
+    auto fail_round = [&] {
+        for (int i = 0; i < 2; ++i) {
+            r.transport.handlers.connected(fail("refused"));
+            r.turn();
+        }
+    };
+    // Each round waits longer before the next: 100, 200, 400, 400 (the max).
+    r.turn();
+    for (int wait : {100, 200, 400, 400}) {
+        fail_round();
+        const size_t tried = r.transport.connects.size();
+        LONGS_EQUAL(wait, r.delivery->idle_ms());
+        r.clock.advance(wait - 1);
+        r.turn();
+        LONGS_EQUAL(tried, r.transport.connects.size());  // not yet
+        r.clock.advance(1);
+        r.turn();
+        LONGS_EQUAL(tried + 1, r.transport.connects.size());
+    }
+    r.transport.handlers.connected(Status::success());
+    r.turn();
+    r.transport.handlers.lost("gone");
+    r.turn();
+    r.clock.advance(100);
+    r.turn();
+    fail_round();
+    LONGS_EQUAL(100, r.delivery->idle_ms());  // back to the minimum
+}
+
+TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
+    Rig r(10);
+    std::vector<std::string> rows;
+    for (int i = 0; i < 5; ++i) rows.push_back(r.alarm(i));
+    r.connect();
+    auto d = r.data();
+    LONGS_EQUAL(5, d.size());
+    std::vector<size_t> idx(r.open.begin(), r.open.end());
+    r.complete(idx[0]);
+    r.complete(idx[2]);
+    r.complete(idx[1], fail("publish failed, rc -3"));
+    r.turn();
+    d = r.data();
+    LONGS_EQUAL(6, d.size());  // row 1 again, and nothing else
+    STRCMP_EQUAL(rows[1].c_str(), d[5].second.c_str());
+    LONGS_EQUAL(3, r.delivery->state().inflight);
+    // The connection drops: after the reconnect every row still unacked goes
+    // again, the acked ones do not.
+    r.store->flush();
+    r.transport.handlers.lost("gone");
+    r.turn();
+    r.clock.advance(100);
+    const size_t before = r.transport.published.size();
+    r.open.clear();
+    r.connect();
+    std::multiset<std::string> again;
+    for (auto& p : r.data(before)) again.insert(p.second);
+    CHECK(again == std::multiset<std::string>({rows[1], rows[3], rows[4]}));
+    // A late report of the dropped connection: its PUBACK still deletes the
+    // row, its failure changes nothing.
+    r.transport.published[idx[3]].done(Status::success());
+    r.transport.published[idx[4]].done(fail("late"));
+    const size_t now_published = r.transport.published.size();
+    r.turn();
+    LONGS_EQUAL(now_published, r.transport.published.size());
+    r.store->flush();
+    LONGS_EQUAL(2, r.store->stats().alarm.rows);
+}
+
+TEST(Delivery, ShutdownSaysOfflineAndDisconnects) {
+    Rig r;
+    r.connect();
+    r.delivery->shutdown(50);
+    LONGS_EQUAL(1, r.transport.disconnects);
+    const auto& last = r.transport.published.back();
+    STRCMP_EQUAL("city/s1/gw1/status", last.topic.c_str());
+    CHECK(last.retained);
+    STRCMP_CONTAINS("\"online\":false", last.payload.c_str());
+    CHECK_FALSE(r.delivery->state().connected);
+}
