@@ -13,6 +13,23 @@ bool valid_name(const std::string& n) {
     return true;
 }
 
+// The numbers of "{n}", "{n,}", "{n,m}" starting at `from`: std::regex reads
+// them into a long that overflows on long ones, and a line has at most
+// 4096 bytes anyway.
+bool repeat_count_ok(const std::string& pattern, size_t from) {
+    size_t digits = 0;
+    for (size_t j = from; j < pattern.size(); ++j) {
+        if (std::isdigit(static_cast<unsigned char>(pattern[j]))) {
+            if (++digits > 4) return false;
+        } else if (pattern[j] == ',') {
+            digits = 0;
+        } else {
+            break;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
@@ -23,6 +40,9 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
     for (size_t i = 0; i < pattern.size(); ++i) {
         const char c = pattern[i];
         if (c == '\\') {  // an escaped character never opens a group
+            // std::regex reads the digits of \N into a long that overflows.
+            if (i + 1 < pattern.size() && pattern[i + 1] >= '1' && pattern[i + 1] <= '9')
+                return fail("back-references (\\1) are not supported");
             out += c;
             if (i + 1 < pattern.size()) out += pattern[++i];
             continue;
@@ -40,6 +60,8 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
             if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
             continue;
         }
+        if (c == '{' && !repeat_count_ok(pattern, i + 1))
+            return fail("repeat count in {...} too large: at most 4 digits");
         if (c != '(') {
             out += c;
             continue;
@@ -69,8 +91,14 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
     if (in_class) return fail("unterminated character class [");
     if (nr.names_.empty()) return fail("the pattern has no named field (?<name>...)");
     try {
-        nr.re_ = std::regex(out, std::regex::ECMAScript);
+        // __polynomial (libstdc++): match with the breadth-first executor, in
+        // time linear in the line; the default backtracking one takes
+        // exponential time (a serial thread that never returns) on patterns
+        // like "(?<v>[0-9]+)+x" and recurses once per byte on long lines.
+        nr.re_ = std::regex(out, std::regex::ECMAScript | std::regex_constants::__polynomial);
     } catch (const std::regex_error& e) {
+        if (e.code() == std::regex_constants::error_complexity)
+            return fail("back-references (\\1) are not supported");
         return fail(std::string("invalid regular expression: ") + e.what());
     }
     if (nr.re_.mark_count() != group) return fail("could not count the pattern's groups");

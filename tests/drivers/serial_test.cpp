@@ -105,6 +105,44 @@ TEST(NamedRegex, BadPatternsAreErrors) {
     CHECK(r.error().find("invalid regular expression") != std::string::npos);
 }
 
+TEST(NamedRegex, NestedRepeatsMatchWithoutBacktracking) {
+    // Found by fuzz/serial_fuzz.cpp: with std::regex's backtracking executor
+    // this match never returned (2^40 ways to split the digits), holding the
+    // port's thread for good.
+    auto re = NamedRegex::compile("L=(?<level>[0-9]+)+x");
+    CHECK_TRUE(re.ok());
+    CHECK_FALSE(re->match("L=" + std::string(40, '7')).has_value());
+    CHECK_TRUE(re->match("L=" + std::string(40, '7') + "x").has_value());
+}
+
+TEST(NamedRegex, LongestLinesMatchWithoutDeepRecursion) {
+    // max_line allows 4096 bytes; the backtracking executor recursed per byte.
+    auto re = NamedRegex::compile("(?<raw>(a|b)*)");
+    CHECK_TRUE(re.ok());
+    const std::string line(4096, 'a');
+    auto m = re->match(line);
+    CHECK_TRUE(m.has_value());
+    LONGS_EQUAL(4096, (*m)["raw"].size());
+}
+
+TEST(NamedRegex, BackReferencesAreRefusedClearly) {
+    auto r = NamedRegex::compile(R"((?<a>[0-9])\1)");
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS("back-references", r.error().c_str());
+}
+
+TEST(NamedRegex, LongNumbersAreRefusedBeforeStdRegexOverflows) {
+    // Found by fuzz/serial_fuzz.cpp: std::regex read these digits into a
+    // long and overflowed (undefined behaviour, UBSan stops the test).
+    auto backref = NamedRegex::compile(R"((?<a>x)\99999999999999999999)");
+    CHECK_FALSE(backref.ok());
+    STRCMP_CONTAINS("back-references", backref.error().c_str());
+    auto count = NamedRegex::compile("(?<a>x{99999999999999999999})");
+    CHECK_FALSE(count.ok());
+    STRCMP_CONTAINS("repeat count", count.error().c_str());
+    CHECK_TRUE(NamedRegex::compile("(?<a>x{2,4})[{]y{1000}").ok());
+}
+
 TEST_GROUP(LineDecoder){};
 
 TEST(LineDecoder, FieldsBecomeScaledSamplesAndBadNumbersAreCounted) {

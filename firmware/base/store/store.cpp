@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "eviction.hpp"
+#include "full_disk.hpp"
 
 namespace gw {
 namespace {
@@ -177,11 +178,24 @@ int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
             std::lock_guard<std::mutex> lock(mutex_);
             stats_.full_events += 1;
         }
+        if (store::uncap_if_room(db_, options_)) continue;  // the disk has room again
+        if (store::give_up_reserve(options_.path))
+            log_.warn("store", "disk full: gave up the reserve to make room",
+                      {{"bytes", store::kReserveBytes}});
+        const bool wal_folded = store::fold_wal(db_, options_.path);
         int64_t incoming = 0;
         for (const auto& rows : batch.lanes)
             for (const auto& p : rows) incoming += cost_of(p.topic, p.payload);
-        if (evict_when_full(Lane::telemetry, incoming) > 0 || refuse(Lane::telemetry)) continue;
-        if (evict_when_full(Lane::evidence, incoming) > 0 || refuse(Lane::evidence)) continue;
+        // Telemetry makes room for its own rows once; if a second try still
+        // does not fit (a full disk), they are refused rather than evicting
+        // on. Rows that outrank telemetry always get its room.
+        const bool first = attempt == 0;
+        const bool own = !batch.lanes[index_of(Lane::telemetry)].empty();
+        if (((first || !own) && evict_when_full(Lane::telemetry, incoming) > 0) ||
+            (first && wal_folded) || refuse(Lane::telemetry))
+            continue;
+        if (evict_when_full(Lane::evidence, incoming) > 0 || refuse(Lane::evidence) || wal_folded)
+            continue;
         break;
     }
     return rc;
@@ -331,6 +345,7 @@ int64_t Store::evict_when_full(Lane lane, int64_t incoming) {
     if (!db_.exec("BEGIN IMMEDIATE")) return 0;
     int rc = evict_oldest(lane, need, delta);
     if (rc == SQLITE_OK && db_.exec("COMMIT")) {
+        store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
         const int l = index_of(lane);
         log_.warn("store", std::string("database or disk full: evicted oldest ") + to_string(lane),
@@ -399,6 +414,7 @@ void Store::checkpoint_if_idle() {
     record_low_marks();
     // Idle for a second: fold the WAL back so it does not grow without bound.
     (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!store::uncap_if_room(db_, options_)) (void)store::take_reserve(options_.path);
 }
 
 Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit) {

@@ -5,13 +5,12 @@
 #include "boot_counter.hpp"
 #include "eviction.hpp"
 #include "files.hpp"
+#include "full_disk.hpp"
 #include "schema.hpp"
 #include "store.hpp"
 
 namespace gw {
 namespace {
-
-constexpr int64_t kPageSize = 4096;
 
 bool is_corrupt_code(int rc) {
     rc &= 0xff;
@@ -106,10 +105,9 @@ std::string Store::aside_name() const {
 }
 
 Status Store::init(const StoreOptions& o) {
-    int64_t pages = o.max_page_count;
-    if (pages <= 0)
-        pages = (o.alarm_max_bytes + o.evidence_max_bytes + o.telemetry_max_bytes) * 2 / kPageSize +
-                1024;
+    const int64_t pages = store::configured_pages(o);
+    // A restart on a full disk needs the reserve's room to count the boot.
+    store::give_up_reserve(o.path);
     const std::string boot_file =
         o.boot_file.empty() ? store::default_boot_file(o.path) : o.boot_file;
     uint64_t boot_outside = 0;
@@ -135,6 +133,8 @@ Status Store::init(const StoreOptions& o) {
     if (!reader) return fail(reader.error());
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
+    // No room for the reserve: the disk is full, so the file must not grow.
+    if (!store::take_reserve(o.path)) (void)store::fold_wal(db_, o.path);
     log_.info("store", "opened",
               {{"path", o.path},
                {"boot", boot_},
