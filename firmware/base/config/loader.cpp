@@ -271,6 +271,11 @@ void check_inputs(TomlReader& r, const DetectorKind& kind, const DetectorConfig&
                 r.problem_at(inputs_line, "inputs",
                              "a " + kind.name + " detector needs at least one input");
                 break;
+            case InputProblem::What::none_of:
+                r.problem_at(
+                    inputs_line, "inputs",
+                    "a " + kind.name + " detector needs " + one_of_text(kind.one_of_roles));
+                break;
         }
     }
 }

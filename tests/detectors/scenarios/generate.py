@@ -80,6 +80,7 @@ def flood_storm():
     # minute 40, then 1.5 mm/min: 35 mm at minute 48.3. The trailing hour peaks
     # at 75 mm (minute 80): the yellow (warning) band, not orange.
     tr.expect(2_900_000, "flood-1", "rain_intensity", "warning", 120)
+    tr.expect(2_900_000, "rain-1", "rain_intensity", "warning", 120)  # the rain gauge alone
     tr.write()
 
 
