@@ -106,6 +106,12 @@ TEST(Factory, AFloodDetectorNeedsDepthRainOrBoth) {
                  neither.error().c_str());
 }
 
+TEST(Factory, TheFormerGaugeRangeParamsPointToThePoint) {
+    auto p = read("flood", "sensor_max_cm = 300\n");
+    CHECK_FALSE(p.ok());
+    STRCMP_CONTAINS("sensor_max_cm: set min/max on the depth point instead", p.error().c_str());
+}
+
 TEST(Factory, DetectorSetRoutesByPointAndSkipsVision) {
     gw::EventIdSource ids("g", 1);
     std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}}), *config("crowd", {})};

@@ -1,5 +1,6 @@
 // What the config loader makes of a detector's inputs: which roles a flood
-// detector needs.
+// detector needs, and how a point's min/max reaches the detector input it
+// feeds (each bound it sets replaces the role's default range).
 #include <string>
 
 #include "config/loader.hpp"
@@ -83,4 +84,31 @@ TEST(LoaderInputs, AFloodDetectorWithNeitherIsAnErrorWithItsLine) {
     r = load(site("inputs = { rain = \"rain\" }"));
     STRCMP_CONTAINS("detectors[flood1].inputs.rain: unknown input role", errors(r).c_str());
     STRCMP_CONTAINS("a flood detector needs depth, rain_counter or both", errors(r).c_str());
+}
+
+TEST(LoaderInputs, APointsMinAndMaxReachTheInputItFeeds) {
+    auto r =
+        load(site("inputs = { depth = \"depth\", rain_counter = \"rain\" }", "min = 0\nmax = 300"));
+    CHECK_TEXT(r.ok(), errors(r).c_str());
+    const auto& d = r.config->detectors.at(0);
+    LONGS_EQUAL(1, d.input_ranges.size());  // the rain point sets no range
+    const gw::InputRange& depth = d.input_ranges.at("depth");
+    DOUBLES_EQUAL(0, *depth.min, 0);
+    DOUBLES_EQUAL(300, *depth.max, 0);
+    // Over the role's default (-5..500 cm): the point's bounds win.
+    gw::InputRange used = d.settings->input_range("depth").overridden_by(depth);
+    DOUBLES_EQUAL(0, *used.min, 0);
+    DOUBLES_EQUAL(300, *used.max, 0);
+}
+
+TEST(LoaderInputs, APointBoundThatLeavesNoValidValueIsAnError) {
+    auto r = load(site("inputs = { depth = \"depth\" }", "min = 600"));
+    CHECK_FALSE(r.ok());
+    LONGS_EQUAL_TEXT(1, r.errors.lines.size(), errors(r).c_str());
+    STRCMP_EQUAL(
+        "cfg.toml:17: points[depth].min: 600 is above the default maximum 500 of "
+        "detectors[flood1].inputs.depth: set max as well",
+        r.errors.lines[0].c_str());
+    r = load(site("inputs = { depth = \"depth\" }", "min = 600\nmax = 900"));
+    CHECK_TEXT(r.ok(), errors(r).c_str());
 }
