@@ -20,6 +20,9 @@ Result<const DetectorKind*> checked_kind(const DetectorConfig& config) {
                 return fail("detector " + config.id + ": unknown input role " + p.role);
             case InputProblem::What::none:
                 return fail("detector " + config.id + ": no inputs are mapped");
+            case InputProblem::What::none_of:
+                return fail("detector " + config.id + ": a " + config.kind + " detector needs " +
+                            one_of_text(kind->one_of_roles));
         }
     }
     return kind;

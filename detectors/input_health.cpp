@@ -1,10 +1,25 @@
 #include "input_health.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 namespace gw::detectors {
 
 namespace {
+// "1e+308", "NaN", "-inf": a reading as a technician reads it.
+std::string describe(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+std::string describe(const InputRange& r) {
+    return (r.min ? describe(*r.min) : "-inf") + std::string("..") +
+           (r.max ? describe(*r.max) : "inf");
+}
+
 IncidentSpec fault_spec(const InputHealthSpec& s, const char* type, int64_t raise, int64_t clear) {
     return {s.detector, s.kind, type, "", raise, clear};
 }
@@ -20,16 +35,18 @@ InputHealth::InputHealth(InputHealthSpec spec, EventIdSource& ids)
 std::optional<double> InputHealth::on_sample(const Sample& s, std::vector<Event>& out) {
     if (!start_) start_ = s.t_ms;
     std::optional<double> reading;
-    if (s.quality == Quality::out_of_range) {
-        out_of_range_ = true;
-    } else if (s.quality == Quality::good && std::isfinite(s.value)) {
-        last_good_ = s.t_ms;
+    if (s.quality == Quality::good || s.quality == Quality::out_of_range) {
+        last_heard_ = s.t_ms;
         last_value_ = s.value;
-        out_of_range_ = s.value < spec_.min || s.value > spec_.max;
-        if (!out_of_range_) reading = s.value;
-        if (!stuck_value_ || *stuck_value_ != s.value) {
-            stuck_value_ = s.value;
-            stuck_since_ = s.t_ms;
+        out_of_range_ = s.quality == Quality::out_of_range || !spec_.range.contains(s.value);
+        if (out_of_range_) {
+            stuck_value_.reset();  // a bad reading is no evidence of a stuck one
+        } else {
+            reading = s.value;
+            if (!stuck_value_ || *stuck_value_ != s.value) {
+                stuck_value_ = s.value;
+                stuck_since_ = s.t_ms;
+            }
         }
     }
     evaluate(s.t_ms, out);
@@ -42,7 +59,7 @@ void InputHealth::on_tick(int64_t t_ms, std::vector<Event>& out) {
 }
 
 bool InputHealth::silent(int64_t t_ms) const {
-    int64_t since = last_good_ ? *last_good_ : start_.value_or(t_ms);
+    int64_t since = last_heard_ ? *last_heard_ : start_.value_or(t_ms);
     return t_ms - since >= spec_.silent_ms;
 }
 
@@ -52,14 +69,25 @@ bool InputHealth::stuck(int64_t t_ms) const {
 }
 
 bool InputHealth::trusted(int64_t t_ms) const {
-    return last_good_ && !silent(t_ms) && !out_of_range_ && !stuck(t_ms);
+    return last_heard_ && !silent(t_ms) && !out_of_range_ && !stuck(t_ms);
 }
 
 Observation InputHealth::fault(double value, const std::string& what) const {
     Observation o;
-    o.value = value;
+    // JSON has no NaN or infinity: the event says which it was in its details.
+    o.value = std::isfinite(value) ? value : 0;
     o.message = spec_.role + " sensor (" + spec_.point + ") " + what;
     o.details = {{"role", spec_.role}, {"point", spec_.point}};
+    return o;
+}
+
+Observation InputHealth::range_fault() const {
+    if (!out_of_range_) return fault(last_value_, "in range");
+    Observation o = fault(last_value_, "reads " + describe(last_value_) +
+                                           ", outside its valid range " + describe(spec_.range));
+    if (!std::isfinite(last_value_)) o.details["reading"] = describe(last_value_);
+    if (spec_.range.min) o.details["valid_min"] = *spec_.range.min;
+    if (spec_.range.max) o.details["valid_max"] = *spec_.range.max;
     return o;
 }
 
@@ -72,16 +100,12 @@ void InputHealth::evaluate(int64_t t_ms, std::vector<Event>& out) {
         silent_, t_ms, warn(is_silent),
         [&] {
             double quiet_ms =
-                static_cast<double>(t_ms - last_good_.value_or(start_.value_or(t_ms)));
-            return fault(quiet_ms / 1000, is_silent ? "silent: no good sample" : "reporting again");
+                static_cast<double>(t_ms - last_heard_.value_or(start_.value_or(t_ms)));
+            return fault(quiet_ms / 1000, is_silent ? "silent: no reading" : "reporting again");
         },
         out);
     observe_lazily(
-        range_, t_ms, warn(out_of_range_),
-        [&] {
-            return fault(last_value_, out_of_range_ ? "reads out of its valid range" : "in range");
-        },
-        out);
+        range_, t_ms, warn(out_of_range_), [&] { return range_fault(); }, out);
     observe_lazily(
         stuck_, t_ms, warn(is_stuck),
         [&] { return fault(last_value_, is_stuck ? "stuck at one value" : "moving again"); }, out);

@@ -2,14 +2,17 @@
 // Health of one detector input (a role mapped to a point): silence, values
 // out of range and stuck readings are sensor faults, reported as their own
 // incidents (types sensor_silent, sensor_out_of_range, sensor_stuck) and
-// never as the quantity the sensor measures. A sample whose quality is not
-// `good` carries no information: it does not end silence.
+// never as the quantity the sensor measures. A reading outside the input's
+// valid range, NaN or infinite, or marked `out_of_range` by its driver, is a
+// faulty sensor talking: it ends silence and is never used. A `stale` or
+// `comm_fail` sample carries no information: it does not end silence.
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/detector_config.hpp"
 #include "incident.hpp"
 
 namespace gw::detectors {
@@ -37,10 +40,9 @@ struct InputHealthSpec {
     std::string kind;
     std::string role;
     std::string point;
-    int64_t silent_ms = 300'000;                            // no good sample this long: silent
-    double min = -std::numeric_limits<double>::infinity();  // valid range
-    double max = std::numeric_limits<double>::infinity();
-    int64_t stuck_ms = 0;  // identical readings this long: stuck (0: never)
+    int64_t silent_ms = 300'000;  // no reading this long: silent
+    InputRange range;             // valid readings (SensorDetector sets the role's)
+    int64_t stuck_ms = 0;         // identical readings this long: stuck (0: never)
     // Only readings at or above this can be stuck: a dry road legitimately
     // reads the same 0 cm for days, standing water always ripples.
     double stuck_min = -std::numeric_limits<double>::infinity();
@@ -64,15 +66,16 @@ class InputHealth {
     bool stuck(int64_t t_ms) const;
     void evaluate(int64_t t_ms, std::vector<Event>& out);
     Observation fault(double value, const std::string& what) const;
+    Observation range_fault() const;
 
     InputHealthSpec spec_;
     IncidentTracker silent_;
     IncidentTracker range_;
     IncidentTracker stuck_;
-    std::optional<int64_t> start_;      // first time seen: silence counts from here
-    std::optional<int64_t> last_good_;  // last good-quality sample
+    std::optional<int64_t> start_;       // first time seen: silence counts from here
+    std::optional<int64_t> last_heard_;  // last reading, in range or not
     bool out_of_range_ = false;
-    double last_value_ = 0;
+    double last_value_ = 0;              // the last reading, in range or not
     std::optional<double> stuck_value_;  // value held since stuck_since_
     int64_t stuck_since_ = 0;
 };

@@ -6,7 +6,16 @@
 namespace gw::detectors {
 
 SensorDetector::SensorDetector(const DetectorConfig& config, EventIdSource& ids)
-    : id_(config.id), kind_(config.kind), ids_(ids), inputs_(config.inputs) {}
+    : id_(config.id), kind_(config.kind), ids_(ids), inputs_(config.inputs) {
+    // One rule for every input: the role's physical range from the kind's
+    // settings, each bound its point sets (min/max) replacing the default's.
+    for (const auto& [role, point] : inputs_) {
+        InputRange range = config.settings ? config.settings->input_range(role) : InputRange{};
+        auto own = config.input_ranges.find(role);
+        if (own != config.input_ranges.end()) range = range.overridden_by(own->second);
+        ranges_[role] = range;
+    }
+}
 
 std::vector<std::string> SensorDetector::points() const {
     std::vector<std::string> out;
@@ -22,6 +31,7 @@ void SensorDetector::watch(const std::string& role, InputHealthSpec spec) {
     spec.kind = kind_;
     spec.role = role;
     spec.point = it->second;
+    spec.range = ranges_.at(role);
     health_.erase(role);
     health_.emplace(role, InputHealth(std::move(spec), ids_));
 }

@@ -24,7 +24,9 @@ class SensorDetector : public Detector {
     SensorDetector(const DetectorConfig& config, EventIdSource& ids);
 
     bool has(const std::string& role) const { return inputs_.count(role) > 0; }
-    // Starts watching a mapped role's health; spec.detector/kind/role/point are filled in.
+    // Starts watching a mapped role's health; spec.detector/kind/role/point
+    // and its valid range (the role's default, overridden by its point's
+    // min/max) are filled in.
     void watch(const std::string& role, InputHealthSpec spec);
     // The last reading of `role` if its input is trusted right now.
     std::optional<double> value(const std::string& role, int64_t t_ms) const;
@@ -42,6 +44,7 @@ class SensorDetector : public Detector {
 
   private:
     std::map<std::string, std::string> inputs_;  // role -> point
+    std::map<std::string, InputRange> ranges_;   // role -> valid range
     std::map<std::string, InputHealth> health_;  // role -> health
     std::map<std::string, double> last_;         // role -> last usable reading
     int64_t now_ = INT64_MIN;

@@ -38,7 +38,6 @@ ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSetting
         h.silent_ms = ms(s_.silent_s);
         h.raise_hold_ms = ms(s_.clear_hold_s);
         h.clear_hold_ms = ms(s_.clear_hold_s);
-        if (std::string(role) == "speed") h.min = 0;
         watch(role, h);
     }
 }

@@ -1,5 +1,7 @@
 #include "elevator_settings.hpp"
 
+#include <algorithm>
+
 namespace gw::detectors {
 
 ElevatorSettings ElevatorSettings::read(Params& p) {
@@ -20,6 +22,22 @@ ElevatorSettings ElevatorSettings::read(Params& p) {
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);
     s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
     return s;
+}
+
+InputRange ElevatorSettings::input_range(const std::string& role) const {
+    if (role == "direction") return {-1.0, 1.0};  // down, stopped, up
+    // The pit and the headroom are each less than a storey: a car is never
+    // more than a floor past a terminal landing. One more floor of slack for
+    // controllers that number an overtravel position.
+    if (role == "floor") return {min_floor - 2, max_floor + 2};
+    // Not a multiple of the rated speed alone: a car in free fall gains
+    // ~5 m/s between two polls 0.5 s apart, and that reading must still
+    // count as overspeed. No lift runs faster than ~21 m/s (Guangzhou CTF).
+    if (role == "speed") return {0.0, std::max(25.0, 2 * rated_speed_m_s)};
+    for (const char* signal :
+         {"door_open", "moving", "in_zone", "person", "maintenance", "door_cmd_close"})
+        if (role == signal) return {0.0, 1.0};  // a contact or a Modbus bit
+    return {};
 }
 
 }  // namespace gw::detectors

@@ -1,6 +1,8 @@
 #pragma once
 // Elevator settings. Timings tuned in the field (domain reference):
 // stop outside door zone >= 45 s, door faults ~30 s, PIR debounce ~10 s.
+#include <string>
+
 #include "config/detector_config.hpp"
 #include "core/params.hpp"
 
@@ -23,6 +25,9 @@ struct ElevatorSettings final : DetectorSettings {
     double silent_s = 60;             // no good sample of an input this long: sensor silent
 
     static ElevatorSettings read(Params& p);
+    // 0/1 signals 0..1, direction -1..1, floor min_floor-2..max_floor+2,
+    // speed 0..max(25 m/s, 2 x rated) (sources: docs/detectors.md).
+    InputRange input_range(const std::string& role) const override;
 };
 
 }  // namespace gw::detectors

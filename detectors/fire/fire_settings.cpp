@@ -31,4 +31,23 @@ double FireSettings::fixed_temperature() const {
     return 70;
 }
 
+InputRange FireSettings::input_range(const std::string& role) const {
+    // Above the highest EN 54-5 class (G: static response up to 160 C) and
+    // the highest settable cable_temp_c; -40 C is the usual lower limit of
+    // industrial NTC/PT100 transmitters (common practice).
+    if (role == "temperature" || role == "cable_temp") return {-40.0, 200.0};
+    if (role == "smoke") return {0.0, 1.0};  // a contact or a Modbus bit
+    // Fire and building CO cells measure 0-500 or 0-1000 ppm (overgas limit
+    // of e.g. Alphasense CO-B4: 2000 ppm); 10000 ppm (1 %) leaves room for
+    // industrial ranges. Zero drift of up to 20 ppm either way is specified
+    // for Figaro-based CO transmitters: a reading a little below 0 is a
+    // working cell (the dose counts it as 0).
+    if (role == "co_ppm") return {-20.0, 10000.0};
+    // Residual-current electrical fire detectors are settable 20-1000 mA
+    // (vendor data); 2000 mA is twice the highest setting (common practice).
+    // A general-purpose RCM reads amperes: set the point's max.
+    if (role == "residual_ma") return {0.0, 2000.0};
+    return {};
+}
+
 }  // namespace gw::detectors

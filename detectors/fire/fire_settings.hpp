@@ -30,6 +30,9 @@ struct FireSettings final : DetectorSettings {
 
     static FireSettings read(Params& p);
     double fixed_temperature() const;
+    // temperature, cable_temp -40..200 C; smoke 0..1; co_ppm -20..10000;
+    // residual_ma 0..2000 (sources: docs/detectors.md).
+    InputRange input_range(const std::string& role) const override;
 };
 
 }  // namespace gw::detectors

@@ -30,8 +30,6 @@ FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, Even
       rise_window_(ms(s_.rise_window_s)) {
     InputHealthSpec depth;
     depth.silent_ms = ms(s_.silent_s);
-    depth.min = s_.sensor_min_cm;
-    depth.max = s_.sensor_max_cm;
     depth.stuck_ms = ms(s_.stuck_s);
     depth.stuck_min = s_.depth_levels_cm.empty() ? 0 : s_.depth_levels_cm.front();
     depth.raise_hold_ms = ms(s_.raise_hold_s);
@@ -39,7 +37,6 @@ FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, Even
     watch("depth", depth);
     InputHealthSpec rain;
     rain.silent_ms = ms(s_.silent_s);
-    rain.min = 0;
     watch("rain_counter", rain);
 }
 

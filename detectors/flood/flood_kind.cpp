@@ -1,4 +1,5 @@
-// The flood kind: a depth sensor, optionally a rain gauge's tip counter.
+// The flood kind: a depth gauge, a rain gauge's tip counter, or both (a
+// typhoon site often has only a rain gauge).
 #include "detectors/kind_support.hpp"
 #include "flood_detector.hpp"
 
@@ -8,8 +9,8 @@ DetectorKind flood_kind() {
     DetectorKind k;
     k.name = "flood";
     k.rank = 10;
-    k.required_roles = {"depth"};
-    k.optional_roles = {"rain_counter"};
+    k.optional_roles = {"depth", "rain_counter"};
+    k.one_of_roles = {"depth", "rain_counter"};
     k.read = read_settings<FloodSettings>;
     k.make_sensor = make_sensor<FloodDetector, FloodSettings>;
     return k;

@@ -1,8 +1,12 @@
 #include "flood_settings.hpp"
 
+#include <cmath>
+
 namespace gw::detectors {
 
 namespace {
+const double kAbsent = std::nan("");
+
 void check_ascending(Params& p, const char* key, const std::vector<double>& v) {
     for (size_t i = 1; i < v.size(); ++i)
         if (v[i] <= v[i - 1]) p.problem(key, "levels must be in ascending order");
@@ -25,13 +29,25 @@ FloodSettings FloodSettings::read(Params& p) {
     s.mm_per_tip = p.number("mm_per_tip", s.mm_per_tip, 0.01, 10);
     s.rain_clear_margin_mm_h = p.number("rain_clear_margin_mm_h", s.rain_clear_margin_mm_h, 0, 100);
     s.rain_counter_max = p.number("rain_counter_max", s.rain_counter_max, 0, 4294967295.0);
-    s.sensor_min_cm = p.number("sensor_min_cm", s.sensor_min_cm, -1000, 1000);
-    s.sensor_max_cm = p.number("sensor_max_cm", s.sensor_max_cm, -1000, 10000);
-    if (s.sensor_max_cm <= s.sensor_min_cm)
-        p.problem("sensor_max_cm", "must be greater than sensor_min_cm");
+    // The gauge's range moved to its point (min/max), where every input's is.
+    for (const char* moved : {"sensor_min_cm", "sensor_max_cm"})
+        if (!std::isnan(p.number(moved, kAbsent, -1e300, 1e300)))
+            p.problem(moved, "set min/max on the depth point instead ([[points]])");
     s.stuck_s = p.number("stuck_s", s.stuck_s, 0, 30 * 86400);
     s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
     return s;
+}
+
+InputRange FloodSettings::input_range(const std::string& role) const {
+    // Road-waterlogging gauges (ultrasonic, radar, pressure) read a few
+    // metres at most; a little below 0 is noise of an "empty height" gauge
+    // at a dry road (common practice, not a standard).
+    if (role == "depth") return {-5.0, 500.0};
+    // A counter register counts 0..its maximum before it wraps; one that
+    // never wraps is at most a 32-bit register.
+    if (role == "rain_counter")
+        return {0.0, rain_counter_max > 0 ? rain_counter_max : 4294967295.0};
+    return {};
 }
 
 }  // namespace gw::detectors

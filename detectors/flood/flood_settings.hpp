@@ -2,6 +2,7 @@
 // Flood (waterlogging) settings. Defaults from ../shared domain reference:
 // Shanghai road-depth practice (15/30/50 cm) and rainstorm signals
 // (35/50/80 mm in 1 h).
+#include <string>
 #include <vector>
 
 #include "config/detector_config.hpp"
@@ -19,8 +20,6 @@ struct FloodSettings final : DetectorSettings {
     double rain_window_min = 60;
     std::vector<double> rain_levels_mm_h{35, 50, 80};  // blue, yellow, orange
     double mm_per_tip = 0.5;
-    double sensor_min_cm = -5;  // outside: out-of-range sensor fault
-    double sensor_max_cm = 500;
     double rain_clear_margin_mm_h = 5;  // hysteresis of the rain bands
     double rain_counter_max = 65535;    // counter wraps to 0 after this (0: never wraps)
     // Identical wet readings (at or above the first level) this long: stuck
@@ -29,6 +28,8 @@ struct FloodSettings final : DetectorSettings {
     double silent_s = 300;  // no good sample this long: sensor silent
 
     static FloodSettings read(Params& p);
+    // depth: -5..500 cm; rain_counter: 0..rain_counter_max (docs/detectors.md).
+    InputRange input_range(const std::string& role) const override;
 };
 
 }  // namespace gw::detectors

@@ -94,6 +94,24 @@ TEST(Factory, RejectsVisionKindsMissingRolesAndBadParams) {
     STRCMP_CONTAINS("params.rain_window_min", flood.error().c_str());
 }
 
+TEST(Factory, AFloodDetectorNeedsDepthRainOrBoth) {
+    gw::EventIdSource ids("g", 1);
+    auto rain = build("flood", {{"rain_counter", "rc"}}, ids);
+    CHECK_TEXT(rain.ok(), rain.ok() ? "" : rain.error().c_str());
+    LONGS_EQUAL(1, (*rain)->points().size());  // no depth point to watch
+    CHECK(build("flood", {{"depth", "lvl"}}, ids).ok());
+    auto neither = build("flood", {}, ids);
+    CHECK_FALSE(neither.ok());
+    STRCMP_EQUAL("detector d1: a flood detector needs depth, rain_counter or both",
+                 neither.error().c_str());
+}
+
+TEST(Factory, TheFormerGaugeRangeParamsPointToThePoint) {
+    auto p = read("flood", "sensor_max_cm = 300\n");
+    CHECK_FALSE(p.ok());
+    STRCMP_CONTAINS("sensor_max_cm: set min/max on the depth point instead", p.error().c_str());
+}
+
 TEST(Factory, DetectorSetRoutesByPointAndSkipsVision) {
     gw::EventIdSource ids("g", 1);
     std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}}), *config("crowd", {})};

@@ -220,3 +220,53 @@ TEST(FloodNormal, SixNoisyHoursWithLightRainRaiseNothing) {
     });
     LONGS_EQUAL_TEXT(0, rig.events().size(), rig.dump().c_str());
 }
+
+// A site has a depth gauge, a rain gauge or both (typhoon sites often have
+// only a rain gauge): each works alone, and a missing one raises nothing.
+TEST_GROUP(FloodInputs){};
+
+TEST(FloodInputs, RainOnlyRaisesTheRainBandsAndNothingAboutDepth) {
+    Rig rig("flood", {{"rain_counter", "rain"}}, gw::test::settings<FloodSettings>({}));
+    // One 0.5 mm tip every 30 s (60 mm/h) for 90 min, then three dry hours.
+    double count = 0;
+    rig.run(5'400'000, 10'000, [&](int64_t t) {
+        if (t > 0 && t % 30'000 == 0) count += 1;
+        rig.feed("rain", count);
+    });
+    int64_t dry = rig.now();
+    rig.run(dry + 3 * 3'600'000, 10'000, [&](int64_t) { rig.feed("rain", count); });
+    auto blue = rig.find("rain_intensity", EventState::raise);
+    CHECK_TEXT(blue.has_value(), rig.dump().c_str());
+    CHECK(blue->severity == Severity::notice);
+    auto yellow = rig.find("rain_intensity", EventState::update);
+    CHECK_TEXT(yellow.has_value(), rig.dump().c_str());
+    CHECK(yellow->severity == Severity::warning);
+    CHECK_TEXT(rig.find("rain_intensity", EventState::clear, dry).has_value(), rig.dump().c_str());
+    // Only the rain incident: no depth levels, no rise, no silent depth gauge.
+    LONGS_EQUAL_TEXT(rig.count("rain_intensity"), rig.events().size(), rig.dump().c_str());
+}
+
+TEST(FloodInputs, DepthOnlyRaisesWaterAndNothingAboutRain) {
+    Rig rig("flood", {{"depth", "lvl"}}, gw::test::settings<FloodSettings>({}));
+    rig.run(600'000, kStep, [&](int64_t) { rig.feed("lvl", 3); });
+    rig.run(1'800'000, kStep, [&](int64_t) { rig.feed("lvl", 35); });
+    rig.run(3 * 3'600'000, 10'000, [&](int64_t) { rig.feed("lvl", 2); });
+    auto e = rig.find("water_depth", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    CHECK(rig.find("water_depth", EventState::clear).has_value());
+    for (const auto& ev : rig.events())
+        CHECK_TEXT(ev.type == "water_depth" || ev.type == "water_rising", rig.dump().c_str());
+}
+
+TEST(FloodInputs, BothGaugesAreWatchedEachOnItsOwn) {
+    Rig rig = flood();
+    // The rain gauge goes quiet while the depth gauge keeps reporting.
+    rig.run(900'000, kStep, [&](int64_t t) {
+        rig.feed("lvl", 3);
+        if (t < 300'000) rig.feed("rain", 0);
+    });
+    auto e = rig.find("sensor_silent", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    STRCMP_EQUAL("rain_counter", e->details.at("role").get<std::string>().c_str());
+    LONGS_EQUAL_TEXT(1, rig.events().size(), rig.dump().c_str());
+}

@@ -5,11 +5,13 @@
 namespace gw::test {
 
 Rig::Rig(const std::string& kind, std::map<std::string, std::string> inputs,
-         std::shared_ptr<const DetectorSettings> settings) {
+         std::shared_ptr<const DetectorSettings> settings,
+         std::map<std::string, InputRange> ranges) {
     DetectorConfig c;
     c.id = kind + "-1";
     c.kind = kind;
     c.inputs = std::move(inputs);
+    c.input_ranges = std::move(ranges);
     c.settings = std::move(settings);
     auto d = detectors::make_sensor_detector(c, ids_);
     if (!d) throw std::runtime_error(d.error());
@@ -44,6 +46,12 @@ std::optional<Event> Rig::find(const std::string& type, EventState state, int64_
 size_t Rig::count(const std::string& type) const {
     size_t n = 0;
     for (const auto& e : events_) n += e.type == type;
+    return n;
+}
+
+size_t Rig::count_not_faults() const {
+    size_t n = 0;
+    for (const auto& e : events_) n += e.type.rfind("sensor_", 0) != 0;
     return n;
 }
 

@@ -17,8 +17,11 @@ namespace gw::test {
 
 class Rig {
   public:
+    // `ranges`: the min/max of the inputs' points (role -> range), as the
+    // loader passes them on.
     Rig(const std::string& kind, std::map<std::string, std::string> inputs,
-        std::shared_ptr<const DetectorSettings> settings);
+        std::shared_ptr<const DetectorSettings> settings,
+        std::map<std::string, InputRange> ranges = {});
 
     void feed(const std::string& point, double value, Quality q = Quality::good);
     // Advances to `until` in steps of step_ms: at each step `each(t)` feeds
@@ -32,6 +35,8 @@ class Rig {
     // The first event of `type` in `state` at or after `from`.
     std::optional<Event> find(const std::string& type, EventState state, int64_t from = 0) const;
     size_t count(const std::string& type) const;
+    // Events of any type other than the sensor faults (sensor_*).
+    size_t count_not_faults() const;
     std::string dump() const;  // all events, for failure messages
 
   private:

@@ -3,11 +3,32 @@
 // and validated once, by the config loader through the kind's own reader
 // (DetectorKind::read); the typed settings that reader produced travel here,
 // so the detector uses exactly what was validated.
+#include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gw {
+
+// The values a sensor can report; an unset bound is open. Each detector
+// input has one: its role's default physical range (DetectorSettings::
+// input_range), with each bound its point sets (`min`/`max`) replacing the
+// default's. Outside it, or not a number, a reading is a sensor fault.
+struct InputRange {
+    std::optional<double> min;
+    std::optional<double> max;
+
+    // This range with `point`'s bounds where the point sets them.
+    InputRange overridden_by(const InputRange& point) const {
+        return {point.min ? point.min : min, point.max ? point.max : max};
+    }
+    // Never true for NaN or an infinity, bounds or not: no sensor reports one.
+    bool contains(double v) const {
+        return std::isfinite(v) && (!min || v >= *min) && (!max || v <= *max);
+    }
+    bool empty() const { return min && max && *min >= *max; }
+};
 
 // The typed settings of one detector kind (FloodSettings, CrowdSettings, ...
 // derive from it). Immutable once read; copies of a Config share them.
@@ -18,6 +39,12 @@ class DetectorSettings {
     // analysis spans consecutive frames needs a minimum rate; the loader
     // refuses a slower camera instead of leaving the detector blind.
     virtual double min_camera_fps() const { return 0; }
+    // The physical range of a sensor for input `role` (unbounded if the kind
+    // does not name one). A point's min/max overrides either bound.
+    virtual InputRange input_range(const std::string& role) const {
+        (void)role;
+        return {};
+    }
 
   protected:
     DetectorSettings() = default;
@@ -30,6 +57,9 @@ struct DetectorConfig {
     std::string kind;
     std::string camera;                         // vision detectors
     std::map<std::string, std::string> inputs;  // role -> point id
+    // role -> the range of its point, for roles whose point sets min or max;
+    // set by the loader from [[points]].
+    std::map<std::string, InputRange> input_ranges;
     // Every parameter, defaults filled in; set by the loader (or a test/tool
     // through the kind's reader or the typed settings struct).
     std::shared_ptr<const DetectorSettings> settings;

@@ -15,9 +15,20 @@ std::vector<InputProblem> DetectorKind::check_inputs(
     for (const auto& [role, point] : inputs)
         if (!takes(required_roles, role) && !takes(optional_roles, role))
             out.push_back({InputProblem::What::unknown, role});
-    if (inputs.empty() && required_roles.empty() && !needs_camera)
+    auto mapped = [&](const std::string& role) { return inputs.count(role) > 0; };
+    if (!one_of_roles.empty() && std::none_of(one_of_roles.begin(), one_of_roles.end(), mapped))
+        out.push_back({InputProblem::What::none_of, ""});
+    else if (inputs.empty() && required_roles.empty() && !needs_camera)
         out.push_back({InputProblem::What::none, ""});
     return out;
+}
+
+std::string one_of_text(const std::vector<std::string>& roles) {
+    if (roles.size() == 2) return roles[0] + ", " + roles[1] + " or both";
+    std::string text;
+    for (size_t i = 0; i < roles.size(); ++i)
+        text += (i == 0 ? "" : i + 1 < roles.size() ? ", " : " or ") + roles[i];
+    return text;
 }
 
 }  // namespace gw

@@ -29,10 +29,15 @@ struct InputProblem {
         missing,  // a required role is not mapped
         unknown,  // a role this kind does not take
         none,     // a sensor kind without any input
+        none_of,  // none of the kind's `one_of_roles` is mapped
     };
     What what;
-    std::string role;  // empty for `none`
+    std::string role;  // empty for `none` and `none_of`
 };
+
+// "depth, rain_counter or both" / "a, b or c": the roles of which a detector
+// needs at least one, for messages.
+std::string one_of_text(const std::vector<std::string>& roles);
 
 struct DetectorKind {
     using Reader = std::shared_ptr<const DetectorSettings> (*)(Params& params);
@@ -47,6 +52,9 @@ struct DetectorKind {
     int rank = 0;
     std::vector<std::string> required_roles;  // inputs that must map to points
     std::vector<std::string> optional_roles;
+    // At least one of these (optional) roles must be mapped: a flood
+    // detector works from a depth gauge, a rain gauge or both.
+    std::vector<std::string> one_of_roles;
     bool needs_camera = false;  // a vision kind: fed a camera's frames, takes no inputs
     // Reads (and so validates) every parameter through `params`; returns the
     // kind's typed settings (defaults filled in).
@@ -57,7 +65,8 @@ struct DetectorKind {
     FrameFactory make_frame = nullptr;
 
     // The role checks, for the loader and the factories alike: required roles
-    // in declaration order, then unknown roles in name order, then `none`.
+    // in declaration order, then unknown roles in name order, then `none_of`
+    // or `none`.
     std::vector<InputProblem> check_inputs(const std::map<std::string, std::string>& inputs) const;
 };
 

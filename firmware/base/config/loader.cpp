@@ -272,6 +272,11 @@ void check_inputs(TomlReader& r, const DetectorKind& kind, const DetectorConfig&
                 r.problem_at(inputs_line, "inputs",
                              "a " + kind.name + " detector needs at least one input");
                 break;
+            case InputProblem::What::none_of:
+                r.problem_at(
+                    inputs_line, "inputs",
+                    "a " + kind.name + " detector needs " + one_of_text(kind.one_of_roles));
+                break;
         }
     }
 }
@@ -316,6 +321,25 @@ void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long li
     diag.add(line, "detectors[" + d.id + "].camera", what.str());
 }
 
+// A point's min/max is its sensor's range: each bound it sets replaces the
+// detector input's default. Refused if that leaves no valid value (a point
+// setting min 600 on a depth input whose default range ends at 500).
+void use_point_range(DetectorConfig& d, const std::string& role, const PointConfig& p, long line,
+                     Diagnostics& diag) {
+    const InputRange point{p.min, p.max};
+    d.input_ranges[role] = point;
+    if (p.min && p.max) return;  // the point's own check refuses min >= max
+    const InputRange def = d.settings ? d.settings->input_range(role) : InputRange{};
+    if (!def.overridden_by(point).empty()) return;
+    const bool min_set = p.min.has_value();
+    std::ostringstream what;
+    what << (min_set ? *p.min : *p.max) << " is " << (min_set ? "above" : "below")
+         << " the default " << (min_set ? "maximum " : "minimum ")
+         << (min_set ? *def.max : *def.min) << " of detectors[" << d.id << "].inputs." << role
+         << ": set " << (min_set ? "max" : "min") << " as well";
+    diag.add(line, "points[" + p.id + "]." + (min_set ? "min" : "max"), what.str());
+}
+
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
 void check_references(TomlReader& root, Config& c, Diagnostics& diag,
@@ -337,12 +361,16 @@ void check_references(TomlReader& root, Config& c, Diagnostics& diag,
                      "a point on a serial port needs the field name");
         }
     }
-    for (const auto& d : c.detectors) {
-        for (const auto& [role, point] : d.inputs)
-            if (!c.point(point))
+    for (auto& d : c.detectors) {
+        for (const auto& [role, point] : d.inputs) {
+            const PointConfig* p = c.point(point);
+            if (!p)
                 diag.add(detector_lines.at(d.id + ".inputs"),
                          "detectors[" + d.id + "].inputs." + role,
                          "point \"" + point + "\" is not defined");
+            else if (p->min || p->max)
+                use_point_range(d, role, *p, point_lines.at(point), diag);
+        }
         if (!d.camera.empty() && !c.camera(d.camera))
             diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera",
                      "camera \"" + d.camera + "\" is not defined");

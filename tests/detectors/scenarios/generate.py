@@ -80,6 +80,7 @@ def flood_storm():
     # minute 40, then 1.5 mm/min: 35 mm at minute 48.3. The trailing hour peaks
     # at 75 mm (minute 80): the yellow (warning) band, not orange.
     tr.expect(2_900_000, "flood-1", "rain_intensity", "warning", 120)
+    tr.expect(2_900_000, "rain-1", "rain_intensity", "warning", 120)  # the rain gauge alone
     tr.write()
 
 
@@ -134,6 +135,11 @@ def fire_scenarios():
     tr.expect(600_000 + int((70 - 23) / 10 * 60_000), "fire-1", "heat_fixed", "alarm", 20)
     tr.expect(690_000, "fire-1", "smoke", "alarm", 15)
     tr.expect(690_000, "fire-1", "fire_confirmed", "critical", 20)
+    tr.write()
+    # The CO cell fails and its register reads 65535 (a common "no sensor"
+    # value) for 10 min: a sensor fault, never a CO alarm.
+    tr = fire("fire_co_sensor_fault", 30, lambda t: {"co": 65_535} if 600_000 <= t < 1_200_000 else {}, 16)
+    tr.expect(600_000, "fire-1", "sensor_out_of_range", "warning", 15)
     tr.write()
     tr = fire("fire_residual_current", 30, lambda t: {"rcm": 380} if 600_000 <= t < 1_200_000 else {}, 14)
     tr.expect(600_000, "fire-1", "residual_current", "alarm", 15)
