@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import stat
 import struct
 import subprocess
 import sys
@@ -164,6 +163,14 @@ class BookTest(TempDir):
         self.assertEqual((1, 50), (f["live"]["n"], f["live"]["p50_ms"]))
         self.assertEqual((1, 5000), (f["held"]["n"], f["held"]["max_ms"]))
         self.assertEqual(2, f["all"]["n"])
+
+    def test_only_disconnections_after_the_first_connect_are_outages(self):
+        b = book_mod.Book()
+        b.on_connection(False, 500)  # not connected yet: no outage
+        b.on_connection(True, 1000)
+        b.on_connection(False, 2000)
+        b.on_connection(True, 2500)
+        self.assertEqual([[2000, 2500]], b.offline)
 
     def test_percentiles_use_the_nearest_rank(self):
         values = list(range(1, 101))
@@ -377,11 +384,12 @@ def sample_book(out_dir):
                                   type="entrapment_between_floors")), t + 46000)
     b.on_connection(True, t + 45000)
     b.on_event("t", payload(event(5, severity="alarm", ts=t + 50000, detector="crowd-plaza",
-                                  type="crowd_density", evidence="gw-01-3-00000005")), t + 50100)
+                                  type="crowd_density", evidence="gw-01-3-00000005",
+                                  message="9 people on the path")), t + 50100)
     b.on_evidence("x", payload(evidence("gw-01-3-00000005", jpeg)), t + 50200)
     b.on_event("t", payload(event(6, "update", "alarm", incident_seq=5, ts=t + 55000,
                                   detector="crowd-plaza", type="crowd_density",
-                                  acked_by="center operator")), t + 55100)
+                                  acked_by="center operator", message="8 people")), t + 55100)
     b.commands.append({"id": "r1", "name": "ack", "gateway": "site-001/gw-01", "sent_ms": t,
                        "fields": {"incident": "gw-01-3-00000001"}, "outcome": "ok"})
     return b
@@ -395,6 +403,8 @@ class ReportTest(TempDir):
         with open(path, "w") as f:
             f.write(html)
         self.assertIn("evidence/gw-01-3-00000005.jpg", html)
+        # The image is captioned with its own event's message, not the latest.
+        self.assertIn("crowd_density: 9 people on the path</figcaption>", html)
         self.assertIn("broker down", html)
         shot = os.path.join(self.dir, "report.png")
         profile = os.path.join(self.dir, "chromium-profile")

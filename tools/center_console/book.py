@@ -56,7 +56,8 @@ class Incident:
         self.first_seen_ts = event.get("ts", rx_ms)
         self.raise_latency_ms = None
         self.cleared_ts = None
-        self.message = event.get("message", "")
+        self.message = event.get("message", "")       # the latest
+        self.raise_message = self.message if event.get("state") == "raise" else None
         self.events = []        # (ts, state, severity, event id, message)
         self.evidence = []      # event ids that named an image
         self.acked_by = None    # from the gateway's update event (closed loop)
@@ -147,7 +148,11 @@ class Book:
     # --- connection ------------------------------------------------------------
 
     def on_connection(self, connected, now_ms):
+        """Connection changes after the first connect: the windows in which
+        the center could not hear the gateways (its own stop is no outage)."""
         if self.started_ms is None:
+            if not connected:
+                return
             self.started_ms = now_ms
         if connected and self.offline and self.offline[-1][1] is None:
             self.offline[-1][1] = now_ms
@@ -195,6 +200,7 @@ class Book:
         if state == "raise" and isinstance(event.get("ts"), int):
             inc.raised_ts = event["ts"]
             inc.raise_latency_ms = rx_ms - event["ts"]
+            inc.raise_message = event.get("message", "")
         inc.events.append((event.get("ts"), state, severity, event["id"],
                            event.get("message", "")))
         inc.message = event.get("message", inc.message)
@@ -313,6 +319,11 @@ class Book:
                     "max_ms": max(v) if v else None}
         return {"all": fig(allv), "live": fig(live), "held": fig(held)}
 
+    def _evidence_entry(self, event_id):
+        event = self.events.get(event_id, ({}, None))[0]
+        return {"path": self.evidence[event_id], "event": event_id, "ts": event.get("ts"),
+                "message": event.get("message", "")}
+
     def summary(self):
         """Everything the report and scripts need, JSON-ready."""
         incidents = []
@@ -326,7 +337,8 @@ class Book:
                 "ack_note": inc.ack_note, "acked_ts": inc.acked_ts,
                 "ack_request": inc.ack_request, "renotify": inc.renotify,
                 "escalated": inc.escalated, "message": inc.message,
-                "evidence": [self.evidence.get(e) for e in inc.evidence if e in self.evidence],
+                "raise_message": inc.raise_message,
+                "evidence": [self._evidence_entry(e) for e in inc.evidence if e in self.evidence],
                 "events": [{"ts": t, "state": s, "severity": sev, "id": i, "message": m}
                            for t, s, sev, i, m in inc.events],
             })

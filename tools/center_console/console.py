@@ -14,8 +14,6 @@ It is the worked example of docs/contract.md from the center's side:
   commands    ack and mode on {prefix}/{site}/{gateway}/cmd/{name}, replies
               on .../reply/{name}, optionally HMAC-signed
   report      report.html and summary.json in the output directory
-
-Usage: tools/center --help
 """
 import argparse
 import json
@@ -136,11 +134,13 @@ class Console:
             "resumed" if flags.get("session present") else "new"))
 
     def on_disconnect(self, client, userdata, rc):
+        if rc == mqtt.MQTT_ERR_SUCCESS:  # our own disconnect at the end
+            return
         with self.lock:
             was = self.connected
             self.connected = False
             self.book.on_connection(False, now_ms())
-        if was and rc != mqtt.MQTT_ERR_SUCCESS:  # rc 0: our own disconnect at the end
+        if was:
             self.say("lost the broker (%s); reconnecting" % mqtt.error_string(rc))
 
     def on_message(self, client, userdata, msg):
@@ -372,8 +372,6 @@ class Console:
         self.client.on_disconnect = self.on_disconnect
         self.client.on_message = self.on_message
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
-        with self.lock:
-            self.book.on_connection(False, now_ms())  # offline until the first CONNACK
         self.client.connect_async(self.args.broker[0], self.args.broker[1], keepalive=10)
         self.client.loop_start()
         lines = queue.Queue()
@@ -413,7 +411,7 @@ class Console:
                         view.clock(inc.raised_ts or inc.first_seen_ts), inc.site[:9],
                         inc.gateway[:7], inc.detector[:17], inc.type[:26], inc.max_severity,
                         inc.state, inc.ack_text()[:18], view.latency(inc.raise_latency_ms),
-                        inc.message[:60]))
+                        (inc.raise_message or inc.message)[:60]))
             print(view.figures_line(self.book))
             print("report: %s" % os.path.join(self.args.out, "report.html"), flush=True)
 
@@ -486,7 +484,8 @@ def add_link_options(parser, suppress=False):
 
 def main(argv=None):
     p = argparse.ArgumentParser(
-        prog="tools/center", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="tools/center", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Without a subcommand: the console. Typed commands while it runs: "
                "ack ROW|ID [note], mode GATEWAY normal|emergency [seconds], report, quit.")
     add_link_options(p)

@@ -181,7 +181,7 @@ def incidents_table(summary):
     rows = []
     for inc in sorted(summary["incidents"], key=lambda i: i.get("raised_ts") or 0):
         thumbs = "".join('<a href="%s"><img class="thumb" src="%s" alt="evidence"></a>'
-                         % (esc(p), esc(p)) for p in inc["evidence"] if p)
+                         % (esc(e["path"]), esc(e["path"])) for e in inc["evidence"])
         state = inc["state"] + (" at " + hms(inc["cleared_ts"]) if inc.get("cleared_ts") else "")
         extra = ""
         if inc.get("renotify"):
@@ -192,8 +192,9 @@ def incidents_table(summary):
                     "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
                         hms(inc.get("raised_ts")), esc(inc["site"]), esc(inc["gateway"]),
                         esc(inc["detector"]), esc(inc["type"]), severity_badge(inc["max_severity"]),
-                        esc(state + extra), esc(ack_cell(inc)), ms_text(inc.get("raise_latency_ms")),
-                        esc(inc["message"]), thumbs))
+                        esc(state + extra), esc(ack_cell(inc)),
+                        ms_text(inc.get("raise_latency_ms")),
+                        esc(inc.get("raise_message") or inc["message"]), thumbs))
     return "<table>%s%s</table>" % (head, "".join(rows))
 
 
@@ -212,12 +213,11 @@ def commands_table(summary):
 def gallery(summary):
     figs = []
     for inc in summary["incidents"]:
-        for p in inc["evidence"]:
-            if p:
-                figs.append('<figure><img src="%s" alt="evidence"><figcaption>%s %s, %s: %s'
-                            '</figcaption></figure>' % (
-                                esc(p), esc(hms(inc.get("raised_ts"))), esc(inc["detector"]),
-                                esc(inc["type"]), esc(inc["message"])))
+        for e in inc["evidence"]:
+            figs.append('<figure><img src="%s" alt="evidence"><figcaption>%s %s, %s: %s'
+                        '</figcaption></figure>' % (
+                            esc(e["path"]), esc(hms(e.get("ts"))), esc(inc["detector"]),
+                            esc(inc["type"]), esc(e.get("message"))))
     return '<div class="gallery">%s</div>' % "".join(figs) if figs else "<p>No evidence images.</p>"
 
 

@@ -85,7 +85,8 @@ def table(book, notes, height=40, colour=False, connected=True):
         text = "%3d  " % n + COLUMNS % (
             clock(inc.raised_ts or inc.first_seen_ts), inc.site[:9], inc.gateway[:7],
             inc.detector[:17], inc.type[:26], inc.max_severity, inc.state,
-            inc.ack_text()[:18], latency(inc.raise_latency_ms), inc.message[:60])
+            inc.ack_text()[:18], latency(inc.raise_latency_ms),
+            (inc.raise_message or inc.message)[:60])
         lines.append(paint(text, inc.max_severity if inc.state == "active" else "", colour))
     if len(rows) > room:
         lines.append("     ... %d more" % (len(rows) - room))
