@@ -410,7 +410,7 @@ class Console:
                     print("%3d  " % n + view.COLUMNS % (
                         view.clock(inc.raised_ts or inc.first_seen_ts), inc.site[:9],
                         inc.gateway[:7], inc.detector[:17], inc.type[:26], inc.max_severity,
-                        inc.state, inc.ack_text()[:18], view.latency(inc.raise_latency_ms),
+                        inc.state, inc.ack_text()[:20], view.latency(inc.raise_latency_ms),
                         (inc.raise_message or inc.message)[:60]))
             print(view.figures_line(self.book))
             print("report: %s" % os.path.join(self.args.out, "report.html"), flush=True)

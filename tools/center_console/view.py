@@ -4,7 +4,7 @@ import time
 COLOURS = {"info": "", "notice": "\033[36m", "warning": "\033[33m",
            "alarm": "\033[31m", "critical": "\033[1;31m"}
 RESET = "\033[0m"
-COLUMNS = "%-8s  %-9s %-7s %-17s %-26s %-8s %-7s %-18s %9s  %s"
+COLUMNS = "%-8s  %-9s %-7s %-17s %-26s %-8s %-7s %-20s %9s  %s"
 
 
 def clock(ms):
@@ -33,7 +33,7 @@ def event_line(event, incident, rx_ms, colour=False):
     text = COLUMNS % (clock(ts), event.get("site", "?")[:9], event.get("gateway", "?")[:7],
                       event.get("detector", "?")[:17], event.get("type", "?")[:26],
                       event.get("severity", "?"), event.get("state", "?"),
-                      (incident.ack_text() if incident else "-")[:18],
+                      (incident.ack_text() if incident else "-")[:20],
                       latency(rx_ms - ts if isinstance(ts, int) else None),
                       event.get("message", "")[:60])
     return paint(text, event.get("severity"), colour)
@@ -85,7 +85,7 @@ def table(book, notes, height=40, colour=False, connected=True):
         text = "%3d  " % n + COLUMNS % (
             clock(inc.raised_ts or inc.first_seen_ts), inc.site[:9], inc.gateway[:7],
             inc.detector[:17], inc.type[:26], inc.max_severity, inc.state,
-            inc.ack_text()[:18], latency(inc.raise_latency_ms),
+            inc.ack_text()[:20], latency(inc.raise_latency_ms),
             (inc.raise_message or inc.message)[:60])
         lines.append(paint(text, inc.max_severity if inc.state == "active" else "", colour))
     if len(rows) > room:
