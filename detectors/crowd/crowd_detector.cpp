@@ -12,6 +12,15 @@ namespace gw::detectors {
 namespace {
 constexpr int64_t kWarmupMs = 2000;  // background model needs a moment before counting
 constexpr long kWarmupFrames = 10;
+// A gap this long (or this many frame intervals) between frames is a
+// reconnect: the camera may have moved, the light changed, people come and
+// gone, so the background is learnt again.
+constexpr int64_t kRestartGapMs = 1000;
+constexpr double kRestartGapFrames = 5;
+// Foreground jumping from below kCutBefore to above kCutAfter of the frame
+// in one frame is a new view (a reconnect to a moved camera, lights
+// switched): people do not appear that fast.
+constexpr double kCutBefore = 0.3, kCutAfter = 0.6;
 constexpr int kHogPerFrame = 2;      // bounded HOG work: blobs examined per frame
 constexpr double kHogWindowH = 128;  // HOG people window height (px)
 
@@ -151,10 +160,11 @@ void CrowdDetector::smooth(int64_t t_ms) {
     if (!smoothed_ || s_.smooth_s <= 0) {
         smoothed_ = count;
     } else {
-        double dt = std::max(0.0, double(t_ms - last_t_) / 1000.0);
+        double dt = std::max(0.0, double(t_ms - smoothed_t_) / 1000.0);
         double a = 1.0 - std::exp(-dt / s_.smooth_s);
         *smoothed_ += a * (count - *smoothed_);
     }
+    smoothed_t_ = t_ms;
     result_.density = region_.area_m2() > 0 ? *smoothed_ / region_.area_m2() : 0;
 }
 
@@ -219,6 +229,32 @@ void CrowdDetector::emit(std::optional<Event> e, const cv::Mat& bgr, std::vector
     events.push_back(std::move(*e));
 }
 
+void CrowdDetector::restart() {
+    bg_->clear();
+    frames_ = 0;
+    first_t_ = -1;
+    last_t_ = -1;
+    mean_dt_ms_ = 0;
+    fg_share_ = 0;
+    smoothed_.reset();
+    history_.clear();
+}
+
+bool CrowdDetector::is_gap(int64_t t_ms) {
+    if (last_t_ < 0) return false;
+    double dt = double(t_ms - last_t_);
+    bool gap = dt > std::max(double(kRestartGapMs), kRestartGapFrames * mean_dt_ms_);
+    if (!gap) mean_dt_ms_ = mean_dt_ms_ <= 0 ? dt : 0.9 * mean_dt_ms_ + 0.1 * dt;
+    return gap;
+}
+
+bool CrowdDetector::is_cut() {
+    double share = double(cv::countNonZero(fg_)) / std::max<size_t>(1, fg_.total());
+    bool cut = frames_ > 1 && fg_share_ < kCutBefore && share > kCutAfter;
+    fg_share_ = share;
+    return cut;
+}
+
 const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
                                            std::vector<Event>& events,
                                            std::vector<Evidence>& evidence) {
@@ -227,21 +263,29 @@ const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     if (bgr.empty() || bgr.type() != CV_8UC3) return result_;
     if (bgr.size() != full_) {  // new camera geometry: start over
         full_ = bgr.size();
-        bg_->clear();
-        frames_ = 0;
-        first_t_ = -1;
         model_.set_frame_height(full_.height);
+        restart();
+    } else if (is_gap(t_ms)) {
+        restart();
     }
     cv::Mat small;
     scale_ = scale_to_width(bgr, s_.process_width, small);
     foreground(small, t_ms);
+    if (is_cut()) {
+        restart();
+        foreground(small, t_ms);
+    }
     if (first_t_ < 0) first_t_ = t_ms;
     ++frames_;
+    last_t_ = t_ms;
+    // Until the background is learnt, the foreground is the whole scene
+    // (frame 0) or its ghosts: no count, nothing smoothed, nothing sent.
+    result_.ready = frames_ >= kWarmupFrames && t_ms - first_t_ >= kWarmupMs;
+    if (!result_.ready) return result_;
     const cv::Mat& rmask = region_.mask(full_, scale_);
     double region_px = std::max(1, cv::countNonZero(rmask));
     double occupied = cv::countNonZero(fg_ & rmask) / region_px;
     last_blobs_ = blobs(rmask);
-    result_.ready = frames_ >= kWarmupFrames && t_ms - first_t_ >= kWarmupMs;
     if (occupied >= s_.dense_occupancy && region_.area_m2() > 0) {
         result_.dense_mode = true;
         result_.count = occupied * region_.area_m2() * s_.full_density;
@@ -253,8 +297,6 @@ const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
             cv::Rect(cv::Point(int(b.box.x / scale_), int(b.box.y / scale_)),
                      cv::Size(int(b.box.width / scale_), int(b.box.height / scale_))));
     smooth(t_ms);
-    last_t_ = t_ms;
-    if (!result_.ready) return result_;
     emit(density_.observe(t_ms, density_observation()), bgr, events, evidence);
     emit(rise_.observe(t_ms, rise_observation(t_ms)), bgr, events, evidence);
     return result_;
@@ -284,8 +326,11 @@ void CrowdDetector::draw(cv::Mat& bgr) const {
                     {0, 255, 0}, 1);
     }
     char text[96];
-    std::snprintf(text, sizeof text, "%s count %.0f density %.2f/m2", id_.c_str(), result_.count,
-                  result_.density);
+    if (result_.ready)
+        std::snprintf(text, sizeof text, "%s count %.0f density %.2f/m2", id_.c_str(),
+                      result_.count, result_.density);
+    else
+        std::snprintf(text, sizeof text, "%s learning the background", id_.c_str());
     cv::putText(bgr, text, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.6, {0, 0, 0}, 3);
     cv::putText(bgr, text, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.6, {255, 255, 255}, 1);
 }

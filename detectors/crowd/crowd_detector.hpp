@@ -38,6 +38,9 @@ class CrowdDetector final : public FrameDetector {
         int area = 0;
         double people = 0;
     };
+    void restart();             // learn the background again; no count until ready
+    bool is_gap(int64_t t_ms);  // frames stopped for a while: a reconnect
+    bool is_cut();              // the whole view changed at once
     void foreground(const cv::Mat& small, int64_t t_ms);
     std::vector<Blob> blobs(const cv::Mat& region_mask);
     double count_sparse(std::vector<Blob>& found, const cv::Mat& small);
@@ -63,7 +66,9 @@ class CrowdDetector final : public FrameDetector {
     cv::Mat fg_;        // processing-resolution foreground
     double scale_ = 1;  // processing / full resolution
     cv::Size full_;
-    int64_t first_t_ = -1, last_t_ = -1;
+    int64_t first_t_ = -1, last_t_ = -1, smoothed_t_ = -1;
+    double mean_dt_ms_ = 0;  // typical frame interval
+    double fg_share_ = 0;    // last frame's foreground share of the frame
     long frames_ = 0;
     size_t hog_next_ = 0;  // round robin over blobs: bounded HOG work per frame
     std::optional<double> smoothed_;

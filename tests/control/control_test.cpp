@@ -1,20 +1,32 @@
-// The control server on a real Unix socket: dispatch, errors, limits.
+// The control server on a real Unix socket: dispatch, errors, limits, and
+// clients that try to stall or freeze it.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "control/base64.hpp"
 #include "control/control_client.hpp"
 #include "control/control_server.hpp"
+#include "control/dispatcher.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -23,25 +35,75 @@ using nlohmann::json;
 
 namespace {
 
-// Sends raw bytes (not necessarily JSON) and reads one reply line.
-std::string raw_exchange(const std::string& path, const std::string& bytes, size_t lines = 1) {
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+gw::UniqueFd connect_raw(const std::string& path) {
+    gw::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        return "connect failed";
-    }
-    send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw std::runtime_error("cannot connect to " + path + ": " + std::strerror(errno));
+    return fd;
+}
+
+// Sends raw bytes (not necessarily JSON) and reads `lines` reply lines.
+std::string raw_exchange(const std::string& path, const std::string& bytes, size_t lines = 1) {
+    gw::UniqueFd fd = connect_raw(path);
+    send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     std::string reply;
     char buf[512];
     ssize_t n;
     auto count = [&] { return static_cast<size_t>(std::count(reply.begin(), reply.end(), '\n')); };
-    while (count() < lines && (n = recv(fd, buf, sizeof buf, 0)) > 0)
+    while (count() < lines && (n = recv(fd.get(), buf, sizeof buf, 0)) > 0)
         reply.append(buf, static_cast<size_t>(n));
-    close(fd);
     return reply;
+}
+
+// Reruns `probe` until it returns true or a generous timeout passes.
+bool eventually(const std::function<bool()>& probe, int timeout_ms = 30000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!probe()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+// True once the server has closed `fd` (EOF or reset on read; replies it
+// sent before closing are read and thrown away).
+bool closed_by_server(int fd) {
+    char buf[65536];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) continue;
+        return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+}
+
+// A long command that runs until the test lets it go (or it is cancelled).
+struct Gate {
+    std::atomic<int> running{0};
+    std::atomic<bool> open{false};
+    std::atomic<bool> saw_cancel{false};
+    gw::Dispatcher::LongHandler handler() {
+        return [this](const json&, const gw::Peer&, const gw::Cancel& cancel) {
+            ++running;
+            while (!open) {
+                if (!cancel.wait_for(10)) {
+                    saw_cancel = true;
+                    --running;
+                    return gw::Dispatcher::error_reply(cancel.reason());
+                }
+            }
+            --running;
+            return json{{"done", true}};
+        };
+    }
+};
+
+void add_echo(gw::Dispatcher& commands) {
+    commands.add("echo", [](const json& req, const gw::Peer& peer) {
+        return json{{"echo", req.value("text", "")}, {"uid", peer.uid}};
+    });
 }
 
 }  // namespace
@@ -49,21 +111,35 @@ std::string raw_exchange(const std::string& path, const std::string& bytes, size
 TEST_GROUP(Control) {
     gw::test::TempDir dir;
     gw::Log log{gw::LogLevel::error};
+    gw::SystemClock clock;
+    std::unique_ptr<gw::Dispatcher> commands;
     std::unique_ptr<gw::ControlServer> server;
     std::string path;
+    Gate gate;
     void setup() override {
         path = dir.file("ctl.sock");
-        server = std::make_unique<gw::ControlServer>(path, "", log);
-        server->add("echo", [](const json& req, const gw::Peer& peer) {
-            return json{{"echo", req.value("text", "")}, {"uid", peer.uid}};
-        });
-        server->add("boom", [](const json& req, const gw::Peer&) {
+        start({});
+    }
+    void start(gw::ControlLimits limits, gw::Dispatcher::Limits pools = {}) {
+        server.reset();
+        commands = std::make_unique<gw::Dispatcher>(clock, log, pools);
+        add_echo(*commands);
+        commands->add("boom", [](const json& req, const gw::Peer&) {
             return json{{"n", req.at("missing").get<int>()}};  // throws: key absent
         });
+        commands->add("hold", gw::Dispatcher::Pool::wait, 600000, gate.handler());
+        server = std::make_unique<gw::ControlServer>(path, "", *commands, clock, log, limits);
         CHECK(server->start().ok());
     }
     void teardown() override {
+        gate.open = true;
         server.reset();
+        commands.reset();
+    }
+    json echo(const std::string& text) {
+        auto r = gw::ControlClient(path, 20000).call({{"cmd", "echo"}, {"text", text}});
+        if (!r) FAIL(r.error().c_str());
+        return *r;
     }
 };
 
@@ -92,7 +168,7 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     auto unknown = client.call({{"cmd", "nope"}}, &why);
     CHECK_FALSE(unknown.ok());
     CHECK(why.kind == gw::ControlError::Kind::refused);
-    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo)", unknown.error().c_str());
+    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo, hold)", unknown.error().c_str());
     auto boom = client.call({{"cmd", "boom"}});
     STRCMP_CONTAINS("bad request", boom.error().c_str());
     // Still serving after all that.
@@ -101,26 +177,265 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
 
 TEST(Control, OversizedRequestIsRefused) {
     auto reply =
-        json::parse(raw_exchange(path, std::string(gw::ControlServer::kMaxLine + 10, 'a')));
+        json::parse(raw_exchange(path, std::string(gw::ControlLimits{}.max_line + 10, 'a')));
     CHECK_FALSE(reply["ok"].get<bool>());
     STRCMP_CONTAINS("longer than", reply["error"].get<std::string>().c_str());
 }
 
-TEST(Control, SeveralRequestsOnOneConnection) {
-    auto reply = raw_exchange(
-        path, "{\"cmd\":\"echo\",\"text\":\"a\"}\n{\"cmd\":\"echo\",\"text\":\"b\"}\n", 2);
-    auto nl = reply.find('\n');
-    STRCMP_CONTAINS("\"echo\":\"a\"", reply.substr(0, nl).c_str());
-    STRCMP_CONTAINS("\"echo\":\"b\"", reply.substr(nl + 1).c_str());
+TEST(Control, SeveralRequestsOnOneConnectionAreAnsweredInOrder) {
+    // More than the server takes from one client per turn, in one write.
+    const int count = 30;
+    std::string lines;
+    for (int i = 0; i < count; ++i)
+        lines += json{{"cmd", "echo"}, {"text", std::to_string(i)}}.dump() + "\n";
+    const std::string reply = raw_exchange(path, lines, count);
+    size_t from = 0;
+    for (int i = 0; i < count; ++i) {
+        const size_t nl = reply.find('\n', from);
+        CHECK_TEXT(nl != std::string::npos, reply.c_str());
+        json r = json::parse(reply.substr(from, nl - from));
+        STRCMP_EQUAL(std::to_string(i).c_str(), r["echo"].get<std::string>().c_str());
+        from = nl + 1;
+    }
+}
+
+TEST(Control, AHalfClosedClientStillGetsItsAnswer) {
+    gw::UniqueFd fd = connect_raw(path);
+    const std::string line = "{\"cmd\":\"echo\",\"text\":\"bye\"}\n";
+    CHECK(send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) == ssize_t(line.size()));
+    CHECK(shutdown(fd.get(), SHUT_WR) == 0);
+    std::string reply;
+    char buf[512];
+    ssize_t n;
+    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    STRCMP_CONTAINS("\"echo\":\"bye\"", reply.c_str());  // then EOF: the server closed
 }
 
 TEST(Control, StaleSocketIsReplacedButAFileIsNot) {
     server.reset();  // stop() unlinks; leave a regular file in its place
     dir.write("ctl.sock", "not a socket");
-    gw::ControlServer other(path, "", log);
+    gw::ControlServer other(path, "", *commands, clock, log);
     auto st = other.start();
     CHECK_FALSE(st.ok());
     STRCMP_CONTAINS("exists and is not a socket", st.error().c_str());
+}
+
+TEST(Control, ALongCommandDoesNotHoldUpQuickOnes) {
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    // Other clients are served while it runs.
+    STRCMP_EQUAL("meanwhile", echo("meanwhile")["echo"].get<std::string>().c_str());
+    LONGS_EQUAL(1, gate.running.load());
+    gate.open = true;
+    auto r = held.get();
+    CHECK_TEXT(r.ok(), r.ok() ? "" : r.error().c_str());
+    CHECK((*r)["done"].get<bool>());
+}
+
+TEST(Control, AFullWorkerPoolAnswersBusyAndStaysUsable) {
+    start({}, {{1, 0}, {1, 0}});
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    gw::ControlError why{};
+    auto busy = gw::ControlClient(path).call({{"cmd", "hold"}}, &why);
+    CHECK_FALSE(busy.ok());
+    CHECK(why.kind == gw::ControlError::Kind::busy);
+    STRCMP_CONTAINS("gatewayd is busy", busy.error().c_str());
+    STRCMP_EQUAL("quick", echo("quick")["echo"].get<std::string>().c_str());
+    gate.open = true;
+    CHECK(held.get().ok());
+}
+
+TEST(Control, StopReturnsWhileALongCommandRuns) {
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    // The daemon's order: the commands (their deadline is 10 min), then the socket.
+    commands->stop();
+    CHECK(gate.saw_cancel.load());
+    LONGS_EQUAL(0, gate.running.load());
+    auto r = held.get();
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS("gatewayd is stopping", r.error().c_str());
+    server->stop();
+}
+
+TEST(Control, StopReturnsWhenTheSocketStopsFirst) {
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    server->stop();
+    CHECK_FALSE(held.get().ok());  // the connection closed without a reply
+    commands->stop();
+    CHECK(gate.saw_cancel.load());
+}
+
+TEST(Control, IdleConnectionsBeyondTheLimitLockNobodyOut) {
+    gw::ControlLimits limits;
+    limits.idle_ms = 1000;
+    start(limits);
+    std::vector<gw::UniqueFd> idle;
+    for (size_t i = 0; i < limits.max_clients + 4; ++i) idle.push_back(connect_raw(path));
+    // A normal client is served although every slot was taken by idle ones.
+    STRCMP_EQUAL("through", echo("through")["echo"].get<std::string>().c_str());
+    auto r = gw::ControlClient(path, 20000).call({{"cmd", "echo"}});
+    CHECK_TEXT(r.ok(), r.ok() ? "" : r.error().c_str());
+    // And the idle ones are closed by the server, not kept forever.
+    for (auto& fd : idle) CHECK(eventually([&] { return closed_by_server(fd.get()); }));
+}
+
+TEST(Control, WhenEveryConnectionIsRunningANewOneIsToldBusyAndTheLogStaysQuiet) {
+    std::FILE* log_file = std::tmpfile();
+    gw::Log counted(gw::LogLevel::info, log_file);
+    server.reset();
+    commands = std::make_unique<gw::Dispatcher>(clock, counted);
+    commands->add("hold", gw::Dispatcher::Pool::wait, 600000, gate.handler());
+    gw::ControlLimits limits;
+    limits.max_clients = 1;
+    server = std::make_unique<gw::ControlServer>(path, "", *commands, clock, counted, limits);
+    CHECK(server->start().ok());
+    auto held = std::async(std::launch::async, [&] {
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+    });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    const int attempts = 20;
+    for (int i = 0; i < attempts; ++i) {
+        gw::ControlError why{};
+        auto r = gw::ControlClient(path).call({{"cmd", "hold"}}, &why);
+        CHECK_FALSE(r.ok());
+        CHECK_TEXT(why.kind == gw::ControlError::Kind::busy, r.error().c_str());
+        STRCMP_CONTAINS("gatewayd is busy", r.error().c_str());
+    }
+    gate.open = true;
+    CHECK(held.get().ok());
+    server.reset();
+    commands.reset();  // both hold `counted`
+    std::fflush(log_file);
+    std::rewind(log_file);
+    std::string text;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, log_file)) > 0;) text.append(buf, n);
+    std::fclose(log_file);
+    size_t lines = 0;
+    for (size_t at = 0; (at = text.find("client refused", at)) != std::string::npos; ++at) ++lines;
+    CHECK_TEXT(lines >= 1, text.c_str());
+    CHECK_TEXT(lines < size_t(attempts), text.c_str());  // one line stands for many
+    STRCMP_CONTAINS("refused=", text.c_str());
+}
+
+TEST(Control, AClientThatPipelinesAndNeverReadsIsDroppedWhileOthersAreServed) {
+    gw::ControlLimits limits;
+    limits.idle_ms = 1000;
+    start(limits);
+    gw::UniqueFd hog = connect_raw(path);
+    CHECK(fcntl(hog.get(), F_SETFL, O_NONBLOCK) == 0);
+    // Requests whose replies are large, until our own buffers are full: the
+    // server's writes to us are now stuck, and we never read.
+    const std::string line =
+        json{{"cmd", "echo"}, {"text", std::string(16 * 1024, 'x')}}.dump() + "\n";
+    size_t sent = 0;
+    bool blocked = false;
+    CHECK(eventually([&] {
+        for (int i = 0; i < 64 && !blocked; ++i) {
+            ssize_t n = send(hog.get(), line.data(), line.size(), MSG_NOSIGNAL);
+            if (n > 0) sent += size_t(n);
+            blocked = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+        return blocked;
+    }));
+    CHECK(sent > line.size());
+    // Everybody else is served meanwhile.
+    for (int i = 0; i < 5; ++i)
+        STRCMP_EQUAL("other", echo("other")["echo"].get<std::string>().c_str());
+    // The hog is dropped: its socket reports the close.
+    CHECK(eventually([&] {
+        ssize_t n = send(hog.get(), line.data(), line.size(), MSG_NOSIGNAL);
+        return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK;
+    }));
+    STRCMP_EQUAL("after", echo("after")["echo"].get<std::string>().c_str());
+}
+
+TEST_GROUP(Dispatcher) {
+    gw::Log log{gw::LogLevel::error};
+    gw::SystemClock clock;
+    Gate gate;
+    void teardown() override {
+        gate.open = true;
+    }
+};
+
+TEST(Dispatcher, CommandsRunWithoutASocket) {
+    gw::Dispatcher commands(clock, log);
+    add_echo(commands);
+    commands.add(
+        "slow", gw::Dispatcher::Pool::io, 60000,
+        [](const json& req, const gw::Peer&, const gw::Cancel& cancel) {
+            return json{{"twice", req.at("n").get<int>() * 2}, {"cancelled", cancel.requested()}};
+        });
+    const gw::Peer center{0, 0, 0};
+    auto quick = commands.call({{"cmd", "echo"}, {"text", "x"}}, center);
+    CHECK(quick["ok"].get<bool>());
+    STRCMP_EQUAL("x", quick["echo"].get<std::string>().c_str());
+    // The asynchronous path a caller without a socket uses: the reply comes
+    // back on a worker thread.
+    std::promise<json> reply;
+    commands.submit({{"cmd", "slow"}, {"n", 21}}, center,
+                    [&](json r) { reply.set_value(std::move(r)); });
+    json slow = reply.get_future().get();
+    CHECK(slow["ok"].get<bool>());
+    LONGS_EQUAL(42, slow["twice"].get<int>());
+    CHECK_FALSE(slow["cancelled"].get<bool>());
+    auto wrong = commands.call({{"cmd", "slow"}, {"n", "not a number"}}, center);
+    CHECK_FALSE(wrong["ok"].get<bool>());
+    STRCMP_CONTAINS("bad request", wrong["error"].get<std::string>().c_str());
+    auto nocmd = commands.call({{"verb", "echo"}}, center);
+    STRCMP_CONTAINS("request needs \"cmd\"", nocmd["error"].get<std::string>().c_str());
+}
+
+TEST(Dispatcher, ACallerThatGotItsReplyFindsTheWorkerFree) {
+    gw::Dispatcher commands(clock, log, {{1, 0}, {1, 0}});
+    commands.add("slow", gw::Dispatcher::Pool::io, 60000,
+                 [](const json&, const gw::Peer&, const gw::Cancel&) { return json::object(); });
+    // One worker, no queue: the next request, sent as soon as the reply is
+    // there, must not find the worker still counted busy.
+    for (int i = 0; i < 50; ++i) {
+        auto r = commands.call({{"cmd", "slow"}}, {});
+        CHECK_TEXT(r["ok"].get<bool>(), r.dump().c_str());
+    }
+}
+
+TEST(Dispatcher, APastDeadlineCancelsTheHandler) {
+    gw::Dispatcher commands(clock, log);
+    commands.add("hold", gw::Dispatcher::Pool::wait, 50, gate.handler());
+    std::promise<json> reply;
+    commands.submit({{"cmd", "hold"}}, {}, [&](json r) { reply.set_value(std::move(r)); });
+    json r = reply.get_future().get();
+    CHECK_FALSE(r["ok"].get<bool>());
+    STRCMP_CONTAINS("deadline", r["error"].get<std::string>().c_str());
+    CHECK(gate.saw_cancel.load());
+}
+
+TEST(Dispatcher, StopAnswersQueuedCommandsAndRefusesNewOnes) {
+    gw::Dispatcher commands(clock, log, {{1, 1}, {1, 0}});
+    commands.add("hold", gw::Dispatcher::Pool::io, 600000, gate.handler());
+    std::promise<json> first, queued, busy;
+    commands.submit({{"cmd", "hold"}}, {}, [&](json r) { first.set_value(std::move(r)); });
+    CHECK(eventually([&] { return gate.running == 1; }));
+    commands.submit({{"cmd", "hold"}}, {}, [&](json r) { queued.set_value(std::move(r)); });
+    commands.submit({{"cmd", "hold"}}, {}, [&](json r) { busy.set_value(std::move(r)); });
+    json b = busy.get_future().get();
+    CHECK(b["busy"].get<bool>());
+    commands.stop();
+    STRCMP_CONTAINS("stopping", first.get_future().get()["error"].get<std::string>().c_str());
+    STRCMP_CONTAINS("stopping", queued.get_future().get()["error"].get<std::string>().c_str());
+    auto late = commands.call({{"cmd", "hold"}}, {});
+    STRCMP_CONTAINS("stopping", late["error"].get<std::string>().c_str());
 }
 
 TEST_GROUP(Base64){};

@@ -100,11 +100,12 @@ void Site::start_daemon() {
         throw std::runtime_error("gatewayd did not start: " + daemon_->err());
 }
 
-void Site::stop_daemon() {
-    if (!daemon_) return;
+std::optional<int> Site::stop_daemon(int timeout_ms) {
+    if (!daemon_) return std::nullopt;
     daemon_->signal(SIGTERM);
-    daemon_->wait(5000);
-    daemon_.reset();
+    auto code = daemon_->wait(timeout_ms);
+    daemon_.reset();  // killed if it did not exit
+    return code;
 }
 
 std::string Site::daemon_log() const {

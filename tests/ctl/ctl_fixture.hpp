@@ -4,6 +4,7 @@
 // camera, and gatewayd started on a config generated in a TempDir.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,9 @@ class Site {
     explicit Site(SiteOptions options = {});
     ~Site();
     void start_daemon();
-    void stop_daemon();
+    // SIGTERM; its exit code, or nothing if it was still running after
+    // timeout_ms (it is then killed).
+    std::optional<int> stop_daemon(int timeout_ms = 5000);
     // gatewayctl ARGS... -c <config>
     RunResult ctl(std::vector<std::string> args, int timeout_ms = 30000) const;
     const std::string& config() const { return config_; }

@@ -68,3 +68,27 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
     LONGS_EQUAL(1, bad.code);
     STRCMP_CONTAINS("cannot write /nonexistent-dir/x.jsonl", bad.err.c_str());
 }
+
+// The daemon's shutdown does not wait for an mqtt test that waits for a
+// PUBACK that cannot come: the test is cancelled and says so.
+TEST(CtlBrokerDown, AShutdownDoesNotWaitForAnMqttTest) {
+    gw::test::Process test(
+        {GW_GATEWAYCTL, "mqtt", "test", "--timeout-ms", "60000", "-c", site->config()},
+        site->dir().path(), "mqtt-test");
+    // Its test event is durable: the daemon now waits for the PUBACK.
+    const std::string out = site->dir().file("alarms.jsonl");
+    CHECK(gw::test::eventually(
+        [&] {
+            site->ctl({"store", "export", "--out", out, "--lane", "alarm"});
+            return gw::test::read_file(out).find("\"type\":\"mqtt_test\"") != std::string::npos;
+        },
+        60000));
+    // Well before the test's 60 s are over.
+    auto code = site->stop_daemon(30000);
+    CHECK_TEXT(code.has_value(), "gatewayd did not stop while an mqtt test was waiting");
+    LONGS_EQUAL(0, *code);
+    auto rc = test.wait(30000);
+    CHECK(rc.has_value());
+    LONGS_EQUAL_TEXT(1, *rc, test.err().c_str());
+    STRCMP_CONTAINS("gatewayd is stopping", test.err().c_str());
+}

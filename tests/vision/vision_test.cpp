@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "config/loader.hpp"
 #include "crowd/crowd_settings.hpp"
@@ -204,6 +205,60 @@ TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
     CHECK(!r.events.empty());
     CHECK(r.events.front().severity == Severity::alarm);
     STRCMP_EQUAL("persons", r.events.front().unit.c_str());
+}
+
+// A camera that comes back after a reconnect may show another view (moved,
+// relit): the detector learns the background again and reports no count,
+// and raises nothing, until it has; then it counts as before.
+TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
+    Run r = run(*d, 1, 0, 40);  // one walker, 4 s: learnt and counting
+    CHECK(r.events.empty());
+    cv::Mat moved;
+    cv::warpAffine(bg, moved, cv::Matx23d(1, 0, 10, 0, 1, 6), bg.size(), cv::INTER_LINEAR,
+                   cv::BORDER_REFLECT);
+    moved += cv::Scalar(30, 30, 30);
+    int64_t t = 40 * 100 + 3000;  // 3 s without frames
+    int counted_after = -1;
+    for (int n = 0; n < 60; ++n, t += 100) {
+        const auto& res = d->on_frame(moved, t, r.events, r.evidence);
+        if (n == 0) {
+            CHECK_FALSE(res.ready);
+            DOUBLES_EQUAL(0.0, res.count, 1e-9);
+        }
+        if (res.ready && counted_after < 0) counted_after = n;
+        if (res.ready) DOUBLES_EQUAL(0.0, res.count, 0.5);  // the new view is empty
+    }
+    CHECK(counted_after >= 15 && counted_after <= 30);  // learnt again in ~2 s
+    CHECK(r.events.empty());                            // the changed view never counted as people
+}
+
+// The same view change without a gap (a reconnect that took no time): the
+// whole view "moving" at once is a new view, not a crowd.
+TEST(Crowd, AWholeViewChangeIsANewViewNotACrowd) {
+    auto d = crowd(ids, [](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = 0;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
+    Run r = run(*d, 1, 0, 40);
+    cv::Mat relit = bg + cv::Scalar(60, 60, 60);
+    int counted_after = -1;
+    for (int n = 0; n < 60; ++n) {
+        const auto& res = d->on_frame(relit, (40 + n) * 100, r.events, r.evidence);
+        if (n == 0) CHECK_FALSE(res.ready);
+        if (res.ready && counted_after < 0) counted_after = n;
+    }
+    CHECK(counted_after >= 15 && counted_after <= 30);
+    CHECK(r.events.empty());
 }
 
 TEST_GROUP(VideoFire) {

@@ -106,8 +106,11 @@ nlohmann::json frame_json(const AnalyzeOptions& o, long frame, const detectors::
         j["fire"] = r.fire;
         j["score"] = std::round(r.score * 1000) / 1000;
     } else {
-        j["count"] = r.count;
-        j["density"] = std::round(r.density * 1000) / 1000;
+        // A detector still learning its background has no count yet: null,
+        // never a number that looks like one.
+        j["count"] = r.ready ? nlohmann::json(r.count) : nlohmann::json(nullptr);
+        j["density"] =
+            r.ready ? nlohmann::json(std::round(r.density * 1000) / 1000) : nlohmann::json(nullptr);
         j["ready"] = r.ready;
         if (r.dense_mode) j["mode"] = "occupancy";
     }
@@ -156,9 +159,10 @@ void print_frame(const AnalyzeOptions& o, long frame, const detectors::FrameResu
     } else if (o.detector == "fire") {
         std::cout << "frame " << frame << " fire " << (r.fire ? "yes" : "no") << " score "
                   << r.score << "\n";
+    } else if (!r.ready) {
+        std::cout << "frame " << frame << " learning the background (no count yet)\n";
     } else {
-        std::cout << "frame " << frame << " count " << r.count << " density " << r.density
-                  << (r.ready ? "" : " (learning)") << "\n";
+        std::cout << "frame " << frame << " count " << r.count << " density " << r.density << "\n";
     }
 }
 

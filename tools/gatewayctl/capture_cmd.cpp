@@ -150,6 +150,12 @@ int record(const Target& target, const std::string& path, double for_ms) {
         // Drain what is there (also after the stop: the last moments count).
         for (bool more = true; more;) {
             rc = call(target, {{"cmd", "samples"}, {"after", cursor}, {"limit", 2000}}, r);
+            if (rc == kBusy && !stopping) {
+                // Turned away for now: the daemon's ring keeps the samples
+                // until the next round.
+                rc = kOk;
+                break;
+            }
             if (rc != kOk) {
                 stopping = true;
                 break;

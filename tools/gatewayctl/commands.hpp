@@ -12,6 +12,7 @@ constexpr int kOk = 0;
 constexpr int kFailed = 1;    // the command ran and found a problem (a failed check, a NACK)
 constexpr int kUsage = 2;     // bad arguments or an invalid config
 constexpr int kNoDaemon = 3;  // the daemon is not running or its socket is not permitted
+constexpr int kBusy = 4;      // the daemon is up but busy: every connection or worker taken
 
 using Runner = std::function<int()>;
 

@@ -29,6 +29,8 @@ int exit_code_for(const ControlError& e) {
         case ControlError::Kind::not_running:
         case ControlError::Kind::not_permitted:
             return kNoDaemon;
+        case ControlError::Kind::busy:
+            return kBusy;
         case ControlError::Kind::refused:
         case ControlError::Kind::protocol:
             return kFailed;

@@ -30,8 +30,9 @@ std::optional<Config> load_target_config(const Target& t);
 std::optional<std::string> socket_of(const Target& t);
 
 // Sends one request. On failure prints "gatewayctl: <message>" and returns
-// the exit code (kNoDaemon when not running / not permitted, kUsage for a bad
-// config, kFailed when the daemon refused); kOk with `reply` otherwise.
+// the exit code (kNoDaemon when not running / not permitted, kBusy when the
+// daemon turned it away for now, kUsage for a bad config, kFailed when the
+// daemon refused); kOk with `reply` otherwise.
 int call(const Target& t, const nlohmann::json& request, nlohmann::json& reply,
          int timeout_ms = 5000, ControlError* error = nullptr);
 

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "config/loader.hpp"
+#include "contract/contract.hpp"
 #include "detectors/detector_set.hpp"
 #include "detectors/kinds.hpp"
 #include "replay/replay.hpp"
@@ -43,7 +44,7 @@ int replay(const ReplayArgs& args) {
         std::cerr << "note: detector " << id << " is not a sensor detector; not replayed\n";
     auto stats = replay::run(trace, *set, [&](const Event& e) {
         if (args.json)
-            std::cout << replay::event_json(e).dump() << "\n";
+            std::cout << contract::event_json(e, "t_ms").dump() << "\n";
         else
             std::cout << replay::event_text(e) << "\n";
     });

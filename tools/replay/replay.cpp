@@ -50,21 +50,6 @@ Result<ReplayStats> run(std::istream& trace, detectors::DetectorSet& set,
     return stats;
 }
 
-nlohmann::json event_json(const Event& e) {
-    return {{"t_ms", e.t_ms},
-            {"detector", e.detector},
-            {"kind", e.kind},
-            {"type", e.type},
-            {"state", std::string(to_string(e.state))},
-            {"severity", std::string(to_string(e.severity))},
-            {"value", e.value},
-            {"unit", e.unit},
-            {"message", e.message},
-            {"incident", e.incident},
-            {"id", e.id},
-            {"details", e.details}};
-}
-
 std::string event_text(const Event& e) {
     std::string line = std::to_string(e.t_ms) + "  " + e.detector + "  " + e.type + "  " +
                        std::string(to_string(e.state)) + "  " + std::string(to_string(e.severity)) +

@@ -24,8 +24,7 @@ struct ReplayStats {
 Result<ReplayStats> run(std::istream& trace, detectors::DetectorSet& set,
                         const std::function<void(const Event&)>& on_event, int64_t tick_ms = 1000);
 
-// One event as the JSON object `gatewayctl replay --json` prints per line.
-nlohmann::json event_json(const Event& e);
+// `gatewayctl replay --json` prints contract::event_json(e, "t_ms") per event.
 // One event as a line for people.
 std::string event_text(const Event& e);
 

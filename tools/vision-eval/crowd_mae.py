@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """MAE of per-frame counts (JSON lines from `gatewayctl analyze --json`, on
-stdin) against a ground-truth CSV (frame,people)."""
+stdin) against a ground-truth CSV (frame,people), with the worst frames.
+A frame whose count is null (detector still learning) counts as missing."""
 import csv, json, sys
 
 truth = {}
@@ -11,12 +12,16 @@ with open(sys.argv[1]) as f:
 got = {}
 for line in sys.stdin:
     j = json.loads(line)
-    if 'count' in j:
+    if j.get('count') is not None:
         got[j['frame']] = j['count']
 missing = [f for f in truth if f not in got]
 if missing:
     sys.exit(f"no count for frames {missing}")
-errs = [abs(got[f] - truth[f]) for f in sorted(truth)]
+errs = {f: abs(got[f] - truth[f]) for f in truth}
 for f in sorted(truth):
     print(f"frame {f}: truth {truth[f]:.0f} counted {got[f]:.0f}")
-print(f"crowd.mae {sum(errs) / len(errs):.2f} persons ({len(errs)} frames)")
+worst = sorted(truth, key=lambda f: (-errs[f], f))[:5]
+print("worst: " + ", ".join(f"{f} ({got[f]:.0f} for {truth[f]:.0f})" for f in worst))
+within1 = sum(1 for e in errs.values() if e <= 1)
+print(f"crowd.mae {sum(errs.values()) / len(errs):.2f} persons ({len(errs)} frames, "
+      f"{within1} within 1)")

@@ -67,9 +67,14 @@ json status_report(const CommandContext& ctx) {
             {"store", store}};
 }
 
-void add_daemon_commands(ControlServer& server, CommandContext ctx) {
-    server.add("inject", [ctx](const json& req, const Peer&) { return inject(ctx, req); });
-    server.add("status", [ctx](const json&, const Peer&) { return status_report(ctx); });
+void add_daemon_commands(Dispatcher& commands, CommandContext ctx) {
+    using Pool = Dispatcher::Pool;
+    // A store commit (inject) or two reads (status): seconds at the very worst.
+    constexpr int64_t kDeadlineMs = 15000;
+    commands.add("inject", Pool::io, kDeadlineMs,
+                 [ctx](const json& req, const Peer&, const Cancel&) { return inject(ctx, req); });
+    commands.add("status", Pool::io, kDeadlineMs,
+                 [ctx](const json&, const Peer&, const Cancel&) { return status_report(ctx); });
 }
 
 }  // namespace gw

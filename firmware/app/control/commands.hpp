@@ -1,10 +1,10 @@
 #pragma once
-// The daemon's control commands. Each is one entry in the server's dispatch
-// table; add a new one with server.add("name", handler).
+// The daemon's control commands. Each is one entry in the dispatcher's
+// table; add a new one with commands.add("name", ...).
 #include <cstdint>
 
 #include "config/config.hpp"
-#include "control_server.hpp"
+#include "control/dispatcher.hpp"
 #include "core/clock.hpp"
 #include "pipeline/intake.hpp"
 #include "store/store.hpp"
@@ -25,7 +25,8 @@ struct CommandContext {
 // {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message"]}
 //   -> {"ok":true,"id":ID} once the event is durable.
 // status: {"cmd":"status"} -> version, uptime, config hash, boot, link, store, clock.
-void add_daemon_commands(ControlServer& server, CommandContext ctx);
+// Both touch the store, so they run on the dispatcher's io workers.
+void add_daemon_commands(Dispatcher& commands, CommandContext ctx);
 
 nlohmann::json status_report(const CommandContext& ctx);
 

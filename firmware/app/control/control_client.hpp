@@ -2,7 +2,8 @@
 // The client side of the daemon's control socket (gatewayctl, tests): one
 // newline-delimited JSON request, one JSON reply. Errors come back as
 // messages a technician can act on ("gatewayd is not running", "permission
-// denied ..."), with a kind that decides gatewayctl's exit code.
+// denied ...", "gatewayd is busy ..."), with a kind that decides gatewayctl's
+// exit code.
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,9 @@
 namespace gw {
 
 struct ControlError {
-    enum class Kind { not_running, not_permitted, protocol, refused };
+    // busy: the daemon is up but turned the request away for now (every
+    // connection or worker taken); trying again later may work.
+    enum class Kind { not_running, not_permitted, protocol, refused, busy };
     Kind kind;
     std::string message;
 };

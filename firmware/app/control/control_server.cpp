@@ -1,6 +1,5 @@
 #include "control_server.hpp"
 
-#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,9 +8,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 namespace gw {
@@ -19,9 +21,14 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_reply(const std::string& what) {
-    return json{{"ok", false}, {"error", what}}.dump();
-}
+// The loop wakes at least this often even if nobody writes its eventfd: a
+// lost wake-up, or a Clock that was stepped, costs at most this much.
+constexpr int64_t kMaxPollMs = 1000;
+// How long accept() rests after running out of descriptors.
+constexpr int64_t kAcceptPauseMs = 200;
+constexpr int64_t kLogEveryMs = 10000;
+// Lines taken from one client per loop turn: one busy client cannot starve others.
+constexpr int kLinesPerTurn = 8;
 
 bool fill_address(const std::string& path, sockaddr_un& addr) {
     addr = {};
@@ -31,34 +38,98 @@ bool fill_address(const std::string& path, sockaddr_un& addr) {
     return true;
 }
 
-void send_line(int fd, const std::string& reply) {
-    std::string line = reply + "\n";
-    size_t off = 0;
-    while (off < line.size()) {
-        ssize_t n = ::send(fd, line.data() + off, line.size() - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;  // peer gone or too slow (SO_SNDTIMEO): drop it, never block the loop for long
-        off += static_cast<size_t>(n);
-    }
+std::string errno_text() {
+    return std::strerror(errno);
 }
-
-struct Client {
-    int fd;
-    Peer peer;
-    std::string buf;
-};
 
 }  // namespace
 
-ControlServer::ControlServer(std::string socket_path, std::string group, Log& log)
-    : path_(std::move(socket_path)), group_(std::move(group)), log_(log) {}
+struct ControlServer::Client {
+    uint64_t id = 0;  // replies find their client by id: a descriptor number is reused
+    UniqueFd fd;
+    Peer peer;
+    std::string in;   // received, not yet taken as requests
+    std::string out;  // the reply being sent
+    size_t out_sent = 0;
+    bool running = false;  // a command runs for it: its next lines wait (replies stay in order)
+    bool eof = false;      // it sent everything: close once its requests are answered
+    bool hup = false;      // it closed both ways: answers go nowhere
+    bool closing = false;  // close once `out` is sent (request too long)
+    bool dead = false;
+    int64_t last_progress_ms = 0;  // a complete request, reply bytes read, or a reply ready
+
+    bool has_line() const { return in.find('\n') != std::string::npos; }
+    bool waiting_for_us() const { return running || out_sent < out.size(); }
+};
+
+// Replies of commands, handed from whatever thread ran them to the loop.
+struct ControlServer::Mailbox {
+    UniqueFd wake;  // eventfd: a reply is waiting, or stop
+    std::mutex mutex;
+    std::vector<std::pair<uint64_t, std::string>> replies;
+    bool open = true;
+
+    void ring() const {
+        uint64_t one = 1;
+        // Fails only if the counter would overflow; kMaxPollMs bounds a lost ring anyway.
+        if (::write(wake.get(), &one, sizeof one) != sizeof one) return;
+    }
+    void post(uint64_t client, std::string line) {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!open) return;  // the server stopped: nobody to answer
+            replies.emplace_back(client, std::move(line));
+        }
+        ring();
+    }
+    std::vector<std::pair<uint64_t, std::string>> take() {
+        uint64_t count;
+        // Non-blocking; EAGAIN just means nobody rang since the last take.
+        if (::read(wake.get(), &count, sizeof count) != sizeof count) count = 0;
+        std::lock_guard<std::mutex> lock(mutex);
+        return std::exchange(replies, {});
+    }
+    void close() {
+        std::lock_guard<std::mutex> lock(mutex);
+        open = false;
+        replies.clear();
+    }
+};
+
+// One log line per interval for a repeated event, carrying how many it stands for.
+class ControlServer::Throttle {
+  public:
+    // How many events the caller should report now (this one and the ones
+    // kept quiet since the last report), or 0 to stay quiet.
+    uint64_t note(int64_t now_ms) {
+        ++pending_;
+        if (reported_ && now_ms - last_ms_ < kLogEveryMs) return 0;
+        reported_ = true;
+        last_ms_ = now_ms;
+        return std::exchange(pending_, 0);
+    }
+
+  private:
+    bool reported_ = false;
+    int64_t last_ms_ = 0;
+    uint64_t pending_ = 0;
+};
+
+ControlServer::ControlServer(std::string socket_path, std::string group, Dispatcher& commands,
+                             const Clock& clock, Log& log, ControlLimits limits)
+    : path_(std::move(socket_path)),
+      group_(std::move(group)),
+      commands_(commands),
+      clock_(clock),
+      log_(log),
+      limits_(limits),
+      mailbox_(std::make_shared<Mailbox>()),
+      denied_log_(std::make_unique<Throttle>()),
+      busy_log_(std::make_unique<Throttle>()),
+      accept_log_(std::make_unique<Throttle>()) {}
 
 ControlServer::~ControlServer() {
     stop();
-}
-
-void ControlServer::add(const std::string& cmd, Handler handler) {
-    handlers_[cmd] = std::move(handler);
 }
 
 Status ControlServer::start() {
@@ -73,40 +144,53 @@ Status ControlServer::start() {
     if (::lstat(path_.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
             return fail("control.socket " + path_ + " exists and is not a socket");
-        ::unlink(path_.c_str());  // stale socket of a previous run
+        // A stale socket of a previous run.
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+            return fail("control socket " + path_ + ": cannot remove the old one: " + errno_text());
     }
-    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (listen_fd_ < 0) return fail(std::string("control socket: ") + std::strerror(errno));
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::chmod(path_.c_str(), 0660) != 0 ||
-        (gid_ != static_cast<gid_t>(-1) &&
-         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
-        ::listen(listen_fd_, 8) != 0) {
-        std::string why = std::strerror(errno);
-        ::close(listen_fd_);
-        listen_fd_ = -1;
+    mailbox_->wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!mailbox_->wake) return fail("control socket: eventfd: " + errno_text());
+    listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!listen_) return fail("control socket: " + errno_text());
+    if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        std::string why = errno_text();
+        listen_.reset();
         return fail("control socket " + path_ + ": " + why);
     }
-    stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    thread_ = std::thread([this] { serve(); });
+    // From here on the socket file is ours: a failure removes it again.
+    auto undo = [&](const std::string& why) -> Status {
+        listen_.reset();
+        std::string note;
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+            note = " (and it could not be removed: " + errno_text() + ")";
+        return fail("control socket " + path_ + ": " + why + note);
+    };
+    if (::chmod(path_.c_str(), 0660) != 0 ||
+        (gid_ != static_cast<gid_t>(-1) &&
+         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
+        ::listen(listen_.get(), 32) != 0)
+        return undo(errno_text());
+    try {
+        thread_ = std::thread([this] { serve(); });
+    } catch (const std::system_error& e) {
+        return undo(std::string("cannot start its thread: ") + e.what());
+    }
     log_.info("control", "listening", {{"socket", path_}});
     return Status::success();
 }
 
 void ControlServer::stop() {
     if (thread_.joinable()) {
-        uint64_t one = 1;
-        (void)::write(stop_fd_, &one, sizeof one);
+        stopping_ = true;
+        mailbox_->ring();
         thread_.join();
     }
-    if (listen_fd_ >= 0) {
-        ::close(listen_fd_);
-        ::unlink(path_.c_str());
-        listen_fd_ = -1;
-    }
-    if (stop_fd_ >= 0) {
-        ::close(stop_fd_);
-        stop_fd_ = -1;
+    mailbox_->close();
+    if (listen_) {
+        listen_.reset();
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+            log_.warn("control", "cannot remove the socket",
+                      {{"socket", path_}, {"error", errno_text()}});
     }
 }
 
@@ -117,85 +201,239 @@ bool ControlServer::allowed(const Peer& peer) const {
            (gid_ != static_cast<gid_t>(-1) && peer.gid == gid_);
 }
 
-std::string ControlServer::dispatch(const std::string& line, const Peer& peer) {
-    json req = json::parse(line, nullptr, false);
-    if (req.is_discarded() || !req.is_object())
-        return error_reply("malformed request: expected one JSON object per line");
-    auto cmd = req.find("cmd");
-    if (cmd == req.end() || !cmd->is_string())
-        return error_reply("request needs \"cmd\" (a string)");
-    auto h = handlers_.find(cmd->get<std::string>());
-    if (h == handlers_.end()) {
-        std::string known;
-        for (const auto& [name, _] : handlers_) known += (known.empty() ? "" : ", ") + name;
-        return error_reply("unknown command \"" + cmd->get<std::string>() + "\" (known: " + known +
-                           ")");
+int ControlServer::poll_timeout_ms(int64_t now) const {
+    int64_t wait = kMaxPollMs;
+    if (accept_paused_until_ > now) wait = std::min(wait, accept_paused_until_ - now);
+    for (const auto& [id, c] : clients_) {
+        if (c->running) continue;
+        // Lines left over from the last turn: no event will come for them.
+        if (!c->closing && !c->waiting_for_us() && c->has_line()) return 0;
+        wait = std::min(wait, c->last_progress_ms + limits_.idle_ms - now);
     }
-    json reply;
-    try {
-        reply = h->second(req, peer);
-    } catch (const std::exception& e) {
-        // A handler bug or a request of the wrong shape (json type_error).
-        return error_reply(std::string("bad request: ") + e.what());
-    }
-    if (!reply.is_object()) reply = json{{"result", reply}};
-    if (!reply.contains("ok")) reply["ok"] = true;
-    return reply.dump(-1, ' ', false, json::error_handler_t::replace);
+    return static_cast<int>(std::max<int64_t>(wait, 0));
 }
 
 void ControlServer::serve() {
-    std::vector<Client> clients;
-    for (;;) {
-        std::vector<pollfd> fds{{stop_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-        for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
-        if (fds[0].revents) break;
-        for (size_t i = clients.size(); i-- > 0;) {
-            if (!fds[i + 2].revents) continue;
-            Client& c = clients[i];
-            char buf[4096];
-            ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-            bool close_it = n <= 0;
-            if (n > 0) c.buf.append(buf, static_cast<size_t>(n));
-            size_t nl;
-            while (!close_it && (nl = c.buf.find('\n')) != std::string::npos) {
-                std::string line = c.buf.substr(0, nl);
-                c.buf.erase(0, nl + 1);
-                send_line(c.fd, dispatch(line, c.peer));
-            }
-            if (!close_it && c.buf.size() > kMaxLine) {
-                send_line(c.fd, error_reply("request longer than " + std::to_string(kMaxLine) +
-                                            " bytes"));
-                close_it = true;
-            }
-            if (close_it) {
-                ::close(c.fd);
-                clients.erase(clients.begin() + static_cast<long>(i));
-            }
+    std::vector<pollfd> fds;
+    std::vector<Client*> polled;
+    while (!stopping_) {
+        int64_t now = clock_.mono_ms();
+        fds.assign({{mailbox_->wake.get(), POLLIN, 0},
+                    {accept_paused_until_ > now ? -1 : listen_.get(), POLLIN, 0}});
+        polled.clear();
+        for (auto& [id, c] : clients_) {
+            short events = 0;
+            // Reading stops while a long line is pending: memory stays bounded.
+            if (!c->eof && !c->closing && c->in.size() <= limits_.max_line) events |= POLLIN;
+            if (c->out_sent < c->out.size()) events |= POLLOUT;
+            fds.push_back({c->hup ? -1 : c->fd.get(), events, 0});
+            polled.push_back(c.get());
         }
-        if (fds[1].revents) {
-            int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd < 0) continue;
-            ucred cred{};
-            socklen_t len = sizeof cred;
-            Peer peer;
-            if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-                peer = {cred.pid, cred.uid, cred.gid};
-            timeval tv{1, 0};
-            ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-            log_.debug("control", "client",
-                       {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
-            if (!allowed(peer) || clients.size() >= kMaxClients) {
-                log_.warn("control", "client refused", {{"pid", peer.pid}, {"uid", peer.uid}});
-                send_line(fd, error_reply(clients.size() >= kMaxClients ? "too many clients"
-                                                                        : "permission denied"));
-                ::close(fd);
-                continue;
-            }
-            clients.push_back({fd, peer, {}});
+        if (::poll(fds.data(), fds.size(), poll_timeout_ms(now)) < 0) {
+            if (errno == EINTR) continue;
+            log_.error("control", "poll failed: the control socket stops serving",
+                       {{"error", errno_text()}});
+            break;
+        }
+        now = clock_.mono_ms();
+        if (fds[0].revents) deliver_replies(now);
+        for (size_t i = 0; i < polled.size(); ++i) {
+            const short got = fds[i + 2].revents;
+            Client& c = *polled[i];
+            if (got & (POLLERR | POLLNVAL)) c.dead = true;
+            // POLLHUP: the peer closed both ways. What it sent still runs (an
+            // inject is an inject); the socket is not polled again, since
+            // POLLHUP cannot be masked and would spin the loop.
+            if (got & POLLHUP) c.hup = true;
+            if (got & POLLOUT) write_to(c, now);
+            if (got & (POLLIN | POLLHUP)) read_from(c);
+        }
+        sweep();
+        if (fds[1].revents) accept_clients(now);
+        for (auto& [id, c] : clients_) take_requests(*c, now);
+        expire(now);
+        sweep();
+    }
+    clients_.clear();
+}
+
+void ControlServer::accept_clients(int64_t now) {
+    // A bounded batch per turn: a connection storm cannot starve the clients.
+    for (int i = 0; i < 16; ++i) {
+        UniqueFd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+        if (!fd) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            // Out of descriptors or memory: the listen socket stays readable,
+            // so rest instead of spinning on it.
+            accept_paused_until_ = now + kAcceptPauseMs;
+            if (uint64_t n = accept_log_->note(now))
+                log_.warn("control", "accept failed", {{"error", errno_text()}, {"times", n}});
+            return;
+        }
+        ucred cred{};
+        socklen_t len = sizeof cred;
+        if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+            // Nobody we can vouch for.
+            if (uint64_t n = denied_log_->note(now))
+                log_.warn("control", "client refused: no peer credentials",
+                          {{"error", errno_text()}, {"refused", n}});
+            refuse(std::move(fd),
+                   Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
+            continue;
+        }
+        const Peer peer{cred.pid, cred.uid, cred.gid};
+        log_.debug("control", "client", {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
+        if (!admit(fd, peer, now)) continue;
+        auto c = std::make_unique<Client>();
+        c->id = next_id_++;
+        c->fd = std::move(fd);
+        c->peer = peer;
+        c->last_progress_ms = now;
+        const uint64_t id = c->id;
+        clients_.emplace(id, std::move(c));
+    }
+}
+
+// False (after answering and logging) when the new client may not stay.
+bool ControlServer::admit(UniqueFd& fd, const Peer& peer, int64_t now) {
+    if (!allowed(peer)) {
+        if (uint64_t n = denied_log_->note(now))
+            log_.warn("control", "client refused: permission denied",
+                      {{"pid", peer.pid}, {"uid", peer.uid}, {"refused", n}});
+        refuse(std::move(fd), Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
+        return false;
+    }
+    if (clients_.size() < limits_.max_clients || evict_idlest()) return true;
+    if (uint64_t n = busy_log_->note(now))
+        log_.warn("control", "client refused: every connection is busy",
+                  {{"pid", peer.pid}, {"clients", clients_.size()}, {"refused", n}});
+    refuse(std::move(fd), Dispatcher::to_line(Dispatcher::busy_reply(
+                              "all " + std::to_string(limits_.max_clients) +
+                              " control connections are running commands; try again in a moment")));
+    return false;
+}
+
+// Closes the connection that has waited for nothing from us the longest.
+bool ControlServer::evict_idlest() {
+    Client* idlest = nullptr;
+    for (auto& [id, c] : clients_)
+        if (!c->waiting_for_us() && (!idlest || c->last_progress_ms < idlest->last_progress_ms))
+            idlest = c.get();
+    if (!idlest) return false;
+    log_.debug("control", "idle client closed to make room", {{"pid", idlest->peer.pid}});
+    idlest->dead = true;
+    sweep();
+    return true;
+}
+
+void ControlServer::refuse(UniqueFd fd, const std::string& reply_line) {
+    const std::string line = reply_line + "\n";
+    // A fresh socket's buffer takes one short line; if not, the client just
+    // sees the connection close.
+    if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+        static_cast<ssize_t>(line.size()))
+        log_.debug("control", "refusal not delivered", {{"error", errno_text()}});
+}
+
+void ControlServer::read_from(Client& c) {
+    char buf[4096];
+    while (!c.eof && !c.dead && c.in.size() <= limits_.max_line) {
+        ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            c.in.append(buf, static_cast<size_t>(n));
+        } else if (n == 0) {
+            c.eof = true;  // half-closed: still answer what it sent
+        } else if (errno == EINTR) {
+            continue;
+        } else {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) c.dead = true;  // reset by the peer
+            return;
         }
     }
-    for (auto& c : clients) ::close(c.fd);
+}
+
+void ControlServer::write_to(Client& c, int64_t now) {
+    while (!c.dead && c.out_sent < c.out.size()) {
+        ssize_t n = ::send(c.fd.get(), c.out.data() + c.out_sent, c.out.size() - c.out_sent,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c.out_sent += static_cast<size_t>(n);
+            c.last_progress_ms = now;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            // Full buffer: POLLOUT tells when it drains. Anything else: gone.
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) c.dead = true;
+            return;
+        }
+    }
+    if (c.out_sent == c.out.size()) {
+        c.out.clear();
+        c.out_sent = 0;
+    }
+}
+
+void ControlServer::take_requests(Client& c, int64_t now) {
+    for (int taken = 0; taken < kLinesPerTurn && !c.dead && !c.closing && !c.waiting_for_us();
+         ++taken) {
+        const size_t nl = c.in.find('\n');
+        if (nl == std::string::npos) {
+            if (c.in.size() > limits_.max_line) {
+                c.in.clear();
+                c.out = Dispatcher::to_line(Dispatcher::error_reply(
+                            "request longer than " + std::to_string(limits_.max_line) + " bytes")) +
+                        "\n";
+                c.closing = true;
+                write_to(c, now);
+            }
+            return;
+        }
+        std::string line = c.in.substr(0, nl);
+        c.in.erase(0, nl + 1);
+        c.running = true;
+        c.last_progress_ms = now;
+        commands_.submit_line(line, c.peer, [box = mailbox_, id = c.id](json reply) {
+            box->post(id, Dispatcher::to_line(reply));
+        });
+        // A quick command has answered already: send it now.
+        deliver_replies(now);
+    }
+}
+
+void ControlServer::deliver_replies(int64_t now) {
+    for (auto& [id, line] : mailbox_->take()) {
+        auto it = clients_.find(id);
+        if (it == clients_.end() || it->second->dead) continue;  // it went away meanwhile
+        Client& c = *it->second;
+        if (line.size() > limits_.max_reply)
+            line = Dispatcher::to_line(Dispatcher::error_reply(
+                "reply too large (" + std::to_string(line.size()) + " bytes)"));
+        c.running = false;
+        c.out = std::move(line) + "\n";
+        c.out_sent = 0;
+        c.last_progress_ms = now;
+        write_to(c, now);
+    }
+}
+
+void ControlServer::expire(int64_t now) {
+    for (auto& [id, c] : clients_) {
+        if (c->dead || c->running) continue;
+        const bool flushed = c->out_sent == c->out.size();
+        if (flushed && (c->closing || (c->eof && !c->has_line()))) {
+            c->dead = true;  // said what it had to say, and heard the answer
+        } else if (now - c->last_progress_ms >= limits_.idle_ms) {
+            log_.debug("control", flushed ? "idle client closed" : "client not reading: closed",
+                       {{"pid", c->peer.pid}});
+            c->dead = true;
+        }
+    }
+}
+
+void ControlServer::sweep() {
+    for (auto it = clients_.begin(); it != clients_.end();)
+        it = it->second->dead ? clients_.erase(it) : std::next(it);
 }
 
 }  // namespace gw

@@ -2,7 +2,9 @@
 // Diagnostics commands on the control socket (gatewayctl points, devices,
 // events, store, mqtt test, selftest, snapshot, record, modbus). The daemon
 // fills a DiagContext with what it owns; handlers read it and never block the
-// daemon's data path for long.
+// daemon's data path for long. In-memory reads are quick commands; whatever
+// touches the store, encodes a JPEG or waits for the broker runs on the
+// dispatcher's workers with a deadline (see dispatcher.hpp).
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.hpp"
-#include "control_server.hpp"
+#include "control/dispatcher.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "pipeline/intake.hpp"
@@ -37,6 +39,6 @@ struct DiagContext {
     std::function<Result<std::vector<unsigned char>>(const std::string& camera)> snapshot;
 };
 
-void add_diag_commands(ControlServer& server, DiagContext ctx);
+void add_diag_commands(Dispatcher& commands, DiagContext ctx);
 
 }  // namespace gw

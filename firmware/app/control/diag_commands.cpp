@@ -1,9 +1,8 @@
 // The diagnostics commands behind gatewayctl (see diag.hpp and
 // docs/gatewayctl.md for the request and reply shapes).
-#include <chrono>
 #include <memory>
-#include <thread>
 
+#include "contract/contract.hpp"
 #include "control/base64.hpp"
 #include "diag.hpp"
 
@@ -36,18 +35,9 @@ Result<std::string> string_arg(const json& req, const char* key) {
     return it->get<std::string>();
 }
 
+// As the center gets it, with the time under "t_ms" like every local view.
 json event_json(const Event& e) {
-    return {{"id", e.id},
-            {"incident", e.incident},
-            {"detector", e.detector},
-            {"kind", e.kind},
-            {"type", e.type},
-            {"severity", std::string(to_string(e.severity))},
-            {"state", std::string(to_string(e.state))},
-            {"t_ms", e.t_ms},
-            {"value", e.value},
-            {"unit", e.unit},
-            {"message", e.message}};
+    return contract::event_json(e, "t_ms");
 }
 
 json points(const DiagContext& ctx) {
@@ -152,9 +142,12 @@ json store_export(const DiagContext& ctx, const json& req) {
             {"total", lane == Lane::alarm ? st.alarm.rows : st.telemetry.rows}};
 }
 
+// How often mqtt_test looks whether its row is gone (one indexed SQLite read).
+constexpr int64_t kAckPollMs = 10;
+
 // Injects a test event and waits until its row leaves the alarm lane: rows
 // are deleted only on PUBACK, so "gone" means "the broker has it".
-json mqtt_test(const DiagContext& ctx, const json& req) {
+json mqtt_test(const DiagContext& ctx, const json& req, const Cancel& cancel) {
     auto timeout = int_arg(req, "timeout_ms", 10000, 100, 60000);
     if (!timeout) return error(timeout.error());
     Event e;
@@ -164,15 +157,11 @@ json mqtt_test(const DiagContext& ctx, const json& req) {
     e.severity = Severity::info;
     e.message = "gatewayctl mqtt test";
     e.details = {{"test", true}};
-    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t t0 = ctx.clock.mono_ms();
     auto id = ctx.intake.submit_event(std::move(e));
     if (!id) return error("could not store the test event: " + id.error());
     ctx.uplink.wake();
-    auto elapsed = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - t0)
-            .count();
-    };
+    auto elapsed = [&] { return ctx.clock.mono_ms() - t0; };
     auto seq = ctx.store.find_seq(Lane::alarm, "\"" + *id + "\"");
     if (!seq) return error(seq.error());
     for (;;) {
@@ -190,7 +179,9 @@ json mqtt_test(const DiagContext& ctx, const json& req) {
                     {"last_error", link.last_error},
                     {"waited_ms", elapsed()}};
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!cancel.wait_for(kAckPollMs))
+            return error("mqtt test of " + *id + " interrupted (" + cancel.reason() +
+                         "); the event stays in the store and goes out when the broker answers");
     }
     return {{"id", *id},
             {"acked", true},
@@ -208,7 +199,7 @@ json check(const std::string& name, bool passed, const std::string& detail) {
     return {{"name", name}, {"passed", passed}, {"detail", detail}};
 }
 
-json selftest(const DiagContext& ctx, const json& req) {
+json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
     json checks = json::array();
     const json all = ctx.devices ? ctx.devices() : json::array();
     auto device_check = [&](const std::string& kind, const std::string& id, bool camera) {
@@ -245,7 +236,7 @@ json selftest(const DiagContext& ctx, const json& req) {
         checks.push_back(check("broker TLS", link.connected && tls,
                                tls ? "TLS in use" : "configured but the link is not TLS"));
     }
-    json t = mqtt_test(ctx, {{"timeout_ms", req.value("timeout_ms", 10000)}});
+    json t = mqtt_test(ctx, {{"timeout_ms", req.value("timeout_ms", 10000)}}, cancel);
     if (t.contains("error")) {
         checks.push_back(check("test event acked", false, t["error"].get<std::string>()));
     } else if (t["acked"].get<bool>()) {
@@ -299,18 +290,28 @@ json owns_bus(const DiagContext& ctx, const json& req) {
 
 }  // namespace
 
-void add_diag_commands(ControlServer& server, DiagContext ctx) {
+void add_diag_commands(Dispatcher& commands, DiagContext ctx) {
+    using Pool = Dispatcher::Pool;
+    // Store reads and a JPEG: well under a second unless the disk stalls.
+    constexpr int64_t kIoDeadlineMs = 15000;
+    // mqtt_test's timeout_ms is at most 60 s: its own answer comes first.
+    constexpr int64_t kWaitDeadlineMs = 65000;
     auto c = std::make_shared<DiagContext>(ctx);
-    server.add("points", [c](const json&, const Peer&) { return points(*c); });
-    server.add("devices", [c](const json& r, const Peer&) { return devices(*c, r); });
-    server.add("events", [c](const json& r, const Peer&) { return events(*c, r); });
-    server.add("store_stats", [c](const json&, const Peer&) { return store_stats(*c); });
-    server.add("store_export", [c](const json& r, const Peer&) { return store_export(*c, r); });
-    server.add("mqtt_test", [c](const json& r, const Peer&) { return mqtt_test(*c, r); });
-    server.add("selftest", [c](const json& r, const Peer&) { return selftest(*c, r); });
-    server.add("snapshot", [c](const json& r, const Peer&) { return snapshot(*c, r); });
-    server.add("samples", [c](const json& r, const Peer&) { return samples(*c, r); });
-    server.add("owns_bus", [c](const json& r, const Peer&) { return owns_bus(*c, r); });
+    commands.add("points", [c](const json&, const Peer&) { return points(*c); });
+    commands.add("devices", [c](const json& r, const Peer&) { return devices(*c, r); });
+    commands.add("events", [c](const json& r, const Peer&) { return events(*c, r); });
+    commands.add("samples", [c](const json& r, const Peer&) { return samples(*c, r); });
+    commands.add("owns_bus", [c](const json& r, const Peer&) { return owns_bus(*c, r); });
+    commands.add("store_stats", Pool::io, kIoDeadlineMs,
+                 [c](const json&, const Peer&, const Cancel&) { return store_stats(*c); });
+    commands.add("store_export", Pool::io, kIoDeadlineMs,
+                 [c](const json& r, const Peer&, const Cancel&) { return store_export(*c, r); });
+    commands.add("snapshot", Pool::io, kIoDeadlineMs,
+                 [c](const json& r, const Peer&, const Cancel&) { return snapshot(*c, r); });
+    commands.add("mqtt_test", Pool::wait, kWaitDeadlineMs,
+                 [c](const json& r, const Peer&, const Cancel& k) { return mqtt_test(*c, r, k); });
+    commands.add("selftest", Pool::wait, kWaitDeadlineMs,
+                 [c](const json& r, const Peer&, const Cancel& k) { return selftest(*c, r, k); });
 }
 
 }  // namespace gw

@@ -11,6 +11,7 @@
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
 #include "control/diag_sources.hpp"
+#include "control/dispatcher.hpp"
 #include "detectors/detector_set.hpp"
 #include "drivers/camera/camera.hpp"
 #include "drivers/modbus/bus_poller.hpp"
@@ -92,14 +93,16 @@ Status Daemon::start() {
     if (auto s = start_pipeline(); !s) return s;
     if (auto s = start_drivers(); !s) return s;
 
-    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group, log_);
-    add_daemon_commands(*control_,
+    commands_ = std::make_unique<Dispatcher>(clock_, log_);
+    add_daemon_commands(*commands_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
     add_diag_commands(
-        *control_,
+        *commands_,
         {config_, *live_, *intake_, *store_, *uplink_, clock_, [this] { return device_counters(); },
          [this](const std::string& bus) { return config_owns_bus(config_, bus); },
          [this](const std::string& camera) { return vision_->snapshot(camera, *frames_); }});
+    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group,
+                                               *commands_, clock_, log_);
     if (auto s = control_->start(); !s) return s;
     return Status::success();
 }
@@ -175,6 +178,9 @@ int Daemon::run(ShutdownSignals& signals) {
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
+    // A running mqtt test or selftest is cancelled first, so its client
+    // still hears "gatewayd is stopping" before the socket closes.
+    if (commands_) commands_->stop();
     if (control_) control_->stop();
     for (auto& c : cameras_) c->stop();
     for (auto& sp : serial_ports_) sp->stop();
@@ -183,6 +189,7 @@ void Daemon::stop() {
     if (uplink_) uplink_->stop();
     if (intake_) intake_->report_store_notices();
     control_.reset();
+    commands_.reset();
     cameras_.clear();
     serial_ports_.clear();
     modbus_.reset();

@@ -24,6 +24,7 @@ class Store;
 class Intake;
 class Uplink;
 class ControlServer;
+class Dispatcher;
 class LiveState;
 class Pipeline;
 class FrameKeeper;
@@ -75,6 +76,7 @@ class Daemon {
     std::unique_ptr<modbus::ModbusDriver> modbus_;
     std::vector<std::unique_ptr<serial::SerialPort>> serial_ports_;
     std::vector<std::unique_ptr<camera::Camera>> cameras_;
+    std::unique_ptr<Dispatcher> commands_;  // the control commands, socket or not
     std::unique_ptr<ControlServer> control_;
 };
 

@@ -29,15 +29,11 @@ Topics make_topics(const std::string& prefix, const std::string& site, const std
     return t;
 }
 
-std::string encode_event(const Event& e, const Origin& origin, bool clock_synced) {
+json event_json(const Event& e, const char* time_key) {
     json j = {
-        {"v", kContractVersion},
         {"id", e.id},
         {"incident", e.incident.empty() ? e.id : e.incident},
-        {"site", origin.site},
-        {"gateway", origin.gateway},
-        {"ts", e.t_ms},
-        {"clock", clock_word(clock_synced)},
+        {time_key, e.t_ms},
         {"detector", e.detector},
         {"kind", e.kind},
         {"type", e.type},
@@ -49,6 +45,15 @@ std::string encode_event(const Event& e, const Origin& origin, bool clock_synced
         {"details", e.details.is_object() ? e.details : json::object()},
     };
     if (e.evidence) j["evidence"] = *e.evidence;
+    return j;
+}
+
+std::string encode_event(const Event& e, const Origin& origin, bool clock_synced) {
+    json j = event_json(e);
+    j["v"] = kContractVersion;
+    j["site"] = origin.site;
+    j["gateway"] = origin.gateway;
+    j["clock"] = clock_word(clock_synced);
     // Replace, not throw, on invalid UTF-8 from a device string.
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -33,6 +33,10 @@ struct Origin {
 };
 
 std::string encode_event(const Event& e, const Origin& origin, bool clock_synced);
+// An event's own fields as encode_event names them, without the envelope (v,
+// site, gateway, clock). gatewayctl's `events` and `replay --json` print this
+// too, with the time under "t_ms" as in the local tools' traces.
+nlohmann::json event_json(const Event& e, const char* time_key = "ts");
 // One message for a batch of samples.
 std::string encode_telemetry(const std::vector<Sample>& samples, const Origin& origin,
                              bool clock_synced);
