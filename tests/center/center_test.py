@@ -1,0 +1,582 @@
+"""tools/center: the reference district-center console.
+
+BookTest, CommandsTest: its logic without a broker (dedupe, incidents,
+evidence, holes in the id sequence, latency; request building and signing,
+checked against the command schemas and against `openssl dgst`).
+ReportTest: report.html rendered in headless Chromium, the screenshot must
+show the page (many colours, the severity colours of the timeline).
+ConsoleTest: tools/center against a real mosquitto on a loopback port.
+"""
+import base64
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from center_console import book as book_mod  # noqa: E402
+from center_console import commands  # noqa: E402
+from center_console import report  # noqa: E402
+
+JPEG = "/usr/share/doc/opencv-doc/examples/data/apple.jpg"  # opencv-doc (tools/setup)
+
+
+def event(seq, state="raise", severity="alarm", incident_seq=None, ts=1700000000000, **extra):
+    e = {"v": 1, "id": "gw-01-3-%08d" % seq,
+         "incident": "gw-01-3-%08d" % (incident_seq or seq),
+         "site": "site-001", "gateway": "gw-01", "ts": ts, "clock": "synced",
+         "detector": "flood-1", "kind": "flood", "type": "water_depth", "severity": severity,
+         "state": state, "value": 31.5, "unit": "cm", "message": "water depth 31.5 cm",
+         "details": {}}
+    e.update(extra)
+    return e
+
+
+def payload(obj):
+    return json.dumps(obj).encode()
+
+
+def evidence(event_id, data, **extra):
+    ev = {"evidence": event_id, "v": 1, "site": "site-001", "gateway": "gw-01",
+          "ts": 1700000000000, "content_type": "image/jpeg", "encoding": "base64",
+          "size": len(data), "data": base64.b64encode(data).decode()}
+    ev.update(extra)
+    return ev
+
+
+class TempDir(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="center-test.")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class BookTest(TempDir):
+    def test_a_repeated_event_id_is_dropped_and_counted(self):
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        self.addCleanup(b.close)
+        _, inc, dup = b.on_event("city/site-001/gw-01/event", payload(event(1)), 1700000000100)
+        self.assertIsNone(dup)
+        _, _, dup = b.on_event("city/site-001/gw-01/event", payload(event(1)), 1700000005000)
+        self.assertEqual(1700000000100, dup)
+        self.assertEqual(1, b.duplicate_events)
+        self.assertEqual(1, len(b.events))
+        self.assertEqual(1, len(inc.events))
+        self.assertEqual(100, inc.raise_latency_ms)
+
+    def test_an_incident_follows_its_raise_id_to_the_clear(self):
+        b = book_mod.Book()
+        b.on_event("t", payload(event(1, severity="warning")), 1700000000050)
+        b.on_event("t", payload(event(2, "update", "alarm", incident_seq=1)), 1700000000060)
+        b.on_event("t", payload(event(3, "clear", "info", incident_seq=1)), 1700000000070)
+        self.assertEqual(["gw-01-3-00000001"], list(b.incidents))
+        inc = b.incidents["gw-01-3-00000001"]
+        self.assertEqual("cleared", inc.state)
+        self.assertEqual("alarm", inc.max_severity)
+        self.assertEqual(["raise", "update", "clear"], [e[1] for e in inc.events])
+
+    def test_an_update_without_its_raise_still_makes_an_incident(self):
+        b = book_mod.Book()
+        b.on_event("t", payload(event(5, "update", "alarm", incident_seq=2)), 1700000000000)
+        inc = b.incidents["gw-01-3-00000002"]
+        self.assertIsNone(inc.raised_ts)
+        self.assertEqual("active", inc.state)
+
+    def test_holes_in_the_id_sequence_are_missing_events(self):
+        b = book_mod.Book()
+        for seq in (1, 2, 4, 7):
+            b.on_event("t", payload(event(seq)), 1700000000000)
+        self.assertEqual({("gw-01", 3): [3, 5, 6]}, b.gaps())
+
+    def test_gateway_ids_with_dashes_parse(self):
+        from center_console import contract
+        self.assertEqual(("gw-north-2", 12, 40), contract.parse_event_id("gw-north-2-12-00000040"))
+        self.assertIsNone(contract.parse_event_id("nonsense"))
+
+    def test_closed_loop_fields_are_kept(self):
+        b = book_mod.Book()
+        b.on_event("t", payload(event(1)), 1700000000000)
+        b.on_event("t", payload(event(2, "update", "alarm", incident_seq=1, renotify=1)), 1)
+        b.on_event("t", payload(event(3, "update", "critical", incident_seq=1, escalated=True)), 1)
+        b.on_event("t", payload(event(4, "update", "critical", incident_seq=1,
+                                      acked_by="ops", ack_note="crew sent")), 1)
+        inc = b.incidents["gw-01-3-00000001"]
+        self.assertEqual((1, True, "ops", "crew sent"),
+                         (inc.renotify, inc.escalated, inc.acked_by, inc.ack_note))
+        self.assertEqual(1, b.renotifications)
+        self.assertEqual("acked: ops", inc.ack_text())
+
+    def test_evidence_is_saved_once_as_the_jpeg_it_carries(self):
+        with open(JPEG, "rb") as f:
+            jpeg = f.read()
+        b = book_mod.Book(self.dir)
+        b.on_event("t", payload(event(1, evidence="gw-01-3-00000001")), 1700000000000)
+        eid, rel, dup = b.on_evidence("city/site-001/gw-01/evidence/gw-01-3-00000001",
+                                      payload(evidence("gw-01-3-00000001", jpeg)), 1)
+        self.assertFalse(dup)
+        with open(os.path.join(self.dir, rel), "rb") as f:
+            self.assertEqual(jpeg, f.read())
+        _, _, dup = b.on_evidence("x", payload(evidence("gw-01-3-00000001", jpeg)), 2)
+        self.assertTrue(dup)
+        self.assertEqual(1, b.duplicate_evidence)
+        self.assertEqual([], b.missing_evidence())
+
+    def test_bad_evidence_is_reported_not_saved(self):
+        b = book_mod.Book(self.dir)
+        b.on_event("t", payload(event(1, evidence="gw-01-3-00000001")), 1700000000000)
+        _, rel, _ = b.on_evidence("x", payload(evidence("gw-01-3-00000001", b"not a jpeg")), 1)
+        self.assertIsNone(rel)
+        _, rel, _ = b.on_evidence("x", payload(evidence("gw-01-3-00000001", b"\xff\xd8xx",
+                                                        size=99)), 1)
+        self.assertIsNone(rel)
+        self.assertEqual(["gw-01-3-00000001"], b.missing_evidence())
+        self.assertIn("size", b.evidence_errors[-1][1])
+
+    def test_repeated_telemetry_samples_are_counted_once(self):
+        b = book_mod.Book()
+        batch = payload({"samples": [{"point": "p", "ts": 1, "value": 1.0, "quality": "good"},
+                                     {"point": "p", "ts": 2, "value": 1.0, "quality": "good"}]})
+        self.assertEqual(2, b.on_telemetry("site-001/gw-01", batch))
+        self.assertEqual(0, b.on_telemetry("site-001/gw-01", batch))
+        self.assertEqual((2, 2), (b.telemetry_samples, b.duplicate_samples))
+
+    def test_latency_of_events_made_during_an_outage_is_reported_apart(self):
+        b = book_mod.Book()
+        b.on_connection(True, 1000)
+        b.on_event("t", payload(event(1, ts=2000)), 2050)
+        b.on_connection(False, 3000)
+        b.on_event("t", payload(event(2, ts=4000)), 9000)  # held in the gateway's store
+        b.on_connection(True, 8900)
+        f = b.latency_figures()
+        self.assertEqual((1, 50), (f["live"]["n"], f["live"]["p50_ms"]))
+        self.assertEqual((1, 5000), (f["held"]["n"], f["held"]["max_ms"]))
+        self.assertEqual(2, f["all"]["n"])
+
+    def test_only_disconnections_after_the_first_connect_are_outages(self):
+        b = book_mod.Book()
+        b.on_connection(False, 500)  # not connected yet: no outage
+        b.on_connection(True, 1000)
+        b.on_connection(False, 2000)
+        b.on_connection(True, 2500)
+        self.assertEqual([[2000, 2500]], b.offline)
+
+    def test_percentiles_use_the_nearest_rank(self):
+        values = list(range(1, 101))
+        self.assertEqual((50, 99, 100), (book_mod.percentile(values, 50),
+                                         book_mod.percentile(values, 99),
+                                         book_mod.percentile(values, 100)))
+        self.assertIsNone(book_mod.percentile([], 50))
+
+    def test_a_restarted_center_keeps_its_dedupe_set_from_the_journal(self):
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        b.on_event("city/site-001/gw-01/event", payload(event(1)), 1700000000100)
+        b.close()
+        again = book_mod.Book(self.dir)
+        self.assertEqual(1, again.open_journal())
+        self.addCleanup(again.close)
+        _, _, dup = again.on_event("city/site-001/gw-01/event", payload(event(1)), 1)
+        self.assertIsNotNone(dup)
+
+
+# --- commands -------------------------------------------------------------------------
+
+def schema_dir():
+    """The command schemas: docs/schema once the command channel (issue 13)
+    is merged; before that the coordination copy when it exists."""
+    for d in (os.path.join(ROOT, "docs/schema"), "/work/coord/schema"):
+        if os.path.exists(os.path.join(d, "cmd-ack.json")):
+            return d
+    return None
+
+
+def validate(instance, schema, where="$"):
+    """The JSON-Schema subset the contract uses (type, required, properties,
+    additionalProperties:false, enum, minimum/maximum, min/maxLength,
+    pattern). Returns a list of problems."""
+    problems = []
+    types = schema.get("type")
+    if types:
+        types = types if isinstance(types, list) else [types]
+        ok = {"object": dict, "string": str, "boolean": bool, "array": list,
+              "null": type(None)}
+        def is_type(t):
+            if t == "integer":
+                return isinstance(instance, int) and not isinstance(instance, bool)
+            if t == "number":
+                return isinstance(instance, (int, float)) and not isinstance(instance, bool)
+            return isinstance(instance, ok[t])
+        if not any(is_type(t) for t in types):
+            return ["%s: not %s" % (where, types)]
+    if "enum" in schema and instance not in schema["enum"]:
+        problems.append("%s: %r not in %s" % (where, instance, schema["enum"]))
+    if isinstance(instance, str):
+        if len(instance) < schema.get("minLength", 0):
+            problems.append("%s: too short" % where)
+        if len(instance) > schema.get("maxLength", 1 << 30):
+            problems.append("%s: too long" % where)
+        if "pattern" in schema and not re.search(schema["pattern"], instance):
+            problems.append("%s: does not match %s" % (where, schema["pattern"]))
+    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
+        if "minimum" in schema and instance < schema["minimum"]:
+            problems.append("%s: below minimum" % where)
+        if "maximum" in schema and instance > schema["maximum"]:
+            problems.append("%s: above maximum" % where)
+    if isinstance(instance, dict):
+        for key in schema.get("required", []):
+            if key not in instance:
+                problems.append("%s: %s missing" % (where, key))
+        props = schema.get("properties", {})
+        for key, value in instance.items():
+            if key in props:
+                problems += validate(value, props[key], where + "." + key)
+            elif schema.get("additionalProperties") is False:
+                problems.append("%s: unknown field %s" % (where, key))
+    return problems
+
+
+class CommandsTest(TempDir):
+    def schema(self, name):
+        d = schema_dir()
+        if d is None:
+            self.skipTest("command schemas not in docs/schema yet (issue 13)")
+        with open(os.path.join(d, name)) as f:
+            return json.load(f)
+
+    def secret_file(self, text=b"s3cret\n", mode=0o600):
+        path = os.path.join(self.dir, "secret")
+        with open(path, "wb") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def test_ack_and_mode_requests_match_the_schemas(self):
+        secret = commands.read_secret(self.secret_file())
+        cases = [
+            ("cmd-ack.json", commands.ack("gw-01-3-00000001", "center operator")),
+            ("cmd-ack.json", commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret)),
+            ("cmd-mode.json", commands.mode("emergency")),
+            ("cmd-mode.json", commands.mode("normal", 3600, secret=secret)),
+        ]
+        for name, request in cases:
+            self.assertEqual([], validate(request, self.schema(name)), request)
+
+    def test_the_validator_refuses_what_the_gateway_refuses(self):
+        # The check above is only worth something if this validator bites.
+        schema = self.schema("cmd-mode.json")
+        self.assertNotEqual([], validate({"id": "x", "mode": "panic"}, schema))
+        self.assertNotEqual([], validate({"id": "x", "mode": "normal", "extra": 1}, schema))
+        self.assertNotEqual([], validate({"id": "bad id!", "mode": "normal"}, schema))
+        self.assertNotEqual([], validate({"id": "x", "mode": "normal", "duration_s": 5}, schema))
+
+    def test_mistakes_are_caught_before_sending(self):
+        with self.assertRaises(ValueError):
+            commands.mode("panic")
+        with self.assertRaises(ValueError):
+            commands.mode("emergency", 10)
+        with self.assertRaises(ValueError):
+            commands.ack("", "ops")
+        with self.assertRaises(ValueError):
+            commands.ack("x", "o" * 129)
+        with self.assertRaises(ValueError):
+            commands.build("ack", {}, request_id="has space")
+
+    def test_the_signature_is_hmac_sha256_over_name_and_canonical_json(self):
+        secret = commands.read_secret(self.secret_file())
+        req = commands.ack("gw-01-3-00000001", "Zhang Wei", "到场", request_id="r-1",
+                           secret=secret, now_ms=1700000000000)
+        canonical = ('{"by":"Zhang Wei","id":"r-1","incident":"gw-01-3-00000001",'
+                     '"note":"到场","ts":1700000000000}')
+        self.assertEqual(canonical, commands.canonical(req))
+        # An independent HMAC: openssl over the same bytes.
+        out = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", "s3cret"],
+                             input=("ack\n" + canonical).encode(), capture_output=True,
+                             check=True).stdout.decode()
+        self.assertEqual(out.strip().split()[-1], req["sig"])
+        self.assertRegex(req["sig"], "^[0-9a-f]{64}$")
+
+    def test_a_secret_readable_by_others_or_empty_is_refused(self):
+        with self.assertRaises(ValueError):
+            commands.read_secret(self.secret_file(mode=0o644))
+        with self.assertRaises(ValueError):
+            commands.read_secret(self.secret_file(b"\n"))
+
+    def test_replies_are_matched_by_id_even_after_the_timeout(self):
+        out = commands.Outbox(timeout_s=1)
+        seen = []
+        req = commands.ack("i", "ops")
+        out.add(commands.Pending("ack", "s/g", req, 0, seen.append))
+        out.expire(500)
+        self.assertEqual([], seen)
+        out.expire(1000)
+        self.assertEqual([None], seen)
+        self.assertIsNone(out.on_reply({"id": "someone-else"}))
+        self.assertIsNotNone(out.on_reply({"id": req["id"], "ok": True}))
+        self.assertEqual([None, {"id": req["id"], "ok": True}], seen)
+        self.assertEqual((1, 1, 0), (out.sent, out.answered, out.unanswered))
+
+
+# --- report in a browser ---------------------------------------------------------------
+
+def read_png(path):
+    """Decodes an 8-bit RGB/RGBA, non-interlaced PNG (what Chromium writes)
+    into (width, height, rows of bytes, bytes per pixel)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and interlace == 0, "unsupported PNG"
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows, bpp
+
+
+def sample_book(out_dir):
+    with open(JPEG, "rb") as f:
+        jpeg = f.read()
+    b = book_mod.Book(out_dir)
+    t = 1700000000000
+    b.on_connection(True, t - 5000)
+    b.on_event("t", payload(event(1, severity="warning", ts=t)), t + 40)
+    b.on_event("t", payload(event(2, "update", "alarm", incident_seq=1, ts=t + 20000)), t + 20030)
+    b.on_event("t", payload(event(3, "clear", "info", incident_seq=1, ts=t + 60000)), t + 60050)
+    b.on_connection(False, t + 25000)
+    b.on_event("t", payload(event(4, severity="critical", ts=t + 30000, detector="lift-1",
+                                  type="entrapment_between_floors")), t + 46000)
+    b.on_connection(True, t + 45000)
+    b.on_event("t", payload(event(5, severity="alarm", ts=t + 50000, detector="crowd-plaza",
+                                  type="crowd_density", evidence="gw-01-3-00000005",
+                                  message="9 people on the path")), t + 50100)
+    b.on_evidence("x", payload(evidence("gw-01-3-00000005", jpeg)), t + 50200)
+    b.on_event("t", payload(event(6, "update", "alarm", incident_seq=5, ts=t + 55000,
+                                  detector="crowd-plaza", type="crowd_density",
+                                  acked_by="center operator", message="8 people")), t + 55100)
+    b.commands.append({"id": "r1", "name": "ack", "gateway": "site-001/gw-01", "sent_ms": t,
+                       "fields": {"incident": "gw-01-3-00000001"}, "outcome": "ok"})
+    return b
+
+
+class ReportTest(TempDir):
+    def test_the_report_renders_in_headless_chromium(self):
+        b = sample_book(self.dir)
+        html = report.render(b.summary(), checks=[{"text": "lost: 0", "bad": False}])
+        path = os.path.join(self.dir, "report.html")
+        with open(path, "w") as f:
+            f.write(html)
+        self.assertIn("evidence/gw-01-3-00000005.jpg", html)
+        # The image is captioned with its own event's message, not the latest.
+        self.assertIn("crowd_density: 9 people on the path</figcaption>", html)
+        self.assertIn("broker down", html)
+        shot = os.path.join(self.dir, "report.png")
+        profile = os.path.join(self.dir, "chromium-profile")
+        browser = shutil.which("chromium") or shutil.which("chromium-browser")
+        self.assertIsNotNone(browser, "chromium is not installed (tools/setup installs it)")
+        r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync",
+                            "--user-data-dir=" + profile, "--hide-scrollbars",
+                            "--screenshot=" + shot, "--window-size=1200,1400",
+                            "file://" + path], capture_output=True, text=True, timeout=180)
+        self.assertTrue(os.path.exists(shot), r.stderr[-2000:])
+        width, height, rows, bpp = read_png(shot)
+        self.assertEqual((1200, 1400), (width, height))
+        colours, grey = set(), []
+        for row in rows[::4]:
+            for x in range(0, len(row), bpp * 4):
+                px = row[x:x + 3]
+                colours.add(px)
+                grey.append(sum(px) / 3)
+        mean = sum(grey) / len(grey)
+        variance = sum((g - mean) ** 2 for g in grey) / len(grey)
+        self.assertGreater(len(colours), 50, "the page looks blank")
+        self.assertGreater(variance, 100, "the page looks blank")
+
+        def near(rgb):
+            return any(all(abs(p - q) <= 12 for p, q in zip(c, rgb)) for c in colours)
+        # The timeline's bars: warning (amber), alarm (red), critical (dark red).
+        self.assertTrue(near((0xe0, 0xa1, 0x00)), "no warning bar drawn")
+        self.assertTrue(near((0xd6, 0x45, 0x45)), "no alarm bar drawn")
+        self.assertTrue(near((0x8e, 0x1b, 0x1b)), "no critical bar drawn")
+
+
+# --- the console against a real broker ------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class ConsoleTest(TempDir):
+    def setUp(self):
+        super().setUp()
+        import paho.mqtt.client as mqtt
+        import pwd
+        self.mqtt = mqtt
+        self.port = free_port()
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous true\nuser %s\n" % (
+                self.port, pwd.getpwuid(os.getuid()).pw_name))
+        self.broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        def listening():
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", self.port)) == 0
+        wait_for(listening, 20, "mosquitto")
+        self.out = os.path.join(self.dir, "out")
+        self.center = None
+
+    def tearDown(self):
+        for p in (self.center, self.broker):
+            if p and p.poll() is None:
+                p.terminate()
+                p.wait(20)
+        super().tearDown()
+
+    def start_center(self, *extra):
+        with open(os.path.join(self.dir, "center.log"), "w") as log:
+            self.center = subprocess.Popen(
+                [sys.executable, os.path.join(ROOT, "tools/center"), "--broker",
+                 "127.0.0.1:%d" % self.port, "--out", self.out, "--view", "log",
+                 "--reply-timeout", "2", *extra], stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+        wait_for(lambda: self.summary() and self.summary().get("connected"), 30, "the center")
+
+    def summary(self):
+        try:
+            with open(os.path.join(self.out, "summary.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def log(self):
+        with open(os.path.join(self.dir, "center.log")) as f:
+            return f.read()
+
+    def gateway(self, answer_commands):
+        """Plays the gateway's side of the topics: publishes what it is
+        given and, if asked, answers commands the way issue 13 specifies."""
+        c = self.mqtt.Client(client_id="gw-01", clean_session=True)
+        seen = []
+
+        def on_message(client, userdata, msg):
+            req = json.loads(msg.payload)
+            seen.append((msg.topic, req))
+            name = msg.topic.rsplit("/", 1)[1]
+            client.publish("city/site-001/gw-01/reply/" + name, json.dumps(
+                {"v": 1, "id": req["id"], "site": "site-001", "gateway": "gw-01",
+                 "ts": int(time.time() * 1000), "ok": True, "result": {}}), qos=1)
+        if answer_commands:
+            c.on_message = on_message
+        c.connect("127.0.0.1", self.port)
+        if answer_commands:
+            c.subscribe("city/site-001/gw-01/cmd/+", qos=1)
+        c.loop_start()
+        return c, seen
+
+    def publish(self, c, topic, obj):
+        c.publish(topic, json.dumps(obj), qos=1).wait_for_publish()
+
+    def test_duplicates_incidents_evidence_and_a_confirmed_ack(self):
+        self.start_center("--auto-ack", "1", "--emergency-on", "rain_intensity:warning",
+                          "--operator", "night shift")
+        gw, seen = self.gateway(answer_commands=True)
+        now = int(time.time() * 1000)
+        with open(JPEG, "rb") as f:
+            jpeg = f.read()
+        self.publish(gw, "city/site-001/gw-01/event", event(1, severity="alarm", ts=now,
+                                                            evidence="gw-01-3-00000001"))
+        self.publish(gw, "city/site-001/gw-01/evidence/gw-01-3-00000001",
+                     evidence("gw-01-3-00000001", jpeg))
+        self.publish(gw, "city/site-001/gw-01/event", event(1, severity="alarm", ts=now))
+        self.publish(gw, "city/site-001/gw-01/event", event(2, "update", "warning", 1, ts=now))
+        self.publish(gw, "city/site-001/gw-01/event", event(3, "clear", "info", 1, ts=now))
+        self.publish(gw, "city/site-001/gw-01/event", event(9, severity="warning", ts=now,
+                                                            type="rain_intensity"))
+        s = wait_for(lambda: (lambda s: s if s and s["events"]["unique"] == 4 and
+                              s["commands_answered"] == 2 else None)(self.summary()), 30,
+                     "4 events and 2 answered commands")
+        self.assertEqual(1, s["events"]["duplicates_dropped"])
+        self.assertEqual({"gw-01-3": [4, 5, 6, 7, 8]}, s["events"]["gaps"])
+        self.assertEqual(1, s["evidence"]["saved"])
+        with open(os.path.join(self.out, "evidence/gw-01-3-00000001.jpg"), "rb") as f:
+            self.assertEqual(jpeg, f.read())
+        names = sorted(t.rsplit("/", 1)[1] for t, _ in seen)
+        self.assertEqual(["ack", "mode"], names)
+        ack = [r for t, r in seen if t.endswith("/ack")][0]
+        self.assertEqual(("gw-01-3-00000001", "night shift"), (ack["incident"], ack["by"]))
+        mode = [r for t, r in seen if t.endswith("/mode")][0]
+        self.assertEqual("emergency", mode["mode"])
+        self.assertEqual(["ok", "ok"], [c["outcome"] for c in s["commands"]])
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        self.assertTrue(os.path.exists(os.path.join(self.out, "report.html")))
+        self.assertIn("duplicate gw-01-3-00000001 dropped", self.log())
+        gw.loop_stop()
+
+    def test_a_gateway_without_the_command_channel_is_said_plainly(self):
+        self.start_center("--auto-ack", "1")
+        gw, _ = self.gateway(answer_commands=False)
+        self.publish(gw, "city/site-001/gw-01/event", event(1, severity="critical",
+                                                            ts=int(time.time() * 1000)))
+        s = wait_for(lambda: (lambda s: s if s and s["commands_unanswered"] == 1 else None)(
+            self.summary()), 30, "the ack to time out")
+        self.assertEqual("no reply within 2 s", s["commands"][0]["outcome"])
+        self.assertIn("has no command channel", self.log())
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        gw.loop_stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

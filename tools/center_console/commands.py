@@ -1,0 +1,146 @@
+"""Commands from the center to a gateway (docs/contract.md, "Commands").
+
+A request is a JSON object published with QoS 1 on
+{prefix}/{site}/{gateway}/cmd/{name}; the gateway answers once on
+{prefix}/{site}/{gateway}/reply/{name} with {"v":1,"id":<request id>,"ok":...}.
+The request id is chosen here; sending the same id again (after a lost
+reply) is safe: the gateway replies with its first answer and does not
+execute the command twice.
+
+Signed commands (the gateway has `[commands] secret_file`): the request also
+carries `ts` (UTC ms) and `sig` = lowercase hex HMAC-SHA256(secret,
+"{name}\\n{canonical}") where canonical is the request without `sig`,
+serialised with sorted keys and no whitespace.
+"""
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+import time
+
+from . import contract
+
+MODES = ("normal", "emergency")
+
+
+def read_secret(path):
+    """The shared secret: the file's bytes without a trailing newline (a file
+    written with `echo secret > file` works). Like the gateway's copy it
+    should not be readable by others; that is refused here too."""
+    st = os.stat(path)
+    if st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise ValueError("%s: readable or writable by others (chmod 600 it)" % path)
+    with open(path, "rb") as f:
+        secret = f.read().rstrip(b"\r\n")
+    if not secret:
+        raise ValueError("%s: empty secret" % path)
+    return secret
+
+
+def canonical(request):
+    """The request without `sig`, sorted keys, no whitespace (same bytes as
+    nlohmann::json::dump() on the gateway for the same object)."""
+    body = {k: v for k, v in request.items() if k != "sig"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def signature(name, request, secret):
+    message = (name + "\n" + canonical(request)).encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def new_request_id():
+    """Unique enough across centers and restarts; matches ^[A-Za-z0-9_.:-]{1,64}$."""
+    return "center-%d-%s" % (int(time.time()), secrets.token_hex(4))
+
+
+def _check_text(field, value, max_len, min_len=1):
+    if not isinstance(value, str) or not min_len <= len(value) <= max_len:
+        raise ValueError("%s must be %d..%d characters" % (field, min_len, max_len))
+
+
+def build(name, fields, request_id=None, secret=None, now_ms=None):
+    """The request object for command `name`: {"id", fields..., ["ts", "sig"]}.
+    Checks what the gateway's schema would refuse, so a mistake is reported
+    here, not as an `ok:false` reply."""
+    request = {"id": request_id or new_request_id()}
+    if not contract.REQUEST_ID.match(request["id"]):
+        raise ValueError("request id must match %s" % contract.REQUEST_ID.pattern)
+    request.update(fields)
+    if secret is not None:
+        request["ts"] = int(now_ms if now_ms is not None else time.time() * 1000)
+        request["sig"] = signature(name, request, secret)
+    return request
+
+
+def ack(incident, by, note=None, **kw):
+    """Acknowledge an incident (its id, or the id of any of its events): the
+    gateway records who took it and stops re-notifying."""
+    _check_text("incident", incident, 128)
+    _check_text("by", by, 128)
+    fields = {"incident": incident, "by": by}
+    if note is not None:
+        _check_text("note", note, 1024, min_len=0)
+        fields["note"] = note
+    return build("ack", fields, **kw)
+
+
+def mode(new_mode, duration_s=None, **kw):
+    """Switch the gateway to normal or emergency mode, until changed or for
+    duration_s (60 s .. 7 days), after which it falls back to normal."""
+    if new_mode not in MODES:
+        raise ValueError("mode must be normal or emergency")
+    fields = {"mode": new_mode}
+    if duration_s is not None:
+        if not isinstance(duration_s, int) or not 60 <= duration_s <= 604800:
+            raise ValueError("duration_s must be an integer 60..604800")
+        fields["duration_s"] = duration_s
+    return build("mode", fields, **kw)
+
+
+class Pending:
+    """A request waiting for its reply."""
+
+    def __init__(self, name, key, request, sent_ms, on_done):
+        self.name, self.key, self.request = name, key, request
+        self.sent_ms = sent_ms
+        self.on_done = on_done  # called with (reply or None on timeout)
+        self.timed_out = False
+
+
+class Outbox:
+    """Requests sent and not yet answered, matched to replies by id. A reply
+    that comes after the timeout (the gateway was offline, its command queue
+    was long) is still matched and reported."""
+
+    def __init__(self, timeout_s):
+        self.timeout_ms = int(timeout_s * 1000)
+        self.pending = {}  # request id -> Pending
+        self.sent = 0
+        self.answered = 0
+        self.unanswered = 0
+
+    def add(self, pending):
+        self.pending[pending.request["id"]] = pending
+        self.sent += 1
+
+    def on_reply(self, reply):
+        """-> the Pending it answers, or None (another center's request)."""
+        p = self.pending.pop(reply.get("id"), None) if isinstance(reply, dict) else None
+        if p:
+            self.answered += 1
+            if p.timed_out:
+                self.unanswered -= 1
+            p.on_done(reply)
+        return p
+
+    def expire(self, now_ms):
+        """Calls on_done(None) once for each request unanswered after the
+        timeout; they stay pending in case the reply still comes."""
+        for p in self.pending.values():
+            if not p.timed_out and now_ms - p.sent_ms >= self.timeout_ms:
+                p.timed_out = True
+                self.unanswered += 1
+                p.on_done(None)
