@@ -51,6 +51,18 @@ std::unique_ptr<FrameDetector> crowd(gw::EventIdSource& ids,
     return make<CrowdSettings>("crowd", ids, tune);
 }
 
+// The generated walkers: 60 px tall, background subtraction only (HOG
+// would look for real people), an occupancy limit of 3, a short smoothing.
+std::unique_ptr<FrameDetector> walker_crowd(gw::EventIdSource& ids, double hold_s) {
+    return crowd(ids, [hold_s](CrowdSettings& s) {
+        s.occupancy_limit = 3;
+        s.person_height_px = {60, 60};
+        s.hold_s = hold_s;
+        s.smooth_s = 0.5;
+        s.hog = false;
+    });
+}
+
 std::unique_ptr<FrameDetector> video_fire(
     gw::EventIdSource& ids, const std::function<void(VideoFireSettings&)>& tune = {}) {
     return make<VideoFireSettings>("video_fire", ids, tune);
@@ -194,13 +206,7 @@ TEST(Crowd, EmptySceneRaisesNothing) {
 }
 
 TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
-    auto d = crowd(ids, [](CrowdSettings& s) {
-        s.occupancy_limit = 3;
-        s.person_height_px = {60, 60};
-        s.hold_s = 1;
-        s.smooth_s = 0.5;
-        s.hog = false;
-    });
+    auto d = walker_crowd(ids, 1);
     Run r = run(*d, 5, 0, 80);
     CHECK(!r.events.empty());
     CHECK(r.events.front().severity == Severity::alarm);
@@ -211,13 +217,7 @@ TEST(Crowd, OccupancyLimitWithoutAreaRaisesAnAlarm) {
 // relit): the detector learns the background again and reports no count,
 // and raises nothing, until it has; then it counts as before.
 TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
-    auto d = crowd(ids, [](CrowdSettings& s) {
-        s.occupancy_limit = 3;
-        s.person_height_px = {60, 60};
-        s.hold_s = 0;
-        s.smooth_s = 0.5;
-        s.hog = false;
-    });
+    auto d = walker_crowd(ids, 0);
     Run r = run(*d, 1, 0, 40);  // one walker, 4 s: learnt and counting
     CHECK(r.events.empty());
     cv::Mat moved;
@@ -242,13 +242,7 @@ TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
 // The same view change without a gap (a reconnect that took no time): the
 // whole view "moving" at once is a new view, not a crowd.
 TEST(Crowd, AWholeViewChangeIsANewViewNotACrowd) {
-    auto d = crowd(ids, [](CrowdSettings& s) {
-        s.occupancy_limit = 3;
-        s.person_height_px = {60, 60};
-        s.hold_s = 0;
-        s.smooth_s = 0.5;
-        s.hog = false;
-    });
+    auto d = walker_crowd(ids, 0);
     Run r = run(*d, 1, 0, 40);
     cv::Mat relit = bg + cv::Scalar(60, 60, 60);
     int counted_after = -1;

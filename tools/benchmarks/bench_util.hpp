@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -185,6 +187,14 @@ inline std::vector<double> in_child(const std::function<std::vector<double>()>& 
     int status = 0;
     ::waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+    return out;
+}
+
+// "20,50,100" -> {20, 50, 100}: the list arguments of the benches.
+inline std::vector<int> parse_list(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream ss(text);
+    for (std::string item; std::getline(ss, item, ',');) out.push_back(std::atoi(item.c_str()));
     return out;
 }
 

@@ -133,13 +133,6 @@ std::vector<double> raw_sqlite(const std::string& path, int events, int batch) {
     return {events / s};
 }
 
-std::vector<int> parse_list(const std::string& text) {
-    std::vector<int> out;
-    std::stringstream ss(text);
-    for (std::string item; std::getline(ss, item, ',');) out.push_back(std::atoi(item.c_str()));
-    return out;
-}
-
 Options parse(int argc, char** argv) {
     Options o;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -149,7 +142,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--events")
             o.events = std::max(1000, std::atoi(argv[i + 1]));
         else if (a == "--batches")
-            o.batches = parse_list(argv[i + 1]);
+            o.batches = gw::bench::parse_list(argv[i + 1]);
     }
     return o;
 }

@@ -88,7 +88,7 @@ std::vector<double> fill_backlog(const std::string& db, int backlog) {
             open.pop_front();
         }
         open.push_back(g->store->append_async(gw::Lane::alarm, i, gw::contract::kEventRoute,
-                                                  gw::bench::event_payload(i)));
+                                              gw::bench::event_payload(i)));
     }
     for (auto& f : open)
         if (!f.get().ok()) return {};
@@ -173,13 +173,6 @@ std::vector<double> raw_paho(const std::string& uri, int window, int count) {
     return {acked / s, cpu};
 }
 
-std::vector<int> parse_list(const std::string& text) {
-    std::vector<int> out;
-    std::stringstream ss(text);
-    for (std::string item; std::getline(ss, item, ',');) out.push_back(std::atoi(item.c_str()));
-    return out;
-}
-
 Options parse(int argc, char** argv) {
     Options o;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -191,7 +184,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--window")
             o.window = std::atoi(argv[i + 1]);
         else if (a == "--windows")
-            o.raw_windows = parse_list(argv[i + 1]);
+            o.raw_windows = gw::bench::parse_list(argv[i + 1]);
         else if (a == "--once")
             o.once = argv[i + 1];
     }
