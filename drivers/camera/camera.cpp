@@ -44,20 +44,22 @@ struct Camera::Impl {
     CameraCounters counters;
     drivers::StopSignal stop;
     drivers::Backoff reconnect;
-    // The configured rate; the emergency mode (issue 13) will answer here.
-    FramePacer pacer{[this] { return cfg.fps; }};
+    const ModeView* mode;
+    // The configured rate of the current mode, asked at every frame.
+    FramePacer pacer{[this] { return in_emergency(mode) ? cfg.fps_emergency : cfg.fps; }};
     std::thread thread;
     bool offline_raised = false;
     uint64_t seq = 0;
 
-    Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l)
+    Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l, const ModeView* m)
         : cfg(std::move(c)),
           frames(f),
           events(e),
           clock(cl),
           log(l),
           health(HealthSettings{cfg.frozen_ms, cfg.frozen_ms, 15.0, 4.0, 1.0}),
-          reconnect(kMinReconnectMs, cfg.reconnect_max_ms) {
+          reconnect(kMinReconnectMs, cfg.reconnect_max_ms),
+          mode(m) {
         counters.camera = cfg.id;
     }
 
@@ -207,8 +209,9 @@ struct Camera::Impl {
     }
 };
 
-Camera::Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log)
-    : impl_(std::make_unique<Impl>(std::move(cfg), frames, events, clock, log)) {}
+Camera::Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log,
+               const ModeView* mode)
+    : impl_(std::make_unique<Impl>(std::move(cfg), frames, events, clock, log, mode)) {}
 
 Camera::~Camera() {
     stop();

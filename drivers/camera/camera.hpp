@@ -10,6 +10,7 @@
 #include "config/camera_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/mode.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
 
@@ -32,7 +33,9 @@ struct CameraCounters {
 
 class Camera {
   public:
-    Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log);
+    // `mode` (may be null: always normal) picks fps or fps_emergency per frame.
+    Camera(CameraConfig cfg, FrameSink& frames, EventSink& events, const Clock& clock, Log& log,
+           const ModeView* mode = nullptr);
     ~Camera();
     Camera(const Camera&) = delete;
     Camera& operator=(const Camera&) = delete;

@@ -28,18 +28,19 @@ struct BusPoller::Link {
 };
 
 BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointConfig>& points,
-                     SampleSink& sink, const Clock& clock, Log& log)
+                     SampleSink& sink, const Clock& clock, Log& log, const ModeView* mode)
     : bus_(devices.empty() ? std::string() : devices.front().bus()),
       sink_(sink),
       clock_(clock),
-      log_(log) {
+      log_(log),
+      intervals_(devices_, mode) {
     for (auto& cfg : devices) {
         Device d;
         d.index = devices_.size();
         std::vector<PointConfig> mine;
         for (const auto& p : points)
             if (p.device == cfg.id) mine.push_back(p);
-        d.blocks = plan_reads(mine, cfg.poll_ms);
+        d.blocks = plan_reads(mine, cfg.poll_ms, cfg.poll_ms_emergency);
         DeviceCounters c;
         c.device = cfg.id;
         c.bus = bus_;
@@ -53,11 +54,13 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
 }
 
 int64_t BusPoller::ConfiguredIntervals::block_ms(size_t device, size_t block) const {
-    return devices_[device].blocks[block].poll_ms;
+    const ReadBlock& b = devices_[device].blocks[block];
+    return in_emergency(mode_) ? b.poll_ms_emergency : b.poll_ms;
 }
 
 int64_t BusPoller::ConfiguredIntervals::device_ms(size_t device) const {
-    return devices_[device].cfg.poll_ms;
+    const DeviceConfig& cfg = devices_[device].cfg;
+    return in_emergency(mode_) ? cfg.poll_ms_emergency : cfg.poll_ms;
 }
 
 BusPoller::~BusPoller() {
@@ -293,7 +296,7 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
 
 ModbusDriver::ModbusDriver(const std::vector<DeviceConfig>& devices,
                            const std::vector<PointConfig>& points, SampleSink& sink,
-                           const Clock& clock, Log& log) {
+                           const Clock& clock, Log& log, const ModeView* mode) {
     std::map<std::string, std::vector<DeviceConfig>> by_bus;
     std::vector<std::string> order;
     for (const auto& d : devices) {
@@ -301,7 +304,7 @@ ModbusDriver::ModbusDriver(const std::vector<DeviceConfig>& devices,
         by_bus[d.bus()].push_back(d);
     }
     for (const auto& bus : order)
-        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], points, sink, clock, log));
+        buses_.push_back(std::make_unique<BusPoller>(by_bus[bus], points, sink, clock, log, mode));
 }
 
 Status ModbusDriver::start() {

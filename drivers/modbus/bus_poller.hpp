@@ -17,6 +17,7 @@
 #include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/mode.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
 #include "poll_schedule.hpp"
@@ -47,8 +48,9 @@ class BusPoller {
     // `devices` must all have the same bus(); the first one's transport
     // settings (host/port or serial line) open the bus. `points` may hold
     // points of other devices: only this bus's are polled.
+    // `mode` (may be null: always normal) is asked at every poll.
     BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointConfig>& points,
-              SampleSink& sink, const Clock& clock, Log& log);
+              SampleSink& sink, const Clock& clock, Log& log, const ModeView* mode = nullptr);
     ~BusPoller();
     BusPoller(const BusPoller&) = delete;
     BusPoller& operator=(const BusPoller&) = delete;
@@ -65,17 +67,19 @@ class BusPoller {
   private:
     struct Device;
     struct Link;
-    // The configured intervals: a block's (its points' poll_ms, else the
-    // device's), and the device's. The emergency mode (issue 13) replaces
-    // what these answer; the schedule asks at every poll.
+    // The configured intervals of the current mode: a block's (its points'
+    // poll_ms, else the device's), and the device's; the schedule asks at
+    // every poll, so a change of mode is followed from the next poll on.
     class ConfiguredIntervals final : public PollIntervals {
       public:
-        explicit ConfiguredIntervals(const std::vector<Device>& devices) : devices_(devices) {}
+        ConfiguredIntervals(const std::vector<Device>& devices, const ModeView* mode)
+            : devices_(devices), mode_(mode) {}
         int64_t block_ms(size_t device, size_t block) const override;
         int64_t device_ms(size_t device) const override;
 
       private:
         const std::vector<Device>& devices_;
+        const ModeView* mode_;
     };
     void run();
     bool connect_bus();
@@ -96,7 +100,7 @@ class BusPoller {
     SampleSink& sink_;
     const Clock& clock_;
     Log& log_;
-    ConfiguredIntervals intervals_{devices_};
+    ConfiguredIntervals intervals_;
     std::optional<PollSchedule> schedule_;  // made once devices_ is complete
     std::unique_ptr<Link> link_;
     bool ever_connected_ = false;
@@ -114,7 +118,7 @@ class BusPoller {
 class ModbusDriver {
   public:
     ModbusDriver(const std::vector<DeviceConfig>& devices, const std::vector<PointConfig>& points,
-                 SampleSink& sink, const Clock& clock, Log& log);
+                 SampleSink& sink, const Clock& clock, Log& log, const ModeView* mode = nullptr);
     Status start();
     void stop();
     std::vector<DeviceCounters> counters() const;

@@ -23,18 +23,26 @@ int span_of(const PointConfig& p) {
 
 }  // namespace
 
-std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_poll_ms) {
-    for (auto& p : points)
+std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_poll_ms,
+                                  int device_poll_ms_emergency) {
+    if (device_poll_ms_emergency <= 0) device_poll_ms_emergency = device_poll_ms;
+    for (auto& p : points) {
+        // A point with its own poll_ms keeps its own emergency interval.
+        if (p.poll_ms <= 0 || p.poll_ms_emergency <= 0)
+            p.poll_ms_emergency = p.poll_ms <= 0 ? device_poll_ms_emergency : p.poll_ms;
         if (p.poll_ms <= 0) p.poll_ms = device_poll_ms;
+    }
     std::sort(points.begin(), points.end(), [](const PointConfig& a, const PointConfig& b) {
-        return std::make_tuple(a.poll_ms, static_cast<int>(a.table), a.address) <
-               std::make_tuple(b.poll_ms, static_cast<int>(b.table), b.address);
+        return std::make_tuple(a.poll_ms, a.poll_ms_emergency, static_cast<int>(a.table),
+                               a.address) < std::make_tuple(b.poll_ms, b.poll_ms_emergency,
+                                                            static_cast<int>(b.table), b.address);
     });
     std::vector<ReadBlock> blocks;
     for (auto& p : points) {
         const int span = span_of(p);
         ReadBlock* last = blocks.empty() ? nullptr : &blocks.back();
         if (last && last->table == p.table && last->poll_ms == p.poll_ms &&
+            last->poll_ms_emergency == p.poll_ms_emergency &&
             p.address <= last->start + last->count &&
             std::max(last->start + last->count, p.address + span) - last->start <=
                 max_count(p.table)) {
@@ -47,6 +55,7 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
         b.start = p.address;
         b.count = span;
         b.poll_ms = p.poll_ms;
+        b.poll_ms_emergency = p.poll_ms_emergency;
         b.points.push_back(p);
         blocks.push_back(std::move(b));
     }

@@ -20,8 +20,9 @@ constexpr int kMaxReadBits = 2000;
 struct ReadBlock {
     Table table = Table::holding_register;
     int start = 0;
-    int count = 0;    // registers or bits
-    int poll_ms = 0;  // the interval of every point in it
+    int count = 0;              // registers or bits
+    int poll_ms = 0;            // the interval of every point in it
+    int poll_ms_emergency = 0;  // the same in emergency mode
     std::vector<PointConfig> points;
 };
 
@@ -31,8 +32,11 @@ int max_count(Table t);
 // Groups a device's points into as few requests as the protocol allows:
 // points of the same table and interval whose spans touch or overlap share a
 // request, up to the per-request limit. `device_poll_ms` applies where a
-// point's poll_ms is 0.
-std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_poll_ms);
+// point's poll_ms is 0, `device_poll_ms_emergency` (0: device_poll_ms) in
+// emergency mode; points also share a request only with points of the same
+// emergency interval.
+std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_poll_ms,
+                                  int device_poll_ms_emergency = 0);
 
 // The raw number a register point holds (before scale/offset), honouring the
 // configured word and byte order. `regs` must hold point.registers() words.

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "contract/contract.hpp"
+#include "contract/schema_check.hpp"
+#include "contract/schemas.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -17,66 +19,12 @@ using nlohmann::json;
 
 namespace {
 
-json load_schema(const std::string& name) {
-    std::ifstream in(std::string(GW_SOURCE_DIR) + "/docs/schema/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return json::parse(ss.str());
-}
-
-bool type_is(const json& v, const std::string& t) {
-    if (t == "object") return v.is_object();
-    if (t == "array") return v.is_array();
-    if (t == "string") return v.is_string();
-    if (t == "integer") return v.is_number_integer();
-    if (t == "number") return v.is_number();
-    if (t == "boolean") return v.is_boolean();
-    if (t == "null") return v.is_null();
-    return false;
-}
-
-// The subset of JSON Schema the contract uses: type, required, properties,
-// additionalProperties:false, enum, items, minimum, minLength.
-void validate(const json& schema, const json& v, const std::string& path,
-              std::vector<std::string>& errs) {
-    if (schema.contains("type")) {
-        bool ok = false;
-        for (const auto& t :
-             schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
-            ok |= type_is(v, t.get<std::string>());
-        if (!ok) errs.push_back(path + ": wrong type " + v.dump());
-    }
-    if (schema.contains("enum")) {
-        bool ok = false;
-        for (const auto& e : schema["enum"]) ok |= e == v;
-        if (!ok) errs.push_back(path + ": " + v.dump() + " not in enum");
-    }
-    if (schema.contains("minimum") && v.is_number() &&
-        v.get<double>() < schema["minimum"].get<double>())
-        errs.push_back(path + ": below minimum");
-    if (schema.contains("minLength") && v.is_string() &&
-        v.get<std::string>().size() < schema["minLength"].get<size_t>())
-        errs.push_back(path + ": too short");
-    if (v.is_object()) {
-        for (const auto& r : schema.value("required", json::array()))
-            if (!v.contains(r.get<std::string>()))
-                errs.push_back(path + ": missing " + r.get<std::string>());
-        const json props = schema.value("properties", json::object());
-        for (auto it = v.begin(); it != v.end(); ++it) {
-            if (props.contains(it.key()))
-                validate(props[it.key()], it.value(), path + "." + it.key(), errs);
-            else if (schema.value("additionalProperties", true) == false)
-                errs.push_back(path + ": undocumented field " + it.key());
-        }
-    }
-    if (v.is_array() && schema.contains("items"))
-        for (size_t i = 0; i < v.size(); ++i)
-            validate(schema["items"], v[i], path + "[" + std::to_string(i) + "]", errs);
-}
-
+// Against the schema as embedded in the gateway (the docs/schema file at
+// build time), with the gateway's own validator.
 std::string check(const std::string& schema, const std::string& payload) {
-    std::vector<std::string> errs;
-    validate(load_schema(schema), json::parse(payload), "$", errs);
+    const json* s = gw::contract::schema(schema);
+    if (!s) return "no embedded schema " + schema + "\n";
+    auto errs = gw::contract::schema_errors(*s, json::parse(payload));
     std::string all;
     for (auto& e : errs) all += e + "\n";
     return all;
@@ -163,7 +111,7 @@ TEST(Contract, ValidatorCatchesAnUndocumentedField) {
     std::string msg =
         check("status.json", R"({"v":1,"site":"s","gateway":"g","version":"x","boot":1,
         "config_hash":"h","online":true,"ts":1,"surprise":1})");
-    STRCMP_CONTAINS("undocumented field surprise", msg.c_str());
+    STRCMP_CONTAINS("unknown field surprise", msg.c_str());
 }
 
 TEST(Contract, EvidenceMatchesItsSchemaAndNamesItsEvent) {
@@ -175,4 +123,62 @@ TEST(Contract, EvidenceMatchesItsSchemaAndNamesItsEvent) {
     auto j = json::parse(payload);
     STRCMP_EQUAL("/9j/4AAQ/9k=", j["data"].get<std::string>().c_str());
     LONGS_EQUAL(jpeg.size(), j["size"].get<long>());
+}
+
+TEST(Contract, EverySchemaFileIsEmbeddedAndParses) {
+    for (const char* name : {"event.json", "telemetry.json", "status.json", "evidence.json",
+                             "reply.json", "cmd-ack.json", "cmd-mode.json", "cmd-snapshot.json",
+                             "cmd-selftest.json", "cmd-reload.json"})
+        CHECK_TEXT(gw::contract::schema(name) != nullptr, name);
+    CHECK(gw::contract::schema("nope.json") == nullptr);
+}
+
+TEST(Contract, ReplyOkAndRefusedMatchTheirSchema) {
+    gw::contract::Reply ok;
+    ok.id = "req-1";
+    ok.ok = true;
+    ok.result = {{"event", "gw-01-3-00000042"}};
+    ok.ts = 1700000000000;
+    auto a = gw::contract::encode_reply(ok, kOrigin);
+    STRCMP_EQUAL("", check("reply.json", a).c_str());
+    CHECK(json::parse(a)["result"]["event"] == "gw-01-3-00000042");
+    gw::contract::Reply bad;
+    bad.error = "not JSON";
+    bad.ts = 1700000000000;
+    auto b = gw::contract::encode_reply(bad, kOrigin);
+    STRCMP_EQUAL("", check("reply.json", b).c_str());
+    auto j = json::parse(b);
+    CHECK(j["id"].is_null());
+    CHECK_FALSE(j["ok"].get<bool>());
+    CHECK_FALSE(j.contains("result"));
+}
+
+TEST(Contract, ValidatorChecksTheCommandSubset) {
+    const json& ack = *gw::contract::schema("cmd-ack.json");
+    CHECK(
+        gw::contract::schema_errors(ack, {{"id", "a1"}, {"incident", "x"}, {"by", "ops"}}).empty());
+    auto has = [](const std::vector<std::string>& errs, const std::string& what) {
+        for (const auto& e : errs)
+            if (e.find(what) != std::string::npos) return true;
+        return false;
+    };
+    CHECK(has(gw::contract::schema_errors(ack, {{"id", "a 1"}, {"incident", "x"}, {"by", "o"}}),
+              "$.id: does not match"));
+    CHECK(has(gw::contract::schema_errors(ack, {{"id", "a1"}, {"by", "o"}}),
+              "missing required field incident"));
+    CHECK(has(gw::contract::schema_errors(
+                  ack, {{"id", "a1"}, {"incident", "x"}, {"by", std::string(129, 'b')}}),
+              "$.by: must be at most 128"));
+    // Characters, not bytes: 128 two-byte characters fit.
+    std::string wide;
+    for (int i = 0; i < 128; ++i) wide += "\xc3\xa9";
+    CHECK(
+        gw::contract::schema_errors(ack, {{"id", "a1"}, {"incident", "x"}, {"by", wide}}).empty());
+    const json& mode = *gw::contract::schema("cmd-mode.json");
+    CHECK(has(gw::contract::schema_errors(
+                  mode, {{"id", "m"}, {"mode", "emergency"}, {"duration_s", 604801}}),
+              "must be at most 604800"));
+    CHECK(
+        has(gw::contract::schema_errors(mode, {{"id", "m"}, {"mode", "panic"}}), "must be one of"));
+    CHECK(has(gw::contract::schema_errors(mode, {{"id", "m"}, {"mode", 1}}), "must be of type"));
 }

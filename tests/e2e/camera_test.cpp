@@ -2,16 +2,19 @@
 // flame -> its video_fire detector on the camera's thread -> the store ->
 // a real mosquitto. The center must get the fire event and, on the topic the
 // event names, its evidence JPEG; a dead camera next to it is reported and
-// delays nothing.
+// delays nothing. In emergency mode the open fire gets fresh images.
 #include <signal.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 #include <string>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "control/control_client.hpp"
 #include "support/mosquitto.hpp"
 #include "support/process.hpp"
 #include "support/subscriber.hpp"
@@ -36,7 +39,8 @@ std::string write_fire_video(const std::string& dir) {
 }
 
 std::string camera_config(const std::string& dir, const std::string& broker,
-                          const std::string& video, int dead_port) {
+                          const std::string& video, int dead_port,
+                          const std::string& camera_extra = "") {
     return R"([gateway]
 district = "d1"
 site = "site-9"
@@ -57,7 +61,7 @@ id = "cam-yard"
 url = ")" + video +
            R"("
 fps = 10
-
+)" + camera_extra + R"(
 [[cameras]]
 id = "cam-dead"
 url = "rtsp://127.0.0.1:)" +
@@ -170,4 +174,64 @@ TEST(CameraSite, FlameOnCameraReachesTheCenterWithItsEvidenceImage) {
     auto code = gw.wait(5000);
     CHECK(code.has_value());
     LONGS_EQUAL(0, *code);
+}
+
+namespace {
+
+// The fire's updates that carry a fresh image (emergency mode).
+std::vector<nlohmann::json> refreshes(const std::vector<Received>& msgs) {
+    std::vector<nlohmann::json> out;
+    for (const auto& m : msgs) {
+        if (m.topic != "city/site-9/gw-cam/event") continue;
+        auto j = nlohmann::json::parse(m.payload, nullptr, false);
+        if (!j.is_discarded() && j.value("type", "") == "video_flame" &&
+            j.value("state", "") == "update" && j["details"].value("evidence_refresh", false))
+            out.push_back(j);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(CameraSite, EmergencyModeSendsFreshImagesOfAnOpenFire) {
+    gw::test::TempDir dir;
+    gw::test::Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    gw::test::Subscriber center(broker.uri(), "center", "city/#");
+    CHECK(center.ready(10000));
+    const std::string video = write_fire_video(dir.path());
+    std::string cfg = dir.write(
+        "gw.toml", camera_config(dir.path(), broker.uri(), video, gw::test::free_port(),
+                                 "evidence_interval_s_emergency = 2\n"));
+    gw::test::Process gw({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd");
+    CHECK_TEXT(gw.wait_for_output("msg=ready", 15000), gw.err().c_str());
+    CHECK_TEXT(center.wait_until(
+                   [](const auto& m) { return find_event(m, "video_flame", "raise").has_value(); },
+                   30000),
+               gw.err().c_str());
+    const std::string incident =
+        find_event(center.messages(), "video_flame", "raise")->value("id", "");
+
+    // Normal mode: the raise's image only.
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    LONGS_EQUAL(0, refreshes(center.messages()).size());
+
+    gw::ControlClient control(dir.path() + "/ctl.sock", 15000);
+    auto set = control.call({{"cmd", "mode"}, {"mode", "emergency"}});
+    CHECK_TEXT(set.ok(), set.ok() ? "" : set.error().c_str());
+    CHECK_TEXT(center.wait_until([](const auto& m) { return refreshes(m).size() >= 2; }, 30000),
+               gw.err().c_str());
+    for (const auto& e : refreshes(center.messages())) {
+        STRCMP_EQUAL(incident.c_str(), e.value("incident", "").c_str());
+        const std::string id = e.value("id", "");
+        STRCMP_EQUAL(id.c_str(), e.value("evidence", "").c_str());
+        const std::string topic = "city/site-9/gw-cam/evidence/" + id;
+        CHECK_TEXT(center.wait_until([&](const auto& m) { return find_topic(m, topic) != nullptr; },
+                                     10000),
+                   topic.c_str());
+        auto ev = nlohmann::json::parse(find_topic(center.messages(), topic)->payload);
+        CHECK(!cv::imdecode(unbase64(ev["data"].get<std::string>()), cv::IMREAD_COLOR).empty());
+    }
+    gw.signal(SIGTERM);
+    CHECK(gw.wait(5000).has_value());
 }

@@ -188,3 +188,32 @@ TEST(StoreRecovery, AFileWithNothingReadableIsReportedWithoutCounts) {
     CHECK_FALSE(lane(*s, Lane::alarm).lost_known);
     CHECK(s->append(Lane::alarm, 1, "event", "{}").ok());
 }
+
+// The closed loop's and the command inbox's tables live in the store's file
+// too: a damaged store keeps an emergency mode and recorded request ids.
+TEST(StoreRecovery, OtherTablesInTheFileAreSavedWhole) {
+    fill(f);
+    {
+        auto db = sqlite::Db::open(f.path());
+        CHECK(db.ok());
+        CHECK(db->exec("CREATE TABLE loop_mode(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO loop_mode VALUES('mode', '{\"mode\":\"emergency\"}');"
+                       "CREATE TABLE command(id TEXT PRIMARY KEY, state INTEGER NOT NULL);"
+                       "INSERT INTO command VALUES('c-1', 2), ('c-2', 1);")
+                  .ok());
+    }
+    auto [page, cells] = middle_leaf(f.path(), "telemetry");
+    damage_page(f.path(), page);
+    auto s = f.open();
+    CHECK(s->recovery()->salvaged);
+    LONGS_EQUAL(kRows, lane(*s, Lane::alarm).saved);
+    auto db = sqlite::Db::open(f.path());
+    CHECK(db.ok());
+    auto mode = db->prepare("SELECT value FROM loop_mode WHERE key = 'mode'");
+    CHECK(mode.ok());
+    LONGS_EQUAL(SQLITE_ROW, mode->step());
+    STRCMP_EQUAL("{\"mode\":\"emergency\"}", mode->text_at(0).c_str());
+    auto commands = db->scalar("SELECT COUNT(*) FROM command");
+    CHECK(commands.ok());
+    LONGS_EQUAL(2, *commands);
+}

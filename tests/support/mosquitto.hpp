@@ -27,6 +27,8 @@ class Mosquitto {
     // SIGTERM (saves persistence) or SIGKILL; waits for the exit.
     void stop(int sig);
     bool running() const { return proc_ && proc_->running(); }
+    // The broker's process id while it runs (benchmarks read its /proc).
+    pid_t pid() const { return proc_ ? proc_->pid() : -1; }
     std::string log() const;
 
   private:

@@ -1,5 +1,6 @@
 // status and inject: the daemon's health at a glance, and a test event.
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -33,6 +34,27 @@ std::string lane_text(const json& lane) {
     return s;
 }
 
+// "emergency until 14:05:00 (in 1h 2m), since 12:05:00, by control".
+std::string mode_text(const json& m, Style& st) {
+    if (!m.is_object()) return "unknown";
+    auto clock_time = [](int64_t t_ms) {
+        std::time_t secs = t_ms / 1000;
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
+        return std::string(buf);
+    };
+    const std::string mode = m.value("mode", std::string());
+    std::string s = mode == "emergency" ? st.bad(mode) : st.good(mode);
+    if (m["until"].is_number())
+        s += " until " + clock_time(m["until"].get<int64_t>()) + " (in " +
+             human_duration_ms(m["until"].get<int64_t>() - now_ms()) + ")";
+    else if (mode == "emergency")
+        s += " until changed";
+    if (m["since"].is_number()) s += ", since " + clock_time(m["since"].get<int64_t>());
+    s += ", by " + m.value("source", std::string());
+    return s;
+}
+
 void print_status(const json& s, const json& active) {
     Style st(stdout);
     const json& b = s["broker"];
@@ -52,6 +74,7 @@ void print_status(const json& s, const json& active) {
     t.add({"config hash", s.value("config_hash", std::string())});
     t.add({"clock",
            s.value("clock", std::string()) == "synced" ? st.good("synced") : st.warn("unsynced")});
+    t.add({"mode", mode_text(s["mode"], st)});
     t.add({"broker", link});
     t.add({"last PUBACK", ago(b["last_puback_ms"])});
     t.add({"store alarm", lane_text(s["store"]["alarm"])});
@@ -88,6 +111,38 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
                 std::cout << reply.dump(2) << "\n";
             } else {
                 print_status(reply, active);
+            }
+            return kOk;
+        };
+    });
+
+    auto* mode = app.add_subcommand(
+        "mode", "show the operating mode, or set it: mode normal | mode emergency [--for S]");
+    add_target_options(mode, *target);
+    auto mode_name = std::make_shared<std::string>();
+    auto for_s = std::make_shared<long>(0);
+    mode->add_option("mode", *mode_name, "normal | emergency")
+        ->check(CLI::IsMember({"normal", "emergency"}));
+    mode->add_option("--for", *for_s, "emergency only: back to normal after S seconds")
+        ->check(CLI::Range(1L, 604800L));
+    mode->callback([&run, target, mode_name, for_s] {
+        run = [target, mode_name, for_s] {
+            json req = {{"cmd", "mode"}};
+            if (!mode_name->empty()) req["mode"] = *mode_name;
+            if (*for_s > 0) {
+                if (*mode_name != "emergency") {
+                    std::cerr << "gatewayctl: --for goes with mode emergency\n";
+                    return kUsage;
+                }
+                req["duration_s"] = *for_s;
+            }
+            json reply;
+            if (int rc = call(*target, req, reply); rc != kOk) return rc;
+            if (target->json) {
+                std::cout << reply.dump(2) << "\n";
+            } else {
+                Style st(stdout);
+                std::cout << mode_text(reply, st) << "\n";
             }
             return kOk;
         };

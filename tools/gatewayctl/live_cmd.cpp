@@ -178,22 +178,49 @@ void print_devices(const json& list) {
     std::cout << (t.empty() ? std::string("no devices configured\n") : t.render());
 }
 
-void print_events(const json& list, const char* empty) {
+// The incident book's word on an active incident: acknowledged (by whom),
+// or how often it was re-sent; escalated. Empty when the book does not track it.
+std::string ack_state(const json& inc) {
+    if (!inc.is_object()) return "";
+    std::string s =
+        inc["acked_by"].is_string() ? "acked by " + inc["acked_by"].get<std::string>() : "unacked";
+    if (inc.value("renotify", 0) > 0) s += ", re-sent " + std::to_string(inc.value("renotify", 0));
+    if (inc.value("escalated", false)) s += ", escalated";
+    if (!inc.value("confirmed", true)) s += ", not seen since restart";
+    return s;
+}
+
+void print_events(const json& list, const char* empty, const json* incidents = nullptr) {
     Style st(stdout);
-    Table t({"time", "severity", "state", "type", "detector", "value", "message", "id"});
+    std::vector<std::string> cols{"time",     "severity", "state",   "type",
+                                  "detector", "value",    "message", "id"};
+    if (incidents) cols.insert(cols.begin() + 4, "ack");
+    Table t(cols);
     for (const auto& e : list) {
         std::time_t secs = e.value("t_ms", 0LL) / 1000;
         char when[32];
         std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
         std::string sev = e.value("severity", std::string());
         bool loud = sev == "alarm" || sev == "critical";
-        t.add({when,
-               loud               ? st.bad(sev)
-               : sev == "warning" ? st.warn(sev)
-                                  : sev,
-               e.value("state", std::string()), e.value("type", std::string()),
-               e.value("detector", std::string()), number(e.value("value", 0.0)),
-               e.value("message", std::string()), e.value("id", std::string())});
+        std::vector<std::string> row{when,
+                                     loud               ? st.bad(sev)
+                                     : sev == "warning" ? st.warn(sev)
+                                                        : sev,
+                                     e.value("state", std::string()),
+                                     e.value("type", std::string()),
+                                     e.value("detector", std::string()),
+                                     number(e.value("value", 0.0)),
+                                     e.value("message", std::string()),
+                                     e.value("id", std::string())};
+        if (incidents) {
+            std::string ack;
+            for (const auto& inc : *incidents)
+                if (inc.value("id", std::string()) == e.value("incident", std::string()))
+                    ack = ack_state(inc);
+            std::string text = ack.rfind("unacked", 0) == 0 ? st.bad(ack) : ack;
+            row.insert(row.begin() + 4, ack.empty() ? "-" : text);
+        }
+        t.add(row);
     }
     std::cout << (t.empty() ? std::string(empty) + "\n" : t.render());
 }
@@ -263,11 +290,23 @@ void add_live_commands(CLI::App& app, Runner& run) {
             json reply;
             if (int rc = call(*target, {{"cmd", "events"}, {"limit", *limit}}, reply); rc != kOk)
                 return rc;
-            const json& list = *active ? reply["active"] : reply["recent"];
+            json list = *active ? reply["active"] : reply["recent"];
+            // The incident book's state of each (a daemon without it: none).
+            json incidents = json::array();
+            if (*active) {
+                json book;
+                if (call(*target, {{"cmd", "incidents"}}, book) == kOk)
+                    incidents = book["incidents"];
+                for (auto& e : list)
+                    for (const auto& inc : incidents)
+                        if (inc.value("id", std::string()) == e.value("incident", std::string()))
+                            e["book"] = inc;
+            }
             if (target->json)
                 std::cout << list.dump(2) << "\n";
             else
-                print_events(list, *active ? "no active incidents" : "no recent events");
+                print_events(list, *active ? "no active incidents" : "no recent events",
+                             *active ? &incidents : nullptr);
             return kOk;
         };
     });

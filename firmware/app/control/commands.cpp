@@ -14,6 +14,7 @@ json inject(const CommandContext& ctx, const json& req) {
     e.type = req.value("type", std::string("test"));
     e.unit = req.value("unit", std::string());
     e.message = req.value("message", std::string("injected through the control socket"));
+    e.incident = req.value("incident", std::string());  // an update or clear of an incident
     e.value = req.value("value", 0.0);
     auto sev = severity_from_string(req.value("severity", std::string("info")));
     if (!sev)
@@ -63,6 +64,7 @@ json status_report(const CommandContext& ctx) {
             {"gateway", ctx.config.identity.gateway},
             {"boot", ctx.store.boot()},
             {"clock", ctx.clock.synced() ? "synced" : "unsynced"},
+            {"mode", ctx.mode ? ctx.mode() : json(nullptr)},
             {"broker", broker},
             {"store", store}};
 }

@@ -2,6 +2,7 @@
 // The daemon's control commands. Each is one entry in the dispatcher's
 // table; add a new one with commands.add("name", ...).
 #include <cstdint>
+#include <functional>
 
 #include "config/config.hpp"
 #include "control/dispatcher.hpp"
@@ -19,10 +20,13 @@ struct CommandContext {
     Uplink& uplink;
     Clock& clock;
     int64_t started_mono_ms;
+    // The operating mode for `status` ({"mode","since","until","source"}).
+    std::function<nlohmann::json()> mode;
 };
 
 // inject:
-// {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message"]}
+// {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message",
+//  "incident"]}
 //   -> {"ok":true,"id":ID} once the event is durable.
 // status: {"cmd":"status"} -> version, uptime, config hash, boot, link, store, clock.
 // Both touch the store, so they run on the dispatcher's io workers.

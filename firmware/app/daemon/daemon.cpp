@@ -7,6 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "command/channel.hpp"
+#include "command/gateway_commands.hpp"
+#include "command/router.hpp"
+#include "command/signature.hpp"
+#include "command/loop_commands.hpp"
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
@@ -17,11 +22,13 @@
 #include "drivers/modbus/bus_poller.hpp"
 #include "drivers/serial/serial_port.hpp"
 #include "gw/version.hpp"
+#include "loop/closed_loop.hpp"
 #include "pipeline/frame_keeper.hpp"
 #include "pipeline/intake.hpp"
 #include "pipeline/live_state.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/vision_runner.hpp"
+#include "store/command_book.hpp"
 #include "store/store.hpp"
 #include "uplink/uplink.hpp"
 
@@ -90,18 +97,35 @@ Status Daemon::start() {
     const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
                                               config_.identity.gateway);
     intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_);
+    auto loop = loop::ClosedLoop::open(config_, config_.store.path, clock_, log_);
+    if (!loop) return fail(loop.error());
+    loop_ = std::move(*loop);
+    intake_->set_observer(loop_.get());
     intake_->report_store_recovery();
 
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
     uplink_ =
         std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
+    if (auto s = open_commands(origin); !s) return s;
+    uplink_->set_command_sink(channel_.get());
+    // Events of the loop reach LiveState too (gatewayctl events --active).
+    loop_->attach(
+        [this](Event e) -> Result<Event> {
+            auto stored = intake_->store_event(std::move(e));
+            if (stored && live_) live_->on_event(*stored);
+            return stored;
+        },
+        [this](const loop::ModeState& m) {
+            uplink_->set_mode(std::string(to_string(m.mode)), m.until_ms);
+        });
     if (auto s = uplink_->start(); !s) return s;
     if (auto s = start_pipeline(); !s) return s;
     if (auto s = start_drivers(); !s) return s;
 
     commands_ = std::make_unique<Dispatcher>(clock_, log_);
-    add_daemon_commands(*commands_,
-                        {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_});
+    add_daemon_commands(*commands_, {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
+                                     [this] { return loop::mode_json(loop_->mode().state()); }});
+    command::add_loop_control_commands(*commands_, *loop_);
     add_diag_commands(
         *commands_,
         {config_, *live_, *intake_, *store_, *uplink_, clock_, [this] { return device_counters(); },
@@ -110,7 +134,57 @@ Status Daemon::start() {
     control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group,
                                                *commands_, clock_, log_);
     if (auto s = control_->start(); !s) return s;
+    return start_commands();
+}
+
+// The inbox and the channel exist before the uplink connects: a command
+// that arrives on the first connect is recorded at once.
+Status Daemon::open_commands(const contract::Origin& origin) {
+    command::ChannelOptions options;
+    if (!config_.commands.secret_file.empty()) {
+        auto secret = command::read_secret(config_.commands.secret_file);
+        if (!secret) return fail(secret.error());
+        options.signing.secret = *secret;
+        options.signing.max_skew_ms = int64_t(config_.commands.max_skew_s) * 1000;
+        options.signing.allow_unsynced = config_.commands.allow_unsynced;
+    }
+    auto book = CommandBook::open(config_.store.path);
+    if (!book) return fail(book.error());
+    command_book_ = std::move(*book);
+    router_ = std::make_unique<command::CommandRouter>(clock_, log_);
+    channel_ = std::make_unique<command::CommandChannel>(options, *command_book_, *store_, *router_,
+                                                         origin, clock_, log_);
     return Status::success();
+}
+
+// Handlers are added before the router starts.
+Status Daemon::start_commands() {
+    command::add_gateway_commands(*router_, {config_, *intake_, *ids_, *commands_,
+                                             [this](const std::string& camera) {
+                                                 return vision_->snapshot(camera, *frames_);
+                                             },
+                                             [this] { restart_requested_ = true; }});
+    // The closed loop's commands answer at once (the book and the mode
+    // controller lock their own state), so they need no deadline of their own.
+    router_->add("ack", [this](const nlohmann::json& request, command::Done done) {
+        auto result = command::ack(*loop_, request);
+        done(result ? *result : command::error(result.error()));
+    });
+    router_->add("mode", [this](const nlohmann::json& request, command::Done done) {
+        auto result = command::mode(*loop_, request);
+        done(result ? *result : command::error(result.error()));
+    });
+    return channel_->start();
+}
+
+bool Daemon::new_config_valid() {
+    auto hash = command::check_new_config(config_.file);
+    if (!hash) {
+        log_.error("daemon", "SIGHUP: invalid configuration, running config kept",
+                   {{"config", config_.file}, {"errors", hash.error()}});
+        return false;
+    }
+    return true;
 }
 
 nlohmann::json Daemon::device_counters() const {
@@ -125,10 +199,10 @@ Status Daemon::start_pipeline() {
     auto detectors = detectors::DetectorSet::build(config_.detectors, *ids_);
     if (!detectors) return fail(detectors.error());
     live_ = std::make_unique<LiveState>();
-    pipeline_ =
-        std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_, clock_, log_);
-    vision_ = std::make_unique<VisionRunner>(*pipeline_, *intake_, log_);
-    if (auto s = vision_->build(config_.detectors, *ids_); !s) return s;
+    pipeline_ = std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_, clock_,
+                                           log_, &loop_->mode());
+    vision_ = std::make_unique<VisionRunner>(*pipeline_, *intake_, log_, &loop_->mode());
+    if (auto s = vision_->build(config_.detectors, config_.cameras, *ids_); !s) return s;
     log_.info(
         "daemon", "detectors built",
         {{"sensor", config_.detectors.size() - vision_->size()}, {"vision", vision_->size()}});
@@ -139,7 +213,7 @@ Status Daemon::start_pipeline() {
 // never delays start-up or the others.
 Status Daemon::start_drivers() {
     modbus_ = std::make_unique<modbus::ModbusDriver>(config_.devices, config_.points, *pipeline_,
-                                                     clock_, log_);
+                                                     clock_, log_, &loop_->mode());
     if (auto s = modbus_->start(); !s) return s;
     for (const auto& sp : config_.serial_ports) {
         serial_ports_.push_back(
@@ -149,8 +223,8 @@ Status Daemon::start_drivers() {
     frames_ =
         std::make_unique<FrameKeeper>([this](const camera::Frame& f) { vision_->on_frame(f); });
     for (const auto& cam : config_.cameras) {
-        cameras_.push_back(
-            std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_));
+        cameras_.push_back(std::make_unique<camera::Camera>(cam, *frames_, *pipeline_, clock_, log_,
+                                                            &loop_->mode()));
         if (auto s = cameras_.back()->start(); !s) return s;
     }
     return Status::success();
@@ -167,14 +241,21 @@ int Daemon::run(ShutdownSignals& signals) {
     for (;;) {
         notifier_.watchdog(clock_.mono_ms());
         intake_->report_store_notices();
+        if (restart_requested_) break;
+        loop_->tick();
         auto sig = signals.wait(static_cast<int>(wake_ms));
         if (!sig) continue;
         if (*sig == SIGHUP) {
-            log_.info("daemon", "SIGHUP ignored: restart the service to apply a new config");
+            if (new_config_valid()) restart_requested_ = true;
             continue;
         }
         log_.info("daemon", "shutdown requested", {{"signal", *sig}});
         break;
+    }
+    if (restart_requested_) {
+        log_.info("daemon", "restarting with the new config", {{"config", config_.file}});
+        stop();
+        return kRestart;
     }
     notifier_.stopping();
     stop();
@@ -187,6 +268,9 @@ int Daemon::run(ShutdownSignals& signals) {
 void Daemon::stop() {
     // A running mqtt test or selftest is cancelled first, so its client
     // still hears "gatewayd is stopping" before the socket closes.
+    // Commands from the center first: one still running stays pending in the
+    // inbox and runs again after the restart.
+    if (channel_) channel_->stop();
     if (commands_) commands_->stop();
     if (control_) control_->stop();
     for (auto& c : cameras_) c->stop();
@@ -195,6 +279,7 @@ void Daemon::stop() {
     if (pipeline_) pipeline_->stop();
     if (uplink_) uplink_->stop();
     if (intake_) intake_->report_store_notices();
+    if (intake_) intake_->set_observer(nullptr);
     control_.reset();
     commands_.reset();
     cameras_.clear();
@@ -203,8 +288,12 @@ void Daemon::stop() {
     pipeline_.reset();
     frames_.reset();
     vision_.reset();
-    uplink_.reset();
+    uplink_.reset();  // no command arrives after this
+    channel_.reset();
+    router_.reset();
+    command_book_.reset();
     intake_.reset();
+    loop_.reset();
     store_.reset();
 }
 

@@ -4,8 +4,11 @@
 // in order. Parts receive what they need (config, Log, Clock) by reference.
 //
 // Start order: store (boot counter -> EventIdSource) -> intake -> uplink ->
-// pipeline (detectors, telemetry) -> drivers and cameras -> control socket. Stop order is the
-// reverse, so nothing produces into a part that is already gone.
+// pipeline (detectors, telemetry) -> drivers and cameras -> control socket
+// -> command execution (commands are received and kept in the inbox from the
+// uplink's first connect on). Stop order is the reverse, so nothing
+// produces into a part that is already gone.
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -29,6 +32,14 @@ class LiveState;
 class Pipeline;
 class FrameKeeper;
 class VisionRunner;
+class CommandBook;
+namespace command {
+class CommandRouter;
+class CommandChannel;
+}  // namespace command
+namespace loop {
+class ClosedLoop;
+}
 namespace modbus {
 class ModbusDriver;
 }
@@ -47,11 +58,17 @@ class Daemon {
     Daemon& operator=(const Daemon&) = delete;
 
     Status start();
-    // Runs until SIGTERM/SIGINT; returns the process exit code.
+    // Returned by run() when the config file changed and is valid (a
+    // `reload` command from the center, or SIGHUP): the caller reloads it and
+    // builds a new Daemon. Not a process exit code.
+    static constexpr int kRestart = -1;
+    // Runs until SIGTERM/SIGINT (returns the process exit code) or a restart
+    // with a new config (kRestart).
     int run(ShutdownSignals& signals);
 
     // Where drivers and detectors deliver (valid after start()).
     Intake& intake() { return *intake_; }
+    loop::ClosedLoop& closed_loop() { return *loop_; }
     ControlServer& control() { return *control_; }
 
   private:
@@ -59,6 +76,9 @@ class Daemon {
     Status start_pipeline();
     nlohmann::json device_counters() const;
     Status start_drivers();
+    Status open_commands(const contract::Origin& origin);
+    Status start_commands();
+    bool new_config_valid();
 
     const Config& config_;
     Log& log_;
@@ -68,6 +88,7 @@ class Daemon {
     std::unique_ptr<Store> store_;
     std::unique_ptr<EventIdSource> ids_;
     std::unique_ptr<Intake> intake_;
+    std::unique_ptr<loop::ClosedLoop> loop_;  // incident book and mode (issue 13)
     std::unique_ptr<Uplink> uplink_;
     std::unique_ptr<LiveState> live_;
     std::unique_ptr<Pipeline> pipeline_;
@@ -78,6 +99,11 @@ class Daemon {
     std::vector<std::unique_ptr<camera::Camera>> cameras_;
     std::unique_ptr<Dispatcher> commands_;  // the control commands, socket or not
     std::unique_ptr<ControlServer> control_;
+    // Commands from the center (docs/contract.md "Commands").
+    std::unique_ptr<CommandBook> command_book_;
+    std::unique_ptr<command::CommandRouter> router_;
+    std::unique_ptr<command::CommandChannel> channel_;
+    std::atomic<bool> restart_requested_{false};
 };
 
 }  // namespace gw

@@ -1,6 +1,7 @@
 // gatewayd: the city-edge-gateway daemon.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -29,28 +30,59 @@ int check_config(const std::string& path) {
     return kExitOk;
 }
 
+// Loads the config; its errors go to stderr. Empty when invalid.
+std::optional<gw::Config> load(const std::string& path) {
+    auto loaded = gw::load_config(path, gw::detectors::kinds());
+    if (!loaded.ok()) {
+        for (const auto& line : loaded.errors.lines) std::cerr << line << "\n";
+        return std::nullopt;
+    }
+    return std::move(loaded.config);
+}
+
 int run(const std::string& path) {
     // Block the shutdown signals before any thread starts, so all inherit it.
     gw::ShutdownSignals signals;
     gw::Log log;
-    auto loaded = gw::load_config(path, gw::detectors::kinds());
-    if (!loaded.ok()) {
-        for (const auto& line : loaded.errors.lines) std::cerr << line << "\n";
+    std::optional<gw::Config> config = load(path);
+    if (!config) {
         log.error("main", "invalid configuration, not starting", {{"config", path}});
         return kExitConfig;
     }
-    const gw::Config& config = *loaded.config;
-    gw::LogLevel level = gw::LogLevel::info;
-    gw::parse_log_level(config.log_level, level);
-    log.set_level(level);
-
     gw::SystemClock clock;
-    gw::Daemon daemon(config, log, clock);
-    if (auto started = daemon.start(); !started) {
-        log.error("main", "start failed", {{"error", started.error()}});
-        return kExitRuntime;
+    // A reload (command from the center, or SIGHUP) ends run() with
+    // kRestart: the parts are rebuilt with the new file; the process stays.
+    std::optional<gw::Config> previous;  // the config that ran before a reload
+    for (;;) {
+        gw::LogLevel level = gw::LogLevel::info;
+        gw::parse_log_level(config->log_level, level);
+        log.set_level(level);
+        std::string start_error;
+        int code = kExitRuntime;
+        {
+            gw::Daemon daemon(*config, log, clock);
+            if (auto started = daemon.start(); !started)
+                start_error = started.error();
+            else
+                code = daemon.run(signals);
+        }
+        if (!start_error.empty()) {
+            log.error("main", "start failed", {{"error", start_error}});
+            if (!previous) return kExitRuntime;
+            log.warn("main", "starting again with the config that ran before the reload");
+            config = std::move(previous);
+            previous.reset();
+            continue;
+        }
+        if (code != gw::Daemon::kRestart) return code;
+        std::optional<gw::Config> next = load(path);
+        if (!next) {
+            log.error("main", "invalid configuration, running config kept", {{"config", path}});
+            continue;
+        }
+        previous = std::move(config);
+        config = std::move(next);
     }
-    return daemon.run(signals);
 }
 
 }  // namespace

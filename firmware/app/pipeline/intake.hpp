@@ -18,6 +18,17 @@
 
 namespace gw {
 
+// Sees every event the intake stores (the incident book, the automatic
+// emergency): before() once it has its id, before it is encoded (it may
+// rewrite it); after() once it is durable. Must not call back into the
+// intake while holding a lock the intake's other callers might need.
+class IntakeObserver {
+  public:
+    virtual ~IntakeObserver() = default;
+    virtual void before(Event& event) = 0;
+    virtual void after(const Event& event) = 0;
+};
+
 class Intake final : public EventSink {
   public:
     Intake(Store& store, EventIdSource& ids, const contract::Origin& origin, Clock& clock,
@@ -49,6 +60,8 @@ class Intake final : public EventSink {
     // Raises `store_recovered` if the store found its file damaged, empty or
     // missing: what it kept, saved and lost.
     void report_store_recovery();
+    // Set before events flow (start-up), or null; not synchronised.
+    void set_observer(IntakeObserver* observer) { observer_ = observer; }
 
   private:
     Store& store_;
@@ -56,6 +69,7 @@ class Intake final : public EventSink {
     contract::Origin origin_;
     Clock& clock_;
     Log& log_;
+    IntakeObserver* observer_ = nullptr;
 };
 
 }  // namespace gw

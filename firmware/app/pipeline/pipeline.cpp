@@ -9,14 +9,14 @@ constexpr int64_t kTelemetryWindowMs = 1000;
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, detectors::DetectorSet detectors, Intake& intake,
-                   LiveState& live, Clock& clock, Log& log)
+                   LiveState& live, Clock& clock, Log& log, const ModeView* mode)
     : detectors_(std::move(detectors)),
       intake_(intake),
       live_(live),
       clock_(clock),
       log_(log),
       reporter_(config.points, static_cast<size_t>(config.uplink.telemetry_batch_max),
-                kTelemetryWindowMs),
+                kTelemetryWindowMs, mode),
       detection_queue_(kQueueBatches),
       telemetry_queue_(kQueueBatches) {}
 

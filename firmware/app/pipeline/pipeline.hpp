@@ -34,8 +34,9 @@ struct PipelineStats {
 
 class Pipeline final : public SampleSink, public EventSink {
   public:
+    // `mode` (may be null: always normal) picks the telemetry policies.
     Pipeline(const Config& config, detectors::DetectorSet detectors, Intake& intake,
-             LiveState& live, Clock& clock, Log& log);
+             LiveState& live, Clock& clock, Log& log, const ModeView* mode = nullptr);
     ~Pipeline() override;
     Pipeline(const Pipeline&) = delete;
     Pipeline& operator=(const Pipeline&) = delete;

@@ -11,14 +11,18 @@ TelemetryPolicy TelemetryReporter::default_policy() {
 }
 
 TelemetryReporter::TelemetryReporter(const std::vector<PointConfig>& points, size_t batch_max,
-                                     int64_t batch_window_ms)
-    : batch_max_(std::max<size_t>(1, batch_max)), window_ms_(batch_window_ms) {
-    for (const auto& p : points) policies_[p.id] = {p.report_ms, p.deadband};
+                                     int64_t batch_window_ms, const ModeView* mode)
+    : mode_(mode), batch_max_(std::max<size_t>(1, batch_max)), window_ms_(batch_window_ms) {
+    for (const auto& p : points)
+        policies_[p.id] = {{p.report_ms, p.deadband},
+                           {p.report_ms_emergency, p.deadband_emergency}};
 }
 
 bool TelemetryReporter::should_report(const Sample& s) {
     auto pol = policies_.find(s.point);
-    const TelemetryPolicy policy = pol == policies_.end() ? default_policy() : pol->second;
+    const TelemetryPolicy policy = pol == policies_.end() ? default_policy()
+                                   : in_emergency(mode_)  ? pol->second.emergency
+                                                          : pol->second.normal;
     auto it = last_.find(s.point);
     bool report = false;
     if (it == last_.end()) {

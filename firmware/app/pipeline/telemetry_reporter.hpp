@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/point_config.hpp"
+#include "core/mode.hpp"
 #include "core/types.hpp"
 
 namespace gw {
@@ -34,8 +35,10 @@ class TelemetryReporter {
     // batch_max: samples per batch (uplink.telemetry_batch_max);
     // batch_window_ms: a batch is closed once its oldest sample is this much
     // older than the newest sample seen, so a slow trickle still goes out.
+    // `mode` (may be null: always normal) picks each point's normal or
+    // emergency policy at every sample.
     TelemetryReporter(const std::vector<PointConfig>& points, size_t batch_max,
-                      int64_t batch_window_ms);
+                      int64_t batch_window_ms, const ModeView* mode = nullptr);
 
     // Feeds samples; returns the batches they completed (often none).
     std::vector<TelemetryBatch> on_samples(const std::vector<Sample>& samples);
@@ -55,7 +58,11 @@ class TelemetryReporter {
     bool should_report(const Sample& s);
     void close_batch(std::vector<TelemetryBatch>& out);
 
-    std::map<std::string, TelemetryPolicy> policies_;
+    struct Policies {
+        TelemetryPolicy normal, emergency;
+    };
+    std::map<std::string, Policies> policies_;
+    const ModeView* mode_;
     std::map<std::string, Last> last_;
     size_t batch_max_;
     int64_t window_ms_;

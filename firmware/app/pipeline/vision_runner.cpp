@@ -7,7 +7,9 @@
 
 namespace gw {
 
-Status VisionRunner::build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids) {
+Status VisionRunner::build(const std::vector<DetectorConfig>& detectors,
+                           const std::vector<CameraConfig>& cameras, EventIdSource& ids) {
+    ids_ = &ids;
     for (const auto& d : detectors) {
         if (!detectors::is_frame_detector_kind(d.kind)) continue;
         auto det = detectors::make_frame_detector(d, ids);
@@ -15,6 +17,8 @@ Status VisionRunner::build(const std::vector<DetectorConfig>& detectors, EventId
         auto& cam = cameras_[d.camera];
         if (!cam) cam = std::make_unique<PerCamera>();
         cam->detectors.push_back(std::move(*det));
+        for (const auto& c : cameras)
+            if (c.id == d.camera) cam->refresh_ms = int64_t(c.evidence_interval_s_emergency) * 1000;
     }
     return Status::success();
 }
@@ -40,10 +44,27 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
         for (auto& d : cam->detectors) d->on_frame(frame.image, frame.t_ms, events, evidence);
     }
     for (const auto& e : events) events_.on_event(e);
+    std::vector<std::string> with_evidence;
     for (const auto& ev : evidence) {
+        with_evidence.push_back(ev.event_id);
         if (auto s = intake_.submit_evidence(ev.event_id, ev.content_type, ev.bytes); !s)
             log_.error("vision", "evidence not stored",
                        {{"event", ev.event_id}, {"error", s.error()}});
+    }
+    cam->refresher.observe(events, with_evidence, frame.t_ms);
+    if (in_emergency(mode_)) refresh_evidence(*cam, frame);
+}
+
+void VisionRunner::refresh_evidence(PerCamera& cam, const camera::Frame& frame) {
+    for (auto& e : cam.refresher.due(frame.t_ms, cam.refresh_ms, *ids_)) {
+        auto jpeg = annotated_jpeg(frame, &cam);
+        if (!jpeg) {
+            log_.warn("vision", "fresh evidence not made", {{"error", jpeg.error()}});
+            continue;
+        }
+        events_.on_event(e);
+        if (auto s = intake_.submit_evidence(e.id, "image/jpeg", *jpeg); !s)
+            log_.error("vision", "evidence not stored", {{"event", e.id}, {"error", s.error()}});
     }
 }
 
@@ -51,10 +72,16 @@ Result<std::vector<uint8_t>> VisionRunner::snapshot(const std::string& camera,
                                                     const FrameKeeper& frames) {
     camera::Frame frame = frames.latest(camera);
     if (frame.image.empty()) return fail("camera \"" + camera + "\" has delivered no frame yet");
-    if (PerCamera* cam = find(camera)) {
+    return annotated_jpeg(std::move(frame), find(camera));
+}
+
+Result<std::vector<uint8_t>> VisionRunner::annotated_jpeg(camera::Frame frame, PerCamera* cam) {
+    frame.image = frame.image.clone();  // the camera's buffer stays as it was
+    if (cam) {
         std::lock_guard<std::mutex> lock(cam->mutex);
         for (auto& d : cam->detectors) d->draw(frame.image);
     }
+    const std::string& camera = frame.camera;
     // Which camera and when, so a snapshot sent around stays self-explaining.
     std::time_t secs = static_cast<std::time_t>(frame.t_ms / 1000);
     char when[32];

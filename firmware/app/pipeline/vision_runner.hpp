@@ -2,14 +2,17 @@
 // Runs each camera's vision detectors on that camera's own thread (called
 // from its FrameSink), so a slow or dead camera never delays sensor alarms
 // or the other cameras. Events go to the pipeline, evidence images to the
-// store right after their event.
+// store right after their event. In emergency mode an open vision incident
+// also gets a fresh image every camera's evidence_interval_s_emergency.
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "config/camera_config.hpp"
 #include "config/detector_config.hpp"
+#include "core/mode.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
@@ -17,35 +20,45 @@
 #include "drivers/camera/frame_sink.hpp"
 #include "frame_detector.hpp"
 #include "frame_keeper.hpp"
+#include "evidence_refresher.hpp"
 #include "intake.hpp"
 
-    namespace gw {
+namespace gw {
 
-    class VisionRunner {
-      public:
-        VisionRunner(EventSink& events, Intake& intake, Log& log)
-            : events_(events), intake_(intake), log_(log) {}
+class VisionRunner {
+  public:
+    // `mode` may be null (no emergency mode: no fresh evidence).
+    VisionRunner(EventSink& events, Intake& intake, Log& log, const ModeView* mode = nullptr)
+        : events_(events), intake_(intake), log_(log), mode_(mode) {}
 
-        // Builds the frame detectors of every vision [[detectors]] entry.
-        Status build(const std::vector<DetectorConfig>& detectors, EventIdSource& ids);
-        size_t size() const;
+    // Builds the frame detectors of every vision [[detectors]] entry.
+    Status build(const std::vector<DetectorConfig>& detectors,
+                 const std::vector<CameraConfig>& cameras, EventIdSource& ids);
+    size_t size() const;
 
-        // On the camera's thread.
-        void on_frame(const camera::Frame& frame);
-        // The camera's latest frame with every detector's overlay, as JPEG.
-        Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
+    // On the camera's thread.
+    void on_frame(const camera::Frame& frame);
+    // The camera's latest frame with every detector's overlay, as JPEG.
+    Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
 
-      private:
-        struct PerCamera {
-            std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
-            std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
-        };
-        PerCamera* find(const std::string& camera);
-
-        EventSink& events_;
-        Intake& intake_;
-        Log& log_;
-        std::map<std::string, std::unique_ptr<PerCamera>> cameras_;
+  private:
+    struct PerCamera {
+        std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
+        std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
+        EvidenceRefresher refresher;  // on the camera's thread only
+        int64_t refresh_ms = 30000;
     };
+    PerCamera* find(const std::string& camera);
+    void refresh_evidence(PerCamera& cam, const camera::Frame& frame);
+    // The frame with every detector's overlay and a label, as JPEG.
+    Result<std::vector<uint8_t>> annotated_jpeg(camera::Frame frame, PerCamera* cam);
+
+    EventSink& events_;
+    Intake& intake_;
+    Log& log_;
+    const ModeView* mode_;
+    EventIdSource* ids_ = nullptr;
+    std::map<std::string, std::unique_ptr<PerCamera>> cameras_;
+};
 
 }  // namespace gw

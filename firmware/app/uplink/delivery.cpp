@@ -12,6 +12,10 @@ constexpr int kConnectTimeoutS = 5;
 // is given up after this much more, so the loop can never stall on it.
 constexpr int64_t kConnectGraceMs = 10000;
 constexpr int64_t kConnectedPollMs = 200;
+constexpr int kMaxWindow = 100;
+// Publishes beside the window: the birth, a mode change's status, the
+// offline status at shutdown, command replies.
+constexpr int kBufferMargin = 16;
 
 // Paho C wants tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.
 std::string canonical_uri(const std::string& uri) {
@@ -43,9 +47,18 @@ Delivery::Delivery(const UplinkConfig& config, const contract::Topics& topics,
     login_.keepalive_s = config.keepalive_s;
     login_.clean_session = true;  // we resend from SQLite; no broker-side session needed
     login_.connect_timeout_s = kConnectTimeoutS;
+    login_.max_buffered = std::clamp(config.inflight_window, 1, kMaxWindow) + kBufferMargin;
     if (config.tls)
         login_.tls =
             uplink::TlsFiles{config.tls->ca_file, config.tls->cert_file, config.tls->key_file};
+}
+
+void Delivery::set_command_sink(uplink::CommandSink* sink) {
+    commands_ = sink;
+    // A session the broker keeps while the gateway is away, so QoS 1
+    // commands wait for it. Outgoing rows are still resent from SQLite after
+    // every connect (a new client each time: nothing in flight survives).
+    login_.clean_session = sink == nullptr;
 }
 
 void Delivery::set_credentials(const std::string& username, const std::string& password) {
@@ -58,10 +71,23 @@ LinkState Delivery::state() const {
     return state_;
 }
 
-std::string Delivery::status_payload(bool online) const {
+void Delivery::set_mode(const std::string& mode, std::optional<int64_t> until_ms) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    mode_ = mode;
+    mode_until_ = until_ms;
+    status_changed_ = true;
+}
+
+std::string Delivery::status_payload(bool online, bool with_mode) const {
     contract::GatewayStatus s = birth_;
     s.online = online;
     s.ts = clock_.now_ms();
+    s.mode.clear();
+    if (with_mode) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        s.mode = mode_;
+        s.mode_until = mode_until_;
+    }
     return contract::encode_status(s, origin_);
 }
 
@@ -74,7 +100,17 @@ void Delivery::turn(std::vector<LinkEvent>& events) {
         on_connect_failed("connect timed out");
     }
     if (!connected_ && !connecting_ && clock_.mono_ms() >= next_attempt_mono_) connect_next();
-    if (connected_) fill_window();
+    if (connected_) {
+        bool changed = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            std::swap(changed, status_changed_);
+        }
+        // A failure here is a lost link: the birth of the next connect has it.
+        if (changed)
+            (void)transport_.publish(topics_.status, status_payload(true), 1, true, nullptr);
+        fill_window();
+    }
 }
 
 int64_t Delivery::idle_ms() const {
@@ -130,7 +166,9 @@ void Delivery::connect_next() {
     }
     uplink::ConnectOptions o = login_;
     o.uri = uri;
-    o.will = uplink::Will{topics_.status, status_payload(false), 1, true};
+    // The Will is fixed for the connection's life: a mode it stated could be
+    // stale by the time the broker sends it, so it states none.
+    o.will = uplink::Will{topics_.status, status_payload(false, false), 1, true};
     if (!o.tls && is_tls_uri(uri)) o.tls = uplink::TlsFiles{};
     const uint64_t c = ++connection_;
     uplink::ConnectionHandlers handlers;
@@ -141,6 +179,13 @@ void Delivery::connect_next() {
     handlers.lost = [post = post_, c](const std::string& cause) {
         post({LinkEvent::lost, c, Lane::alarm, 0, cause});
     };
+    if (commands_) {
+        const std::string prefix = topics_.of(contract::kCommandPrefix);
+        handlers.message = [sink = commands_, prefix](const uplink::InboundMessage& m) {
+            if (m.topic.rfind(prefix, 0) == 0)
+                sink->on_command(m.topic.substr(prefix.size()), m.payload);
+        };
+    }
     connecting_ = true;
     connect_started_mono_ = clock_.mono_ms();
     if (auto s = transport_.connect(o, std::move(handlers)); !s) {
@@ -152,6 +197,12 @@ void Delivery::connect_next() {
 void Delivery::on_connected() {
     // Birth: retained, so the center sees the current state at subscribe time.
     if (auto s = transport_.publish(topics_.status, status_payload(true), 1, true, nullptr); !s) {
+        on_connect_failed(s.error());
+        return;
+    }
+    // Again on every connect: a broker that lost the session (restarted
+    // without persistence) must still deliver commands.
+    if (auto s = subscribe_commands(); !s) {
         on_connect_failed(s.error());
         return;
     }
@@ -167,6 +218,18 @@ void Delivery::on_connected() {
     failed_in_round_ = 0;
     backoff_ms_ = config_.reconnect_min_ms;
     resync();
+}
+
+Status Delivery::subscribe_commands() {
+    if (!commands_) return Status::success();
+    // A refused subscription (an ACL without read on cmd/) leaves the link
+    // up for events, which matter more; it is said loudly.
+    auto done = [&log = log_, filter = topics_.of(contract::kCommandFilter)](Status s) {
+        if (!s)
+            log.error("uplink", "command subscription refused",
+                      {{"filter", filter}, {"error", s.error()}});
+    };
+    return transport_.subscribe(topics_.of(contract::kCommandFilter), 1, std::move(done));
 }
 
 // On to the next broker; after a whole round of failures, wait and double.
@@ -187,8 +250,11 @@ void Delivery::on_connect_failed(const std::string& why) {
     }
 }
 
-// A new connection: every row still in the store goes out again.
+// A new connection: every row still in the store goes out again. The store
+// gathers acks before it deletes their rows (Store::ack): the flush deletes
+// what was acked so far, so those rows are not sent a second time.
 void Delivery::resync() {
+    store_.flush();
     inflight_.clear();
     resend_.clear();
     std::fill(std::begin(cursor_), std::end(cursor_), 0);
@@ -251,7 +317,7 @@ Status Delivery::publish(Record& row) {
 }
 
 void Delivery::fill_window() {
-    const size_t window = static_cast<size_t>(std::clamp(config_.inflight_window, 1, 100));
+    const size_t window = static_cast<size_t>(std::clamp(config_.inflight_window, 1, kMaxWindow));
     int64_t published = 0;
     std::string error;
     while (inflight_.size() < window && error.empty()) {

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "command_sink.hpp"
 #include "config/config.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
@@ -64,6 +65,11 @@ class Delivery {
              const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
              Clock& clock, Log& log, uplink::Transport& transport, Post post);
 
+    // Commands from the center go to `sink` (before the first turn; null:
+    // none). With a sink the session is persistent (clean_session=false,
+    // fixed client id) and cmd/+ is subscribed (QoS 1) after every connect,
+    // so commands sent while the gateway was offline arrive when it is back.
+    void set_command_sink(uplink::CommandSink* sink);
     // The login of every connect from now on (empty: anonymous).
     void set_credentials(const std::string& username, const std::string& password);
     // Applies what was reported, connects when due, fills the window.
@@ -73,6 +79,10 @@ class Delivery {
     // Offline status (retained) and DISCONNECT, each waiting at most wait_ms.
     void shutdown(int wait_ms);
     LinkState state() const;
+    // The operating mode the status carries (any thread): a change is
+    // published (retained) at the next turn when connected, and is in every
+    // later status.
+    void set_mode(const std::string& mode, std::optional<int64_t> until_ms);
 
   private:
     using Key = std::pair<int, int64_t>;  // lane index, seq
@@ -80,13 +90,15 @@ class Delivery {
     void apply(const LinkEvent& e);
     void connect_next();
     void on_connected();
+    Status subscribe_commands();
     void on_connect_failed(const std::string& why);
     void resync();
     void fill_window();
     Result<std::vector<Record>> next_rows(int free);
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
-    std::string status_payload(bool online) const;
+    // with_mode false: the Last Will's (no mode, see connect_next).
+    std::string status_payload(bool online, bool with_mode = true) const;
 
     UplinkConfig config_;
     uplink::ConnectOptions login_;  // what every connect has in common
@@ -98,6 +110,7 @@ class Delivery {
     Log& log_;
     uplink::Transport& transport_;
     Post post_;
+    uplink::CommandSink* commands_ = nullptr;
 
     // The owner's thread only.
     uint64_t connection_ = 0;  // id of the current (or last) connect()
@@ -114,6 +127,9 @@ class Delivery {
 
     mutable std::mutex mutex_;  // state_: read by other threads
     LinkState state_;
+    std::string mode_ = "normal";  // under mutex_, with the two below
+    std::optional<int64_t> mode_until_;
+    bool status_changed_ = false;
 };
 
 }  // namespace gw

@@ -40,6 +40,11 @@ struct ConnectOptions {
     std::string password;
     // Set for TLS: the server certificate and host name are always verified.
     std::optional<TlsFiles> tls;
+    // Publishes the client may hold before its send thread has written them:
+    // the in-flight window plus the status publishes and replies beside it.
+    // Below that sum a full window fails with "No more messages can be
+    // buffered" (Paho -12) and costs a reconnect.
+    int max_buffered = 100;
 };
 
 struct InboundMessage {

@@ -108,6 +108,11 @@ void Uplink::push(LinkEvent e) {
     cv_.notify_one();
 }
 
+void Uplink::set_mode(const std::string& mode, std::optional<int64_t> until_ms) {
+    delivery_.set_mode(mode, until_ms);
+    wake();
+}
+
 LinkState Uplink::state() const {
     return delivery_.state();
 }

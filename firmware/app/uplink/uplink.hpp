@@ -48,6 +48,8 @@ class Uplink {
     Uplink(const Uplink&) = delete;
     Uplink& operator=(const Uplink&) = delete;
 
+    // Commands received go to `sink` (set before start(); see Delivery).
+    void set_command_sink(uplink::CommandSink* sink) { delivery_.set_command_sink(sink); }
     // Checks credentials and TLS files (clear error if unusable), then starts
     // the uplink thread. Not being able to reach a broker is not an error:
     // the store holds everything until one answers.
@@ -57,6 +59,8 @@ class Uplink {
     LinkState state() const;
     // New rows were committed: look at the store now.
     void wake();
+    // The operating mode changed: republish the retained status.
+    void set_mode(const std::string& mode, std::optional<int64_t> until_ms);
 
   private:
     void run();

@@ -56,6 +56,32 @@ struct ControlConfig {
     std::string group;  // owner group of the socket; empty: the daemon's own
 };
 
+// Commands from the center (docs/contract.md "Commands").
+struct CommandsConfig {
+    // Set: every command must be signed (HMAC-SHA256) with this file's secret.
+    // Must not be readable by others, like uplink.credentials_file.
+    std::string secret_file;
+    int max_skew_s = 300;         // signed commands older or newer than this are stale
+    bool allow_unsynced = false;  // accept signed commands while the clock is not synced
+};
+
+// The incident book (issue 13): re-notification and escalation of
+// unacknowledged incidents.
+struct IncidentsConfig {
+    std::string renotify_min_severity = "alarm";  // incidents at or above are tracked
+    int renotify_s = 300;                         // 0: never re-sent
+    int escalate_after_s = 600;                   // 0: never escalated
+    int restart_grace_s = 300;  // an open incident not re-raised after a restart closes
+};
+
+// [[emergency.auto]]: an event that switches the site to emergency mode.
+struct EmergencyAutoRule {
+    std::string detector;
+    std::string type;  // empty: any type of that detector
+    std::string min_severity = "alarm";
+    int duration_s = 7200;
+};
+
 struct Config {
     std::string file;  // where it was loaded from
     std::string hash;  // of the file's bytes; reported in status and the birth message
@@ -66,11 +92,14 @@ struct Config {
     UplinkConfig uplink;
     StoreConfig store;
     ControlConfig control;
+    CommandsConfig commands;
     std::vector<DeviceConfig> devices;
     std::vector<PointConfig> points;
     std::vector<SerialPortConfig> serial_ports;
     std::vector<CameraConfig> cameras;
     std::vector<DetectorConfig> detectors;
+    IncidentsConfig incidents;
+    std::vector<EmergencyAutoRule> emergency_auto;
 
     const DeviceConfig* device(const std::string& id) const;
     const PointConfig* point(const std::string& id) const;

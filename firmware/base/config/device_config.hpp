@@ -29,8 +29,9 @@ struct DeviceConfig {
     int timeout_ms = 500;
     int retries = 2;
     int poll_ms = 1000;
-    int pause_ms = 0;          // between requests on the same bus
-    int connect_pause_ms = 0;  // after (re)connecting, before the first request
+    int poll_ms_emergency = 250;  // in emergency mode; default poll_ms/4, at least 10
+    int pause_ms = 0;             // between requests on the same bus
+    int connect_pause_ms = 0;     // after (re)connecting, before the first request
     int backoff_max_ms = 30000;
     // Devices sharing a bus are polled in turn by one thread.
     std::string bus() const;

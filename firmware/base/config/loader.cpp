@@ -1,5 +1,6 @@
 #include "loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -149,6 +150,19 @@ void load_control(TomlReader& root, Config& c) {
     t->finish();
 }
 
+void load_commands(TomlReader& root, Config& c) {
+    auto t = root.table("commands");
+    if (!t) return;
+    c.commands.secret_file = t->text("secret_file", "");
+    c.commands.max_skew_s = static_cast<int>(t->integer("max_skew_s", 300, 5, 86400));
+    c.commands.allow_unsynced = t->flag("allow_unsynced", false);
+    if (c.commands.secret_file.empty() && (t->has("max_skew_s") || t->has("allow_unsynced")))
+        t->problem("secret_file",
+                   "max_skew_s and allow_unsynced apply to signed commands only: "
+                   "give secret_file too");
+    t->finish();
+}
+
 // The serial line settings an RTU device and a serial sensor port share:
 // one place for their keys, defaults and ranges.
 template <class T>
@@ -177,6 +191,8 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
     dev.timeout_ms = static_cast<int>(d.integer("timeout_ms", 500, 10, 60000));
     dev.retries = static_cast<int>(d.integer("retries", 2, 0, 10));
     dev.poll_ms = static_cast<int>(d.integer("poll_ms", 1000, 10, 86400000));
+    dev.poll_ms_emergency = static_cast<int>(
+        d.integer("poll_ms_emergency", std::max(10, dev.poll_ms / 4), 10, 86400000));
     dev.pause_ms = static_cast<int>(d.integer("pause_ms", 0, 0, 10000));
     dev.connect_pause_ms = static_cast<int>(d.integer("connect_pause_ms", 0, 0, 60000));
     dev.backoff_max_ms = static_cast<int>(d.integer("backoff_max_ms", 30000, 100, 3600000));
@@ -206,6 +222,13 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
     pt.poll_ms = static_cast<int>(p.integer("poll_ms", 0, 0, 86400000));
     pt.report_ms = static_cast<int>(p.integer("report_ms", 60000, 100, 86400000));
     pt.deadband = p.number("deadband", 0.0, 0.0, 1e12);
+    pt.poll_ms_emergency = static_cast<int>(p.integer(
+        "poll_ms_emergency", pt.poll_ms > 0 ? std::max(10, pt.poll_ms / 4) : 0, 0, 86400000));
+    if (pt.poll_ms_emergency > 0 && pt.poll_ms_emergency < 10)
+        p.problem("poll_ms_emergency", "must be 0 (the device's) or at least 10");
+    pt.report_ms_emergency = static_cast<int>(
+        p.integer("report_ms_emergency", std::max(100, pt.report_ms / 4), 100, 86400000));
+    pt.deadband_emergency = p.number("deadband_emergency", pt.deadband / 2, 0.0, 1e12);
     pt.min = p.optional_number("min");
     pt.max = p.optional_number("max");
     if (pt.min && pt.max && *pt.min >= *pt.max) p.problem("max", "must be greater than min");
@@ -232,6 +255,11 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     cam.id = read_id(r, "cameras", ids);
     cam.url = r.text("url", "", true);
     cam.fps = r.number("fps", 5.0, 0.1, 60.0);
+    // Emergency never looks less often than normal, even above 25 fps.
+    cam.fps_emergency =
+        r.number("fps_emergency", std::max(cam.fps, std::min(2 * cam.fps, 25.0)), 0.1, 60.0);
+    cam.evidence_interval_s_emergency =
+        static_cast<int>(r.integer("evidence_interval_s_emergency", 30, 1, 86400));
     cam.width = static_cast<int>(r.integer("width", 0, 0, 7680));
     cam.height = static_cast<int>(r.integer("height", 0, 0, 4320));
     if ((cam.width == 0) != (cam.height == 0))
@@ -240,6 +268,37 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     cam.frozen_ms = static_cast<int>(r.integer("frozen_ms", 10000, 1000, 3600000));
     r.finish();
     c.cameras.push_back(cam);
+}
+
+void load_incidents(TomlReader& root, Config& c) {
+    auto t = root.table("incidents");
+    if (!t) return;
+    IncidentsConfig& in = c.incidents;
+    in.renotify_min_severity = t->choice("renotify_min_severity", in.renotify_min_severity,
+                                         {"info", "notice", "warning", "alarm", "critical"});
+    in.renotify_s = static_cast<int>(t->integer("renotify_s", in.renotify_s, 0, 86400));
+    in.escalate_after_s =
+        static_cast<int>(t->integer("escalate_after_s", in.escalate_after_s, 0, 604800));
+    in.restart_grace_s =
+        static_cast<int>(t->integer("restart_grace_s", in.restart_grace_s, 0, 86400));
+    t->finish();
+}
+
+void load_emergency(TomlReader& root, Config& c, std::vector<long>& lines) {
+    auto t = root.table("emergency");
+    if (!t) return;
+    for (auto& a : t->tables("auto")) {
+        EmergencyAutoRule rule;
+        rule.detector = a.text("detector", "", true);
+        rule.type = a.text("type", "");
+        rule.min_severity = a.choice("min_severity", rule.min_severity,
+                                     {"info", "notice", "warning", "alarm", "critical"});
+        rule.duration_s = static_cast<int>(a.integer("duration_s", rule.duration_s, 1, 604800));
+        a.finish();
+        lines.push_back(a.line_of("detector"));
+        c.emergency_auto.push_back(rule);
+    }
+    t->finish();
 }
 
 const DetectorKind* kind_named(const std::vector<DetectorKind>& kinds, const std::string& name) {
@@ -344,8 +403,16 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
 // order of sections in the file does not matter.
 void check_references(TomlReader& root, Config& c, Diagnostics& diag,
                       const std::map<std::string, long>& point_lines,
-                      const std::map<std::string, long>& detector_lines) {
+                      const std::map<std::string, long>& detector_lines,
+                      const std::vector<long>& auto_lines) {
     (void)root;
+    for (size_t i = 0; i < c.emergency_auto.size(); ++i) {
+        bool known = false;
+        for (const auto& d : c.detectors) known = known || d.id == c.emergency_auto[i].detector;
+        if (!known && !c.emergency_auto[i].detector.empty())
+            diag.add(auto_lines[i], "emergency.auto.detector",
+                     "detector \"" + c.emergency_auto[i].detector + "\" is not defined");
+    }
     std::map<std::string, bool> is_serial;
     for (const auto& d : c.devices) is_serial[d.id] = false;
     for (const auto& s : c.serial_ports) is_serial[s.id] = true;
@@ -389,6 +456,10 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     load_uplink(root, c);
     load_store(root, c);
     load_control(root, c);
+    load_commands(root, c);
+    load_incidents(root, c);
+    std::vector<long> auto_lines;
+    load_emergency(root, c, auto_lines);
     for (auto& d : root.tables("devices")) load_device(d, c, ids);
     for (auto& p : root.tables("points")) {
         load_point(p, c, ids);
@@ -402,7 +473,7 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
         detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
     }
     root.finish();
-    check_references(root, c, diag, point_lines, detector_lines);
+    check_references(root, c, diag, point_lines, detector_lines, auto_lines);
     return c;
 }
 

@@ -46,10 +46,15 @@ struct PointConfig {
     double scale = 1.0;
     double offset = 0.0;
     std::string unit;
-    std::string field;          // serial ports: the named field of the line
-    int poll_ms = 0;            // 0: the device's poll_ms
-    int report_ms = 60000;      // telemetry at least this often
-    double deadband = 0.0;      // and whenever the value moves by more than this
+    std::string field;      // serial ports: the named field of the line
+    int poll_ms = 0;        // 0: the device's poll_ms
+    int report_ms = 60000;  // telemetry at least this often
+    double deadband = 0.0;  // and whenever the value moves by more than this
+    // The same in emergency mode (issue 13). Defaults: poll_ms/4 (0 with
+    // poll_ms 0: the device's), report_ms/4 (at least 100), deadband/2.
+    int poll_ms_emergency = 0;
+    int report_ms_emergency = 15000;
+    double deadband_emergency = 0.0;
     std::optional<double> min;  // valid range; outside it: out_of_range
     std::optional<double> max;
     int registers() const;  // how many 16-bit registers the type spans

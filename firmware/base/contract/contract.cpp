@@ -45,6 +45,10 @@ json event_json(const Event& e, const char* time_key) {
         {"details", e.details.is_object() ? e.details : json::object()},
     };
     if (e.evidence) j["evidence"] = *e.evidence;
+    if (e.acked_by) j["acked_by"] = *e.acked_by;
+    if (e.ack_note) j["ack_note"] = *e.ack_note;
+    if (e.renotify) j["renotify"] = *e.renotify;
+    if (e.escalated) j["escalated"] = true;
     return j;
 }
 
@@ -79,7 +83,25 @@ std::string encode_status(const GatewayStatus& s, const Origin& origin) {
     json j = {{"v", kContractVersion}, {"site", origin.site}, {"gateway", origin.gateway},
               {"version", s.version},  {"boot", s.boot},      {"config_hash", s.config_hash},
               {"online", s.online},    {"ts", s.ts}};
+    if (!s.mode.empty()) {
+        j["mode"] = s.mode;
+        j["mode_until"] = s.mode_until ? json(*s.mode_until) : json(nullptr);
+    }
     return j.dump();
+}
+
+std::string encode_reply(const Reply& r, const Origin& origin) {
+    json j = {{"v", kContractVersion},
+              {"id", r.id ? json(*r.id) : json(nullptr)},
+              {"site", origin.site},
+              {"gateway", origin.gateway},
+              {"ts", r.ts},
+              {"ok", r.ok}};
+    if (r.ok)
+        j["result"] = r.result.is_object() ? r.result : json::object();
+    else
+        j["error"] = r.error.empty() ? std::string("refused") : r.error;
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 namespace {

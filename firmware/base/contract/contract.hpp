@@ -4,6 +4,7 @@
 // exactly what it produces (tests/contract checks encoder output against
 // those schemas). Bump kContractVersion when a field changes meaning.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,22 @@ struct GatewayStatus {
     std::string config_hash;
     bool online = true;
     int64_t ts = 0;
+    // normal | emergency (issue 13); empty: not stated (the Last Will, made
+    // at connect time, cannot follow a later change of mode).
+    std::string mode = "normal";
+    std::optional<int64_t> mode_until =
+        std::nullopt;  // UTC ms when emergency ends; none: until changed
 };
 std::string encode_status(const GatewayStatus& s, const Origin& origin);
+
+// The answer to one command (docs/schema/reply.json), on reply/{name}.
+struct Reply {
+    std::optional<std::string> id;  // the request's id; none: it had no usable one
+    bool ok = false;
+    std::string error;                                 // when !ok
+    nlohmann::json result = nlohmann::json::object();  // when ok
+    int64_t ts = 0;                                    // UTC ms of the reply
+};
+std::string encode_reply(const Reply& r, const Origin& origin);
 
 }  // namespace gw::contract

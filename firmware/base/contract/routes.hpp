@@ -14,4 +14,12 @@ inline std::string evidence_route(const std::string& event_id) {
     return std::string("evidence/") + event_id;
 }
 
+// Commands from the center arrive on cmd/{name}; the gateway subscribes to
+// kCommandFilter and answers each on reply/{name}.
+inline constexpr const char* kCommandFilter = "cmd/+";
+inline constexpr const char* kCommandPrefix = "cmd/";
+inline std::string reply_route(const std::string& command) {
+    return std::string("reply/") + command;
+}
+
 }  // namespace gw::contract

@@ -1,6 +1,7 @@
 #include "types.hpp"
 
 #include "enum_names.hpp"
+#include "mode.hpp"
 
 namespace gw {
 namespace {
@@ -23,6 +24,10 @@ constexpr EnumNames<EventState, 3> kState{{
     {EventState::update, "update"},
     {EventState::clear, "clear"},
 }};
+constexpr EnumNames<Mode, 2> kMode{{
+    {Mode::normal, "normal"},
+    {Mode::emergency, "emergency"},
+}};
 
 }  // namespace
 
@@ -43,6 +48,13 @@ std::optional<Severity> severity_from_string(std::string_view s) {
 }
 std::optional<EventState> event_state_from_string(std::string_view s) {
     return value_of(kState, s);
+}
+
+std::string_view to_string(Mode m) {
+    return name_of(kMode, m);
+}
+std::optional<Mode> mode_from_string(std::string_view s) {
+    return value_of(kMode, s);
 }
 
 }  // namespace gw

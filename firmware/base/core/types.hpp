@@ -41,6 +41,13 @@ struct Event {
     std::string message;
     nlohmann::json details = nlohmann::json::object();
     std::optional<std::string> evidence;  // id of an evidence image, if any
+    // The incident book's state of the incident (issue 13), on the updates
+    // it sends: who acknowledged it and why, how often it was re-sent
+    // unacknowledged, and whether it was escalated for it.
+    std::optional<std::string> acked_by;
+    std::optional<std::string> ack_note;
+    std::optional<int> renotify;
+    bool escalated = false;
 };
 
 std::string_view to_string(Quality q);

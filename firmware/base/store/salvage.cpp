@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -236,6 +237,73 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
         if (skip.end) return;
         from = skip.from;
     }
+}
+
+namespace {
+
+bool is_store_table(const std::string& name) {
+    return name == "alarm" || name == "evidence" || name == "telemetry" || name == "meta" ||
+           name.rfind("sqlite_", 0) == 0;
+}
+
+// What a damaged file says about a table is only trusted when it looks like
+// what this program writes: a plain name, one CREATE TABLE statement.
+bool plausible_table(const std::string& name, const std::string& sql) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return sql.rfind("CREATE TABLE", 0) == 0 && sql.find(';') == std::string::npos;
+}
+
+// Every readable row of `table` from `from` into the same table of `into`,
+// as one transaction; a read error ends the table (its rows so far are kept).
+int64_t copy_table(sqlite::Db& from, sqlite::Db& into, const std::string& table, Log& log) {
+    auto read = from.prepare("SELECT * FROM \"" + table + "\"");
+    if (!read) return 0;
+    const int columns = sqlite3_column_count(read->get());
+    std::string marks;
+    for (int i = 0; i < columns; ++i) marks += i ? ",?" : "?";
+    auto write = into.prepare("INSERT OR REPLACE INTO \"" + table + "\" VALUES(" + marks + ")");
+    if (!write || !into.exec("BEGIN IMMEDIATE")) return 0;
+    int64_t rows = 0;
+    int rc;
+    while ((rc = read->step()) == SQLITE_ROW) {
+        for (int i = 0; i < columns; ++i)
+            sqlite3_bind_value(write->get(), i + 1, sqlite3_column_value(read->get(), i));
+        if (write->step() != SQLITE_DONE) break;
+        write->reset();
+        ++rows;
+    }
+    if (rc != SQLITE_DONE)
+        log.warn("store", "salvage: a side table is damaged, its readable rows kept",
+                 {{"table", table}, {"rows", rows}});
+    if (!into.exec("COMMIT")) {
+        (void)into.exec("ROLLBACK");
+        return 0;
+    }
+    return rows;
+}
+
+}  // namespace
+
+int64_t SalvageSource::copy_side_tables(sqlite::Db& into, Log& log) {
+    auto list = db_.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'");
+    if (!list) return 0;
+    std::vector<std::pair<std::string, std::string>> tables;
+    while (list->step() == SQLITE_ROW)
+        if (!is_store_table(list->text_at(0)) && plausible_table(list->text_at(0), list->text_at(1)))
+            tables.emplace_back(list->text_at(0), list->text_at(1));
+    int64_t rows = 0;
+    for (const auto& [name, sql] : tables) {
+        auto present = into.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = '" + name + "'");
+        if (!present || (*present == 0 && !into.exec(sql))) {
+            log.warn("store", "salvage: a side table could not be created", {{"table", name}});
+            continue;
+        }
+        rows += copy_table(db_, into, name, log);
+    }
+    return rows;
 }
 
 }  // namespace gw::store

@@ -45,6 +45,12 @@ class SalvageSource {
     // row's lane; rows that could not be read count against the table's.
     using Sink = std::function<bool(std::vector<Record>& page)>;
     void read(Lane table, const Sink& sink, LaneSalvage (&counts)[kLanes]);
+    // The tables other parts keep in the store's file (the closed loop's
+    // incidents and mode, the command inbox): small, so copied whole into
+    // `into`, created there as they were, every readable row. A damaged store
+    // then forgets neither an emergency mode nor the acks and request ids it
+    // had recorded. Returns the rows copied.
+    int64_t copy_side_tables(sqlite::Db& into, Log& log);
 
   private:
     SalvageSource(sqlite::Db db, std::string copy) : db_(std::move(db)), copy_(std::move(copy)) {}

@@ -68,11 +68,16 @@ Status Store::append(Lane lane, int64_t t_ms, std::string topic, std::string pay
 }
 
 void Store::ack(Lane lane, int64_t seq) {
+    bool wake;
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (acks_.empty()) acks_since_mono_ = clock_.mono_ms();
         acks_.emplace_back(lane, seq);
+        // The writer only needs to hear of the first (to start its wait)
+        // and of a full batch.
+        wake = acks_.size() == 1 || acks_.size() >= static_cast<size_t>(options_.max_acks);
     }
-    work_cv_.notify_one();
+    if (wake) work_cv_.notify_one();
 }
 
 void Store::flush() {
@@ -115,6 +120,27 @@ Store::Batch Store::take_batch() {
     return b;
 }
 
+// Work that cannot wait: appends (producers block on them), a flush, a
+// full batch of acks, stopping.
+bool Store::urgent() const {
+    for (const auto& q : queued_)
+        if (!q.empty()) return true;
+    return stop_ || !flushes_.empty() || acks_.size() >= static_cast<size_t>(options_.max_acks);
+}
+
+bool Store::acks_due() const {
+    return !acks_.empty() && clock_.mono_ms() - acks_since_mono_ >= options_.ack_window_ms;
+}
+
+// Until the gathered acks are due; with nothing gathered, a second (then
+// the idle checkpoint).
+std::chrono::milliseconds Store::idle_wait() const {
+    if (acks_.empty()) return std::chrono::seconds(1);
+    const int64_t left = acks_since_mono_ + options_.ack_window_ms - clock_.mono_ms();
+    return std::chrono::milliseconds(
+        std::max<int64_t>(1, std::min<int64_t>(left, options_.ack_window_ms)));
+}
+
 void Store::writer_loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     const auto max = static_cast<size_t>(options_.max_batch);
@@ -127,14 +153,19 @@ void Store::writer_loop() {
         return std::make_pair(n, most);
     };
     for (;;) {
-        if (!work_cv_.wait_for(lock, std::chrono::seconds(1),
-                               [&] { return stop_ || has_work(); })) {
+        // The first ack ends an idle wait too: its window starts now.
+        const bool gathering = !acks_.empty();
+        if (!work_cv_.wait_for(lock, idle_wait(), [&] {
+                return urgent() || acks_due() || (!gathering && !acks_.empty());
+            })) {
+            if (!acks_.empty()) continue;  // not due yet
             lock.unlock();
             checkpoint_if_idle();
             lock.lock();
             continue;
         }
-        if (!has_work()) break;  // stopping and nothing left
+        if (!urgent() && !acks_due()) continue;  // acks that can wait
+        if (!has_work()) break;                  // stopping and nothing left
         if (options_.commit_window_ms > 0 && queued().first > 0 && !stop_) {
             // Group commit: let more producers join this transaction's fsync.
             work_cv_.wait_for(lock, std::chrono::milliseconds(options_.commit_window_ms),
@@ -419,16 +450,18 @@ void Store::checkpoint_if_idle() {
 
 Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit) {
     std::lock_guard<std::mutex> lock(reader_mutex_);
-    auto st = reader_.prepare(std::string("SELECT seq, t_ms, topic, payload FROM ") +
-                              to_string(lane) + " WHERE seq > ? ORDER BY seq LIMIT ?");
-    if (!st) return fail(st.error());
-    st->bind(1, after_seq);
-    st->bind(2, limit);
+    auto& st = read_[index_of(lane)];
+    st.bind(1, after_seq);
+    st.bind(2, limit);
     std::vector<Record> out;
     int rc;
-    while ((rc = st->step()) == SQLITE_ROW)
-        out.push_back({lane, st->int_at(0), st->int_at(1), st->text_at(2), st->text_at(3)});
-    if (rc != SQLITE_DONE) return fail(std::string("store read: ") + reader_.errmsg());
+    while ((rc = st.step()) == SQLITE_ROW)
+        out.push_back({lane, st.int_at(0), st.int_at(1), st.text_at(2), st.text_at(3)});
+    // Before reset(), which would clear the error; reset also ends the read
+    // transaction, so the WAL is not pinned between reads.
+    const std::string error = rc == SQLITE_DONE ? std::string() : reader_.errmsg();
+    st.reset();
+    if (!error.empty()) return fail("store read: " + error);
     return out;
 }
 

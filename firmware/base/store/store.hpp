@@ -28,6 +28,7 @@
 // (salvage.hpp); the boot counter lives outside the file too
 // (boot_counter.hpp), so event ids never repeat.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -58,6 +59,13 @@ struct StoreOptions {
     // Tests set it small to exercise "database full" without filling a disk.
     int64_t max_page_count = 0;
     int max_batch = 2000;  // rows per lane per transaction
+    // Acks alone are not urgent (a delete that waits only risks a resend,
+    // delivery is at-least-once): they are gathered this long, or up to
+    // max_acks, into one transaction, unless appends or a flush() carry them
+    // sooner. A drain at thousands of PUBACKs/s otherwise commits (and
+    // fsyncs) for every handful of them.
+    int ack_window_ms = 200;
+    int max_acks = 2000;
     int64_t evidence_max_bytes = 32LL << 20;
     // The boot counter's copy outside the store; empty: boot.count next to it.
     std::string boot_file;
@@ -138,7 +146,9 @@ class Store {
                                      std::string payload);
     // Returns once the row is durable, or the error.
     Status append(Lane lane, int64_t t_ms, std::string topic, std::string payload);
-    // The row reached the center (PUBACK): delete it in the next transaction.
+    // The row reached the center (PUBACK): delete it in the next transaction
+    // (within ack_window_ms; a crash before then keeps the row, to be sent
+    // again).
     void ack(Lane lane, int64_t seq);
     // Waits until everything queued so far (appends and acks) is committed.
     void flush();
@@ -182,6 +192,7 @@ class Store {
     void check_present(uint64_t boot_outside);
     std::string aside_name() const;
     Status prepare_statements();
+    Status prepare_reads();
     void salvage(const std::string& aside, uint64_t& aside_boot);
     bool insert_salvaged(const std::vector<Record>& page);
     Status count_boot(uint64_t boot_outside, uint64_t aside_boot);
@@ -190,6 +201,9 @@ class Store {
     // Writing (store.cpp).
     void writer_loop();
     bool has_work() const;
+    bool urgent() const;
+    bool acks_due() const;
+    std::chrono::milliseconds idle_wait() const;
     Batch take_batch();
     void write_batch(Batch& batch);
     int write_with_room(Batch& batch, Results& results, TxnDelta& delta);
@@ -210,6 +224,9 @@ class Store {
     sqlite::Db reader_;  // read(), oldest_t_ms(): under reader_mutex_
     std::mutex reader_mutex_;
     sqlite::Stmt insert_[kLanes], delete_[kLanes], oldest_rows_[kLanes];
+    // On reader_, under reader_mutex_: the uplink reads small pages as
+    // PUBACKs free its window, so preparing per read was a cost of its own.
+    sqlite::Stmt read_[kLanes];
 
     uint64_t boot_ = 0;
     std::optional<StoreRecovery> recovery_;
@@ -220,6 +237,7 @@ class Store {
     std::condition_variable space_cv_;
     std::deque<Pending> queued_[kLanes];
     std::vector<std::pair<Lane, int64_t>> acks_;
+    int64_t acks_since_mono_ = 0;  // when the oldest of acks_ came
     std::vector<std::promise<void>> flushes_;
     bool stop_ = false;
     StoreStats stats_;

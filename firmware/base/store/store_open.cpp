@@ -133,6 +133,7 @@ Status Store::init(const StoreOptions& o) {
     if (!reader) return fail(reader.error());
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
+    if (auto s = prepare_reads(); !s) return s;
     // No room for the reserve: the disk is full, so the file must not grow.
     if (!store::take_reserve(o.path)) (void)store::fold_wal(db_, o.path);
     log_.info("store", "opened",
@@ -207,6 +208,16 @@ Status Store::prepare_statements() {
     return Status::success();
 }
 
+Status Store::prepare_reads() {
+    for (Lane lane : kAllLanes) {
+        auto st = reader_.prepare(std::string("SELECT seq, t_ms, topic, payload FROM ") +
+                                  to_string(lane) + " WHERE seq > ? ORDER BY seq LIMIT ?");
+        if (!st) return fail(st.error());
+        read_[index_of(lane)] = std::move(*st);
+    }
+    return Status::success();
+}
+
 // Copies every readable row of the damaged file into the new one, alarms
 // first, in transactions of a page each. Caps are not applied: these rows
 // fitted before.
@@ -223,6 +234,7 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
         (*source)->read(
             table, [this](std::vector<Record>& page) { return insert_salvaged(page); },
             recovery_->lanes);
+    const int64_t side_rows = (*source)->copy_side_tables(db_, log_);
     const auto& s = recovery_->lanes;
     log_.warn("store", "salvaged the damaged database",
               {{"alarm_saved", s[0].saved},
@@ -230,7 +242,8 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
                {"evidence_saved", s[1].saved},
                {"evidence_lost", s[1].lost},
                {"telemetry_saved", s[2].saved},
-               {"telemetry_lost", s[2].lost}});
+               {"telemetry_lost", s[2].lost},
+               {"other_rows_saved", side_rows}});
 }
 
 bool Store::insert_salvaged(const std::vector<Record>& page) {

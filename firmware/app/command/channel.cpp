@@ -1,0 +1,194 @@
+#include "channel.hpp"
+
+#include <regex>
+
+#include "contract/routes.hpp"
+#include "contract/schema_check.hpp"
+#include "contract/schemas.hpp"
+
+namespace gw::command {
+namespace {
+
+using nlohmann::json;
+
+// A command name that may be a reply topic level (and a schema file name).
+bool usable_name(const std::string& name) {
+    static const std::regex kName("^[a-z][a-z0-9_]{0,31}$");
+    return std::regex_match(name, kName);
+}
+
+// The request id, if the payload has a usable one (the schema's pattern).
+std::optional<std::string> usable_id(const json& j) {
+    static const std::regex kId("^[A-Za-z0-9_.:-]{1,64}$");
+    if (!j.is_object() || !j.contains("id") || !j["id"].is_string()) return std::nullopt;
+    const auto& id = j["id"].get_ref<const std::string&>();
+    if (!std::regex_match(id, kId)) return std::nullopt;
+    return id;
+}
+
+std::string joined(const std::vector<std::string>& lines, const char* sep) {
+    std::string out;
+    for (const auto& l : lines) out += (out.empty() ? "" : sep) + l;
+    return out;
+}
+
+}  // namespace
+
+CommandChannel::CommandChannel(ChannelOptions options, CommandBook& book, Store& store,
+                               CommandRouter& router, const contract::Origin& origin, Clock& clock,
+                               Log& log)
+    : options_(std::move(options)),
+      book_(book),
+      store_(store),
+      router_(router),
+      origin_(origin),
+      clock_(clock),
+      log_(log) {}
+
+int64_t CommandChannel::refused() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return refused_;
+}
+
+void CommandChannel::on_command(const std::string& name, const std::string& payload) {
+    const std::string where = usable_name(name) ? name : std::string();
+    if (payload.size() > options_.max_bytes)
+        return refuse({where, std::nullopt,
+                       "too big: " + std::to_string(payload.size()) + " bytes (at most " +
+                           std::to_string(options_.max_bytes) + ")"});
+    json request = json::parse(payload, nullptr, false);
+    if (request.is_discarded()) return refuse({where, std::nullopt, "not JSON"});
+    const auto id = usable_id(request);
+    if (where.empty()) return refuse({"", id, "no such command: \"" + name + "\""});
+    const json* schema = contract::schema("cmd-" + name + ".json");
+    if (!router_.has(name) || !schema)
+        return refuse(
+            {name, id, "unknown command " + name + " (commands: " + router_.names() + ")"});
+    if (auto errs = contract::schema_errors(*schema, request); !errs.empty())
+        return refuse({name, id, "invalid request: " + joined(errs, "; ")});
+    if (auto s = check_signature(options_.signing, name, request, clock_.now_ms(), clock_.synced());
+        !s)
+        return refuse({name, id, s.error()});
+
+    std::unique_lock<std::mutex> lock(mutex_);  // against start() reading the inbox
+    auto admitted = book_.admit(*id, name, payload, clock_.now_ms());
+    if (!admitted) {
+        // Not durable: not accepted. The center gets no reply and sends again.
+        log_.error("command", "cannot record command", {{"id", *id}, {"error", admitted.error()}});
+        return;
+    }
+    if (!admitted->fresh) {
+        const CommandRow& row = admitted->existing;
+        // Its reply would go to reply/{row.name}, where this sender is not
+        // listening for it: say so here instead.
+        if (row.name != name) {
+            log_.info("command", "request id reused for another command",
+                      {{"id", *id}, {"command", name}, {"first", row.name}});
+            const std::string first = row.name;
+            lock.unlock();  // refuse() takes it for the refusal budget
+            return refuse({name, id, "request id " + *id + " was used for " + first});
+        }
+        log_.info("command", "repeated request id: first reply again",
+                  {{"id", *id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
+        // Still running: its one reply comes when it is done.
+        if (row.state == CommandRow::sent) (void)queue_reply(row.id, row.name, row.reply);
+        return;
+    }
+    log_.info("command", "accepted", {{"id", *id}, {"command", name}});
+    if (started_) execute(*id, name, std::move(request));
+}
+
+Status CommandChannel::start() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto rows = book_.unfinished();
+    if (!rows) return fail(rows.error());
+    for (auto& row : *rows) {
+        if (row.state == CommandRow::replied) {
+            (void)queue_reply(row.id, row.name, row.reply);
+            continue;
+        }
+        log_.info("command", "executing a command received earlier",
+                  {{"id", row.id}, {"command", row.name}});
+        execute(row.id, row.name, json::parse(row.request, nullptr, false));
+    }
+    started_ = true;
+    router_.start();
+    return Status::success();
+}
+
+void CommandChannel::stop() {
+    router_.stop();
+}
+
+void CommandChannel::execute(const std::string& id, const std::string& name, json request) {
+    router_.run(name, std::move(request), [this, id, name](Outcome o) { finish(id, name, o); });
+}
+
+void CommandChannel::finish(const std::string& id, const std::string& name,
+                            const Outcome& outcome) {
+    contract::Reply r;
+    r.id = id;
+    r.ok = outcome.ok;
+    r.error = outcome.error;
+    r.result = outcome.result;
+    r.ts = clock_.now_ms();
+    const std::string reply = contract::encode_reply(r, origin_);
+    log_.info("command", outcome.ok ? "done" : "failed",
+              {{"id", id}, {"command", name}, {"error", outcome.error}});
+    if (auto s = book_.set_reply(id, reply); !s) {
+        log_.error("command", "cannot record reply", {{"id", id}, {"error", s.error()}});
+        return;  // still pending: executed again after a restart
+    }
+    (void)queue_reply(id, name, reply);
+}
+
+// Into the alarm lane (durable once this returns), then marked sent. A crash
+// in between sends the reply twice: at least once, never lost.
+Status CommandChannel::queue_reply(const std::string& id, const std::string& name,
+                                   const std::string& reply) {
+    if (auto s = store_.append(Lane::alarm, clock_.now_ms(), contract::reply_route(name), reply);
+        !s) {
+        log_.error("command", "cannot store reply", {{"id", id}, {"error", s.error()}});
+        return s;  // stays "replied": queued again by the next start()
+    }
+    if (auto s = book_.mark_sent(id, clock_.now_ms()); !s) {
+        log_.error("command", "cannot mark reply sent", {{"id", id}, {"error", s.error()}});
+        return s;
+    }
+    return Status::success();
+}
+
+bool CommandChannel::refusal_allowed(int64_t now_mono) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++refused_;
+    if (now_mono - window_start_mono_ >= 60000) {
+        if (suppressed_ > 0)
+            log_.warn("command", "refusals not answered (rate limit)", {{"count", suppressed_}});
+        window_start_mono_ = now_mono;
+        refusals_in_window_ = 0;
+        suppressed_ = 0;
+    }
+    if (refusals_in_window_ >= options_.refusals_per_minute) {
+        ++suppressed_;
+        return false;
+    }
+    ++refusals_in_window_;
+    return true;
+}
+
+void CommandChannel::refuse(const Refusal& r) {
+    if (!refusal_allowed(clock_.mono_ms())) return;
+    log_.warn("command", "refused",
+              {{"command", r.name}, {"id", r.id ? *r.id : std::string()}, {"error", r.why}});
+    if (r.name.empty()) return;  // no topic to answer on
+    contract::Reply reply;
+    reply.id = r.id;
+    reply.error = r.why;
+    reply.ts = clock_.now_ms();
+    if (auto s = store_.append(Lane::alarm, reply.ts, contract::reply_route(r.name),
+                               contract::encode_reply(reply, origin_));
+        !s)
+        log_.error("command", "cannot store refusal", {{"error", s.error()}});
+}
+
+}  // namespace gw::command

@@ -1,0 +1,88 @@
+#pragma once
+// The command channel: what the uplink receives on cmd/{name} becomes at
+// most one execution and exactly one stored reply per request id.
+//
+// On the MQTT client's thread (on_command), in this order: size (at most
+// 16 KiB), JSON, a known command with a schema, the schema
+// (docs/schema/cmd-<name>.json, embedded), the signature when commands are
+// signed; then the request is written to the inbox (CommandBook) before the
+// callback returns. A refusal changes nothing: it gets a reply and a log line
+// (both rate-limited) and is not recorded, so an unauthenticated sender
+// cannot use up request ids. A known id gets its first reply again.
+//
+// Execution is the router's (its own thread); the outcome is encoded (one
+// encoder: contract::encode_reply), kept in the inbox, stored in the alarm
+// lane on reply/{name} (delivered at least once, before telemetry), and the
+// request is marked done. After a restart, start() finishes what the inbox
+// still holds: stored replies are queued, pending requests executed.
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "command/router.hpp"
+#include "command/signature.hpp"
+#include "contract/contract.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "store/command_book.hpp"
+#include "store/store.hpp"
+#include "uplink/command_sink.hpp"
+
+namespace gw::command {
+
+struct ChannelOptions {
+    size_t max_bytes = 16 * 1024;
+    SignaturePolicy signing;
+    // Refusals answered (and logged) per minute; beyond that only counted,
+    // so a flood of garbage cannot fill the alarm lane with replies.
+    int refusals_per_minute = 60;
+};
+
+class CommandChannel final : public uplink::CommandSink {
+  public:
+    CommandChannel(ChannelOptions options, CommandBook& book, Store& store, CommandRouter& router,
+                   const contract::Origin& origin, Clock& clock, Log& log);
+
+    void on_command(const std::string& name, const std::string& payload) override;
+
+    // Finishes what a previous run left in the inbox, then executes new
+    // commands as they come (commands received before start() wait in the
+    // inbox). Starts the router.
+    Status start();
+    // Stops the router: commands not finished stay pending in the inbox.
+    void stop();
+
+    int64_t refused() const;
+
+  private:
+    struct Refusal {
+        std::string name;  // reply/{name}; empty: only logged
+        std::optional<std::string> id;
+        std::string why;
+    };
+    void refuse(const Refusal& r);
+    bool refusal_allowed(int64_t now_mono);
+    void execute(const std::string& id, const std::string& name, nlohmann::json request);
+    void finish(const std::string& id, const std::string& name, const Outcome& outcome);
+    Status queue_reply(const std::string& id, const std::string& name, const std::string& reply);
+
+    ChannelOptions options_;
+    CommandBook& book_;
+    Store& store_;
+    CommandRouter& router_;
+    contract::Origin origin_;
+    Clock& clock_;
+    Log& log_;
+
+    mutable std::mutex mutex_;  // started_ and the refusal budget
+    bool started_ = false;
+    int64_t window_start_mono_ = 0;
+    int refusals_in_window_ = 0;
+    int64_t suppressed_ = 0;
+    int64_t refused_ = 0;
+};
+
+}  // namespace gw::command

@@ -1,0 +1,93 @@
+#include "signature.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace gw::command {
+namespace {
+
+constexpr size_t kMinSecretBytes = 16;
+
+std::string hex(const unsigned char* p, size_t n) {
+    static const char* kDigits = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (size_t i = 0; i < n; ++i) {
+        out += kDigits[p[i] >> 4];
+        out += kDigits[p[i] & 15];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string signed_text(const std::string& name, const nlohmann::json& request) {
+    nlohmann::json unsigned_request = request;
+    unsigned_request.erase("sig");
+    // nlohmann::json keeps object keys sorted; dump() has no whitespace.
+    return name + "\n" + unsigned_request.dump(-1, ' ', false);
+}
+
+std::string hmac_sha256_hex(const std::string& secret, const std::string& text) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &len);
+    return hex(mac, len);
+}
+
+std::string sign(const std::string& secret, const std::string& name,
+                 const nlohmann::json& request) {
+    return hmac_sha256_hex(secret, signed_text(name, request));
+}
+
+Result<std::string> read_secret(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return fail("commands.secret_file " + path + ": " + std::strerror(errno));
+    if (st.st_mode & (S_IROTH | S_IWOTH)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return fail("commands.secret_file " + path + " is readable or writable by others (mode " +
+                    mode + "): refusing to use it; run `chmod o-rwx " + path + "`");
+    }
+    std::ifstream in(path);
+    std::string secret;
+    if (!in || !std::getline(in, secret))
+        return fail("commands.secret_file " + path + ": cannot read it");
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
+    if (secret.size() < kMinSecretBytes)
+        return fail("commands.secret_file " + path + ": the secret must be at least " +
+                    std::to_string(kMinSecretBytes) + " characters");
+    return secret;
+}
+
+Status check_signature(const SignaturePolicy& policy, const std::string& name,
+                       const nlohmann::json& request, int64_t now_ms, bool clock_synced) {
+    if (policy.secret.empty()) return Status::success();
+    if (!request.contains("sig") || !request.contains("ts"))
+        return fail("unsigned: this gateway requires ts and sig on every command");
+    if (!clock_synced && !policy.allow_unsynced)
+        return fail(
+            "the gateway's clock is not synced, so the age of a signed command cannot "
+            "be checked: refused (commands.allow_unsynced = true accepts them)");
+    const int64_t ts = request["ts"].get<int64_t>();
+    const int64_t skew = now_ms - ts;
+    if (skew > policy.max_skew_ms || -skew > policy.max_skew_ms)
+        return fail("stale: ts is " + std::to_string(skew / 1000) +
+                    " s away from the gateway's clock (at most " +
+                    std::to_string(policy.max_skew_ms / 1000) + " s allowed)");
+    const std::string want = sign(policy.secret, name, request);
+    const std::string& got = request["sig"].get_ref<const std::string&>();
+    if (got.size() != want.size() || CRYPTO_memcmp(got.data(), want.data(), want.size()) != 0)
+        return fail("bad signature");
+    return Status::success();
+}
+
+}  // namespace gw::command

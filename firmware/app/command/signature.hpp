@@ -1,0 +1,38 @@
+#pragma once
+// Optional signing of commands (docs/contract.md "Commands"): sig =
+// lowercase hex HMAC-SHA256(secret, "{name}\n{canonical}"), canonical = the
+// request without "sig", sorted keys, no whitespace (nlohmann dump(); Python
+// json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).
+// OpenSSL computes the HMAC.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace gw::command {
+
+// The text that is signed for `request` (its "sig" left out).
+std::string signed_text(const std::string& name, const nlohmann::json& request);
+// Lowercase hex HMAC-SHA256 of `text` under `secret`.
+std::string hmac_sha256_hex(const std::string& secret, const std::string& text);
+// Signs: the sig a center would put into `request`.
+std::string sign(const std::string& secret, const std::string& name, const nlohmann::json& request);
+
+// Reads the shared secret: the file's first line (trailing CR/LF removed).
+// Refuses a file others can read or write, and an empty or short secret.
+Result<std::string> read_secret(const std::string& path);
+
+struct SignaturePolicy {
+    std::string secret;  // empty: commands are not signed, nothing is checked
+    int64_t max_skew_ms = 300000;
+    bool allow_unsynced = false;
+};
+
+// Why `request` (already valid against its schema) must be refused, or
+// success. now_ms: the gateway's UTC time; clock_synced: whether to trust it.
+Status check_signature(const SignaturePolicy& policy, const std::string& name,
+                       const nlohmann::json& request, int64_t now_ms, bool clock_synced);
+
+}  // namespace gw::command

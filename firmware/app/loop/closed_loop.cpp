@@ -1,0 +1,114 @@
+#include "closed_loop.hpp"
+
+namespace gw::loop {
+
+BookSettings book_settings(const IncidentsConfig& c) {
+    BookSettings s;
+    s.min_severity = severity_from_string(c.renotify_min_severity).value_or(Severity::alarm);
+    s.renotify_ms = static_cast<int64_t>(c.renotify_s) * 1000;
+    s.escalate_after_ms = static_cast<int64_t>(c.escalate_after_s) * 1000;
+    s.restart_grace_ms = static_cast<int64_t>(c.restart_grace_s) * 1000;
+    return s;
+}
+
+ClosedLoop::ClosedLoop(const Config& config, std::unique_ptr<StateTable> incidents,
+                       std::unique_ptr<StateTable> mode, const Clock& clock, Log& log)
+    : log_(log), incident_table_(std::move(incidents)), mode_table_(std::move(mode)) {
+    book_ = std::make_unique<IncidentBook>(book_settings(config.incidents), *incident_table_, clock,
+                                           log);
+    mode_ = std::make_unique<ModeController>(mode_from_string(config.mode).value_or(Mode::normal),
+                                             config.emergency_auto, *mode_table_, clock, log);
+}
+
+Result<std::unique_ptr<ClosedLoop>> ClosedLoop::open(const Config& config,
+                                                     const std::string& store_path,
+                                                     const Clock& clock, Log& log) {
+    auto incidents = SqliteStateTable::open(store_path, "incident");
+    if (!incidents) return fail(incidents.error());
+    auto mode = SqliteStateTable::open(store_path, "mode_state");
+    if (!mode) return fail(mode.error());
+    return open(config, std::move(*incidents), std::move(*mode), clock, log);
+}
+
+Result<std::unique_ptr<ClosedLoop>> ClosedLoop::open(const Config& config,
+                                                     std::unique_ptr<StateTable> incidents,
+                                                     std::unique_ptr<StateTable> mode,
+                                                     const Clock& clock, Log& log) {
+    std::unique_ptr<ClosedLoop> loop(
+        new ClosedLoop(config, std::move(incidents), std::move(mode), clock, log));
+    if (auto s = loop->book_->load(); !s) return fail(s.error());
+    auto change = loop->mode_->load();
+    if (!change) return fail(change.error());
+    loop->loaded_change_ = *change;
+    return loop;
+}
+
+void ClosedLoop::attach(Publish publish, StatusChanged status_changed) {
+    publish_ = std::move(publish);
+    status_changed_ = std::move(status_changed);
+    if (status_changed_) status_changed_(mode_->state());
+    if (loaded_change_) announce(*loaded_change_);
+    loaded_change_.reset();
+}
+
+void ClosedLoop::before(Event& event) {
+    book_->adopt(event);
+}
+
+void ClosedLoop::after(const Event& event) {
+    book_->record(event);
+    if (auto change = mode_->on_event(event)) announce(*change);
+}
+
+void ClosedLoop::send(Event e) {
+    if (!publish_) return;
+    const std::string type = e.type;
+    auto r = publish_(std::move(e));
+    if (!r) log_.error("loop", "event not stored", {{"type", type}, {"error", r.error()}});
+}
+
+void ClosedLoop::tick() {
+    for (auto& e : book_->tick()) send(std::move(e));
+    if (auto change = mode_->tick()) announce(*change);
+}
+
+void ClosedLoop::announce(const ModeChange& change) {
+    if (status_changed_) status_changed_(change.to);
+    Event e;
+    e.detector = "mode";
+    e.kind = "system";
+    e.type = "mode_changed";
+    e.severity = Severity::info;
+    e.message = "mode " + std::string(to_string(change.from.mode)) + " -> " +
+                std::string(to_string(change.to.mode)) + " (" + change.to.source + ")";
+    e.details = {{"from", std::string(to_string(change.from.mode))},
+                 {"to", std::string(to_string(change.to.mode))},
+                 {"until", change.to.until_ms ? nlohmann::json(*change.to.until_ms)
+                                              : nlohmann::json(nullptr)},
+                 {"source", change.to.source}};
+    send(std::move(e));
+}
+
+Result<AckOutcome> ClosedLoop::ack(const std::string& id, const std::string& by,
+                                   const std::string& note) {
+    auto out = book_->ack(id, by, note);
+    if (!out) return out;
+    if (out->update) {
+        if (!publish_) return fail("gatewayd is not ready");
+        auto stored = publish_(*out->update);
+        // Recorded already; the next update of the incident carries it too.
+        if (!stored) return fail("acknowledged, but its update was not stored: " + stored.error());
+        out->update = *stored;
+    }
+    return out;
+}
+
+Result<ModeState> ClosedLoop::set_mode(Mode mode, std::optional<int64_t> duration_ms,
+                                       const std::string& source) {
+    auto change = mode_->set(mode, duration_ms, source);
+    if (!change) return fail(change.error());
+    if (*change) announce(**change);
+    return mode_->state();
+}
+
+}  // namespace gw::loop

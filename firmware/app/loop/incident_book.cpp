@@ -1,0 +1,326 @@
+#include "incident_book.hpp"
+
+#include <algorithm>
+
+namespace gw::loop {
+namespace {
+
+using nlohmann::json;
+
+// Ids kept per incident for "ack by any event id", and closed ids kept to
+// tell "closed" from "unknown": bounded whatever the incident's length.
+constexpr size_t kEventIdsKept = 64;
+constexpr size_t kClosedKept = 1024;
+
+Severity one_step_up(Severity s) {
+    return s == Severity::critical ? s : static_cast<Severity>(static_cast<int>(s) + 1);
+}
+
+template <typename T>
+std::optional<T> opt(const json& j, const char* key) {
+    if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+    return j[key].get<T>();
+}
+
+constexpr const char* kUnackedPrefix = "unacknowledged for ";
+constexpr const char* kAckedPrefix = "acknowledged by ";
+
+// The book's own updates (re-sent, escalated, acknowledged), told apart from
+// a detector's by their message, which only the book writes this way.
+bool is_own(const Event& e) {
+    return e.renotify.has_value() || e.message.rfind(kUnackedPrefix, 0) == 0 ||
+           e.message.rfind(kAckedPrefix, 0) == 0;
+}
+
+}  // namespace
+
+json incident_json(const Incident& inc) {
+    json j = {{"id", inc.id},
+              {"detector", inc.detector},
+              {"kind", inc.kind},
+              {"type", inc.type},
+              {"severity", std::string(to_string(inc.severity))},
+              {"raised_ms", inc.raised_ms},
+              {"last_notified_ms", inc.last_notified_ms},
+              {"renotify", inc.renotify},
+              {"escalated", inc.escalated},
+              {"acked_by", inc.acked_by ? json(*inc.acked_by) : json(nullptr)},
+              {"ack_note", inc.ack_note ? json(*inc.ack_note) : json(nullptr)},
+              {"acked_ms", inc.acked_ms},
+              {"value", inc.value},
+              {"unit", inc.unit},
+              {"message", inc.message},
+              {"details", inc.details},
+              {"event_ids", inc.event_ids},
+              {"aliases", inc.aliases}};
+    return j;
+}
+
+std::optional<Incident> incident_from_json(const json& j) {
+    try {
+        Incident inc;
+        inc.id = j.at("id").get<std::string>();
+        inc.detector = j.at("detector").get<std::string>();
+        inc.kind = j.at("kind").get<std::string>();
+        inc.type = j.at("type").get<std::string>();
+        auto sev = severity_from_string(j.at("severity").get<std::string>());
+        if (!sev) return std::nullopt;
+        inc.severity = *sev;
+        inc.raised_ms = j.at("raised_ms").get<int64_t>();
+        inc.last_notified_ms = j.at("last_notified_ms").get<int64_t>();
+        inc.renotify = j.at("renotify").get<int>();
+        inc.escalated = j.at("escalated").get<bool>();
+        inc.acked_by = opt<std::string>(j, "acked_by");
+        inc.ack_note = opt<std::string>(j, "ack_note");
+        inc.acked_ms = j.value("acked_ms", int64_t{0});
+        inc.value = j.value("value", 0.0);
+        inc.unit = j.value("unit", std::string());
+        inc.message = j.value("message", std::string());
+        inc.details = j.value("details", json::object());
+        for (const auto& id : j.value("event_ids", json::array())) inc.event_ids.push_back(id);
+        for (const auto& id : j.value("aliases", json::array())) inc.aliases.push_back(id);
+        return inc;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+IncidentBook::IncidentBook(BookSettings settings, StateTable& table, const Clock& clock, Log& log)
+    : settings_(settings), table_(table), clock_(clock), log_(log) {}
+
+Status IncidentBook::load() {
+    auto rows = table_.all();
+    if (!rows) return fail("incident book: " + rows.error());
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, value] : *rows) {
+        auto j = json::parse(value, nullptr, false);
+        auto inc = j.is_discarded() ? std::nullopt : incident_from_json(j);
+        if (!inc) {
+            log_.warn("incidents", "unreadable incident record dropped", {{"key", key}});
+            (void)table_.erase(key);
+            continue;
+        }
+        inc->confirmed = false;
+        open_[inc->id] = std::move(*inc);
+    }
+    grace_until_ms_ = clock_.now_ms() + settings_.restart_grace_ms;
+    if (!open_.empty())
+        log_.info("incidents", "open incidents from before the restart",
+                  {{"count", open_.size()}, {"grace_ms", settings_.restart_grace_ms}});
+    return Status::success();
+}
+
+Incident* IncidentBook::find(const std::string& id) {
+    if (auto it = open_.find(id); it != open_.end()) return &it->second;
+    for (auto& [_, inc] : open_) {
+        if (std::find(inc.aliases.begin(), inc.aliases.end(), id) != inc.aliases.end() ||
+            std::find(inc.event_ids.begin(), inc.event_ids.end(), id) != inc.event_ids.end())
+            return &inc;
+    }
+    return nullptr;
+}
+
+Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
+    for (auto& [_, inc] : open_)
+        if (!inc.confirmed && inc.detector == detector && inc.type == type) return &inc;
+    return nullptr;
+}
+
+void IncidentBook::adopt(Event& e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Incident* inc = nullptr;
+    if (e.state == EventState::raise) {
+        inc = unconfirmed(e.detector, e.type);
+        if (!inc) return;
+        // The detector raised it anew after a restart: it continues the
+        // incident the center already has (and may have acknowledged).
+        inc->aliases.push_back(e.incident);
+        inc->confirmed = true;
+        e.state = EventState::update;
+        e.incident = inc->id;
+        e.details["continued_after_restart"] = true;
+        save(*inc);
+    } else {
+        inc = find(e.incident);
+        if (!inc) return;
+        e.incident = inc->id;
+    }
+    if (e.severity < inc->severity) e.severity = inc->severity;
+    e.escalated = e.escalated || inc->escalated;
+    if (inc->acked_by) {
+        e.acked_by = inc->acked_by;
+        e.ack_note = inc->ack_note;
+    }
+}
+
+void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
+    if (event_id.empty() || event_id == inc.id) return;
+    inc.event_ids.push_back(event_id);
+    while (inc.event_ids.size() > kEventIdsKept) inc.event_ids.pop_front();
+}
+
+void IncidentBook::start(const Event& e) {
+    Incident inc;
+    inc.id = e.incident.empty() ? e.id : e.incident;
+    inc.detector = e.detector;
+    inc.kind = e.kind;
+    inc.type = e.type;
+    inc.severity = e.severity;
+    inc.raised_ms = clock_.now_ms();
+    inc.last_notified_ms = inc.raised_ms;
+    inc.value = e.value;
+    inc.unit = e.unit;
+    inc.message = e.message;
+    inc.details = e.details;
+    note_event(inc, e.id);
+    save(inc);
+    open_[inc.id] = std::move(inc);
+}
+
+void IncidentBook::record(const Event& e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::string& id = e.incident.empty() ? e.id : e.incident;
+    Incident* inc = find(id);
+    if (!inc) {
+        // An update may cross the threshold (a warning that grew into an alarm).
+        if (e.state != EventState::clear && e.severity >= settings_.min_severity) start(e);
+        return;
+    }
+    if (e.state == EventState::clear) {
+        close(inc->id);
+        return;
+    }
+    note_event(*inc, e.id);
+    inc->last_notified_ms = clock_.now_ms();
+    // A detector's own update refreshes what later re-sent updates repeat.
+    if (!is_own(e)) {
+        inc->value = e.value;
+        inc->unit = e.unit;
+        inc->message = e.message;
+        inc->details = e.details;
+    }
+    save(*inc);
+}
+
+Event IncidentBook::update_of(const Incident& inc) const {
+    Event e;
+    e.incident = inc.id;
+    e.detector = inc.detector;
+    e.kind = inc.kind;
+    e.type = inc.type;
+    e.severity = inc.severity;
+    e.state = EventState::update;
+    e.value = inc.value;
+    e.unit = inc.unit;
+    e.message = inc.message;
+    e.details = inc.details.is_object() ? inc.details : nlohmann::json::object();
+    if (inc.renotify > 0) e.renotify = inc.renotify;
+    e.escalated = inc.escalated;
+    e.acked_by = inc.acked_by;
+    e.ack_note = inc.ack_note;
+    return e;
+}
+
+std::vector<Event> IncidentBook::tick() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t now = clock_.now_ms();
+    std::vector<Event> out;
+    std::vector<std::string> expired;
+    for (auto& [id, inc] : open_) {
+        if (!inc.confirmed) {
+            if (now >= grace_until_ms_) expired.push_back(id);
+            continue;  // not re-sent while nobody knows whether it still holds
+        }
+        if (inc.acked_by) continue;
+        const int64_t age = now - inc.raised_ms;
+        if (!inc.escalated && settings_.escalate_after_ms > 0 &&
+            age >= settings_.escalate_after_ms) {
+            inc.escalated = true;
+            inc.severity = one_step_up(inc.severity);
+            inc.last_notified_ms = now;
+            save(inc);
+            Event e = update_of(inc);
+            e.renotify.reset();  // the escalation itself, not a re-send
+            e.message =
+                kUnackedPrefix + std::to_string(age / 1000) + " s, escalated: " + inc.message;
+            out.push_back(std::move(e));
+            continue;
+        }
+        if (settings_.renotify_ms > 0 && now - inc.last_notified_ms >= settings_.renotify_ms) {
+            ++inc.renotify;
+            inc.last_notified_ms = now;
+            save(inc);
+            Event e = update_of(inc);
+            e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;
+            out.push_back(std::move(e));
+        }
+    }
+    for (const auto& id : expired) {
+        Event e = update_of(open_.at(id));
+        e.state = EventState::clear;
+        e.renotify.reset();
+        e.message = "not seen since restart: " + open_.at(id).message;
+        e.details["not_seen_since_restart"] = true;
+        close(id);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& by,
+                                     const std::string& note) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Incident* inc = find(id);
+    if (!inc) {
+        if (std::find(closed_.begin(), closed_.end(), id) != closed_.end())
+            return fail("incident " + id + " is closed");
+        return fail("no open incident with incident or event id " + id);
+    }
+    AckOutcome out;
+    out.incident = inc->id;
+    if (inc->acked_by) {
+        out.already = true;
+        return out;
+    }
+    inc->acked_by = by;
+    if (!note.empty()) inc->ack_note = note;
+    inc->acked_ms = clock_.now_ms();
+    if (auto s = table_.put(inc->id, incident_json(*inc).dump()); !s) {
+        inc->acked_by.reset();
+        inc->ack_note.reset();
+        return fail("acknowledgement not recorded: " + s.error());
+    }
+    Event e = update_of(*inc);
+    e.renotify.reset();
+    e.message = kAckedPrefix + by + (note.empty() ? "" : ": " + note);
+    out.update = std::move(e);
+    return out;
+}
+
+void IncidentBook::save(const Incident& inc) {
+    if (auto s = table_.put(inc.id, incident_json(inc).dump()); !s)
+        log_.error("incidents", "incident state not saved",
+                   {{"incident", inc.id}, {"error", s.error()}});
+}
+
+void IncidentBook::close(const std::string& id) {
+    auto it = open_.find(id);
+    if (it == open_.end()) return;
+    closed_.push_back(id);
+    for (const auto& e : it->second.event_ids) closed_.push_back(e);
+    for (const auto& a : it->second.aliases) closed_.push_back(a);
+    while (closed_.size() > kClosedKept) closed_.pop_front();
+    if (auto s = table_.erase(id); !s)
+        log_.error("incidents", "closed incident not removed",
+                   {{"incident", id}, {"error", s.error()}});
+    open_.erase(it);
+}
+
+std::vector<Incident> IncidentBook::open() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Incident> out;
+    for (const auto& [_, inc] : open_) out.push_back(inc);
+    return out;
+}
+
+}  // namespace gw::loop

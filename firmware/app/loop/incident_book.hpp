@@ -1,0 +1,111 @@
+#pragma once
+// The closed loop of an incident (issue 13): found (a detector raises it),
+// reported (the event), re-sent while nobody acknowledges it, escalated when
+// that lasts, acknowledged by the center (ack), closed by its clear.
+//
+// Pure: time from the one Clock (wall ms, since the state outlives a boot),
+// state in a StateTable (the store's file in the gateway). Fed every event
+// twice by the intake: adopt() before it is encoded (it may rewrite it),
+// record() once it is stored. The events the book itself wants sent (re-sent
+// updates, escalations, acks, closes after a restart) are returned to the
+// caller, which stores them through the intake like any other; nothing here
+// calls back into the intake, so no lock is held across it. Thread-safe.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/result.hpp"
+#include "core/types.hpp"
+#include "state_table.hpp"
+
+namespace gw::loop {
+
+struct BookSettings {
+    Severity min_severity = Severity::alarm;  // incidents at or above are tracked
+    int64_t renotify_ms = 300000;             // 0: never re-sent
+    int64_t escalate_after_ms = 600000;       // 0: never escalated
+    int64_t restart_grace_ms = 300000;
+};
+
+struct Incident {
+    std::string id;  // the incident id the center knows
+    std::string detector, kind, type;
+    Severity severity = Severity::alarm;  // current: one step up once escalated
+    int64_t raised_ms = 0;                // wall ms when tracking began
+    int64_t last_notified_ms = 0;         // wall ms of the last event of it sent
+    int renotify = 0;
+    bool escalated = false;
+    std::optional<std::string> acked_by, ack_note;
+    int64_t acked_ms = 0;
+    // False after a restart until its detector raises it again.
+    bool confirmed = true;
+    // The last detector event's own fields: what a re-sent update repeats.
+    double value = 0.0;
+    std::string unit, message;
+    nlohmann::json details = nlohmann::json::object();
+    // Ids that name it too: its events' ids (the most recent, bounded) and
+    // the incident ids its detector used after a restart.
+    std::deque<std::string> event_ids;
+    std::vector<std::string> aliases;
+};
+
+struct AckOutcome {
+    std::string incident;
+    bool already = false;         // acked before: nothing new to send
+    std::optional<Event> update;  // the acknowledged state, to store and send
+};
+
+class IncidentBook {
+  public:
+    IncidentBook(BookSettings settings, StateTable& table, const Clock& clock, Log& log);
+
+    // Reads the open incidents of earlier boots: each is unconfirmed until
+    // its detector raises it again within restart_grace_ms.
+    Status load();
+
+    // Before an event is stored: a raise of an unconfirmed incident's
+    // (detector, type) becomes an update of it; events under an alias get
+    // the incident id; updates of a tracked incident carry its ack state,
+    // escalation and (if higher) its escalated severity.
+    void adopt(Event& e);
+    // After it is stored: starts, follows or closes incidents.
+    void record(const Event& e);
+    // What is due at the Clock's now: re-sent updates, escalations, and
+    // clears of incidents not confirmed since a restart. Store each.
+    std::vector<Event> tick();
+
+    // By incident id or the id of any of its events. Unknown or closed: error.
+    Result<AckOutcome> ack(const std::string& id, const std::string& by, const std::string& note);
+
+    std::vector<Incident> open() const;
+
+  private:
+    Incident* find(const std::string& id);
+    Incident* unconfirmed(const std::string& detector, const std::string& type);
+    Event update_of(const Incident& inc) const;
+    void start(const Event& e);
+    void close(const std::string& id);
+    void save(const Incident& inc);
+    void note_event(Incident& inc, const std::string& event_id);
+
+    BookSettings settings_;
+    StateTable& table_;
+    const Clock& clock_;
+    Log& log_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Incident> open_;  // by incident id
+    std::deque<std::string> closed_;        // recently closed incident and event ids
+    int64_t grace_until_ms_ = 0;
+};
+
+// The book's record of an incident, as stored in its StateTable.
+nlohmann::json incident_json(const Incident& inc);
+std::optional<Incident> incident_from_json(const nlohmann::json& j);
+
+}  // namespace gw::loop

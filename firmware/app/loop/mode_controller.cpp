@@ -1,0 +1,140 @@
+#include "mode_controller.hpp"
+
+namespace gw::loop {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kKey = "mode";
+
+std::string encode(const ModeState& s) {
+    return mode_json(s).dump();
+}
+
+std::optional<ModeState> decode(const std::string& text) {
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    auto mode = mode_from_string(j.value("mode", std::string()));
+    if (!mode || !j.contains("since") || !j["since"].is_number_integer()) return std::nullopt;
+    ModeState s;
+    s.mode = *mode;
+    s.since_ms = j["since"].get<int64_t>();
+    if (j.contains("until") && j["until"].is_number_integer())
+        s.until_ms = j["until"].get<int64_t>();
+    s.source = j.value("source", std::string("config"));
+    return s;
+}
+
+bool same(const ModeState& a, const ModeState& b) {
+    return a.mode == b.mode && a.until_ms == b.until_ms;
+}
+
+}  // namespace
+
+json mode_json(const ModeState& s) {
+    return {{"mode", std::string(to_string(s.mode))},
+            {"since", s.since_ms},
+            {"until", s.until_ms ? json(*s.until_ms) : json(nullptr)},
+            {"source", s.source}};
+}
+
+ModeController::ModeController(Mode first_start, std::vector<EmergencyAutoRule> rules,
+                               StateTable& table, const Clock& clock, Log& log)
+    : first_start_(first_start), rules_(std::move(rules)), table_(table), clock_(clock), log_(log) {
+    state_.mode = first_start;
+    mode_ = first_start;
+}
+
+Result<std::optional<ModeChange>> ModeController::load() {
+    auto rows = table_.all();
+    if (!rows) return fail("mode: " + rows.error());
+    std::optional<ModeState> stored;
+    for (const auto& [key, value] : *rows)
+        if (key == kKey) stored = decode(value);
+    const int64_t now = clock_.now_ms();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stored) {
+        // First start (or an unreadable record): the config's mode.
+        state_ = ModeState{first_start_, now, std::nullopt, "config"};
+        mode_ = state_.mode;
+        if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
+        return std::optional<ModeChange>();
+    }
+    state_ = *stored;
+    mode_ = state_.mode;
+    if (state_.until_ms && *state_.until_ms <= now) {
+        ModeState from = state_;
+        state_ = ModeState{Mode::normal, now, std::nullopt, "expired"};
+        mode_ = Mode::normal;
+        if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
+        return std::optional<ModeChange>(ModeChange{from, state_});
+    }
+    return std::optional<ModeChange>();
+}
+
+ModeState ModeController::state() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return state_;
+}
+
+Result<std::optional<ModeChange>> ModeController::apply(ModeState next) {
+    // Caller holds mutex_.
+    if (same(state_, next)) return std::optional<ModeChange>();
+    if (auto s = table_.put(kKey, encode(next)); !s) return fail("mode not recorded: " + s.error());
+    ModeChange change{state_, next};
+    state_ = std::move(next);
+    mode_ = state_.mode;
+    log_.info("mode", "mode changed",
+              {{"from", std::string(to_string(change.from.mode))},
+               {"to", std::string(to_string(change.to.mode))},
+               {"until", change.to.until_ms ? std::to_string(*change.to.until_ms) : "none"},
+               {"source", change.to.source}});
+    return std::optional<ModeChange>(std::move(change));
+}
+
+Result<std::optional<ModeChange>> ModeController::set(Mode mode, std::optional<int64_t> duration_ms,
+                                                      const std::string& source) {
+    const int64_t now = clock_.now_ms();
+    std::lock_guard<std::mutex> lock(mutex_);
+    ModeState next{mode, state_.mode == mode ? state_.since_ms : now, std::nullopt, source};
+    if (mode == Mode::emergency && duration_ms) next.until_ms = now + *duration_ms;
+    return apply(std::move(next));
+}
+
+std::optional<ModeChange> ModeController::tick() {
+    const int64_t now = clock_.now_ms();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!state_.until_ms || *state_.until_ms > now) return std::nullopt;
+    auto r = apply(ModeState{Mode::normal, now, std::nullopt, "expired"});
+    if (!r) {
+        // Not recorded: the mode stays and the next tick tries again (the
+        // record holds the expiry, so a restart falls back in any case).
+        log_.error("mode", "expiry not recorded", {{"error", r.error()}});
+        return std::nullopt;
+    }
+    return *r;
+}
+
+std::optional<ModeChange> ModeController::on_event(const Event& e) {
+    if (e.state == EventState::clear) return std::nullopt;
+    for (const auto& rule : rules_) {
+        auto min = severity_from_string(rule.min_severity).value_or(Severity::alarm);
+        if (rule.detector != e.detector || e.severity < min) continue;
+        if (!rule.type.empty() && rule.type != e.type) continue;
+        const int64_t now = clock_.now_ms();
+        const int64_t until = now + static_cast<int64_t>(rule.duration_s) * 1000;
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (state_.mode == Mode::emergency && (!state_.until_ms || *state_.until_ms >= until))
+            return std::nullopt;  // already in emergency at least that long
+        ModeState next{Mode::emergency, state_.mode == Mode::emergency ? state_.since_ms : now,
+                       until, "auto:" + e.detector + "/" + e.type};
+        auto r = apply(std::move(next));
+        if (!r) {
+            log_.error("mode", "automatic emergency not recorded", {{"error", r.error()}});
+            return std::nullopt;
+        }
+        return *r;
+    }
+    return std::nullopt;
+}
+
+}  // namespace gw::loop

@@ -1,0 +1,276 @@
+// The incident book on a ManualClock: re-sent while unacknowledged, escalated
+// once, acknowledged by incident or event id, closed by clear, and carried
+// over a restart (adoption, grace) through its StateTable, in memory and in
+// a real SQLite file.
+#include "loop/incident_book.hpp"
+
+#include "core/log.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using gw::Event;
+using gw::EventState;
+using gw::Severity;
+using gw::loop::BookSettings;
+using gw::loop::IncidentBook;
+
+BookSettings settings() {
+    BookSettings s;
+    s.renotify_ms = 60000;
+    s.escalate_after_ms = 300000;
+    s.restart_grace_ms = 120000;
+    return s;
+}
+
+Event raise(const std::string& id, Severity sev = Severity::alarm) {
+    Event e;
+    e.id = id;
+    e.incident = id;
+    e.detector = "flood-1";
+    e.kind = "flood";
+    e.type = "water_depth";
+    e.severity = sev;
+    e.state = EventState::raise;
+    e.value = 31.5;
+    e.unit = "cm";
+    e.message = "water depth 31.5 cm";
+    return e;
+}
+
+Event follow(const std::string& id, const std::string& incident, EventState state,
+             Severity sev = Severity::alarm) {
+    Event e = raise(id, sev);
+    e.incident = incident;
+    e.state = state;
+    return e;
+}
+
+// What the intake does with an event: adopt, "store" (an id), record.
+struct Feed {
+    IncidentBook& book;
+    int next = 100;
+    Event operator()(Event e) {
+        if (e.id.empty()) e.id = "gw-1-" + std::to_string(next++);
+        if (e.incident.empty()) e.incident = e.id;
+        book.adopt(e);
+        book.record(e);
+        return e;
+    }
+};
+
+}  // namespace
+
+TEST_GROUP(IncidentBook) {
+    gw::ManualClock clock{1700000000000};
+    gw::Log log{gw::LogLevel::error};
+    gw::loop::MemoryStateTable table;
+};
+
+TEST(IncidentBook, UnackedAlarmIsResentThenEscalatedOnce) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    CHECK(book.tick().empty());
+    clock.advance(59999);
+    CHECK(book.tick().empty());
+    clock.advance(1);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    STRCMP_EQUAL("gw-1-1", out[0].incident.c_str());
+    CHECK(out[0].state == EventState::update);
+    CHECK(out[0].id.empty());  // the intake gives it a new id
+    LONGS_EQUAL(1, *out[0].renotify);
+    CHECK(out[0].severity == Severity::alarm);
+    CHECK_FALSE(out[0].escalated);
+    feed(out[0]);
+    for (int n = 2; n <= 4; ++n) {
+        clock.advance(60000);
+        out = book.tick();
+        LONGS_EQUAL(1, out.size());
+        LONGS_EQUAL(n, *out[0].renotify);
+        feed(out[0]);
+    }
+    clock.advance(60000);  // 300 s since the raise
+    out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].escalated);
+    CHECK(out[0].severity == Severity::critical);
+    CHECK_FALSE(out[0].renotify.has_value());  // the escalation, not a re-send
+    feed(out[0]);
+    clock.advance(60000);
+    out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].escalated);  // stays escalated; not escalated again
+    CHECK(out[0].severity == Severity::critical);
+    LONGS_EQUAL(5, *out[0].renotify);
+}
+
+TEST(IncidentBook, CriticalStaysCriticalWhenEscalated) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1", Severity::critical));
+    clock.advance(300000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].escalated);
+    CHECK(out[0].severity == Severity::critical);
+}
+
+TEST(IncidentBook, BelowTheThresholdIsNotTracked) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1", Severity::warning));
+    clock.advance(600000);
+    CHECK(book.tick().empty());
+    CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());
+    // ... until an update crosses it.
+    feed(follow("gw-1-2", "gw-1-1", EventState::update, Severity::alarm));
+    clock.advance(60000);
+    LONGS_EQUAL(1, book.tick().size());
+}
+
+TEST(IncidentBook, AckStopsResendsAndLaterUpdatesCarryIt) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    feed(follow("gw-1-2", "gw-1-1", EventState::update));
+    clock.advance(10000);
+    // By the id of any of its events.
+    auto r = book.ack("gw-1-2", "operator 7", "crew dispatched");
+    CHECK_TEXT(r.ok(), r.ok() ? "" : r.error().c_str());
+    STRCMP_EQUAL("gw-1-1", r->incident.c_str());
+    CHECK_FALSE(r->already);
+    CHECK(r->update.has_value());
+    STRCMP_EQUAL("operator 7", r->update->acked_by->c_str());
+    STRCMP_EQUAL("crew dispatched", r->update->ack_note->c_str());
+    CHECK(r->update->state == EventState::update);
+    STRCMP_EQUAL("gw-1-1", r->update->incident.c_str());
+    feed(*r->update);
+    clock.advance(3600000);
+    CHECK(book.tick().empty());  // neither re-sent nor escalated
+    // A repeated ack: ok, nothing new to send.
+    auto again = book.ack("gw-1-1", "someone else", "");
+    CHECK(again.ok());
+    CHECK(again->already);
+    CHECK_FALSE(again->update.has_value());
+    // The detector's next update says who acknowledged it.
+    Event upd = feed(follow("gw-1-9", "gw-1-1", EventState::update));
+    STRCMP_EQUAL("operator 7", upd.acked_by->c_str());
+}
+
+TEST(IncidentBook, ClearClosesAndAckOfClosedOrUnknownFails) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    feed(follow("gw-1-2", "gw-1-1", EventState::clear));
+    LONGS_EQUAL(0, book.open().size());
+    clock.advance(600000);
+    CHECK(book.tick().empty());
+    auto closed = book.ack("gw-1-1", "ops", "");
+    CHECK_FALSE(closed.ok());
+    STRCMP_CONTAINS("closed", closed.error().c_str());
+    auto unknown = book.ack("gw-9-9", "ops", "");
+    CHECK_FALSE(unknown.ok());
+    STRCMP_CONTAINS("no open incident", unknown.error().c_str());
+}
+
+TEST(IncidentBook, RestartAdoptsAReRaiseAndKeepsTheAck) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw-1-1"));
+        CHECK(book.ack("gw-1-1", "ops", "on it").ok());
+    }
+    clock.advance(30000);
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    LONGS_EQUAL(1, book.open().size());
+    Feed feed{book};
+    // The detector raises again in the new boot, with an incident id of its own.
+    Event re = feed(raise("gw-2-1"));
+    CHECK(re.state == EventState::update);
+    STRCMP_EQUAL("gw-1-1", re.incident.c_str());
+    STRCMP_EQUAL("ops", re.acked_by->c_str());
+    // Its later events, under its own incident id, land on the old incident.
+    Event clr = feed(follow("gw-2-5", "gw-2-1", EventState::clear));
+    STRCMP_EQUAL("gw-1-1", clr.incident.c_str());
+    LONGS_EQUAL(0, book.open().size());
+}
+
+TEST(IncidentBook, NotReconfirmedAfterRestartIsClearedAfterTheGrace) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw-1-1"));
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    clock.advance(119999);
+    CHECK(book.tick().empty());  // unconfirmed: not re-sent during the grace
+    clock.advance(1);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].state == EventState::clear);
+    STRCMP_EQUAL("gw-1-1", out[0].incident.c_str());
+    STRCMP_CONTAINS("not seen since restart", out[0].message.c_str());
+    LONGS_EQUAL(0, book.open().size());
+    IncidentBook after(settings(), table, clock, log);
+    CHECK(after.load().ok());
+    LONGS_EQUAL(0, after.open().size());
+}
+
+TEST(IncidentBook, RenotifyCountAndEscalationSurviveARestartInSqlite) {
+    gw::test::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    {
+        auto t = gw::loop::SqliteStateTable::open(path, "incident");
+        CHECK_TEXT(t.ok(), t.ok() ? "" : t.error().c_str());
+        IncidentBook book(settings(), **t, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw-1-1"));
+        clock.advance(60000);
+        for (auto& e : book.tick()) feed(e);
+        clock.advance(240000);
+        for (auto& e : book.tick()) feed(e);  // escalated
+    }
+    auto t = gw::loop::SqliteStateTable::open(path, "incident");
+    CHECK(t.ok());
+    IncidentBook book(settings(), **t, clock, log);
+    CHECK(book.load().ok());
+    auto open = book.open();
+    LONGS_EQUAL(1, open.size());
+    LONGS_EQUAL(1, open[0].renotify);
+    CHECK(open[0].escalated);
+    CHECK(open[0].severity == Severity::critical);
+    Feed feed{book};
+    feed(raise("gw-2-1"));  // re-confirmed
+    clock.advance(60000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    LONGS_EQUAL(2, *out[0].renotify);
+    CHECK(out[0].escalated);
+}
+
+TEST(IncidentBook, ResendOffAndEscalationOff) {
+    BookSettings s = settings();
+    s.renotify_ms = 0;
+    s.escalate_after_ms = 0;
+    IncidentBook book(s, table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    clock.advance(86400000);
+    CHECK(book.tick().empty());
+    CHECK(book.ack("gw-1-1", "ops", "").ok());  // still tracked for acks
+}

@@ -1,0 +1,156 @@
+// The mode controller on a ManualClock: first-start mode from the config,
+// the persisted mode winning after a restart unless expired, expiry back to
+// normal, and the [[emergency.auto]] rules.
+#include "loop/mode_controller.hpp"
+
+#include "core/log.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using gw::Mode;
+using gw::loop::ModeController;
+
+gw::EmergencyAutoRule rule(const std::string& detector, const std::string& type, int duration_s) {
+    gw::EmergencyAutoRule r;
+    r.detector = detector;
+    r.type = type;
+    r.duration_s = duration_s;
+    return r;
+}
+
+gw::Event event(const std::string& detector, const std::string& type, gw::Severity sev) {
+    gw::Event e;
+    e.id = "gw-1-1";
+    e.detector = detector;
+    e.type = type;
+    e.severity = sev;
+    return e;
+}
+
+}  // namespace
+
+TEST_GROUP(ModeController) {
+    gw::ManualClock clock{1700000000000};
+    gw::Log log{gw::LogLevel::error};
+    gw::loop::MemoryStateTable table;
+};
+
+TEST(ModeController, FirstStartTakesTheConfigsMode) {
+    ModeController m(Mode::emergency, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(m.mode() == Mode::emergency);
+    STRCMP_EQUAL("config", m.state().source.c_str());
+    CHECK_FALSE(m.state().until_ms.has_value());
+}
+
+TEST(ModeController, PersistedModeWinsOverTheConfigAfterARestart) {
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        auto r = m.set(Mode::emergency, 3600000, "command:req-1");
+        CHECK(r.ok());
+        CHECK(r->has_value());
+        CHECK((*r)->from.mode == Mode::normal);
+        CHECK((*r)->to.mode == Mode::emergency);
+        LONGS_EQUAL(clock.now_ms() + 3600000, *(*r)->to.until_ms);
+    }
+    clock.advance(1000);
+    ModeController m(Mode::normal, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(m.mode() == Mode::emergency);
+    STRCMP_EQUAL("command:req-1", m.state().source.c_str());
+}
+
+TEST(ModeController, ExpiredWhileDownStartsNormal) {
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 60000, "control").ok());
+    }
+    clock.advance(60000);
+    ModeController m(Mode::emergency, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK(r->has_value());  // the fall-back is announced
+    CHECK(m.mode() == Mode::normal);
+    STRCMP_EQUAL("expired", m.state().source.c_str());
+}
+
+TEST(ModeController, ExpiryFallsBackToNormalAtTick) {
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.set(Mode::emergency, 5000, "control").ok());
+    clock.advance(4999);
+    CHECK_FALSE(m.tick().has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(1);
+    auto c = m.tick();
+    CHECK(c.has_value());
+    CHECK(c->to.mode == Mode::normal);
+    CHECK(m.mode() == Mode::normal);
+    CHECK_FALSE(m.tick().has_value());
+}
+
+TEST(ModeController, EmergencyWithoutDurationLastsUntilChanged) {
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.set(Mode::emergency, std::nullopt, "control").ok());
+    clock.advance(30LL * 86400000);
+    CHECK_FALSE(m.tick().has_value());
+    CHECK(m.mode() == Mode::emergency);
+    auto again = m.set(Mode::emergency, std::nullopt, "control");
+    CHECK(again.ok());
+    CHECK_FALSE(again->has_value());  // nothing changed
+    auto back = m.set(Mode::normal, std::nullopt, "command:r2");
+    CHECK(back.ok());
+    CHECK(back->has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
+TEST(ModeController, AutoRuleEntersEmergencyForItsDuration) {
+    ModeController m(Mode::normal, {rule("flood-1", "water_depth", 7200), rule("fire-1", "", 600)},
+                     table, clock, log);
+    CHECK(m.load().ok());
+    CHECK_FALSE(m.on_event(event("flood-1", "water_depth", gw::Severity::warning)).has_value());
+    CHECK_FALSE(m.on_event(event("flood-1", "gauge_fault", gw::Severity::alarm)).has_value());
+    CHECK_FALSE(m.on_event(event("flood-2", "water_depth", gw::Severity::alarm)).has_value());
+    CHECK(m.mode() == Mode::normal);
+    auto c = m.on_event(event("flood-1", "water_depth", gw::Severity::alarm));
+    CHECK(c.has_value());
+    CHECK(m.mode() == Mode::emergency);
+    STRCMP_EQUAL("auto:flood-1/water_depth", m.state().source.c_str());
+    LONGS_EQUAL(clock.now_ms() + 7200000, *m.state().until_ms);
+    // A shorter rule does not cut it short; a later match of the same extends it.
+    CHECK_FALSE(m.on_event(event("fire-1", "smoke", gw::Severity::critical)).has_value());
+    clock.advance(1000);
+    CHECK(m.on_event(event("flood-1", "water_depth", gw::Severity::critical)).has_value());
+    LONGS_EQUAL(clock.now_ms() + 7200000, *m.state().until_ms);
+    clock.advance(7200000);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
+TEST(ModeController, SurvivesARestartInSqlite) {
+    gw::test::TempDir dir;
+    const std::string path = dir.path() + "/store.db";
+    {
+        auto t = gw::loop::SqliteStateTable::open(path, "mode_state");
+        CHECK(t.ok());
+        ModeController m(Mode::normal, {}, **t, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 600000, "control").ok());
+    }
+    auto t = gw::loop::SqliteStateTable::open(path, "mode_state");
+    CHECK(t.ok());
+    ModeController m(Mode::normal, {}, **t, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.mode() == Mode::emergency);
+    LONGS_EQUAL(clock.now_ms() + 600000, *m.state().until_ms);
+}

@@ -1,0 +1,153 @@
+// The command channel's pure parts: the HMAC (RFC 4231 vector) and the
+// signature policy, the inbox's idempotency and bound, the router's deadline.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "command/router.hpp"
+#include "command/signature.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "store/command_book.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace gw;
+using nlohmann::json;
+
+TEST_GROUP(CommandSignature){};
+
+TEST(CommandSignature, HmacIsOpenSslsSha256) {
+    // RFC 4231, test case 2.
+    STRCMP_EQUAL("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+                 command::hmac_sha256_hex("Jefe", "what do ya want for nothing?").c_str());
+}
+
+TEST(CommandSignature, SignsTheSortedRequestWithoutSig) {
+    json r = {{"ts", 5}, {"id", "a"}};
+    STRCMP_EQUAL("mode\n{\"id\":\"a\",\"ts\":5}", command::signed_text("mode", r).c_str());
+    r["sig"] = "ignored";
+    STRCMP_EQUAL("mode\n{\"id\":\"a\",\"ts\":5}", command::signed_text("mode", r).c_str());
+}
+
+TEST(CommandSignature, PolicyRefusesUnsignedStaleWrongAndUnsynced) {
+    command::SignaturePolicy p{"a-secret-of-16-chars", 300000, false};
+    const int64_t now = 1700000000000;
+    json r = {{"id", "x"}, {"ts", now}};
+    r["sig"] = command::sign(p.secret, "selftest", r);
+    CHECK(command::check_signature(p, "selftest", r, now, true).ok());
+    STRCMP_CONTAINS("not synced",
+                    command::check_signature(p, "selftest", r, now, false).error().c_str());
+    p.allow_unsynced = true;
+    CHECK(command::check_signature(p, "selftest", r, now, false).ok());
+    STRCMP_CONTAINS("stale",
+                    command::check_signature(p, "selftest", r, now + 300001, true).error().c_str());
+    STRCMP_CONTAINS("bad signature",
+                    command::check_signature(p, "reload", r, now, true).error().c_str());
+    STRCMP_CONTAINS(
+        "unsigned",
+        command::check_signature(p, "selftest", {{"id", "x"}}, now, true).error().c_str());
+    CHECK(command::check_signature({}, "selftest", {{"id", "x"}}, now, true).ok());
+}
+
+TEST_GROUP(CommandBook) {
+    test::TempDir dir;
+    ManualClock clock{1700000000000};
+    Log log{LogLevel::error};
+    std::unique_ptr<Store> store;
+    void setup() override {
+        StoreOptions so;
+        so.path = dir.file("store.db");
+        auto s = Store::open(so, clock, log);
+        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+        store = std::move(*s);
+    }
+};
+
+TEST(CommandBook, ARepeatedIdFindsItsRowAndReplyAcrossReopen) {
+    {
+        auto book = CommandBook::open(dir.file("store.db"));
+        CHECK(book.ok());
+        auto a = (*book)->admit("r1", "selftest", "{\"id\":\"r1\"}", 1000);
+        CHECK(a.ok() && a->fresh);
+        auto again = (*book)->admit("r1", "selftest", "{\"id\":\"r1\"}", 2000);
+        CHECK(again.ok() && !again->fresh);
+        LONGS_EQUAL(CommandRow::pending, again->existing.state);
+        CHECK((*book)->set_reply("r1", "{\"ok\":true}").ok());
+        LONGS_EQUAL(1, (*book)->unfinished()->size());
+    }
+    auto book = CommandBook::open(dir.file("store.db"));
+    auto row = (*book)->find("r1");
+    CHECK(row.ok() && row->has_value());
+    LONGS_EQUAL(CommandRow::replied, (*row)->state);
+    STRCMP_EQUAL("{\"ok\":true}", (*row)->reply.c_str());
+    CHECK((*book)->mark_sent("r1", 3000).ok());
+    CHECK((*book)->unfinished()->empty());
+}
+
+TEST(CommandBook, KeepsOnlyTheNewestSentRowsAndNoneTooOld) {
+    auto book = CommandBook::open(dir.file("store.db"), {5, 100000});
+    for (int i = 0; i < 20; ++i) {
+        const std::string id = "id" + std::to_string(i);
+        CHECK((*book)->admit(id, "selftest", "{}", 1000 + i).ok());
+        CHECK((*book)->set_reply(id, "{}").ok());
+        CHECK((*book)->mark_sent(id, 1000 + i).ok());
+    }
+    LONGS_EQUAL(5, *(*book)->count());
+    CHECK((*book)->find("id19")->has_value());
+    CHECK_FALSE((*book)->find("id14")->has_value());
+    // Unfinished rows are never pruned; finished ones go after keep_ms.
+    CHECK((*book)->admit("open", "selftest", "{}", 2000).ok());
+    CHECK((*book)->admit("last", "selftest", "{}", 500000).ok());
+    CHECK((*book)->set_reply("last", "{}").ok());
+    CHECK((*book)->mark_sent("last", 500000).ok());
+    CHECK((*book)->find("open")->has_value());
+    CHECK((*book)->find("last")->has_value());
+    CHECK_FALSE((*book)->find("id19")->has_value());
+}
+
+TEST_GROUP(CommandRouter) {
+    SystemClock clock;
+    Log log{LogLevel::error};
+};
+
+TEST(CommandRouter, AHandlerThatNeverCompletesTimesOutAndALateDoneIsIgnored) {
+    command::CommandRouter router(clock, log);
+    command::Done kept;
+    router.add(
+        "slow", [&](const json&, command::Done done) { kept = std::move(done); }, 300);
+    router.add("fast", [](const json& r, command::Done done) { done({{"echo", r["id"]}}); });
+    std::atomic<int> outcomes{0};
+    command::Outcome slow, fast;
+    router.run("slow", {{"id", "s"}}, [&](command::Outcome o) {
+        slow = o;
+        ++outcomes;
+    });
+    router.run("fast", {{"id", "f"}}, [&](command::Outcome o) {
+        fast = o;
+        ++outcomes;
+    });
+    router.start();
+    for (int i = 0; i < 600 && outcomes < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    LONGS_EQUAL(2, outcomes.load());
+    CHECK(fast.ok);
+    STRCMP_EQUAL("f", fast.result["echo"].get<std::string>().c_str());
+    CHECK_FALSE(slow.ok);
+    STRCMP_CONTAINS("timed out", slow.error.c_str());
+    kept({{"late", true}});  // after the deadline: changes nothing
+    LONGS_EQUAL(2, outcomes.load());
+    router.stop();
+}
+
+TEST(CommandRouter, ErrorResultsAreRefusals) {
+    auto o = command::Outcome::of(command::error("unknown incident"));
+    CHECK_FALSE(o.ok);
+    STRCMP_EQUAL("unknown incident", o.error.c_str());
+    CHECK(command::Outcome::of({{"incident", "x"}}).ok);
+    CHECK_FALSE(command::Outcome::of(json::array()).ok);
+}
