@@ -1,6 +1,7 @@
 // Fuzz target `control`: request lines on the control socket, through
 // the Dispatcher (as ControlServer feeds it) with the daemon's real command
-// table (inject, status and the diagnostics commands) on a real store, split
+// table (inject, status, the diagnostics and the closed loop's ack, mode
+// and incidents) on a real store, split
 // at newlines as the socket loop does. Every reply must be one line of JSON,
 // an object with a boolean "ok" and, when false, an "error" string; never a
 // crash, a hang or an escaped exception.
@@ -8,30 +9,20 @@
 // mqtt_test and selftest are left out: they wait for a PUBACK by design
 // (timeout_ms 100..60000) and there is no broker here; their one argument
 // is parsed by the same int_arg as events, samples and store_export.
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "config/loader.hpp"
+#include "command/loop_commands.hpp"
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
 #include "control/dispatcher.hpp"
-#include "core/clock.hpp"
-#include "core/event_id.hpp"
-#include "core/log.hpp"
-#include "detectors/kinds.hpp"
-#include "pipeline/intake.hpp"
 #include "pipeline/live_state.hpp"
-#include "store/store.hpp"
+#include "scratch_site.hpp"
 #include "uplink/uplink.hpp"
 
 namespace {
@@ -39,51 +30,18 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void broken(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "control fuzz: %s: %s\n", what, detail.c_str());
-    std::abort();
+    gw::fuzz::broken("control", what, detail);
 }
 
-std::string scratch_dir() {
-    // tmpfs when there is one: the store fsyncs every commit.
-    const std::filesystem::path base =
-        ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : std::filesystem::temp_directory_path();
-    std::string tmpl = (base / "gw-fuzz-control.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) broken("mkdtemp", tmpl);
-    return tmpl;
-}
-
-// The daemon's parts behind the control socket, built once: the example
-// config, a store in a scratch directory, an uplink that never connects.
-struct Site {
-    std::string dir = scratch_dir();
-    std::FILE* devnull = std::fopen("/dev/null", "w");
-    gw::Log log{gw::LogLevel::error, devnull};
-    gw::ManualClock clock{1700000000000};
-    gw::Config config;
-    std::unique_ptr<gw::Store> store;
-    std::unique_ptr<gw::EventIdSource> ids;
-    std::unique_ptr<gw::Intake> intake;
+// The daemon's parts behind the control socket, built once: the scratch
+// site, an uplink that never connects, the live state and the command table.
+struct Site : gw::fuzz::ScratchSite {
     std::unique_ptr<gw::Uplink> uplink;
     gw::LiveState live;
     gw::Dispatcher commands{clock, log};
 
-    Site() {
-        auto loaded = gw::load_config(GW_SOURCE_DIR "/firmware/base/config/gateway.example.toml",
-                                      gw::detectors::kinds());
-        if (!loaded.ok()) broken("example config", loaded.errors.lines.front());
-        config = *loaded.config;
-        config.store.path = dir + "/store.db";
-        gw::StoreOptions so;
-        so.path = config.store.path;
-        so.alarm_max_bytes = 1 << 20;
-        so.telemetry_max_bytes = 1 << 20;
-        so.commit_window_ms = 0;
-        auto opened = gw::Store::open(so, clock, log);
-        if (!opened) broken("store", opened.error());
-        store = std::move(*opened);
-        ids = std::make_unique<gw::EventIdSource>(config.identity.gateway, store->boot());
+    Site() : ScratchSite("control") {
         const gw::contract::Origin origin{config.identity.site, config.identity.gateway};
-        intake = std::make_unique<gw::Intake>(*store, *ids, origin, clock, log);
         uplink = std::make_unique<gw::Uplink>(
             config.uplink,
             gw::contract::make_topics(config.uplink.topic_prefix, config.identity.site,
@@ -91,7 +49,10 @@ struct Site {
             origin, gw::contract::GatewayStatus{"fuzz", store->boot(), config.hash, true, 0},
             *store, clock, log);
         seed_live_state();
-        gw::add_daemon_commands(commands, {config, *intake, *store, *uplink, clock, 0});
+        gw::add_daemon_commands(commands, {config, *intake, *store, *uplink, clock, 0, [this] {
+                                               return gw::loop::mode_json(loop->mode().state());
+                                           }});
+        gw::command::add_loop_control_commands(commands, *loop);
         gw::add_diag_commands(commands,
                               {config, live, *intake, *store, *uplink, clock,
                                [] {
@@ -106,10 +67,6 @@ struct Site {
     ~Site() {
         commands.stop();
         uplink.reset();
-        intake.reset();
-        store.reset();
-        std::filesystem::remove_all(dir);
-        std::fclose(devnull);
     }
 
     void seed_live_state() {
