@@ -142,11 +142,14 @@ TEST(Delivery, ConnectsWithWillCleanSessionAndPublishesARetainedBirth) {
     STRCMP_EQUAL("city/s1/gw1/status", o.will->topic.c_str());
     CHECK(o.will->retained);
     STRCMP_CONTAINS("\"online\":false", o.will->payload.c_str());
+    // Fixed at connect time, the Will names no mode (it could be stale when sent).
+    CHECK(o.will->payload.find("\"mode\"") == std::string::npos);
     CHECK_FALSE(o.tls.has_value());
     LONGS_EQUAL(1, r.transport.published.size());
     STRCMP_EQUAL("city/s1/gw1/status", r.transport.published[0].topic.c_str());
     CHECK(r.transport.published[0].retained);
     STRCMP_CONTAINS("\"online\":true", r.transport.published[0].payload.c_str());
+    STRCMP_CONTAINS("\"mode\":\"normal\"", r.transport.published[0].payload.c_str());
     CHECK(r.delivery->state().connected);
 }
 
@@ -321,6 +324,40 @@ TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
     LONGS_EQUAL(now_published, r.transport.published.size());
     r.store->flush();
     LONGS_EQUAL(2, r.store->stats().alarm.rows);
+}
+
+// The store deletes acked rows a little later (it gathers acks): a
+// reconnect in between must still not send them again.
+TEST(Delivery, AReconnectDoesNotResendRowsWhoseDeleteIsStillGathered) {
+    Rig r(10);
+    std::vector<std::string> rows;
+    for (int i = 0; i < 4; ++i) rows.push_back(r.alarm(i));
+    r.connect();
+    std::vector<size_t> idx(r.open.begin(), r.open.end());
+    LONGS_EQUAL(4, idx.size());
+    r.complete(idx[0]);
+    r.complete(idx[1]);
+    r.turn();
+    // The store's clock stands still: without a flush these acks would wait.
+    LONGS_EQUAL(4, r.store->stats().alarm.rows);
+    r.transport.handlers.lost("gone");
+    r.turn();
+    r.clock.advance(100);
+    const size_t before = r.transport.published.size();
+    r.connect();
+    std::multiset<std::string> again;
+    for (auto& p : r.data(before)) again.insert(p.second);
+    CHECK(again == std::multiset<std::string>({rows[2], rows[3]}));
+}
+
+// Paho's queue must take a whole window plus the status publishes beside it
+// (else a full window fails with -12 and reconnects).
+TEST(Delivery, TheClientBuffersMoreThanAWholeWindow) {
+    for (int window : {10, 100}) {
+        Rig r(window);
+        r.connect();
+        CHECK(r.transport.connects[0].max_buffered > window);
+    }
 }
 
 TEST(Delivery, ShutdownSaysOfflineAndDisconnects) {

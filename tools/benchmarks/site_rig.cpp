@@ -152,6 +152,8 @@ std::string example_config(const SiteOptions& o) {
             must_replace(b, std::regex("\npoll_ms = [0-9]+"),
                          "\npoll_ms = " + std::to_string(o.fire_panel_poll_ms),
                          "fire-panel poll_ms");
+            if (o.fire_panel_poll_ms_emergency > 0)
+                b += "poll_ms_emergency = " + std::to_string(o.fire_panel_poll_ms_emergency) + "\n";
             found_panel = true;
         }
         if (o.instant_fire && block_is(b, "detectors", "fire-1")) {

@@ -79,6 +79,7 @@ struct SiteOptions {
     bool camera = false;         // keep the example's camera and its vision detectors
     std::string mode;            // [gateway] mode, when set
     int fire_panel_poll_ms = 0;  // when > 0: the fire panel's poll interval
+    int fire_panel_poll_ms_emergency = 0;  // when > 0: and its emergency one
     bool instant_fire = false;   // fire-1: no raise or clear hold, no rate of rise
     std::string log_level = "warn";
 };

@@ -1,5 +1,6 @@
 #include "paho_transport.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <mqtt/async_client.h>
@@ -18,6 +19,19 @@ std::string error_text(const mqtt::token& tok) {
         return e.what();
     }
     return mqtt::exception::printable_error(tok.get_return_code(), tok.get_reason_code());
+}
+
+// Paho's queue must hold a whole window: max_buffered_messages is not only
+// the offline buffer's size but also caps publishes queued while connected.
+// Offline buffering itself stays off (send_while_disconnected false): the
+// store resends after a reconnect, and Paho's buffer drops messages silently
+// (libraries.md). Not async_client(uri, id, N, nullptr): that overload
+// turns offline buffering on.
+mqtt::create_options paho_create_options(const ConnectOptions& o) {
+    mqtt::create_options co(MQTTVERSION_DEFAULT);
+    co.set_max_buffered_messages(std::max(100, o.max_buffered));
+    co.set_send_while_disconnected(false);
+    return co;
 }
 
 mqtt::connect_options paho_options(const ConnectOptions& o) {
@@ -122,7 +136,8 @@ Status PahoTransport::connect(const ConnectOptions& options, ConnectionHandlers 
     callbacks_ = std::make_unique<Callbacks>(std::move(handlers));
     try {
         client_ = std::make_unique<mqtt::async_client>(
-            options.uri, options.client_id, static_cast<mqtt::iclient_persistence*>(nullptr));
+            options.uri, options.client_id, paho_create_options(options),
+            static_cast<mqtt::iclient_persistence*>(nullptr));
         client_->set_callback(*callbacks_);
         client_->connect(paho_options(options), remember(std::move(connected)), *listener_);
     } catch (const mqtt::exception& e) {

@@ -1,6 +1,7 @@
 #pragma once
 // The one clock. Everything that needs time gets a Clock&, so tests and
 // `gatewayctl replay` drive time by hand and the daemon uses the system clock.
+#include <atomic>
 #include <cstdint>
 
 namespace gw {
@@ -31,25 +32,27 @@ class SystemClock final : public Clock {
 // Test and replay clock: time moves only when told to.
 class ManualClock final : public Clock {
   public:
+    // Atomics: the parts under test read the time on their own threads (the
+    // store's writer) while the test thread moves it.
     explicit ManualClock(int64_t start_ms = 0, bool synced = true)
         : now_(start_ms), mono_(0), synced_(synced) {}
-    int64_t now_ms() const override { return now_; }
-    int64_t mono_ms() const override { return mono_; }
-    bool synced() const override { return synced_; }
+    int64_t now_ms() const override { return now_.load(); }
+    int64_t mono_ms() const override { return mono_.load(); }
+    bool synced() const override { return synced_.load(); }
     void advance(int64_t ms) {
         now_ += ms;
         mono_ += ms;
     }
     void set(int64_t now_ms) {
-        if (now_ms > now_) mono_ += now_ms - now_;
-        now_ = now_ms;
+        const int64_t was = now_.exchange(now_ms);
+        if (now_ms > was) mono_ += now_ms - was;
     }
     void set_synced(bool s) { synced_ = s; }
 
   private:
-    int64_t now_;
-    int64_t mono_;
-    bool synced_;
+    std::atomic<int64_t> now_;
+    std::atomic<int64_t> mono_;
+    std::atomic<bool> synced_;
 };
 
 }  // namespace gw
