@@ -63,3 +63,19 @@ TEST(BenchSmoke, IdleReadsTheDaemonsProc) {
     expect_keys(r, {"idle.nocam.cpu_pct", "idle.nocam.rss_mb", "idle.nocam.disk_write_kb_per_min",
                     "idle.nocam.wakeups_per_s", "idle.nocam.threads"});
 }
+
+TEST(BenchSmoke, FleetDeliversEveryEventOfItsGateways) {
+    auto r = gw::test::run(
+        {bench("fleet"), "--gateways", "5", "--seconds", "5", "--speedup", "20", "--drain-s", "60"},
+        240000);
+    expect_keys(
+        r, {"fleet.mosquitto.n5.delivered_per_s", "fleet.mosquitto.n5.latency_p50_ms",
+            "fleet.mosquitto.n5.latency_p99_ms", "fleet.mosquitto.n5.cpu_pct_per_gateway",
+            "fleet.mosquitto.n5.rss_mb_per_gateway", "fleet.mosquitto.n5.lost",
+            "fleet.mosquitto.n5.duplicates", "fleet.loadavg_end", "fleet.gateways", "fleet.lost"});
+    CHECK(r.out.find("\nfleet.gateways 5.00 gateways") != std::string::npos);
+    CHECK(r.out.find("\nfleet.lost 0.00 events") != std::string::npos);
+    CHECK(r.out.find("\nfleet.mosquitto.n5.telemetry_lost 0.00 batches") != std::string::npos);
+    // Something was carried: at 20x, 5 gateways send a batch every 0.5 s each.
+    CHECK(r.out.find("\nfleet.mosquitto.n5.telemetry 0.00 ") == std::string::npos);
+}
