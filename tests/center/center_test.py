@@ -564,7 +564,7 @@ class ConsoleTest(TempDir):
         self.assertIn("duplicate gw-01-3-00000001 dropped", self.log())
         gw.loop_stop()
 
-    def test_a_gateway_without_the_command_channel_is_said_plainly(self):
+    def test_a_gateway_that_does_not_answer_is_said_plainly(self):
         self.start_center("--auto-ack", "1")
         gw, _ = self.gateway(answer_commands=False)
         self.publish(gw, "city/site-001/gw-01/event", event(1, severity="critical",
@@ -572,7 +572,7 @@ class ConsoleTest(TempDir):
         s = wait_for(lambda: (lambda s: s if s and s["commands_unanswered"] == 1 else None)(
             self.summary()), 30, "the ack to time out")
         self.assertEqual("no reply within 2 s", s["commands"][0]["outcome"])
-        self.assertIn("has no command channel", self.log())
+        self.assertIn("is offline or busy", self.log())
         self.center.terminate()
         self.assertEqual(0, self.center.wait(30))
         gw.loop_stop()

@@ -2,7 +2,9 @@
 site end to end through the same code a user runs. Checks the summary the demo
 prints and the files it writes: every scenario raised its incident, the
 rising water went warning -> alarm -> clear, 0 lost, the store drained, the
-report and the evidence images are where the summary says.
+center's ack and mode commands were answered ok and took effect (an acked_by
+update, a mode_changed to emergency), the report and the evidence images are
+where the summary says.
 
     demo_test.py --bin-dir BUILD_DIR
 """
@@ -60,6 +62,13 @@ def main():
             problems.append("gatewayd exited %d on SIGTERM" % s["gatewayd_exit"])
         if not s["commands"]:
             problems.append("the center sent no ack or mode command")
+        for c in s["commands"]:
+            if c["outcome"] != "ok":
+                problems.append("command %s -> %s: %s" % (c["name"], c["gateway"], c["outcome"]))
+        if s["acked"] < 1:
+            problems.append("no incident was acknowledged at the gateway (no acked_by update)")
+        if "emergency" not in s["modes"]:
+            problems.append("the gateway never announced emergency mode: %s" % s["modes"])
         with open(os.path.join(out, "summary.json")) as f:
             center = json.load(f)
         images = [e["path"] for i in center["incidents"] for e in i["evidence"]]

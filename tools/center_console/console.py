@@ -234,9 +234,9 @@ class Console:
         self.client.publish(topic, json.dumps(request, separators=(",", ":")), qos=1)
 
     def no_reply_text(self, name, key):
-        return ("no reply from %s to %s within %g s: this gateway has no command channel "
-                "(gatewayd without issue 13) or is offline; nothing was changed on it"
-                % (key, name, self.args.reply_timeout))
+        return ("no reply from %s to %s within %g s: the gateway is offline or busy; the "
+                "broker keeps the command for its session and the gateway runs it once when "
+                "it is back (a late reply is still shown)" % (key, name, self.args.reply_timeout))
 
     def send_ack(self, inc, by, note=None):
         try:
@@ -463,7 +463,8 @@ def one_shot(args, name, build):
     client.loop_stop()
     print(json.dumps({"request": request, "reply": reply}))
     if reply is None:
-        print("center: no reply within %g s: %s/%s has no command channel or is offline" % (
+        print("center: no reply within %g s: %s/%s is offline or busy (the broker keeps the command "
+              "for the gateway's session)" % (
             args.reply_timeout, args.site, args.gateway), file=sys.stderr)
         return 1
     return 0 if reply.get("ok") else 1
