@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -51,14 +52,40 @@ inline int64_t write_bytes(const std::string& pid = "self") {
     return -1;
 }
 
-// VmHWM (peak) or VmRSS (now) from /proc/PID/status, in MiB.
-inline double rss_mb(const std::string& field, const std::string& pid = "self") {
-    std::ifstream in("/proc/" + pid + "/status");
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A number field of a /proc status file ("Threads", "VmRSS" in kB,
+// "voluntary_ctxt_switches"), -1 when absent.
+inline double status_number(const std::string& field, const std::string& status_path) {
+    std::ifstream in(status_path);
     std::string line;
     while (std::getline(in, line))
-        if (line.rfind(field + ":", 0) == 0)
-            return std::stod(line.substr(field.size() + 1)) / 1024.0;
+        if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1));
     return -1;
+}
+
+// VmHWM (peak) or VmRSS (now) from /proc/PID/status, in MiB.
+inline double rss_mb(const std::string& field, const std::string& pid = "self") {
+    const double kb = status_number(field, "/proc/" + pid + "/status");
+    return kb < 0 ? -1 : kb / 1024.0;
+}
+
+// utime + stime (seconds) from a /proc stat file (a process's or a task's),
+// and the comm in (); -1 when unreadable. Fields 14 and 15 of proc_pid_stat(5).
+inline double stat_cpu(const std::string& stat_path, std::string* comm = nullptr) {
+    const std::string s = slurp(stat_path);
+    const auto open = s.find('('), close = s.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) return -1;
+    if (comm) *comm = s.substr(open + 1, close - open - 1);
+    std::istringstream rest(s.substr(close + 2));
+    std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
+    if (f.size() < 13) return -1;  // f[0] is field 3
+    return double(std::stoll(f[11]) + std::stoll(f[12])) / double(::sysconf(_SC_CLK_TCK));
 }
 
 // CPU time (user + system) this process used so far, all threads, seconds:

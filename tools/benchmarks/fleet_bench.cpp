@@ -311,18 +311,6 @@ struct Due {
     bool operator>(const Due& o) const { return us > o.us; }
 };
 
-// utime + stime of a process, seconds (fields 14 and 15 of proc_pid_stat(5)).
-double process_cpu(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    const auto close = s.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream rest(s.substr(close + 2));
-    std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
-    if (f.size() < 13) return -1;
-    return double(std::stoll(f[11]) + std::stoll(f[12])) / double(::sysconf(_SC_CLK_TCK));
-}
-
 int count_fds() {
     int n = 0;
     if (DIR* d = ::opendir("/proc/self/fd")) {
@@ -330,15 +318,6 @@ int count_fds() {
         ::closedir(d);
     }
     return n - 2;
-}
-
-double status_field(const char* field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    const std::string f = std::string(field) + ":";
-    while (std::getline(in, line))
-        if (line.rfind(f, 0) == 0) return std::stod(line.substr(f.size()));
-    return -1;
 }
 
 enum Figure {
@@ -399,7 +378,8 @@ std::vector<double> run_fleet(int n, const Target& target, const Options& o,
         due.push({t0 + static_cast<int64_t>(gap(rng)), i, 'E'});
     }
     const double cpu0 = gw::bench::cpu_seconds();
-    const double broker_cpu0 = target.pid > 0 ? process_cpu(target.pid) : -1;
+    const std::string broker_stat = "/proc/" + std::to_string(target.pid) + "/stat";
+    const double broker_cpu0 = target.pid > 0 ? gw::bench::stat_cpu(broker_stat) : -1;
     std::deque<Pending> pending;
     std::unordered_map<std::string, int64_t> events;  // accepted: id -> created
     std::unordered_set<std::string> telemetry;        // accepted batches
@@ -445,11 +425,11 @@ std::vector<double> run_fleet(int n, const Target& target, const Options& o,
     }
     const int64_t t1 = mono_us();
     const double cpu = gw::bench::cpu_seconds() - cpu0;
-    const double broker_cpu = target.pid > 0 ? process_cpu(target.pid) - broker_cpu0 : -1;
+    const double broker_cpu = target.pid > 0 ? gw::bench::stat_cpu(broker_stat) - broker_cpu0 : -1;
     const double broker_rss =
         target.pid > 0 ? gw::bench::rss_mb("VmRSS", std::to_string(target.pid)) : -1;
     const double rss = gw::bench::rss_mb("VmRSS");
-    const double threads = status_field("Threads");
+    const double threads = gw::bench::status_number("Threads", "/proc/self/status");
     const double fds = count_fds();
     for (auto& p : pending) settle(p);
 

@@ -53,46 +53,21 @@ struct Reading {
     std::map<int, Task> tasks;
 };
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// utime + stime (seconds) from a /proc stat file, and the comm in ().
-double stat_cpu(const std::string& path, std::string* comm) {
-    const std::string s = slurp(path);
-    const auto open = s.find('('), close = s.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) return 0;
-    if (comm) *comm = s.substr(open + 1, close - open - 1);
-    std::istringstream rest(s.substr(close + 2));
-    std::vector<std::string> f{std::istream_iterator<std::string>(rest), {}};
-    if (f.size() < 13) return 0;
-    // Fields 14 and 15 of stat(5); f[0] is field 3.
-    return double(std::stoll(f[11]) + std::stoll(f[12])) / double(sysconf(_SC_CLK_TCK));
-}
-
-int64_t status_field(const std::string& text, const std::string& key) {
-    const auto pos = text.find("\n" + key + ":");
-    if (pos == std::string::npos) return 0;
-    return std::stoll(text.substr(pos + key.size() + 2));
-}
-
 Reading read_proc(pid_t pid) {
     const std::string base = "/proc/" + std::to_string(pid);
     Reading r;
-    r.cpu_s = stat_cpu(base + "/stat", nullptr);
+    r.cpu_s = std::max(0.0, gw::bench::stat_cpu(base + "/stat"));
     r.write_bytes = gw::bench::write_bytes(std::to_string(pid));
     if (DIR* d = ::opendir((base + "/task").c_str())) {
         while (dirent* e = ::readdir(d)) {
             if (e->d_name[0] == '.') continue;
             const std::string t = base + "/task/" + e->d_name;
             Task task;
-            task.cpu_s = stat_cpu(t + "/stat", &task.comm);
-            const std::string st = "\n" + slurp(t + "/status");
-            task.switches = status_field(st, "voluntary_ctxt_switches") +
-                            status_field(st, "nonvoluntary_ctxt_switches");
+            task.cpu_s = std::max(0.0, gw::bench::stat_cpu(t + "/stat", &task.comm));
+            task.switches = int64_t(
+                std::max(0.0, gw::bench::status_number("voluntary_ctxt_switches", t + "/status")) +
+                std::max(0.0,
+                         gw::bench::status_number("nonvoluntary_ctxt_switches", t + "/status")));
             r.tasks[std::atoi(e->d_name)] = task;
         }
         ::closedir(d);
@@ -174,7 +149,7 @@ void measure(const Options& o, const std::string& variant) {
     const std::string pid_s = std::to_string(pid);
     const double load0 = gw::bench::loadavg_1m();
     const uint64_t msgs0 = center.received();
-    const int64_t log0 = static_cast<int64_t>(slurp(log).size());
+    const int64_t log0 = static_cast<int64_t>(gw::bench::slurp(log).size());
     const Reading a = read_proc(pid);
     const auto t0 = std::chrono::steady_clock::now();
     double rss_max = 0;
@@ -185,7 +160,7 @@ void measure(const Options& o, const std::string& variant) {
     const Reading b = read_proc(pid);
     const double secs = gw::bench::seconds_since(t0);
     const double rss = gw::bench::rss_mb("VmRSS", pid_s);
-    const int64_t log1 = static_cast<int64_t>(slurp(log).size());
+    const int64_t log1 = static_cast<int64_t>(gw::bench::slurp(log).size());
     const uint64_t msgs1 = center.received();
 
     int64_t switches = 0;
