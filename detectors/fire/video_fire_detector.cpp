@@ -47,6 +47,7 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
         prev_colour_ = colour_.clone();
         presence_ = cv::Mat::zeros(grey_.size(), CV_32F);
         flicker_ = cv::Mat::zeros(grey_.size(), CV_32F);
+        activity_ = cv::Mat::zeros(grey_.size(), CV_32F);
     }
     cv::Mat diff;
     cv::subtract(grey_, prev_grey_, diff, cv::noArray(), CV_16S);
@@ -73,6 +74,11 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     toggled.convertTo(t32, CV_32F, 1.0 / 255);
     cv::addWeighted(presence_, 1 - a, c32, a, 0, presence_);
     cv::addWeighted(flicker_, 1 - a, t32, a, 0, flicker_);
+    if (s_.active_support > 0) {
+        cv::Mat m32;
+        cv::Mat(moving_ & (colour_ | prev_colour_)).convertTo(m32, CV_32F, 1.0 / 255);
+        cv::addWeighted(activity_, 1 - a, m32, a, 0, activity_);
+    }
     grey_.copyTo(prev_grey_);
     colour_.copyTo(prev_colour_);
 }
@@ -82,6 +88,12 @@ void VideoFireDetector::find_regions(const cv::Mat& small) {
     flame_mask_ = cv::Mat::zeros(small.size(), CV_8U);
     // Region support: pixels that are flame-coloured now or often lately.
     cv::Mat support = colour_ | (presence_ > kPresentPixel);
+    if (s_.active_support > 0) {
+        // Flame colour that moves, closed over the still core of a flame.
+        support &= activity_ > s_.active_support;
+        cv::morphologyEx(support, support, cv::MORPH_CLOSE, cv::Mat(), {-1, -1}, 2);
+        support &= colour_ | (presence_ > kPresentPixel);
+    }
     cv::dilate(support, support, cv::Mat(), {-1, -1}, 1);
     cv::Mat labels, stats, centroids;
     int n = cv::connectedComponentsWithStats(support, labels, stats, centroids, 8, CV_32S);

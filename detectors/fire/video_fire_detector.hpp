@@ -45,7 +45,8 @@ class VideoFireDetector final : public FrameDetector {
     IncidentTracker rate_tracker_;  // "frame_rate_low": this camera cannot see flames
     double mean_dt_s_ = 0;
     cv::Mat colour_, prev_colour_, grey_, prev_grey_, moving_, prev_diff_, toggled_;
-    cv::Mat presence_, flicker_;  // per-pixel EMAs (CV_32F): flame colour, colour toggles
+    cv::Mat presence_, flicker_, activity_;  // per-pixel EMAs (CV_32F): flame colour,
+                                             // zig-zags, moving flame colour
     cv::Mat flame_mask_;          // pixels of scoring regions (processing resolution)
     double scale_ = 1;
     cv::Size full_;

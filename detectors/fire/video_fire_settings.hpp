@@ -22,6 +22,12 @@ struct VideoFireSettings final : DetectorSettings {
     // animated signs and moving faces at 8-10 fps but slows the alarm
     // (docs/vision.md, "Frame rate").
     double flicker_in_place = 0;
+    // Region support only where flame colour also moves this often (EMA of
+    // moving flame-coloured pixels); 0: every flame-coloured pixel. Sunlit
+    // leaves, sand and brick pass the colour rules but stay still: without
+    // this they merge with the flames into one region whose flicker share
+    // is diluted below flicker_min.
+    double active_support = 0;
     // Camera rates below this are refused by the config loader: flicker
     // (flames: 1-10 Hz) is not measurable on sparser frames. While frames
     // arrive slower (a slow camera), flicker is not scored at all.

@@ -15,6 +15,7 @@
 #include "detectors/kinds.hpp"
 #include "fire/video_fire_settings.hpp"
 #include "synthetic.hpp"
+#include "synthetic_fire.hpp"
 #include "vision_util.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -345,6 +346,36 @@ TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
     CHECK(!r.events.empty());
     STRCMP_EQUAL("video_flame", r.events.front().type.c_str());
     CHECK(r.event_frames.front() <= 40);
+}
+
+// Daylight (generated, not development footage): flames over sunlit dry
+// leaves that pass the colour rules too, and fire-coloured foliage, a
+// hi-vis vest and an indicator. With active_support the still leaves stay
+// out of the flame's region.
+double first_video_flame_s(FrameDetector& d, gw::test::GeneratedScene& scene, double seconds) {
+    constexpr double kFps = 29.97;
+    Run r;
+    for (long n = 0; n < long(seconds * kFps); ++n) {
+        const auto t_ms = static_cast<int64_t>(n * 1000 / kFps);
+        d.on_frame(scene.at(n / kFps), t_ms, r.events, r.evidence);
+        for (const auto& e : r.events)
+            if (e.type == "video_flame" && e.state == EventState::raise) return t_ms / 1000.0;
+    }
+    return -1;
+}
+
+TEST(VideoFire, DaylightBrushFireOverSunlitLeavesAlarmsWithActiveSupport) {
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.active_support = 0.2; });
+    gw::test::BrushFireScene scene({480, 272}, 1, 20);
+    const double first = first_video_flame_s(*d, scene, 4);
+    CHECK(first >= 0);
+    CHECK(first <= 2.0);
+}
+
+TEST(VideoFire, DaylightDistractorsDoNotAlarmWithActiveSupport) {
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.active_support = 0.2; });
+    gw::test::DaylightDistractorScene scene({480, 272}, 4, 20);
+    DOUBLES_EQUAL(-1, first_video_flame_s(*d, scene, 12), 0);
 }
 
 TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {
