@@ -31,6 +31,7 @@ Status Pipeline::start() {
 }
 
 void Pipeline::stop() {
+    stop_mono_ms_ = clock_.mono_ms();
     detection_queue_.close();
     telemetry_queue_.close();
     if (detection_thread_.joinable()) detection_thread_.join();
@@ -104,7 +105,18 @@ void Pipeline::telemetry_loop() {
 }
 
 void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
+    // Telemetry is not an accepted event: at stop it may be left out, said
+    // in the log, rather than hold the stop (alarms are stored by the
+    // detection thread, which is not bounded).
+    constexpr int64_t kStopBudgetMs = 5000;
+    const int64_t stop = stop_mono_ms_;
     for (const auto& b : batches) {
+        if (stop >= 0 && clock_.mono_ms() - stop > kStopBudgetMs) {
+            if (dropped_telemetry_++ % 1000 == 0)
+                log_.warn("pipeline", "stopping: telemetry left out after 5 s",
+                          {{"dropped_batches", dropped_telemetry_.load()}});
+            continue;
+        }
         if (auto s = intake_.submit_telemetry(b.samples); !s)
             log_.warn("pipeline", "telemetry not stored", {{"error", s.error()}});
     }

@@ -67,6 +67,10 @@ class Pipeline final : public SampleSink, public EventSink {
     std::thread telemetry_thread_;
     std::atomic<uint64_t> samples_{0}, dropped_detection_{0}, dropped_telemetry_{0};
     std::atomic<uint64_t> events_{0}, event_failures_{0};
+    // Monotonic time stop() was called, -1 while running: telemetry still
+    // queued then is stored for a bounded time only (a full disk makes every
+    // append slow), so a stop always returns.
+    std::atomic<int64_t> stop_mono_ms_{-1};
 };
 
 }  // namespace gw
