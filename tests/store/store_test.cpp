@@ -168,6 +168,35 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
     CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
 }
 
+// Found by tools/soak: with the store full of alarms, each telemetry batch
+// went through every full-store attempt (WAL folds, fsyncs) before it was
+// refused, so a queue of telemetry held the writer for minutes. Now the
+// first refusal shuts telemetry out until rows are freed.
+TEST(Store, AStoreFullOfAlarmsRefusesTelemetryAtOnceUntilAnAckFreesRows) {
+    auto o = f.opts();
+    o.max_page_count = 40;
+    auto s = f.open(o);
+    gw::Status last;
+    for (int i = 0; i < 400 && last.ok(); ++i)
+        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
+    CHECK_FALSE(last.ok());
+    // The refused alarm's attempt folded the WAL: some telemetry may still fit.
+    gw::Status first;
+    for (int i = 0; i < 100 && first.ok(); ++i)
+        first = s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 1000));
+    CHECK_FALSE(first.ok());
+    STRCMP_CONTAINS("store full: telemetry not stored", first.error().c_str());
+    const int64_t full_before = s->stats().full_events;
+    for (int i = 0; i < 20; ++i)
+        CHECK_FALSE(s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 1000)).ok());
+    LONGS_EQUAL(full_before, s->stats().full_events);  // refused without a full attempt
+    auto rows = all(*s, gw::Lane::alarm);
+    for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
+    s->flush();
+    CHECK(s->append(gw::Lane::telemetry, 2, "telemetry", payload(2, 1000)).ok());
+    CHECK(s->append(gw::Lane::alarm, 2, "event", payload(2, 1000)).ok());
+}
+
 TEST(Store, AlarmLaneCapRefusesWithAClearError) {
     auto o = f.opts();
     o.alarm_max_bytes = 2000;

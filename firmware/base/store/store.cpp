@@ -10,6 +10,7 @@ namespace gw {
 namespace {
 
 constexpr size_t kMaxQueuedPerLane = 20000;  // producers wait beyond this: bounded memory
+constexpr int64_t kChurnBatches = 8;  // as eviction frees an eighth of a lane when full
 constexpr int kMaxAttempts = 8;              // a full disk: evict or refuse, then retry
 const char* const kTable[kLanes] = {"alarm", "evidence", "telemetry"};
 
@@ -182,24 +183,36 @@ void Store::writer_loop() {
 void Store::write_batch(Batch& batch) {
     Results results;
     for (int l = 0; l < kLanes; ++l) results[l].resize(batch.lanes[l].size());
+    refuse_telemetry_while_shut(batch, results);
     TxnDelta delta;
     const int rc = write_with_room(batch, results, delta);
+    if (rc == SQLITE_OK && !batch.acks.empty()) telemetry_shut_ = false;  // rows were freed
     complete(batch, results, rc, delta);
+}
+
+bool Store::refuse_lane(Batch& batch, Results& results, Lane lane) {
+    auto& rows = batch.lanes[index_of(lane)];
+    if (rows.empty()) return false;
+    for (auto& p : rows)
+        p.done.set_value(fail(std::string("store full: ") + to_string(lane) + " not stored"));
+    rows.clear();
+    results[index_of(lane)].clear();
+    return true;
+}
+
+void Store::refuse_telemetry_while_shut(Batch& batch, Results& results) {
+    if (!telemetry_shut_ || batch.lanes[index_of(Lane::telemetry)].empty()) return;
+    if (store::uncap_if_room(db_, options_)) {  // a statvfs: cheap beside a full attempt
+        telemetry_shut_ = false;
+        return;
+    }
+    refuse_lane(batch, results, Lane::telemetry);
 }
 
 // Full: free telemetry, then evidence, and try again; the batch's own
 // telemetry, then evidence, is refused when there is nothing left to free.
 // Alarms are refused last, and never make room for anything else.
 int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
-    auto refuse = [&](Lane lane) {
-        auto& rows = batch.lanes[index_of(lane)];
-        if (rows.empty()) return false;
-        for (auto& p : rows)
-            p.done.set_value(fail(std::string("store full: ") + to_string(lane) + " not stored"));
-        rows.clear();
-        results[index_of(lane)].clear();
-        return true;
-    };
     int rc = SQLITE_OK;
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
         delta = TxnDelta{};
@@ -220,12 +233,21 @@ int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
         // Telemetry makes room for its own rows once; if a second try still
         // does not fit (a full disk), they are refused rather than evicting
         // on. Rows that outrank telemetry always get its room.
+        // Telemetry that could only rotate through a sliver of the store
+        // (less than kChurnBatches of its own batches) is refused and shut
+        // out instead: each turn of that churn is a full attempt.
         const bool first = attempt == 0;
         const bool own = !batch.lanes[index_of(Lane::telemetry)].empty();
-        if (((first || !own) && evict_when_full(Lane::telemetry, incoming) > 0) ||
-            (first && wal_folded) || refuse(Lane::telemetry))
+        const bool churn = lane_bytes(Lane::telemetry) < kChurnBatches * incoming;
+        if ((((first && !churn) || !own) && evict_when_full(Lane::telemetry, incoming) > 0) ||
+            (first && wal_folded))
             continue;
-        if (evict_when_full(Lane::evidence, incoming) > 0 || refuse(Lane::evidence) || wal_folded)
+        if (refuse_lane(batch, results, Lane::telemetry)) {
+            telemetry_shut_ = churn;
+            continue;
+        }
+        if (evict_when_full(Lane::evidence, incoming) > 0 ||
+            refuse_lane(batch, results, Lane::evidence) || wal_folded)
             continue;
         break;
     }
@@ -364,6 +386,11 @@ int Store::evict_oldest(Lane lane, int64_t need, TxnDelta& delta) {
 }
 
 // Runs its own transaction; returns the bytes freed (0: nothing left in `lane`).
+int64_t Store::lane_bytes(Lane lane) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_.lane(lane).bytes;
+}
+
 int64_t Store::evict_when_full(Lane lane, int64_t incoming) {
     int64_t lane_bytes;
     {

@@ -207,12 +207,15 @@ class Store {
     Batch take_batch();
     void write_batch(Batch& batch);
     int write_with_room(Batch& batch, Results& results, TxnDelta& delta);
+    bool refuse_lane(Batch& batch, Results& results, Lane lane);
+    void refuse_telemetry_while_shut(Batch& batch, Results& results);
     void complete(Batch& batch, Results& results, int rc, const TxnDelta& delta);
     int run_txn(Batch& batch, Results& results, TxnDelta& delta);
     int delete_acked(const std::vector<std::pair<Lane, int64_t>>& acks, TxnDelta& delta);
     int insert(const Pending& p, TxnDelta& delta, Status& result);
     int evict_oldest(Lane lane, int64_t need, TxnDelta& delta);
     int64_t evict_when_full(Lane lane, int64_t incoming);
+    int64_t lane_bytes(Lane lane) const;
     void apply(const TxnDelta& delta);
     void notice(StoreNotice n);
     void checkpoint_if_idle();
@@ -221,6 +224,12 @@ class Store {
     Clock& clock_;
     Log& log_;
     sqlite::Db db_;      // writer thread only
+    // Writer thread only: the store is full, too little telemetry was left
+    // to make room with (write_with_room), and new telemetry was refused. Until an ack deletes rows or the disk
+    // has room again, telemetry is refused without a transaction: each full
+    // attempt costs WAL folds and fsyncs, and a queue of telemetry behind a
+    // full store would otherwise hold the writer (and alarms) for minutes.
+    bool telemetry_shut_ = false;
     sqlite::Db reader_;  // read(), oldest_t_ms(): under reader_mutex_
     std::mutex reader_mutex_;
     sqlite::Stmt insert_[kLanes], delete_[kLanes], oldest_rows_[kLanes];
