@@ -54,10 +54,18 @@ Status Intake::submit_evidence(const std::string& event_id, const std::string& c
 }
 
 Status Intake::submit_telemetry(const std::vector<Sample>& samples) {
-    if (samples.empty()) return Status::success();
+    return submit_telemetry_async(samples).get();
+}
+
+std::future<Status> Intake::submit_telemetry_async(const std::vector<Sample>& samples) {
+    if (samples.empty()) {
+        std::promise<Status> done;
+        done.set_value(Status::success());
+        return done.get_future();
+    }
     const int64_t t = samples.front().t_ms != 0 ? samples.front().t_ms : clock_.now_ms();
-    return store_.append(Lane::telemetry, t, contract::kTelemetryRoute,
-                         contract::encode_telemetry(samples, origin_, clock_.synced()));
+    return store_.append_async(Lane::telemetry, t, contract::kTelemetryRoute,
+                               contract::encode_telemetry(samples, origin_, clock_.synced()));
 }
 
 void Intake::on_event(const Event& event) {

@@ -4,6 +4,7 @@
 // encoded with the contract encoder, given its route (contract/routes.hpp)
 // and made durable in the store before the call returns, so a successful
 // return means "the center will get it, even across a crash".
+#include <future>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,8 @@ class Intake final : public EventSink {
     // Batching (at most uplink.telemetry_batch_max samples, deadbands) is
     // TelemetryReporter's, the one place telemetry is batched.
     Status submit_telemetry(const std::vector<Sample>& samples);
+    // The same without waiting: many batches then share one commit.
+    std::future<Status> submit_telemetry_async(const std::vector<Sample>& samples);
 
     // EventSink for detectors and subsystems: store_event(); a failure is
     // logged (their callers have no one to tell).
