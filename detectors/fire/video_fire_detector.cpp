@@ -15,6 +15,15 @@ constexpr double kPresentPixel = 0.15;  // flame colour this often: the pixel is
 constexpr int64_t kRateHoldMs = 5000;   // a frame rate this long below min_fps is reported
 constexpr double kRateGapCapS = 2.0;    // longest frame gap the frame-rate average takes in
 constexpr double kRateTolerance = 0.9;  // camera jitter: 10 % below min_fps still counts as enough
+// The repeat test (repeat_s): lags shorter than this are left out, since a
+// flame seen by a fast camera still looks like itself a few frames on;
+// flames decorrelate within about 80 ms.
+constexpr int64_t kMinRepeatLagMs = 80;
+constexpr int64_t kShortRepeatLagMs = 250;  // the reference: change over lags up to this
+constexpr size_t kMaxLooks = 64;            // frames kept for it, whatever the camera rate
+constexpr double kRepeatMinChange = 4;      // grey levels: below this a region barely changes
+constexpr double kRepeatRamp = 0.2;         // repeat ratios within repeat_max +- 0.1 score partly
+constexpr double kRepeatChange = 0.1;  // mean grey change of a picture sent twice by the camera
 // Flicker "in place": after the swing up and back down (or down and up) the
 // brightness is near where it started, |x[t] - x[t-2]| < k * the smaller
 // swing. Textures moving past at a low frame rate zig-zag between unrelated
@@ -39,9 +48,19 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
           ids),
       rate_tracker_({id_, "fire", "frame_rate_low", "fps", kRateHoldMs, kRateHoldMs}, ids) {}
 
-void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
+// A camera streaming faster than its sensor sends each picture more than
+// once. A repeat says nothing new, and counting it would break every
+// zig-zag (flicker) in two, so repeats within 1.5 frame intervals at
+// min_fps are skipped; a picture that stays longer is a still scene.
+bool VideoFireDetector::is_repeat(const cv::Mat& grey, int64_t t_ms) const {
+    if (last_new_t_ < 0 || prev_grey_.size() != grey.size()) return false;
+    if (double(t_ms - last_new_t_) > 1500.0 / s_.min_fps) return false;
+    return cv::norm(grey, prev_grey_, cv::NORM_L1) / double(grey.total()) < kRepeatChange;
+}
+
+void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& grey, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
-    cv::cvtColor(small, grey_, cv::COLOR_BGR2GRAY);
+    grey.copyTo(grey_);
     if (prev_grey_.empty() || prev_grey_.size() != grey_.size()) {
         prev_grey_ = grey_.clone();
         prev_colour_ = colour_.clone();
@@ -83,6 +102,51 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, double dt_s) {
     colour_.copyTo(prev_colour_);
 }
 
+// Keeps the grey frames of the last repeat_s for the repeat test.
+void VideoFireDetector::remember(int64_t t_ms) {
+    if (s_.repeat_s <= 0) return;
+    if (!looks_.empty() && looks_.front().second.size() != grey_.size()) looks_.clear();
+    const auto span = static_cast<int64_t>(s_.repeat_s * 1000);
+    while (!looks_.empty() && (t_ms - looks_.back().first > span || looks_.size() >= kMaxLooks))
+        looks_.pop_back();
+    looks_.emplace_front(t_ms, grey_.clone());
+}
+
+// How closely the region in `box` returns to an earlier look: its best
+// match over the remembered frames divided by its change over short lags
+// (80-250 ms). About 0.8 for flames, which never come back (also while
+// they flare up and settle: the reference is recent); near 0 for a light
+// cycling through a few states, which differs from the frames just before
+// but matches one a period back.
+double VideoFireDetector::repeat_ratio(const cv::Rect& box) const {
+    std::vector<double> recent;
+    double best = -1;
+    for (const auto& [t, g] : looks_) {
+        const int64_t lag = last_new_t_ - t;
+        if (lag < kMinRepeatLagMs) continue;
+        const double d = cv::norm(grey_(box), g(box), cv::NORM_L1) / std::max(1, box.area());
+        best = best < 0 ? d : std::min(best, d);
+        if (lag <= kShortRepeatLagMs) recent.push_back(d);
+    }
+    if (recent.empty() || looks_.size() < 3) return 1;
+    const auto mid = recent.begin() + recent.size() / 2;
+    std::nth_element(recent.begin(), mid, recent.end());
+    // A patch that hardly changes (a small flame in a large still box)
+    // cannot be told cycling from burning: unknown, so no penalty.
+    if (*mid < kRepeatMinChange) return 1;
+    return best / *mid;
+}
+
+// One frame's ratio can dip by chance (a flame resembling an earlier look;
+// few lags at 10 fps): a region counts as cycling only when it was in the
+// frame before too. The ratio is painted into `now` for the next frame.
+double VideoFireDetector::repeat_of(const cv::Rect& box, const cv::Mat& in, cv::Mat& now) const {
+    const double ratio = repeat_ratio(box);
+    now(box).setTo(ratio, in);
+    if (last_repeat_.size() != now.size()) return ratio;
+    return std::max(ratio, cv::mean(last_repeat_(box), in)[0]);
+}
+
 void VideoFireDetector::find_regions(const cv::Mat& small) {
     regions_.clear();
     flame_mask_ = cv::Mat::zeros(small.size(), CV_8U);
@@ -99,6 +163,7 @@ void VideoFireDetector::find_regions(const cv::Mat& small) {
     int n = cv::connectedComponentsWithStats(support, labels, stats, centroids, 8, CV_32S);
     double min_area = std::max(4.0, s_.min_area_frac * small.total());
     cv::Mat flick_px = (flicker_ > kFlickerPixel) & (presence_ > kPresentPixel);
+    cv::Mat repeat_now(small.size(), CV_32F, cv::Scalar(1.0));
     for (int i = 1; i < n; ++i) {
         int area = stats.at<int>(i, cv::CC_STAT_AREA);
         if (area < min_area) continue;
@@ -120,9 +185,14 @@ void VideoFireDetector::find_regions(const cv::Mat& small) {
         // Flicker is the decisive cue: without it (lamps, signs, sunsets) the
         // score stays below 0.5 whatever the colour and motion.
         r.score = flick * (0.5 + 0.25 * motion + 0.25 * hue) * (hue > 0 ? 1.0 : 0.5);
+        if (r.score > 0 && s_.repeat_s > 0) {
+            r.repeat = repeat_of(r.box, in, repeat_now);
+            r.score *= std::clamp((r.repeat - s_.repeat_max) / kRepeatRamp + 0.5, 0.0, 1.0);
+        }
         if (r.score >= s_.score_min) flame_mask_(r.box).setTo(255, in & colour_(r.box));
         regions_.push_back(r);
     }
+    last_repeat_ = repeat_now;
 }
 
 Observation VideoFireDetector::observe(int64_t t_ms) {
@@ -179,6 +249,10 @@ Observation VideoFireDetector::observe_rate(double dt_s) {
     return o;
 }
 
+double VideoFireDetector::seconds_since(int64_t before_ms, int64_t t_ms) const {
+    return before_ms < 0 ? 1.0 / s_.min_fps : std::max(1.0, double(t_ms - before_ms)) / 1000.0;
+}
+
 const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
                                                std::vector<Event>& events,
                                                std::vector<Evidence>& evidence) {
@@ -188,10 +262,17 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     full_ = bgr.size();
     cv::Mat small;
     scale_ = scale_to_width(bgr, s_.process_width, small);
-    double dt = last_t_ < 0 ? 1.0 / s_.min_fps : std::max(1.0, double(t_ms - last_t_)) / 1000.0;
+    const double dt = seconds_since(last_t_, t_ms);  // the camera's rate
     last_t_ = t_ms;
-    update_statistics(small, dt);
-    find_regions(small);
+    cv::Mat grey;
+    cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+    if (!is_repeat(grey, t_ms)) {  // a repeat leaves the regions as they were
+        const double dt_new = seconds_since(last_new_t_, t_ms);
+        last_new_t_ = t_ms;
+        update_statistics(small, grey, dt_new);
+        find_regions(small);
+        remember(t_ms);
+    }
     result_.ready = true;
     result_.details = nlohmann::json::array();
     for (const auto& r : regions_) {
@@ -203,6 +284,7 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
                                    {"motion", std::round(r.motion * 100) / 100},
                                    {"hue", std::round(r.hue * 100) / 100},
                                    {"sync", std::round(r.sync * 100) / 100},
+                                   {"repeat", std::round(r.repeat * 100) / 100},
                                    {"score", std::round(r.score * 100) / 100}});
         result_.score = std::max(result_.score, r.score);
         if (r.score < s_.score_min) continue;

@@ -17,6 +17,8 @@ VideoFireSettings VideoFireSettings::read(Params& p) {
     s.flicker_min = p.number("flicker_min", s.flicker_min, 0, 1);
     s.flicker_in_place = p.number("flicker_in_place", s.flicker_in_place, 0, 10);
     s.active_support = p.number("active_support", s.active_support, 0, 1);
+    s.repeat_s = p.number("repeat_s", s.repeat_s, 0, 5);
+    s.repeat_max = p.number("repeat_max", s.repeat_max, 0, 1);
     s.min_fps = p.number("min_fps", s.min_fps, 1, 60);
     s.score_min = p.number("score_min", s.score_min, 0, 1);
     s.growth_critical = p.number("growth_critical", s.growth_critical, 1, 100);

@@ -255,4 +255,54 @@ class DaylightDistractorScene final : public GeneratedScene {
     std::vector<Leaf> foliage_;
 };
 
+// A casino sign at night whose orange star chases through seven states at
+// 24 states/s: each ray lights and goes out again within a few frames, as a
+// flame's edge flickers, and the lights have a flame's colour; but the
+// cycle repeats, which flames never do (the real neon sign clip of the
+// evaluation does this; its rays are redrawn here, not copied). Frames are
+// rendered at any rate from the state at t.
+class ChasingStarSignScene final : public GeneratedScene {
+  public:
+    ChasingStarSignScene(cv::Size size, unsigned seed, int quality)
+        : bg_(cv::Mat(size, CV_8UC3, cv::Scalar(12, 10, 10))), rng_(seed), quality_(quality) {
+        // The sign's lit board below the star, and a few street lights.
+        const cv::Point c(size.width / 2, size.height / 2);
+        cv::ellipse(bg_, c + cv::Point(0, size.height / 5), {size.width / 4, size.height / 9}, 0, 0,
+                    360, {235, 240, 245}, cv::FILLED);
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        for (int i = 0; i < 12; ++i)
+            cv::circle(bg_, {int(u(rng_) * size.width), int(size.height * (0.8 + 0.2 * u(rng_)))},
+                       2, {180, 220, 250}, cv::FILLED);
+        centre_ = c - cv::Point(0, size.height / 6);
+        radius_ = size.height / 7;
+    }
+    cv::Mat at(double t) override {
+        constexpr int kRays = 14, kStates = 7;
+        const int state = int(std::floor(t * 24)) % kStates;
+        cv::Mat f = bg_.clone(), glow = cv::Mat::zeros(f.size(), f.type());
+        for (int ray = 0; ray < kRays; ++ray) {
+            // Each ray blinks on-off-on-off-on-on-off, one state later than
+            // its neighbour: a chase, and a zig-zag at every lit pixel.
+            constexpr unsigned kBlinks = 0b0110101;
+            if (((kBlinks >> ((ray + state) % kStates)) & 1u) == 0) continue;
+            const double a = 2 * M_PI * ray / kRays;
+            const double len = radius_ * (ray % 2 ? 0.6 : 1.0) * (state % 2 ? 1.0 : 0.75);
+            const cv::Point tip =
+                centre_ + cv::Point(int(len * std::cos(a)), int(len * std::sin(a)));
+            cv::line(glow, centre_, tip, {40, 150, 255}, 3, cv::LINE_AA);
+        }
+        if (state % 3 == 0) cv::circle(glow, centre_, radius_ / 5, {80, 200, 255}, cv::FILLED);
+        cv::GaussianBlur(glow, glow, {0, 0}, 1.5);
+        f += glow;
+        return camera_output(f, quality_, rng_);
+    }
+
+  private:
+    cv::Mat bg_;
+    std::mt19937 rng_;
+    int quality_;
+    cv::Point centre_;
+    int radius_ = 10;
+};
+
 }  // namespace gw::test

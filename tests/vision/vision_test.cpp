@@ -335,9 +335,13 @@ TEST(VideoFire, OneLongGapIsNotASlowCamera) {
 }
 
 // The same flame sampled faster (20 fps) still alarms within two seconds:
-// the flicker statistics are kept over time, not over a frame count.
+// the flicker statistics are kept over time, not over a frame count. The
+// repeat test is off here: this flame is a new random drawing every frame,
+// white noise in time, and among 18 unrelated drawings one resembles the
+// current one by chance; real flames are correlated over ~50-100 ms (the
+// generated brush fire at 20 fps below, with every cue on).
 TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
-    auto d = video_fire(ids);
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.repeat_s = 0; });
     Run r;
     for (int n = 0; n < 60; ++n) {
         d->on_frame(gw::test::fire_frame(bg, n, 0, rng), n * 50, r.events, r.evidence);
@@ -353,8 +357,8 @@ TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
 // leaves stay out of the flame's region. (No distractor test for it: the
 // generated daylight distractors pass on amd64 but alarm at 5.3 s on
 // aarch64, one reason it is not the default; docs/vision.md.)
-double first_video_flame_s(FrameDetector& d, gw::test::GeneratedScene& scene, double seconds) {
-    constexpr double kFps = 29.97;
+double first_video_flame_s(FrameDetector& d, gw::test::GeneratedScene& scene, double seconds,
+                           double kFps = 29.97) {
     Run r;
     for (long n = 0; n < long(seconds * kFps); ++n) {
         const auto t_ms = static_cast<int64_t>(n * 1000 / kFps);
@@ -371,6 +375,53 @@ TEST(VideoFire, DaylightBrushFireOverSunlitLeavesAlarmsWithActiveSupport) {
     const double first = first_video_flame_s(*d, scene, 4);
     CHECK(first >= 0);
     CHECK(first <= 2.0);
+}
+
+// A sign's chasing star blinks in flame colours, and every lit pixel
+// zig-zags as a flame's edge does; what gives it away is that its cycle
+// comes back (repeat_s). The same scene with the cue off alarms, so this
+// test fails if the cue stops working rather than passing on colour alone.
+TEST(VideoFire, AChasingStarSignDoesNotAlarmBecauseItsCycleRepeats) {
+    for (double active : {0.0, 0.2}) {
+        gw::test::ChasingStarSignScene scene({480, 272}, 5, 60);
+        auto d = video_fire(ids, [&](VideoFireSettings& s) { s.active_support = active; });
+        CHECK(first_video_flame_s(*d, scene, 12) < 0);
+    }
+    gw::test::ChasingStarSignScene scene({480, 272}, 5, 60);
+    auto blind = video_fire(ids, [](VideoFireSettings& s) {
+        s.active_support = 0.2;
+        s.repeat_s = 0;
+    });
+    CHECK(first_video_flame_s(*blind, scene, 12) >= 0);
+}
+
+TEST(VideoFire, BrushFireAtTwentyFramesPerSecondAlarmsWithEveryCueOn) {
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.active_support = 0.2; });
+    gw::test::BrushFireScene scene({480, 272}, 2, 20);
+    const double first = first_video_flame_s(*d, scene, 4, 20);
+    CHECK(first >= 0);
+    CHECK(first <= 2.0);
+}
+
+// A camera streaming faster than its sensor (10 pictures/s sent at 30
+// frames/s) sends each picture three times. Repeats are skipped, so the
+// flicker's zig-zags are seen as the sensor saw them (counted with the
+// repeats, every zig-zag broke in two and this fire was missed).
+TEST(VideoFire, PicturesRepeatedByTheCameraStillAlarm) {
+    auto d = video_fire(ids, [](VideoFireSettings& s) { s.active_support = 0.2; });
+    gw::test::BrushFireScene scene({480, 272}, 3, 20);
+    Run r;
+    cv::Mat picture;
+    int64_t first_ms = -1;
+    for (int n = 0; n < 120 && first_ms < 0; ++n) {  // 4 s at 30 frames/s
+        if (n % 3 == 0) picture = scene.at(n / 30.0);
+        const auto t_ms = static_cast<int64_t>(n * 1000 / 30);
+        d->on_frame(picture, t_ms, r.events, r.evidence);
+        for (const auto& e : r.events)
+            if (e.type == "video_flame" && e.state == EventState::raise) first_ms = t_ms;
+    }
+    CHECK(first_ms >= 0);
+    CHECK(first_ms <= 2000);
 }
 
 TEST(VideoFire, EmptyOrWrongFramesAreIgnored) {

@@ -1,5 +1,5 @@
 // gw-eval-vision-fire VIDEO_DIR [--clips CSV] [--variant NAME]... [--clip NAME]...
-//                    [--set KEY=VALUE]... [--no-generated] [--json]
+//                    [--set KEY=VALUE]... [--no-generated] [--json] [--trace FILE]
 // The video fire robustness matrix: every clip of the list (fire clips and
 // distractors in VIDEO_DIR) and generated daylight scenes, replayed as
 // cameras with other tone curves, exposure, saturation, white balance,
@@ -7,11 +7,14 @@
 // video_fire detector. Per clip and variant: seconds from the first visible
 // flame to the first alarm (fire clips) or the number of alarms
 // (distractors). Prints a Markdown table and a summary line; --json prints
-// one object per run instead.
+// one object per run instead. --trace writes every frame's result (regions
+// and their features, as `gatewayctl analyze --details`) as JSON lines, for
+// finding out why a cell fails.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -43,6 +46,7 @@ struct Clip {
     double flames_from_s = 0;
     std::string path;   // empty: generated
     unsigned seed = 0;  // generated scenes
+    enum class Scene { brush_fire, daylight, chasing_sign } scene = Scene::brush_fire;
 };
 
 struct Outcome {
@@ -91,7 +95,8 @@ std::vector<Clip> generated_clips() {
     std::vector<Clip> v;
     for (unsigned seed : {1u, 2u, 3u})
         v.push_back({"gen. brush fire " + std::to_string(seed), true, 0, "", seed});
-    v.push_back({"gen. daylight distractors", false, 0, "", 4});
+    v.push_back({"gen. daylight distractors", false, 0, "", 4, Clip::Scene::daylight});
+    v.push_back({"gen. chasing star sign", false, 0, "", 5, Clip::Scene::chasing_sign});
     return v;
 }
 
@@ -102,12 +107,20 @@ std::unique_ptr<gw::eval::FrameSource> open(const Clip& c, const Variant& v) {
     double fps = kGeneratedFps;
     if (v.kind == Variant::Kind::fps) fps = v.repeat ? 10 : v.a;
     std::unique_ptr<gw::test::GeneratedScene> scene;
-    if (c.fire)
-        scene =
-            std::make_unique<gw::test::BrushFireScene>(kGeneratedSize, c.seed, kGeneratedQuality);
-    else
-        scene = std::make_unique<gw::test::DaylightDistractorScene>(kGeneratedSize, c.seed,
-                                                                    kGeneratedQuality);
+    switch (c.scene) {
+        case Clip::Scene::brush_fire:
+            scene = std::make_unique<gw::test::BrushFireScene>(kGeneratedSize, c.seed,
+                                                               kGeneratedQuality);
+            break;
+        case Clip::Scene::daylight:
+            scene = std::make_unique<gw::test::DaylightDistractorScene>(kGeneratedSize, c.seed,
+                                                                        kGeneratedQuality);
+            break;
+        case Clip::Scene::chasing_sign:
+            scene = std::make_unique<gw::test::ChasingStarSignScene>(kGeneratedSize, c.seed,
+                                                                     kGeneratedQuality);
+            break;
+    }
     return std::make_unique<GeneratedSource>(std::move(scene),
                                              c.fire ? kGeneratedFireS : kGeneratedOtherS, fps);
 }
@@ -132,7 +145,8 @@ gw::DetectorConfig fire_config(const std::string& params_toml) {
     return config;
 }
 
-Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config) {
+Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config,
+            std::ostream* trace) {
     gw::EventIdSource ids("eval", 0);
     auto det = gw::detectors::make_frame_detector(config, ids);
     if (!det) {
@@ -153,6 +167,13 @@ Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config
         const auto& r = (*det)->on_frame(gw::eval::apply(v, raw), t_ms, events, evidence);
         ++o.frames;
         if (r.fire) ++o.flagged;
+        if (trace)
+            *trace << nlohmann::json{{"clip", clip.name},      {"variant", v.name},
+                                     {"t_ms", t_ms},           {"fire", r.fire},
+                                     {"score", r.score},       {"details", r.details},
+                                     {"events", events.size()}}
+                          .dump()
+                   << "\n";
         for (const auto& e : events) {
             if (e.type != "video_flame" || e.state != gw::EventState::raise) continue;
             ++o.alarms;
@@ -194,6 +215,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> only_variants, only_clips;
     std::string params_toml;  // --set KEY=VALUE, TOML values
     bool json = false, generated = true;
+    std::unique_ptr<std::ofstream> trace;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -213,6 +235,8 @@ int main(int argc, char** argv) {
             params_toml += kv.substr(0, eq) + " = " + kv.substr(eq + 1) + "\n";
         } else if (a == "--json") {
             json = true;
+        } else if (a == "--trace") {
+            trace = std::make_unique<std::ofstream>(value());
         } else if (a == "--no-generated") {
             generated = false;
         } else {
@@ -250,7 +274,7 @@ int main(int argc, char** argv) {
     for (const auto& v : variants) {
         if (!json) std::cout << "| " << v.name << " |";
         for (const auto& c : chosen) {
-            Outcome o = run(c, v, config);
+            Outcome o = run(c, v, config, trace.get());
             bool ok = passes(c, o);
             (c.fire ? fire_runs : other_runs)++;
             if (ok) (c.fire ? fire_ok : other_ok)++;
