@@ -10,7 +10,7 @@ namespace gw {
 namespace {
 
 constexpr size_t kMaxQueuedPerLane = 20000;  // producers wait beyond this: bounded memory
-constexpr int64_t kChurnBatches = 8;  // as eviction frees an eighth of a lane when full
+constexpr int64_t kChurnBatches = 8;         // as eviction frees an eighth of a lane when full
 constexpr int kMaxAttempts = 8;              // a full disk: evict or refuse, then retry
 const char* const kTable[kLanes] = {"alarm", "evidence", "telemetry"};
 

@@ -223,12 +223,13 @@ class Store {
     StoreOptions options_;
     Clock& clock_;
     Log& log_;
-    sqlite::Db db_;      // writer thread only
+    sqlite::Db db_;  // writer thread only
     // Writer thread only: the store is full, too little telemetry was left
-    // to make room with (write_with_room), and new telemetry was refused. Until an ack deletes rows or the disk
-    // has room again, telemetry is refused without a transaction: each full
-    // attempt costs WAL folds and fsyncs, and a queue of telemetry behind a
-    // full store would otherwise hold the writer (and alarms) for minutes.
+    // to make room with (write_with_room), and new telemetry was refused.
+    // Until an ack deletes rows or the disk has room again, telemetry is
+    // refused without a transaction: each full attempt costs WAL folds and
+    // fsyncs, and a queue of telemetry behind a full store would otherwise
+    // hold the writer (and alarms) for minutes.
     bool telemetry_shut_ = false;
     sqlite::Db reader_;  // read(), oldest_t_ms(): under reader_mutex_
     std::mutex reader_mutex_;
