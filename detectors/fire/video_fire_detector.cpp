@@ -19,11 +19,11 @@ constexpr double kRateTolerance = 0.9;  // camera jitter: 10 % below min_fps sti
 // flame seen by a fast camera still looks like itself a few frames on;
 // flames decorrelate within about 80 ms.
 constexpr int64_t kMinRepeatLagMs = 80;
-constexpr int64_t kShortRepeatLagMs = 250;  // the reference: change over lags up to this
-constexpr size_t kMaxLooks = 64;            // frames kept for it, whatever the camera rate
-constexpr double kRepeatMinChange = 4;      // grey levels: below this a region barely changes
-constexpr double kRepeatRamp = 0.2;         // repeat ratios within repeat_max +- 0.1 score partly
-constexpr double kRepeatChange = 0.1;  // mean grey change of a picture sent twice by the camera
+constexpr int64_t kShortRepeatLagMs = 250;   // the reference: change over lags up to this
+constexpr size_t kMaxLooks = 64;             // frames kept for it, whatever the camera rate
+constexpr double kRepeatMinChange = 4;       // grey levels: below this a region barely changes
+constexpr double kRepeatRamp = 0.2;          // repeat ratios within repeat_max +- 0.1 score partly
+constexpr double kCameraRepeatChange = 0.1;  // mean grey change of a picture sent twice
 // Flicker "in place": after the swing up and back down (or down and up) the
 // brightness is near where it started, |x[t] - x[t-2]| < k * the smaller
 // swing. Textures moving past at a low frame rate zig-zag between unrelated
@@ -55,12 +55,12 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
 bool VideoFireDetector::is_repeat(const cv::Mat& grey, int64_t t_ms) const {
     if (last_new_t_ < 0 || prev_grey_.size() != grey.size()) return false;
     if (double(t_ms - last_new_t_) > 1500.0 / s_.min_fps) return false;
-    return cv::norm(grey, prev_grey_, cv::NORM_L1) / double(grey.total()) < kRepeatChange;
+    return cv::norm(grey, prev_grey_, cv::NORM_L1) / double(grey.total()) < kCameraRepeatChange;
 }
 
 void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& grey, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
-    grey.copyTo(grey_);
+    grey_ = grey;  // on_frame's own Mat: no copy needed
     if (prev_grey_.empty() || prev_grey_.size() != grey_.size()) {
         prev_grey_ = grey_.clone();
         prev_colour_ = colour_.clone();

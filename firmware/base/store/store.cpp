@@ -232,10 +232,10 @@ int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
             for (const auto& p : rows) incoming += cost_of(p.topic, p.payload);
         // Telemetry makes room for its own rows once; if a second try still
         // does not fit (a full disk), they are refused rather than evicting
-        // on. Rows that outrank telemetry always get its room.
-        // Telemetry that could only rotate through a sliver of the store
-        // (less than kChurnBatches of its own batches) is refused and shut
-        // out instead: each turn of that churn is a full attempt.
+        // on. Rows that outrank telemetry always get its room. Telemetry
+        // that could only rotate through a sliver of the store (less than
+        // kChurnBatches of its own batches) is refused and shut out instead:
+        // each turn of that churn is a full attempt.
         const bool first = attempt == 0;
         const bool own = !batch.lanes[index_of(Lane::telemetry)].empty();
         const bool churn = lane_bytes(Lane::telemetry) < kChurnBatches * incoming;
@@ -385,19 +385,14 @@ int Store::evict_oldest(Lane lane, int64_t need, TxnDelta& delta) {
     return SQLITE_OK;
 }
 
-// Runs its own transaction; returns the bytes freed (0: nothing left in `lane`).
 int64_t Store::lane_bytes(Lane lane) const {
     std::lock_guard<std::mutex> lock(mutex_);
     return stats_.lane(lane).bytes;
 }
 
+// Runs its own transaction; returns the bytes freed (0: nothing left in `lane`).
 int64_t Store::evict_when_full(Lane lane, int64_t incoming) {
-    int64_t lane_bytes;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        lane_bytes = stats_.lane(lane).bytes;
-    }
-    const int64_t need = store::bytes_to_free_when_full(lane_bytes, incoming);
+    const int64_t need = store::bytes_to_free_when_full(lane_bytes(lane), incoming);
     if (need <= 0) return 0;
     TxnDelta delta;
     if (!db_.exec("BEGIN IMMEDIATE")) return 0;
