@@ -26,15 +26,15 @@ struct VideoFireSettings final : DetectorSettings {
     // moving flame-coloured pixels); 0: every flame-coloured pixel. Sunlit
     // leaves, sand and brick pass the colour rules but stay still: without
     // this they merge with the flames into one region whose flicker share
-    // is diluted below flicker_min.
-    double active_support = 0;
+    // is diluted below flicker_min, and a daylight fire is missed.
+    double active_support = 0.2;
     // Animated signs, chasing lights and blinking lamps cycle through a few
     // states: a region that matches one of its looks of the last repeat_s
     // much better than the looks of 80-250 ms ago (best / recent below
     // repeat_max) is taken for such a light and does not score. Flames
     // never come back (about 0.8). 0: off.
     double repeat_s = 1.0;
-    double repeat_max = 0.4;
+    double repeat_max = 0.5;
     // Camera rates below this are refused by the config loader: flicker
     // (flames: 1-10 Hz) is not measurable on sparser frames. While frames
     // arrive slower (a slow camera), flicker is not scored at all.
