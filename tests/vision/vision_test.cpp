@@ -352,22 +352,23 @@ TEST(VideoFire, FlameAtTwentyFramesPerSecondAlarms) {
     CHECK(r.event_frames.front() <= 40);
 }
 
-// Daylight (generated, not development footage): flames over sunlit dry
-// leaves that pass the colour rules too. With active_support (default 0.2)
-// the still leaves stay out of the flame's region; without it they join it,
-// dilute its flicker share and the fire is missed.
+// Seconds from the scene's start to the first video_flame alarm, -1: none.
 double first_video_flame_s(FrameDetector& d, gw::test::GeneratedScene& scene, double seconds,
-                           double kFps = 29.97) {
+                           double fps = 29.97) {
     Run r;
-    for (long n = 0; n < long(seconds * kFps); ++n) {
-        const auto t_ms = static_cast<int64_t>(n * 1000 / kFps);
-        d.on_frame(scene.at(n / kFps), t_ms, r.events, r.evidence);
+    for (long n = 0; n < long(seconds * fps); ++n) {
+        const auto t_ms = static_cast<int64_t>(n * 1000 / fps);
+        d.on_frame(scene.at(n / fps), t_ms, r.events, r.evidence);
         for (const auto& e : r.events)
             if (e.type == "video_flame" && e.state == EventState::raise) return t_ms / 1000.0;
     }
     return -1;
 }
 
+// Daylight (generated, not development footage): flames over sunlit dry
+// leaves that pass the colour rules too. With active_support (default 0.2)
+// the still leaves stay out of the flame's region; without it they join it,
+// dilute its flicker share and the fire is missed.
 TEST(VideoFire, DaylightBrushFireOverSunlitLeavesAlarmsWithinTwoSeconds) {
     auto d = video_fire(ids);
     gw::test::BrushFireScene scene({480, 272}, 1, 20);
