@@ -1,5 +1,6 @@
 // gw-eval-vision-fire VIDEO_DIR [--clips CSV] [--variant NAME]... [--clip NAME]...
 //                    [--set KEY=VALUE]... [--no-generated] [--json] [--trace FILE]
+//                    [--jobs N]
 // The video fire robustness matrix: every clip of the list (fire clips and
 // distractors in VIDEO_DIR) and generated daylight scenes, replayed as
 // cameras with other tone curves, exposure, saturation, white balance,
@@ -9,15 +10,21 @@
 // (distractors). Prints a Markdown table and a summary line; --json prints
 // one object per run instead. --trace writes every frame's result (regions
 // and their features, as `gatewayctl analyze --details`) as JSON lines, for
-// finding out why a cell fails.
+// finding out why a cell fails. --jobs N runs N cells at once (default: one
+// per core); the results do not depend on it.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +61,8 @@ struct Outcome {
     int alarms = 0;                       // raises of video_flame
     int early = 0;                        // fire clips: raises before the flames
     long frames = 0, flagged = 0;
+    std::string error;  // the cell could not run: the message
+    int exit_code = 0;  // and the tool's exit code for it
 };
 
 // A generated scene as a camera at `fps` records it: the flames burn on
@@ -148,15 +157,15 @@ gw::DetectorConfig fire_config(const std::string& params_toml) {
 Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config,
             std::ostream* trace) {
     gw::EventIdSource ids("eval", 0);
+    Outcome o;
     auto det = gw::detectors::make_frame_detector(config, ids);
     if (!det) {
-        std::cerr << "gw-eval-vision-fire: " << det.error() << "\n";
-        std::exit(2);
+        o.error = det.error(), o.exit_code = 2;
+        return o;
     }
     auto source = open(clip, v);
     bool resample = v.kind == Variant::Kind::fps && (!clip.path.empty() || v.repeat);
     gw::eval::Resampler frames(*source, resample ? v.a : 0, v.repeat);
-    Outcome o;
     cv::Mat raw;
     int64_t t_ms = 0;
     std::vector<gw::Event> events;
@@ -182,11 +191,45 @@ Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config
             if (clip.fire && after >= 0 && !o.first_alarm_s) o.first_alarm_s = after;
         }
     }
-    if (o.frames == 0) {
-        std::cerr << "gw-eval-vision-fire: no frames from " << clip.path << "\n";
-        std::exit(1);
-    }
+    if (o.frames == 0) o.error = "no frames from " + clip.path, o.exit_code = 1;
     return o;
+}
+
+struct Cell {
+    const Clip* clip;
+    const Variant* variant;
+};
+
+// Runs the cells on `jobs` threads. `report` gets each outcome in the
+// cells' order as soon as it and every cell before it are done, so the
+// table streams as with one thread; it returns false to stop (no new cell
+// starts). Each cell traces into its own buffer, appended to `trace` when
+// the cell is done: trace lines name their clip and variant.
+bool run_cells(const std::vector<Cell>& cells, const gw::DetectorConfig& config, unsigned jobs,
+               std::ostream* trace, const std::function<bool(size_t, const Outcome&)>& report) {
+    std::vector<std::promise<Outcome>> done(cells.size());
+    std::vector<std::future<Outcome>> outcomes;
+    for (auto& p : done) outcomes.push_back(p.get_future());
+    std::atomic<size_t> next{0};
+    std::mutex trace_mutex;
+    auto worker = [&] {
+        for (size_t i; (i = next++) < cells.size();) {
+            std::ostringstream lines;
+            Outcome o = run(*cells[i].clip, *cells[i].variant, config, trace ? &lines : nullptr);
+            if (trace) {
+                std::lock_guard<std::mutex> lock(trace_mutex);
+                *trace << lines.str();
+            }
+            done[i].set_value(std::move(o));
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned j = 0; j < std::max(1u, jobs); ++j) pool.emplace_back(worker);
+    bool ok = true;
+    for (size_t i = 0; ok && i < cells.size(); ++i) ok = report(i, outcomes[i].get());
+    if (!ok) next = cells.size();
+    for (auto& t : pool) t.join();
+    return ok;
 }
 
 bool passes(const Clip& c, const Outcome& o) {
@@ -215,6 +258,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> only_variants, only_clips;
     std::string params_toml;  // --set KEY=VALUE, TOML values
     bool json = false, generated = true;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     std::unique_ptr<std::ofstream> trace;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -236,14 +280,29 @@ int main(int argc, char** argv) {
         } else if (a == "--json") {
             json = true;
         } else if (a == "--trace") {
-            trace = std::make_unique<std::ofstream>(value());
+            const std::string path = value();
+            trace = std::make_unique<std::ofstream>(path);
+            if (!*trace) {
+                std::cerr << "--trace " << path << ": cannot write there\n";
+                return 2;
+            }
         } else if (a == "--no-generated") {
             generated = false;
+        } else if (a == "--jobs") {
+            const std::string n = value();
+            const bool digits = !n.empty() && n.size() < 4 &&
+                                n.find_first_not_of("0123456789") == std::string::npos;
+            jobs = digits ? unsigned(std::stoul(n)) : 0;
+            if (jobs == 0) {
+                std::cerr << "--jobs " << n << ": expected a number of cells at once, 1-999\n";
+                return 2;
+            }
         } else {
             dir = a;
         }
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    cv::setNumThreads(1);  // the cells run in parallel instead
     const gw::DetectorConfig config = fire_config(params_toml);
     std::vector<Clip> clips = dir.empty() ? std::vector<Clip>{} : read_clips(csv, dir);
     if (generated)
@@ -269,29 +328,37 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < chosen.size(); ++i) std::cout << " --- |";
         std::cout << std::endl;
     }
-    int fire_runs = 0, fire_ok = 0, other_runs = 0, other_ok = 0;
+    std::vector<Cell> cells;
+    for (const auto& v : variants)
+        for (const auto& c : chosen) cells.push_back({&c, &v});
+    int fire_runs = 0, fire_ok = 0, other_runs = 0, other_ok = 0, exit_code = 0;
     double worst = 0;
-    for (const auto& v : variants) {
-        if (!json) std::cout << "| " << v.name << " |";
-        for (const auto& c : chosen) {
-            Outcome o = run(c, v, config, trace.get());
-            bool ok = passes(c, o);
-            (c.fire ? fire_runs : other_runs)++;
-            if (ok) (c.fire ? fire_ok : other_ok)++;
-            if (c.fire) worst = std::max(worst, o.first_alarm_s.value_or(1e9));
-            if (json) {
-                nlohmann::json j = {{"clip", c.name},     {"variant", v.name},
-                                    {"fire", c.fire},     {"alarms", o.alarms},
-                                    {"frames", o.frames}, {"flagged", o.flagged},
-                                    {"pass", ok}};
-                if (o.first_alarm_s) j["first_alarm_s"] = *o.first_alarm_s;
-                std::cout << j.dump() << std::endl;
-            } else {
-                std::cout << " " << cell(c, o) << " |" << std::flush;
-            }
+    auto report = [&](size_t i, const Outcome& o) {
+        const Clip& c = *cells[i].clip;
+        const Variant& v = *cells[i].variant;
+        if (!o.error.empty()) {
+            std::cerr << "gw-eval-vision-fire: " << o.error << "\n";
+            exit_code = o.exit_code;
+            return false;
         }
-        if (!json) std::cout << std::endl;
-    }
+        if (!json && &c == &chosen.front()) std::cout << "| " << v.name << " |";
+        const bool ok = passes(c, o);
+        (c.fire ? fire_runs : other_runs)++;
+        if (ok) (c.fire ? fire_ok : other_ok)++;
+        if (c.fire) worst = std::max(worst, o.first_alarm_s.value_or(1e9));
+        if (json) {
+            nlohmann::json j = {{"clip", c.name},     {"variant", v.name},  {"fire", c.fire},
+                                {"alarms", o.alarms}, {"frames", o.frames}, {"flagged", o.flagged},
+                                {"pass", ok}};
+            if (o.first_alarm_s) j["first_alarm_s"] = *o.first_alarm_s;
+            std::cout << j.dump() << std::endl;
+        } else {
+            std::cout << " " << cell(c, o) << " |" << std::flush;
+        }
+        if (!json && &c == &chosen.back()) std::cout << std::endl;
+        return true;
+    };
+    if (!run_cells(cells, config, jobs, trace.get(), report)) return exit_code;
     std::printf(
         "fire.matrix fire variants alarmed within %.0f s: %d/%d (slowest %s); "
         "distractor variants without an alarm: %d/%d\n",
