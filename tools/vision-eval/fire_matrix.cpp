@@ -29,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 #include "camera_variants.hpp"
 #include "config/loader.hpp"
@@ -195,6 +197,20 @@ Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config
     return o;
 }
 
+// OpenCV creates some of its globals (the matrix expression ops, the image
+// codecs, the video backends) on first use. Created by two cells at once,
+// ThreadSanitizer reports races on them (it cannot see inside the
+// uninstrumented library whether they are real): create them here, before
+// the cells' threads start.
+void warm_up_opencv() {
+    cv::Mat m;
+    m = cv::Mat::zeros(8, 8, CV_8UC3);
+    std::vector<uchar> jpeg;
+    cv::imencode(".jpg", m, jpeg);
+    cv::imdecode(jpeg, cv::IMREAD_COLOR);
+    cv::videoio_registry::getBackends();
+}
+
 struct Cell {
     const Clip* clip;
     const Variant* variant;
@@ -223,6 +239,7 @@ bool run_cells(const std::vector<Cell>& cells, const gw::DetectorConfig& config,
             done[i].set_value(std::move(o));
         }
     };
+    warm_up_opencv();
     std::vector<std::thread> pool;
     for (unsigned j = 0; j < std::max(1u, jobs); ++j) pool.emplace_back(worker);
     bool ok = true;
