@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -216,7 +217,7 @@ struct Cell {
     const Variant* variant;
 };
 
-// Runs the cells on `jobs` threads. `report` gets each outcome in the
+// Runs the cells on `jobs` (>= 1) threads. `report` gets each outcome in the
 // cells' order as soon as it and every cell before it are done, so the
 // table streams as with one thread; it returns false to stop (no new cell
 // starts). Each cell traces into its own buffer, appended to `trace` when
@@ -241,7 +242,7 @@ bool run_cells(const std::vector<Cell>& cells, const gw::DetectorConfig& config,
     };
     warm_up_opencv();
     std::vector<std::thread> pool;
-    for (unsigned j = 0; j < std::max(1u, jobs); ++j) pool.emplace_back(worker);
+    for (unsigned j = 0; j < jobs; ++j) pool.emplace_back(worker);
     bool ok = true;
     for (size_t i = 0; ok && i < cells.size(); ++i) ok = report(i, outcomes[i].get());
     if (!ok) next = cells.size();
@@ -271,58 +272,46 @@ std::string cell(const Clip& c, const Outcome& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string dir, csv = "tools/vision-eval/fire_clips.csv";
-    std::vector<std::string> only_variants, only_clips;
-    std::string params_toml;  // --set KEY=VALUE, TOML values
-    bool json = false, generated = true;
+    CLI::App app{"gw-eval-vision-fire: the video fire robustness matrix"};
+    std::string dir, csv = "tools/vision-eval/fire_clips.csv", trace_path;
+    std::vector<std::string> only_variants, only_clips, sets;
+    bool json = false, no_generated = false;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    app.add_option("VIDEO_DIR", dir, "the clips of --clips (none: generated scenes only)");
+    app.add_option("--clips", csv, "clip list (clip,role,flames_from_s)")->capture_default_str();
+    app.add_option("--variant", only_variants, "only this variant (repeatable)")
+        ->allow_extra_args(false);
+    app.add_option("--clip", only_clips, "only this clip (repeatable)")->allow_extra_args(false);
+    app.add_option("--set", sets, "detector parameter KEY=VALUE, TOML value (repeatable)")
+        ->allow_extra_args(false);
+    app.add_flag("--json", json, "one JSON object per cell instead of the table");
+    app.add_option("--trace", trace_path, "every frame's regions and features, JSON lines");
+    app.add_flag("--no-generated", no_generated, "leave out the generated scenes");
+    app.add_option("--jobs", jobs, "cells at once (default: one per core)")
+        ->check(CLI::Range(1u, 999u));
+    CLI11_PARSE(app, argc, argv);
+    std::string params_toml;  // the --set pairs as the lines of a [detectors.params] table
+    for (const auto& kv : sets) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos) {
+            std::cerr << "--set " << kv << ": expected KEY=VALUE\n";
+            return 2;
+        }
+        params_toml += kv.substr(0, eq) + " = " + kv.substr(eq + 1) + "\n";
+    }
     std::unique_ptr<std::ofstream> trace;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto value = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-        if (a == "--clips") {
-            csv = value();
-        } else if (a == "--variant") {
-            only_variants.push_back(value());
-        } else if (a == "--clip") {
-            only_clips.push_back(value());
-        } else if (a == "--set") {
-            std::string kv = value();
-            auto eq = kv.find('=');
-            if (eq == std::string::npos) {
-                std::cerr << "--set " << kv << ": expected KEY=VALUE\n";
-                return 2;
-            }
-            params_toml += kv.substr(0, eq) + " = " + kv.substr(eq + 1) + "\n";
-        } else if (a == "--json") {
-            json = true;
-        } else if (a == "--trace") {
-            const std::string path = value();
-            trace = std::make_unique<std::ofstream>(path);
-            if (!*trace) {
-                std::cerr << "--trace " << path << ": cannot write there\n";
-                return 2;
-            }
-        } else if (a == "--no-generated") {
-            generated = false;
-        } else if (a == "--jobs") {
-            const std::string n = value();
-            const bool digits = !n.empty() && n.size() < 4 &&
-                                n.find_first_not_of("0123456789") == std::string::npos;
-            jobs = digits ? unsigned(std::stoul(n)) : 0;
-            if (jobs == 0) {
-                std::cerr << "--jobs " << n << ": expected a number of cells at once, 1-999\n";
-                return 2;
-            }
-        } else {
-            dir = a;
+    if (!trace_path.empty()) {
+        trace = std::make_unique<std::ofstream>(trace_path);
+        if (!*trace) {
+            std::cerr << "--trace " << trace_path << ": cannot write there\n";
+            return 2;
         }
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     cv::setNumThreads(1);  // the cells run in parallel instead
     const gw::DetectorConfig config = fire_config(params_toml);
     std::vector<Clip> clips = dir.empty() ? std::vector<Clip>{} : read_clips(csv, dir);
-    if (generated)
+    if (!no_generated)
         for (auto& c : generated_clips()) clips.push_back(c);
     auto wanted = [](const std::vector<std::string>& list, const std::string& name) {
         return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
