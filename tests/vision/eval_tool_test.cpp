@@ -17,6 +17,37 @@ namespace {
 
 const std::string kTraceFeatures =
     std::string(GW_SOURCE_DIR) + "/tools/vision-eval/trace_features.py";
+const std::string kRegionClassifier =
+    std::string(GW_SOURCE_DIR) + "/tools/vision-eval/region_classifier.py";
+
+// One region as the detector reports it; `lively` regions flicker and move
+// like flames, the others like a steady lamp.
+nlohmann::json region(bool lively, int n) {
+    const double wobble = 0.01 * (n % 5);
+    return {{"x", 10 + n % 3}, {"y", 20},    {"w", 12},
+            {"h", 16},         {"hue", 0.25}, {"sync", 0.2},
+            {"repeat", 0.9},   {"score", lively ? 0.8 : 0.1},
+            {"flicker", (lively ? 0.45 : 0.05) + wobble},
+            {"motion", (lively ? 0.3 : 0.02) + wobble}};
+}
+
+// A labelled trace as gw-eval-vision-fire --trace writes it: two fire clips
+// (a lamp in view, flames from 0.5 s) and a distractor (the lamp only), 3 s
+// at 10 frames/s each.
+void write_labelled_trace(const std::string& path) {
+    std::ofstream out(path);
+    for (const std::string clip : {"fire A", "fire B", "lamp"})
+        for (int n = 0; n < 30; ++n) {
+            const bool flames = clip != "lamp" && n >= 5;
+            nlohmann::json details = nlohmann::json::array({region(false, n)});
+            if (flames) details.push_back(region(true, n));
+            out << nlohmann::json{{"clip", clip},     {"variant", "original"}, {"t_ms", 100 * n},
+                                  {"flames", flames}, {"fire", flames},        {"score", 0},
+                                  {"details", details}, {"events", 0}}
+                       .dump()
+                << "\n";
+        }
+}
 
 }  // namespace
 
@@ -65,4 +96,28 @@ TEST(EvalVisionFire, TraceFeaturesRefusesAFileThatIsNotATrace) {
     auto f = gw::test::run({"python3", kTraceFeatures, bogus});
     CHECK(f.code != 0);
     CHECK(f.err.find("bogus.jsonl:1: not a trace line") != std::string::npos);
+}
+
+// The classifier study (Debian's python3 with python3-sklearn): flames that
+// look alike in every clip are found in a clip the model was not trained on.
+TEST(EvalVisionFire, RegionClassifierScoresEachClipWithAModelTrainedOnTheOthers) {
+    const std::string trace = dir.path() + "/labelled.jsonl";
+    write_labelled_trace(trace);
+    auto r = gw::test::run({"/usr/bin/python3", kRegionClassifier, trace, "--cells"}, 120000);
+    CHECK_EQUAL(0, r.code);
+    CHECK(r.out.find("features: flicker, hue, motion, repeat, sync, area, aspect") !=
+          std::string::npos);
+    CHECK(r.out.find("| detector | 2 / 2 | 1 / 1 |") != std::string::npos);
+    CHECK(r.out.find("| in-sample | 2 / 2 | 1 / 1 |") != std::string::npos);
+    CHECK(r.out.find("| leave-one-clip-out | 2 / 2 | 1 / 1 |") != std::string::npos);
+    CHECK(r.out.find("failing cells") == std::string::npos);
+}
+
+TEST(EvalVisionFire, RegionClassifierRefusesATraceWithoutLabels) {
+    const std::string old = dir.path() + "/old.jsonl";
+    std::ofstream(old) << R"({"clip":"c","variant":"v","t_ms":0,"fire":false,"details":[]})"
+                       << "\n";
+    auto r = gw::test::run({"/usr/bin/python3", kRegionClassifier, old});
+    CHECK(r.code != 0);
+    CHECK(r.err.find("old.jsonl:1: no \"flames\" label") != std::string::npos);
 }

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""Would a classifier on the video fire detector's region features pass the
+robustness matrix on clips it was not trained on? Reads the matrix's traces
+(`gw-eval-vision-fire DIR --trace FILE`), labels every region by its frame
+("flames": a fire clip from its first visible flame), and replays the alarms
+of three rules through the detector's persistence (an alarm when 75 % of the
+frames of the last 1.2 s show flames, the defaults):
+
+- detector: the frames the detector itself flagged (a check that this
+  replay matches the matrix's own counts);
+- in-sample: a classifier trained on every clip, scoring those same clips
+  (what a model fitted on the development clips would report about itself);
+- leave-one-clip-out: each clip scored by a classifier trained on the
+  other clips only (what it would do on footage it was not tuned on).
+
+A frame shows flames when one of its regions scores >= --threshold.
+Needs Debian's python3-sklearn (tools/setup). Prints a Markdown table and,
+with --cells, every failing cell.
+
+usage: region_classifier.py TRACE... [--model lr|rf] [--threshold T]
+                            [--feature NAME]... [--cells]
+"""
+import argparse
+import collections
+import json
+import math
+import signal
+import sys
+
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+PERSIST_MS, PERSIST_FRAC, GOAL_S = 1200, 0.75, 2.0  # the detector's defaults, the matrix's goal
+NOT_FEATURES = {"x", "y", "w", "h", "score"}  # the box, and the detector's own verdict
+
+
+def read(paths):
+    """{(clip, variant): [frame]} in trace order."""
+    cells = collections.OrderedDict()
+    for path in paths:
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    frame = json.loads(line)
+                except json.JSONDecodeError as e:
+                    sys.exit(f"{path}:{n}: not a trace line ({e})")
+                if "flames" not in frame:
+                    sys.exit(f"{path}:{n}: no \"flames\" label: trace it again with "
+                             "this gw-eval-vision-fire")
+                cells.setdefault((frame["clip"], frame["variant"]), []).append(frame)
+    return cells
+
+
+def feature_names(cells, wanted):
+    names = sorted({k for frames in cells.values() for f in frames for r in f["details"]
+                    for k, v in r.items() if k not in NOT_FEATURES
+                    and isinstance(v, (int, float))})
+    return wanted or names + ["area", "aspect"]
+
+
+def features(region, names):
+    """Size enters as log area and log aspect, so it weighs as a ratio."""
+    derived = {"area": math.log1p(region["w"] * region["h"]),
+               "aspect": math.log((region["w"] + 1) / (region["h"] + 1))}
+    return [derived[n] if n in derived else region[n] for n in names]
+
+
+def regions(frames, names):
+    """Feature rows of every region, their frame's index and label."""
+    rows, index, labels = [], [], []
+    for i, f in enumerate(frames):
+        for r in f["details"]:
+            rows.append(features(r, names))
+            index.append(i)
+            labels.append(f["flames"])
+    return np.array(rows).reshape(-1, len(names)), np.array(index, dtype=int), labels
+
+
+def first_alarm(frames, shown):
+    """t_ms of the first alarm under the detector's persistence, or None."""
+    window = collections.deque()
+    for f, flames in zip(frames, shown):
+        t = f["t_ms"]
+        window.append((t, flames))
+        while len(window) > 1 and t - window[0][0] > PERSIST_MS:
+            window.popleft()
+        full = t - window[0][0] >= 0.8 * PERSIST_MS
+        if full and sum(s for _, s in window) / len(window) >= PERSIST_FRAC:
+            return t
+    return None
+
+
+def verdict(frames, shown):
+    """(is a fire clip, passes, cell text) for one clip and variant."""
+    onsets = [f["t_ms"] for f in frames if f["flames"]]
+    alarm = first_alarm(frames, shown)
+    if not onsets:
+        return False, alarm is None, "clean" if alarm is None else f"alarm at {alarm / 1000:.1f} s"
+    if alarm is None:
+        return True, False, "miss"
+    after = (alarm - onsets[0]) / 1000
+    return True, 0 <= after <= GOAL_S, f"{after:.1f} s"
+
+
+def model(kind):
+    if kind == "lr":
+        return make_pipeline(StandardScaler(),
+                             LogisticRegression(max_iter=2000, class_weight="balanced"))
+    return RandomForestClassifier(n_estimators=60, max_depth=6, min_samples_leaf=50,
+                                  class_weight="balanced", random_state=1)
+
+
+def shown_by(classifier, frames, names, threshold):
+    x, index, _ = regions(frames, names)
+    best = np.zeros(len(frames))
+    if len(x):
+        np.maximum.at(best, index, classifier.predict_proba(x)[:, 1])
+    return list(best >= threshold)
+
+
+def tally(cells, shown_of):
+    """(fire cells passed, fire cells, distractor cells clean, distractor cells, failures)."""
+    counts, failures = [0, 0, 0, 0], []
+    for (clip, variant), frames in cells.items():
+        fire, ok, text = verdict(frames, shown_of(clip, frames))
+        counts[0 if fire else 2] += ok
+        counts[1 if fire else 3] += 1
+        if not ok:
+            failures.append(f"{clip} / {variant}: {text}")
+    return counts, failures
+
+
+def train(cells, names, kind, leave_out=None):
+    xs, ys = [], []
+    for (clip, _), frames in cells.items():
+        if clip == leave_out:
+            continue
+        x, _, y = regions(frames, names)
+        xs.append(x)
+        ys += y
+    if len(set(ys)) < 2:
+        sys.exit(f"training without {leave_out!r} leaves regions of one kind only: "
+                 "the traces need fire clips and distractors")
+    return model(kind).fit(np.vstack(xs), ys)
+
+
+def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("traces", nargs="+")
+    ap.add_argument("--model", choices=["lr", "rf"], default="lr",
+                    help="logistic regression (default) or a random forest")
+    ap.add_argument("--threshold", type=float, default=0.5,
+                    help="a region at least this likely to be flames counts (default 0.5)")
+    ap.add_argument("--feature", action="append", help="only these features (repeatable)")
+    ap.add_argument("--cells", action="store_true", help="list the failing cells")
+    args = ap.parse_args()
+    cells = read(args.traces)
+    names = feature_names(cells, args.feature)
+    everywhere = train(cells, names, args.model)
+    per_clip = {clip: train(cells, names, args.model, leave_out=clip)
+                for clip in {clip for clip, _ in cells}}
+    rules = [
+        ("detector", lambda clip, frames: [f["fire"] for f in frames]),
+        ("in-sample", lambda clip, frames: shown_by(everywhere, frames, names, args.threshold)),
+        ("leave-one-clip-out",
+         lambda clip, frames: shown_by(per_clip[clip], frames, names, args.threshold)),
+    ]
+    print(f"features: {', '.join(names)}; model {args.model}, threshold {args.threshold}\n")
+    print("| rule | fire cells <= 2 s | distractor cells clean |")
+    print("| --- | --- | --- |")
+    report = []
+    for name, shown_of in rules:
+        (ok, fires, clean, others), failures = tally(cells, shown_of)
+        print(f"| {name} | {ok} / {fires} | {clean} / {others} |")
+        report += [f"{name}: {f}" for f in failures]
+    if args.cells and report:
+        print("\nfailing cells:\n" + "\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
