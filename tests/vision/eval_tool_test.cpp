@@ -24,9 +24,14 @@ const std::string kRegionClassifier =
 // like flames, the others like a steady lamp.
 nlohmann::json region(bool lively, int n) {
     const double wobble = 0.01 * (n % 5);
-    return {{"x", 10 + n % 3}, {"y", 20},    {"w", 12},
-            {"h", 16},         {"hue", 0.25}, {"sync", 0.2},
-            {"repeat", 0.9},   {"score", lively ? 0.8 : 0.1},
+    return {{"x", 10 + n % 3},
+            {"y", 20},
+            {"w", 12},
+            {"h", 16},
+            {"hue", 0.25},
+            {"sync", 0.2},
+            {"repeat", 0.9},
+            {"score", lively ? 0.8 : 0.1},
             {"flicker", (lively ? 0.45 : 0.05) + wobble},
             {"motion", (lively ? 0.3 : 0.02) + wobble}};
 }
@@ -41,8 +46,9 @@ void write_labelled_trace(const std::string& path) {
             const bool flames = clip != "lamp" && n >= 5;
             nlohmann::json details = nlohmann::json::array({region(false, n)});
             if (flames) details.push_back(region(true, n));
-            out << nlohmann::json{{"clip", clip},     {"variant", "original"}, {"t_ms", 100 * n},
-                                  {"flames", flames}, {"fire", flames},        {"score", 0},
+            out << nlohmann::json{{"clip", clip},       {"variant", "original"},
+                                  {"t_ms", 100 * n},    {"flames", flames},
+                                  {"fire", flames},     {"score", 0},
                                   {"details", details}, {"events", 0}}
                        .dump()
                 << "\n";
@@ -111,6 +117,11 @@ TEST(EvalVisionFire, RegionClassifierScoresEachClipWithAModelTrainedOnTheOthers)
     CHECK(r.out.find("| in-sample | 2 / 2 | 1 / 1 |") != std::string::npos);
     CHECK(r.out.find("| leave-one-clip-out | 2 / 2 | 1 / 1 |") != std::string::npos);
     CHECK(r.out.find("failing cells") == std::string::npos);
+
+    auto unknown =
+        gw::test::run({"/usr/bin/python3", kRegionClassifier, trace, "--feature", "heat"});
+    CHECK(unknown.code != 0);
+    CHECK(unknown.err.find("--feature heat: not in these traces") != std::string::npos);
 }
 
 TEST(EvalVisionFire, RegionClassifierRefusesATraceWithoutLabels) {

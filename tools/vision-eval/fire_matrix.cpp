@@ -183,10 +183,10 @@ Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config
         // visible flame), which tools/vision-eval/region_classifier.py learns.
         const bool flames = clip.fire && t_ms / 1000.0 >= clip.flames_from_s;
         if (trace)
-            *trace << nlohmann::json{{"clip", clip.name},       {"variant", v.name},
-                                     {"t_ms", t_ms},            {"flames", flames},
-                                     {"fire", r.fire},          {"score", r.score},
-                                     {"details", r.details},    {"events", events.size()}}
+            *trace << nlohmann::json{{"clip", clip.name},    {"variant", v.name},
+                                     {"t_ms", t_ms},         {"flames", flames},
+                                     {"fire", r.fire},       {"score", r.score},
+                                     {"details", r.details}, {"events", events.size()}}
                           .dump()
                    << "\n";
         for (const auto& e : events) {

@@ -13,7 +13,9 @@ frames of the last 1.2 s show flames, the defaults):
 - leave-one-clip-out: each clip scored by a classifier trained on the
   other clips only (what it would do on footage it was not tuned on).
 
-A frame shows flames when one of its regions scores >= --threshold.
+Every region of a frame with flames counts as flames (a lit leaf beside
+the fire too: the labels are as coarse as the clips' list). A frame shows
+flames when one of its regions scores >= --threshold.
 Needs Debian's python3-sklearn (tools/setup). Prints a Markdown table and,
 with --cells, every failing cell.
 
@@ -57,8 +59,12 @@ def read(paths):
 def feature_names(cells, wanted):
     names = sorted({k for frames in cells.values() for f in frames for r in f["details"]
                     for k, v in r.items() if k not in NOT_FEATURES
-                    and isinstance(v, (int, float))})
-    return wanted or names + ["area", "aspect"]
+                    and isinstance(v, (int, float))}) + ["area", "aspect"]
+    unknown = [n for n in wanted or [] if n not in names]
+    if unknown:
+        sys.exit(f"--feature {', '.join(unknown)}: not in these traces (they have "
+                 f"{', '.join(names)})")
+    return wanted or names
 
 
 def features(region, names):
