@@ -24,7 +24,6 @@ usage: region_classifier.py TRACE... [--model lr|rf] [--threshold T]
 """
 import argparse
 import collections
-import json
 import math
 import signal
 import sys
@@ -35,6 +34,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import trace_lines
+
 PERSIST_MS, PERSIST_FRAC, GOAL_S = 1200, 0.75, 2.0  # the detector's defaults, the matrix's goal
 NOT_FEATURES = {"x", "y", "w", "h", "score"}  # the box, and the detector's own verdict
 
@@ -42,17 +43,11 @@ NOT_FEATURES = {"x", "y", "w", "h", "score"}  # the box, and the detector's own 
 def read(paths):
     """{(clip, variant): [frame]} in trace order."""
     cells = collections.OrderedDict()
-    for path in paths:
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                try:
-                    frame = json.loads(line)
-                except json.JSONDecodeError as e:
-                    sys.exit(f"{path}:{n}: not a trace line ({e})")
-                if "flames" not in frame:
-                    sys.exit(f"{path}:{n}: no \"flames\" label: trace it again with "
-                             "this gw-eval-vision-fire")
-                cells.setdefault((frame["clip"], frame["variant"]), []).append(frame)
+    for path, n, frame in trace_lines.frames(paths):
+        if "flames" not in frame:
+            sys.exit(f"{path}:{n}: no \"flames\" label: trace it again with "
+                     "this gw-eval-vision-fire")
+        cells.setdefault((frame["clip"], frame["variant"]), []).append(frame)
     return cells
 
 

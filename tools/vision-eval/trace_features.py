@@ -14,9 +14,10 @@ Prints a Markdown table: feature, clip (and variant), regions, p10/p50/p90.
 """
 import argparse
 import collections
-import json
 import signal
 import sys
+
+import trace_lines
 
 BOX = {"x", "y", "w", "h"}
 
@@ -28,20 +29,14 @@ def percentile(sorted_values, p):
 def read(paths, score_min, by_variant):
     """{(clip[, variant]): {feature: [values]}} over regions scoring >= score_min."""
     values = collections.defaultdict(lambda: collections.defaultdict(list))
-    for path in paths:
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                try:
-                    frame = json.loads(line)
-                except json.JSONDecodeError as e:
-                    sys.exit(f"{path}:{n}: not a trace line ({e})")
-                key = (frame["clip"], frame["variant"]) if by_variant else (frame["clip"],)
-                for region in frame.get("details") or []:
-                    if region.get("score", 0) < score_min:
-                        continue
-                    for name, v in region.items():
-                        if name not in BOX and isinstance(v, (int, float)):
-                            values[key][name].append(v)
+    for _, _, frame in trace_lines.frames(paths):
+        key = (frame["clip"], frame["variant"]) if by_variant else (frame["clip"],)
+        for region in frame.get("details") or []:
+            if region.get("score", 0) < score_min:
+                continue
+            for name, v in region.items():
+                if name not in BOX and isinstance(v, (int, float)):
+                    values[key][name].append(v)
     return values
 
 
