@@ -192,9 +192,8 @@ Outcome run(const Clip& clip, const Variant& v, const gw::DetectorConfig& config
         for (const auto& e : events) {
             if (e.type != "video_flame" || e.state != gw::EventState::raise) continue;
             ++o.alarms;
-            double after = t_ms / 1000.0 - clip.flames_from_s;
-            if (clip.fire && after < 0) ++o.early;
-            if (clip.fire && after >= 0 && !o.first_alarm_s) o.first_alarm_s = after;
+            if (clip.fire && !flames) ++o.early;
+            if (flames && !o.first_alarm_s) o.first_alarm_s = t_ms / 1000.0 - clip.flames_from_s;
         }
     }
     if (o.frames == 0) o.error = "no frames from " + clip.path, o.exit_code = 1;

@@ -114,8 +114,9 @@ def model(kind):
                                   class_weight="balanced", random_state=1)
 
 
-def shown_by(classifier, frames, names, threshold):
-    x, index, _ = regions(frames, names)
+def shown_by(classifier, frames, table, threshold):
+    """Per frame: does one of its regions score >= threshold?"""
+    x, index, _ = table
     best = np.zeros(len(frames))
     if len(x):
         np.maximum.at(best, index, classifier.predict_proba(x)[:, 1])
@@ -126,7 +127,7 @@ def tally(cells, shown_of):
     """(fire cells passed, fire cells, distractor cells clean, distractor cells, failures)."""
     counts, failures = [0, 0, 0, 0], []
     for (clip, variant), frames in cells.items():
-        fire, ok, text = verdict(frames, shown_of(clip, frames))
+        fire, ok, text = verdict(frames, shown_of((clip, variant), frames))
         counts[0 if fire else 2] += ok
         counts[1 if fire else 3] += 1
         if not ok:
@@ -134,12 +135,11 @@ def tally(cells, shown_of):
     return counts, failures
 
 
-def train(cells, names, kind, leave_out=None):
+def train(tables, kind, leave_out=None):
     xs, ys = [], []
-    for (clip, _), frames in cells.items():
+    for (clip, _), (x, _, y) in tables.items():
         if clip == leave_out:
             continue
-        x, _, y = regions(frames, names)
         xs.append(x)
         ys += y
     if len(set(ys)) < 2:
@@ -161,14 +161,17 @@ def main():
     args = ap.parse_args()
     cells = read(args.traces)
     names = feature_names(cells, args.feature)
-    everywhere = train(cells, names, args.model)
-    per_clip = {clip: train(cells, names, args.model, leave_out=clip)
+    # Every cell's feature rows, built once for all the trainings and scorings.
+    tables = {cell: regions(frames, names) for cell, frames in cells.items()}
+    everywhere = train(tables, args.model)
+    per_clip = {clip: train(tables, args.model, leave_out=clip)
                 for clip in {clip for clip, _ in cells}}
     rules = [
-        ("detector", lambda clip, frames: [f["fire"] for f in frames]),
-        ("in-sample", lambda clip, frames: shown_by(everywhere, frames, names, args.threshold)),
+        ("detector", lambda cell, frames: [f["fire"] for f in frames]),
+        ("in-sample",
+         lambda cell, frames: shown_by(everywhere, frames, tables[cell], args.threshold)),
         ("leave-one-clip-out",
-         lambda clip, frames: shown_by(per_clip[clip], frames, names, args.threshold)),
+         lambda cell, frames: shown_by(per_clip[cell[0]], frames, tables[cell], args.threshold)),
     ]
     print(f"features: {', '.join(names)}; model {args.model}, threshold {args.threshold}\n")
     print("| rule | fire cells <= 2 s | distractor cells clean |")
