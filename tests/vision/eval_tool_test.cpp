@@ -19,6 +19,7 @@ const std::string kTraceFeatures =
     std::string(GW_SOURCE_DIR) + "/tools/vision-eval/trace_features.py";
 const std::string kRegionClassifier =
     std::string(GW_SOURCE_DIR) + "/tools/vision-eval/region_classifier.py";
+const std::string kTraceDiff = std::string(GW_SOURCE_DIR) + "/tools/vision-eval/trace_diff.py";
 
 // One region as the detector reports it; `lively` regions flicker and move
 // like flames, the others like a steady lamp.
@@ -39,11 +40,12 @@ nlohmann::json region(bool lively, int n) {
 // A labelled trace as gw-eval-vision-fire --trace writes it: two fire clips
 // (a lamp in view, flames from 0.5 s) and a distractor (the lamp only), 3 s
 // at 10 frames/s each.
-void write_labelled_trace(const std::string& path) {
+// `lamp_from` moves the lamp's flames from frame 30 (never) to that frame.
+void write_labelled_trace(const std::string& path, int lamp_from = 30) {
     std::ofstream out(path);
     for (const std::string clip : {"fire A", "fire B", "lamp"})
         for (int n = 0; n < 30; ++n) {
-            const bool flames = clip != "lamp" && n >= 5;
+            const bool flames = clip == "lamp" ? n >= lamp_from : n >= 5;
             nlohmann::json details = nlohmann::json::array({region(false, n)});
             if (flames) details.push_back(region(true, n));
             out << nlohmann::json{{"clip", clip},       {"variant", "original"},
@@ -131,4 +133,21 @@ TEST(EvalVisionFire, RegionClassifierRefusesATraceWithoutLabels) {
     auto r = gw::test::run({"/usr/bin/python3", kRegionClassifier, old});
     CHECK(r.code != 0);
     CHECK(r.err.find("old.jsonl:1: no \"flames\" label") != std::string::npos);
+}
+
+// Two runs of the matrix (say x86-64 and aarch64) compared cell by cell.
+TEST(EvalVisionFire, TraceDiffNamesTheCellAndFrameWhereTwoRunsPart) {
+    const std::string a = dir.path() + "/a.jsonl", b = dir.path() + "/b.jsonl";
+    write_labelled_trace(a);
+    write_labelled_trace(b, 28);  // the lamp flagged as flames from 2.8 s in b
+    auto same = gw::test::run({"python3", kTraceDiff, a, a});
+    CHECK_EQUAL(0, same.code);
+    STRCMP_EQUAL("identical cells: 3 of 3\n", same.out.c_str());
+    auto differ = gw::test::run({"python3", kTraceDiff, a, b});
+    CHECK_EQUAL(1, differ.code);
+    CHECK(differ.out.find("| lamp / original | 2 / 30 | 2.800 s | 0.000 | 2 |") !=
+          std::string::npos);
+    CHECK(differ.out.find("fire A") == std::string::npos);
+    CHECK(differ.out.find("identical cells: 2 of 3") != std::string::npos);
+    CHECK_EQUAL(2, gw::test::run({"python3", kTraceDiff, a}).code);
 }
