@@ -20,6 +20,7 @@ const std::string kTraceFeatures =
 const std::string kRegionClassifier =
     std::string(GW_SOURCE_DIR) + "/tools/vision-eval/region_classifier.py";
 const std::string kTraceDiff = std::string(GW_SOURCE_DIR) + "/tools/vision-eval/trace_diff.py";
+const std::string kPersistence = std::string(GW_SOURCE_DIR) + "/tools/vision-eval/persistence.py";
 
 // One region as the detector reports it; `lively` regions flicker and move
 // like flames, the others like a steady lamp.
@@ -150,4 +151,62 @@ TEST(EvalVisionFire, TraceDiffNamesTheCellAndFrameWhereTwoRunsPart) {
     CHECK(differ.out.find("fire A") == std::string::npos);
     CHECK(differ.out.find("identical cells: 2 of 3") != std::string::npos);
     CHECK_EQUAL(2, gw::test::run({"python3", kTraceDiff, a}).code);
+}
+
+// A trace of the detector's flags only: a fire clip flagged from its first
+// flame (0.5 s) and a distractor flagged from frame `lamp_from`, both
+// 3 s at 10 frames/s; each flagged frame has one region at x(clip, n).
+template <typename X>
+void write_flags(const std::string& path, int lamp_from, X x) {
+    std::ofstream out(path);
+    for (const std::string clip : {"fire", "lamp"})
+        for (int n = 0; n < 30; ++n) {
+            const bool flames = clip == "fire" && n >= 5;
+            const bool fire = clip == "fire" ? flames : n >= lamp_from;
+            nlohmann::json r = region(true, n);
+            r["x"] = x(clip, n);
+            out << nlohmann::json{{"clip", clip},
+                                  {"variant", "original"},
+                                  {"t_ms", 100 * n},
+                                  {"flames", flames},
+                                  {"fire", fire},
+                                  {"score", fire ? 0.8 : 0.0},
+                                  {"details",
+                                   fire ? nlohmann::json::array({r}) : nlohmann::json::array()},
+                                  {"events", 0}}
+                       .dump()
+                << "\n";
+        }
+}
+
+// Another persistence rule replayed on the detector's flags: the lamp's
+// 0.8 s of flags (8 of the 13 frames in the last 1.2 s at most) stay under
+// the default 75 % and alarm at 60 %.
+TEST(EvalVisionFire, PersistenceReplaysTheDetectorsFlagsUnderAnotherWindow) {
+    const std::string trace = dir.path() + "/trace.jsonl";
+    write_flags(trace, 22, [](const std::string&, int) { return 10; });
+    auto same = gw::test::run({"python3", kPersistence, trace});
+    CHECK_EQUAL(0, same.code);
+    CHECK(same.out.find("| the detector (its defaults) | 1 / 1 | 1 / 1 |") != std::string::npos);
+    CHECK(same.out.find("| 1.2 s, 75%, anywhere | 1 / 1 | 1 / 1 |") != std::string::npos);
+    auto looser =
+        gw::test::run({"python3", kPersistence, trace, "--persist-frac", "0.6", "--cells"});
+    CHECK_EQUAL(0, looser.code);
+    CHECK(looser.out.find("| 1.2 s, 60%, anywhere | 1 / 1 | 0 / 1 |") != std::string::npos);
+    CHECK(looser.out.find("lamp / original: clean -> alarm at 2.9 s") != std::string::npos);
+    CHECK(gw::test::run({"python3", kPersistence, trace, "--persist-frac", "0"}).code != 0);
+}
+
+// Flags that hop between two places every frame alarm "anywhere" but not
+// when the flames must stay in one place; the fire, which stays, alarms both ways.
+TEST(EvalVisionFire, PersistenceInOnePlaceIgnoresFlamesThatHop) {
+    const std::string trace = dir.path() + "/hop.jsonl";
+    write_flags(trace, 0,
+                [](const std::string& clip, int n) { return clip == "lamp" && n % 2 ? 200 : 10; });
+    auto anywhere = gw::test::run({"python3", kPersistence, trace});
+    CHECK(anywhere.out.find("| 1.2 s, 75%, anywhere | 1 / 1 | 0 / 1 |") != std::string::npos);
+    auto spot = gw::test::run({"python3", kPersistence, trace, "--spot", "20", "--margin", "1"});
+    CHECK_EQUAL(0, spot.code);
+    CHECK(spot.out.find("| 1.2 s, 75%, in one 20 px cell (margin 1) | 1 / 1 | 1 / 1 |") !=
+          std::string::npos);
 }

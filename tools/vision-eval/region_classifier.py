@@ -36,7 +36,6 @@ from sklearn.preprocessing import StandardScaler
 
 import trace_lines
 
-PERSIST_MS, PERSIST_FRAC, GOAL_S = 1200, 0.75, 2.0  # the detector's defaults, the matrix's goal
 NOT_FEATURES = {"x", "y", "w", "h", "score"}  # the box, and the detector's own verdict
 
 
@@ -80,32 +79,6 @@ def regions(frames, names):
     return np.array(rows).reshape(-1, len(names)), np.array(index, dtype=int), labels
 
 
-def first_alarm(frames, shown):
-    """t_ms of the first alarm under the detector's persistence, or None."""
-    window = collections.deque()
-    for f, flames in zip(frames, shown):
-        t = f["t_ms"]
-        window.append((t, flames))
-        while len(window) > 1 and t - window[0][0] > PERSIST_MS:
-            window.popleft()
-        full = t - window[0][0] >= 0.8 * PERSIST_MS
-        if full and sum(s for _, s in window) / len(window) >= PERSIST_FRAC:
-            return t
-    return None
-
-
-def verdict(frames, shown):
-    """(is a fire clip, passes, cell text) for one clip and variant."""
-    onsets = [f["t_ms"] for f in frames if f["flames"]]
-    alarm = first_alarm(frames, shown)
-    if not onsets:
-        return False, alarm is None, "clean" if alarm is None else f"alarm at {alarm / 1000:.1f} s"
-    if alarm is None:
-        return True, False, "miss"
-    after = (alarm - onsets[0]) / 1000
-    return True, 0 <= after <= GOAL_S, f"{after:.1f} s"
-
-
 def model(kind):
     if kind == "lr":
         return make_pipeline(StandardScaler(),
@@ -121,18 +94,6 @@ def shown_by(classifier, frames, table, threshold):
     if len(x):
         np.maximum.at(best, index, classifier.predict_proba(x)[:, 1])
     return list(best >= threshold)
-
-
-def tally(cells, shown_of):
-    """(fire cells passed, fire cells, distractor cells clean, distractor cells, failures)."""
-    counts, failures = [0, 0, 0, 0], []
-    for (clip, variant), frames in cells.items():
-        fire, ok, text = verdict(frames, shown_of((clip, variant), frames))
-        counts[0 if fire else 2] += ok
-        counts[1 if fire else 3] += 1
-        if not ok:
-            failures.append(f"{clip} / {variant}: {text}")
-    return counts, failures
 
 
 def train(tables, kind, leave_out=None):
@@ -178,7 +139,8 @@ def main():
     print("| --- | --- | --- |")
     report = []
     for name, shown_of in rules:
-        (ok, fires, clean, others), failures = tally(cells, shown_of)
+        (ok, fires, clean, others), failures, _ = trace_lines.tally(
+            cells, lambda cell, frames: trace_lines.anywhere(shown_of(cell, frames)))
         print(f"| {name} | {ok} / {fires} | {clean} / {others} |")
         report += [f"{name}: {f}" for f in failures]
     if args.cells and report:
