@@ -15,11 +15,12 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "serial/line_framer.hpp"
-#include "serial/named_regex.hpp"
+#include "core/named_regex.hpp"
 #include "serial/serial_port.hpp"
 
 namespace {
 
+using namespace gw;
 using namespace gw::serial;
 
 const char* const kPatterns[] = {

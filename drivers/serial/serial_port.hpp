@@ -19,7 +19,7 @@
 #include "core/sinks.hpp"
 #include "core/unique_fd.hpp"
 #include "line_framer.hpp"
-#include "named_regex.hpp"
+#include "core/named_regex.hpp"
 
 namespace gw::serial {
 

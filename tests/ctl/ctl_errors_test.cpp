@@ -75,7 +75,9 @@ TEST(CtlErrors, UnknownCommandsAndBadArgumentsAreUsageErrors) {
         {"points", "--interval-ms", "5"},
         {"events", "--limit", "0"},
         {"mqtt", "test", "--timeout-ms", "abc"},
-        {"store", "export", "--out", "x", "--lane", "sideways"}};
+        {"store", "export", "--out", "x", "--lane", "sideways"},
+        {"inject", "-t", ""},  // an event needs a type
+        {"inject", "--severity", "bogus"}};
     for (auto args : commands) {
         args.insert(args.begin(), GW_GATEWAYCTL);
         auto r = gw::test::run(args, kRunTimeoutMs);

@@ -1,5 +1,5 @@
 #include "serial/line_framer.hpp"
-#include "serial/named_regex.hpp"
+#include "core/named_regex.hpp"
 #include "serial/serial_port.hpp"
 
 #include <cstdio>

@@ -195,17 +195,21 @@ TEST(LoopIncidents, UnackedAlarmIsResentAndEscalatedUntilAcked) {
     STRCMP_CONTAINS("unacked, re-sent", before.out.c_str());
     STRCMP_CONTAINS("escalated", before.out.c_str());
 
-    // Acknowledged by the id of one of its re-sent updates.
+    // Acknowledged by the id of one of its re-sent updates, with a note
+    // of 377 characters in 1,097 bytes: the limit counts characters, as
+    // the command's schema does.
+    std::string note = "crew dispatched: ";
+    for (int i = 0; i < 60; ++i) note += "消防队已派出";
     std::string resent_id;
     for (const auto& e : site.events())
         if (e.value("incident", "") == incident && e.contains("renotify")) resent_id = e["id"];
-    json ack = site.control(
-        {{"cmd", "ack"}, {"incident", resent_id}, {"by", "ops 7"}, {"note", "crew dispatched"}});
+    json ack =
+        site.control({{"cmd", "ack"}, {"incident", resent_id}, {"by", "ops 7"}, {"note", note}});
     CHECK(ack.value("ok", false));
     STRCMP_EQUAL(incident.c_str(), ack.value("incident", "").c_str());
     CHECK_TEXT(site.wait_event([&](const json& e) {
         return e.value("incident", "") == incident && e.value("acked_by", "") == "ops 7" &&
-               e.value("ack_note", "") == "crew dispatched";
+               e.value("ack_note", "") == note;
     }),
                site.gw->err().c_str());
     json again = site.control({{"cmd", "ack"}, {"incident", incident}, {"by", "ops 8"}});
@@ -341,9 +345,8 @@ json center_command(Site& site, const std::string& name, const json& request) {
     };
     for (int attempt = 0; attempt < 30; ++attempt) {
         auto pub = gw::test::run({"mosquitto_pub", "-h", "127.0.0.1", "-p",
-                                  std::to_string(site.broker.port()), "-q", "1", "-i",
-                                  "center-pub", "-t", "city/site-9/gw-9/cmd/" + name, "-m",
-                                  request.dump()});
+                                  std::to_string(site.broker.port()), "-q", "1", "-i", "center-pub",
+                                  "-t", "city/site-9/gw-9/cmd/" + name, "-m", request.dump()});
         CHECK_EQUAL_TEXT(0, pub.code, pub.err.c_str());
         if (site.center->wait_until([&](auto& msgs) { return !answered(msgs).is_null(); }, 2000))
             return answered(site.center->messages());

@@ -149,6 +149,49 @@ TEST(Config, BadBrokerUriIsReported) {
     STRCMP_CONTAINS("cfg.toml:9: uplink.brokers: \"127.0.0.1\" is not a broker URI", e.c_str());
 }
 
+TEST(Config, BrokerPortOutOfRangeIsReported) {
+    std::string e = only_error(replace(kBase, "tcp://127.0.0.1:1883", "tcp://127.0.0.1:99999"));
+    STRCMP_EQUAL("cfg.toml:9: uplink.brokers: \"tcp://127.0.0.1:99999\": the port must be 1-65535",
+                 e.c_str());
+    only_error(replace(kBase, "tcp://127.0.0.1:1883", "tcp://127.0.0.1:0"));
+}
+
+// libmodbus runs a rate termios does not name at 9600 without a word.
+TEST(Config, NonStandardBaudRateIsReported) {
+    std::string e =
+        only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
+                           "transport = \"rtu\"\nserial = \"/dev/ttyUSB0\"\nbaud = 14400"));
+    STRCMP_CONTAINS("devices[plc1].baud: 14400 is not a standard rate (300, 600,", e.c_str());
+    CHECK(load(replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
+                       "transport = \"rtu\"\nserial = \"/dev/ttyUSB0\"\nbaud = 19200"))
+              .ok());
+}
+
+// A serial port's pattern and its points' fields are checked where the
+// config is read, not when the port starts (a reload would then fail late).
+const char* kSerial = R"cfg(
+[[serial_ports]]
+id = "wx"
+device = "/dev/ttyUSB1"
+pattern = "T=(?<temp>[0-9.]+)"
+
+[[points]]
+id = "temp"
+device = "wx"
+field = "temp"
+)cfg";
+
+TEST(Config, SerialPortPatternIsCheckedWhenRead) {
+    CHECK(load(std::string(kBase) + kSerial).ok());
+    std::string e =
+        only_error(std::string(kBase) + replace(kSerial, "(?<temp>[0-9.]+)", "(?<temp>[0-9.]+"));
+    STRCMP_CONTAINS("cfg.toml:30: serial_ports[wx].pattern: invalid regular expression", e.c_str());
+    e = only_error(std::string(kBase) + replace(kSerial, "field = \"temp\"", "field = \"tmp\""));
+    STRCMP_EQUAL(
+        "cfg.toml:34: points[temp].field: serial port \"wx\"'s pattern names no field \"tmp\"",
+        e.c_str());
+}
+
 TEST(Config, BadChoiceIsReported) {
     std::string e = only_error(replace(kBase, "address = 0", "address = 0\ntable = \"holding\""));
     STRCMP_CONTAINS(
@@ -218,6 +261,14 @@ TEST(Config, MissingFileIsReported) {
     auto r = gw::load_config("/nonexistent/gw.toml", gw::detectors::kinds());
     CHECK_FALSE(r.ok());
     STRCMP_CONTAINS("/nonexistent/gw.toml:0: (file): cannot read:", r.errors.lines.at(0).c_str());
+}
+
+TEST(Config, DirectoryIsReportedAsUnreadable) {
+    gw::test::TempDir dir;
+    auto r = gw::load_config(dir.path(), gw::detectors::kinds());
+    CHECK_FALSE(r.ok());
+    STRCMP_EQUAL((dir.path() + ":0: (file): cannot read: Is a directory").c_str(),
+                 r.errors.lines.at(0).c_str());
 }
 
 TEST(Config, CameraTooSlowForVideoFireIsReported) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "core/types.hpp"
 #include "daemon_link.hpp"
 #include "output.hpp"
 
@@ -153,9 +154,16 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
     add_target_options(inject, *target);
     auto type = std::make_shared<std::string>("test");
     auto severity = std::make_shared<std::string>("info");
-    inject->add_option("-t,--type", *type, "event type")->capture_default_str();
+    inject->add_option("-t,--type", *type, "event type")
+        ->capture_default_str()
+        ->check(
+            [](const std::string& s) { return std::string(s.empty() ? "must not be empty" : ""); });
     inject->add_option("--severity", *severity, "info|notice|warning|alarm|critical")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check([](const std::string& s) {
+            return std::string(
+                gw::severity_from_string(s) ? "" : "must be info|notice|warning|alarm|critical");
+        });
     inject->callback([&run, target, type, severity] {
         run = [target, type, severity] {
             json reply;

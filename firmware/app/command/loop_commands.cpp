@@ -1,5 +1,7 @@
 #include "loop_commands.hpp"
 
+#include "contract/schema_check.hpp"
+
 namespace gw::command {
 namespace {
 
@@ -8,7 +10,7 @@ using nlohmann::json;
 std::optional<std::string> text(const json& req, const char* key, size_t max) {
     if (!req.contains(key) || !req[key].is_string()) return std::nullopt;
     auto v = req[key].get<std::string>();
-    if (v.size() > max) return std::nullopt;
+    if (contract::code_points(v) > max) return std::nullopt;  // characters, as the schema counts
     return v;
 }
 

@@ -16,6 +16,8 @@ json inject(const CommandContext& ctx, const json& req) {
     e.message = req.value("message", std::string("injected through the control socket"));
     e.incident = req.value("incident", std::string());  // an update or clear of an incident
     e.value = req.value("value", 0.0);
+    if (e.detector.empty() || e.kind.empty() || e.type.empty())
+        return {{"ok", false}, {"error", "detector, kind and type must not be empty"}};
     auto sev = severity_from_string(req.value("severity", std::string("info")));
     if (!sev)
         return {{"ok", false}, {"error", "severity must be info|notice|warning|alarm|critical"}};

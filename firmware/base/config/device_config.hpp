@@ -13,6 +13,11 @@ inline constexpr EnumNames<Transport, 2> kTransportNames{{
     {Transport::rtu, "rtu"},
 }};
 
+// The rates a serial line may run at: the ones termios names. libmodbus
+// falls back to 9600 without a word on any other, so the loader refuses them.
+inline constexpr int kBaudRates[] = {300,   600,   1200,   2400,   4800,   9600,  19200,
+                                     38400, 57600, 115200, 230400, 460800, 921600};
+
 struct DeviceConfig {
     std::string id;
     Transport transport = Transport::tcp;

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/named_regex.hpp"
 #include "toml_reader.hpp"
 
 namespace gw {
@@ -100,12 +102,15 @@ void load_uplink(TomlReader& root, Config& c) {
     if (!u) return;
     UplinkConfig& up = c.uplink;
     up.brokers = u->texts("brokers", true);
-    static const std::regex uri("^(tcp|ssl|mqtt|mqtts)://[^:/]+(:[0-9]{1,5})?$");
+    static const std::regex uri("^(tcp|ssl|mqtt|mqtts)://[^:/]+(:([0-9]{1,5}))?$");
     for (size_t i = 0; i < up.brokers.size(); ++i) {
-        if (!std::regex_match(up.brokers[i], uri))
+        std::smatch m;
+        if (!std::regex_match(up.brokers[i], m, uri))
             u->problem("brokers",
                        "\"" + up.brokers[i] +
                            "\" is not a broker URI like tcp://host:1883 or ssl://host:8883");
+        else if (m[3].matched && (std::stol(m[3].str()) < 1 || std::stol(m[3].str()) > 65535))
+            u->problem("brokers", "\"" + up.brokers[i] + "\": the port must be 1-65535");
     }
     up.topic_prefix = u->text("topic_prefix", up.topic_prefix);
     if (up.topic_prefix.find_first_of("+#") != std::string::npos || up.topic_prefix.empty())
@@ -163,11 +168,20 @@ void load_commands(TomlReader& root, Config& c) {
     t->finish();
 }
 
+std::string baud_rate_list() {
+    std::string list;
+    for (int b : kBaudRates) list += (list.empty() ? "" : ", ") + std::to_string(b);
+    return list;
+}
+
 // The serial line settings an RTU device and a serial sensor port share:
 // one place for their keys, defaults and ranges.
 template <class T>
 void read_line_settings(TomlReader& r, T& out) {
     out.baud = static_cast<int>(r.integer("baud", 9600, 300, 4000000));
+    if (std::find(std::begin(kBaudRates), std::end(kBaudRates), out.baud) == std::end(kBaudRates))
+        r.problem("baud",
+                  std::to_string(out.baud) + " is not a standard rate (" + baud_rate_list() + ")");
     out.parity = parity_of(r);
     out.data_bits = static_cast<int>(r.integer("data_bits", 8, 5, 8));
     out.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
@@ -245,6 +259,8 @@ void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids) {
     read_line_settings(s, sp);
     sp.framing = s.choice("framing", "line", {"line", "nmea"});
     sp.pattern = s.text("pattern", "", true);
+    if (auto re = NamedRegex::compile(sp.pattern); !sp.pattern.empty() && !re)
+        s.problem("pattern", re.error());
     sp.max_line = static_cast<int>(s.integer("max_line", 256, 16, 4096));
     s.finish();
     c.serial_ports.push_back(sp);
@@ -401,6 +417,19 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
 
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
+// A serial point's field must be a named group of its port's pattern (a
+// pattern that does not compile was reported where it was read).
+bool names_field(const Config& c, const PointConfig& p) {
+    for (const auto& sp : c.serial_ports) {
+        if (sp.id != p.device) continue;
+        auto re = NamedRegex::compile(sp.pattern);
+        if (!re) return true;
+        const auto& names = re->names();
+        return std::find(names.begin(), names.end(), p.field) != names.end();
+    }
+    return true;
+}
+
 void check_references(TomlReader& root, Config& c, Diagnostics& diag,
                       const std::map<std::string, long>& point_lines,
                       const std::map<std::string, long>& detector_lines,
@@ -426,6 +455,10 @@ void check_references(TomlReader& root, Config& c, Diagnostics& diag,
         } else if (it != is_serial.end() && it->second && p.field.empty()) {
             diag.add(line, "points[" + p.id + "].field",
                      "a point on a serial port needs the field name");
+        } else if (it != is_serial.end() && it->second && !names_field(c, p)) {
+            diag.add(
+                line, "points[" + p.id + "].field",
+                "serial port \"" + p.device + "\"'s pattern names no field \"" + p.field + "\"");
         }
     }
     for (auto& d : c.detectors) {
@@ -526,6 +559,12 @@ DetectorParams read_detector_params(const DetectorKind& kind, const std::string&
 }
 
 LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        LoadResult r;
+        r.errors.lines.push_back(path + ":0: (file): cannot read: " + std::strerror(EISDIR));
+        return r;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         LoadResult r;

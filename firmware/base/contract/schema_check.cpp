@@ -18,13 +18,6 @@ bool type_is(const json& v, const std::string& t) {
     return false;
 }
 
-// JSON Schema counts characters, not bytes: continuation bytes do not count.
-size_t code_points(const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 void check_type(const json& schema, const json& v, const std::string& path,
                 std::vector<std::string>& errs) {
     const json& t = schema["type"];
@@ -90,6 +83,13 @@ void validate(const json& schema, const json& v, const std::string& path,
 }
 
 }  // namespace
+
+// JSON Schema counts characters, not bytes: continuation bytes do not count.
+size_t code_points(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
 
 std::vector<std::string> schema_errors(const json& schema, const json& value) {
     std::vector<std::string> errs;

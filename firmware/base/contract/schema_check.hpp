@@ -19,4 +19,7 @@ namespace gw::contract {
 // $.a.b a field). Empty: valid.
 std::vector<std::string> schema_errors(const nlohmann::json& schema, const nlohmann::json& value);
 
+// Characters (UTF-8 code points) in `s`, as minLength and maxLength count them.
+size_t code_points(const std::string& s);
+
 }  // namespace gw::contract

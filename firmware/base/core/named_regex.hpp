@@ -10,7 +10,7 @@
 
 #include "core/result.hpp"
 
-namespace gw::serial {
+namespace gw {
 
 class NamedRegex {
   public:
@@ -31,4 +31,4 @@ class NamedRegex {
     std::vector<size_t> groups_;  // positional group of names_[i]
 };
 
-}  // namespace gw::serial
+}  // namespace gw

@@ -1,8 +1,8 @@
-#include "named_regex.hpp"
+#include "core/named_regex.hpp"
 
 #include <cctype>
 
-namespace gw::serial {
+namespace gw {
 
 namespace {
 
@@ -115,4 +115,4 @@ std::optional<std::map<std::string, std::string>> NamedRegex::match(const std::s
     return fields;
 }
 
-}  // namespace gw::serial
+}  // namespace gw
