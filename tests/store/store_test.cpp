@@ -197,6 +197,58 @@ TEST(Store, AStoreFullOfAlarmsRefusesTelemetryAtOnceUntilAnAckFreesRows) {
     CHECK(s->append(gw::Lane::alarm, 2, "event", payload(2, 1000)).ok());
 }
 
+// Found by a review on a small tmpfs: the acks that came with an alarm
+// were rolled back with it when it did not fit, and dropped, so the rows
+// the center had taken stayed and the store stayed full of them.
+TEST(Store, AcksThatComeWithAnAlarmMakeItsRoomInAFullStore) {
+    auto o = f.opts();
+    o.max_page_count = 40;
+    o.ack_window_ms = 3600000;  // gathered until an append carries them
+    o.max_acks = 1000;
+    auto s = f.open(o);
+    gw::Status last;
+    for (int i = 0; i < 400 && last.ok(); ++i)
+        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
+    CHECK_FALSE(last.ok());
+    auto rows = all(*s, gw::Lane::alarm);
+    for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
+    CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
+    LONGS_EQUAL(rows.size() - 20 + 1, all(*s, gw::Lane::alarm).size());
+
+    // Acks that free too little for the alarm still take effect.
+    rows = all(*s, gw::Lane::alarm);
+    s->ack(gw::Lane::alarm, rows[0].seq);
+    CHECK_FALSE(s->append(gw::Lane::alarm, 2, "event", payload(2, 60000)).ok());
+    LONGS_EQUAL(rows.size() - 1, all(*s, gw::Lane::alarm).size());
+}
+
+// Each notice becomes an alarm event, which a full store refuses too: one
+// report when refusing begins, one with the count once alarms fit again.
+TEST(Store, AFullStoreReportsItsRefusalsOnceNotOncePerRefusal) {
+    auto o = f.opts();
+    o.max_page_count = 40;
+    auto s = f.open(o);
+    gw::Status last;
+    for (int i = 0; i < 400 && last.ok(); ++i)
+        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
+    CHECK_FALSE(last.ok());
+    auto notices = s->take_notices();
+    LONGS_EQUAL(1, notices.size());
+    STRCMP_EQUAL("store_full", notices[0].type.c_str());
+    for (int i = 0; i < 5; ++i)
+        CHECK_FALSE(s->append(gw::Lane::alarm, i, "event", payload(i, 1000)).ok());
+    LONGS_EQUAL(0, s->take_notices().size());
+    auto rows = all(*s, gw::Lane::alarm);
+    for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
+    s->flush();
+    CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
+    notices = s->take_notices();
+    LONGS_EQUAL(1, notices.size());
+    STRCMP_EQUAL("store_full", notices[0].type.c_str());
+    LONGS_EQUAL(5, notices[0].count);
+    STRCMP_CONTAINS("5 more alarms were refused", notices[0].message.c_str());
+}
+
 TEST(Store, AlarmLaneCapRefusesWithAClearError) {
     auto o = f.opts();
     o.alarm_max_bytes = 2000;
@@ -210,6 +262,10 @@ TEST(Store, AlarmLaneCapRefusesWithAClearError) {
     CHECK(n == 8);  // 8 x 232 B fit under 2000
     STRCMP_CONTAINS("alarm lane full", st.error().c_str());
     LONGS_EQUAL(8, all(*s, gw::Lane::alarm).size());
+    CHECK_FALSE(s->append(gw::Lane::alarm, n, "event", payload(n)).ok());
+    auto notices = s->take_notices();  // one report, not one per refused alarm
+    LONGS_EQUAL(1, notices.size());
+    STRCMP_EQUAL("alarm_rejected", notices[0].type.c_str());
 }
 
 TEST(Store, CorruptFileIsMovedAsideAndANewOneStarted) {

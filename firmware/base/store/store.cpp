@@ -30,6 +30,7 @@ struct Store::TxnDelta {
     LaneStats lane[kLanes];
     int64_t evicted_rows[kLanes] = {};
     int64_t evicted_bytes[kLanes] = {};
+    int64_t rejected_alarms = 0, rejected_bytes = 0;  // over the alarm lane's cap
     bool added = false;
 };
 
@@ -223,6 +224,7 @@ int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
             stats_.full_events += 1;
         }
         if (store::uncap_if_room(db_, options_)) continue;  // the disk has room again
+        if (commit_acks(batch)) continue;                   // what they delete may be room enough
         if (store::give_up_reserve(options_.path))
             log_.warn("store", "disk full: gave up the reserve to make room",
                       {{"bytes", store::kReserveBytes}});
@@ -254,6 +256,23 @@ int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
     return rc;
 }
 
+// The acks of a batch that does not fit, in a transaction of their own:
+// a store full of alarms makes room only as the center takes them.
+bool Store::commit_acks(Batch& batch) {
+    if (batch.acks.empty()) return false;
+    TxnDelta delta;
+    if (!db_.exec("BEGIN IMMEDIATE")) return false;
+    if (delete_acked(batch.acks, delta) == SQLITE_OK && db_.exec("COMMIT")) {
+        store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
+        apply(delta);
+        batch.acks.clear();
+        telemetry_shut_ = false;
+        return true;
+    }
+    if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
+    return false;
+}
+
 void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& delta) {
     if (rc != SQLITE_OK) {
         const bool full = sqlite::is_full(db_.get(), rc);
@@ -262,12 +281,21 @@ void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& del
         const auto alarms = static_cast<int64_t>(batch.lanes[0].size());
         log_.error("store", "transaction failed", {{"error", why}, {"alarms", alarms}});
         if (full)
-            notice({"store_full", alarms, 0,
-                    "store is full and holds only alarms: new events are refused"});
+            refused({"store_full", alarms, 0,
+                     "store is full and holds only alarms: new events are refused"});
         for (auto& lane : results)
             for (auto& r : lane) r = fail(why);
+        requeue_acks(batch.acks);  // their rows are still there: delete them next time
     } else {
         apply(delta);
+        if (delta.rejected_alarms > 0)
+            refused({"alarm_rejected", delta.rejected_alarms, delta.rejected_bytes,
+                     "alarm lane full: alarms are refused"});
+        for (const auto& r : results[index_of(Lane::alarm)])
+            if (r.ok()) {
+                alarms_stored_again();
+                break;
+            }
     }
     for (int l = 0; l < kLanes; ++l)
         for (size_t i = 0; i < batch.lanes[l].size(); ++i)
@@ -285,16 +313,15 @@ void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& del
 
 int Store::run_txn(Batch& batch, Results& results, TxnDelta& delta) {
     if (!db_.exec("BEGIN IMMEDIATE")) return db_.extended_errcode();
-    int rc = SQLITE_OK;
-    // Alarms first: they get the room before anything else in this batch.
-    // Acks next: what they free goes to evidence and telemetry.
+    // Acks first: the rows they delete are room for this batch. Then alarms:
+    // they get the room before anything else in it.
+    int rc = delete_acked(batch.acks, delta);
     auto insert_lane = [&](Lane lane) {
         const int l = index_of(lane);
         for (size_t i = 0; i < batch.lanes[l].size() && rc == SQLITE_OK; ++i)
             rc = insert(batch.lanes[l][i], delta, results[l][i]);
     };
     insert_lane(Lane::alarm);
-    if (rc == SQLITE_OK) rc = delete_acked(batch.acks, delta);
     insert_lane(Lane::evidence);
     insert_lane(Lane::telemetry);
     if (rc == SQLITE_OK) {
@@ -330,7 +357,8 @@ int Store::insert(const Pending& p, TxnDelta& delta, Status& result) {
         if (now + cost > options_.alarm_max_bytes) {
             result = fail("alarm lane full (" + std::to_string(now) + " of " +
                           std::to_string(options_.alarm_max_bytes) + " bytes): event not stored");
-            notice({"alarm_rejected", 1, cost, result.error()});
+            delta.rejected_alarms += 1;
+            delta.rejected_bytes += cost;
             return SQLITE_OK;
         }
     } else {
@@ -441,9 +469,39 @@ void Store::apply(const TxnDelta& d) {
     }
 }
 
-void Store::notice(StoreNotice n) {
+void Store::requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks) {
+    if (acks.empty()) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    notices_.push_back(std::move(n));
+    if (acks_.empty()) acks_since_mono_ = clock_.mono_ms();
+    acks_.insert(acks_.begin(), acks.begin(), acks.end());
+}
+
+// A refusal is reported when it begins and, with the count of the alarms
+// refused since, once an alarm is stored again; not once per refusal. Each
+// report becomes an alarm event, which a full store refuses too: reported
+// each time, the reports fed themselves (a failed transaction per intake
+// poll, for as long as the store stayed full).
+void Store::refused(StoreNotice n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& r = refusals_[n.type];
+    if (!r.open) {
+        r.open = true;
+        notices_.push_back(std::move(n));
+        return;
+    }
+    r.rows += n.count;
+    r.bytes += n.bytes;
+}
+
+void Store::alarms_stored_again() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [type, r] : refusals_) {
+        if (r.open && r.rows > 0)
+            notices_.push_back({type, r.rows, r.bytes,
+                                std::to_string(r.rows) + " more alarms were refused (" + type +
+                                    ") before alarms could be stored again"});
+        r = Refusals{};
+    }
 }
 
 std::vector<StoreNotice> Store::take_notices() {

@@ -34,6 +34,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -217,7 +218,10 @@ class Store {
     int64_t evict_when_full(Lane lane, int64_t incoming);
     int64_t lane_bytes(Lane lane) const;
     void apply(const TxnDelta& delta);
-    void notice(StoreNotice n);
+    bool commit_acks(Batch& batch);
+    void requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks);
+    void refused(StoreNotice n);
+    void alarms_stored_again();
     void checkpoint_if_idle();
 
     StoreOptions options_;
@@ -252,6 +256,11 @@ class Store {
     bool stop_ = false;
     StoreStats stats_;
     std::vector<StoreNotice> notices_;
+    struct Refusals {
+        bool open = false;            // reported; an alarm has not been stored since
+        int64_t rows = 0, bytes = 0;  // refused since the report
+    };
+    std::map<std::string, Refusals> refusals_;
     std::function<void()> on_commit_;
     bool dirty_since_checkpoint_ = false;
     std::thread writer_;
