@@ -24,6 +24,15 @@ constexpr size_t kMaxLooks = 64;             // frames kept for it, whatever the
 constexpr double kRepeatMinChange = 4;       // grey levels: below this a region barely changes
 constexpr double kRepeatRamp = 0.2;          // repeat ratios within repeat_max +- 0.1 score partly
 constexpr double kCameraRepeatChange = 0.1;  // mean grey change of a picture sent twice
+// After a start (or a new frame size) the per-pixel averages have seen
+// less than their window: their zero start would read as "nothing
+// flickered before", and a flame in view from the first frame took seconds
+// to reach its rate (fire-outdoor at gamma 0.6: 3.5 s). The averages are
+// read against the weight the frames seen so far carry, plus this share of
+// the unseen rest counted as still: a rate from a few frames alone is noise
+// (one zig-zag reads as 1.0) and raised alarms on fluttering foliage and
+// the neon sign in the first second. 0.15-0.3 gave the same matrix cells.
+constexpr double kUnseenAsStill = 0.3;
 // Flicker "in place": after the swing up and back down (or down and up) the
 // brightness is near where it started, |x[t] - x[t-2]| < k * the smaller
 // swing. Textures moving past at a low frame rate zig-zag between unrelated
@@ -61,12 +70,20 @@ bool VideoFireDetector::is_repeat(const cv::Mat& grey, int64_t t_ms) const {
 void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& grey, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
     grey_ = grey;  // on_frame's own Mat: no copy needed
-    if (prev_grey_.empty() || prev_grey_.size() != grey_.size()) {
+    // After a gap longer than the averages' window (a reconnect, a stalled
+    // stream) they tell of a scene that may have changed: they start again,
+    // as at the first frame, so a camera that comes back on a fire sees it
+    // as one that starts on it. (A dropped frame or two is not such a gap.)
+    const bool restart = dt_s > s_.flicker_s;
+    if (prev_grey_.empty() || prev_grey_.size() != grey_.size() || restart) {
         prev_grey_ = grey_.clone();
         prev_colour_ = colour_.clone();
         presence_ = cv::Mat::zeros(grey_.size(), CV_32F);
         flicker_ = cv::Mat::zeros(grey_.size(), CV_32F);
         activity_ = cv::Mat::zeros(grey_.size(), CV_32F);
+        seen_ = 0;
+        looks_.clear();  // the repeat test's memory is of the scene before
+        dt_s = std::min(dt_s, 1.0 / s_.min_fps);  // the first frame's weight, not the gap's
     }
     cv::Mat diff;
     cv::subtract(grey_, prev_grey_, diff, cv::noArray(), CV_16S);
@@ -88,6 +105,7 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& g
     toggled_ = colour_ != prev_colour_;
     // Time-based EMA weight: the statistics span flicker_s at any frame rate.
     double a = 1.0 - std::exp(-dt_s / s_.flicker_s);
+    seen_ = seen_ * (1 - a) + a;
     cv::Mat c32, t32;
     colour_.convertTo(c32, CV_32F, 1.0 / 255);
     toggled.convertTo(t32, CV_32F, 1.0 / 255);
@@ -151,18 +169,21 @@ void VideoFireDetector::find_regions(const cv::Mat& small) {
     regions_.clear();
     flame_mask_ = cv::Mat::zeros(small.size(), CV_8U);
     // Region support: pixels that are flame-coloured now or often lately.
-    cv::Mat support = colour_ | (presence_ > kPresentPixel);
+    // The averages' full weight so far (see kUnseenAsStill): thresholds on
+    // them scale with it.
+    const double w = seen_ + kUnseenAsStill * (1 - seen_);
+    cv::Mat support = colour_ | (presence_ > kPresentPixel * w);
     if (s_.active_support > 0) {
         // Flame colour that moves, closed over the still core of a flame.
-        support &= activity_ > s_.active_support;
+        support &= activity_ > s_.active_support * w;
         cv::morphologyEx(support, support, cv::MORPH_CLOSE, cv::Mat(), {-1, -1}, 2);
-        support &= colour_ | (presence_ > kPresentPixel);
+        support &= colour_ | (presence_ > kPresentPixel * w);
     }
     cv::dilate(support, support, cv::Mat(), {-1, -1}, 1);
     cv::Mat labels, stats, centroids;
     int n = cv::connectedComponentsWithStats(support, labels, stats, centroids, 8, CV_32S);
     double min_area = std::max(4.0, s_.min_area_frac * small.total());
-    cv::Mat flick_px = (flicker_ > kFlickerPixel) & (presence_ > kPresentPixel);
+    cv::Mat flick_px = (flicker_ > kFlickerPixel * w) & (presence_ > kPresentPixel * w);
     cv::Mat repeat_now(small.size(), CV_32F, cv::Scalar(1.0));
     for (int i = 1; i < n; ++i) {
         int area = stats.at<int>(i, cv::CC_STAT_AREA);

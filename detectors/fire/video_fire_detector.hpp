@@ -57,7 +57,8 @@ class VideoFireDetector final : public FrameDetector {
     cv::Mat colour_, prev_colour_, grey_, prev_grey_, moving_, prev_diff_, toggled_;
     cv::Mat presence_, flicker_, activity_;  // per-pixel EMAs (CV_32F): flame colour,
                                              // zig-zags, moving flame colour
-    cv::Mat flame_mask_;                     // pixels of scoring regions (processing resolution)
+    double seen_ = 0;     // the share of the EMAs' weight that frames seen so far carry
+    cv::Mat flame_mask_;  // pixels of scoring regions (processing resolution)
     double scale_ = 1;
     cv::Size full_;
     int64_t last_t_ = -1;      // the last frame
