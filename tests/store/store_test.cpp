@@ -57,6 +57,15 @@ std::vector<gw::Record> all(gw::Store& s, gw::Lane lane) {
     }
 }
 
+// Appends 1 KB alarms until the store refuses one (a store capped at
+// `o.max_page_count` pages: full without filling a disk).
+void fill_with_alarms(gw::Store& s) {
+    gw::Status last;
+    for (int i = 0; i < 400 && last.ok(); ++i)
+        last = s.append(gw::Lane::alarm, i, "event", payload(i, 1000));
+    CHECK_FALSE(last.ok());
+}
+
 }  // namespace
 
 TEST_GROUP(Store) {
@@ -176,10 +185,7 @@ TEST(Store, AStoreFullOfAlarmsRefusesTelemetryAtOnceUntilAnAckFreesRows) {
     auto o = f.opts();
     o.max_page_count = 40;
     auto s = f.open(o);
-    gw::Status last;
-    for (int i = 0; i < 400 && last.ok(); ++i)
-        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
-    CHECK_FALSE(last.ok());
+    fill_with_alarms(*s);
     // The refused alarm's attempt folded the WAL: some telemetry may still fit.
     gw::Status first;
     for (int i = 0; i < 100 && first.ok(); ++i)
@@ -206,10 +212,7 @@ TEST(Store, AcksThatComeWithAnAlarmMakeItsRoomInAFullStore) {
     o.ack_window_ms = 3600000;  // gathered until an append carries them
     o.max_acks = 1000;
     auto s = f.open(o);
-    gw::Status last;
-    for (int i = 0; i < 400 && last.ok(); ++i)
-        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
-    CHECK_FALSE(last.ok());
+    fill_with_alarms(*s);
     auto rows = all(*s, gw::Lane::alarm);
     for (size_t i = 0; i < 20; ++i) s->ack(gw::Lane::alarm, rows[i].seq);
     CHECK(s->append(gw::Lane::alarm, 1, "event", payload(1, 1000)).ok());
@@ -228,10 +231,7 @@ TEST(Store, AFullStoreReportsItsRefusalsOnceNotOncePerRefusal) {
     auto o = f.opts();
     o.max_page_count = 40;
     auto s = f.open(o);
-    gw::Status last;
-    for (int i = 0; i < 400 && last.ok(); ++i)
-        last = s->append(gw::Lane::alarm, i, "event", payload(i, 1000));
-    CHECK_FALSE(last.ok());
+    fill_with_alarms(*s);
     auto notices = s->take_notices();
     LONGS_EQUAL(1, notices.size());
     STRCMP_EQUAL("store_full", notices[0].type.c_str());
