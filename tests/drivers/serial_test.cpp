@@ -1,5 +1,5 @@
-#include "serial/line_framer.hpp"
 #include "core/named_regex.hpp"
+#include "serial/line_framer.hpp"
 #include "serial/serial_port.hpp"
 
 #include <cstdio>
@@ -129,6 +129,19 @@ TEST(NamedRegex, BackReferencesAreRefusedClearly) {
     auto r = NamedRegex::compile(R"((?<a>[0-9])\1)");
     CHECK_FALSE(r.ok());
     STRCMP_CONTAINS("back-references", r.error().c_str());
+}
+
+// std::regex compiles recursively: 50,000 nested groups crashed
+// gatewayd --check-config once the loader compiled patterns.
+TEST(NamedRegex, DeepOrLongPatternsAreRefusedBeforeStdRegexRecursesThroughThem) {
+    const auto nested = [](size_t n) {
+        return std::string(n, '(') + "(?<a>x)" + std::string(n, ')');
+    };
+    CHECK_TRUE(NamedRegex::compile(nested(500)).ok());
+    auto deep = NamedRegex::compile(nested(50000));
+    CHECK_FALSE(deep.ok());
+    STRCMP_CONTAINS("longer than 1024 characters", deep.error().c_str());
+    CHECK_FALSE(NamedRegex::compile("(?<a>x)" + std::string(2000, 'y')).ok());
 }
 
 TEST(NamedRegex, LongNumbersAreRefusedBeforeStdRegexOverflows) {

@@ -33,6 +33,11 @@ bool repeat_count_ok(const std::string& pattern, size_t from) {
 }  // namespace
 
 Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
+    // std::regex compiles by recursive descent, a few frames per term and
+    // per nested group: 50,000 nested groups overflowed the stack (a crash
+    // of --check-config). A line pattern is far shorter than this.
+    if (pattern.size() > kMaxPatternLength)
+        return fail("longer than " + std::to_string(kMaxPatternLength) + " characters");
     NamedRegex nr;
     std::string out;
     size_t group = 0;

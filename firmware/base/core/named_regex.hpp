@@ -14,8 +14,10 @@ namespace gw {
 
 class NamedRegex {
   public:
+    static constexpr size_t kMaxPatternLength = 1024;
     // Fails with a message for invalid syntax, duplicate or bad names,
-    // lookbehind (unsupported by ECMAScript), or a pattern with no names.
+    // lookbehind (unsupported by ECMAScript), a pattern with no names, or
+    // one longer than kMaxPatternLength.
     static Result<NamedRegex> compile(const std::string& pattern);
 
     // The named fields if the whole line matches.
