@@ -18,14 +18,6 @@ import signal
 import trace_lines
 
 
-def read(paths):
-    """{(clip, variant): [frame]} in trace order."""
-    cells = {}
-    for _, _, frame in trace_lines.frames(paths):
-        cells.setdefault((frame["clip"], frame["variant"]), []).append(frame)
-    return cells
-
-
 SCORE_MIN = 0.5  # the detector's score_min
 
 
@@ -55,7 +47,7 @@ def main():
     args = ap.parse_args()
     if args.persist_s <= 0 or not 0 < args.persist_frac <= 1 or args.spot < 0 or args.margin < 0:
         ap.error("--persist-s must be > 0, --persist-frac in (0, 1], --spot and --margin >= 0")
-    cells = read(args.traces)
+    cells = trace_lines.cells(args.traces)
 
     def detector(cell, frames):
         return trace_lines.anywhere([f["fire"] for f in frames])

@@ -23,7 +23,6 @@ usage: region_classifier.py TRACE... [--model lr|rf] [--threshold T]
                             [--feature NAME]... [--cells]
 """
 import argparse
-import collections
 import math
 import signal
 import sys
@@ -37,17 +36,6 @@ from sklearn.preprocessing import StandardScaler
 import trace_lines
 
 NOT_FEATURES = {"x", "y", "w", "h", "score"}  # the box, and the detector's own verdict
-
-
-def read(paths):
-    """{(clip, variant): [frame]} in trace order."""
-    cells = collections.OrderedDict()
-    for path, n, frame in trace_lines.frames(paths):
-        if "flames" not in frame:
-            sys.exit(f"{path}:{n}: no \"flames\" label: trace it again with "
-                     "this gw-eval-vision-fire")
-        cells.setdefault((frame["clip"], frame["variant"]), []).append(frame)
-    return cells
 
 
 def feature_names(cells, wanted):
@@ -120,7 +108,7 @@ def main():
     ap.add_argument("--feature", action="append", help="only these features (repeatable)")
     ap.add_argument("--cells", action="store_true", help="list the failing cells")
     args = ap.parse_args()
-    cells = read(args.traces)
+    cells = trace_lines.cells(args.traces)
     names = feature_names(cells, args.feature)
     # Every cell's feature rows, built once for all the trainings and scorings.
     tables = {cell: regions(frames, names) for cell, frames in cells.items()}

@@ -17,6 +17,18 @@ def frames(paths):
                     sys.exit(f"{path}:{n}: not a trace line ({e})")
 
 
+def cells(paths):
+    """{(clip, variant): [frame]} in trace order; a trace without the
+    frames' "flames" labels (an older gw-eval-vision-fire) ends the run."""
+    out = {}
+    for path, n, frame in frames(paths):
+        if "flames" not in frame:
+            sys.exit(f"{path}:{n}: no \"flames\" label: trace it again with "
+                     "this gw-eval-vision-fire")
+        out.setdefault((frame["clip"], frame["variant"]), []).append(frame)
+    return out
+
+
 PERSIST_S, PERSIST_FRAC = 1.2, 0.75  # the detector's defaults
 GOAL_S = 2.0  # the matrix's goal: an alarm this soon after the first visible flame
 
