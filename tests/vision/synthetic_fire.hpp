@@ -30,17 +30,23 @@ namespace gw::test {
 class FlameSim {
   public:
     // A flame up to `width` x `height` px with its base centred at `base`;
-    // `wind` leans it (cells per step to the right, -1..1).
-    FlameSim(cv::Point base, int width, int height, unsigned seed, double wind = 0)
-        : base_(base), size_(width, height), rng_(seed), wind_(wind) {
+    // `wind` leans it (cells per step to the right, -1..1). It is lit at
+    // `lit_s` (seconds): by default well before the first frame, so it
+    // burns in full from it; lit later, it grows from its fuel bed, as a
+    // fire that starts in view of a camera already watching.
+    FlameSim(cv::Point base, int width, int height, unsigned seed, double wind = 0,
+             double lit_s = kLitBeforeStartS)
+        : base_(base), size_(width, height), rng_(seed), wind_(wind), t_(lit_s) {
         heat_ = cv::Mat::zeros(kRows, kCols, CV_32F);
         std::uniform_real_distribution<double> u(0.0, 1.0);
         for (int x = 0; x < kCols; ++x) {
             double e = 1.0 - std::pow(std::abs(2.0 * (x + 0.5) / kCols - 1.0), 2.0);
             fuel_.push_back(std::max(0.0, e) * (0.75 + 0.25 * u(rng_)));
         }
-        advance_to(0);  // burning well before the first frame
+        advance_to(0);  // a flame lit before the first frame burns from it
     }
+
+    static constexpr double kLitBeforeStartS = -2.0;
 
     // Runs the flames up to t seconds (t >= the last call).
     void advance_to(double t) {
@@ -118,7 +124,7 @@ class FlameSim {
     double wind_;
     cv::Mat heat_;
     std::vector<double> fuel_;
-    double t_ = -2.0;
+    double t_;  // the flames' clock: no heat before it starts
 };
 
 // A sunlit forest floor: dry leaves (tan, brown, dark brown) and green plants.
@@ -181,10 +187,12 @@ class GeneratedScene {
 };
 
 // A brush fire in daylight: a front of orange flames over dry leaves and
-// green plants, burning from before the first frame.
+// green plants, burning from before the first frame, or lit at `lit_s`
+// seconds in view (the camera has watched the still floor until then).
 class BrushFireScene final : public GeneratedScene {
   public:
-    BrushFireScene(cv::Size size, unsigned seed, int quality)
+    BrushFireScene(cv::Size size, unsigned seed, int quality,
+                   double lit_s = FlameSim::kLitBeforeStartS)
         : bg_(leaf_litter(size, seed)), rng_(seed), quality_(quality) {
         std::uniform_real_distribution<double> u(0.0, 1.0);
         int n = 3 + int(u(rng_) * 3);
@@ -193,8 +201,8 @@ class BrushFireScene final : public GeneratedScene {
         for (int i = 0; i < n; ++i) {
             cv::Point base(int(cx + (i - n / 2.0) * h * 0.45), int(cy + (u(rng_) - 0.5) * h * 0.3));
             int fh = int(h * (0.6 + 0.5 * u(rng_)));
-            flames_.emplace_back(base, int(fh * 0.55), fh, unsigned(seed * 31 + i),
-                                 (u(rng_) - 0.5) * 0.4);
+            const double wind = (u(rng_) - 0.5) * 0.4;
+            flames_.emplace_back(base, int(fh * 0.55), fh, unsigned(seed * 31 + i), wind, lit_s);
         }
     }
     cv::Mat at(double t) override {

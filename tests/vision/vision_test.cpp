@@ -448,6 +448,18 @@ TEST(VideoFire, DaylightBrushFireOverSunlitLeavesAlarmsWithinTwoSeconds) {
     CHECK(first <= 2.0);
 }
 
+// The usual case in the field: the camera has watched a still scene for
+// longer than the flicker averages' window when the fire starts, so its
+// pixels' averages fill from a still past (unlike a camera that starts on
+// a fire). Lit at 4 s, the flames grow from their fuel bed.
+TEST(VideoFire, AFireLitInViewOfAWatchingCameraAlarmsWithinTwoSeconds) {
+    auto d = video_fire(ids);
+    gw::test::BrushFireScene scene({480, 272}, 2, 20, 4.0);
+    const double first = first_video_flame_s(*d, scene, 8);
+    CHECK(first >= 4.0);  // nothing on the still floor before
+    CHECK(first <= 6.0);
+}
+
 TEST(VideoFire, DaylightBrushFireIsMissedWhenStillLeavesJoinItsRegion) {
     auto d = video_fire(ids, [](VideoFireSettings& s) { s.active_support = 0; });
     gw::test::BrushFireScene scene({480, 272}, 1, 20);

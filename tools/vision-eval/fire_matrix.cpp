@@ -46,6 +46,11 @@ using gw::eval::Variant;
 constexpr double kGoalS = 2.0;           // alarm within this long of visible flames
 constexpr double kGeneratedFireS = 12;   // length of a generated fire clip
 constexpr double kGeneratedOtherS = 40;  // and of the generated distractor scene
+// A generated fire lit in view: the camera has watched the still floor this
+// long (longer than the flicker averages' window, flicker_s), so the fire's
+// pixels start from a still past, unlike a clip whose flames show from its
+// first frame.
+constexpr double kLitInViewS = 4;
 const cv::Size kGeneratedSize(480, 272);
 constexpr double kGeneratedFps = 29.97;
 constexpr int kGeneratedQuality = 20;  // strongly compressed
@@ -57,6 +62,7 @@ struct Clip {
     std::string path;   // empty: generated
     unsigned seed = 0;  // generated scenes
     enum class Scene { brush_fire, daylight, chasing_sign } scene = Scene::brush_fire;
+    double lit_s = gw::test::FlameSim::kLitBeforeStartS;  // generated fires
 };
 
 struct Outcome {
@@ -107,6 +113,11 @@ std::vector<Clip> generated_clips() {
     std::vector<Clip> v;
     for (unsigned seed : {1u, 2u, 3u})
         v.push_back({"gen. brush fire " + std::to_string(seed), true, 0, "", seed});
+    for (unsigned seed : {1u, 2u, 3u}) {
+        Clip lit{"gen. fire " + std::to_string(seed) + " lit in view", true, kLitInViewS, "", seed};
+        lit.lit_s = kLitInViewS;
+        v.push_back(lit);
+    }
     v.push_back({"gen. daylight distractors", false, 0, "", 4, Clip::Scene::daylight});
     v.push_back({"gen. chasing star sign", false, 0, "", 5, Clip::Scene::chasing_sign});
     return v;
@@ -122,7 +133,7 @@ std::unique_ptr<gw::eval::FrameSource> open(const Clip& c, const Variant& v) {
     switch (c.scene) {
         case Clip::Scene::brush_fire:
             scene = std::make_unique<gw::test::BrushFireScene>(kGeneratedSize, c.seed,
-                                                               kGeneratedQuality);
+                                                               kGeneratedQuality, c.lit_s);
             break;
         case Clip::Scene::daylight:
             scene = std::make_unique<gw::test::DaylightDistractorScene>(kGeneratedSize, c.seed,
@@ -133,8 +144,8 @@ std::unique_ptr<gw::eval::FrameSource> open(const Clip& c, const Variant& v) {
                                                                      kGeneratedQuality);
             break;
     }
-    return std::make_unique<GeneratedSource>(std::move(scene),
-                                             c.fire ? kGeneratedFireS : kGeneratedOtherS, fps);
+    const double seconds = c.fire ? c.flames_from_s + kGeneratedFireS : kGeneratedOtherS;
+    return std::make_unique<GeneratedSource>(std::move(scene), seconds, fps);
 }
 
 // The detector's settings from `params_toml` (the lines of a
