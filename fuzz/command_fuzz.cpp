@@ -147,7 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t nl = input.find('\n');
     const std::string name = nl == std::string::npos ? std::string() : input.substr(0, nl);
     const std::string payload = nl == std::string::npos ? input : input.substr(nl + 1);
-    s.channel->on_command(name, payload);
+    s.channel->on_command(name, payload, false);
     s.barrier();
     const int replies = s.take_replies(name, input);
     const int expected = topic_level_name(name) ? 1 : 0;

@@ -37,9 +37,13 @@ std::string config(const TempDir& dir, const std::string& broker, const std::str
            dir.path() + "/data/ctl.sock\"\n" + extra;
 }
 
-void publish(const Mosquitto& broker, const std::string& name, const std::string& payload) {
-    auto r = run({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q",
-                  "1", "-i", "center-pub", "-t", kBase + "/cmd/" + name, "-m", payload});
+void publish(const Mosquitto& broker, const std::string& name, const std::string& payload,
+             bool retain = false) {
+    std::vector<std::string> argv{"mosquitto_pub", "-h", "127.0.0.1", "-p",
+                                  std::to_string(broker.port()), "-q", "1", "-i", "center-pub",
+                                  "-t", kBase + "/cmd/" + name, "-m", payload};
+    if (retain) argv.push_back("-r");
+    auto r = run(argv);
     CHECK_EQUAL_TEXT(0, r.code, r.err.c_str());
 }
 
@@ -166,6 +170,29 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
     json fixed = wait_reply(sub, "selftest", "uf-1", 2);
     CHECK_TEXT(fixed.value("ok", false), fixed.dump().c_str());
     LONGS_EQUAL(tests_before + 1, selftest_events(sub));
+}
+
+// A retained command is replayed by the broker at every subscribe, days
+// later too: it is refused, never run (once its id had left the id cache it
+// used to run again, overriding a mode a technician had set since).
+TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    publish(broker, "mode", R"({"id":"ret-1","mode":"emergency"})", true);
+    Subscriber sub(broker.uri(), "center", kBase + "/#");
+    CHECK(sub.ready(10000));
+    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    Gateway gw(dir, cfg, "gatewayd");
+    json r = wait_reply(sub, "mode", "ret-1");
+    CHECK_FALSE(r["ok"].get<bool>());
+    STRCMP_CONTAINS("retained on the broker", r["error"].get<std::string>().c_str());
+    // Again after a restart (a new subscribe), and still not run.
+    gw.proc->signal(SIGTERM);
+    CHECK(gw.proc->wait(20000).has_value());
+    Gateway gw2(dir, cfg, "gatewayd-2");
+    wait_reply(sub, "mode", "ret-1", 2);
+    for (const auto& m : sub.messages())
+        CHECK_TEXT(m.payload.find("mode_changed") == std::string::npos, m.payload.c_str());
 }
 
 TEST(Commands, ARepeatedIdGetsTheFirstReplyAgainWithoutRunningTwice) {

@@ -50,7 +50,8 @@ int64_t CommandChannel::refused() const {
     return refused_;
 }
 
-void CommandChannel::on_command(const std::string& name, const std::string& payload) {
+void CommandChannel::on_command(const std::string& name, const std::string& payload,
+                                bool retained) {
     const std::string where = usable_name(name) ? name : std::string();
     if (payload.size() > options_.max_bytes)
         return refuse({where, std::nullopt,
@@ -60,6 +61,13 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
     if (request.is_discarded()) return refuse({where, std::nullopt, "not JSON"});
     const auto id = usable_id(request);
     if (where.empty()) return refuse({"", id, "no such command: \"" + name + "\""});
+    // The broker replays a retained command at every subscribe, days later
+    // too, and once its id has left the id cache it would run again (a mode
+    // set by a technician since, overridden): only commands as sent run.
+    if (retained)
+        return refuse({name, id,
+                       "retained on the broker: commands run only as sent (publish with "
+                       "retain off, and clear the retained message on this topic)"});
     const json* schema = contract::schema("cmd-" + name + ".json");
     if (!router_.has(name) || !schema)
         return refuse(

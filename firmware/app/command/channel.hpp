@@ -3,9 +3,9 @@
 // most one execution and exactly one stored reply per request id.
 //
 // On the MQTT client's thread (on_command), in this order: size (at most
-// 16 KiB), JSON, a known command with a schema, the schema
-// (docs/schema/cmd-<name>.json, embedded), the signature when commands are
-// signed; then the request is written to the inbox (CommandBook) before the
+// 16 KiB), JSON, not retained on the broker, a known command with a
+// schema, the schema (docs/schema/cmd-<name>.json, embedded), the signature
+// when commands are signed; then the request is written to the inbox (CommandBook) before the
 // callback returns. A refusal changes nothing: it gets a reply and a log line
 // (both rate-limited) and is not recorded, so an unauthenticated sender
 // cannot use up request ids. A known id gets its first reply again.
@@ -46,7 +46,7 @@ class CommandChannel final : public uplink::CommandSink {
     CommandChannel(ChannelOptions options, CommandBook& book, Store& store, CommandRouter& router,
                    const contract::Origin& origin, Clock& clock, Log& log);
 
-    void on_command(const std::string& name, const std::string& payload) override;
+    void on_command(const std::string& name, const std::string& payload, bool retained) override;
 
     // Finishes what a previous run left in the inbox, then executes new
     // commands as they come (commands received before start() wait in the

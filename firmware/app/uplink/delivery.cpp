@@ -183,7 +183,7 @@ void Delivery::connect_next() {
         const std::string prefix = topics_.of(contract::kCommandPrefix);
         handlers.message = [sink = commands_, prefix](const uplink::InboundMessage& m) {
             if (m.topic.rfind(prefix, 0) == 0)
-                sink->on_command(m.topic.substr(prefix.size()), m.payload);
+                sink->on_command(m.topic.substr(prefix.size()), m.payload, m.retained);
         };
     }
     connecting_ = true;
