@@ -121,6 +121,52 @@ TEST(IncidentBook, CriticalStaysCriticalWhenEscalated) {
     CHECK(out[0].severity == Severity::critical);
 }
 
+// A re-send repeats the incident's current state: the severity of the
+// detector's latest update, up or down; escalation goes one step above
+// that, and only from then on is a lower update held up. (Re-sends used to
+// repeat the raise's severity, so an alarm that grew critical was
+// re-notified as an alarm, and every later update was forced up to the
+// raise's severity, clears too.)
+TEST(IncidentBook, ResendsRepeatTheDetectorsLatestSeverityAndEscalationHoldsItsOwn) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    feed(follow("gw-1-2", "gw-1-1", EventState::update, Severity::critical));
+    clock.advance(60000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].severity == Severity::critical);
+    feed(out[0]);
+    // Down again before any escalation: the update says so, and so do re-sends.
+    Event down = feed(follow("gw-1-3", "gw-1-1", EventState::update, Severity::alarm));
+    CHECK(down.severity == Severity::alarm);
+    clock.advance(60000);
+    out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].severity == Severity::alarm);
+    feed(out[0]);
+    clock.advance(180000);  // 300 s since the raise: escalated from alarm
+    out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].escalated);
+    CHECK(out[0].severity == Severity::critical);
+    feed(out[0]);
+    Event held = feed(follow("gw-1-4", "gw-1-1", EventState::update, Severity::alarm));
+    CHECK(held.severity == Severity::critical);
+    CHECK(held.escalated);
+}
+
+TEST(IncidentBook, ABeforeEscalationClearKeepsItsOwnSeverity) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1", Severity::critical));
+    Event clear = feed(follow("gw-1-2", "gw-1-1", EventState::clear, Severity::alarm));
+    CHECK(clear.severity == Severity::alarm);
+    CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());  // closed
+}
+
 TEST(IncidentBook, BelowTheThresholdIsNotTracked) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());

@@ -145,7 +145,10 @@ void IncidentBook::adopt(Event& e) {
         if (!inc) return;
         e.incident = inc->id;
     }
-    if (e.severity < inc->severity) e.severity = inc->severity;
+    // Escalated, it keeps the escalated severity (the contract's "later
+    // updates keep that severity"); before that, each update says the
+    // detector's own, lower too, and a clear the severity it cleared at.
+    if (inc->escalated && e.severity < inc->severity) e.severity = inc->severity;
     e.escalated = e.escalated || inc->escalated;
     if (inc->acked_by) {
         e.acked_by = inc->acked_by;
@@ -192,8 +195,10 @@ void IncidentBook::record(const Event& e) {
     }
     note_event(*inc, e.id);
     inc->last_notified_ms = clock_.now_ms();
-    // A detector's own update refreshes what later re-sent updates repeat.
+    // A detector's own update refreshes what later re-sent updates repeat,
+    // its severity too (adopt() kept it at or above an escalated one).
     if (!is_own(e)) {
+        inc->severity = e.severity;
         inc->value = e.value;
         inc->unit = e.unit;
         inc->message = e.message;

@@ -36,7 +36,9 @@ struct BookSettings {
 struct Incident {
     std::string id;  // the incident id the center knows
     std::string detector, kind, type;
-    Severity severity = Severity::alarm;  // current: one step up once escalated
+    // Current: the detector's latest; once escalated, one step above the
+    // severity it then had, and never below that again.
+    Severity severity = Severity::alarm;
     int64_t raised_ms = 0;                // wall ms when tracking began
     int64_t last_notified_ms = 0;         // wall ms of the last event of it sent
     int renotify = 0;
