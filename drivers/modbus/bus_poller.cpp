@@ -144,6 +144,7 @@ bool BusPoller::poll_device(Device& d, int64_t now) {
         if (!schedule_->due(d.index, b, now)) continue;
         schedule_->polled(d.index, b, now);
         const Outcome r = read_block(d, b, samples);
+        if (r == Outcome::refused) continue;
         if (r != Outcome::ok) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
@@ -255,15 +256,19 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             // a fresh connection is the only clean state.
             ctx.close();
         }
-        if (f == Failure::exception) break;  // the device answered; asking again won't help
+        if (f == Failure::exception) {
+            // The device answered: asking again won't help, and its other
+            // blocks are fine to read.
+            report_refusal(d, b, error);
+            return Outcome::refused;
+        }
     }
     report_failure(d, error);
     return ctx.connected() ? Outcome::failed : Outcome::link_down;
 }
 
-// Reports every point of a failed device: `stale` with the last good value
-// while that value is younger than three poll intervals plus one failed
-// poll's retries, else `comm_fail` (with the last value, or 0 if none).
+// A device that did not answer (or whose link is down): offline, every
+// point reported with its last known value.
 void BusPoller::report_failure(Device& d, const std::string& why) {
     count(d.index, [&](DeviceCounters& c) {
         c.polls_failed++;
@@ -274,22 +279,42 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
         log_.warn("modbus", "device offline",
                   {{"device", d.cfg.id}, {"bus", bus_}, {"error", why}});
     d.online = false;
+    std::vector<PointConfig> points;
+    for (const auto& block : d.blocks)
+        points.insert(points.end(), block.points.begin(), block.points.end());
+    send_last_known(d, points);
+}
+
+// One block refused (an exception reply): only its points are reported, the
+// device stays online. Reporting all of them made a device with one bad
+// address flip its healthy points between good and stale at every poll.
+void BusPoller::report_refusal(Device& d, size_t block, const std::string& why) {
+    count(d.index, [&](DeviceCounters& c) {
+        c.polls_failed++;
+        c.online = true;  // it answered
+        c.last_error = why;
+    });
+    send_last_known(d, d.blocks[block].points);
+}
+
+// `stale` with the last good value while it is younger than three poll
+// intervals plus one failed poll's retries, else `comm_fail` (with the last
+// value, or 0 if none).
+void BusPoller::send_last_known(const Device& d, const std::vector<PointConfig>& points) {
     const int64_t wall = clock_.now_ms();
     const int64_t mono = clock_.mono_ms();
     std::vector<Sample> samples;
-    for (const auto& block : d.blocks) {
-        for (const auto& p : block.points) {
-            Sample s;
-            s.point = p.id;
-            s.t_ms = wall;
-            s.quality = Quality::comm_fail;
-            auto it = d.last_good.find(p.id);
-            if (it != d.last_good.end()) {
-                s.value = it->second.value;
-                if (mono - it->second.mono_ms < it->second.stale_ms) s.quality = Quality::stale;
-            }
-            samples.push_back(s);
+    for (const auto& p : points) {
+        Sample s;
+        s.point = p.id;
+        s.t_ms = wall;
+        s.quality = Quality::comm_fail;
+        auto it = d.last_good.find(p.id);
+        if (it != d.last_good.end()) {
+            s.value = it->second.value;
+            if (mono - it->second.mono_ms < it->second.stale_ms) s.quality = Quality::stale;
         }
+        samples.push_back(s);
     }
     if (!samples.empty()) sink_.on_samples(samples);
 }

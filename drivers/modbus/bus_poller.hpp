@@ -85,9 +85,13 @@ class BusPoller {
     bool connect_bus();
     void poll_due(int64_t now);
     bool poll_device(Device& dev, int64_t now);
-    enum class Outcome { ok, failed, link_down };
+    // refused: the device answered this block with an exception (a wrong
+    // address, say); it is online and its other blocks are read as usual.
+    enum class Outcome { ok, refused, failed, link_down };
     Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
     void report_failure(Device& dev, const std::string& why);
+    void report_refusal(Device& dev, size_t block, const std::string& why);
+    void send_last_known(const Device& dev, const std::vector<PointConfig>& points);
     template <typename F>
     void count(size_t device, F&& update) {
         std::lock_guard<std::mutex> lock(counters_mutex_);

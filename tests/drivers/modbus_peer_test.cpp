@@ -61,14 +61,15 @@ struct Site {
     std::unique_ptr<BusPoller> bus;
     int port = 0;
 
-    void start_tcp(std::vector<std::string> faults, const std::string& scenario = kSiteScenario) {
+    void start_tcp(std::vector<std::string> faults, const std::string& scenario = kSiteScenario,
+                   std::vector<PointConfig> points = site_points()) {
         port = free_port();
         std::vector<std::string> extra{"--tcp", std::to_string(port)};
         for (auto& f : faults) extra.insert(extra.end(), {"--fault", f});
         const std::string file = dir.write("site.csv", scenario);
         sim = std::make_unique<Process>(sitesim_args(file, extra), dir.path(), "sitesim");
         CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
-        bus = std::make_unique<BusPoller>(tcp_devices(port), site_points(), sink, clock, log);
+        bus = std::make_unique<BusPoller>(tcp_devices(port), points, sink, clock, log);
         CHECK_TRUE(bus->start().ok());
     }
 };
@@ -133,6 +134,29 @@ TEST(ModbusTcp, ExceptionResponseIsCountedAndNotRetried) {
     LONGS_EQUAL(0, fire.timeouts);
     CHECK(fire.last_error.find("exception 2") != std::string::npos);
     CHECK(site.sink.count("smoke", Quality::comm_fail) >= 1);
+}
+
+// One block refused (a point at an address the device does not have): its
+// points are comm_fail, the device's other points stay good at every poll
+// (they used to flip good/stale/good, a telemetry message each) and the
+// device stays online.
+TEST(ModbusTcp, ABlockTheDeviceRefusesLeavesItsOtherPointsGood) {
+    Site site;
+    auto points = site_points();
+    points.push_back(point("missing", "fire", Table::holding_register, 20000));
+    site.start_tcp({}, kSiteScenario, points);
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").exceptions >= 3; }));
+    CHECK_TRUE(wait_until([&] { return site.sink.count("room_temp", Quality::good) >= 3; }));
+    site.bus->stop();
+    CHECK(site.sink.count("missing", Quality::comm_fail) >= 3);
+    LONGS_EQUAL(0, site.sink.count("missing", Quality::good));
+    for (auto p : {"room_temp", "co_ppm", "smoke"}) {
+        LONGS_EQUAL_TEXT(0, site.sink.count(p, Quality::stale), p);
+        LONGS_EQUAL_TEXT(0, site.sink.count(p, Quality::comm_fail), p);
+    }
+    auto fire = counters_of(*site.bus, "fire");
+    CHECK_TRUE(fire.online);
+    CHECK(fire.last_error.find("exception 2") != std::string::npos);
 }
 
 TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
