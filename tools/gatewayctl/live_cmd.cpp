@@ -140,9 +140,9 @@ int watch_points(const Target& target, int interval_ms) {
 std::string sum_errors(const json& d) {
     uint64_t n = 0;
     bool any = false;
-    for (const char* k :
-         {"crc_errors", "protocol_errors", "exceptions", "connection_errors", "open_errors",
-          "read_errors", "parse_errors", "open_failures", "read_failures"}) {
+    for (const char* k : {"crc_errors", "protocol_errors", "exceptions", "connection_errors",
+                          "open_errors", "read_errors", "parse_errors", "garbage", "overlong",
+                          "bad_checksum", "open_failures", "read_failures"}) {
         if (d.contains(k) && d[k].is_number()) {
             n += d[k].get<uint64_t>();
             any = true;

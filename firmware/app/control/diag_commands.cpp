@@ -5,6 +5,7 @@
 #include "contract/contract.hpp"
 #include "control/base64.hpp"
 #include "diag.hpp"
+#include "diag_sources.hpp"
 
 namespace gw {
 namespace {
@@ -218,6 +219,7 @@ json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
             return check(kind + " " + id, ok, why);
         }
         std::string err = d->value("last_error", std::string());
+        if (online && kind == "serial") return serial_selftest(id, *d);
         return check(kind + " " + id, online, online ? "answering" : err.empty() ? "offline" : err);
     };
     for (const auto& d : ctx.config.devices) checks.push_back(device_check("device", d.id, false));
