@@ -73,6 +73,7 @@ Status BusPoller::start() {
     auto ctx = Context::create(devices_.front().cfg);
     if (!ctx) return fail(ctx.error());
     link_ = std::make_unique<Link>(Link{std::move(ctx.value())});
+    if (link_->ctx.is_tcp() && !watchdog_) watchdog_ = std::make_unique<RequestWatchdog>();
     stop_.reset();
     thread_ = std::thread([this] { run(); });
     return Status::success();
@@ -181,6 +182,9 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         const int64_t t0_us = clock_.mono_us();
         int rc = -1;
         errno = 0;
+        // The whole answer within twice the timeout: the first byte within
+        // it, the rest within as long again (see RequestWatchdog).
+        if (watchdog_) watchdog_->arm(ctx.fd(), 2 * d.cfg.timeout_ms);
         switch (block.table) {
             case Table::coil:
                 rc = modbus_read_bits(ctx.get(), block.start, block.count, bits.data());
@@ -196,6 +200,16 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
                 break;
         }
         const int err = errno;
+        if (watchdog_ && watchdog_->disarm()) {
+            error = "answer not complete within " + std::to_string(2 * d.cfg.timeout_ms) + " ms";
+            count(d.index, [&](DeviceCounters& c) {
+                c.requests++;
+                c.timeouts++;
+                c.last_error = error;
+            });
+            ctx.close();  // the watchdog shut the socket down
+            continue;
+        }
         if (rc == block.count) {
             const double ms = static_cast<double>(clock_.mono_us() - t0_us) / 1000.0;
             const int64_t wall = clock_.now_ms();

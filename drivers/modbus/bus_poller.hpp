@@ -21,6 +21,7 @@
 #include "core/result.hpp"
 #include "core/sinks.hpp"
 #include "poll_schedule.hpp"
+#include "request_watchdog.hpp"
 
 namespace gw::modbus {
 
@@ -58,7 +59,7 @@ class BusPoller {
     // Creates the context and starts the owner thread. Connecting happens on
     // that thread (with backoff), so start() never blocks on a dead peer.
     Status start();
-    // Stops and joins; at most one request timeout later.
+    // Stops and joins; at most one request later (2 x timeout_ms on TCP).
     void stop();
 
     const std::string& bus() const { return bus_; }
@@ -111,6 +112,8 @@ class BusPoller {
 
     mutable std::mutex counters_mutex_;
     std::vector<DeviceCounters> counters_;
+
+    std::unique_ptr<RequestWatchdog> watchdog_;  // TCP buses only
 
     drivers::StopSignal stop_;
     std::thread thread_;

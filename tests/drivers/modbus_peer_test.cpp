@@ -173,6 +173,22 @@ TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
     LONGS_EQUAL(0, counters_of(*site.bus, "flood").protocol_errors);
 }
 
+// A peer that sends its answer a byte at a time, each within the byte
+// timeout: libmodbus alone waited for all of it (13 bytes x 100 ms here;
+// 250 bytes x 450 ms in the field, minutes per request, the whole bus and
+// the daemon's shutdown stalled). The request is cut at 2 x timeout_ms.
+TEST(ModbusTcp, AnAnswerTrickledByteByByteIsCutAtTwiceTheTimeout) {
+    Site site;
+    site.start_tcp({"2:trickle:100"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    expect_others_polled(site.sink, *site.bus, 10);
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(0, fire.responses);
+    CHECK(fire.timeouts >= 4);
+    STRCMP_CONTAINS("not complete within 300 ms", fire.last_error.c_str());
+}
+
 TEST(ModbusTcp, FailingDeviceIsStaleFirstThenCommFail) {
     Site site;
     // The fire panel answers for 1 s, then goes silent (a scripted fault).

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     app.add_flag("--loop", opts.loop, "repeat the scenario");
     app.add_option(
         "--fault", faults,
-        "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc");
+        "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc|"
+        "trickle:MS");
     bool stdin_set = false;
     app.add_flag("--stdin-set", stdin_set,
                  "read SLAVE,TABLE,ADDRESS,VALUE lines on stdin, set each at once and answer "

@@ -43,6 +43,8 @@ std::string to_string(FaultKind k) {
             return "wrong_slave";
         case FaultKind::bad_crc:
             return "bad_crc";
+        case FaultKind::trickle:
+            return "trickle";
     }
     return "?";
 }
@@ -62,13 +64,18 @@ Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
         if (!parse_int(arg, 1, 60000, v)) return fail("late needs a delay in ms (1..60000)");
         f.kind = FaultKind::late;
         f.arg = static_cast<int>(v);
+    } else if (kind == "trickle") {
+        if (!parse_int(arg, 1, 10000, v))
+            return fail("trickle needs the ms between bytes (1..10000)");
+        f.kind = FaultKind::trickle;
+        f.arg = static_cast<int>(v);
     } else if (kind == "exception") {
         if (!parse_int(arg, 1, 11, v)) return fail("exception needs a code (1..11)");
         f.kind = FaultKind::exception;
         f.arg = static_cast<int>(v);
     } else {
         return fail("unknown fault \"" + kind +
-                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc)");
+                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle)");
     }
     return f;
 }

@@ -12,11 +12,11 @@
 
 namespace gw::sitesim {
 
-enum class FaultKind { none, no_answer, late, exception, wrong_slave, bad_crc };
+enum class FaultKind { none, no_answer, late, exception, wrong_slave, bad_crc, trickle };
 
 struct Fault {
     FaultKind kind = FaultKind::none;
-    int arg = 0;  // late: delay ms; exception: code
+    int arg = 0;  // late: delay ms; exception: code; trickle: ms between bytes
 };
 
 // "none", "no_answer", "late" (arg ms), "exception" (arg code 1..11),

@@ -323,6 +323,21 @@ std::vector<uint8_t> rtu_read_response(int slave, const uint8_t* req, modbus_map
     return out;
 }
 
+// The same response as TCP: the request's MBAP header (transaction id,
+// protocol, unit), the length of unit id + PDU, the PDU without the CRC.
+std::vector<uint8_t> tcp_from_rtu(const uint8_t* tcp_req, const std::vector<uint8_t>& rtu) {
+    const size_t pdu = rtu.size() - 3;  // no slave byte, no CRC
+    std::vector<uint8_t> out{tcp_req[0],
+                             tcp_req[1],
+                             0,
+                             0,
+                             static_cast<uint8_t>((pdu + 1) >> 8),
+                             static_cast<uint8_t>((pdu + 1) & 0xFF),
+                             tcp_req[6]};
+    out.insert(out.end(), rtu.begin() + 1, rtu.end() - 2);
+    return out;
+}
+
 }  // namespace
 
 void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bool rtu) {
@@ -361,6 +376,23 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
                 }
                 rsp.back() ^= 0x5A;
                 write_all(context.fd(), rsp.data(), rsp.size());
+                return;
+            }
+            break;
+        case FaultKind::trickle:
+            if (fc >= 1 && fc <= 4) {
+                std::vector<uint8_t> rsp;
+                {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    // From the unit id on, a TCP request reads as an RTU one.
+                    rsp = rtu_read_response(id, req + header - 1, slave(id)->map.get());
+                }
+                if (!rtu) rsp = tcp_from_rtu(req, rsp);
+                // A byte at a time, each within the client's byte timeout.
+                for (size_t i = 0; i < rsp.size() && !stopping_; ++i) {
+                    if (!write_all(context.fd(), &rsp[i], 1)) return;
+                    sleep_ms(fault.arg);
+                }
                 return;
             }
             break;
