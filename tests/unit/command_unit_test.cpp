@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command/channel.hpp"
 #include "command/router.hpp"
 #include "command/signature.hpp"
 #include "core/clock.hpp"
@@ -110,6 +111,38 @@ TEST(CommandBook, KeepsOnlyTheNewestSentRowsAndNoneTooOld) {
     CHECK_FALSE((*book)->find("id19")->has_value());
 }
 
+// A request the gateway could not take on (busy with other selftests) does
+// not use up its id: the center's retry with the same id runs. It used to
+// get the stored "busy" reply again, for as long as the id was kept.
+TEST(CommandBook, ABusyRequestFreesItsIdSoTheSameIdRunsWhenRetried) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    command::CommandRouter router(clock, log);
+    std::atomic<int> runs{0};
+    router.add("selftest", [&](const json&, command::Done done) {
+        done(++runs == 1 ? command::try_again("busy: try again") : json{{"checks", json::array()}});
+    });
+    const contract::Origin origin{"s1", "gw1"};
+    command::CommandChannel channel({}, **book, *store, router, origin, clock, log);
+    CHECK(channel.start().ok());
+    auto settled = [&](int n) {
+        for (int i = 0; i < 200; ++i) {
+            auto row = (*book)->find("s1");
+            if (runs == n && (n == 1 ? !row->has_value()
+                                     : row->has_value() && (*row)->state == CommandRow::sent))
+                return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+    channel.on_command("selftest", R"({"id":"s1"})", false);
+    CHECK_TEXT(settled(1), "the busy request kept its id");
+    channel.on_command("selftest", R"({"id":"s1"})", false);
+    CHECK_TEXT(settled(2), "the retry did not run");
+    channel.stop();
+    LONGS_EQUAL(2, runs.load());
+}
+
 TEST_GROUP(CommandRouter) {
     SystemClock clock;
     Log log{LogLevel::error};
@@ -147,6 +180,11 @@ TEST(CommandRouter, AHandlerThatNeverCompletesTimesOutAndALateDoneIsIgnored) {
 TEST(CommandRouter, ErrorResultsAreRefusals) {
     auto o = command::Outcome::of(command::error("unknown incident"));
     CHECK_FALSE(o.ok);
+    CHECK_FALSE(o.retry);
+    auto busy = command::Outcome::of(command::try_again("busy"));
+    CHECK_FALSE(busy.ok);
+    CHECK(busy.retry);
+    STRCMP_EQUAL("busy", busy.error.c_str());
     STRCMP_EQUAL("unknown incident", o.error.c_str());
     CHECK(command::Outcome::of({{"incident", "x"}}).ok);
     CHECK_FALSE(command::Outcome::of(json::array()).ok);

@@ -143,6 +143,17 @@ void CommandChannel::finish(const std::string& id, const std::string& name,
     const std::string reply = contract::encode_reply(r, origin_);
     log_.info("command", outcome.ok ? "done" : "failed",
               {{"id", id}, {"command", name}, {"error", outcome.error}});
+    if (outcome.retry) {
+        // Nothing was done: the id is freed first, so the center's retry
+        // with it runs (a stored "busy" would be its answer for a week).
+        if (auto s = book_.forget(id); !s)
+            log_.error("command", "cannot free request id", {{"id", id}, {"error", s.error()}});
+        if (auto s =
+                store_.append(Lane::alarm, clock_.now_ms(), contract::reply_route(name), reply);
+            !s)
+            log_.error("command", "cannot store reply", {{"id", id}, {"error", s.error()}});
+        return;
+    }
     if (auto s = book_.set_reply(id, reply); !s) {
         log_.error("command", "cannot record reply", {{"id", id}, {"error", s.error()}});
         return;  // still pending: executed again after a restart

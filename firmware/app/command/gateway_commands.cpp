@@ -48,6 +48,8 @@ void snapshot(const GatewayCommandContext& ctx, const json& req, const Done& don
 void selftest(const GatewayCommandContext& ctx, const Done& done) {
     const Peer self{::getpid(), ::getuid(), ::getgid()};
     ctx.control.submit({{"cmd", "selftest"}}, self, [done](json reply) {
+        if (reply.value("busy", false))
+            return done(try_again(reply.value("error", std::string("busy"))));
         if (!reply.value("ok", false))
             return done(error(reply.value("error", std::string("selftest failed"))));
         reply.erase("ok");

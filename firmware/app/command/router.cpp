@@ -10,10 +10,17 @@ json error(const std::string& why) {
     return {{"error", why}};
 }
 
+json try_again(const std::string& why) {
+    return {{"error", why}, {"retry", true}};
+}
+
 Outcome Outcome::of(json r) {
     Outcome o;
-    if (r.is_object() && r.size() == 1 && r.contains("error") && r["error"].is_string()) {
+    const bool retry = r.is_object() && r.size() == 2 && r.value("retry", false) == true;
+    if (r.is_object() && r.size() == (retry ? 2u : 1u) && r.contains("error") &&
+        r["error"].is_string()) {
         o.error = r["error"].get<std::string>();
+        o.retry = retry;
         return o;
     }
     if (!r.is_object()) {

@@ -36,14 +36,18 @@ using Handler = std::function<void(const nlohmann::json& request, Done done)>;
 
 // {"error": why}: what a handler passes to done() to say no.
 nlohmann::json error(const std::string& why);
+// {"error": why, "retry": true}: not done, nothing changed, and the same
+// request id may be sent again (the gateway was busy with other tests).
+nlohmann::json try_again(const std::string& why);
 
 // What became of one command.
 struct Outcome {
     bool ok = false;
     nlohmann::json result = nlohmann::json::object();
     std::string error;
-    // done()'s argument: error(why) -> not ok; an object -> its result;
-    // anything else -> not ok (a handler bug, said so).
+    bool retry = false;  // try_again(): the id is not used up
+    // done()'s argument: error(why) or try_again(why) -> not ok; an object
+    // -> its result; anything else -> not ok (a handler bug, said so).
     static Outcome of(nlohmann::json result_or_error);
 };
 

@@ -95,6 +95,11 @@ Status CommandBook::set_reply(const std::string& id, const std::string& reply) {
     return exec_update("UPDATE command SET state = 1, reply = ?1 WHERE id = ?2", reply, id);
 }
 
+Status CommandBook::forget(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return exec_update("DELETE FROM command WHERE id = ?1", id, "");
+}
+
 Status CommandBook::mark_sent(const std::string& id, int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto s = exec_update("UPDATE command SET state = 2 WHERE id = ?1", id, ""); !s) return s;

@@ -53,6 +53,8 @@ class CommandBook {
     Result<Admitted> admit(const std::string& id, const std::string& name,
                            const std::string& request, int64_t now_ms);
     Status set_reply(const std::string& id, const std::string& reply);
+    // Removes a request that was not carried out (busy): its id may come again.
+    Status forget(const std::string& id);
     // Marks the reply as queued and prunes old rows (now_ms: their age).
     Status mark_sent(const std::string& id, int64_t now_ms);
     // Rows not yet sent, oldest first: what a restart must finish.
