@@ -227,6 +227,10 @@ json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
         checks.push_back(device_check("serial", p.id, false));
     for (const auto& c : ctx.config.cameras) checks.push_back(device_check("camera", c.id, true));
 
+    // The test event first: the link is read after it, so a selftest that
+    // runs while the uplink is still connecting (one queued over MQTT, run
+    // at start-up) does not report the broker down beside its own PUBACK.
+    json t = mqtt_test(ctx, {{"timeout_ms", req.value("timeout_ms", 10000)}}, cancel);
     const LinkState link = ctx.uplink.state();
     checks.push_back(check(
         "broker", link.connected,
@@ -238,7 +242,6 @@ json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
         checks.push_back(check("broker TLS", link.connected && tls,
                                tls ? "TLS in use" : "configured but the link is not TLS"));
     }
-    json t = mqtt_test(ctx, {{"timeout_ms", req.value("timeout_ms", 10000)}}, cancel);
     if (t.contains("error")) {
         checks.push_back(check("test event acked", false, t["error"].get<std::string>()));
     } else if (t["acked"].get<bool>()) {
