@@ -39,9 +39,19 @@ std::string config(const TempDir& dir, const std::string& broker, const std::str
 
 void publish(const Mosquitto& broker, const std::string& name, const std::string& payload,
              bool retain = false) {
-    std::vector<std::string> argv{"mosquitto_pub", "-h", "127.0.0.1", "-p",
-                                  std::to_string(broker.port()), "-q", "1", "-i", "center-pub",
-                                  "-t", kBase + "/cmd/" + name, "-m", payload};
+    std::vector<std::string> argv{"mosquitto_pub",
+                                  "-h",
+                                  "127.0.0.1",
+                                  "-p",
+                                  std::to_string(broker.port()),
+                                  "-q",
+                                  "1",
+                                  "-i",
+                                  "center-pub",
+                                  "-t",
+                                  kBase + "/cmd/" + name,
+                                  "-m",
+                                  payload};
     if (retain) argv.push_back("-r");
     auto r = run(argv);
     CHECK_EQUAL_TEXT(0, r.code, r.err.c_str());
@@ -193,6 +203,31 @@ TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
     wait_reply(sub, "mode", "ret-1", 2);
     for (const auto& m : sub.messages())
         CHECK_TEXT(m.payload.find("mode_changed") == std::string::npos, m.payload.c_str());
+}
+
+// Two gateways with one client id share one persistent session: each then
+// receives (and swallows) the other's commands. The gateway cannot stop
+// that, but it says so: here another client takes the session over with
+// this gateway's client id and subscribes to another gateway's commands.
+TEST(Commands, ACommandForAnotherGatewaySaysTheClientIdIsShared) {
+    Mosquitto broker(dir.path(), "broker");
+    broker.start();
+    Subscriber sub(broker.uri(), "center", kBase + "/#");
+    CHECK(sub.ready(10000));
+    Gateway gw(dir, dir.write("gw.toml", config(dir, broker.uri())), "gatewayd");
+    answered(broker, sub, "warm");
+    auto r =
+        gw::test::run({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
+                       "-i", "s1-gw1", "-c", "-q", "1", "-t", "city/s1/other/cmd/+", "-W", "1"});
+    (void)r;  // ends by its timeout (-W): the subscription stays in the session
+    for (int i = 0; i < 20 && !gw.proc->wait_for_output("another gateway", 500); ++i) {
+        auto p = gw::test::run(
+            {"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1",
+             "-t", "city/s1/other/cmd/mode", "-m", R"({"id":"theirs","mode":"normal"})"});
+        CHECK_EQUAL_TEXT(0, p.code, p.err.c_str());
+    }
+    CHECK_TEXT(gw.proc->wait_for_output("is uplink.client_id used by another gateway too?", 1000),
+               gw.proc->err().c_str());
 }
 
 TEST(Commands, ARepeatedIdGetsTheFirstReplyAgainWithoutRunningTwice) {
