@@ -9,9 +9,9 @@
 
 #include "command/channel.hpp"
 #include "command/gateway_commands.hpp"
+#include "command/loop_commands.hpp"
 #include "command/router.hpp"
 #include "command/signature.hpp"
-#include "command/loop_commands.hpp"
 #include "control/commands.hpp"
 #include "control/control_server.hpp"
 #include "control/diag.hpp"
@@ -106,6 +106,7 @@ Status Daemon::start() {
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
     uplink_ =
         std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
+    commands_ = std::make_unique<Dispatcher>(clock_, log_);
     if (auto s = open_commands(origin); !s) return s;
     uplink_->set_command_sink(channel_.get());
     // Events of the loop reach LiveState too (gatewayctl events --active).
@@ -122,7 +123,6 @@ Status Daemon::start() {
     if (auto s = start_pipeline(); !s) return s;
     if (auto s = start_drivers(); !s) return s;
 
-    commands_ = std::make_unique<Dispatcher>(clock_, log_);
     add_daemon_commands(*commands_, {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
                                      [this] { return loop::mode_json(loop_->mode().state()); }});
     command::add_loop_control_commands(*commands_, *loop_);
@@ -152,13 +152,18 @@ Status Daemon::open_commands(const contract::Origin& origin) {
     if (!book) return fail(book.error());
     command_book_ = std::move(*book);
     router_ = std::make_unique<command::CommandRouter>(clock_, log_);
+    add_router_commands();
     channel_ = std::make_unique<command::CommandChannel>(options, *command_book_, *store_, *router_,
                                                          origin, clock_, log_);
     return Status::success();
 }
 
-// Handlers are added before the router starts.
-Status Daemon::start_commands() {
+// Every handler is in the router before the uplink starts: a command that
+// arrives on the first connect is checked against the full table (added
+// later, it was refused as an unknown command, and the table was written
+// while the MQTT thread read it). The handlers use the pipeline and the
+// control dispatcher only when they run, after start_commands().
+void Daemon::add_router_commands() {
     command::add_gateway_commands(*router_, {config_, *intake_, *ids_, *commands_,
                                              [this](const std::string& camera) {
                                                  return vision_->snapshot(camera, *frames_);
@@ -174,6 +179,10 @@ Status Daemon::start_commands() {
         auto result = command::mode(*loop_, request);
         done(result ? *result : command::error(result.error()));
     });
+}
+
+// Runs what the inbox holds and starts executing new commands.
+Status Daemon::start_commands() {
     return channel_->start();
 }
 

@@ -77,6 +77,7 @@ class Daemon {
     nlohmann::json device_counters() const;
     Status start_drivers();
     Status open_commands(const contract::Origin& origin);
+    void add_router_commands();
     Status start_commands();
     bool new_config_valid();
 
