@@ -228,6 +228,29 @@ TEST(IncidentBook, ClearClosesAndAckOfClosedOrUnknownFails) {
     STRCMP_CONTAINS("no open incident", unknown.error().c_str());
 }
 
+// A re-send (or an ack's update) made before the clear but stored after it,
+// as the intake's threads may order them, and a later event of a closed
+// incident: none opens it again. (It was tracked anew, re-sent every
+// renotify_s and escalated for ever after its clear, its ack lost.)
+TEST(IncidentBook, ALateUpdateOfAClosedIncidentDoesNotOpenItAgain) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    clock.advance(60000);
+    auto resend = book.tick();
+    LONGS_EQUAL(1, resend.size());
+    auto acked = book.ack("gw-1-1", "ops", "");
+    CHECK(acked.ok() && acked->update);
+    feed(follow("gw-1-2", "gw-1-1", EventState::clear));
+    feed(resend[0]);
+    feed(*acked->update);
+    feed(follow("gw-1-5", "gw-1-1", EventState::update));
+    LONGS_EQUAL(0, book.open().size());
+    clock.advance(600000);
+    CHECK(book.tick().empty());
+}
+
 TEST(IncidentBook, RestartAdoptsAReRaiseAndKeepsTheAck) {
     {
         IncidentBook book(settings(), table, clock, log);

@@ -30,15 +30,20 @@ Result<json> ack(loop::ClosedLoop& loop, const json& request) {
     }
     auto out = loop.ack(*incident, *by, note);
     if (!out) return fail(out.error());
-    auto open = loop.book().open();
     json result = {{"incident", out->incident},
                    {"already", out->already},
-                   {"event", out->update ? json(out->update->id) : json(nullptr)}};
-    for (const auto& inc : open) {
-        if (inc.id != out->incident) continue;
-        result["acked_by"] = inc.acked_by ? json(*inc.acked_by) : json(nullptr);
-        result["ack_note"] = inc.ack_note ? json(*inc.ack_note) : json(nullptr);
-    }
+                   {"event", out->update ? json(out->update->id) : json(nullptr)},
+                   {"acked_by", *by},
+                   {"ack_note", note.empty() ? json(nullptr) : json(note)}};
+    // Acknowledged before: by whom the book says (read back only then; a
+    // clear stored meanwhile may have closed it, and this ack's own values
+    // are known without asking).
+    if (out->already)
+        for (const auto& inc : loop.book().open()) {
+            if (inc.id != out->incident) continue;
+            result["acked_by"] = inc.acked_by ? json(*inc.acked_by) : json(nullptr);
+            result["ack_note"] = inc.ack_note ? json(*inc.ack_note) : json(nullptr);
+        }
     return result;
 }
 

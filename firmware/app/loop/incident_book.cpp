@@ -25,14 +25,14 @@ std::optional<T> opt(const json& j, const char* key) {
 constexpr const char* kUnackedPrefix = "unacknowledged for ";
 constexpr const char* kAckedPrefix = "acknowledged by ";
 
+}  // namespace
+
 // The book's own updates (re-sent, escalated, acknowledged), told apart from
 // a detector's by their message, which only the book writes this way.
-bool is_own(const Event& e) {
+bool is_book_event(const Event& e) {
     return e.renotify.has_value() || e.message.rfind(kUnackedPrefix, 0) == 0 ||
            e.message.rfind(kAckedPrefix, 0) == 0;
 }
-
-}  // namespace
 
 json incident_json(const Incident& inc) {
     json j = {{"id", inc.id},
@@ -185,6 +185,11 @@ void IncidentBook::record(const Event& e) {
     const std::string& id = e.incident.empty() ? e.id : e.incident;
     Incident* inc = find(id);
     if (!inc) {
+        // The book's own update of an incident whose clear was stored while
+        // the update was on its way (a re-send, an ack), or any later event
+        // of a closed incident, must not open it again: it was re-sent and
+        // escalated for ever, its ack lost.
+        if (is_book_event(e) || was_closed(id)) return;
         // An update may cross the threshold (a warning that grew into an alarm).
         if (e.state != EventState::clear && e.severity >= settings_.min_severity) start(e);
         return;
@@ -197,7 +202,7 @@ void IncidentBook::record(const Event& e) {
     inc->last_notified_ms = clock_.now_ms();
     // A detector's own update refreshes what later re-sent updates repeat,
     // its severity too (adopt() kept it at or above an escalated one).
-    if (!is_own(e)) {
+    if (!is_book_event(e)) {
         inc->severity = e.severity;
         inc->value = e.value;
         inc->unit = e.unit;
@@ -277,8 +282,7 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
     std::lock_guard<std::mutex> lock(mutex_);
     Incident* inc = find(id);
     if (!inc) {
-        if (std::find(closed_.begin(), closed_.end(), id) != closed_.end())
-            return fail("incident " + id + " is closed");
+        if (was_closed(id)) return fail("incident " + id + " is closed");
         return fail("no open incident with incident or event id " + id);
     }
     AckOutcome out;
@@ -306,6 +310,10 @@ void IncidentBook::save(const Incident& inc) {
     if (auto s = table_.put(inc.id, incident_json(inc).dump()); !s)
         log_.error("incidents", "incident state not saved",
                    {{"incident", inc.id}, {"error", s.error()}});
+}
+
+bool IncidentBook::was_closed(const std::string& id) const {
+    return std::find(closed_.begin(), closed_.end(), id) != closed_.end();
 }
 
 void IncidentBook::close(const std::string& id) {

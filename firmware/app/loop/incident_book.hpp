@@ -39,8 +39,8 @@ struct Incident {
     // Current: the detector's latest; once escalated, one step above the
     // severity it then had, and never below that again.
     Severity severity = Severity::alarm;
-    int64_t raised_ms = 0;                // wall ms when tracking began
-    int64_t last_notified_ms = 0;         // wall ms of the last event of it sent
+    int64_t raised_ms = 0;         // wall ms when tracking began
+    int64_t last_notified_ms = 0;  // wall ms of the last event of it sent
     int renotify = 0;
     bool escalated = false;
     std::optional<std::string> acked_by, ack_note;
@@ -93,6 +93,7 @@ class IncidentBook {
     Event update_of(const Incident& inc) const;
     void start(const Event& e);
     void close(const std::string& id);
+    bool was_closed(const std::string& id) const;
     void save(const Incident& inc);
     void note_event(Incident& inc, const std::string& event_id);
 
@@ -105,6 +106,10 @@ class IncidentBook {
     std::deque<std::string> closed_;        // recently closed incident and event ids
     int64_t grace_until_ms_ = 0;
 };
+
+// An event the book itself made (a re-send, an escalation, an ack's update),
+// not a detector's.
+bool is_book_event(const Event& e);
 
 // The book's record of an incident, as stored in its StateTable.
 nlohmann::json incident_json(const Incident& inc);
