@@ -12,7 +12,8 @@
 
 namespace {
 
-const std::string kExample = std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
+const std::string kExample =
+    std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 std::string minimal_config(const std::string& data_dir) {
     return "[gateway]\ndistrict = \"d\"\nsite = \"s\"\nid = \"g\"\ndata_dir = \"" + data_dir +
@@ -52,6 +53,40 @@ TEST(DaemonCli, RefusesToStartOnABadConfig) {
     auto r = gw::test::run({GW_GATEWAYD, "--config", path});
     LONGS_EQUAL(2, r.code);
     STRCMP_CONTAINS("gateway.district: required key is missing", r.err.c_str());
+}
+
+// Files the config names are checked before the gateway starts: a missing
+// credentials file, CA or command secret, or a control socket path too long
+// for a Unix socket, is a config error (exit 2: the service does not
+// restart in a loop on it), said by --check-config too, which used to
+// print "ok" for such a file.
+TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
+    gw::test::TempDir dir;
+    const std::string missing = dir.path() + "/nowhere";
+    std::string text = minimal_config(dir.path());
+    text.replace(text.find("[control]"), 0,
+                 "credentials_file = \"" + missing + "/creds\"\n[uplink.tls]\nca_file = \"" +
+                     missing + "/ca.pem\"\n");
+    text += "[commands]\nsecret_file = \"" + missing + "/secret\"\n";
+    const std::string path = dir.write("files.toml", text);
+    auto check = gw::test::run({GW_GATEWAYD, "--check-config", path});
+    LONGS_EQUAL(2, check.code);
+    STRCMP_CONTAINS("uplink.credentials_file: ", check.err.c_str());
+    STRCMP_CONTAINS("uplink.tls.ca_file: ", check.err.c_str());
+    STRCMP_CONTAINS("commands.secret_file: ", check.err.c_str());
+    STRCMP_CONTAINS("No such file or directory", check.err.c_str());
+    auto start = gw::test::run({GW_GATEWAYD, "--config", path});
+    LONGS_EQUAL(2, start.code);
+    STRCMP_CONTAINS("uplink.tls.ca_file: ", start.err.c_str());
+
+    std::string long_socket = minimal_config(dir.path());
+    const std::string sock = dir.path() + "/ctl.sock";
+    long_socket.replace(long_socket.find(sock), sock.size(),
+                        dir.path() + "/" + std::string(120, 's') + ".sock");
+    auto too_long =
+        gw::test::run({GW_GATEWAYD, "--check-config", dir.write("sock.toml", long_socket)});
+    LONGS_EQUAL(2, too_long.code);
+    STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
 }
 
 TEST(DaemonCli, UnknownOptionIsAUsageError) {

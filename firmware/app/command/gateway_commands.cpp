@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "config/loader.hpp"
+#include "config/start_checks.hpp"
 #include "detectors/kinds.hpp"
 
 namespace gw::command {
@@ -73,9 +74,10 @@ void reload(const GatewayCommandContext& ctx, const Done& done) {
 
 Result<std::string> check_new_config(const std::string& path) {
     auto loaded = load_config(path, detectors::kinds());
-    if (!loaded.ok()) {
+    const auto problems = loaded.ok() ? start_problems(*loaded.config) : loaded.errors.lines;
+    if (!problems.empty()) {
         std::string all;
-        for (const auto& line : loaded.errors.lines) all += (all.empty() ? "" : "\n") + line;
+        for (const auto& line : problems) all += (all.empty() ? "" : "\n") + line;
         return fail(all);
     }
     return loaded.config->hash;

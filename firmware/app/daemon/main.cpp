@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/loader.hpp"
+#include "config/start_checks.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "daemon.hpp"
@@ -20,24 +21,24 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitConfig = 2;
 
-int check_config(const std::string& path) {
-    auto result = gw::load_config(path, gw::detectors::kinds());
-    if (!result.ok()) {
-        for (const auto& line : result.errors.lines) std::cerr << line << "\n";
-        return kExitConfig;
-    }
-    std::cout << "ok\n";
-    return kExitOk;
-}
-
-// Loads the config; its errors go to stderr. Empty when invalid.
+// Loads the config and checks the files it names; the errors go to
+// stderr. Empty when the gateway cannot start on it.
 std::optional<gw::Config> load(const std::string& path) {
     auto loaded = gw::load_config(path, gw::detectors::kinds());
     if (!loaded.ok()) {
         for (const auto& line : loaded.errors.lines) std::cerr << line << "\n";
         return std::nullopt;
     }
+    const auto problems = gw::start_problems(*loaded.config);
+    for (const auto& line : problems) std::cerr << line << "\n";
+    if (!problems.empty()) return std::nullopt;
     return std::move(loaded.config);
+}
+
+int check_config(const std::string& path) {
+    if (!load(path)) return kExitConfig;
+    std::cout << "ok\n";
+    return kExitOk;
 }
 
 int run(const std::string& path) {

@@ -1,0 +1,19 @@
+#pragma once
+// What the config names outside itself and the gateway needs in order to
+// start: the TLS files, the credentials and command secret files, a control
+// socket path that fits a Unix socket address. Checked by gatewayd
+// --check-config, at start (a config error: exit 2, which the service does
+// not restart on) and before a reload or SIGHUP applies a new file (refused,
+// the running config kept). Not part of load_config: gatewayctl reads the
+// same config on a technician's laptop, where those files need not exist.
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace gw {
+
+// Each "FILE: key: what is wrong"; empty when the gateway can start on it.
+std::vector<std::string> start_problems(const Config& config);
+
+}  // namespace gw
