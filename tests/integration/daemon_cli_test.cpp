@@ -89,6 +89,24 @@ TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
     STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
 }
 
+// SIGHUP does what the reload command does: an unchanged file is nothing to
+// apply (it used to restart every part, resetting the detectors), a changed
+// one restarts the parts with it.
+TEST(DaemonCli, SighupAppliesAChangedFileAndLeavesAnUnchangedOne) {
+    gw::test::TempDir dir;
+    std::string cfg = dir.write("gw.toml", minimal_config(dir.path()));
+    gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd-hup");
+    CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
+    p.signal(SIGHUP);
+    CHECK_TEXT(p.wait_for_output("nothing to apply", 10000), p.err().c_str());
+    CHECK_TEXT(p.err().find("restarting") == std::string::npos, p.err().c_str());
+    dir.write("gw.toml", minimal_config(dir.path()) + "# edited\n");
+    p.signal(SIGHUP);
+    CHECK_TEXT(p.wait_for_output("restarting with the new config", 10000), p.err().c_str());
+    p.signal(SIGTERM);
+    CHECK(p.wait(5000).has_value());
+}
+
 TEST(DaemonCli, UnknownOptionIsAUsageError) {
     auto r = gw::test::run({GW_GATEWAYD, "--frobnicate"});
     LONGS_EQUAL(2, r.code);

@@ -186,11 +186,18 @@ Status Daemon::start_commands() {
     return channel_->start();
 }
 
+// SIGHUP does what the reload command does: nothing when the file is the
+// running config (a restart would reset the detectors and flap the status).
 bool Daemon::new_config_valid() {
     auto hash = command::check_new_config(config_.file);
     if (!hash) {
         log_.error("daemon", "SIGHUP: invalid configuration, running config kept",
                    {{"config", config_.file}, {"errors", hash.error()}});
+        return false;
+    }
+    if (*hash == config_.hash) {
+        log_.info("daemon", "SIGHUP: the file is the running config, nothing to apply",
+                  {{"config", config_.file}});
         return false;
     }
     return true;
