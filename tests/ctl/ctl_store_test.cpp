@@ -47,6 +47,15 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
     auto table = site->ctl({"store", "stats"});
     LONGS_EQUAL(0, table.code);
     STRCMP_CONTAINS("telemetry", table.out.c_str());
+    // The evidence lane (camera images) is shown and exported too: it was
+    // left out of stats, status and export, so unsent images were invisible.
+    CHECK(stats["evidence"]["rows"].is_number());
+    CHECK(stats["evidence_max_bytes"].get<long>() > 0);
+    STRCMP_CONTAINS("evidence", table.out.c_str());
+    STRCMP_CONTAINS("store evidence", site->ctl({"status"}).out.c_str());
+    auto images = site->ctl(
+        {"store", "export", "--out", site->dir().file("evidence.jsonl"), "--lane", "evidence"});
+    LONGS_EQUAL_TEXT(0, images.code, images.err.c_str());
 
     const std::string out = site->dir().file("store.jsonl");
     auto exp = site->ctl({"store", "export", "--out", out, "--lane", "alarm"});

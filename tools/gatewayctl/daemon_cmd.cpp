@@ -80,6 +80,8 @@ void print_status(const json& s, const json& active) {
     t.add({"last PUBACK", ago(b["last_puback_ms"])});
     t.add({"store alarm", lane_text(s["store"]["alarm"])});
     t.add({"store telemetry", lane_text(s["store"]["telemetry"])});
+    if (s["store"].contains("evidence"))
+        t.add({"store evidence", lane_text(s["store"]["evidence"])});
     if (active.is_array()) {
         std::string a = std::to_string(active.size());
         for (const auto& e : active)

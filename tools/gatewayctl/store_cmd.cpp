@@ -26,7 +26,8 @@ std::string mib(const json& bytes) {
 
 void print_stats(const json& s) {
     Table t({"lane", "rows", "size", "cap", "oldest unsent"});
-    for (const char* lane : {"alarm", "telemetry"}) {
+    for (const char* lane : {"alarm", "telemetry", "evidence"}) {
+        if (!s.contains(lane)) continue;  // a daemon from before the evidence lane was shown
         const json& l = s[lane];
         const json& age = l["oldest_unsent_age_ms"];
         t.add({lane, std::to_string(l.value("rows", 0L)), mib(l["bytes"]),
@@ -62,7 +63,8 @@ int export_store(const Target& target, const std::string& path, const std::strin
     json stats;
     if (int rc = call(target, {{"cmd", "store_stats"}}, stats); rc != kOk) return rc;
     std::vector<std::string> which =
-        lanes == "all" ? std::vector<std::string>{"alarm", "telemetry"} : std::vector{lanes};
+        lanes == "all" ? std::vector<std::string>{"alarm", "telemetry", "evidence"}
+                       : std::vector{lanes};
     long total = 0;
     for (const auto& l : which) total += stats[l].value("rows", 0L);
     std::ofstream out(path, std::ios::trunc);
@@ -116,8 +118,8 @@ void add_store_commands(CLI::App& app, Runner& run) {
     auto out = std::make_shared<std::string>();
     auto lane = std::make_shared<std::string>("all");
     exp->add_option("-o,--out", *out, "output file (.jsonl)")->required();
-    exp->add_option("--lane", *lane, "alarm | telemetry | all")
-        ->check(CLI::IsMember({"alarm", "telemetry", "all"}))
+    exp->add_option("--lane", *lane, "alarm | telemetry | evidence | all")
+        ->check(CLI::IsMember({"alarm", "telemetry", "evidence", "all"}))
         ->capture_default_str();
     exp->callback([&run, target, out, lane] {
         run = [target, out, lane] { return export_store(*target, *out, *lane); };

@@ -56,6 +56,7 @@ json status_report(const CommandContext& ctx) {
         {"last_error", link.last_error}};
     json store = {{"alarm", lane_json(ctx.store, Lane::alarm, st.alarm, now)},
                   {"telemetry", lane_json(ctx.store, Lane::telemetry, st.telemetry, now)},
+                  {"evidence", lane_json(ctx.store, Lane::evidence, st.evidence, now)},
                   {"evicted_rows", st.evicted_rows},
                   {"full_events", st.full_events}};
     return {{"ok", true},

@@ -106,8 +106,11 @@ json store_stats(const DiagContext& ctx) {
             {"boot", ctx.store.boot()},
             {"alarm", lane_stats(ctx.store, Lane::alarm, st.alarm, now)},
             {"telemetry", lane_stats(ctx.store, Lane::telemetry, st.telemetry, now)},
+            {"evidence", lane_stats(ctx.store, Lane::evidence, st.evidence, now)},
             {"alarm_max_bytes", ctx.config.store.alarm_max_bytes},
             {"telemetry_max_bytes", ctx.config.store.telemetry_max_bytes},
+            {"evidence_max_bytes", ctx.config.store.evidence_max_bytes},
+            {"evidence_evicted_rows", st.evidence_evicted_rows},
             {"evicted_rows", st.evicted_rows},
             {"evicted_bytes", st.evicted_bytes},
             {"commits", st.commits},
@@ -118,9 +121,11 @@ json store_stats(const DiagContext& ctx) {
 // "after" until "done". Payloads are the MQTT messages, parsed back to JSON.
 json store_export(const DiagContext& ctx, const json& req) {
     std::string lane_name = req.value("lane", std::string("alarm"));
-    if (lane_name != "alarm" && lane_name != "telemetry")
-        return error("\"lane\" must be alarm or telemetry");
-    const Lane lane = lane_name == "alarm" ? Lane::alarm : Lane::telemetry;
+    if (lane_name != "alarm" && lane_name != "telemetry" && lane_name != "evidence")
+        return error("\"lane\" must be alarm, telemetry or evidence");
+    const Lane lane = lane_name == "alarm"       ? Lane::alarm
+                      : lane_name == "telemetry" ? Lane::telemetry
+                                                 : Lane::evidence;
     auto after = int_arg(req, "after", 0, 0, INT64_MAX);
     auto limit = int_arg(req, "limit", 200, 1, 1000);
     if (!after || !limit) return error(!after ? after.error() : limit.error());
@@ -140,7 +145,7 @@ json store_export(const DiagContext& ctx, const json& req) {
     return {{"records", records},
             {"next", next},
             {"done", rows->size() < size_t(*limit)},
-            {"total", lane == Lane::alarm ? st.alarm.rows : st.telemetry.rows}};
+            {"total", st.lane(lane).rows}};
 }
 
 // How often mqtt_test looks whether its row is gone (one indexed SQLite read).
