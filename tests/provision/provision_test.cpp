@@ -1,6 +1,7 @@
 #include "provision.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -112,6 +113,8 @@ TEST(Provision, RejectsAnIdThatCannotBeATopicLevel) {
     auto out = gw::ctl::provision_text(example, "gw.toml", p);
     CHECK_FALSE(out.ok());
     STRCMP_CONTAINS("gateway.site: must be 1-64 characters", all_errors(out).c_str());
+    // The line counts in the rewritten text, not in gw.toml: the name says so.
+    STRCMP_CONTAINS("gw.toml as provisioned:", all_errors(out).c_str());
 }
 
 TEST(Provision, RejectsABrokerThatIsNotAUri) {
@@ -168,6 +171,19 @@ TEST(Provision, ReplaceFileKeepsModeAndLeavesNoTemporaryFile) {
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
         ++files;
     LONGS_EQUAL(1, files);
+}
+
+// A config that is a symlink is rewritten where it points; the link stays.
+TEST(Provision, ReplaceFileWritesThroughASymlink) {
+    gw::test::TempDir dir;
+    std::string real = dir.write("real.toml", "old\n");
+    const std::string link = dir.file("gw.toml");
+    CHECK(symlink(real.c_str(), link.c_str()) == 0);
+    CHECK(gw::ctl::replace_file(link, "new\n").ok());
+    STRCMP_EQUAL("new\n", gw::test::read_file(real).c_str());
+    struct stat st {};
+    CHECK(lstat(link.c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
 }
 
 TEST(Provision, ReplaceFileRefusesAMissingFile) {

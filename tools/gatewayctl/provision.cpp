@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -113,11 +115,20 @@ Provisioned provision_text(const std::string& text, const std::string& name,
                   "# /usr/share/doc/city-edge-gateway/examples/gateway.example.toml\n\n"
                << doc << "\n";
     out.text = serialized.str();
-    out.errors = load_config_text(out.text, name, detectors::kinds()).errors;
+    // The rewritten text is checked: its lines are not the file's (comments
+    // go, keys are sorted), so the errors say which text they count in.
+    out.errors = load_config_text(out.text, name + " as provisioned", detectors::kinds()).errors;
     return out;
 }
 
-Status replace_file(const std::string& path, const std::string& text) {
+Status replace_file(const std::string& link_or_path, const std::string& text) {
+    // A config that is a symlink (into a shared config tree, say) is
+    // rewritten where it points; renamed onto the link it became a copy and
+    // the real file kept its old values.
+    char* real = ::realpath(link_or_path.c_str(), nullptr);
+    if (!real) return fail(errno_text("cannot resolve", link_or_path));
+    const std::string path(real);
+    std::free(real);
     struct stat old {};
     if (stat(path.c_str(), &old) != 0) return fail(errno_text("cannot stat", path));
     TempFile tmp(path);
