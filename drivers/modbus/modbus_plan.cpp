@@ -27,8 +27,10 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
                                   int device_poll_ms_emergency) {
     if (device_poll_ms_emergency <= 0) device_poll_ms_emergency = device_poll_ms;
     for (auto& p : points) {
-        // A point with its own poll_ms keeps its own emergency interval.
-        if (p.poll_ms <= 0 || p.poll_ms_emergency <= 0)
+        // A point's own emergency interval wins (it was replaced by the
+        // device's when the point had no poll_ms of its own); without one,
+        // a point with its own poll_ms keeps it, others take the device's.
+        if (p.poll_ms_emergency <= 0)
             p.poll_ms_emergency = p.poll_ms <= 0 ? device_poll_ms_emergency : p.poll_ms;
         if (p.poll_ms <= 0) p.poll_ms = device_poll_ms;
     }

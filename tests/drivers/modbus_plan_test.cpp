@@ -47,6 +47,25 @@ TEST(ModbusPlan, GapsTablesAndIntervalsSplitRequests) {
     LONGS_EQUAL(4, blocks.size());
 }
 
+// A point that polls at the device's interval but has an emergency interval
+// of its own keeps it (it took the device's); without one it takes the
+// device's, and a point with its own poll_ms keeps that.
+TEST(ModbusPlan, APointsOwnEmergencyIntervalIsKept) {
+    auto own = point("own", Table::holding_register, 0);
+    own.poll_ms_emergency = 50;
+    auto inherits = point("inherits", Table::holding_register, 10);
+    auto slow = point("slow", Table::holding_register, 20);
+    slow.poll_ms = 60000;
+    auto blocks = plan_reads({own, inherits, slow}, 1000, 250);
+    LONGS_EQUAL(3, blocks.size());
+    for (const auto& b : blocks) {
+        const std::string id = b.points.at(0).id;
+        if (id == "own") LONGS_EQUAL(50, b.poll_ms_emergency);
+        if (id == "inherits") LONGS_EQUAL(250, b.poll_ms_emergency);
+        if (id == "slow") LONGS_EQUAL(60000, b.poll_ms_emergency);
+    }
+}
+
 TEST(ModbusPlan, RequestsStayWithinProtocolLimits) {
     std::vector<PointConfig> regs, bits;
     for (int i = 0; i < 300; ++i)
