@@ -179,6 +179,21 @@ class BookTest(TempDir):
                                          book_mod.percentile(values, 100)))
         self.assertIsNone(book_mod.percentile([], 50))
 
+    def test_a_restarted_center_still_has_the_evidence_it_saved(self):
+        with open(JPEG, "rb") as f:
+            jpeg = f.read()
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        b.on_event("t", payload(event(1, evidence="gw-01-3-00000001")), 1700000000000)
+        b.on_evidence("x", payload(evidence("gw-01-3-00000001", jpeg)), 1)
+        b.close()
+        again = book_mod.Book(self.dir)
+        again.open_journal()
+        self.addCleanup(again.close)
+        self.assertEqual([], again.missing_evidence())
+        _, _, dup = again.on_evidence("x", payload(evidence("gw-01-3-00000001", jpeg)), 2)
+        self.assertTrue(dup)
+
     def test_a_restarted_center_keeps_its_dedupe_set_from_the_journal(self):
         b = book_mod.Book(self.dir)
         b.open_journal()

@@ -129,6 +129,12 @@ class Book:
                         replayed += 1
                     except (ValueError, KeyError):
                         continue  # a torn last line after a crash
+        # The images saved before: the journal holds events only, and the
+        # evidence of a replayed incident must not read as missing (nor an
+        # image delivered again as new). Each file is named by its event id.
+        for name in sorted(os.listdir(self.evidence_dir)):
+            if name.endswith(".jpg"):
+                self.evidence.setdefault(name[:-4], os.path.join("evidence", name))
         self._journal = open(path, "a", encoding="utf-8")
         return replayed
 
