@@ -94,6 +94,14 @@ class BookTest(TempDir):
         self.assertIsNone(inc.raised_ts)
         self.assertEqual("active", inc.state)
 
+    def test_an_info_raise_is_a_notice_not_an_active_incident(self):
+        b = book_mod.Book()
+        b.on_event("t", payload(event(1, severity="info", kind="system", type="mode_changed",
+                                      detector="mode")), 1700000000000)
+        self.assertEqual("notice", b.incidents["gw-01-3-00000001"].state)
+        b.on_event("t", payload(event(2)), 1700000000000)
+        self.assertEqual("active", b.incidents["gw-01-3-00000002"].state)
+
     def test_holes_in_the_id_sequence_are_missing_events(self):
         b = book_mod.Book()
         for seq in (1, 2, 4, 7):

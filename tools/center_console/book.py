@@ -217,6 +217,11 @@ class Book:
             inc.severity = severity
             if contract.severity_rank(severity) > contract.severity_rank(inc.max_severity):
                 inc.max_severity = severity
+            # An info raise (mode_changed, a snapshot, a test event) is a
+            # notice: nothing clears it, and it is nothing to handle, so it
+            # must not stay among the active incidents for ever.
+            if inc.state != "cleared":
+                inc.state = "notice" if inc.max_severity == "info" else "active"
         if event.get("evidence"):
             inc.evidence.append(event["evidence"])
         # Closed-loop fields (issue 13): the gateway's own record of the ack,

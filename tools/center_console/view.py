@@ -65,7 +65,7 @@ def figures_line(book):
 
 
 def incident_rows(book):
-    """Incidents newest first: active ones, then cleared."""
+    """Incidents newest first: active ones, then notices and cleared ones."""
     incs = list(book.incidents.values())
     incs.sort(key=lambda i: (i.state != "active", -(i.raised_ts or i.first_seen_ts or 0)))
     return incs
