@@ -3,6 +3,7 @@
 // once a line gave a sample (an open tty with nothing on it, or garbage at
 // the wrong baud rate, used to pass as "answering").
 #include "control/diag_sources.hpp"
+#include "control/diag.hpp"
 
 #include <string>
 

@@ -41,4 +41,9 @@ struct DiagContext {
 
 void add_diag_commands(Dispatcher& commands, DiagContext ctx);
 
+// The selftest's check of an open serial port ({"name","passed","detail"})
+// from its devices_json object (diag_sources.hpp): it passes once a line
+// gave a sample.
+nlohmann::json serial_selftest(const std::string& id, const nlohmann::json& device);
+
 }  // namespace gw

@@ -63,28 +63,6 @@ json devices_json(const std::vector<modbus::DeviceCounters>& modbus,
     return out;
 }
 
-// An open port is not yet an answering sensor: it passes once a line gave a
-// sample. Until then the counters say why (nothing arriving: wiring or
-// sensor; garbage: baud rate or parity; no match: the pattern).
-json serial_selftest(const std::string& id, const json& d) {
-    const auto n = [&](const char* k) { return d.value(k, uint64_t(0)); };
-    const auto count = [&](const char* k, const char* what) {
-        return std::to_string(n(k)) + " " + what;
-    };
-    if (n("samples") > 0)
-        return {
-            {"name", "serial " + id}, {"passed", true}, {"detail", count("lines", "valid lines")}};
-    const std::string why =
-        n("bytes") == 0
-            ? "open, but nothing received yet"
-            : "open, but no valid sample yet: " + count("bytes", "bytes") + ", " +
-                  count("lines", "valid lines") + ", " + count("garbage", "garbage") + ", " +
-                  count("bad_checksum", "bad checksum") + ", " + count("overlong", "overlong") +
-                  ", " + count("no_match", "not matching the pattern") + ", " +
-                  count("parse_errors", "not numbers");
-    return {{"name", "serial " + id}, {"passed", false}, {"detail", why}};
-}
-
 bool config_owns_bus(const Config& config, const std::string& bus) {
     for (const auto& d : config.devices)
         if (d.bus() == bus) return true;

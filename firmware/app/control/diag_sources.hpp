@@ -22,10 +22,6 @@ nlohmann::json devices_json(const std::vector<modbus::DeviceCounters>& modbus,
                             const std::vector<serial::SerialCounters>& serial,
                             const std::vector<camera::CameraCounters>& cameras);
 
-// The selftest's check of an open serial port ({"name","passed","detail"})
-// from its devices_json object: it passes once a line gave a sample.
-nlohmann::json serial_selftest(const std::string& id, const nlohmann::json& device);
-
 // The daemon polls every configured Modbus device, so it owns exactly the
 // buses of the configuration.
 bool config_owns_bus(const Config& config, const std::string& bus);
