@@ -9,6 +9,7 @@
 
 #include "contract/routes.hpp"
 #include "fixture.hpp"
+#include "store/boot_counter.hpp"
 #include "store/files.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -177,6 +178,42 @@ TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {
     CHECK(::rename(f.dir.file("older.db").c_str(), f.path().c_str()) == 0);  // an old copy back
     open_once();
     for (size_t i = 1; i < boots.size(); ++i) LONGS_EQUAL(boots[i - 1] + 1, boots[i]);
+}
+
+// A technician moves data_dir, or the folder is wiped: nothing that counted
+// the boots is left, yet the ids must not start again from an earlier folder's.
+TEST(StoreRecovery, AWipedOrMovedDataFolderNeverBringsBootsBack) {
+    uint64_t last = 0;
+    for (int i = 0; i < 3; ++i) last = f.open()->boot();
+    CHECK_EQUAL(uint64_t{1700000000}, last - 2);  // the synced clock's seconds, then +1 per start
+    f.clock.advance(4000);  // the next start, at least the unit's 2 s later
+    CHECK(::unlink(f.path().c_str()) == 0);
+    CHECK(::unlink(f.dir.file("boot.count").c_str()) == 0);
+    CHECK(f.open()->boot() > last);
+    StoreOptions moved = f.opts();
+    moved.path = f.dir.file("new-folder/store.db");
+    CHECK(::mkdir(f.dir.file("new-folder").c_str(), 0750) == 0);
+    f.clock.advance(4000);
+    CHECK(f.open(moved)->boot() > last + 1);
+}
+
+// An unsynced clock (1970, a stale RTC) says nothing about earlier folders: the
+// first boot is drawn at random below every synced start.
+TEST(StoreRecovery, AFirstBootOnAnUnsyncedClockIsRandomBelowEverySyncedStart) {
+    const uint64_t synced_floor = uint64_t{1} << 30;
+    CHECK_EQUAL(uint64_t{1764000000}, store::first_boot(1764000000123, true, 7));
+    for (uint64_t random : {uint64_t{0}, uint64_t{7}, synced_floor - 2, synced_floor - 1,
+                            ~uint64_t{0}}) {
+        const uint64_t b = store::first_boot(1764000000123, false, random);
+        CHECK(b >= 1 && b < synced_floor);
+        const uint64_t early = store::first_boot(5000, true, random);  // "synced" in 1970
+        CHECK(early >= 1 && early < synced_floor);
+    }
+    CHECK(store::first_boot(0, false, 1) != store::first_boot(0, false, 2));
+    f.clock.set_synced(false);
+    const uint64_t a = f.open()->boot();
+    CHECK(a >= 1 && a < synced_floor);
+    LONGS_EQUAL(a + 1, f.open()->boot());  // once counted, a boot counts on
 }
 
 TEST(StoreRecovery, AFileWithNothingReadableIsReportedWithoutCounts) {

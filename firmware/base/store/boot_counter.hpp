@@ -5,6 +5,8 @@
 // (`boot.count`), written durably before the new boot is used. A store file
 // replaced, deleted or cut to 0 bytes loses one copy, not the other:
 // boot = max(file, store, salvaged store) + 1.
+// A data folder with no count anywhere (new, wiped or moved) starts from
+// first_boot(), not from 1: nothing here remembers an earlier folder's ids.
 #include <cstdint>
 #include <string>
 
@@ -19,5 +21,14 @@ std::string default_boot_file(const std::string& store_path);
 Result<uint64_t> read_boot_file(const std::string& path);
 // Durably (temp file, fsync, rename, fsync of the directory), mode 0640.
 Status write_boot_file(const std::string& path, uint64_t boot);
+
+// The first boot of a folder that holds no count. A synced wall clock's
+// seconds: an earlier folder's count grew by one per start, and a start takes
+// more than a second (the unit restarts after 2 s), so it stays below the
+// seconds of any later start; ids keep sorting by boot. An unsynced clock
+// proves nothing (it may read 1970 or a stale RTC): then `random` reduced to
+// [1, 2^30), below every synced start (2^30 s is in 2004), which makes a
+// repeat unlikely rather than impossible.
+uint64_t first_boot(int64_t wall_ms, bool synced, uint64_t random);
 
 }  // namespace gw::store

@@ -197,6 +197,7 @@ class Store {
     void salvage(const std::string& aside, uint64_t& aside_boot);
     bool insert_salvaged(const std::vector<Record>& page);
     Status count_boot(uint64_t boot_outside, uint64_t aside_boot);
+    uint64_t first_boot_here() const;
     Status load_stats();
     void record_low_marks();
     // Writing (store.cpp).

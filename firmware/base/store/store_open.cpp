@@ -1,6 +1,7 @@
 // Store::open: the file, its recovery, the schema, the boot counter.
 #include <algorithm>
 #include <ctime>
+#include <random>
 
 #include "boot_counter.hpp"
 #include "eviction.hpp"
@@ -267,13 +268,21 @@ bool Store::insert_salvaged(const std::vector<Record>& page) {
     return false;
 }
 
+// A folder with no count anywhere: see store::first_boot.
+uint64_t Store::first_boot_here() const {
+    std::random_device entropy;
+    const uint64_t random = (uint64_t{entropy()} << 32) | entropy();
+    return store::first_boot(clock_.now_ms(), clock_.synced(), random);
+}
+
 // boot = max(outside copy, own copy, salvaged file's) + 1, written outside
 // (durably) before inside: a crash between the two leaves the outside copy
 // ahead, which the next max() takes.
 Status Store::count_boot(uint64_t boot_outside, uint64_t aside_boot) {
     auto inside = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = 'boot'), 0)");
     if (!inside) return fail("store " + options_.path + ": " + inside.error());
-    boot_ = std::max({boot_outside, static_cast<uint64_t>(*inside), aside_boot}) + 1;
+    const uint64_t known = std::max({boot_outside, static_cast<uint64_t>(*inside), aside_boot});
+    boot_ = known > 0 ? known + 1 : first_boot_here();
     const std::string boot_file =
         options_.boot_file.empty() ? store::default_boot_file(options_.path) : options_.boot_file;
     if (auto s = store::write_boot_file(boot_file, boot_); !s)
