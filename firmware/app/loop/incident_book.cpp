@@ -27,11 +27,8 @@ constexpr const char* kAckedPrefix = "acknowledged by ";
 
 }  // namespace
 
-// The book's own updates (re-sent, escalated, acknowledged), told apart from
-// a detector's by their message, which only the book writes this way.
 bool is_book_event(const Event& e) {
-    return e.renotify.has_value() || e.message.rfind(kUnackedPrefix, 0) == 0 ||
-           e.message.rfind(kAckedPrefix, 0) == 0;
+    return e.from_book;
 }
 
 json incident_json(const Incident& inc) {
@@ -251,6 +248,7 @@ std::vector<Event> IncidentBook::tick() {
             save(inc);
             Event e = update_of(inc);
             e.renotify.reset();  // the escalation itself, not a re-send
+            e.from_book = true;
             e.message =
                 kUnackedPrefix + std::to_string(age / 1000) + " s, escalated: " + inc.message;
             out.push_back(std::move(e));
@@ -262,6 +260,7 @@ std::vector<Event> IncidentBook::tick() {
             save(inc);
             Event e = update_of(inc);
             e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;
+            e.from_book = true;
             out.push_back(std::move(e));
         }
     }
@@ -302,6 +301,7 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
     Event e = update_of(*inc);
     e.renotify.reset();
     e.message = kAckedPrefix + by + (note.empty() ? "" : ": " + note);
+    e.from_book = true;
     out.update = std::move(e);
     return out;
 }

@@ -48,6 +48,10 @@ struct Event {
     std::optional<std::string> ack_note;
     std::optional<int> renotify;
     bool escalated = false;
+    // Made by the incident book (a re-send, an escalation, an ack's update),
+    // not by a detector: the mode rules and the book's own record skip it.
+    // Not part of the contract: never encoded.
+    bool from_book = false;
 };
 
 std::string_view to_string(Quality q);
