@@ -167,18 +167,81 @@ TEST(IncidentBook, ABeforeEscalationClearKeepsItsOwnSeverity) {
     CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());  // closed
 }
 
-TEST(IncidentBook, BelowTheThresholdIsNotTracked) {
+// Below renotify_min_severity: followed (acked, closed after a restart), never
+// re-sent or escalated, until an update crosses the threshold; its re-sends
+// and escalation then count from the crossing, not from the warning's raise.
+TEST(IncidentBook, BelowTheThresholdIsFollowedButNotResent) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());
     Feed feed{book};
     feed(raise("gw-1-1", Severity::warning));
     clock.advance(600000);
     CHECK(book.tick().empty());
-    CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());
-    // ... until an update crosses it.
+    LONGS_EQUAL(1, book.open().size());
+    CHECK_FALSE(book.open()[0].due);
     feed(follow("gw-1-2", "gw-1-1", EventState::update, Severity::alarm));
     clock.advance(60000);
-    LONGS_EQUAL(1, book.tick().size());
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    LONGS_EQUAL(1, *out[0].renotify);
+    CHECK_FALSE(out[0].escalated);  // 60 s due, not the 660 s since the warning
+    // A notice is followed too, and can be acknowledged.
+    feed(raise("gw-1-3", Severity::notice));
+    auto ack = book.ack("gw-1-3", "ops", "");
+    CHECK_TEXT(ack.ok(), ack.ok() ? "" : ack.error().c_str());
+    STRCMP_EQUAL("ops", ack->update->acked_by->c_str());
+}
+
+// The store's own warnings (rows evicted) are one-shot reports: never cleared,
+// so not followed; info events neither.
+TEST(IncidentBook, OneShotStoreWarningsAndInfoAreNotFollowed) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event evicted = raise("gw-1-1", Severity::warning);
+    evicted.kind = "store";
+    feed(evicted);
+    feed(raise("gw-1-2", Severity::info));
+    LONGS_EQUAL(0, book.open().size());
+    CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());
+}
+
+// A reload or a restart forgets what the detectors had raised: a warning
+// still open at the center is closed if its detector does not raise it
+// again within the grace (it used to stay open there for ever).
+TEST(IncidentBook, AWarningOpenAtARestartIsClearedAfterTheGrace) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw-1-1", Severity::warning));
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    clock.advance(120000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].state == EventState::clear);
+    CHECK(out[0].severity == Severity::warning);
+    STRCMP_EQUAL("gw-1-1", out[0].incident.c_str());
+    LONGS_EQUAL(0, book.open().size());
+}
+
+// Never-cleared warnings (injected, or a detector's bug) do not grow the
+// book without end: the oldest followed one is let go.
+TEST(IncidentBook, FollowedWarningsAreBounded) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-alarm"));
+    for (int i = 0; i < 300; ++i) {
+        feed(raise("gw-1-w" + std::to_string(i), Severity::warning));
+        clock.advance(1);
+    }
+    LONGS_EQUAL(257, book.open().size());  // 256 warnings and the alarm
+    CHECK_FALSE(book.ack("gw-1-w43", "ops", "").ok());
+    CHECK(book.ack("gw-1-w44", "ops", "").ok());
+    CHECK(book.ack("gw-1-alarm", "ops", "").ok());
 }
 
 TEST(IncidentBook, AckStopsResendsAndLaterUpdatesCarryIt) {

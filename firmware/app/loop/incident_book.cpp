@@ -11,6 +11,9 @@ using nlohmann::json;
 // tell "closed" from "unknown": bounded whatever the incident's length.
 constexpr size_t kEventIdsKept = 64;
 constexpr size_t kClosedKept = 1024;
+// Followed (not due) incidents kept at most: a flood of injected or
+// never-cleared warnings must not grow the book without end.
+constexpr size_t kFollowedKept = 256;
 
 Severity one_step_up(Severity s) {
     return s == Severity::critical ? s : static_cast<Severity>(static_cast<int>(s) + 1);
@@ -38,6 +41,8 @@ json incident_json(const Incident& inc) {
               {"type", inc.type},
               {"severity", std::string(to_string(inc.severity))},
               {"raised_ms", inc.raised_ms},
+              {"due", inc.due},
+              {"due_ms", inc.due_ms},
               {"last_notified_ms", inc.last_notified_ms},
               {"renotify", inc.renotify},
               {"escalated", inc.escalated},
@@ -64,6 +69,9 @@ std::optional<Incident> incident_from_json(const json& j) {
         if (!sev) return std::nullopt;
         inc.severity = *sev;
         inc.raised_ms = j.at("raised_ms").get<int64_t>();
+        // Records of earlier versions hold due incidents only.
+        inc.due = j.value("due", true);
+        inc.due_ms = j.value("due_ms", inc.raised_ms);
         inc.last_notified_ms = j.at("last_notified_ms").get<int64_t>();
         inc.renotify = j.at("renotify").get<int>();
         inc.escalated = j.at("escalated").get<bool>();
@@ -159,6 +167,33 @@ void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
     while (inc.event_ids.size() > kEventIdsKept) inc.event_ids.pop_front();
 }
 
+// Due: at or above min_severity. Followed: notices and warnings of things
+// that clear; the store's own reports (rows evicted) are one-shots that
+// never do, so they are not followed.
+bool IncidentBook::tracked(const Event& e) const {
+    if (e.severity >= settings_.min_severity) return true;
+    return e.severity >= settings_.follow_severity && e.kind != "store";
+}
+
+void IncidentBook::make_due(Incident& inc, int64_t now) {
+    inc.due = true;
+    inc.due_ms = now;
+}
+
+void IncidentBook::bound_followed() {
+    std::vector<const Incident*> followed;
+    for (const auto& [_, inc] : open_)
+        if (!inc.due) followed.push_back(&inc);
+    if (followed.size() <= kFollowedKept) return;
+    auto oldest = std::min_element(followed.begin(), followed.end(), [](auto* a, auto* b) {
+        return a->raised_ms < b->raised_ms;
+    });
+    const std::string id = (*oldest)->id;
+    log_.warn("incidents", "too many warnings open: the oldest is no longer followed",
+              {{"incident", id}, {"kept", kFollowedKept}});
+    close(id);
+}
+
 void IncidentBook::start(const Event& e) {
     Incident inc;
     inc.id = e.incident.empty() ? e.id : e.incident;
@@ -168,13 +203,17 @@ void IncidentBook::start(const Event& e) {
     inc.severity = e.severity;
     inc.raised_ms = clock_.now_ms();
     inc.last_notified_ms = inc.raised_ms;
+    inc.due = e.severity >= settings_.min_severity;
+    inc.due_ms = inc.raised_ms;
     inc.value = e.value;
     inc.unit = e.unit;
     inc.message = e.message;
     inc.details = e.details;
     note_event(inc, e.id);
     save(inc);
+    const bool followed = !inc.due;
     open_[inc.id] = std::move(inc);
+    if (followed) bound_followed();
 }
 
 void IncidentBook::record(const Event& e) {
@@ -188,7 +227,7 @@ void IncidentBook::record(const Event& e) {
         // escalated for ever, its ack lost.
         if (is_book_event(e) || was_closed(id)) return;
         // An update may cross the threshold (a warning that grew into an alarm).
-        if (e.state != EventState::clear && e.severity >= settings_.min_severity) start(e);
+        if (e.state != EventState::clear && tracked(e)) start(e);
         return;
     }
     if (e.state == EventState::clear) {
@@ -200,6 +239,8 @@ void IncidentBook::record(const Event& e) {
     // A detector's own update refreshes what later re-sent updates repeat,
     // its severity too (adopt() kept it at or above an escalated one).
     if (!is_book_event(e)) {
+        // A followed warning that grew into an alarm is re-sent from now on.
+        if (!inc->due && e.severity >= settings_.min_severity) make_due(*inc, clock_.now_ms());
         inc->severity = e.severity;
         inc->value = e.value;
         inc->unit = e.unit;
@@ -238,8 +279,8 @@ std::vector<Event> IncidentBook::tick() {
             if (now >= grace_until_ms_) expired.push_back(id);
             continue;  // not re-sent while nobody knows whether it still holds
         }
-        if (inc.acked_by) continue;
-        const int64_t age = now - inc.raised_ms;
+        if (inc.acked_by || !inc.due) continue;
+        const int64_t age = now - inc.due_ms;
         if (!inc.escalated && settings_.escalate_after_ms > 0 &&
             age >= settings_.escalate_after_ms) {
             inc.escalated = true;

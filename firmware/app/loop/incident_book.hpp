@@ -2,6 +2,8 @@
 // The closed loop of an incident (issue 13): found (a detector raises it),
 // reported (the event), re-sent while nobody acknowledges it, escalated when
 // that lasts, acknowledged by the center (ack), closed by its clear.
+// Notices and warnings are followed without re-sends: acknowledged, and
+// closed after a restart if their detector does not raise them again.
 //
 // Pure: time from the one Clock (wall ms, since the state outlives a boot),
 // state in a StateTable (the store's file in the gateway). Fed every event
@@ -27,7 +29,10 @@
 namespace gw::loop {
 
 struct BookSettings {
-    Severity min_severity = Severity::alarm;  // incidents at or above are tracked
+    Severity min_severity = Severity::alarm;  // at or above: re-sent and escalated
+    // At or above (and below min_severity): followed only, so that an ack
+    // works and a restart does not leave them open at the center for ever.
+    Severity follow_severity = Severity::notice;
     int64_t renotify_ms = 300000;             // 0: never re-sent
     int64_t escalate_after_ms = 600000;       // 0: never escalated
     int64_t restart_grace_ms = 300000;
@@ -40,6 +45,10 @@ struct Incident {
     // severity it then had, and never below that again.
     Severity severity = Severity::alarm;
     int64_t raised_ms = 0;         // wall ms when tracking began
+    // Re-sent and escalated (it reached min_severity; it stays so), and
+    // since when: what "unacknowledged for" counts from.
+    bool due = true;
+    int64_t due_ms = 0;
     int64_t last_notified_ms = 0;  // wall ms of the last event of it sent
     int renotify = 0;
     bool escalated = false;
@@ -91,7 +100,10 @@ class IncidentBook {
     Incident* find(const std::string& id);
     Incident* unconfirmed(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
+    bool tracked(const Event& e) const;
     void start(const Event& e);
+    void make_due(Incident& inc, int64_t now);
+    void bound_followed();
     void close(const std::string& id);
     bool was_closed(const std::string& id) const;
     void save(const Incident& inc);
