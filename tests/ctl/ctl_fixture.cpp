@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -106,6 +107,13 @@ std::optional<int> Site::stop_daemon(int timeout_ms) {
     auto code = daemon_->wait(timeout_ms);
     daemon_.reset();  // killed if it did not exit
     return code;
+}
+
+void Site::reload_daemon() {
+    std::ofstream(config_, std::ios::app) << "# reloaded by the test\n";
+    daemon_->signal(SIGHUP);
+    if (!daemon_->wait_for_output("restarting with the new config", 10000))
+        throw std::runtime_error("gatewayd did not reload: " + daemon_->err());
 }
 
 std::string Site::daemon_log() const {

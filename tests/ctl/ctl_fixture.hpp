@@ -26,6 +26,9 @@ class Site {
     // SIGTERM; its exit code, or nothing if it was still running after
     // timeout_ms (it is then killed).
     std::optional<int> stop_daemon(int timeout_ms = 5000);
+    // Changes the config (a comment) and sends SIGHUP: the daemon rebuilds
+    // itself in the same process, its control socket and sample ring too.
+    void reload_daemon();
     // gatewayctl ARGS... -c <config>
     RunResult ctl(std::vector<std::string> args, int timeout_ms = 30000) const;
     const std::string& config() const { return config_; }

@@ -1,8 +1,10 @@
 // Every gatewayctl command against a running gatewayd with the site
 // simulator and a real mosquitto (see ctl_fixture.hpp).
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -143,6 +145,38 @@ TEST(CtlSite, SnapshotWritesAJpegAndNamesAnUnknownCamera) {
     auto bad = site->ctl({"snapshot", "--camera", "cam-9", "--out", out});
     LONGS_EQUAL(1, bad.code);
     STRCMP_CONTAINS("no camera \"cam-9\" (cameras: cam-1)", bad.err.c_str());
+}
+
+// A reload rebuilds the daemon, its socket and its sample ring: the
+// recording waits for it and goes on (it used to end: "not running").
+TEST(CtlSite, RecordGoesOnAcrossAReload) {
+    CHECK(eventually([&] {
+        return parse(site->ctl({"points", "--json"}))[0]["samples"].get<long>() > 0;
+    }));
+    const std::string out = site->dir().file("across.csv");
+    gw::test::Process rec(
+        {GW_GATEWAYCTL, "record", "-c", site->config(), "--out", out, "--for", "10s"},
+        site->dir().path(), "record");
+    CHECK(rec.wait_for_output("recording to", 10000));
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // samples before it
+    site->reload_daemon();
+    const int64_t reloaded_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    auto code = rec.wait(40000);
+    CHECK_TEXT(code.has_value(), rec.err().c_str());
+    LONGS_EQUAL_TEXT(0, *code, rec.err().c_str());
+    std::ifstream in(out);
+    gw::replay::TraceReader reader(in);
+    int before = 0, after = 0;
+    for (;;) {
+        auto s = reader.next();
+        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+        if (!*s) break;
+        ++((*s)->t_ms > reloaded_ms ? after : before);
+    }
+    CHECK_TEXT(before > 0, rec.err().c_str());
+    CHECK_TEXT(after > 0, rec.err().c_str());
 }
 
 TEST(CtlSite, RecordWritesATraceThatReplayReads) {

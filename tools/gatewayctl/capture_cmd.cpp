@@ -128,6 +128,34 @@ Sample sample_from(const json& j) {
     return s;
 }
 
+// A reload (SIGHUP, the center's reload) or a restart rebuilds the daemon:
+// its socket goes away for a moment and its sample ring starts again.
+constexpr int kComeBackMs = 30000;
+enum class Return { back, stopped, gone };
+
+// Stopping or gone, rather than refusing the request itself.
+bool went_away(const ControlError& e) {
+    return e.kind == ControlError::Kind::not_running || e.kind == ControlError::Kind::protocol ||
+           e.message == "gatewayd is stopping";
+}
+
+Return come_back(const Target& target, StopSignals& stop) {
+    auto socket = socket_of(target);
+    if (!socket) return Return::gone;
+    std::cerr << "gatewayd went away (a reload or a restart?): waiting up to "
+              << kComeBackMs / 1000 << " s for it\n";
+    for (int waited = 0; waited < kComeBackMs; waited += 250) {
+        if (stop.wait(250)) return Return::stopped;
+        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}})) {
+            std::cerr << "gatewayd is back: recording goes on\n";
+            return Return::back;
+        }
+    }
+    std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000
+              << " s\n";
+    return Return::gone;
+}
+
 int record(const Target& target, const std::string& path, double for_ms) {
     json r;
     // The first call only sets the cursor: the trace starts now.
@@ -149,16 +177,36 @@ int record(const Target& target, const std::string& path, double for_ms) {
         stopping = (for_ms > 0 && std::chrono::steady_clock::now() >= end) || stop.wait(250);
         // Drain what is there (also after the stop: the last moments count).
         for (bool more = true; more;) {
-            rc = call(target, {{"cmd", "samples"}, {"after", cursor}, {"limit", 2000}}, r);
+            ControlError why{ControlError::Kind::refused, ""};  // kept if the config is unreadable
+            rc = call(target, {{"cmd", "samples"}, {"after", cursor}, {"limit", 2000}}, r, 5000,
+                      &why);
             if (rc == kBusy && !stopping) {
                 // Turned away for now: the daemon's ring keeps the samples
                 // until the next round.
                 rc = kOk;
                 break;
             }
+            if (rc != kOk && !stopping && went_away(why)) {
+                const Return back = come_back(target, stop);
+                if (back == Return::back) {
+                    cursor = 0;  // its new ring, from the first sample
+                    rc = kOk;
+                    continue;
+                }
+                if (back == Return::stopped) {
+                    rc = kOk;  // asked to stop while waiting: the trace is whole
+                    stopping = true;
+                    break;
+                }
+            }
             if (rc != kOk) {
                 stopping = true;
                 break;
+            }
+            if (r["next"].get<int64_t>() < cursor) {
+                // Rebuilt between two rounds (a fast reload): a new ring.
+                cursor = 0;
+                continue;
             }
             for (const auto& s : r["samples"]) trace.add(sample_from(s));
             dropped += r.value("dropped", uint64_t(0));
