@@ -199,16 +199,13 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
                 rc = modbus_read_input_registers(ctx.get(), block.start, block.count, regs.data());
                 break;
         }
-        const int err = errno;
-        if (watchdog_ && watchdog_->disarm()) {
-            error = "answer not complete within " + std::to_string(2 * d.cfg.timeout_ms) + " ms";
-            count(d.index, [&](DeviceCounters& c) {
-                c.requests++;
-                c.timeouts++;
-                c.last_error = error;
-            });
-            ctx.close();  // the watchdog shut the socket down
-            continue;
+        int err = errno;
+        // Cut by the watchdog (it shut the socket down): a timeout like any
+        // other, whatever libmodbus made of the half-read answer.
+        const bool cut = watchdog_ && watchdog_->disarm();
+        if (cut) {
+            rc = -1;
+            err = ETIMEDOUT;
         }
         if (rc == block.count) {
             const double ms = static_cast<double>(clock_.mono_us() - t0_us) / 1000.0;
@@ -236,9 +233,12 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             return Outcome::ok;
         }
         const Failure f = rc >= 0 ? Failure::protocol : classify_errno(err);
-        error = rc >= 0
-                    ? "short response: " + std::to_string(rc) + " of " + std::to_string(block.count)
-                    : error_text(err);
+        if (cut)
+            error = "answer not complete within " + std::to_string(2 * d.cfg.timeout_ms) + " ms";
+        else if (rc >= 0)
+            error = "short response: " + std::to_string(rc) + " of " + std::to_string(block.count);
+        else
+            error = error_text(err);
         count(d.index, [&](DeviceCounters& c) {
             c.requests++;
             switch (f) {
