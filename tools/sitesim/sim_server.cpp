@@ -340,6 +340,18 @@ std::vector<uint8_t> tcp_from_rtu(const uint8_t* tcp_req, const std::vector<uint
 
 }  // namespace
 
+// The answer to a read request (function 1-4), framed for the wire, built
+// here so a fault can mangle or pace it.
+std::vector<uint8_t> Simulator::read_response(int id, const uint8_t* req, int header, bool rtu) {
+    std::vector<uint8_t> rsp;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        // From the unit id on, a TCP request reads as an RTU one.
+        rsp = rtu_read_response(id, req + header - 1, slave(id)->map.get());
+    }
+    return rtu ? rsp : tcp_from_rtu(req, rsp);
+}
+
 void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bool rtu) {
     modbus_t* ctx = context.get();
     const int header = modbus_get_header_length(ctx);
@@ -369,11 +381,7 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
             return;
         case FaultKind::bad_crc:
             if (rtu && fc >= 1 && fc <= 4) {
-                std::vector<uint8_t> rsp;
-                {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    rsp = rtu_read_response(id, req, slave(id)->map.get());
-                }
+                std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
                 rsp.back() ^= 0x5A;
                 write_all(context.fd(), rsp.data(), rsp.size());
                 return;
@@ -381,13 +389,7 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
             break;
         case FaultKind::trickle:
             if (fc >= 1 && fc <= 4) {
-                std::vector<uint8_t> rsp;
-                {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    // From the unit id on, a TCP request reads as an RTU one.
-                    rsp = rtu_read_response(id, req + header - 1, slave(id)->map.get());
-                }
-                if (!rtu) rsp = tcp_from_rtu(req, rsp);
+                const std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
                 // A byte at a time, each within the client's byte timeout.
                 for (size_t i = 0; i < rsp.size() && !stopping_; ++i) {
                     if (!write_all(context.fd(), &rsp[i], 1)) return;

@@ -61,6 +61,7 @@ class Simulator {
     // Answers one request (libmodbus framing: header_length bytes before the
     // function code) according to the slave's fault.
     void handle(modbus::Context& ctx, const uint8_t* req, int len, bool rtu);
+    std::vector<uint8_t> read_response(int id, const uint8_t* req, int header, bool rtu);
     Slave* slave(int id);
     Slave& ensure_slave(int id);
 
