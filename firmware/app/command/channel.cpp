@@ -148,10 +148,7 @@ void CommandChannel::finish(const std::string& id, const std::string& name,
         // with it runs (a stored "busy" would be its answer for a week).
         if (auto s = book_.forget(id); !s)
             log_.error("command", "cannot free request id", {{"id", id}, {"error", s.error()}});
-        if (auto s =
-                store_.append(Lane::alarm, clock_.now_ms(), contract::reply_route(name), reply);
-            !s)
-            log_.error("command", "cannot store reply", {{"id", id}, {"error", s.error()}});
+        (void)append_reply(id, name, reply);
         return;
     }
     if (auto s = book_.set_reply(id, reply); !s) {
@@ -165,16 +162,20 @@ void CommandChannel::finish(const std::string& id, const std::string& name,
 // in between sends the reply twice: at least once, never lost.
 Status CommandChannel::queue_reply(const std::string& id, const std::string& name,
                                    const std::string& reply) {
-    if (auto s = store_.append(Lane::alarm, clock_.now_ms(), contract::reply_route(name), reply);
-        !s) {
-        log_.error("command", "cannot store reply", {{"id", id}, {"error", s.error()}});
-        return s;  // stays "replied": queued again by the next start()
-    }
+    // On failure the request stays "replied": queued again by the next start().
+    if (auto s = append_reply(id, name, reply); !s) return s;
     if (auto s = book_.mark_sent(id, clock_.now_ms()); !s) {
         log_.error("command", "cannot mark reply sent", {{"id", id}, {"error", s.error()}});
         return s;
     }
     return Status::success();
+}
+
+Status CommandChannel::append_reply(const std::string& id, const std::string& name,
+                                    const std::string& reply) {
+    auto s = store_.append(Lane::alarm, clock_.now_ms(), contract::reply_route(name), reply);
+    if (!s) log_.error("command", "cannot store reply", {{"id", id}, {"error", s.error()}});
+    return s;
 }
 
 bool CommandChannel::refusal_allowed(int64_t now_mono) {

@@ -68,6 +68,8 @@ class CommandChannel final : public uplink::CommandSink {
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
     void finish(const std::string& id, const std::string& name, const Outcome& outcome);
     Status queue_reply(const std::string& id, const std::string& name, const std::string& reply);
+    // Into the alarm lane only; a busy reply is sent but not kept in the book.
+    Status append_reply(const std::string& id, const std::string& name, const std::string& reply);
 
     ChannelOptions options_;
     CommandBook& book_;
