@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -111,15 +112,20 @@ void answered(const Mosquitto& broker, const Subscriber& sub, const std::string&
 
 }  // namespace
 
+// Every test: a broker, and the center's subscriber to all the gateway sends.
 TEST_GROUP(Commands) {
     TempDir dir;
+    Mosquitto broker{dir.path(), "broker"};
+    std::unique_ptr<Subscriber> center;
+    void setup() override {
+        broker.start();
+        center = std::make_unique<Subscriber>(broker.uri(), "center", kBase + "/#");
+        CHECK(center->ready(10000));
+    }
 };
 
 TEST(Commands, SentWhileTheGatewayWasDownIsExecutedWhenItReconnects) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
     {
         Gateway gw(dir, cfg, "gatewayd-1");
@@ -137,10 +143,7 @@ TEST(Commands, SentWhileTheGatewayWasDownIsExecutedWhenItReconnects) {
 }
 
 TEST(Commands, RefusedWithAReplyAndNothingChanges) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     Gateway gw(dir, dir.write("gw.toml", config(dir, broker.uri())), "gatewayd");
     answered(broker, sub, "warm-1");
     const size_t tests_before = selftest_events(sub);
@@ -186,11 +189,8 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
 // later too: it is refused, never run (once its id had left the id cache it
 // used to run again, overriding a mode a technician had set since).
 TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
+    Subscriber& sub = *center;
     publish(broker, "mode", R"({"id":"ret-1","mode":"emergency"})", true);
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
     const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
     Gateway gw(dir, cfg, "gatewayd");
     json r = wait_reply(sub, "mode", "ret-1");
@@ -210,10 +210,7 @@ TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
 // that, but it says so: here another client takes the session over with
 // this gateway's client id and subscribes to another gateway's commands.
 TEST(Commands, ACommandForAnotherGatewaySaysTheClientIdIsShared) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     Gateway gw(dir, dir.write("gw.toml", config(dir, broker.uri())), "gatewayd");
     answered(broker, sub, "warm");
     auto r =
@@ -231,10 +228,7 @@ TEST(Commands, ACommandForAnotherGatewaySaysTheClientIdIsShared) {
 }
 
 TEST(Commands, ARepeatedIdGetsTheFirstReplyAgainWithoutRunningTwice) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
     Gateway gw(dir, cfg, "gatewayd");
     answered(broker, sub, "warm");
@@ -258,10 +252,7 @@ TEST(Commands, ARepeatedIdGetsTheFirstReplyAgainWithoutRunningTwice) {
 }
 
 TEST(Commands, SignedCommandsUnsignedWrongOrStaleAreRefused) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     const std::string secret = "0123456789abcdef-gw1-secret";
     const std::string key = dir.write("command.key", secret + "\n");
     chmod(key.c_str(), 0600);
@@ -310,10 +301,7 @@ TEST(Commands, SignedCommandsUnsignedWrongOrStaleAreRefused) {
 }
 
 TEST(Commands, ReloadRefusesAnInvalidFileAndAppliesAValidOne) {
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center", kBase + "/#");
-    CHECK(sub.ready(10000));
+    Subscriber& sub = *center;
     const std::string good = config(dir, broker.uri());
     const std::string cfg = dir.write("gw.toml", good);
     Gateway gw(dir, cfg, "gatewayd");
