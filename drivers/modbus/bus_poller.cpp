@@ -73,7 +73,7 @@ Status BusPoller::start() {
     auto ctx = Context::create(devices_.front().cfg);
     if (!ctx) return fail(ctx.error());
     link_ = std::make_unique<Link>(Link{std::move(ctx.value())});
-    if (link_->ctx.is_tcp() && !watchdog_) watchdog_ = std::make_unique<RequestWatchdog>();
+    if (!watchdog_) watchdog_ = std::make_unique<RequestWatchdog>();
     stop_.reset();
     thread_ = std::thread([this] { run(); });
     return Status::success();
@@ -265,9 +265,10 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         // Whatever is left of a bad or late frame must not be read as the
         // next answer.
         ctx.flush();
-        if (f == Failure::connection || (f == Failure::timeout && ctx.is_tcp())) {
+        if (cut || f == Failure::connection || (f == Failure::timeout && ctx.is_tcp())) {
             // A TCP stream after a timeout may still deliver the late answer:
-            // a fresh connection is the only clean state.
+            // a fresh connection is the only clean state. A cut descriptor
+            // is no longer the link at all.
             ctx.close();
         }
         if (f == Failure::exception) {

@@ -1,10 +1,13 @@
 #include "request_watchdog.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 namespace gw::modbus {
 
-RequestWatchdog::RequestWatchdog() : thread_([this] { run(); }) {}
+RequestWatchdog::RequestWatchdog()
+    : devnull_(::open("/dev/null", O_RDWR | O_CLOEXEC)), thread_([this] { run(); }) {}
 
 RequestWatchdog::~RequestWatchdog() {
     {
@@ -31,6 +34,15 @@ bool RequestWatchdog::disarm() {
     return fired_;
 }
 
+void RequestWatchdog::cut(int fd) const {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        ::shutdown(fd, SHUT_RDWR);
+        return;
+    }
+    if (devnull_) (void)::dup2(devnull_.get(), fd);
+}
+
 void RequestWatchdog::run() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!quit_) {
@@ -43,7 +55,7 @@ void RequestWatchdog::run() {
             deadline_ == deadline) {
             // Under the lock: disarm() cannot return (and the fd be closed)
             // before this is done.
-            ::shutdown(fd_, SHUT_RDWR);
+            cut(fd_);
             fired_ = true;
             fd_ = -1;
         }

@@ -331,6 +331,24 @@ TEST(ModbusRtu, SilentSlaveOnTheLineDoesNotStallTheOthers) {
     CHECK(site.sink.count("water_depth", Quality::comm_fail) >= 1);
 }
 
+// The same on a serial line, which cannot be shut down like a socket: the
+// watchdog puts /dev/null in its place and the line is opened again. Without
+// it the trickled answer (13 bytes x 100 ms, each gap inside the byte
+// timeout) was waited for and read: one request held the bus thread (and a
+// stop or reload) for 1.3 s here, minutes in the field. Cutting it does not
+// quiet the device: it goes on talking over the line (the simulator answers
+// the other slaves only after it), as a babbling slave on a real bus does.
+TEST(ModbusRtu, AnAnswerTrickledByteByByteIsCutAtTwiceTheTimeout) {
+    RtuSite site;
+    site.start({"2:trickle:100"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(0, fire.responses);
+    CHECK(fire.timeouts >= 1);
+    STRCMP_CONTAINS("not complete within 300 ms", fire.last_error.c_str());
+}
+
 TEST_GROUP(SiteScenario){};
 
 // The shipped incident scenario against the example config's devices and
