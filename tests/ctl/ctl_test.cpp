@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,19 @@ json parse(const RunResult& r) {
     json j = json::parse(r.out, nullptr, false);
     if (j.is_discarded()) FAIL(("not JSON: " + r.out + r.err).c_str());
     return j;
+}
+
+// Every sample of a trace that `record` wrote; a line replay cannot read fails.
+std::vector<gw::Sample> read_trace(const std::string& path) {
+    std::ifstream in(path);
+    gw::replay::TraceReader reader(in);
+    std::vector<gw::Sample> out;
+    for (;;) {
+        auto s = reader.next();
+        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+        if (!s.ok() || !*s) return out;
+        out.push_back(**s);
+    }
 }
 
 const json* find_by(const json& list, const char* key, const std::string& value) {
@@ -166,15 +180,8 @@ TEST(CtlSite, RecordGoesOnAcrossAReload) {
     auto code = rec.wait(40000);
     CHECK_TEXT(code.has_value(), rec.err().c_str());
     LONGS_EQUAL_TEXT(0, *code, rec.err().c_str());
-    std::ifstream in(out);
-    gw::replay::TraceReader reader(in);
     int before = 0, after = 0;
-    for (;;) {
-        auto s = reader.next();
-        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
-        if (!*s) break;
-        ++((*s)->t_ms > reloaded_ms ? after : before);
-    }
+    for (const auto& s : read_trace(out)) ++(s.t_ms > reloaded_ms ? after : before);
     CHECK_TEXT(before > 0, rec.err().c_str());
     CHECK_TEXT(after > 0, rec.err().c_str());
 }
@@ -186,21 +193,16 @@ TEST(CtlSite, RecordWritesATraceThatReplayReads) {
     const std::string out = site->dir().file("trace.csv");
     auto r = site->ctl({"record", "--out", out, "--for", "1500ms"});
     LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
-    std::ifstream in(out);
-    gw::replay::TraceReader reader(in);
-    int depth = 0, total = 0;
-    for (;;) {
-        auto s = reader.next();
-        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
-        if (!*s) break;
-        ++total;
-        if ((*s)->point == "water_depth") {
-            ++depth;
-            DOUBLES_EQUAL(12.3, (*s)->value, 1e-9);
-        }
+    const auto trace = read_trace(out);
+    int depth = 0;
+    for (const auto& s : trace) {
+        if (s.point != "water_depth") continue;
+        ++depth;
+        DOUBLES_EQUAL(12.3, s.value, 1e-9);
     }
     CHECK(depth > 0);
-    STRCMP_CONTAINS(("recorded " + std::to_string(total) + " samples").c_str(), r.err.c_str());
+    STRCMP_CONTAINS(("recorded " + std::to_string(trace.size()) + " samples").c_str(),
+                    r.err.c_str());
     // The replay command reads it too.
     auto replay =
         gw::test::run({GW_GATEWAYCTL, "replay", "--config", site->config(), "--trace", out});

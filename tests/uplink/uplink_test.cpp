@@ -291,10 +291,13 @@ TEST(Uplink, RowsOfAnEarlierIdentityKeepItsTopics) {
         };
         CHECK(sub.wait_until([&](auto& m) { return data(m).size() >= 4; }, 20000));
         auto got = data(sub.messages());
-        LONGS_EQUAL(4, got.size());
-        CHECK(got.count(R"(city/s0/gw0/event {"id":"gw0-1-00000001"})"));
-        CHECK(got.count(R"(city/s0/gw0/evidence/gw0-1-00000001 {"evidence":"gw0-1-00000001"})"));
-        CHECK(got.count(R"(city/s0/gw0/telemetry {"t":1})"));
+        std::string seen;
+        for (const auto& g : got) seen += g + "\n";
+        LONGS_EQUAL_TEXT(4, got.size(), seen.c_str());
+        CHECK_TEXT(got.count(R"(city/s0/gw0/event {"id":"gw0-1-00000001"})"), seen.c_str());
+        CHECK_TEXT(got.count(R"(city/s0/gw0/evidence/gw0-1-00000001 {"evidence":"gw0-1-00000001"})"),
+                   seen.c_str());
+        CHECK_TEXT(got.count(R"(city/s0/gw0/telemetry {"t":1})"), seen.c_str());
         size_t fresh_on_s1 = 0;
         for (const auto& m : sub.messages())
             fresh_on_s1 += m.topic == "city/s1/gw1/event" &&
