@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "contract/routes.hpp"
 #include "gateway_parts.hpp"
 #include "store/sqlite.hpp"
 #include "support/mosquitto.hpp"
@@ -250,58 +249,4 @@ TEST(Uplink, AStoreOfTheEarlierSchemaIsDeliveredAfterTheUpgrade) {
     STRCMP_EQUAL(evidence.c_str(), got[1].payload.c_str());
     STRCMP_EQUAL("city/s1/gw1/telemetry", got[2].topic.c_str());
     LONGS_EQUAL(5, gw.store->boot());
-}
-
-// Re-provisioned (another site and id) with rows still unsent: they were
-// made as s0/gw0, their payloads and ids say so, and they go out on
-// s0/gw0's topics; what is made now goes out as s1/gw1. Reopened as s1/gw1
-// again, nothing changes (they used to go out on the new identity's topics).
-TEST(Uplink, RowsOfAnEarlierIdentityKeepItsTopics) {
-    StoreOptions earlier = store_in(dir);
-    earlier.topic_base = "city/s0/gw0";
-    for (int open = 0; open < 2; ++open) {  // opened twice, as a restart would
-        SystemClock clock;
-        Log log{LogLevel::error};
-        auto s = Store::open(earlier, clock, log);
-        CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
-        if (open > 0) continue;
-        CHECK((*s)->append(Lane::alarm, 1, contract::kEventRoute, R"({"id":"gw0-1-00000001"})")
-                  .ok());
-        CHECK((*s)->append(Lane::evidence, 2, contract::evidence_route("gw0-1-00000001"),
-                           R"({"evidence":"gw0-1-00000001"})")
-                  .ok());
-        CHECK((*s)->append(Lane::telemetry, 3, contract::kTelemetryRoute, R"({"t":1})").ok());
-    }
-    Mosquitto broker(dir.path(), "broker");
-    broker.start();
-    Subscriber sub(broker.uri(), "center-reprovision", "city/#");
-    CHECK(sub.ready(10000));
-    StoreOptions now = store_in(dir);
-    now.topic_base = "city/s1/gw1";
-    std::string fresh;
-    {
-        GatewayParts gw(now, test_uplink({broker.uri()}, "gw-reprovision"));
-        CHECK(gw.uplink->start().ok());
-        fresh = gw.event("after");
-        auto data = [](const std::vector<Received>& m) {
-            std::set<std::string> out;
-            for (const auto& r : m)
-                if (!ends_with(r.topic, "/status")) out.insert(r.topic + " " + r.payload);
-            return out;
-        };
-        CHECK(sub.wait_until([&](auto& m) { return data(m).size() >= 4; }, 20000));
-        auto got = data(sub.messages());
-        std::string seen;
-        for (const auto& g : got) seen += g + "\n";
-        LONGS_EQUAL_TEXT(4, got.size(), seen.c_str());
-        CHECK_TEXT(got.count(R"(city/s0/gw0/event {"id":"gw0-1-00000001"})"), seen.c_str());
-        CHECK_TEXT(got.count(R"(city/s0/gw0/evidence/gw0-1-00000001 {"evidence":"gw0-1-00000001"})"),
-                   seen.c_str());
-        CHECK_TEXT(got.count(R"(city/s0/gw0/telemetry {"t":1})"), seen.c_str());
-        size_t fresh_on_s1 = 0;
-        for (const auto& m : sub.messages())
-            fresh_on_s1 += m.topic == "city/s1/gw1/event" &&
-                           m.payload.find(fresh) != std::string::npos;
-        LONGS_EQUAL(1, fresh_on_s1);
-    }
 }

@@ -88,15 +88,14 @@ Status Daemon::start() {
     so.telemetry_max_bytes = config_.store.telemetry_max_bytes;
     so.evidence_max_bytes = config_.store.evidence_max_bytes;
     so.commit_window_ms = config_.store.commit_window_ms;
-    const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
-                                              config_.identity.gateway);
-    so.topic_base = topics.base;
     auto store = Store::open(so, clock_, log_);
     if (!store) return fail(store.error());
     store_ = std::move(*store);
     ids_ = std::make_unique<EventIdSource>(config_.identity.gateway, store_->boot());
 
     const contract::Origin origin{config_.identity.site, config_.identity.gateway};
+    const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
+                                              config_.identity.gateway);
     intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_);
     auto loop = loop::ClosedLoop::open(config_, config_.store.path, clock_, log_);
     if (!loop) return fail(loop.error());

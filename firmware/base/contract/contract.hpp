@@ -21,10 +21,7 @@ struct Topics {
     std::string status;     // {prefix}/{site}/{gateway}/status      QoS 1, retained
     std::string base;
     // The topic of a route (routes.hpp): what a stored row carries.
-    std::string of(const std::string& route) const {
-        if (!route.empty() && route[0] == kPinnedMark) return route.substr(1);
-        return base + "/" + route;
-    }
+    std::string of(const std::string& route) const { return base + "/" + route; }
     // Evidence images of vision events (one message per raise).
     std::string evidence(const std::string& event_id) const { return of(evidence_route(event_id)); }
 };

@@ -14,14 +14,6 @@ inline std::string evidence_route(const std::string& event_id) {
     return std::string("evidence/") + event_id;
 }
 
-// A row stored under an earlier identity (the gateway re-provisioned to
-// another site, id or prefix) keeps that identity's whole topic, marked so:
-// its payload and event ids name that identity. No route starts with it.
-inline constexpr char kPinnedMark = '@';
-inline std::string pinned_route(const std::string& topic) {
-    return kPinnedMark + topic;
-}
-
 // Commands from the center arrive on cmd/{name}; the gateway subscribes to
 // kCommandFilter and answers each on reply/{name}.
 inline constexpr const char* kCommandFilter = "cmd/+";

@@ -70,10 +70,6 @@ struct StoreOptions {
     int64_t evidence_max_bytes = 32LL << 20;
     // The boot counter's copy outside the store; empty: boot.count next to it.
     std::string boot_file;
-    // {prefix}/{site}/{gateway} of the rows appended now. When it differs
-    // from the one the file was last opened with, the rows already there
-    // keep their old topics (contract::pinned_route). Empty: not tracked.
-    std::string topic_base;
 };
 
 struct LaneStats {
@@ -202,7 +198,6 @@ class Store {
     bool insert_salvaged(const std::vector<Record>& page);
     Status count_boot(uint64_t boot_outside, uint64_t aside_boot);
     uint64_t first_boot_here() const;
-    Status pin_earlier_routes();
     Status load_stats();
     void record_low_marks();
     // Writing (store.cpp).

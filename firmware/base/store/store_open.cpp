@@ -4,7 +4,6 @@
 #include <random>
 
 #include "boot_counter.hpp"
-#include "contract/routes.hpp"
 #include "eviction.hpp"
 #include "files.hpp"
 #include "full_disk.hpp"
@@ -128,7 +127,6 @@ Status Store::init(const StoreOptions& o) {
     if (salvage_from_) salvage(*salvage_from_, aside_boot);
     salvage_from_.reset();
     if (auto s = count_boot(boot_outside, aside_boot); !s) return s;
-    if (auto s = pin_earlier_routes(); !s) return s;
     if (auto s = load_stats(); !s) return s;
     record_low_marks();
 
@@ -268,46 +266,6 @@ bool Store::insert_salvaged(const std::vector<Record>& page) {
     if (db_.exec("COMMIT")) return true;
     if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
     return false;
-}
-
-// Re-provisioned (another site, gateway id or topic prefix): the unsent rows
-// were made under the earlier identity, their payloads and ids name it, and
-// the center files them by topic, so they keep its topics. Idempotent per
-// lane (pinned rows are skipped), so a crash half-way is finished next time;
-// the new identity is recorded last.
-Status Store::pin_earlier_routes() {
-    const std::string& base = options_.topic_base;
-    if (base.empty()) return Status::success();
-    auto read = db_.prepare("SELECT value FROM meta WHERE key = 'topic_base'");
-    if (!read) return fail("store " + options_.path + ": " + read.error());
-    const std::string earlier = read->step() == SQLITE_ROW ? read->text_at(0) : std::string();
-    if (earlier == base) return Status::success();
-    if (!earlier.empty()) {
-        int64_t pinned = 0;
-        // Bound without copies (SQLITE_STATIC): they outlive the statements.
-        const std::string prefix = contract::pinned_route(earlier + "/");
-        const std::string mark(1, contract::kPinnedMark);
-        for (Lane lane : kAllLanes) {
-            auto up = db_.prepare(std::string("UPDATE ") + to_string(lane) +
-                                  " SET topic = ?1 || topic WHERE substr(topic, 1, 1) <> ?2");
-            if (!up) return fail("store " + options_.path + ": " + up.error());
-            up->bind_text(1, prefix);
-            up->bind_text(2, mark);
-            if (up->step() != SQLITE_DONE)
-                return fail("store " + options_.path + ": keeping earlier topics: " + db_.errmsg());
-            pinned += sqlite3_changes(db_.get());
-        }
-        log_.warn("store", "identity changed: unsent rows keep the earlier identity's topics",
-                  {{"earlier", earlier}, {"now", base}, {"rows", pinned}});
-    }
-    auto put = db_.prepare(
-        "INSERT INTO meta(key, value) VALUES('topic_base', ?1)"
-        " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    if (!put) return fail("store " + options_.path + ": " + put.error());
-    put->bind_text(1, base);
-    if (put->step() != SQLITE_DONE)
-        return fail("store " + options_.path + ": recording the identity: " + db_.errmsg());
-    return Status::success();
 }
 
 // A folder with no count anywhere: see store::first_boot.
