@@ -185,7 +185,7 @@ TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {
 TEST(StoreRecovery, AWipedOrMovedDataFolderNeverBringsBootsBack) {
     uint64_t last = 0;
     for (int i = 0; i < 3; ++i) last = f.open()->boot();
-    CHECK_EQUAL(uint64_t{1700000000}, last - 2);  // the synced clock's seconds, then +1 per start
+    CHECK_EQUAL(uint64_t{1700000000000}, last - 2);  // the synced clock's ms, then +1 per start
     f.clock.advance(4000);  // the next start, at least the unit's 2 s later
     CHECK(::unlink(f.path().c_str()) == 0);
     CHECK(::unlink(f.dir.file("boot.count").c_str()) == 0);
@@ -201,7 +201,7 @@ TEST(StoreRecovery, AWipedOrMovedDataFolderNeverBringsBootsBack) {
 // first boot is drawn at random below every synced start.
 TEST(StoreRecovery, AFirstBootOnAnUnsyncedClockIsRandomBelowEverySyncedStart) {
     const uint64_t synced_floor = uint64_t{1} << 30;
-    CHECK_EQUAL(uint64_t{1764000000}, store::first_boot(1764000000123, true, 7));
+    CHECK_EQUAL(uint64_t{1764000000123}, store::first_boot(1764000000123, true, 7));
     for (uint64_t random : {uint64_t{0}, uint64_t{7}, synced_floor - 2, synced_floor - 1,
                             ~uint64_t{0}}) {
         const uint64_t b = store::first_boot(1764000000123, false, random);

@@ -279,8 +279,8 @@ TEST(Store, CorruptFileIsMovedAsideAndANewOneStarted) {
     STRCMP_CONTAINS("store.db.corrupt-2023", s->recovered_from()->c_str());
     STRCMP_EQUAL(garbage.c_str(), gw::test::read_file(*s->recovered_from()).c_str());
     CHECK(s->append(gw::Lane::alarm, 1, "event", "after recovery").ok());
-    // Junk holds no count: a first boot, from the synced clock's seconds.
-    CHECK_EQUAL(uint64_t{1700000000}, s->boot());
+    // Junk holds no count: a first boot, from the synced clock's ms.
+    CHECK_EQUAL(uint64_t{1700000000000}, s->boot());
 }
 
 TEST(Store, DamagedPagesFailQuickCheckAndAreRecovered) {

@@ -38,9 +38,8 @@ Status write_boot_file(const std::string& path, uint64_t boot) {
 
 uint64_t first_boot(int64_t wall_ms, bool synced, uint64_t random) {
     constexpr uint64_t kUnsyncedRange = uint64_t{1} << 30;
-    const int64_t seconds = wall_ms / 1000;
-    if (synced && seconds >= static_cast<int64_t>(kUnsyncedRange))
-        return static_cast<uint64_t>(seconds);
+    // 2^40 ms is in 2004: a synced clock reads more.
+    if (synced && wall_ms >= (int64_t{1} << 40)) return static_cast<uint64_t>(wall_ms);
     return 1 + random % (kUnsyncedRange - 1);
 }
 

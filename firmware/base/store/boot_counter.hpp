@@ -23,11 +23,12 @@ Result<uint64_t> read_boot_file(const std::string& path);
 Status write_boot_file(const std::string& path, uint64_t boot);
 
 // The first boot of a folder that holds no count. A synced wall clock's
-// seconds: an earlier folder's count grew by one per start, and a start takes
-// more than a second (the unit restarts after 2 s), so it stays below the
-// seconds of any later start; ids keep sorting by boot. An unsynced clock
-// proves nothing (it may read 1970 or a stale RTC): then `random` reduced to
-// [1, 2^30), below every synced start (2^30 s is in 2004), which makes a
+// milliseconds: an earlier folder's count grew by one per start (an
+// in-process reload is a start too), and a start takes more than a
+// millisecond, so it stays below the milliseconds of any later start; ids
+// keep sorting by boot, and the number stays below 2^53 (exact in JSON). An
+// unsynced clock proves nothing (it may read 1970 or a stale RTC): then
+// `random` reduced to [1, 2^30), below every synced start, which makes a
 // repeat unlikely rather than impossible.
 uint64_t first_boot(int64_t wall_ms, bool synced, uint64_t random);
 

@@ -1,6 +1,9 @@
 // Store::open: the file, its recovery, the schema, the boot counter.
 #include <algorithm>
+#include <unistd.h>
+
 #include <ctime>
+#include <exception>
 #include <random>
 
 #include "boot_counter.hpp"
@@ -270,8 +273,13 @@ bool Store::insert_salvaged(const std::vector<Record>& page) {
 
 // A folder with no count anywhere: see store::first_boot.
 uint64_t Store::first_boot_here() const {
-    std::random_device entropy;
-    const uint64_t random = (uint64_t{entropy()} << 32) | entropy();
+    uint64_t random = static_cast<uint64_t>(clock_.mono_ms()) ^ static_cast<uint64_t>(::getpid());
+    try {
+        std::random_device entropy;  // may throw where no entropy source is
+        random = (uint64_t{entropy()} << 32) | entropy();
+    } catch (const std::exception&) {
+        // The clock and pid above: weaker, still unlikely to repeat.
+    }
     return store::first_boot(clock_.now_ms(), clock_.synced(), random);
 }
 
