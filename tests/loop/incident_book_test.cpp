@@ -221,6 +221,36 @@ TEST(IncidentBook, FollowedWarningsAreBounded) {
     CHECK_FALSE(book.ack("gw-1-w43", "ops", "").ok());
     CHECK(book.ack("gw-1-w44", "ops", "").ok());
     CHECK(book.ack("gw-1-alarm", "ops", "").ok());
+    // Let go, not closed: grown into an alarm, it is tracked (and re-sent) again.
+    feed(follow("gw-1-x", "gw-1-w0", EventState::update, Severity::alarm));
+    LONGS_EQUAL(258, book.open().size());
+    clock.advance(60000);
+    size_t resent = 0;
+    for (const auto& e : book.tick()) resent += e.incident == "gw-1-w0";
+    LONGS_EQUAL(1, resent);
+}
+
+// A camera names no incident on its clear (the intake gives the clear its own
+// id): the open incident of its detector and type is meant, and the clear
+// is sent under that incident's id, so the book and the center close it.
+TEST(IncidentBook, AClearThatNamesNoIncidentClosesItsDetectorsOpenOne) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event offline = raise("gw-1-1", Severity::warning);
+    offline.detector = "cam-1";
+    offline.kind = "camera";
+    offline.type = "offline";
+    feed(offline);
+    LONGS_EQUAL(1, book.open().size());
+    Event back = offline;
+    back.id = "gw-1-2";
+    back.incident.clear();  // the intake sets it to the clear's own id
+    back.state = EventState::clear;
+    back.severity = Severity::info;
+    Event sent = feed(back);
+    STRCMP_EQUAL("gw-1-1", sent.incident.c_str());
+    LONGS_EQUAL(0, book.open().size());
 }
 
 TEST(IncidentBook, AckStopsResendsAndLaterUpdatesCarryIt) {

@@ -125,6 +125,12 @@ Incident* IncidentBook::find(const std::string& id) {
     return nullptr;
 }
 
+Incident* IncidentBook::open_of(const std::string& detector, const std::string& type) {
+    for (auto& [_, inc] : open_)
+        if (inc.detector == detector && inc.type == type) return &inc;
+    return nullptr;
+}
+
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
         if (!inc.confirmed && inc.detector == detector && inc.type == type) return &inc;
@@ -147,6 +153,11 @@ void IncidentBook::adopt(Event& e) {
         save(*inc);
     } else {
         inc = find(e.incident);
+        // A source that names no incident on its update or clear (a
+        // camera's: the intake gave it its own id) means the open one of
+        // its detector and type; naming it lets the book and the center
+        // close what the raise opened.
+        if (!inc && e.incident == e.id) inc = open_of(e.detector, e.type);
         if (!inc) return;
         e.incident = inc->id;
     }
@@ -191,7 +202,11 @@ void IncidentBook::bound_followed() {
     const std::string id = (*oldest)->id;
     log_.warn("incidents", "too many warnings open: the oldest is no longer followed",
               {{"incident", id}, {"kept", kFollowedKept}});
-    close(id);
+    // Let go, not closed: a later update of it that reaches min_severity
+    // starts it again (closed ids are ignored for good).
+    if (auto s = table_.erase(id); !s)
+        log_.error("incidents", "incident not removed", {{"incident", id}, {"error", s.error()}});
+    open_.erase(id);
 }
 
 void IncidentBook::start(const Event& e) {

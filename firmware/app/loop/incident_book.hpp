@@ -99,6 +99,7 @@ class IncidentBook {
   private:
     Incident* find(const std::string& id);
     Incident* unconfirmed(const std::string& detector, const std::string& type);
+    Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
     bool tracked(const Event& e) const;
     void start(const Event& e);
