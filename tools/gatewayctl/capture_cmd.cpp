@@ -131,7 +131,8 @@ Sample sample_from(const json& j) {
 // A reload (SIGHUP, the center's reload) or a restart rebuilds the daemon:
 // its socket goes away for a moment and its sample ring starts again.
 constexpr int kComeBackMs = 30000;
-enum class Return { back, stopped, gone };
+// back_rebuilt: it was not running for a moment, so its ring is new.
+enum class Return { back, back_rebuilt, stopped, gone };
 
 // Stopping or gone, rather than refusing the request itself.
 bool went_away(const ControlError& e) {
@@ -139,17 +140,22 @@ bool went_away(const ControlError& e) {
            e.message == "gatewayd is stopping";
 }
 
-Return come_back(const Target& target, StopSignals& stop) {
+// `first`: the error that ended the last round.
+Return come_back(const Target& target, StopSignals& stop, const ControlError& first) {
     auto socket = socket_of(target);
     if (!socket) return Return::gone;
     std::cerr << "gatewayd went away (a reload or a restart?): waiting up to "
               << kComeBackMs / 1000 << " s for it\n";
-    for (int waited = 0; waited < kComeBackMs; waited += 250) {
+    bool was_down = first.kind == ControlError::Kind::not_running;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kComeBackMs);
+    while (std::chrono::steady_clock::now() < until) {
         if (stop.wait(250)) return Return::stopped;
-        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}})) {
+        ControlError why{ControlError::Kind::refused, ""};
+        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}}, &why)) {
             std::cerr << "gatewayd is back: recording goes on\n";
-            return Return::back;
+            return was_down ? Return::back_rebuilt : Return::back;
         }
+        was_down = was_down || why.kind == ControlError::Kind::not_running;
     }
     std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000
               << " s\n";
@@ -187,12 +193,16 @@ int record(const Target& target, const std::string& path, double for_ms) {
                 break;
             }
             if (rc != kOk && !stopping && went_away(why)) {
-                const Return back = come_back(target, stop);
-                if (back == Return::back) {
-                    cursor = 0;  // its new ring, from the first sample
+                const Return back = come_back(target, stop, why);
+                if (back == Return::back || back == Return::back_rebuilt) {
+                    // A new ring from its first sample; the same daemon (a
+                    // dropped connection) goes on where it was, and a rebuild
+                    // that was never seen down shows as a cursor gone back.
+                    if (back == Return::back_rebuilt) cursor = 0;
                     rc = kOk;
                     continue;
                 }
+                if (back == Return::gone) rc = kNoDaemon;
                 if (back == Return::stopped) {
                     rc = kOk;  // asked to stop while waiting: the trace is whole
                     stopping = true;
