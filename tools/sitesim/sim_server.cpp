@@ -326,6 +326,7 @@ std::vector<uint8_t> rtu_read_response(int slave, const uint8_t* req, modbus_map
 // The same response as TCP: the request's MBAP header (transaction id,
 // protocol, unit), the length of unit id + PDU, the PDU without the CRC.
 std::vector<uint8_t> tcp_from_rtu(const uint8_t* tcp_req, const std::vector<uint8_t>& rtu) {
+    if (rtu.size() < 3) return {};  // not a frame (and GCC can see the bounds below)
     const size_t pdu = rtu.size() - 3;  // no slave byte, no CRC
     std::vector<uint8_t> out{tcp_req[0],
                              tcp_req[1],
