@@ -251,8 +251,9 @@ TEST(Control, AFullWorkerPoolAnswersBusyAndStaysUsable) {
 }
 
 TEST(Control, StopReturnsWhileALongCommandRuns) {
+    gw::ControlError why{};
     auto held = std::async(std::launch::async, [&] {
-        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}});
+        return gw::ControlClient(path, 60000).call({{"cmd", "hold"}}, &why);
     });
     CHECK(eventually([&] { return gate.running == 1; }));
     // The daemon's order: the commands (their deadline is 10 min), then the socket.
@@ -261,6 +262,8 @@ TEST(Control, StopReturnsWhileALongCommandRuns) {
     LONGS_EQUAL(0, gate.running.load());
     auto r = held.get();
     CHECK_FALSE(r.ok());
+    // A kind, not a text: gatewayctl record waits for a daemon that stops.
+    CHECK(why.kind == gw::ControlError::Kind::stopping);
     STRCMP_CONTAINS("gatewayd is stopping", r.error().c_str());
     server->stop();
 }

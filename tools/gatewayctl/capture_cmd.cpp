@@ -137,15 +137,15 @@ enum class Return { back, back_rebuilt, stopped, gone };
 // Stopping or gone, rather than refusing the request itself.
 bool went_away(const ControlError& e) {
     return e.kind == ControlError::Kind::not_running || e.kind == ControlError::Kind::protocol ||
-           e.message == "gatewayd is stopping";
+           e.kind == ControlError::Kind::stopping;
 }
 
 // `first`: the error that ended the last round.
 Return come_back(const Target& target, StopSignals& stop, const ControlError& first) {
     auto socket = socket_of(target);
     if (!socket) return Return::gone;
-    std::cerr << "gatewayd went away (a reload or a restart?): waiting up to "
-              << kComeBackMs / 1000 << " s for it\n";
+    std::cerr << "gatewayd went away (a reload or a restart?): waiting up to " << kComeBackMs / 1000
+              << " s for it\n";
     bool was_down = first.kind == ControlError::Kind::not_running;
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kComeBackMs);
     while (std::chrono::steady_clock::now() < until) {
@@ -157,8 +157,7 @@ Return come_back(const Target& target, StopSignals& stop, const ControlError& fi
         }
         was_down = was_down || why.kind == ControlError::Kind::not_running;
     }
-    std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000
-              << " s\n";
+    std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000 << " s\n";
     return Return::gone;
 }
 

@@ -32,6 +32,7 @@ int exit_code_for(const ControlError& e) {
         case ControlError::Kind::busy:
             return kBusy;
         case ControlError::Kind::refused:
+        case ControlError::Kind::stopping:
         case ControlError::Kind::protocol:
             return kFailed;
     }

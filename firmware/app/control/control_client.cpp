@@ -110,6 +110,7 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
         if (what == "permission denied") return failed(ControlError::Kind::not_permitted, denied);
         if (json.value("busy", false))
             return failed(ControlError::Kind::busy, "gatewayd is " + what);
+        if (json.value("stopping", false)) return failed(ControlError::Kind::stopping, what);
         return failed(ControlError::Kind::refused, what);
     }
     return json;

@@ -15,7 +15,9 @@ namespace gw {
 struct ControlError {
     // busy: the daemon is up but turned the request away for now (every
     // connection or worker taken); trying again later may work.
-    enum class Kind { not_running, not_permitted, protocol, refused, busy };
+    // stopping: the daemon is shutting down (a stop, a reload) and did not
+    // run the request.
+    enum class Kind { not_running, not_permitted, protocol, refused, busy, stopping };
     Kind kind;
     std::string message;
 };

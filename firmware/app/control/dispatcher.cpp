@@ -9,6 +9,10 @@ namespace gw {
 
 using nlohmann::json;
 
+namespace {
+const char* const kStopping = "gatewayd is stopping";
+}
+
 bool Cancel::requested() const {
     {
         std::lock_guard<std::mutex> lock(signal_.mutex);
@@ -27,11 +31,13 @@ bool Cancel::wait_for(int64_t ms) const {
     return !requested();
 }
 
+bool Cancel::stopping() const {
+    std::lock_guard<std::mutex> lock(signal_.mutex);
+    return signal_.stopped;
+}
+
 std::string Cancel::reason() const {
-    {
-        std::lock_guard<std::mutex> lock(signal_.mutex);
-        if (signal_.stopped) return "gatewayd is stopping";
-    }
+    if (stopping()) return kStopping;
     return clock_.mono_ms() >= deadline_ ? "the command ran past its deadline" : "";
 }
 
@@ -59,6 +65,10 @@ json Dispatcher::error_reply(const std::string& what) {
 
 json Dispatcher::busy_reply(const std::string& what) {
     return {{"ok", false}, {"busy", true}, {"error", "busy: " + what}};
+}
+
+json Dispatcher::stopping_reply() {
+    return {{"ok", false}, {"stopping", true}, {"error", kStopping}};
 }
 
 std::string Dispatcher::to_line(const json& reply) {
@@ -120,16 +130,22 @@ void Dispatcher::run_long(const std::string& name, const Command& c, const json&
     job.run = [this, handler = c.slow, request, peer, deadline, reply] {
         Cancel cancel(signal_, clock_, deadline);
         // Waited in the queue past its deadline, or the daemon is stopping.
-        *reply = cancel.requested() ? error_reply(cancel.reason())
-                                    : guarded([&] { return handler(request, peer, cancel); });
+        if (cancel.requested()) {
+            *reply = cancel.stopping() ? stopping_reply() : error_reply(cancel.reason());
+            return;
+        }
+        *reply = guarded([&] { return handler(request, peer, cancel); });
+        // A handler cut short by the stop says so in its own words; the flag
+        // tells clients it was the stop, not the request.
+        if (!reply->value("ok", true) && cancel.stopping()) (*reply)["stopping"] = true;
     };
     job.then = [answer, reply] { (*answer)(std::move(*reply)); };
-    job.drop = [answer] { (*answer)(error_reply("gatewayd is stopping")); };
+    job.drop = [answer] { (*answer)(stopping_reply()); };
     WorkerPool& pool = c.pool == Pool::io ? io_ : wait_;
     if (pool.try_post(std::move(job))) return;
     {
         std::lock_guard<std::mutex> lock(signal_.mutex);
-        if (signal_.stopped) return (*answer)(error_reply("gatewayd is stopping"));
+        if (signal_.stopped) return (*answer)(stopping_reply());
     }
     log_.debug("control", "busy", {{"cmd", name}});
     (*answer)(busy_reply(c.pool == Pool::wait

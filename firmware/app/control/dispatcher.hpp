@@ -52,6 +52,8 @@ class Cancel {
         : signal_(signal), clock_(clock), deadline_(deadline_mono_ms) {}
 
     bool requested() const;
+    // requested() because the dispatcher stops (not the deadline).
+    bool stopping() const;
     // Sleeps up to `ms` (less if the deadline comes first); false once cancelled.
     bool wait_for(int64_t ms) const;
     // Why requested() is true: stopping, or past the deadline.
@@ -113,6 +115,9 @@ class Dispatcher {
     static std::string to_line(const json& reply);
     static json error_reply(const std::string& what);
     static json busy_reply(const std::string& what);
+    // The daemon stops: nothing more is done; the client may wait for it to
+    // come back (a reload) and ask again.
+    static json stopping_reply();
 
   private:
     struct Command {
