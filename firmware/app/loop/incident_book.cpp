@@ -196,17 +196,14 @@ void IncidentBook::bound_followed() {
     for (const auto& [_, inc] : open_)
         if (!inc.due) followed.push_back(&inc);
     if (followed.size() <= kFollowedKept) return;
-    auto oldest = std::min_element(followed.begin(), followed.end(), [](auto* a, auto* b) {
-        return a->raised_ms < b->raised_ms;
-    });
+    auto oldest = std::min_element(followed.begin(), followed.end(),
+                                   [](auto* a, auto* b) { return a->raised_ms < b->raised_ms; });
     const std::string id = (*oldest)->id;
     log_.warn("incidents", "too many warnings open: the oldest is no longer followed",
               {{"incident", id}, {"kept", kFollowedKept}});
     // Let go, not closed: a later update of it that reaches min_severity
     // starts it again (closed ids are ignored for good).
-    if (auto s = table_.erase(id); !s)
-        log_.error("incidents", "incident not removed", {{"incident", id}, {"error", s.error()}});
-    open_.erase(id);
+    drop(id, "let go incident not removed");
 }
 
 void IncidentBook::start(const Event& e) {
@@ -379,10 +376,13 @@ void IncidentBook::close(const std::string& id) {
     for (const auto& e : it->second.event_ids) closed_.push_back(e);
     for (const auto& a : it->second.aliases) closed_.push_back(a);
     while (closed_.size() > kClosedKept) closed_.pop_front();
+    drop(id, "closed incident not removed");
+}
+
+void IncidentBook::drop(const std::string& id, const char* when) {
     if (auto s = table_.erase(id); !s)
-        log_.error("incidents", "closed incident not removed",
-                   {{"incident", id}, {"error", s.error()}});
-    open_.erase(it);
+        log_.error("incidents", when, {{"incident", id}, {"error", s.error()}});
+    open_.erase(id);
 }
 
 std::vector<Incident> IncidentBook::open() const {

@@ -33,8 +33,8 @@ struct BookSettings {
     // At or above (and below min_severity): followed only, so that an ack
     // works and a restart does not leave them open at the center for ever.
     Severity follow_severity = Severity::notice;
-    int64_t renotify_ms = 300000;             // 0: never re-sent
-    int64_t escalate_after_ms = 600000;       // 0: never escalated
+    int64_t renotify_ms = 300000;        // 0: never re-sent
+    int64_t escalate_after_ms = 600000;  // 0: never escalated
     int64_t restart_grace_ms = 300000;
 };
 
@@ -44,7 +44,7 @@ struct Incident {
     // Current: the detector's latest; once escalated, one step above the
     // severity it then had, and never below that again.
     Severity severity = Severity::alarm;
-    int64_t raised_ms = 0;         // wall ms when tracking began
+    int64_t raised_ms = 0;  // wall ms when tracking began
     // Re-sent and escalated (it reached min_severity; it stays so), and
     // since when: what "unacknowledged for" counts from.
     bool due = true;
@@ -106,6 +106,8 @@ class IncidentBook {
     void make_due(Incident& inc, int64_t now);
     void bound_followed();
     void close(const std::string& id);
+    // Out of the table and the open map (close() and letting go).
+    void drop(const std::string& id, const char* when);
     bool was_closed(const std::string& id) const;
     void save(const Incident& inc);
     void note_event(Incident& inc, const std::string& event_id);
