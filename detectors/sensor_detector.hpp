@@ -13,6 +13,11 @@
 
 namespace gw::detectors {
 
+// Settings give durations in seconds; detectors count on the clock's ms.
+inline int64_t to_ms(double seconds) {
+    return static_cast<int64_t>(seconds * 1000);
+}
+
 class SensorDetector : public Detector {
   public:
     const std::string& id() const override { return id_; }

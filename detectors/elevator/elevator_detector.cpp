@@ -3,9 +3,6 @@
 namespace gw::detectors {
 
 namespace {
-int64_t ms(double s) {
-    return static_cast<int64_t>(s * 1000);
-}
 std::optional<bool> as_bool(std::optional<double> v) {
     if (!v) return std::nullopt;
     return *v >= 0.5;
@@ -35,9 +32,9 @@ ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSetting
     for (const char* role : {"door_open", "moving", "direction", "floor", "in_zone", "person",
                              "speed", "maintenance", "door_cmd_close"}) {
         InputHealthSpec h;
-        h.silent_ms = ms(s_.silent_s);
-        h.raise_hold_ms = ms(s_.clear_hold_s);
-        h.clear_hold_ms = ms(s_.clear_hold_s);
+        h.silent_ms = to_ms(s_.silent_s);
+        h.raise_hold_ms = to_ms(s_.clear_hold_s);
+        h.clear_hold_ms = to_ms(s_.clear_hold_s);
         watch(role, h);
     }
 }
@@ -46,8 +43,8 @@ void ElevatorDetector::add_fault(Fault fault, const char* type, Severity severit
     // Added in enum order: faults_[fault] is that fault's tracker.
     (void)fault;
     faults_.push_back(
-        {severity,
-         IncidentTracker({id_, "elevator", type, "", ms(hold_s), ms(s_.clear_hold_s)}, ids_)});
+        {severity, IncidentTracker(
+                       {id_, "elevator", type, "", to_ms(hold_s), to_ms(s_.clear_hold_s)}, ids_)});
 }
 
 void ElevatorDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
@@ -79,7 +76,7 @@ ElevatorDetector::State ElevatorDetector::state(int64_t t_ms) {
     st.speed = value("speed", t_ms);
     st.direction = value("direction", t_ms);
     st.maintenance = is(as_bool(value("maintenance", t_ms)));
-    if (person_ && person_raw_ != *person_ && t_ms - person_raw_since_ >= ms(s_.pir_debounce_s))
+    if (person_ && person_raw_ != *person_ && t_ms - person_raw_since_ >= to_ms(s_.pir_debounce_s))
         person_ = person_raw_;
     st.person = value("person", t_ms).has_value() && person_.value_or(false);
     return st;
@@ -106,7 +103,7 @@ std::array<ElevatorDetector::Finding, ElevatorDetector::kFaultCount> ElevatorDet
     f[kOvertravelBottom] = {st.floor && floor < s_.min_floor, floor};
     double limit = s_.rated_speed_m_s * s_.overspeed_ratio;
     f[kOverspeed] = {st.speed && *st.speed >= limit, st.speed.value_or(0)};
-    while (!door_opens_.empty() && t_ms - door_opens_.front() > ms(s_.door_cycle_window_s))
+    while (!door_opens_.empty() && t_ms - door_opens_.front() > to_ms(s_.door_cycle_window_s))
         door_opens_.pop_front();
     auto cycles = static_cast<double>(door_opens_.size());
     f[kDoorCycling] = {standing && cycles >= s_.door_cycles, cycles};

@@ -6,9 +6,6 @@
 namespace gw::detectors {
 
 namespace {
-int64_t ms(double s) {
-    return static_cast<int64_t>(s * 1000);
-}
 std::optional<Severity> alarm_if(bool on) {
     return on ? std::optional<Severity>(Severity::alarm) : std::nullopt;
 }
@@ -20,20 +17,23 @@ FireDetector::FireDetector(const DetectorConfig& config, FireSettings s, EventId
       fixed_bands_({s_.fixed_temperature()}, {Severity::alarm}, s_.temp_clear_margin_c),
       cable_bands_({s_.cable_temp_c}, {Severity::alarm}, s_.temp_clear_margin_c),
       residual_bands_({s_.residual_ma}, {Severity::alarm}, s_.residual_clear_margin_ma),
-      heat_fixed_({id_, "fire", "heat_fixed", "C", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
-      heat_ror_({id_, "fire", "heat_rate_of_rise", "C/min", ms(s_.hold_s), ms(s_.clear_hold_s)},
+      heat_fixed_({id_, "fire", "heat_fixed", "C", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)}, ids),
+      heat_ror_(
+          {id_, "fire", "heat_rate_of_rise", "C/min", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)},
+          ids),
+      smoke_({id_, "fire", "smoke", "", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)}, ids),
+      co_({id_, "fire", "co", "ppm", 0, to_ms(s_.clear_hold_s)}, ids),
+      residual_({id_, "fire", "residual_current", "mA", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)},
                 ids),
-      smoke_({id_, "fire", "smoke", "", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
-      co_({id_, "fire", "co", "ppm", 0, ms(s_.clear_hold_s)}, ids),
-      residual_({id_, "fire", "residual_current", "mA", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
-      cable_({id_, "fire", "cable_temperature", "C", ms(s_.hold_s), ms(s_.clear_hold_s)}, ids),
+      cable_({id_, "fire", "cable_temperature", "C", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)},
+             ids),
       confirmed_({id_, "fire", "fire_confirmed", "", 0, 0}, ids),
-      temp_window_(ms(s_.ror_window_s)) {
+      temp_window_(to_ms(s_.ror_window_s)) {
     for (const char* role : {"temperature", "smoke", "co_ppm", "residual_ma", "cable_temp"}) {
         InputHealthSpec h;
-        h.silent_ms = ms(s_.silent_s);
-        h.raise_hold_ms = ms(s_.hold_s);
-        h.clear_hold_ms = ms(s_.hold_s);
+        h.silent_ms = to_ms(s_.silent_s);
+        h.raise_hold_ms = to_ms(s_.hold_s);
+        h.clear_hold_ms = to_ms(s_.hold_s);
         watch(role, h);
     }
 }
@@ -49,7 +49,7 @@ void FireDetector::on_reading(const std::string& role, double value, int64_t t_m
 void FireDetector::integrate_co(int64_t t_ms) {
     // A gap longer than the silence limit carries no concentration: the dose
     // is neither grown nor decayed across it.
-    int64_t dt = std::min<int64_t>(t_ms - co_t_, ms(s_.silent_s));
+    int64_t dt = std::min<int64_t>(t_ms - co_t_, to_ms(s_.silent_s));
     if (co_ppm_ && dt > 0) {
         double k = 1.0 - std::exp(-static_cast<double>(dt) / 60000.0 / s_.co_tau_min);
         co_dose_ += (*co_ppm_ - co_dose_) * k;

@@ -8,10 +8,6 @@ namespace {
 // No rain gauge counts more than this: the 1-minute world record is ~38 mm.
 // A bigger jump is a counter reset or glitch and counts as no rain.
 constexpr double kMaxMmPerMinute = 40;
-
-int64_t ms(double s) {
-    return static_cast<int64_t>(s * 1000);
-}
 }  // namespace
 
 FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, EventIdSource& ids)
@@ -23,20 +19,22 @@ FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, Even
                   {Severity::warning, Severity::alarm}, s_.rise_warn_cm_per_10min / 2),
       rain_bands_(s_.rain_levels_mm_h, {Severity::notice, Severity::warning, Severity::alarm},
                   s_.rain_clear_margin_mm_h),
-      depth_({id_, "flood", "water_depth", "cm", ms(s_.raise_hold_s), ms(s_.clear_hold_s)}, ids),
-      rise_({id_, "flood", "water_rising", "cm/10min", ms(s_.raise_hold_s), ms(s_.clear_hold_s)},
+      depth_({id_, "flood", "water_depth", "cm", to_ms(s_.raise_hold_s), to_ms(s_.clear_hold_s)},
+             ids),
+      rise_({id_, "flood", "water_rising", "cm/10min", to_ms(s_.raise_hold_s),
+             to_ms(s_.clear_hold_s)},
             ids),
-      rain_({id_, "flood", "rain_intensity", "mm/h", 0, ms(s_.clear_hold_s)}, ids),
-      rise_window_(ms(s_.rise_window_s)) {
+      rain_({id_, "flood", "rain_intensity", "mm/h", 0, to_ms(s_.clear_hold_s)}, ids),
+      rise_window_(to_ms(s_.rise_window_s)) {
     InputHealthSpec depth;
-    depth.silent_ms = ms(s_.silent_s);
-    depth.stuck_ms = ms(s_.stuck_s);
+    depth.silent_ms = to_ms(s_.silent_s);
+    depth.stuck_ms = to_ms(s_.stuck_s);
     depth.stuck_min = s_.depth_levels_cm.empty() ? 0 : s_.depth_levels_cm.front();
-    depth.raise_hold_ms = ms(s_.raise_hold_s);
-    depth.clear_hold_ms = ms(s_.raise_hold_s);
+    depth.raise_hold_ms = to_ms(s_.raise_hold_s);
+    depth.clear_hold_ms = to_ms(s_.raise_hold_s);
     watch("depth", depth);
     InputHealthSpec rain;
-    rain.silent_ms = ms(s_.silent_s);
+    rain.silent_ms = to_ms(s_.silent_s);
     watch("rain_counter", rain);
 }
 

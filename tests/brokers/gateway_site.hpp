@@ -137,9 +137,6 @@ bool wait_for(F done, int timeout_ms) {
     return true;
 }
 
-inline bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 // Ids of the events received (each counted once: delivery is at least once).
 inline std::vector<std::string> missing_ids(const std::vector<Received>& msgs,

@@ -16,8 +16,8 @@ using gw::test::Noise;
 using gw::test::Rig;
 
 namespace {
-constexpr int64_t kStep = 500;      // the lift controller is polled at 2 Hz
-constexpr int64_t kClear = 10'000;  // elevator_settings.hpp clear_hold_s
+constexpr int64_t kLiftPollMs = 500;      // the lift controller is polled at 2 Hz
+constexpr int64_t kLiftClearMs = 10'000;  // elevator_settings.hpp clear_hold_s
 
 struct Car {
     double door = 1, moving = 0, dir = 0, floor = 3, zone = 1, pir = 0, speed = 0, maint = 0;
@@ -46,21 +46,21 @@ Rig lift(bool with_cmd = false, const std::function<void(ElevatorSettings&)>& tu
 
 // Holds `car` for `ms` of trace time.
 void hold(Rig& rig, const Car& car, int64_t ms) {
-    rig.run(rig.now() + ms, kStep, [&](int64_t) { car.feed(rig); });
+    rig.run(rig.now() + ms, kLiftPollMs, [&](int64_t) { car.feed(rig); });
 }
 
 void check_raised(const Rig& rig, const char* type, int64_t from, int64_t delay, Severity sev) {
     auto e = rig.find(type, EventState::raise, from);
     CHECK_TEXT(e.has_value(), (std::string(type) + " not raised:\n" + rig.dump()).c_str());
     CHECK_TEXT(e->t_ms >= from + delay, rig.dump().c_str());
-    CHECK_TEXT(e->t_ms <= from + delay + kStep, rig.dump().c_str());
+    CHECK_TEXT(e->t_ms <= from + delay + kLiftPollMs, rig.dump().c_str());
     CHECK(e->severity == sev);
 }
 
 void check_cleared(const Rig& rig, const char* type, int64_t from) {
     auto e = rig.find(type, EventState::clear, from);
     CHECK_TEXT(e.has_value(), (std::string(type) + " not cleared:\n" + rig.dump()).c_str());
-    CHECK_TEXT(e->t_ms <= from + kClear + kStep, rig.dump().c_str());
+    CHECK_TEXT(e->t_ms <= from + kLiftClearMs + kLiftPollMs, rig.dump().c_str());
 }
 }  // namespace
 
@@ -275,7 +275,7 @@ TEST(ElevatorFaults, ASilentDoorSwitchIsASensorFaultNotAnElevatorFault) {
     car.door = 0;
     hold(rig, car, 5'000);
     int64_t gone = rig.now();
-    rig.run(gone + 70'000, kStep, [&](int64_t) {
+    rig.run(gone + 70'000, kLiftPollMs, [&](int64_t) {
         rig.feed("mov", 0);
         rig.feed("floor", 3);
         rig.feed("zone", 1);
@@ -288,7 +288,7 @@ TEST(ElevatorFaults, ASilentDoorSwitchIsASensorFaultNotAnElevatorFault) {
     auto e = rig.find("sensor_silent", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     STRCMP_EQUAL("door_open", e->details.at("role").get<std::string>().c_str());
-    CHECK(e->t_ms <= gone + 60'000 + kStep);
+    CHECK(e->t_ms <= gone + 60'000 + kLiftPollMs);
     LONGS_EQUAL_TEXT(1, rig.events().size(), rig.dump().c_str());
 }
 
@@ -321,7 +321,7 @@ TEST(ElevatorNormal, FourHoursOfTripsRaiseNothing) {
         car.dir = target > car.floor ? 1 : -1;
         car.moving = 1, car.zone = 0;
         int64_t trip = 2'500LL * std::abs(target - static_cast<int>(car.floor)) + 2'000;
-        rig.run(rig.now() + trip, kStep, [&](int64_t) {
+        rig.run(rig.now() + trip, kLiftPollMs, [&](int64_t) {
             car.speed = std::max(0.0, 0.98 + noise(0.03));
             car.feed(rig);
         });
@@ -333,7 +333,7 @@ TEST(ElevatorNormal, FourHoursOfTripsRaiseNothing) {
         car.door = 0;
         // Parked, empty, with the odd PIR false blip.
         int64_t idle = noise.pick(0, 120) * 1000;
-        rig.run(rig.now() + idle, kStep, [&](int64_t) {
+        rig.run(rig.now() + idle, kLiftPollMs, [&](int64_t) {
             car.pir = noise.uniform(0, 1) < 0.01 ? 1 : 0;
             car.feed(rig);
         });

@@ -25,9 +25,9 @@ Rig fire(const std::function<void(FireSettings&)>& tune = {}) {
                 {"cable_temp", "cable"}},
                gw::test::settings<FireSettings>(tune));
 }
-constexpr int64_t kHold = 5'000;    // fire_settings.hpp hold_s
-constexpr int64_t kClear = 60'000;  // clear_hold_s
-constexpr int64_t kStep = 1'000;
+constexpr int64_t kHold = 5'000;          // fire_settings.hpp hold_s
+constexpr int64_t kFireClearMs = 60'000;  // clear_hold_s
+constexpr int64_t kFireStepMs = 1'000;
 
 struct Site {
     double temp = 22, smoke = 0, co = 0, rcm = 150, cable = 35;
@@ -61,38 +61,38 @@ TEST(FireHeat, FixedTemperatureOfTheClassRaisesAndClears) {
         s.rate_of_rise = false;
     });
     Site site;
-    rig.run(60'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(60'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     site.temp = 72;  // A2 responds by 70 C
     int64_t hot = rig.now();
-    rig.run(hot + 30'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(hot + 30'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto e = rig.find("heat_fixed", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     CHECK(e->severity == Severity::alarm);
-    CHECK(e->t_ms <= hot + kHold + kStep);
+    CHECK(e->t_ms <= hot + kHold + kFireStepMs);
     site.temp = 68;  // within the 3 C margin: still hot
-    rig.run(rig.now() + 120'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(rig.now() + 120'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     CHECK_FALSE(rig.find("heat_fixed", EventState::clear).has_value());
     site.temp = 30;
     int64_t cool = rig.now();
-    rig.run(cool + 90'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(cool + 90'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto c = rig.find("heat_fixed", EventState::clear);
     CHECK(c.has_value());
-    CHECK(c->t_ms <= cool + kClear + kStep);
+    CHECK(c->t_ms <= cool + kFireClearMs + kFireStepMs);
 }
 
 TEST(FireHeat, RateOfRiseAlarmsBeforeTheFixedTemperature) {
     Rig rig = fire();
     Site site;
-    rig.run(120'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(120'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     int64_t start = rig.now();
     // 12 C/min from 22 C: the fixed 70 C is 4 min away.
-    rig.run(start + 240'000, kStep, [&](int64_t t) {
+    rig.run(start + 240'000, kFireStepMs, [&](int64_t t) {
         site.temp = 22 + 12.0 * static_cast<double>(t - start) / 60'000.0;
         site.feed(rig);
     });
     auto ror = rig.find("heat_rate_of_rise", EventState::raise);
     CHECK_TEXT(ror.has_value(), rig.dump().c_str());
-    CHECK(ror->t_ms <= start + 60'000 + kHold + kStep);  // the 60 s window, then the hold
+    CHECK(ror->t_ms <= start + 60'000 + kHold + kFireStepMs);  // the 60 s window, then the hold
     auto fixed = rig.find("heat_fixed", EventState::raise);
     CHECK(!fixed || ror->t_ms < fixed->t_ms);
 }
@@ -102,28 +102,28 @@ TEST_GROUP(FireSmoke){};
 TEST(FireSmoke, ContactRaisesAfterTheHoldAndClears) {
     Rig rig = fire();
     Site site;
-    rig.run(30'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(30'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     site.smoke = 1;
     int64_t on = rig.now();
-    rig.run(on + 20'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(on + 20'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto e = rig.find("smoke", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
-    CHECK(e->t_ms <= on + kHold + kStep);
+    CHECK(e->t_ms <= on + kHold + kFireStepMs);
     site.smoke = 0;
     int64_t off = rig.now();
-    rig.run(off + 70'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(off + 70'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto c = rig.find("smoke", EventState::clear);
     CHECK(c.has_value());
-    CHECK(c->t_ms <= off + kClear + kStep);
+    CHECK(c->t_ms <= off + kFireClearMs + kFireStepMs);
 }
 
 TEST(FireSmoke, SmokeAndHeatTogetherConfirmAFireAsCritical) {
     Rig rig = fire();
     Site site;
-    rig.run(30'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(30'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     site.smoke = 1;
     site.temp = 80;
-    rig.run(rig.now() + 20'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(rig.now() + 20'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto e = rig.find("fire_confirmed", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     CHECK(e->severity == Severity::critical);
@@ -174,17 +174,17 @@ TEST(FireElectrical, ResidualCurrentAboveTheSettingRaisesNormalLeakageDoesNot) {
     Rig rig = fire([](FireSettings& s) { s.residual_ma = 300; });
     Site site;
     site.rcm = 200;  // normal leakage 100-200 mA
-    rig.run(120'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(120'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     LONGS_EQUAL(0, rig.count("residual_current"));
     site.rcm = 350;
     int64_t on = rig.now();
-    rig.run(on + 20'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(on + 20'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto e = rig.find("residual_current", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
-    CHECK(e->t_ms <= on + kHold + kStep);
+    CHECK(e->t_ms <= on + kHold + kFireStepMs);
     site.rcm = 150;
     int64_t off = rig.now();
-    rig.run(off + 70'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(off + 70'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     CHECK(rig.find("residual_current", EventState::clear).has_value());
 }
 
@@ -192,12 +192,12 @@ TEST(FireElectrical, CableTemperatureRaisesAndClears) {
     Rig rig = fire();
     Site site;
     site.cable = 75;
-    rig.run(20'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(20'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     auto e = rig.find("cable_temperature", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
-    CHECK(e->t_ms <= kHold + kStep);
+    CHECK(e->t_ms <= kHold + kFireStepMs);
     site.cable = 40;
-    rig.run(rig.now() + 70'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(rig.now() + 70'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     CHECK(rig.find("cable_temperature", EventState::clear).has_value());
 }
 
@@ -206,9 +206,9 @@ TEST_GROUP(FireFaults){};
 TEST(FireFaults, ASilentTemperatureSensorIsAFault) {
     Rig rig = fire([](FireSettings& s) { s.silent_s = 60; });
     Site site;
-    rig.run(30'000, kStep, [&](int64_t) { site.feed(rig); });
+    rig.run(30'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
     int64_t gone = rig.now();
-    rig.run(gone + 90'000, kStep, [&](int64_t) {
+    rig.run(gone + 90'000, kFireStepMs, [&](int64_t) {
         rig.feed("smoke", 0);
         rig.feed("co", 0);
         rig.feed("rcm", 150);
@@ -217,7 +217,7 @@ TEST(FireFaults, ASilentTemperatureSensorIsAFault) {
     auto e = rig.find("sensor_silent", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
     STRCMP_EQUAL("temperature", e->details.at("role").get<std::string>().c_str());
-    CHECK(e->t_ms <= gone + 60'000 + kStep);
+    CHECK(e->t_ms <= gone + 60'000 + kFireStepMs);
     LONGS_EQUAL(1, rig.events().size());
 }
 

@@ -23,7 +23,7 @@ Rig flood(const std::function<void(FloodSettings&)>& tune = {}) {
 // Default holds (domain reference; flood_settings.hpp).
 constexpr int64_t kRaiseHold = 10'000;
 constexpr int64_t kClearHold = 120'000;
-constexpr int64_t kStep = 1'000;
+constexpr int64_t kFloodStepMs = 1'000;
 }  // namespace
 
 TEST_GROUP(FloodDepth){};
@@ -31,44 +31,44 @@ TEST_GROUP(FloodDepth){};
 TEST(FloodDepth, LevelsRaiseAfterTheHoldEscalateAtOnceAndClearWithHysteresis) {
     Rig rig = flood();
     double depth = 5;
-    rig.run(599'000, kStep, [&](int64_t) {
+    rig.run(599'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", depth);
         rig.feed("rain", 0);
     });
     depth = 20;  // ordinary waterlogging from t = 600 s
-    rig.run(700'000, kStep, [&](int64_t) {
+    rig.run(700'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", depth);
         rig.feed("rain", 0);
     });
     auto raise = rig.find("water_depth", EventState::raise);
     CHECK_TEXT(raise.has_value(), rig.dump().c_str());
     CHECK(raise->severity == Severity::warning);
-    CHECK(raise->t_ms <= 600'000 + kRaiseHold + kStep);
+    CHECK(raise->t_ms <= 600'000 + kRaiseHold + kFloodStepMs);
     depth = 35;  // worse: the update must not wait
-    rig.run(800'000, kStep, [&](int64_t) {
+    rig.run(800'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", depth);
         rig.feed("rain", 0);
     });
     auto up = rig.find("water_depth", EventState::update);
     CHECK(up.has_value());
     CHECK(up->severity == Severity::alarm);
-    CHECK(up->t_ms <= 701'000 + kStep);
+    CHECK(up->t_ms <= 701'000 + kFloodStepMs);
     STRCMP_EQUAL(raise->id.c_str(), up->incident.c_str());
     // Waves around the alarm level (30 cm) stay within the 3 cm margin: no flapping.
-    rig.run(1'400'000, kStep, [&](int64_t t) {
+    rig.run(1'400'000, kFloodStepMs, [&](int64_t t) {
         rig.feed("lvl", 30.5 + 2.0 * std::sin(static_cast<double>(t) / 7000.0));
         rig.feed("rain", 0);
     });
     LONGS_EQUAL(2, rig.count("water_depth"));
     int64_t dry = rig.now();
-    rig.run(dry + 400'000, kStep, [&](int64_t) {
+    rig.run(dry + 400'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 2);
         rig.feed("rain", 0);
     });
     auto clear = rig.find("water_depth", EventState::clear);
     CHECK_TEXT(clear.has_value(), rig.dump().c_str());
     CHECK(clear->t_ms >= dry + kClearHold);
-    CHECK(clear->t_ms <= dry + 2 * kClearHold + kStep);  // alarm -> warning -> clear
+    CHECK(clear->t_ms <= dry + 2 * kClearHold + kFloodStepMs);  // alarm -> warning -> clear
 }
 
 TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
@@ -127,49 +127,49 @@ TEST_GROUP(FloodFaults){};
 
 TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
     Rig rig = flood();
-    rig.run(60'000, kStep, [&](int64_t) {
+    rig.run(60'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 3);
         rig.feed("rain", 0);
     });
     int64_t gone = rig.now();
     // The gauge answers with comm_fail: no information, so silence runs on.
-    rig.run(gone + 400'000, kStep, [&](int64_t) {
+    rig.run(gone + 400'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 0, Quality::comm_fail);
         rig.feed("rain", 0);
     });
     auto e = rig.find("sensor_silent", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
-    CHECK(e->t_ms <= gone + 300'000 + kStep);
+    CHECK(e->t_ms <= gone + 300'000 + kFloodStepMs);
     STRCMP_EQUAL("depth", e->details.at("role").get<std::string>().c_str());
     int64_t back = rig.now();
-    rig.run(back + 5'000, kStep, [&](int64_t) {
+    rig.run(back + 5'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 3);
         rig.feed("rain", 0);
     });
     auto c = rig.find("sensor_silent", EventState::clear);
     CHECK(c.has_value());
-    CHECK(c->t_ms <= back + kStep);
+    CHECK(c->t_ms <= back + kFloodStepMs);
     LONGS_EQUAL(0, rig.count("water_depth"));
 }
 
 TEST(FloodFaults, OutOfRangeIsAFaultNeverWater) {
     Rig rig = flood();
-    rig.run(30'000, kStep, [&](int64_t) {
+    rig.run(30'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 3);
         rig.feed("rain", 0);
     });
     int64_t bad = rig.now();
-    rig.run(bad + 60'000, kStep, [&](int64_t) {
+    rig.run(bad + 60'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 6553.5);
         rig.feed("rain", 0);
     });
     auto e = rig.find("sensor_out_of_range", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
-    CHECK(e->t_ms <= bad + kRaiseHold + kStep);
+    CHECK(e->t_ms <= bad + kRaiseHold + kFloodStepMs);
     LONGS_EQUAL(0, rig.count("water_depth"));
     LONGS_EQUAL(0, rig.count("water_rising"));
     int64_t ok = rig.now();
-    rig.run(ok + 30'000, kStep, [&](int64_t) {
+    rig.run(ok + 30'000, kFloodStepMs, [&](int64_t) {
         rig.feed("lvl", 3);
         rig.feed("rain", 0);
     });
@@ -248,8 +248,8 @@ TEST(FloodInputs, RainOnlyRaisesTheRainBandsAndNothingAboutDepth) {
 
 TEST(FloodInputs, DepthOnlyRaisesWaterAndNothingAboutRain) {
     Rig rig("flood", {{"depth", "lvl"}}, gw::test::settings<FloodSettings>({}));
-    rig.run(600'000, kStep, [&](int64_t) { rig.feed("lvl", 3); });
-    rig.run(1'800'000, kStep, [&](int64_t) { rig.feed("lvl", 35); });
+    rig.run(600'000, kFloodStepMs, [&](int64_t) { rig.feed("lvl", 3); });
+    rig.run(1'800'000, kFloodStepMs, [&](int64_t) { rig.feed("lvl", 35); });
     rig.run(3 * 3'600'000, 10'000, [&](int64_t) { rig.feed("lvl", 2); });
     auto e = rig.find("water_depth", EventState::raise);
     CHECK_TEXT(e.has_value(), rig.dump().c_str());
@@ -261,7 +261,7 @@ TEST(FloodInputs, DepthOnlyRaisesWaterAndNothingAboutRain) {
 TEST(FloodInputs, BothGaugesAreWatchedEachOnItsOwn) {
     Rig rig = flood();
     // The rain gauge goes quiet while the depth gauge keeps reporting.
-    rig.run(900'000, kStep, [&](int64_t t) {
+    rig.run(900'000, kFloodStepMs, [&](int64_t t) {
         rig.feed("lvl", 3);
         if (t < 300'000) rig.feed("rain", 0);
     });

@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <random>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -61,7 +61,8 @@ id = "cam-yard"
 url = ")" + video +
            R"("
 fps = 10
-)" + camera_extra + R"(
+)" + camera_extra +
+           R"(
 [[cameras]]
 id = "cam-dead"
 url = "rtsp://127.0.0.1:)" +
@@ -200,15 +201,15 @@ TEST(CameraSite, EmergencyModeSendsFreshImagesOfAnOpenFire) {
     gw::test::Subscriber center(broker.uri(), "center", "city/#");
     CHECK(center.ready(10000));
     const std::string video = write_fire_video(dir.path());
-    std::string cfg = dir.write(
-        "gw.toml", camera_config(dir.path(), broker.uri(), video, gw::test::free_port(),
-                                 "evidence_interval_s_emergency = 2\n"));
+    std::string cfg =
+        dir.write("gw.toml", camera_config(dir.path(), broker.uri(), video, gw::test::free_port(),
+                                           "evidence_interval_s_emergency = 2\n"));
     gw::test::Process gw({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd");
     CHECK_TEXT(gw.wait_for_output("msg=ready", 15000), gw.err().c_str());
-    CHECK_TEXT(center.wait_until(
-                   [](const auto& m) { return find_event(m, "video_flame", "raise").has_value(); },
-                   30000),
-               gw.err().c_str());
+    CHECK_TEXT(
+        center.wait_until(
+            [](const auto& m) { return find_event(m, "video_flame", "raise").has_value(); }, 30000),
+        gw.err().c_str());
     const std::string incident =
         find_event(center.messages(), "video_flame", "raise")->value("id", "");
 

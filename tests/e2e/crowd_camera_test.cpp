@@ -79,18 +79,11 @@ smooth_s = 0.5
 std::vector<nlohmann::json> events(const std::vector<Received>& msgs, const std::string& type) {
     std::vector<nlohmann::json> out;
     for (const auto& m : msgs) {
-        if (m.topic.size() < 6 || m.topic.compare(m.topic.size() - 6, 6, "/event") != 0) continue;
+        if (!gw::test::ends_with(m.topic, "/event")) continue;
         auto j = nlohmann::json::parse(m.payload, nullptr, false);
         if (!j.is_discarded() && j.value("type", "") == type) out.push_back(j);
     }
     return out;
-}
-
-bool has_event(const std::vector<Received>& msgs, const std::string& type,
-               const std::string& state) {
-    for (const auto& e : events(msgs, type))
-        if (e.value("state", "") == state) return true;
-    return false;
 }
 
 // The camera's counter `name` (gatewayctl devices), 0 while the daemon does not answer.

@@ -20,8 +20,8 @@ namespace {
 // The example config pointed at this test's sitesim, broker and directory;
 // cameras are left out (vision has its own tests).
 std::string site_config(const std::string& dir, int modbus_port, const std::string& broker) {
-    std::string text =
-        gw::test::read_file(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml");
+    std::string text = gw::test::read_file(std::string(GW_SOURCE_DIR) +
+                                           "/firmware/base/config/gateway.example.toml");
     text =
         std::regex_replace(text, std::regex("data_dir = \"[^\"]*\""), "data_dir = \"" + dir + "\"");
     text = std::regex_replace(text, std::regex("socket = \"[^\"]*\""),
@@ -37,17 +37,6 @@ std::string site_config(const std::string& dir, int modbus_port, const std::stri
     auto crowd = text.find("[[detectors]]\nid = \"crowd-plaza\"");
     if (crowd != std::string::npos) text.erase(crowd);
     return text;
-}
-
-bool has_event(const std::vector<gw::test::Received>& msgs, const std::string& type,
-               const std::string& state) {
-    for (const auto& m : msgs) {
-        if (m.topic.size() < 6 || m.topic.compare(m.topic.size() - 6, 6, "/event") != 0) continue;
-        auto j = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == state)
-            return true;
-    }
-    return false;
 }
 
 }  // namespace

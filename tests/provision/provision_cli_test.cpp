@@ -13,7 +13,7 @@
 
 namespace {
 
-const std::string kExample =
+const std::string kExampleToml =
     std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml";
 
 }  // namespace
@@ -23,7 +23,7 @@ TEST_GROUP(ProvisionCli) {
     std::string config;
     std::string original;
     void setup() override {
-        original = gw::test::read_file(kExample);
+        original = gw::test::read_file(kExampleToml);
         config = dir.write("gateway.toml", original);
         CHECK(chmod(config.c_str(), 0640) == 0);
     }

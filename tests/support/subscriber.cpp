@@ -1,6 +1,7 @@
 #include "subscriber.hpp"
 
 #include <mqtt/async_client.h>
+#include <nlohmann/json.hpp>
 
 namespace gw::test {
 
@@ -76,6 +77,17 @@ bool Subscriber::wait_until(const std::function<bool(const std::vector<Received>
     std::unique_lock<std::mutex> lock(mutex_);
     return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                         [&] { return pred(messages_); });
+}
+
+bool has_event(const std::vector<Received>& msgs, const std::string& type,
+               const std::string& state) {
+    for (const auto& m : msgs) {
+        if (!ends_with(m.topic, "/event")) continue;
+        auto j = nlohmann::json::parse(m.payload, nullptr, false);
+        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == state)
+            return true;
+    }
+    return false;
 }
 
 }  // namespace gw::test

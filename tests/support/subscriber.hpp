@@ -23,6 +23,14 @@ struct Received {
     bool retained = false;
 };
 
+inline bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Whether an event (topic .../event) of `type` in `state` was received.
+bool has_event(const std::vector<Received>& msgs, const std::string& type,
+               const std::string& state);
+
 class Subscriber {
   public:
     Subscriber(const std::string& uri, const std::string& client_id, const std::string& filter);

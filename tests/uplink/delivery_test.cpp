@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "store/store.hpp"
+#include "support/subscriber.hpp"
 #include "support/temp_dir.hpp"
 #include "uplink/delivery.hpp"
 #include "uplink/transport.hpp"
@@ -57,10 +58,6 @@ class FakeTransport final : public uplink::Transport {
     void disconnect(int) override { ++disconnects; }
 };
 
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 struct Rig {
     test::TempDir dir;
     ManualClock clock{1700000000000};
@@ -97,7 +94,7 @@ struct Rig {
         const size_t before = transport.published.size();
         delivery->turn(e);
         for (size_t i = before; i < transport.published.size(); ++i)
-            if (!ends_with(transport.published[i].topic, "/status")) open.insert(i);
+            if (!test::ends_with(transport.published[i].topic, "/status")) open.insert(i);
     }
     void connect() {
         turn();
@@ -119,7 +116,7 @@ struct Rig {
         std::vector<std::pair<std::string, std::string>> out;
         for (size_t i = from; i < transport.published.size(); ++i) {
             const auto& p = transport.published[i];
-            if (!ends_with(p.topic, "/status"))
+            if (!test::ends_with(p.topic, "/status"))
                 out.push_back({p.topic.substr(topics.base.size() + 1), p.payload});
         }
         return out;

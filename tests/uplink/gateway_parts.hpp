@@ -85,9 +85,6 @@ bool wait_for(F done, int timeout_ms) {
 inline nlohmann::json parse(const Received& r) {
     return nlohmann::json::parse(r.payload);
 }
-inline bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 inline size_t count_ids(const std::vector<Received>& msgs, const std::vector<std::string>& ids) {
     size_t n = 0;
     for (const auto& id : ids)

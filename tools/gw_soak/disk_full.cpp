@@ -20,13 +20,6 @@ namespace {
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
 
-// Keeps sessions across a restart: the center's queue survives outages.
-test::BrokerOptions persistent() {
-    test::BrokerOptions o;
-    o.persistence = true;
-    return o;
-}
-
 double since(steady::time_point t0) {
     return std::chrono::duration<double>(steady::now() - t0).count();
 }
@@ -72,10 +65,6 @@ class SmallDisk {
 
 int64_t store_field(const nlohmann::json& st, const char* lane, const char* key) {
     return st["store"][lane].value(key, int64_t(0));
-}
-
-std::string tail(const std::string& text, size_t n = 600) {
-    return text.size() > n ? "..." + text.substr(text.size() - n) : text;
 }
 
 std::unique_ptr<test::Process> start_gateway(const DiskFullOptions& o, const std::string& config,
@@ -222,7 +211,7 @@ void DiskFullRun::run() {
         return;
     }
     r_.file_system = disk.kind();
-    test::Mosquitto broker(work_, "broker-full", persistent());
+    test::Mosquitto broker(work_, "broker-full", persistent_broker());
     broker.start();
     Center center(broker.uri());
     if (!center.ready(20000)) {

@@ -19,13 +19,6 @@ namespace {
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
 
-// Keeps sessions across a restart: the center's queue survives outages.
-test::BrokerOptions persistent() {
-    test::BrokerOptions o;
-    o.persistence = true;
-    return o;
-}
-
 constexpr int kReadyTimeoutMs = 60000;
 
 // What the broker does during one round, in ms from the round's start.
@@ -68,16 +61,12 @@ int uniform(std::mt19937& rng, int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
 }
 
-std::string tail(const std::string& text, size_t n = 600) {
-    return text.size() > n ? "..." + text.substr(text.size() - n) : text;
-}
-
 }  // namespace
 
 KillRoundsResult run_kill_rounds(const KillRoundsOptions& o, const std::string& work) {
     KillRoundsResult r;
     const auto t0 = steady::now();
-    test::Mosquitto broker(work, "broker", persistent());
+    test::Mosquitto broker(work, "broker", persistent_broker());
     broker.start();
     Center center(broker.uri());
     if (!center.ready(20000)) {

@@ -233,4 +233,14 @@ std::optional<json> status(const std::string& socket, int timeout_ms) {
     return *r;
 }
 
+test::BrokerOptions persistent_broker() {
+    test::BrokerOptions o;
+    o.persistence = true;
+    return o;
+}
+
+std::string tail(const std::string& text, size_t n) {
+    return text.size() > n ? "..." + text.substr(text.size() - n) : text;
+}
+
 }  // namespace gw::soak

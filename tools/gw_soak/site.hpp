@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/unique_fd.hpp"
+#include "support/mosquitto.hpp"
 #include "support/subscriber.hpp"
 
 namespace gw::soak {
@@ -124,5 +125,12 @@ class Center {
 
 // Status of the running daemon ({"cmd":"status"}), if it answers.
 std::optional<nlohmann::json> status(const std::string& socket, int timeout_ms = 3000);
+
+// A broker that keeps sessions across its restart: the center's queue
+// survives outages.
+test::BrokerOptions persistent_broker();
+
+// The last `n` characters of a process's output, for a failure message.
+std::string tail(const std::string& text, size_t n = 600);
 
 }  // namespace gw::soak

@@ -13,11 +13,12 @@
 
 namespace gw::sitesim {
 
-namespace {
-
+// Not in the anonymous namespace: Simulator::Slave (external linkage) holds one.
 struct MappingFree {
     void operator()(modbus_mapping_t* m) const { modbus_mapping_free(m); }
 };
+
+namespace {
 
 // Each table holds addresses 0..kTableSize-1; beyond it libmodbus answers
 // "illegal data address", as a real device would.
