@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "control/control_client.hpp"
 #include "ctl_fixture.hpp"
 #include "replay/trace.hpp"
 
@@ -44,6 +45,13 @@ const json* find_by(const json& list, const char* key, const std::string& value)
     for (const auto& item : list)
         if (item.value(key, std::string()) == value) return &item;
     return nullptr;
+}
+
+// The samples reply names its ring; it stays for the daemon's life (0 if
+// the daemon does not answer).
+uint64_t sample_ring(const std::string& socket) {
+    auto r = gw::ControlClient(socket, 5000).call({{"cmd", "samples"}});
+    return r ? (*r).value("ring", uint64_t(0)) : 0;
 }
 
 }  // namespace
@@ -167,6 +175,9 @@ TEST(CtlSite, RecordGoesOnAcrossAReload) {
     CHECK(eventually([&] {
         return parse(site->ctl({"points", "--json"}))[0]["samples"].get<long>() > 0;
     }));
+    const uint64_t ring = sample_ring(site->socket());
+    CHECK(ring > 0);
+    LONGS_EQUAL(ring, sample_ring(site->socket()));
     const std::string out = site->dir().file("across.csv");
     gw::test::Process rec(
         {GW_GATEWAYCTL, "record", "-c", site->config(), "--out", out, "--for", "10s"},
@@ -184,6 +195,10 @@ TEST(CtlSite, RecordGoesOnAcrossAReload) {
     for (const auto& s : read_trace(out)) ++(s.t_ms > reloaded_ms ? after : before);
     CHECK_TEXT(before > 0, rec.err().c_str());
     CHECK_TEXT(after > 0, rec.err().c_str());
+    // A new ring: its cursors count from 1 again, and record read it from there.
+    const uint64_t rebuilt = sample_ring(site->socket());
+    CHECK(rebuilt > 0);
+    CHECK(rebuilt != ring);
 }
 
 TEST(CtlSite, RecordWritesATraceThatReplayReads) {

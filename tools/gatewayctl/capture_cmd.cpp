@@ -129,10 +129,10 @@ Sample sample_from(const json& j) {
 }
 
 // A reload (SIGHUP, the center's reload) or a restart rebuilds the daemon:
-// its socket goes away for a moment and its sample ring starts again.
+// its socket goes away for a moment and its sample ring starts again (the
+// samples reply names its ring).
 constexpr int kComeBackMs = 30000;
-// back_rebuilt: it was not running for a moment, so its ring is new.
-enum class Return { back, back_rebuilt, stopped, gone };
+enum class Return { back, stopped, gone };
 
 // Stopping or gone, rather than refusing the request itself.
 bool went_away(const ControlError& e) {
@@ -140,22 +140,18 @@ bool went_away(const ControlError& e) {
            e.kind == ControlError::Kind::stopping;
 }
 
-// `first`: the error that ended the last round.
-Return come_back(const Target& target, StopSignals& stop, const ControlError& first) {
+Return come_back(const Target& target, StopSignals& stop) {
     auto socket = socket_of(target);
     if (!socket) return Return::gone;
     std::cerr << "gatewayd went away (a reload or a restart?): waiting up to " << kComeBackMs / 1000
               << " s for it\n";
-    bool was_down = first.kind == ControlError::Kind::not_running;
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kComeBackMs);
     while (std::chrono::steady_clock::now() < until) {
         if (stop.wait(250)) return Return::stopped;
-        ControlError why{ControlError::Kind::refused, ""};
-        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}}, &why)) {
+        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}})) {
             std::cerr << "gatewayd is back: recording goes on\n";
-            return was_down ? Return::back_rebuilt : Return::back;
+            return Return::back;
         }
-        was_down = was_down || why.kind == ControlError::Kind::not_running;
     }
     std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000 << " s\n";
     return Return::gone;
@@ -166,6 +162,7 @@ int record(const Target& target, const std::string& path, double for_ms) {
     // The first call only sets the cursor: the trace starts now.
     if (int rc = call(target, {{"cmd", "samples"}}, r); rc != kOk) return rc;
     int64_t cursor = r["next"].get<int64_t>();
+    uint64_t ring = r.value("ring", uint64_t(0));
     std::ofstream out(path, std::ios::trunc);
     if (!out) {
         std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
@@ -192,12 +189,10 @@ int record(const Target& target, const std::string& path, double for_ms) {
                 break;
             }
             if (rc != kOk && !stopping && went_away(why)) {
-                const Return back = come_back(target, stop, why);
-                if (back == Return::back || back == Return::back_rebuilt) {
-                    // A new ring from its first sample; the same daemon (a
-                    // dropped connection) goes on where it was, and a rebuild
-                    // that was never seen down shows as a cursor gone back.
-                    if (back == Return::back_rebuilt) cursor = 0;
+                const Return back = come_back(target, stop);
+                if (back == Return::back) {
+                    // The next reply tells a new ring from the same one (a
+                    // dropped connection goes on where it was).
                     rc = kOk;
                     continue;
                 }
@@ -212,8 +207,11 @@ int record(const Target& target, const std::string& path, double for_ms) {
                 stopping = true;
                 break;
             }
-            if (r["next"].get<int64_t>() < cursor) {
-                // Rebuilt between two rounds (a fast reload): a new ring.
+            // Rebuilt (a reload, a restart; seen down or not): a new ring,
+            // read from its first sample. This page was cut by the old
+            // ring's cursor, so it is asked again.
+            if (const uint64_t now = r.value("ring", uint64_t(0)); now != ring) {
+                ring = now;
                 cursor = 0;
                 continue;
             }

@@ -276,8 +276,12 @@ json snapshot(const DiagContext& ctx, const json& req) {
 }
 
 json samples(const DiagContext& ctx, const json& req) {
+    // Each start of the daemon (a reload too) has a new ring whose cursors
+    // count from 1 again; its boot number tells a reader which ring a cursor
+    // belongs to.
+    const uint64_t ring = ctx.store.boot();
     if (!req.contains("after"))
-        return {{"samples", json::array()}, {"next", ctx.live.sample_cursor()}};
+        return {{"samples", json::array()}, {"next", ctx.live.sample_cursor()}, {"ring", ring}};
     auto after = int_arg(req, "after", 0, 0, INT64_MAX);
     auto limit = int_arg(req, "limit", 1000, 1, 5000);
     if (!after || !limit) return error(!after ? after.error() : limit.error());
@@ -288,7 +292,7 @@ json samples(const DiagContext& ctx, const json& req) {
                        {"point", s.point},
                        {"value", s.value},
                        {"quality", std::string(to_string(s.quality))}});
-    return {{"samples", out}, {"next", page.next}, {"dropped", page.dropped}};
+    return {{"samples", out}, {"next", page.next}, {"dropped", page.dropped}, {"ring", ring}};
 }
 
 json owns_bus(const DiagContext& ctx, const json& req) {
