@@ -14,11 +14,7 @@ const char* const kStopping = "gatewayd is stopping";
 }
 
 bool Cancel::requested() const {
-    {
-        std::lock_guard<std::mutex> lock(signal_.mutex);
-        if (signal_.stopped) return true;
-    }
-    return clock_.mono_ms() >= deadline_;
+    return stopping() || clock_.mono_ms() >= deadline_;
 }
 
 bool Cancel::wait_for(int64_t ms) const {
