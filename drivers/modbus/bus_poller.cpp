@@ -124,9 +124,16 @@ bool BusPoller::connect_bus() {
         log_.info("modbus", "connected", {{"bus", bus_}});
     ever_connected_ = true;
     schedule_->link_up();
-    int connect_pause = 0;
-    for (auto& d : devices_) connect_pause = std::max(connect_pause, d.cfg.connect_pause_ms);
-    return pause(connect_pause);
+    return wait_after_connect();
+}
+
+// A gateway still setting up behind a fresh connection loses what comes too
+// early: the longest connect_pause_ms of the bus's devices, after every
+// connect (a retry's reconnect in read_block too).
+bool BusPoller::wait_after_connect() {
+    int ms = 0;
+    for (const auto& d : devices_) ms = std::max(ms, d.cfg.connect_pause_ms);
+    return pause(ms);
 }
 
 void BusPoller::poll_due(int64_t now) {
@@ -146,6 +153,7 @@ bool BusPoller::poll_device(Device& d, int64_t now) {
         schedule_->polled(d.index, b, now);
         const Outcome r = read_block(d, b, samples);
         if (r == Outcome::refused) continue;
+        if (r == Outcome::stopped) break;
         if (r != Outcome::ok) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
@@ -168,7 +176,8 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     ctx.set_timeout_ms(d.cfg.timeout_ms);
     std::string error;
     for (int attempt = 0; attempt <= d.cfg.retries; ++attempt) {
-        if (attempt > 0 && !pause(std::min(20 << (attempt - 1), d.cfg.timeout_ms))) break;
+        if (attempt > 0 && !pause(std::min(20 << (attempt - 1), d.cfg.timeout_ms)))
+            return Outcome::stopped;
         if (!ctx.connected()) {
             Status st = ctx.connect();
             if (!st) {
@@ -176,6 +185,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
                 report_failure(d, "reconnect: " + st.error());
                 return Outcome::link_down;
             }
+            if (!wait_after_connect()) return Outcome::stopped;
             ctx.set_slave(d.cfg.slave);
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }

@@ -84,11 +84,13 @@ class BusPoller {
     };
     void run();
     bool connect_bus();
+    bool wait_after_connect();  // false when stopping
     void poll_due(int64_t now);
     bool poll_device(Device& dev, int64_t now);
     // refused: the device answered this block with an exception (a wrong
     // address, say); it is online and its other blocks are read as usual.
-    enum class Outcome { ok, refused, failed, link_down };
+    // stopped: the poller stopped between retries; the device did not fail.
+    enum class Outcome { ok, refused, failed, link_down, stopped };
     Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
     void report_failure(Device& dev, const std::string& why);
     void report_refusal(Device& dev, size_t block, const std::string& why);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,17 +62,37 @@ struct Site {
     std::unique_ptr<Process> sim;
     std::unique_ptr<BusPoller> bus;
     int port = 0;
+    int warmup_ms = 0;         // sitesim --warmup
+    int connect_pause_ms = 0;  // every device's
+    int retries = 1;           // every device's
 
     void start_tcp(std::vector<std::string> faults, const std::string& scenario = kSiteScenario,
                    std::vector<PointConfig> points = site_points()) {
         port = free_port();
-        std::vector<std::string> extra{"--tcp", std::to_string(port)};
+        std::vector<std::string> extra{"--tcp", std::to_string(port), "--warmup",
+                                       std::to_string(warmup_ms)};
         for (auto& f : faults) extra.insert(extra.end(), {"--fault", f});
         const std::string file = dir.write("site.csv", scenario);
         sim = std::make_unique<Process>(sitesim_args(file, extra), dir.path(), "sitesim");
         CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
-        bus = std::make_unique<BusPoller>(tcp_devices(port), points, sink, clock, log);
+        auto devices = tcp_devices(port);
+        for (auto& d : devices) {
+            d.connect_pause_ms = connect_pause_ms;
+            d.retries = retries;
+        }
+        bus = std::make_unique<BusPoller>(devices, points, sink, clock, log);
         CHECK_TRUE(bus->start().ok());
+    }
+
+    // Stops both ends; sitesim's count of requests lost to its warm-up.
+    std::string early_requests() {
+        bus->stop();
+        sim->signal(SIGTERM);
+        CHECK_TRUE(sim->wait(10000).has_value());
+        static const std::regex re("early_requests=([0-9]+)");
+        std::smatch m;
+        const std::string err = sim->err();
+        return std::regex_search(err, m, re) ? m[1].str() : "missing";
     }
 };
 
@@ -187,6 +209,48 @@ TEST(ModbusTcp, AnAnswerTrickledByteByByteIsCutAtTwiceTheTimeout) {
     LONGS_EQUAL(0, fire.responses);
     CHECK(fire.timeouts >= 4);
     STRCMP_CONTAINS("not complete within 300 ms", fire.last_error.c_str());
+}
+
+// A TCP gateway that loses what comes in the first 200 ms of a connection
+// (still setting up its serial side): connect_pause_ms waits that out. The
+// margin is wide because the peer counts from its accept, which under qemu
+// can come well after the client's connect.
+TEST(ModbusTcp, TheFirstRequestOfAConnectionWaitsConnectPause) {
+    Site site;
+    site.warmup_ms = 200;
+    site.connect_pause_ms = 700;
+    site.start_tcp({});
+    expect_others_polled(site.sink, *site.bus, 5);
+    STRCMP_EQUAL("0", site.early_requests().c_str());
+    for (const auto& c : site.bus->counters()) LONGS_EQUAL(0, c.timeouts);
+}
+
+// A lossy link drops every third request of the fire panel: TCP closes the
+// connection after a timeout, and the retry goes out on a fresh one. It
+// waits connect_pause_ms too, so the retry is answered and no poll fails.
+TEST(ModbusTcp, ARetryOnAFreshConnectionWaitsConnectPause) {
+    Site site;
+    site.warmup_ms = 200;
+    site.connect_pause_ms = 700;
+    site.start_tcp({"2:drop:3"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").timeouts >= 3; }));
+    STRCMP_EQUAL("0", site.early_requests().c_str());
+    const auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(0, fire.polls_failed);
+    CHECK(fire.responses >= 6);
+}
+
+// Stopping the poller while a silent device is between retries is no
+// failure of the device: it is not reported offline, no stale or comm_fail
+// samples go out for it on the way down.
+TEST(ModbusTcp, AStopBetweenRetriesIsNotADeviceFailure) {
+    Site site;
+    site.retries = 30;  // 30 x 150 ms: the stop comes in the middle
+    site.start_tcp({"2:no_answer"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").timeouts >= 2; }));
+    site.bus->stop();
+    LONGS_EQUAL(0, counters_of(*site.bus, "fire").polls_failed);
+    LONGS_EQUAL(0, site.sink.of("room_temp").size());
 }
 
 TEST(ModbusTcp, FailingDeviceIsStaleFirstThenCommFail) {

@@ -49,6 +49,11 @@ TEST(SitesimScenario, FaultOptions) {
     CHECK_TRUE(parse_fault_option("3:no_answer").ok());
     CHECK_FALSE(parse_fault_option("3:late").ok());
     CHECK_FALSE(parse_fault_option("x:none").ok());
+    auto drop = parse_fault_option("2:drop:3");
+    CHECK_TRUE(drop.ok());
+    CHECK(drop->second.kind == FaultKind::drop);
+    LONGS_EQUAL(3, drop->second.arg);
+    CHECK_FALSE(parse_fault_option("2:drop:1").ok());  // every request: that is no_answer
 }
 
 TEST(SitesimScenario, ShippedScenariosParse) {

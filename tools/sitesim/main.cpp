@@ -32,10 +32,13 @@ int main(int argc, char** argv) {
     app.add_option("--speed", opts.speed, "scenario seconds per real second")
         ->check(CLI::Range(0.01, 10000.0));
     app.add_flag("--loop", opts.loop, "repeat the scenario");
+    app.add_option("--warmup", opts.warmup_ms,
+                   "TCP: leave requests unanswered for this many ms after each accept")
+        ->check(CLI::Range(0, 60000));
     app.add_option(
         "--fault", faults,
         "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc|"
-        "trickle:MS");
+        "trickle:MS|drop:N");
     bool stdin_set = false;
     app.add_flag("--stdin-set", stdin_set,
                  "read SLAVE,TABLE,ADDRESS,VALUE lines on stdin, set each at once and answer "
@@ -91,5 +94,8 @@ int main(int argc, char** argv) {
                      static_cast<unsigned long long>(s.requests),
                      static_cast<unsigned long long>(s.answered),
                      static_cast<unsigned long long>(s.faulted));
+    if (opts.warmup_ms > 0)
+        std::fprintf(stderr, "sitesim: early_requests=%llu\n",
+                     static_cast<unsigned long long>(sim.early_requests()));
     return 0;
 }

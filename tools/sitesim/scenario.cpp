@@ -45,6 +45,8 @@ std::string to_string(FaultKind k) {
             return "bad_crc";
         case FaultKind::trickle:
             return "trickle";
+        case FaultKind::drop:
+            return "drop";
     }
     return "?";
 }
@@ -69,13 +71,17 @@ Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
             return fail("trickle needs the ms between bytes (1..10000)");
         f.kind = FaultKind::trickle;
         f.arg = static_cast<int>(v);
+    } else if (kind == "drop") {
+        if (!parse_int(arg, 2, 1000000, v)) return fail("drop needs N (2..1000000)");
+        f.kind = FaultKind::drop;
+        f.arg = static_cast<int>(v);
     } else if (kind == "exception") {
         if (!parse_int(arg, 1, 11, v)) return fail("exception needs a code (1..11)");
         f.kind = FaultKind::exception;
         f.arg = static_cast<int>(v);
     } else {
         return fail("unknown fault \"" + kind +
-                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle)");
+                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop)");
     }
     return f;
 }

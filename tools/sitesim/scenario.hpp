@@ -12,15 +12,17 @@
 
 namespace gw::sitesim {
 
-enum class FaultKind { none, no_answer, late, exception, wrong_slave, bad_crc, trickle };
+enum class FaultKind { none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop };
 
 struct Fault {
     FaultKind kind = FaultKind::none;
-    int arg = 0;  // late: delay ms; exception: code; trickle: ms between bytes
+    // late: delay ms; exception: code; trickle: ms between bytes; drop: N
+    // (every Nth request of the slave goes unanswered, a lossy link)
+    int arg = 0;
 };
 
 // "none", "no_answer", "late" (arg ms), "exception" (arg code 1..11),
-// "wrong_slave", "bad_crc".
+// "wrong_slave", "bad_crc", "trickle" (arg ms), "drop" (arg N).
 Result<Fault> parse_fault(const std::string& kind, const std::string& arg);
 // "SLAVE:KIND[:ARG]" as given on the command line.
 Result<std::pair<int, Fault>> parse_fault_option(const std::string& text);

@@ -232,12 +232,18 @@ void Simulator::serve_tcp_connection(UniqueFd connection) {
     auto ctx = modbus::Context::serve_tcp(std::move(connection));
     if (!ctx) return;  // the socket is closed: the client reconnects
     std::vector<uint8_t> req(MODBUS_TCP_MAX_ADU_LENGTH);
+    const auto warm_at =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.warmup_ms);
     while (!stopping_) {
         // Poll first so a stop is seen within 100 ms on an idle connection.
         if (!wait_readable(ctx->fd(), 100)) continue;
         const int n = modbus_receive(ctx->get(), req.data());
         if (n < 0) return;  // closed or broken: the client reconnects
         if (n == 0) continue;
+        if (std::chrono::steady_clock::now() < warm_at) {
+            early_requests_++;  // a gateway still starting: the request is lost
+            continue;
+        }
         handle(*ctx, req.data(), n, false);
     }
 }
@@ -327,7 +333,7 @@ std::vector<uint8_t> rtu_read_response(int slave, const uint8_t* req, modbus_map
 // The same response as TCP: the request's MBAP header (transaction id,
 // protocol, unit), the length of unit id + PDU, the PDU without the CRC.
 std::vector<uint8_t> tcp_from_rtu(const uint8_t* tcp_req, const std::vector<uint8_t>& rtu) {
-    if (rtu.size() < 3) return {};  // not a frame (and GCC can see the bounds below)
+    if (rtu.size() < 3) return {};      // not a frame (and GCC can see the bounds below)
     const size_t pdu = rtu.size() - 3;  // no slave byte, no CRC
     std::vector<uint8_t> out{tcp_req[0],
                              tcp_req[1],
@@ -369,11 +375,15 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
         }
         s->stats.requests++;
         fault = s->fault;
+        if (fault.kind == FaultKind::drop &&
+            s->stats.requests % static_cast<uint64_t>(fault.arg) != 0)
+            fault.kind = FaultKind::none;  // only every Nth request is lost
         if (fault.kind != FaultKind::none) s->stats.faulted++;
     }
     const int fc = req[header];
     switch (fault.kind) {
         case FaultKind::no_answer:
+        case FaultKind::drop:
             return;
         case FaultKind::late:
             sleep_ms(fault.arg);

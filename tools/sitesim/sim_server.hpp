@@ -21,6 +21,10 @@ namespace gw::sitesim {
 struct SimOptions {
     double speed = 1.0;  // scenario seconds per real second
     bool loop = false;   // start the scenario again after its last step
+    // TCP: requests that arrive within this long of their connection's
+    // accept go unanswered, as on a gateway still setting up its serial side
+    // (what a client's connect_pause_ms is for).
+    int warmup_ms = 0;
 };
 
 // Per slave, since start.
@@ -50,6 +54,8 @@ class Simulator {
     void stop();
 
     std::map<int, SlaveStats> stats() const;
+    // TCP requests lost to SimOptions::warmup_ms.
+    uint64_t early_requests() const { return early_requests_; }
     std::vector<int> slaves() const;
 
   private:
@@ -71,6 +77,7 @@ class Simulator {
     std::map<int, std::unique_ptr<Slave>> slaves_;
     std::map<int, Fault> fault_overrides_;
     std::atomic<bool> stopping_{false};
+    std::atomic<uint64_t> early_requests_{0};
     UniqueFd listen_fd_;
     std::string rtu_device_;
     int rtu_baud_ = 9600;
