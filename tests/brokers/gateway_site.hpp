@@ -137,7 +137,6 @@ bool wait_for(F done, int timeout_ms) {
     return true;
 }
 
-
 // Ids of the events received (each counted once: delivery is at least once).
 inline std::vector<std::string> missing_ids(const std::vector<Received>& msgs,
                                             const std::vector<std::string>& ids) {
@@ -157,12 +156,8 @@ inline std::vector<std::string> missing_ids(const std::vector<Received>& msgs,
 
 inline std::optional<nlohmann::json> find_event(const std::vector<Received>& msgs,
                                                 const std::string& type) {
-    for (const auto& m : msgs) {
-        if (!ends_with(m.topic, "/event")) continue;
-        auto j = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == "raise")
-            return j;
-    }
+    for (auto& e : events_of_type(msgs, type))
+        if (e.value("state", "") == "raise") return e;
     return std::nullopt;
 }
 

@@ -24,8 +24,6 @@
 
 namespace {
 
-using gw::test::Received;
-
 constexpr int kPersonH = 60;
 constexpr int kLimit = 3;       // occupancy alarm at 3 people
 constexpr int kWalkersB = 5;    // walk in after the reconnect
@@ -74,16 +72,6 @@ hog = false
 hold_s = 1
 smooth_s = 0.5
 )";
-}
-
-std::vector<nlohmann::json> events(const std::vector<Received>& msgs, const std::string& type) {
-    std::vector<nlohmann::json> out;
-    for (const auto& m : msgs) {
-        if (!gw::test::ends_with(m.topic, "/event")) continue;
-        auto j = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!j.is_discarded() && j.value("type", "") == type) out.push_back(j);
-    }
-    return out;
 }
 
 // The camera's counter `name` (gatewayctl devices), 0 while the daemon does not answer.
@@ -150,11 +138,11 @@ TEST(CrowdCamera, AfterAReconnectToAChangedViewNoStaleCountReachesTheCenter) {
                    [](const auto& m) { return has_event(m, "crowd_density", "raise"); }, 40000),
                gw.err().c_str());
     // ...and no crowd event ever carried a count from the stale background.
-    for (const auto& e : events(center.messages(), "crowd_density")) {
+    for (const auto& e : gw::test::events_of_type(center.messages(), "crowd_density")) {
         double value = e.value("value", -1.0);
         CHECK_TEXT(value >= 0 && value <= kMaxTrue, e.dump().c_str());
     }
-    auto raise = events(center.messages(), "crowd_density").front();
+    auto raise = gw::test::events_of_type(center.messages(), "crowd_density").front();
     STRCMP_EQUAL("raise", raise.value("state", "").c_str());
     STRCMP_EQUAL("alarm", raise.value("severity", "").c_str());
     CHECK(raise.value("value", 0.0) >= kLimit);

@@ -79,14 +79,21 @@ bool Subscriber::wait_until(const std::function<bool(const std::vector<Received>
                         [&] { return pred(messages_); });
 }
 
-bool has_event(const std::vector<Received>& msgs, const std::string& type,
-               const std::string& state) {
+std::vector<nlohmann::json> events_of_type(const std::vector<Received>& msgs,
+                                           const std::string& type) {
+    std::vector<nlohmann::json> out;
     for (const auto& m : msgs) {
         if (!ends_with(m.topic, "/event")) continue;
         auto j = nlohmann::json::parse(m.payload, nullptr, false);
-        if (!j.is_discarded() && j.value("type", "") == type && j.value("state", "") == state)
-            return true;
+        if (!j.is_discarded() && j.value("type", "") == type) out.push_back(std::move(j));
     }
+    return out;
+}
+
+bool has_event(const std::vector<Received>& msgs, const std::string& type,
+               const std::string& state) {
+    for (const auto& e : events_of_type(msgs, type))
+        if (e.value("state", "") == state) return true;
     return false;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace mqtt {
 class async_client;
 }
@@ -27,7 +29,10 @@ inline bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// Whether an event (topic .../event) of `type` in `state` was received.
+// The events (topic .../event) of `type` received, parsed, in arrival order.
+std::vector<nlohmann::json> events_of_type(const std::vector<Received>& msgs,
+                                           const std::string& type);
+// Whether an event of `type` in `state` was received.
 bool has_event(const std::vector<Received>& msgs, const std::string& type,
                const std::string& state);
 

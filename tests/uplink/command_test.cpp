@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command/signature.hpp"
+#include "daemon_toml.hpp"
 #include "support/mosquitto.hpp"
 #include "support/process.hpp"
 #include "support/subscriber.hpp"
@@ -30,14 +31,6 @@ namespace {
 
 constexpr int kWaitMs = 60000;
 const std::string kBase = "city/s1/gw1";
-
-std::string command_site_config(const TempDir& dir, const std::string& broker,
-                                const std::string& extra = "") {
-    return "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"" + dir.path() +
-           "/data\"\n[uplink]\nbrokers = [\"" + broker +
-           "\"]\nreconnect_min_ms = 100\nreconnect_max_ms = 500\n[control]\nsocket = \"" +
-           dir.path() + "/data/ctl.sock\"\n" + extra;
-}
 
 void publish(const Mosquitto& broker, const std::string& name, const std::string& payload,
              bool retain = false) {
@@ -127,7 +120,7 @@ TEST_GROUP(Commands) {
 
 TEST(Commands, SentWhileTheGatewayWasDownIsExecutedWhenItReconnects) {
     Subscriber& sub = *center;
-    const std::string cfg = dir.write("gw.toml", command_site_config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     {
         Gateway gw(dir, cfg, "gatewayd-1");
         answered(broker, sub, "before-1");  // its session and subscription exist
@@ -145,7 +138,7 @@ TEST(Commands, SentWhileTheGatewayWasDownIsExecutedWhenItReconnects) {
 
 TEST(Commands, RefusedWithAReplyAndNothingChanges) {
     Subscriber& sub = *center;
-    Gateway gw(dir, dir.write("gw.toml", command_site_config(dir, broker.uri())), "gatewayd");
+    Gateway gw(dir, dir.write("gw.toml", daemon_toml(dir, broker.uri())), "gatewayd");
     answered(broker, sub, "warm-1");
     const size_t tests_before = selftest_events(sub);
 
@@ -192,7 +185,7 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
 TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
     Subscriber& sub = *center;
     publish(broker, "mode", R"({"id":"ret-1","mode":"emergency"})", true);
-    const std::string cfg = dir.write("gw.toml", command_site_config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     Gateway gw(dir, cfg, "gatewayd");
     json r = wait_reply(sub, "mode", "ret-1");
     CHECK_FALSE(r["ok"].get<bool>());
@@ -212,7 +205,7 @@ TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
 // this gateway's client id and subscribes to another gateway's commands.
 TEST(Commands, ACommandForAnotherGatewaySaysTheClientIdIsShared) {
     Subscriber& sub = *center;
-    Gateway gw(dir, dir.write("gw.toml", command_site_config(dir, broker.uri())), "gatewayd");
+    Gateway gw(dir, dir.write("gw.toml", daemon_toml(dir, broker.uri())), "gatewayd");
     answered(broker, sub, "warm");
     auto r =
         gw::test::run({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
@@ -230,7 +223,7 @@ TEST(Commands, ACommandForAnotherGatewaySaysTheClientIdIsShared) {
 
 TEST(Commands, ARepeatedIdGetsTheFirstReplyAgainWithoutRunningTwice) {
     Subscriber& sub = *center;
-    const std::string cfg = dir.write("gw.toml", command_site_config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     Gateway gw(dir, cfg, "gatewayd");
     answered(broker, sub, "warm");
     publish(broker, "selftest", R"({"id":"rep-1"})");
@@ -259,12 +252,12 @@ TEST(Commands, SignedCommandsUnsignedWrongOrStaleAreRefused) {
     chmod(key.c_str(), 0600);
     // The test host's clock may not count as synced: the policy for that is
     // unit-tested; here the age check itself is.
-    Gateway gw(dir,
-               dir.write("gw.toml",
-                         command_site_config(dir, broker.uri(),
-                                             "[commands]\nsecret_file = \"" + key +
-                                                 "\"\nmax_skew_s = 60\nallow_unsynced = true\n")),
-               "gatewayd");
+    Gateway gw(
+        dir,
+        dir.write("gw.toml", daemon_toml(dir, broker.uri(), "",
+                                         "[commands]\nsecret_file = \"" + key +
+                                             "\"\nmax_skew_s = 60\nallow_unsynced = true\n")),
+        "gatewayd");
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
@@ -304,7 +297,7 @@ TEST(Commands, SignedCommandsUnsignedWrongOrStaleAreRefused) {
 
 TEST(Commands, ReloadRefusesAnInvalidFileAndAppliesAValidOne) {
     Subscriber& sub = *center;
-    const std::string good = command_site_config(dir, broker.uri());
+    const std::string good = daemon_toml(dir, broker.uri());
     const std::string cfg = dir.write("gw.toml", good);
     Gateway gw(dir, cfg, "gatewayd");
     answered(broker, sub, "up-1");

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/control_client.hpp"
+#include "daemon_toml.hpp"
 #include "support/mosquitto.hpp"
 #include "support/process.hpp"
 #include "support/subscriber.hpp"
@@ -31,14 +32,6 @@
 using namespace gw::test;
 
 namespace {
-
-std::string config(const TempDir& dir, const std::string& broker,
-                   const std::string& extra_uplink = "") {
-    return "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"" + dir.path() +
-           "/data\"\n[uplink]\nbrokers = [\"" + broker +
-           "\"]\nreconnect_min_ms = 100\nreconnect_max_ms = 500\n" + extra_uplink +
-           "[control]\nsocket = \"" + dir.path() + "/data/ctl.sock\"\n";
-}
 
 bool contains_id(const std::vector<Received>& msgs, const std::string& id) {
     for (const auto& m : msgs)
@@ -67,7 +60,7 @@ TEST(DaemonUplink, KillNineAtRandomMomentsLosesNoAcknowledgedEvent) {
     broker.start();
     Subscriber sub(broker.uri(), "center-kill", "city/#");
     CHECK(sub.ready(10000));
-    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     const std::string sock = dir.path() + "/data/ctl.sock";
     std::mt19937 rng(12345);
     std::vector<std::string> acked;
@@ -117,7 +110,7 @@ TEST(DaemonUplink, CorruptStoreIsKeptAsideRecoveredAndReported) {
     mkdir((dir.path() + "/data").c_str(), 0750);
     const std::string garbage(10000, '\x5a');
     dir.write("data/store.db", garbage);
-    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
     CHECK(sub.wait_until(
         [](auto& m) {
@@ -138,7 +131,7 @@ TEST(DaemonUplink, SigtermWhileConnectedStopsInTimeAndSaysOffline) {
     broker.start();
     Subscriber sub(broker.uri(), "center-term", "city/+/+/status");
     CHECK(sub.ready(10000));
-    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
     CHECK(sub.wait_until(
         [](auto& m) {
@@ -158,14 +151,14 @@ TEST(DaemonUplink, WorldReadableCredentialsFileIsRefusedClearly) {
     const std::string creds = dir.write("mqtt.credentials", "gateway\nsecret\n");
     chmod(creds.c_str(), 0644);
     const std::string cfg = dir.write(
-        "gw.toml", config(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
+        "gw.toml", daemon_toml(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
     auto r = gw::test::run({GW_GATEWAYD, "-c", cfg}, 20000);
     LONGS_EQUAL(1, r.code);
     STRCMP_CONTAINS("is world-readable (mode 0644): refusing to use it", r.err.c_str());
 }
 
 TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
-    const std::string cfg = dir.write("gw.toml", config(dir, "tcp://127.0.0.1:1"));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, "tcp://127.0.0.1:1"));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
     CHECK(gw.wait_for_output("msg=ready", 20000));
     const std::string sock = dir.path() + "/data/ctl.sock";
@@ -222,7 +215,7 @@ TEST(DaemonUplink, EventIdsNeverRepeatWhenTheStoreIsReplacedDeletedOrEmptied) {
     broker.start();
     Subscriber sub(broker.uri(), "center-ids", "city/+/+/event");
     CHECK(sub.ready(10000));
-    const std::string cfg = dir.write("gw.toml", config(dir, broker.uri()));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
     const std::string sock = dir.path() + "/data/ctl.sock";
     const std::string db = dir.path() + "/data/store.db";
     // One life of the daemon: three events reach the center, then a clean stop.
@@ -268,7 +261,7 @@ TEST(DaemonUplink, EventIdsNeverRepeatWhenTheStoreIsReplacedDeletedOrEmptied) {
 
 TEST(DaemonUplink, DataFolderAndStoreFilesAreClosedToOthersWhateverTheUmask) {
     const mode_t old = umask(0);
-    const std::string cfg = dir.write("gw.toml", config(dir, "tcp://127.0.0.1:1"));
+    const std::string cfg = dir.write("gw.toml", daemon_toml(dir, "tcp://127.0.0.1:1"));
     Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd");
     umask(old);
     CHECK_TEXT(gw.wait_for_output("msg=ready", 20000), gw.err().c_str());

@@ -124,14 +124,10 @@ TEST(Uplink, TelemetryCapEvictsOldestKeepsAlarmsAndReportsIt) {
     STRCMP_EQUAL("p299", received.back()["samples"][0]["point"].get<std::string>().c_str());
     CHECK(received.front()["samples"][0]["point"] != "p0");
     bool reported = false;
-    for (auto& m : msgs) {
-        if (!ends_with(m.topic, "/event")) continue;
-        auto j = parse(m);
-        if (j["type"] == "telemetry_evicted") {
-            reported = true;
-            CHECK_EQUAL("store", j["kind"].get<std::string>());
-            CHECK_EQUAL(300 - kept_rows, j["value"].get<long>());
-        }
+    for (auto& j : events_of_type(msgs, "telemetry_evicted")) {
+        reported = true;
+        CHECK_EQUAL("store", j["kind"].get<std::string>());
+        CHECK_EQUAL(300 - kept_rows, j["value"].get<long>());
     }
     CHECK(reported);
 }
