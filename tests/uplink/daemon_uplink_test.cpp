@@ -210,6 +210,45 @@ std::string inject(const std::string& sock) {
 
 }  // namespace
 
+// A gateway moved and re-provisioned (new site and gateway id) with events
+// still unsent: they go out on its new topics, the only ones the broker's
+// ACL lets its new identity publish on, and each keeps the site, gateway and
+// id it was made with, so the center files it where it happened.
+TEST(DaemonUplink, EventsStoredBeforeAReprovisionKeepTheIdentityTheyWereMadeWith) {
+    Mosquitto broker(dir.path(), "broker");
+    const std::string sock = dir.path() + "/data/ctl.sock";
+    std::string old_id;
+    {
+        const std::string cfg = dir.write("gw.toml", daemon_toml(dir, broker.uri()));
+        Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-s1");
+        CHECK(gw.wait_for_output("msg=ready", 20000));
+        old_id = inject(sock);
+        gw.signal(SIGTERM);
+        CHECK(gw.wait(10000).has_value());
+    }
+    broker.start();
+    Subscriber sub(broker.uri(), "center-moved", "city/#");
+    CHECK(sub.ready(10000));
+    std::string moved = daemon_toml(dir, broker.uri());
+    moved.replace(moved.find("site = \"s1\""), 11, "site = \"s2\"");
+    moved.replace(moved.find("id = \"gw1\""), 10, "id = \"gw2\"");
+    const std::string cfg = dir.write("gw.toml", moved);
+    Process gw({GW_GATEWAYD, "-c", cfg}, dir.path(), "gatewayd-s2");
+    CHECK(gw.wait_for_output("msg=ready", 20000));
+    const std::string new_id = inject(sock);
+    STRCMP_CONTAINS("gw2-", new_id.c_str());
+    CHECK(sub.wait_until([&](auto& m) { return contains_id(m, old_id) && contains_id(m, new_id); },
+                         20000));
+    for (const auto& m : sub.messages()) {
+        if (!ends_with(m.topic, "/event")) continue;
+        STRCMP_EQUAL("city/s2/gw2/event", m.topic.c_str());
+        const auto e = nlohmann::json::parse(m.payload);
+        const bool old = e["id"] == old_id;
+        STRCMP_EQUAL(old ? "s1" : "s2", e["site"].get<std::string>().c_str());
+        STRCMP_EQUAL(old ? "gw1" : "gw2", e["gateway"].get<std::string>().c_str());
+    }
+}
+
 TEST(DaemonUplink, EventIdsNeverRepeatWhenTheStoreIsReplacedDeletedOrEmptied) {
     Mosquitto broker(dir.path(), "broker");
     broker.start();
