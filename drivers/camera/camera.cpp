@@ -12,6 +12,7 @@
 #include "common/stop_signal.hpp"
 #include "frame_pacer.hpp"
 #include "frame_sink.hpp"
+#include "stream_url.hpp"
 
 namespace gw::camera {
 
@@ -63,6 +64,13 @@ struct Camera::Impl {
         counters.camera = cfg.id;
     }
 
+    // A network camera's host is asked first, outside OpenCV's lock (see
+    // stream_url.hpp); its answer is the reason given when it is down.
+    Status reachable() {
+        const auto ep = tcp_endpoint(cfg.url);
+        return ep ? reach(*ep, kIoTimeoutMs, stop) : Status::success();
+    }
+
     bool open(cv::VideoCapture& cap) {
         try {
             if (is_device(cfg.url)) {
@@ -89,7 +97,7 @@ struct Camera::Impl {
         e.state = raise ? EventState::raise : EventState::clear;
         e.t_ms = clock.now_ms();
         e.message = message;
-        details["url"] = cfg.url;
+        details["url"] = without_password(cfg.url);
         e.details = std::move(details);
         events.on_event(e);
     }
@@ -101,7 +109,9 @@ struct Camera::Impl {
         reconnect.reset();  // a restarted camera starts from the shortest wait
         while (!stop.stopping()) {
             cv::VideoCapture cap;
-            if (!open(cap)) {
+            const Status reached = reachable();
+            if (stop.stopping()) break;
+            if (!reached || !open(cap)) {
                 {
                     std::lock_guard<std::mutex> lock(mutex);
                     counters.open_failures++;
@@ -109,9 +119,14 @@ struct Camera::Impl {
                 }
                 if (!offline_raised) {
                     offline_raised = true;
-                    log.warn("camera", "cannot open", {{"camera", cfg.id}, {"url", cfg.url}});
-                    event("offline", true, Severity::warning,
-                          "camera " + cfg.id + " cannot be opened");
+                    const std::string why = reached ? "" : reached.error();
+                    log.warn("camera", "cannot open",
+                             {{"camera", cfg.id},
+                              {"url", without_password(cfg.url)},
+                              {"error", reached ? "OpenCV cannot open it" : why}});
+                    event(
+                        "offline", true, Severity::warning,
+                        "camera " + cfg.id + " cannot be opened" + (why.empty() ? "" : ": " + why));
                 }
                 back_off();
                 continue;

@@ -1,0 +1,135 @@
+#include "stream_url.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "core/unique_fd.hpp"
+
+namespace gw::camera {
+
+namespace {
+
+std::optional<std::string> default_port(std::string scheme) {
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (scheme == "rtsp") return "554";
+    if (scheme == "rtsps") return "322";
+    if (scheme == "http") return "80";
+    if (scheme == "https") return "443";
+    if (scheme == "rtmp") return "1935";
+    return std::nullopt;
+}
+
+bool valid_port(const std::string& p) {
+    if (p.empty() || p.size() > 5) return false;
+    if (!std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isdigit(c); }))
+        return false;
+    const int v = std::stoi(p);
+    return v >= 1 && v <= 65535;
+}
+
+struct AddrInfoFree {
+    void operator()(addrinfo* a) const { freeaddrinfo(a); }
+};
+
+std::string where(const Endpoint& ep) {
+    return (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
+}
+
+// One address: a non-blocking connect, waited for in short slices so a stop
+// is seen within 100 ms. Returns 0 or the errno that failed it.
+int connect_one(const addrinfo& a, int timeout_ms, const drivers::StopSignal& stop) {
+    UniqueFd fd(::socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol));
+    if (!fd) return errno;
+    if (::connect(fd.get(), a.ai_addr, a.ai_addrlen) == 0) return 0;
+    if (errno != EINPROGRESS) return errno;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!stop.stopping()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0) return ETIMEDOUT;
+        pollfd p{fd.get(), POLLOUT, 0};
+        const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
+        if (n < 0 && errno != EINTR) return errno;
+        if (n <= 0) continue;
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+        return err;
+    }
+    return ECANCELED;
+}
+
+}  // namespace
+
+std::optional<Endpoint> tcp_endpoint(const std::string& url) {
+    const auto sep = url.find("://");
+    if (sep == std::string::npos) return std::nullopt;
+    auto port = default_port(url.substr(0, sep));
+    if (!port) return std::nullopt;
+    const auto start = sep + 3;
+    const auto end = url.find_first_of("/?#", start);
+    std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos)
+        authority.erase(0, at + 1);  // user:password@
+    Endpoint ep;
+    std::string rest;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string::npos) return std::nullopt;
+        ep.host = authority.substr(1, close - 1);
+        rest = authority.substr(close + 1);
+    } else {
+        const auto colon = authority.find(':');
+        ep.host = authority.substr(0, colon);
+        rest = colon == std::string::npos ? "" : authority.substr(colon);
+    }
+    if (!rest.empty()) {
+        if (rest.front() != ':') return std::nullopt;
+        port = rest.substr(1);
+    }
+    if (ep.host.empty() || !valid_port(*port)) return std::nullopt;
+    ep.port = *port;
+    return ep;
+}
+
+std::string without_password(const std::string& url) {
+    const auto sep = url.find("://");
+    if (sep == std::string::npos) return url;
+    const auto start = sep + 3;
+    const auto end = std::min(url.find_first_of("/?#", start), url.size());
+    const auto at = url.rfind('@', end - 1);
+    if (at == std::string::npos || at < start) return url;
+    const auto colon = url.find(':', start);
+    if (colon == std::string::npos || colon > at) return url;  // a user, no password
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+Status reach(const Endpoint& ep, int timeout_ms, const drivers::StopSignal& stop) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (const int rc = ::getaddrinfo(ep.host.c_str(), ep.port.c_str(), &hints, &found); rc != 0)
+        return fail(where(ep) + ": " + gai_strerror(rc));
+    const std::unique_ptr<addrinfo, AddrInfoFree> list(found);
+    int err = 0;
+    for (const addrinfo* a = list.get(); a != nullptr && !stop.stopping(); a = a->ai_next) {
+        err = connect_one(*a, timeout_ms, stop);
+        if (err == 0) return Status::success();
+    }
+    if (stop.stopping()) return fail(where(ep) + ": stopped");
+    return fail(where(ep) + ": " + std::strerror(err));
+}
+
+}  // namespace gw::camera
