@@ -112,14 +112,15 @@ struct Camera::Impl {
             const Status reached = reachable();
             if (stop.stopping()) break;
             if (!reached || !open(cap)) {
+                const std::string why = reached ? "" : reached.error();
                 {
                     std::lock_guard<std::mutex> lock(mutex);
                     counters.open_failures++;
                     counters.online = false;
+                    counters.last_error = reached ? "OpenCV cannot open it" : why;
                 }
                 if (!offline_raised) {
                     offline_raised = true;
-                    const std::string why = reached ? "" : reached.error();
                     log.warn("camera", "cannot open",
                              {{"camera", cfg.id},
                               {"url", without_password(cfg.url)},
@@ -141,6 +142,11 @@ struct Camera::Impl {
                 std::lock_guard<std::mutex> lock(mutex);
                 counters.read_failures++;
                 counters.online = false;
+                // A file's end is its loop, not an error.
+                if (!is_file(cfg.url) && !stop.stopping())
+                    counters.last_error =
+                        read > 0 ? "stream lost after " + std::to_string(read) + " frames"
+                                 : "opened, but no frame came";
             }
             // A file that played is looped at once (it simulates a camera);
             // a stream that broke, or a source that gave nothing, backs off.

@@ -29,6 +29,9 @@ struct CameraCounters {
     bool online = false;
     bool frozen = false;
     bool covered = false;
+    // Why the last open failed or the stream was lost (kept after it is
+    // back, as a Modbus device's): "10.0.0.5:554: No route to host", say.
+    std::string last_error;
 };
 
 class Camera {

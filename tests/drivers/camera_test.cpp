@@ -219,6 +219,8 @@ TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
     dead.stop();
     ok.stop();
     LONGS_EQUAL(0, frames_dead.count());
+    STRCMP_EQUAL("OpenCV cannot open it", dead.counters().last_error.c_str());
+    STRCMP_EQUAL("", ok.counters().last_error.c_str());  // a file's end is its loop
     LONGS_EQUAL(1,
                 count_events(events, "offline", EventState::raise));  // raised once, not per retry
     for (auto& e : events.events()) STRCMP_EQUAL("cam-dead", e.detector.c_str());
@@ -269,6 +271,7 @@ TEST(Camera, ARefusedCameraSaysWhyAndNotItsPassword) {
                  e.details["url"].get<std::string>().c_str());
     CHECK(e.details.dump().find("s3cret") == std::string::npos);
     CHECK(e.message.find("s3cret") == std::string::npos);
+    STRCMP_EQUAL((where + ": Connection refused").c_str(), c.counters().last_error.c_str());
 }
 
 // A file plays on the injected Clock: while it stands still only the first

@@ -120,6 +120,10 @@ TEST(CrowdCamera, AfterAReconnectToAChangedViewNoStaleCountReachesTheCenter) {
         center.wait_until([](const auto& m) { return has_event(m, "offline", "raise"); }, 30000),
         gw.err().c_str());
     CHECK_TEXT(wait_counter(socket, "open_failures", 3), gw.err().c_str());
+    auto devices = gw::ControlClient(socket, 2000).call({{"cmd", "devices"}, {"id", "cam-gate"}});
+    CHECK_TEXT(devices.ok(), devices.ok() ? "" : devices.error().c_str());
+    STRCMP_EQUAL("OpenCV cannot open it",
+                 (*devices)["devices"][0].value("last_error", std::string("?")).c_str());
 
     // It comes back showing another view (moved a little, exposed brighter):
     // empty for 4 s, then five people walk in.

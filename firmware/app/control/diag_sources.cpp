@@ -59,7 +59,8 @@ json devices_json(const std::vector<modbus::DeviceCounters>& modbus,
                        {"open_failures", c.open_failures},
                        {"read_failures", c.read_failures},
                        {"frozen", c.frozen},
-                       {"covered", c.covered}});
+                       {"covered", c.covered},
+                       {"last_error", c.last_error}});
     return out;
 }
 
