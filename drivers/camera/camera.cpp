@@ -36,6 +36,7 @@ bool is_file(const std::string& url) {
 
 struct Camera::Impl {
     CameraConfig cfg;
+    std::string shown_url;  // cfg.url without its password, for events and logs
     FrameSink& frames;
     EventSink& events;
     const Clock& clock;
@@ -54,6 +55,7 @@ struct Camera::Impl {
 
     Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l, const ModeView* m)
         : cfg(std::move(c)),
+          shown_url(without_password(cfg.url)),
           frames(f),
           events(e),
           clock(cl),
@@ -97,7 +99,7 @@ struct Camera::Impl {
         e.state = raise ? EventState::raise : EventState::clear;
         e.t_ms = clock.now_ms();
         e.message = message;
-        details["url"] = without_password(cfg.url);
+        details["url"] = shown_url;
         e.details = std::move(details);
         events.on_event(e);
     }
@@ -112,22 +114,20 @@ struct Camera::Impl {
             const Status reached = reachable();
             if (stop.stopping()) break;
             if (!reached || !open(cap)) {
-                const std::string why = reached ? "" : reached.error();
+                const std::string why = reached ? "OpenCV cannot open it" : reached.error();
                 {
                     std::lock_guard<std::mutex> lock(mutex);
                     counters.open_failures++;
                     counters.online = false;
-                    counters.last_error = reached ? "OpenCV cannot open it" : why;
+                    counters.last_error = why;
                 }
                 if (!offline_raised) {
                     offline_raised = true;
                     log.warn("camera", "cannot open",
-                             {{"camera", cfg.id},
-                              {"url", without_password(cfg.url)},
-                              {"error", reached ? "OpenCV cannot open it" : why}});
-                    event(
-                        "offline", true, Severity::warning,
-                        "camera " + cfg.id + " cannot be opened" + (why.empty() ? "" : ": " + why));
+                             {{"camera", cfg.id}, {"url", shown_url}, {"error", why}});
+                    // OpenCV's failure has no reason to add to the message.
+                    event("offline", true, Severity::warning,
+                          "camera " + cfg.id + " cannot be opened" + (reached ? "" : ": " + why));
                 }
                 back_off();
                 continue;

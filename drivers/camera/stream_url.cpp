@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "core/unique_fd.hpp"
 
@@ -69,16 +70,23 @@ int connect_one(const addrinfo& a, int timeout_ms, const drivers::StopSignal& st
     return ECANCELED;
 }
 
+// Where the authority ([user[:password]@]host[:port]) of `url` starts and
+// ends, or nothing when the URL has no scheme.
+std::optional<std::pair<size_t, size_t>> authority_span(const std::string& url) {
+    const auto sep = url.find("://");
+    if (sep == std::string::npos) return std::nullopt;
+    const auto start = sep + 3;
+    return std::make_pair(start, std::min(url.find_first_of("/?#", start), url.size()));
+}
+
 }  // namespace
 
 std::optional<Endpoint> tcp_endpoint(const std::string& url) {
-    const auto sep = url.find("://");
-    if (sep == std::string::npos) return std::nullopt;
-    auto port = default_port(url.substr(0, sep));
+    const auto span = authority_span(url);
+    if (!span) return std::nullopt;
+    auto port = default_port(url.substr(0, span->first - 3));
     if (!port) return std::nullopt;
-    const auto start = sep + 3;
-    const auto end = url.find_first_of("/?#", start);
-    std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+    std::string authority = url.substr(span->first, span->second - span->first);
     if (const auto at = authority.rfind('@'); at != std::string::npos)
         authority.erase(0, at + 1);  // user:password@
     Endpoint ep;
@@ -103,10 +111,9 @@ std::optional<Endpoint> tcp_endpoint(const std::string& url) {
 }
 
 std::string without_password(const std::string& url) {
-    const auto sep = url.find("://");
-    if (sep == std::string::npos) return url;
-    const auto start = sep + 3;
-    const auto end = std::min(url.find_first_of("/?#", start), url.size());
+    const auto span = authority_span(url);
+    if (!span || span->second == span->first) return url;
+    const auto [start, end] = *span;
     const auto at = url.rfind('@', end - 1);
     if (at == std::string::npos || at < start) return url;
     const auto colon = url.find(':', start);

@@ -45,6 +45,7 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         c.device = cfg.id;
         c.bus = bus_;
         counters_.push_back(c);
+        connect_pause_ms_ = std::max(connect_pause_ms_, cfg.connect_pause_ms);
         d.cfg = std::move(cfg);
         devices_.push_back(std::move(d));
     }
@@ -128,12 +129,10 @@ bool BusPoller::connect_bus() {
 }
 
 // A gateway still setting up behind a fresh connection loses what comes too
-// early: the longest connect_pause_ms of the bus's devices, after every
-// connect (a retry's reconnect in read_block too).
+// early: connect_pause_ms after every connect (a retry's reconnect in
+// read_block too).
 bool BusPoller::wait_after_connect() {
-    int ms = 0;
-    for (const auto& d : devices_) ms = std::max(ms, d.cfg.connect_pause_ms);
-    return pause(ms);
+    return pause(connect_pause_ms_);
 }
 
 void BusPoller::poll_due(int64_t now) {

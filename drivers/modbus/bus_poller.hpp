@@ -111,6 +111,7 @@ class BusPoller {
     std::optional<PollSchedule> schedule_;  // made once devices_ is complete
     std::unique_ptr<Link> link_;
     bool ever_connected_ = false;
+    int connect_pause_ms_ = 0;  // the longest of the bus's devices
 
     mutable std::mutex counters_mutex_;
     std::vector<DeviceCounters> counters_;
