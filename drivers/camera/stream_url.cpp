@@ -18,9 +18,13 @@ namespace gw::camera {
 
 namespace {
 
-std::optional<std::string> default_port(std::string scheme) {
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+std::string lowercase(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::optional<std::string> default_port(const std::string& scheme) {
     if (scheme == "rtsp") return "554";
     if (scheme == "rtsps") return "322";
     if (scheme == "http") return "80";
@@ -45,29 +49,67 @@ std::string where(const Endpoint& ep) {
     return (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
 }
 
-// One address: a non-blocking connect, waited for in short slices so a stop
-// is seen within 100 ms. Returns 0 or the errno that failed it.
-int connect_one(const addrinfo& a, int timeout_ms, const drivers::StopSignal& stop) {
-    UniqueFd fd(::socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol));
-    if (!fd) return errno;
-    if (::connect(fd.get(), a.ai_addr, a.ai_addrlen) == 0) return 0;
-    if (errno != EINPROGRESS) return errno;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+using Deadline = std::chrono::steady_clock::time_point;
+
+Deadline after_ms(int ms) {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+}
+
+// Waits until `fd` is ready for `events`, in slices of 100 ms so a stop is
+// seen soon. Returns 0, ETIMEDOUT, ECANCELED or the errno of poll.
+int wait_ready(int fd, short events, Deadline deadline, const drivers::StopSignal& stop) {
     while (!stop.stopping()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                               deadline - std::chrono::steady_clock::now())
                               .count();
         if (left <= 0) return ETIMEDOUT;
-        pollfd p{fd.get(), POLLOUT, 0};
+        pollfd p{fd, events, 0};
         const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
         if (n < 0 && errno != EINTR) return errno;
-        if (n <= 0) continue;
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-        return err;
+        if (n > 0) return 0;
     }
     return ECANCELED;
+}
+
+// One address: a non-blocking connect. Returns 0 with `fd` connected, or
+// the errno that failed it.
+int connect_one(const addrinfo& a, int timeout_ms, const drivers::StopSignal& stop, UniqueFd& fd) {
+    fd.reset(::socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol));
+    if (!fd) return errno;
+    if (::connect(fd.get(), a.ai_addr, a.ai_addrlen) == 0) return 0;
+    if (errno != EINPROGRESS) return errno;
+    if (const int rc = wait_ready(fd.get(), POLLOUT, after_ms(timeout_ms), stop); rc != 0)
+        return rc;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+    return err;
+}
+
+// Sends `hello` on a connected socket and reads until the answer's first
+// bytes show whether an RTSP server speaks. Returns "" or why not.
+std::string greet(int fd, const std::string& hello, int timeout_ms,
+                  const drivers::StopSignal& stop) {
+    // A fresh socket's send buffer takes a request this small whole.
+    if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size()))
+        return std::string("sending OPTIONS: ") + std::strerror(errno);
+    const std::string expected = "RTSP/";
+    std::string got;
+    const Deadline deadline = after_ms(timeout_ms);
+    while (got.size() < expected.size()) {
+        const int rc = wait_ready(fd, POLLIN, deadline, stop);
+        if (rc == ETIMEDOUT)
+            return "connected, but no RTSP answer within " + std::to_string(timeout_ms) + " ms";
+        if (rc != 0) return std::strerror(rc);
+        char buf[64];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n < 0) return std::string("reading the answer: ") + std::strerror(errno);
+        if (n == 0) return "connected, but closed without an RTSP answer";
+        got.append(buf, static_cast<size_t>(n));
+    }
+    if (got.compare(0, expected.size(), expected) == 0) return "";
+    return "answers, but not as an RTSP server";
 }
 
 // Where the authority ([user[:password]@]host[:port]) of `url` starts and
@@ -84,11 +126,13 @@ std::optional<std::pair<size_t, size_t>> authority_span(const std::string& url) 
 std::optional<Endpoint> tcp_endpoint(const std::string& url) {
     const auto span = authority_span(url);
     if (!span) return std::nullopt;
-    auto port = default_port(url.substr(0, span->first - 3));
+    const std::string scheme = lowercase(url.substr(0, span->first - 3));
+    auto port = default_port(scheme);
     if (!port) return std::nullopt;
     std::string authority = url.substr(span->first, span->second - span->first);
-    if (const auto at = authority.rfind('@'); at != std::string::npos)
-        authority.erase(0, at + 1);  // user:password@
+    size_t user_info = 0;  // user:password@
+    if (const auto at = authority.rfind('@'); at != std::string::npos) user_info = at + 1;
+    authority.erase(0, user_info);
     Endpoint ep;
     std::string rest;
     if (!authority.empty() && authority.front() == '[') {
@@ -107,6 +151,11 @@ std::optional<Endpoint> tcp_endpoint(const std::string& url) {
     }
     if (ep.host.empty() || !valid_port(*port)) return std::nullopt;
     ep.port = *port;
+    if (scheme == "rtsp") {
+        // The camera is asked for the URL it serves, without the user's credentials.
+        const std::string target = url.substr(0, span->first) + url.substr(span->first + user_info);
+        ep.hello = "OPTIONS " + target + " RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: gatewayd\r\n\r\n";
+    }
     return ep;
 }
 
@@ -130,13 +179,17 @@ Status reach(const Endpoint& ep, int timeout_ms, const drivers::StopSignal& stop
     if (const int rc = ::getaddrinfo(ep.host.c_str(), ep.port.c_str(), &hints, &found); rc != 0)
         return fail(where(ep) + ": " + gai_strerror(rc));
     const std::unique_ptr<addrinfo, AddrInfoFree> list(found);
-    int err = 0;
+    std::string why;
     for (const addrinfo* a = list.get(); a != nullptr && !stop.stopping(); a = a->ai_next) {
-        err = connect_one(*a, timeout_ms, stop);
-        if (err == 0) return Status::success();
+        UniqueFd fd;
+        const int err = connect_one(*a, timeout_ms, stop, fd);
+        why = err != 0           ? std::strerror(err)
+              : ep.hello.empty() ? ""
+                                 : greet(fd.get(), ep.hello, timeout_ms, stop);
+        if (why.empty()) return Status::success();
     }
     if (stop.stopping()) return fail(where(ep) + ": stopped");
-    return fail(where(ep) + ": " + std::strerror(err));
+    return fail(where(ep) + ": " + why);
 }
 
 }  // namespace gw::camera

@@ -1,4 +1,5 @@
-// A camera URL's TCP endpoint and its password-free form: pure string work.
+// A camera URL's TCP endpoint, what it is asked, and its password-free
+// form: pure string work (the probe itself: stream_probe_test.cpp).
 #include "camera/stream_url.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -25,6 +26,16 @@ TEST(StreamUrl, EndpointFromHostPortAndTheSchemesDefault) {
     STRCMP_EQUAL("cam.local 443", endpoint("https://cam.local#frag").c_str());
     STRCMP_EQUAL("cam 322", endpoint("rtsps://cam").c_str());
     STRCMP_EQUAL("cam 1935", endpoint("rtmp://cam/live").c_str());
+}
+
+// Only RTSP has a request cheap and standard enough to ask (OPTIONS); TLS
+// and RTMP handshakes are left to OpenCV, and an HTTP GET would start the stream.
+TEST(StreamUrl, OnlyAnRtspCameraIsAskedMoreThanAConnect) {
+    CHECK_FALSE(tcp_endpoint("rtsp://cam/s")->hello.empty());
+    CHECK_FALSE(tcp_endpoint("Rtsp://cam/s")->hello.empty());
+    CHECK_TRUE(tcp_endpoint("http://cam/mjpg")->hello.empty());
+    CHECK_TRUE(tcp_endpoint("rtsps://cam/s")->hello.empty());
+    CHECK_TRUE(tcp_endpoint("rtmp://cam/live")->hello.empty());
 }
 
 TEST(StreamUrl, UserInfoAndIpv6AreNotTheHost) {
