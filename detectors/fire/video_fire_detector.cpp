@@ -55,7 +55,30 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
       tracker_(
           {id_, "fire", "video_flame", "score", 0, static_cast<int64_t>(s.clear_hold_s * 1000)},
           ids),
-      rate_tracker_({id_, "fire", "frame_rate_low", "fps", kRateHoldMs, kRateHoldMs}, ids) {}
+      rate_tracker_({id_, "fire", "frame_rate_low", "fps", kRateHoldMs, kRateHoldMs}, ids) {
+    for (size_t i = 0; i + 3 < s_.ignore.size(); i += 4)
+        ignore_.emplace_back(int(s_.ignore[i]), int(s_.ignore[i + 1]), int(s_.ignore[i + 2]),
+                             int(s_.ignore[i + 3]));
+}
+
+// Nothing in an ignored zone is flame-coloured, so it neither flickers,
+// nor joins a region, nor scores. Zones are cut to the frame (a zone for
+// a larger stream setting covers what it can).
+void VideoFireDetector::mask_ignored(cv::Mat& colour) {
+    if (ignore_.empty()) return;
+    if (ignored_.size() != colour.size() || ignored_full_ != full_) {
+        ignored_ = cv::Mat::zeros(colour.size(), CV_8U);
+        const cv::Rect frame({0, 0}, ignored_.size());
+        for (const cv::Rect& r : ignore_) {
+            const cv::Point from(int(std::floor(r.x * scale_)), int(std::floor(r.y * scale_)));
+            const cv::Point to(int(std::ceil(r.br().x * scale_)),
+                               int(std::ceil(r.br().y * scale_)));
+            ignored_(cv::Rect(from, to) & frame).setTo(255);
+        }
+        ignored_full_ = full_;
+    }
+    colour.setTo(0, ignored_);
+}
 
 // A camera streaming faster than its sensor sends each picture more than
 // once. A repeat says nothing new, and counting it would break every
@@ -69,6 +92,7 @@ bool VideoFireDetector::is_repeat(const cv::Mat& grey, int64_t t_ms) const {
 
 void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& grey, double dt_s) {
     flame_colour_mask(small, rules_, colour_);
+    mask_ignored(colour_);
     grey_ = grey;  // on_frame's own Mat: no copy needed
     // After a gap longer than the averages' window (a reconnect, a stalled
     // stream) they tell of a scene that may have changed: they start again,
@@ -82,7 +106,7 @@ void VideoFireDetector::update_statistics(const cv::Mat& small, const cv::Mat& g
         flicker_ = cv::Mat::zeros(grey_.size(), CV_32F);
         activity_ = cv::Mat::zeros(grey_.size(), CV_32F);
         seen_ = 0;
-        looks_.clear();  // the repeat test's memory is of the scene before
+        looks_.clear();                           // the repeat test's memory is of the scene before
         dt_s = std::min(dt_s, 1.0 / s_.min_fps);  // the first frame's weight, not the gap's
     }
     cv::Mat diff;
@@ -335,6 +359,7 @@ void VideoFireDetector::draw(cv::Mat& bgr) const {
         blend.copyTo(bgr, big);
     }
     for (const auto& b : result_.boxes) cv::rectangle(bgr, b, {0, 0, 255}, 2);
+    for (const auto& z : ignore_) cv::rectangle(bgr, z, {160, 160, 160}, 1);  // not looked at
     char text[96];
     std::snprintf(text, sizeof text, "%s fire %s score %.2f", id_.c_str(),
                   result_.fire ? "yes" : "no", result_.score);

@@ -40,6 +40,7 @@ class VideoFireDetector final : public FrameDetector {
   private:
     bool is_repeat(const cv::Mat& grey, int64_t t_ms) const;
     double seconds_since(int64_t before_ms, int64_t t_ms) const;
+    void mask_ignored(cv::Mat& colour);
     void update_statistics(const cv::Mat& small, const cv::Mat& grey, double dt_s);
     void find_regions(const cv::Mat& small);
     void remember(int64_t t_ms);
@@ -61,8 +62,11 @@ class VideoFireDetector final : public FrameDetector {
     cv::Mat flame_mask_;  // pixels of scoring regions (processing resolution)
     double scale_ = 1;
     cv::Size full_;
-    int64_t last_t_ = -1;      // the last frame
-    int64_t last_new_t_ = -1;  // the last frame that was not a repeat
+    std::vector<cv::Rect> ignore_;  // s_.ignore as rectangles in the camera's pixels
+    cv::Mat ignored_;               // ignore_ at processing resolution (255: ignored)
+    cv::Size ignored_full_;         // the frame size ignored_ was made for
+    int64_t last_t_ = -1;           // the last frame
+    int64_t last_new_t_ = -1;       // the last frame that was not a repeat
     std::vector<Region> regions_;
     std::deque<std::pair<int64_t, cv::Mat>> looks_;  // grey frames over repeat_s, newest first
     cv::Mat last_repeat_;  // the last frame's repeat ratio per pixel of its regions (CV_32F)

@@ -1,5 +1,7 @@
 #include "video_fire_settings.hpp"
 
+#include <string>
+
 namespace gw::detectors {
 
 VideoFireSettings VideoFireSettings::read(Params& p) {
@@ -20,6 +22,13 @@ VideoFireSettings VideoFireSettings::read(Params& p) {
     s.repeat_s = p.number("repeat_s", s.repeat_s, 0, 5);
     s.repeat_max = p.number("repeat_max", s.repeat_max, 0, 1);
     s.min_fps = p.number("min_fps", s.min_fps, 1, 60);
+    s.ignore = p.numbers("ignore", {}, 0, 100000);
+    if (s.ignore.size() % 4 != 0)
+        p.problem("ignore", "needs rectangles as x, y, width, height (a multiple of 4 numbers)");
+    for (size_t i = 0; i + 3 < s.ignore.size(); i += 4)
+        if (s.ignore[i + 2] < 1 || s.ignore[i + 3] < 1)
+            p.problem("ignore", "rectangle " + std::to_string(i / 4 + 1) +
+                                    " needs a width and a height of at least 1 px");
     s.score_min = p.number("score_min", s.score_min, 0, 1);
     s.growth_critical = p.number("growth_critical", s.growth_critical, 1, 100);
     s.evidence_max_kb = p.number("evidence_max_kb", s.evidence_max_kb, 8, 4096);

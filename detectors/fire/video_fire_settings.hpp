@@ -1,5 +1,7 @@
 #pragma once
 // Video flame detection settings (colour + motion + flicker + growth).
+#include <vector>
+
 #include "config/detector_config.hpp"
 #include "core/params.hpp"
 
@@ -39,6 +41,11 @@ struct VideoFireSettings final : DetectorSettings {
     // (flames: 1-10 Hz) is not measurable on sparser frames. While frames
     // arrive slower (a slow camera), flicker is not scored at all.
     double min_fps = 10;
+    // Zones the detector does not look at, as x, y, width, height in the
+    // camera's pixels (a multiple of 4 numbers): a flag, barrier tape or a
+    // sign in flame colours that a site's wind moves. A fire wholly inside
+    // a zone is not seen; flames outside it are, as everywhere else.
+    std::vector<double> ignore;
     double score_min = 0.5;      // per-frame region score for "flames in this frame"
     double growth_critical = 3;  // area grown this many times since raise: critical
     double evidence_max_kb = 150;

@@ -173,6 +173,11 @@ TEST(FrameDetectorFactory, BuildsBothKindsAndRejectsBadParams) {
     auto bad = build("crowd", "roi = [1, 2, 3]");
     CHECK_FALSE(bad.ok());
     STRCMP_CONTAINS("roi", bad.error().c_str());
+    CHECK(build("video_fire", "ignore = [0, 0, 40, 30, 100, 20, 5, 5]").ok());
+    auto uneven = build("video_fire", "ignore = [0, 0, 40]");
+    STRCMP_CONTAINS("ignore: needs rectangles as x, y, width, height", uneven.error().c_str());
+    auto flat = build("video_fire", "ignore = [0, 0, 40, 30, 100, 20, 0, 5]");
+    STRCMP_CONTAINS("ignore: rectangle 2 needs a width and a height", flat.error().c_str());
     auto flood = from_params("crowd", "");
     flood->kind = "flood";
     CHECK_FALSE(gw::detectors::make_frame_detector(*flood, ids).ok());
@@ -312,6 +317,32 @@ TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
     CHECK(r.event_frames.front() <= start + 20);
     CHECK_EQUAL(1u, r.evidence.size());
     STRCMP_EQUAL(r.events.front().evidence->c_str(), r.evidence.front().id.c_str());
+}
+
+// A site's flag or barrier tape that the wind moves in flame colours can
+// be left out (`ignore`): a fire wholly inside the zone is not seen, and
+// the same fire alarms as before when the zone is elsewhere.
+TEST(VideoFire, AFireInAnIgnoredZoneIsNotSeenAndOneOutsideIs) {
+    const std::vector<double> over_flame = {120, 90, 80, 100};  // its base is at (160, 180)
+    const std::vector<double> elsewhere = {0, 0, 80, 60};
+    for (const auto& zone : {over_flame, elsewhere}) {
+        auto d = video_fire(ids, [&](VideoFireSettings& s) { s.ignore = zone; });
+        std::mt19937 flame_rng{7};
+        Run r;
+        int flagged = 0;
+        for (int n = 0; n < 40; ++n)
+            flagged += d->on_frame(gw::test::fire_frame(bg, n, 0, flame_rng), n * 100, r.events,
+                                   r.evidence)
+                           .fire;
+        if (zone == over_flame) {
+            LONGS_EQUAL(0, flagged);
+            CHECK_TRUE(r.events.empty());
+        } else {
+            CHECK(flagged > 20);
+            CHECK_FALSE(r.events.empty());
+            CHECK(r.events.front().type == "video_flame");
+        }
+    }
 }
 
 // A fire whose body burns steadily and flickers only at its tips: few of
