@@ -57,8 +57,9 @@ VideoFireDetector::VideoFireDetector(std::string id, VideoFireSettings s, EventI
           ids),
       rate_tracker_({id_, "fire", "frame_rate_low", "fps", kRateHoldMs, kRateHoldMs}, ids) {
     for (size_t i = 0; i + 3 < s_.ignore.size(); i += 4)
-        ignore_.emplace_back(int(s_.ignore[i]), int(s_.ignore[i + 1]), int(s_.ignore[i + 2]),
-                             int(s_.ignore[i + 3]));
+        ignore_.emplace_back(int(std::lround(s_.ignore[i])), int(std::lround(s_.ignore[i + 1])),
+                             int(std::lround(s_.ignore[i + 2])),
+                             int(std::lround(s_.ignore[i + 3])));
 }
 
 // Nothing in an ignored zone is flame-coloured, so it neither flickers,

@@ -86,27 +86,50 @@ int connect_one(const addrinfo& a, int timeout_ms, const drivers::StopSignal& st
     return err;
 }
 
-// Sends `hello` on a connected socket and reads until the answer's first
-// bytes show whether an RTSP server speaks. Returns "" or why not.
+std::string send_all(int fd, const std::string& data, Deadline deadline,
+                     const drivers::StopSignal& stop) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return std::string("sending OPTIONS: ") + std::strerror(errno);
+        if (const int rc = wait_ready(fd, POLLOUT, deadline, stop); rc != 0)
+            return std::string("sending OPTIONS: ") + std::strerror(rc);
+    }
+    return "";
+}
+
+// Sends `hello` on a connected socket and reads the answer's header (up to
+// 4 KiB): its first bytes show whether an RTSP server speaks, and reading
+// the rest lets the camera see its answer taken and a FIN, not a reset.
+// Returns "" or why not.
 std::string greet(int fd, const std::string& hello, int timeout_ms,
                   const drivers::StopSignal& stop) {
-    // A fresh socket's send buffer takes a request this small whole.
-    if (::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size()))
-        return std::string("sending OPTIONS: ") + std::strerror(errno);
-    const std::string expected = "RTSP/";
-    std::string got;
     const Deadline deadline = after_ms(timeout_ms);
-    while (got.size() < expected.size()) {
+    if (std::string why = send_all(fd, hello, deadline, stop); !why.empty()) return why;
+    const std::string expected = "RTSP/";
+    constexpr size_t kMaxAnswer = 4096;
+    std::string got;
+    while (got.find("\r\n\r\n") == std::string::npos && got.size() < kMaxAnswer) {
+        const bool spoke = got.size() >= expected.size();  // and as RTSP: checked below
         const int rc = wait_ready(fd, POLLIN, deadline, stop);
         if (rc == ETIMEDOUT)
-            return "connected, but no RTSP answer within " + std::to_string(timeout_ms) + " ms";
+            return spoke ? ""
+                         : "connected, but no RTSP answer within " + std::to_string(timeout_ms) +
+                               " ms";
         if (rc != 0) return std::strerror(rc);
-        char buf[64];
+        char buf[512];
         const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n < 0) return std::string("reading the answer: ") + std::strerror(errno);
-        if (n == 0) return "connected, but closed without an RTSP answer";
+        if (n == 0) return spoke ? "" : "connected, but closed without an RTSP answer";
         got.append(buf, static_cast<size_t>(n));
+        if (got.size() >= expected.size() && got.compare(0, expected.size(), expected) != 0) break;
     }
     if (got.compare(0, expected.size(), expected) == 0) return "";
     return "answers, but not as an RTSP server";

@@ -24,7 +24,8 @@ using gw::camera::tcp_endpoint;
 namespace {
 
 // Accepts one connection, reads one request (up to its blank line), sends
-// `answer` and hangs up; `hold` keeps the connection open without a word.
+// `answer` and waits for the client to hang up; with no answer it hangs up
+// itself, or with `hold` keeps the connection open without a word.
 class CameraPeer {
   public:
     CameraPeer(std::string answer, bool hold)
@@ -49,11 +50,18 @@ class CameraPeer {
     std::string url(const std::string& user_info = "") const {
         return "rtsp://" + user_info + "127.0.0.1:" + std::to_string(port_) + "/live?ch=1";
     }
-    // What the camera was asked; read after reach() returned.
+    // What the camera was asked ("" if nothing came within 1 s).
     std::string request() const {
         for (int i = 0; i < 100 && !served_; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        return request_;
+        return served_ ? request_ : "";
+    }
+    // Whether the client took the whole answer and closed with a FIN (a
+    // close with unread data resets the connection instead).
+    bool closed_cleanly() const {
+        for (int i = 0; i < 100 && !finished_; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return clean_close_;
     }
 
   private:
@@ -71,7 +79,10 @@ class CameraPeer {
             while (!done_) std::this_thread::sleep_for(std::chrono::milliseconds(10));
             return;
         }
+        if (answer_.empty()) return;  // hangs up without a word
         (void)::send(conn.get(), answer_.data(), answer_.size(), MSG_NOSIGNAL);
+        clean_close_ = ::recv(conn.get(), buf, sizeof buf, 0) == 0;
+        finished_ = true;
     }
 
     UniqueFd listener_;
@@ -80,6 +91,8 @@ class CameraPeer {
     int port_ = 0;
     std::string request_;
     std::atomic<bool> served_{false};
+    std::atomic<bool> finished_{false};
+    std::atomic<bool> clean_close_{false};
     std::atomic<bool> done_{false};
     std::thread thread_;
 };
@@ -100,12 +113,17 @@ TEST_GROUP(StreamProbe){};
 // Any RTSP status means the camera's server is alive: a 401 too (OpenCV
 // then authenticates with the URL's credentials, which the probe never sends).
 TEST(StreamProbe, AnRtspAnswerOfAnyStatusIsAliveAndThePasswordIsNotSent) {
-    CameraPeer peer("RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\n\r\n", false);
+    CameraPeer peer(
+        "RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\n"
+        "WWW-Authenticate: Digest realm=\"IP Camera\", nonce=\"0a4f113b\", stale=\"FALSE\"\r\n"
+        "Date: Sat, 05 Dec 2026 04:15:00 GMT\r\n\r\n",
+        false);
     const gw::Status s = probe(peer.url("admin:s3cret@"));
     CHECK_TRUE(s.ok());
     STRCMP_EQUAL(
         ("OPTIONS " + peer.url() + " RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: gatewayd\r\n\r\n").c_str(),
         peer.request().c_str());
+    CHECK_TRUE(peer.closed_cleanly());  // its whole answer was read
 }
 
 TEST(StreamProbe, ACameraThatConnectsButNeverAnswersIsDeadWithinTheTimeout) {
@@ -117,6 +135,7 @@ TEST(StreamProbe, ACameraThatConnectsButNeverAnswersIsDeadWithinTheTimeout) {
     STRCMP_EQUAL((where(peer) + ": connected, but no RTSP answer within 300 ms").c_str(),
                  s.error().c_str());
     CHECK_TRUE(waited >= std::chrono::milliseconds(300));
+    CHECK_TRUE(waited < std::chrono::seconds(3));
 }
 
 // Another service on the camera's port (a wrong port in the config) and a
@@ -141,6 +160,7 @@ TEST(StreamProbe, AStopEndsTheWaitForAnAnswer) {
     const gw::Status s = reach(*tcp_endpoint(peer.url()), 10000, stop);
     const auto waited = std::chrono::steady_clock::now() - t0;
     stopper.join();
+    CHECK_FALSE(peer.request().empty());  // stopped while waiting for the answer
     STRCMP_EQUAL((where(peer) + ": stopped").c_str(), s.error().c_str());
     CHECK_TRUE(waited < std::chrono::seconds(5));
 }
