@@ -271,6 +271,24 @@ TEST(Config, DirectoryIsReportedAsUnreadable) {
                  r.errors.lines.at(0).c_str());
 }
 
+// A file's path may have spaces; a network URL is sent as it is.
+TEST(Config, ACameraUrlWithASpaceOrALineBreakIsRefused) {
+    for (const char* url : {"rtsp://cam/live stream", "rtsp://cam/live\\r\\nX-Evil: 1"}) {
+        std::string text =
+            std::string(kBase) + "\n[[cameras]]\nid = \"cam1\"\nurl = \"" + url + "\"\n";
+        STRCMP_EQUAL(
+            "cfg.toml:29: cameras[cam1].url: must not contain spaces or control "
+            "characters (percent-encode them: %20)",
+            only_error(text).c_str());
+    }
+    CHECK(load(std::string(kBase) +
+               "\n[[cameras]]\nid = \"cam1\"\nurl = \"/var/lib/site clips/yard.mp4\"\n")
+              .ok());
+    CHECK(load(std::string(kBase) +
+               "\n[[cameras]]\nid = \"cam1\"\nurl = \"rtsp://cam/live%20stream\"\n")
+              .ok());
+}
+
 TEST(Config, CameraTooSlowForVideoFireIsReported) {
     std::string text = std::string(kBase) + R"(
 [[cameras]]

@@ -270,6 +270,16 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     CameraConfig cam;
     cam.id = read_id(r, "cameras", ids);
     cam.url = r.text("url", "", true);
+    // A network URL goes as it is into the stream's requests: a space or a
+    // line break would cut a request short or add a line to it. (A file's
+    // path may have spaces.)
+    const bool network = cam.url.find("://") != std::string::npos;
+    if (std::any_of(cam.url.begin(), cam.url.end(), [network](unsigned char ch) {
+            return ch < ' ' || ch == 0x7f || (network && ch == ' ');
+        }))
+        r.problem("url", network ? "must not contain spaces or control characters "
+                                   "(percent-encode them: %20)"
+                                 : "must not contain control characters");
     cam.fps = r.number("fps", 5.0, 0.1, 60.0);
     // Emergency never looks less often than normal, even above 25 fps.
     cam.fps_emergency =
