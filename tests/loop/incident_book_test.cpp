@@ -300,6 +300,25 @@ TEST(IncidentBook, ClearClosesAndAckOfClosedOrUnknownFails) {
     STRCMP_CONTAINS("no open incident", unknown.error().c_str());
 }
 
+// A long incident's ids are kept for its newest 64 events, so memory stays
+// bounded however long it runs; an ack by an older event's id is refused
+// with what to use instead (the incident id every event carries).
+TEST(IncidentBook, AnAckByAnEventTooOldToBeKeptSaysWhatNamesTheIncident) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    for (int n = 2; n <= 70; ++n)
+        feed(follow("gw-1-" + std::to_string(n), "gw-1-1", EventState::update));
+    auto old = book.ack("gw-1-2", "ops", "");
+    CHECK_FALSE(old.ok());
+    STRCMP_CONTAINS("no open incident with incident or event id gw-1-2", old.error().c_str());
+    STRCMP_CONTAINS("the `incident` of each of its events", old.error().c_str());
+    STRCMP_CONTAINS("its newest 64 events", old.error().c_str());
+    CHECK(book.ack("gw-1-7", "ops", "").ok());  // the 64th newest of 70
+    CHECK(book.ack("gw-1-1", "ops", "")->already);
+}
+
 // A re-send (or an ack's update) made before the clear but stored after it,
 // as the intake's threads may order them, and a later event of a closed
 // incident: none opens it again. (It was tracked anew, re-sent every

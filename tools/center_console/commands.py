@@ -76,7 +76,7 @@ def build(name, fields, request_id=None, secret=None, now_ms=None):
 
 
 def ack(incident, by, note=None, **kw):
-    """Acknowledge an incident (its id, or the id of any of its events): the
+    """Acknowledge an incident (its id, or one of its newest 64 event ids): the
     gateway records who took it and stops re-notifying."""
     _check_text("incident", incident, 128)
     _check_text("by", by, 128)

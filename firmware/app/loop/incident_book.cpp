@@ -335,7 +335,10 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
     Incident* inc = find(id);
     if (!inc) {
         if (was_closed(id)) return fail("incident " + id + " is closed");
-        return fail("no open incident with incident or event id " + id);
+        return fail("no open incident with incident or event id " + id +
+                    " (an incident is named by its id, the `incident` of each of its events, "
+                    "or the id of one of its newest " +
+                    std::to_string(kEventIdsKept) + " events)");
     }
     AckOutcome out;
     out.incident = inc->id;
