@@ -126,41 +126,40 @@ class DeadCameraPort {
     int port_ = 0;
 };
 
-// OpenCV's FFmpeg backend opens one source at a time, process-wide: a
-// camera that does not answer held every other camera's open for the
-// whole 5 s open timeout (measured: a file's open took 4.8 s instead of
-// milliseconds). The camera is now asked outside that lock, so the live
-// camera plays while the dead one's first attempt is still waiting; and a
-// stop during that wait is not reported as the camera going offline.
-void check_a_dead_camera_never_holds_up_another(const DeadCameraPort& port) {
-    TempDir dir;
-    Frames frames_off, frames_ok;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
-    Camera dead(cam("cam-off", port.url()), frames_off, events, clock, log);
-    Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events, clock,
-              log);
-    CHECK_TRUE(dead.start().ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it is waiting now
-    CHECK_TRUE(ok.start().ok());
-    CHECK_TRUE(wait_until([&] { return frames_ok.count() >= 3; }));
-    LONGS_EQUAL(0, dead.counters().open_failures);  // its first attempt has not ended
-    dead.stop();
-    ok.stop();
-    LONGS_EQUAL(0, count_events(events, "offline", EventState::raise));
-}
-
 }  // namespace
 
-TEST_GROUP(Camera){};
-
-TEST(Camera, FileIsReadResizedAndLoopedWithoutFaults) {
+// What every camera test has: a folder for its videos, the events, a
+// clock (or its own stepped one) and a quiet log.
+TEST_GROUP(Camera) {
     TempDir dir;
-    Frames frames;
     Collector events;
     SystemClock clock;
-    Log log(LogLevel::error);
+    Log log{LogLevel::error};
+
+    // OpenCV's FFmpeg backend opens one source at a time, process-wide: a
+    // camera that does not answer held every other camera's open for the
+    // whole 5 s open timeout (measured: a file's open took 4.8 s instead of
+    // milliseconds). The camera is now asked outside that lock, so the live
+    // camera plays while the dead one's first attempt is still waiting; and
+    // a stop during that wait is not reported as the camera going offline.
+    void check_a_dead_camera_never_holds_up_another(const DeadCameraPort& port) {
+        Frames frames_off, frames_ok;
+        Camera dead(cam("cam-off", port.url()), frames_off, events, clock, log);
+        Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events,
+                  clock, log);
+        CHECK_TRUE(dead.start().ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it is waiting now
+        CHECK_TRUE(ok.start().ok());
+        CHECK_TRUE(wait_until([&] { return frames_ok.count() >= 3; }));
+        LONGS_EQUAL(0, dead.counters().open_failures);  // its first attempt has not ended
+        dead.stop();
+        ok.stop();
+        LONGS_EQUAL(0, count_events(events, "offline", EventState::raise));
+    }
+};
+
+TEST(Camera, FileIsReadResizedAndLoopedWithoutFaults) {
+    Frames frames;
     auto cfg = cam("cam-a", make_video(dir, "moving.avi", "moving", 15));
     cfg.width = 80;
     cfg.height = 60;
@@ -181,11 +180,7 @@ TEST(Camera, FileIsReadResizedAndLoopedWithoutFaults) {
 // detectors, at the file's real time (what a live 5 fps camera would show),
 // rather than every frame in slow motion.
 TEST(Camera, FileFasterThanTheCameraIsThinnedNotSlowed) {
-    TempDir dir;
     Frames frames;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
     auto cfg = cam("cam-slow", make_video(dir, "moving.avi", "moving", 15));
     cfg.fps = 5;
     Camera c(cfg, frames, events, clock, log);
@@ -201,11 +196,7 @@ TEST(Camera, FileFasterThanTheCameraIsThinnedNotSlowed) {
 }
 
 TEST(Camera, FrozenImageIsACameraFault) {
-    TempDir dir;
     Frames frames;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
     Camera c(cam("cam-frozen", make_video(dir, "still.avi", "still", 10)), frames, events, clock,
              log);
     CHECK_TRUE(c.start().ok());
@@ -219,11 +210,7 @@ TEST(Camera, FrozenImageIsACameraFault) {
 }
 
 TEST(Camera, BlackLensIsReportedAsCovered) {
-    TempDir dir;
     Frames frames;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
     Camera c(cam("cam-black", make_video(dir, "black.avi", "black", 10)), frames, events, clock,
              log);
     CHECK_TRUE(c.start().ok());
@@ -234,11 +221,7 @@ TEST(Camera, BlackLensIsReportedAsCovered) {
 }
 
 TEST(Camera, DeadCameraGoesOfflineAndNeverBlocksAnother) {
-    TempDir dir;
     Frames frames_dead, frames_ok;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
     Camera dead(cam("cam-dead", dir.file("missing.avi")), frames_dead, events, clock, log);
     Camera ok(cam("cam-ok", make_video(dir, "moving.avi", "moving", 15)), frames_ok, events, clock,
               log);
@@ -270,9 +253,6 @@ TEST(Camera, ACameraThatConnectsButNeverAnswersRtspNeverHoldsUpAnother) {
 // says why, with the camera's address but never its password.
 TEST(Camera, ARefusedCameraSaysWhyAndNotItsPassword) {
     Frames frames;
-    Collector events;
-    SystemClock clock;
-    Log log(LogLevel::error);
     const std::string where = "127.0.0.1:" + std::to_string(free_port());
     Camera c(cam("cam-gate", "rtsp://admin:s3cret@" + where + "/s"), frames, events, clock, log);
     CHECK_TRUE(c.start().ok());
@@ -290,18 +270,15 @@ TEST(Camera, ARefusedCameraSaysWhyAndNotItsPassword) {
 // A file plays on the injected Clock: while it stands still only the first
 // frame is due, however much real time passes; once it moves, play goes on.
 TEST(Camera, FilePlaybackFollowsTheInjectedClock) {
-    TempDir dir;
     Frames frames;
-    Collector events;
-    SteppedClock clock;
-    Log log(LogLevel::error);
-    Camera c(cam("cam-clock", make_video(dir, "moving.avi", "moving", 15)), frames, events, clock,
+    SteppedClock stepped;
+    Camera c(cam("cam-clock", make_video(dir, "moving.avi", "moving", 15)), frames, events, stepped,
              log);
     CHECK_TRUE(c.start().ok());
     CHECK_TRUE(wait_until([&] { return frames.count() >= 1; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     LONGS_EQUAL(1, frames.count());
-    clock.advance(1000);
+    stepped.advance(1000);
     CHECK_TRUE(wait_until([&] { return frames.count() >= 2; }));
     c.stop();  // prompt although the clock stands still again
     LONGS_EQUAL(0, c.counters().open_failures);
@@ -311,22 +288,19 @@ TEST(Camera, FilePlaybackFollowsTheInjectedClock) {
 // hour between two identical frames (NTP after an offline boot) is not an
 // hour of frozen image. The event still dates the start in wall time.
 TEST(Camera, WallClockStepIsNotAFrozenImage) {
-    TempDir dir;
     Frames frames;
-    Collector events;
-    SteppedClock clock;
-    Log log(LogLevel::error);
-    Camera c(cam("cam-step", make_video(dir, "still.avi", "still", 10)), frames, events, clock,
+    SteppedClock stepped;
+    Camera c(cam("cam-step", make_video(dir, "still.avi", "still", 10)), frames, events, stepped,
              log);  // 20 fps file and camera, frozen_ms 1000
     CHECK_TRUE(c.start().ok());
     CHECK_TRUE(wait_until([&] { return frames.count() >= 1; }));
-    clock.advance(50);
+    stepped.advance(50);
     CHECK_TRUE(wait_until([&] { return frames.count() >= 2; }));  // identical since t=50
-    clock.step_wall(3'600'000);
-    clock.advance(50);
+    stepped.step_wall(3'600'000);
+    stepped.advance(50);
     CHECK_TRUE(wait_until([&] { return frames.count() >= 3; }));
     LONGS_EQUAL(0, count_events(events, "frozen", EventState::raise));
-    clock.advance(1000);
+    stepped.advance(1000);
     CHECK_TRUE(wait_until([&] { return count_events(events, "frozen", EventState::raise) >= 1; }));
     c.stop();
     const Event e = events.events()[0];
