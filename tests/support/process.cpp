@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -44,28 +45,56 @@ std::string shell_program(const std::string& path) {
     return out;
 }
 
-Process::Process(std::vector<std::string> argv, const std::string& out_dir, const std::string& name)
-    : out_path_(out_dir + "/" + name + ".out"), err_path_(out_dir + "/" + name + ".err") {
-    argv = with_emulator(std::move(argv));
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
+namespace {
+
+// Forks and execs `args`; the child writes to the two files. Returns the
+// child's pid once it has exec'd (or failed to), or -1 when it was still
+// not past fork after `patience_ms` and was killed. A CLOEXEC pipe tells:
+// it closes at the exec. Under qemu-user a child of a multithreaded test
+// now and then hangs inside the emulator's fork, before exec (seen: no
+// line on its stderr for 20 s, no emulated gatewayd running).
+pid_t spawn(const std::vector<char*>& args, const char* out_path, const char* err_path,
+            int patience_ms) {
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    sigset_t none;
+    sigemptyset(&none);
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        // Only async-signal-safe calls until exec: everything was made before fork.
         // The test runner may block signals (the daemon does); children start clean.
-        sigset_t none;
-        sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
-        int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int in = open("/dev/null", O_RDONLY);
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
         execvp(args[0], args.data());
         _exit(127);
     }
+    close(exec_pipe[1]);
+    pollfd p{exec_pipe[0], POLLIN, 0};
+    const int ready = poll(&p, 1, patience_ms);  // closed (POLLHUP) at the exec
+    close(exec_pipe[0]);
+    if (ready > 0) return pid;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return -1;
+}
+
+}  // namespace
+
+Process::Process(std::vector<std::string> argv, const std::string& out_dir, const std::string& name)
+    : out_path_(out_dir + "/" + name + ".out"), err_path_(out_dir + "/" + name + ".err") {
+    argv = with_emulator(std::move(argv));
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    for (int attempt = 0; attempt < 3 && pid_ <= 0; ++attempt)
+        pid_ = spawn(args, out_path_.c_str(), err_path_.c_str(), 10000);
+    if (pid_ <= 0) throw std::runtime_error("the child hung before exec three times: " + name);
 }
 
 Process::~Process() {
