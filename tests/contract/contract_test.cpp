@@ -89,6 +89,18 @@ TEST(Contract, EventWithEvidenceUnsyncedClearAndNanValueMatchesItsSchema) {
     STRCMP_EQUAL("gw-01-3-00000040", j["evidence"].get<std::string>().c_str());
 }
 
+// The close of an incident a re-provisioned gateway left behind names the
+// site and gateway the incident was opened under, not the sender's new ones.
+TEST(Contract, AnEventThatNamesItsOwnOriginKeepsIt) {
+    auto e = sample_event();
+    e.origin = gw::Origin{"site-000", "gw-00"};
+    auto j = json::parse(gw::contract::encode_event(e, kOrigin, true));
+    STRCMP_EQUAL("site-000", j["site"].get<std::string>().c_str());
+    STRCMP_EQUAL("gw-00", j["gateway"].get<std::string>().c_str());
+    j = json::parse(gw::contract::encode_event(sample_event(), kOrigin, true));
+    STRCMP_EQUAL("site-001", j["site"].get<std::string>().c_str());
+}
+
 TEST(Contract, TelemetryBatchMatchesItsSchema) {
     std::vector<gw::Sample> s{{"water_depth", 12.5, gw::Quality::good, 1700000000000},
                               {"smoke", std::nan(""), gw::Quality::comm_fail, 1700000000001}};

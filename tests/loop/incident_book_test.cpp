@@ -400,6 +400,48 @@ TEST(IncidentBook, NotReconfirmedAfterRestartIsClearedAfterTheGrace) {
     LONGS_EQUAL(0, after.open().size());
 }
 
+// A gateway moved to another site (or given a new id) no longer watches the
+// place its open incidents are about: the first tick closes them, named
+// under the site and gateway they were opened with, and its detectors'
+// raises open new incidents instead of continuing them.
+TEST(IncidentBook, AnIncidentOfTheGatewaysEarlierIdentityIsClosedAndNotContinued) {
+    BookSettings before = settings();
+    before.origin = {"s1", "gw1"};
+    {
+        IncidentBook book(before, table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw1-1-1"));
+        CHECK(book.ack("gw1-1-1", "ops", "").ok());
+    }
+    BookSettings moved = settings();
+    moved.origin = {"s2", "gw2"};
+    IncidentBook book(moved, table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event fresh = feed(raise("gw2-1-1"));
+    CHECK(fresh.state == EventState::raise);
+    STRCMP_EQUAL("gw2-1-1", fresh.incident.c_str());
+    CHECK_FALSE(fresh.origin.has_value());
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    const Event& closed = out[0];
+    CHECK(closed.state == EventState::clear);
+    STRCMP_EQUAL("gw1-1-1", closed.incident.c_str());
+    CHECK(closed.origin == before.origin);
+    STRCMP_EQUAL("ops", closed.acked_by->c_str());
+    STRCMP_CONTAINS("now site s2, gateway gw2", closed.message.c_str());
+    STRCMP_EQUAL("s2", closed.details["reprovisioned_as"]["site"].get<std::string>().c_str());
+    LONGS_EQUAL(1, book.open().size());
+    STRCMP_EQUAL("gw2-1-1", book.open()[0].id.c_str());
+    CHECK(book.open()[0].origin == moved.origin);
+    // Restarted under the same identity, the new incident is its own.
+    IncidentBook again(moved, table, clock, log);
+    CHECK(again.load().ok());
+    Feed refeed{again};
+    CHECK(refeed(raise("gw2-2-1")).state == EventState::update);
+}
+
 TEST(IncidentBook, RenotifyCountAndEscalationSurviveARestartInSqlite) {
     gw::test::TempDir dir;
     const std::string path = dir.path() + "/store.db";

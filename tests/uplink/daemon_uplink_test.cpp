@@ -213,7 +213,8 @@ std::string inject(const std::string& sock) {
 // A gateway moved and re-provisioned (new site and gateway id) with events
 // still unsent: they go out on its new topics, the only ones the broker's
 // ACL lets its new identity publish on, and each keeps the site, gateway and
-// id it was made with, so the center files it where it happened.
+// id it was made with, so the center files it where it happened. The old
+// site's open incident is closed, under the old site too.
 TEST(DaemonUplink, EventsStoredBeforeAReprovisionKeepTheIdentityTheyWereMadeWith) {
     Mosquitto broker(dir.path(), "broker");
     const std::string sock = dir.path() + "/data/ctl.sock";
@@ -239,11 +240,14 @@ TEST(DaemonUplink, EventsStoredBeforeAReprovisionKeepTheIdentityTheyWereMadeWith
     STRCMP_CONTAINS("gw2-", new_id.c_str());
     CHECK(sub.wait_until([&](auto& m) { return contains_id(m, old_id) && contains_id(m, new_id); },
                          20000));
+    // The alarm's incident is about the old site: closed, under it.
+    CHECK(sub.wait_until([](auto& m) { return has_event(m, "id-test", "clear"); }, 20000));
     for (const auto& m : sub.messages()) {
         if (!ends_with(m.topic, "/event")) continue;
         STRCMP_EQUAL("city/s2/gw2/event", m.topic.c_str());
         const auto e = nlohmann::json::parse(m.payload);
-        const bool old = e["id"] == old_id;
+        const bool old = e["incident"] == old_id;
+        if (e["state"] == "clear") CHECK(old);
         STRCMP_EQUAL(old ? "s1" : "s2", e["site"].get<std::string>().c_str());
         STRCMP_EQUAL(old ? "gw1" : "gw2", e["gateway"].get<std::string>().c_str());
     }

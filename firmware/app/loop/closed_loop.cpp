@@ -14,8 +14,9 @@ BookSettings book_settings(const IncidentsConfig& c) {
 ClosedLoop::ClosedLoop(const Config& config, std::unique_ptr<StateTable> incidents,
                        std::unique_ptr<StateTable> mode, const Clock& clock, Log& log)
     : log_(log), incident_table_(std::move(incidents)), mode_table_(std::move(mode)) {
-    book_ = std::make_unique<IncidentBook>(book_settings(config.incidents), *incident_table_, clock,
-                                           log);
+    auto settings = book_settings(config.incidents);
+    settings.origin = {config.identity.site, config.identity.gateway};
+    book_ = std::make_unique<IncidentBook>(settings, *incident_table_, clock, log);
     mode_ = std::make_unique<ModeController>(mode_from_string(config.mode).value_or(Mode::normal),
                                              config.emergency_auto, *mode_table_, clock, log);
 }

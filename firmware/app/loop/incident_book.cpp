@@ -54,7 +54,9 @@ json incident_json(const Incident& inc) {
               {"message", inc.message},
               {"details", inc.details},
               {"event_ids", inc.event_ids},
-              {"aliases", inc.aliases}};
+              {"aliases", inc.aliases},
+              {"site", inc.origin.site},
+              {"gateway", inc.origin.gateway}};
     return j;
 }
 
@@ -84,6 +86,9 @@ std::optional<Incident> incident_from_json(const json& j) {
         inc.details = j.value("details", json::object());
         for (const auto& id : j.value("event_ids", json::array())) inc.event_ids.push_back(id);
         for (const auto& id : j.value("aliases", json::array())) inc.aliases.push_back(id);
+        // Records of earlier versions name no origin: taken as the gateway's.
+        inc.origin.site = j.value("site", std::string());
+        inc.origin.gateway = j.value("gateway", std::string());
         return inc;
     } catch (const json::exception&) {
         return std::nullopt;
@@ -106,6 +111,8 @@ Status IncidentBook::load() {
             continue;
         }
         inc->confirmed = false;
+        if (inc->origin.site.empty() && inc->origin.gateway.empty()) inc->origin = settings_.origin;
+        inc->foreign = inc->origin != settings_.origin;
         open_[inc->id] = std::move(*inc);
     }
     grace_until_ms_ = clock_.now_ms() + settings_.restart_grace_ms;
@@ -127,13 +134,14 @@ Incident* IncidentBook::find(const std::string& id) {
 
 Incident* IncidentBook::open_of(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (inc.detector == detector && inc.type == type) return &inc;
+        if (!inc.foreign && inc.detector == detector && inc.type == type) return &inc;
     return nullptr;
 }
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (!inc.confirmed && inc.detector == detector && inc.type == type) return &inc;
+        if (!inc.confirmed && !inc.foreign && inc.detector == detector && inc.type == type)
+            return &inc;
     return nullptr;
 }
 
@@ -221,6 +229,7 @@ void IncidentBook::start(const Event& e) {
     inc.unit = e.unit;
     inc.message = e.message;
     inc.details = e.details;
+    inc.origin = settings_.origin;
     note_event(inc, e.id);
     save(inc);
     const bool followed = !inc.due;
@@ -278,6 +287,7 @@ Event IncidentBook::update_of(const Incident& inc) const {
     e.escalated = inc.escalated;
     e.acked_by = inc.acked_by;
     e.ack_note = inc.ack_note;
+    if (inc.foreign) e.origin = inc.origin;
     return e;
 }
 
@@ -288,7 +298,7 @@ std::vector<Event> IncidentBook::tick() {
     std::vector<std::string> expired;
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (now >= grace_until_ms_) expired.push_back(id);
+            if (inc.foreign || now >= grace_until_ms_) expired.push_back(id);
             continue;  // not re-sent while nobody knows whether it still holds
         }
         if (inc.acked_by || !inc.due) continue;
@@ -318,15 +328,28 @@ std::vector<Event> IncidentBook::tick() {
         }
     }
     for (const auto& id : expired) {
-        Event e = update_of(open_.at(id));
-        e.state = EventState::clear;
-        e.renotify.reset();
-        e.message = "not seen since restart: " + open_.at(id).message;
-        e.details["not_seen_since_restart"] = true;
+        out.push_back(closing(open_.at(id)));
         close(id);
-        out.push_back(std::move(e));
     }
     return out;
+}
+
+// The clear of an incident not raised again since a restart, or left
+// behind by a re-provision.
+Event IncidentBook::closing(const Incident& inc) const {
+    Event e = update_of(inc);
+    e.state = EventState::clear;
+    e.renotify.reset();
+    if (inc.foreign) {
+        const Origin& now = settings_.origin;
+        e.message = "closed: the gateway is now site " + now.site + ", gateway " + now.gateway +
+                    ": " + inc.message;
+        e.details["reprovisioned_as"] = {{"site", now.site}, {"gateway", now.gateway}};
+    } else {
+        e.message = "not seen since restart: " + inc.message;
+        e.details["not_seen_since_restart"] = true;
+    }
+    return e;
 }
 
 Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& by,

@@ -36,6 +36,10 @@ struct BookSettings {
     int64_t renotify_ms = 300000;        // 0: never re-sent
     int64_t escalate_after_ms = 600000;  // 0: never escalated
     int64_t restart_grace_ms = 300000;
+    // The gateway's site and id. An incident opened under another (the
+    // gateway was re-provisioned: moved, or given a new id) is about a place
+    // this gateway no longer watches: closed at once, never continued.
+    Origin origin;
 };
 
 struct Incident {
@@ -64,6 +68,10 @@ struct Incident {
     // the incident ids its detector used after a restart.
     std::deque<std::string> event_ids;
     std::vector<std::string> aliases;
+    // The site and id the gateway had when it opened the incident.
+    Origin origin;
+    // Opened under another identity than the gateway's now (not stored).
+    bool foreign = false;
 };
 
 struct AckOutcome {
@@ -77,7 +85,8 @@ class IncidentBook {
     IncidentBook(BookSettings settings, StateTable& table, const Clock& clock, Log& log);
 
     // Reads the open incidents of earlier boots: each is unconfirmed until
-    // its detector raises it again within restart_grace_ms.
+    // its detector raises it again within restart_grace_ms; one opened
+    // under another origin is closed at the first tick.
     Status load();
 
     // Before an event is stored: a raise of an unconfirmed incident's
@@ -101,6 +110,7 @@ class IncidentBook {
     Incident* unconfirmed(const std::string& detector, const std::string& type);
     Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
+    Event closing(const Incident& inc) const;
     bool tracked(const Event& e) const;
     void start(const Event& e);
     void make_due(Incident& inc, int64_t now);

@@ -52,8 +52,9 @@ json event_json(const Event& e, const char* time_key) {
     return j;
 }
 
-std::string encode_event(const Event& e, const Origin& origin, bool clock_synced) {
+std::string encode_event(const Event& e, const Origin& sender, bool clock_synced) {
     json j = event_json(e);
+    const Origin& origin = e.origin ? *e.origin : sender;
     j["v"] = kContractVersion;
     j["site"] = origin.site;
     j["gateway"] = origin.gateway;

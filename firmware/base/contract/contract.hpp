@@ -28,12 +28,9 @@ struct Topics {
 
 Topics make_topics(const std::string& prefix, const std::string& site, const std::string& gateway);
 
-// Who sends: in every payload so a message is self-describing off its topic.
-struct Origin {
-    std::string site;
-    std::string gateway;
-};
+using gw::Origin;
 
+// `origin` is the gateway's own; an event that names its own (Event::origin) keeps it.
 std::string encode_event(const Event& e, const Origin& origin, bool clock_synced);
 // An event's own fields as encode_event names them, without the envelope (v,
 // site, gateway, clock). gatewayctl's `events` and `replay --json` print this

@@ -27,6 +27,15 @@ enum class Severity { info, notice, warning, alarm, critical };
 // An incident's lifecycle as the center sees it.
 enum class EventState { raise, update, clear };
 
+// Who made a message: the gateway's configured site and id. In every
+// payload, so a message is self-describing off its topic.
+struct Origin {
+    std::string site;
+    std::string gateway;
+    bool operator==(const Origin& o) const { return site == o.site && gateway == o.gateway; }
+    bool operator!=(const Origin& o) const { return !(*this == o); }
+};
+
 struct Event {
     std::string id;        // unique per message (EventIdSource)
     std::string incident;  // id of the raise event: stable for the whole incident
@@ -48,6 +57,10 @@ struct Event {
     std::optional<std::string> ack_note;
     std::optional<int> renotify;
     bool escalated = false;
+    // Set only on the close of an incident a re-provisioned gateway opened
+    // under its earlier site or id: the identity the incident belongs to,
+    // which the encoder names instead of the gateway's own.
+    std::optional<Origin> origin;
     // Made by the incident book (a re-send, an escalation, an ack's update),
     // not by a detector: the mode rules and the book's own record skip it.
     // Not part of the contract: never encoded.
