@@ -49,9 +49,10 @@ struct Site : gw::fuzz::ScratchSite {
             origin, gw::contract::GatewayStatus{"fuzz", store->boot(), config.hash, true, 0},
             *store, clock, log);
         seed_live_state();
-        gw::add_daemon_commands(commands, {config, *intake, *store, *uplink, clock, 0, [this] {
-                                               return gw::loop::mode_json(loop->mode().state());
-                                           }});
+        gw::add_daemon_commands(
+            commands, {config, *intake, *store, *uplink, clock, 0,
+                       [this] { return gw::loop::mode_json(loop->mode().state()); },
+                       [this](const std::string& id) { return loop->book().is_open(id); }});
         gw::command::add_loop_control_commands(commands, *loop);
         gw::add_diag_commands(commands,
                               {config, live, *intake, *store, *uplink, clock,

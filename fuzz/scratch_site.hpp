@@ -71,7 +71,7 @@ struct ScratchSite {
         auto opened_loop = loop::ClosedLoop::open(config, config.store.path, clock, log);
         if (!opened_loop) fail("closed loop", opened_loop.error());
         loop = std::move(*opened_loop);
-        intake->set_observer(loop.get());
+        intake->add_observer(loop.get());
         loop->attach([this](Event e) { return intake->store_event(std::move(e)); },
                      [](const loop::ModeState&) {});
     }

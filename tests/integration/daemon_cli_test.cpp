@@ -89,6 +89,35 @@ TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
     STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
 }
 
+// Paths the gateway cannot use are config errors that name their key (exit
+// 2, checked by --check-config too), not a start that fails with exit 1 and
+// a bare system error, which the service restarted over and over.
+TEST(DaemonCli, PathsTheGatewayCannotUseAreConfigErrors) {
+    gw::test::TempDir dir;
+    const std::string sock = dir.path() + "/ctl.sock";
+    auto check = [&](const std::string& name, std::string text) {
+        return gw::test::run({GW_GATEWAYD, "--check-config", dir.write(name, text)});
+    };
+    std::string empty_socket = minimal_config(dir.path());
+    empty_socket.replace(empty_socket.find(sock), sock.size(), "");
+    auto r = check("empty.toml", empty_socket);
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS(":9: control.socket: must name the socket file", r.err.c_str());
+
+    auto no_group = check("group.toml", minimal_config(dir.path()) + "group = \"no-such-grp\"\n");
+    LONGS_EQUAL(2, no_group.code);
+    STRCMP_CONTAINS("control.group: group \"no-such-grp\" does not exist", no_group.err.c_str());
+
+    const std::string file = dir.write("plain-file", "x");
+    std::string under_file = minimal_config(file);
+    auto not_folder = check("file.toml", under_file);
+    LONGS_EQUAL(2, not_folder.code);
+    STRCMP_CONTAINS(("store.path: " + file + "/store.db: " + file + " is not a folder").c_str(),
+                    not_folder.err.c_str());
+    auto start = gw::test::run({GW_GATEWAYD, "--config", dir.file("file.toml")});
+    LONGS_EQUAL(2, start.code);
+}
+
 // SIGHUP does what the reload command does: an unchanged file is nothing to
 // apply (it used to restart every part, resetting the detectors), a changed
 // one restarts the parts with it.

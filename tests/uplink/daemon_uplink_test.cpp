@@ -192,6 +192,25 @@ TEST(DaemonUplink, ControlSocketAnswersStatusAndSurvivesGarbage) {
         {GW_GATEWAYCTL, "inject", "-c", cfg, "-t", "from-ctl", "--severity", "alarm"});
     LONGS_EQUAL(0, ctl.code);
     STRCMP_CONTAINS("gw1-", ctl.out.c_str());
+    // What was injected shows in `gatewayctl events` like a detector's event.
+    auto events = gw::test::run({GW_GATEWAYCTL, "events", "--json", "-s", sock});
+    LONGS_EQUAL(0, events.code);
+    STRCMP_CONTAINS("from-ctl", events.out.c_str());
+    // A mistyped field or an update of no open incident is refused, not
+    // sent to the center.
+    auto typed = client.call({{"cmd", "inject"}, {"value", "x"}});
+    CHECK_FALSE(typed.ok());
+    STRCMP_EQUAL("value must be a number", typed.error().c_str());
+    auto stray = client.call({{"cmd", "inject"}, {"state", "clear"}, {"incident", "nope"}});
+    CHECK_FALSE(stray.ok());
+    STRCMP_CONTAINS("no open incident nope", stray.error().c_str());
+    // A second daemon on the same config is refused, and leaves the first
+    // one's socket alone.
+    auto second = gw::test::run({GW_GATEWAYD, "-c", cfg});
+    LONGS_EQUAL(1, second.code);
+    STRCMP_CONTAINS(("another gatewayd (pid " + std::to_string(gw.pid()) + ")").c_str(),
+                    second.err.c_str());
+    CHECK(client.call({{"cmd", "status"}}).ok());
     auto ctl_status = gw::test::run({GW_GATEWAYCTL, "status", "--json", "-s", sock});
     LONGS_EQUAL(0, ctl_status.code);
     STRCMP_CONTAINS("\"alarm\"", ctl_status.out.c_str());

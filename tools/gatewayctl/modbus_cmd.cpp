@@ -58,9 +58,10 @@ int may_open_bus(const Target& target, const Config& config, const std::string& 
         return exit_code_for(why);
     }
     if ((*r).value("owned", true)) {
-        std::cerr << "gatewayctl: gatewayd is polling " << bus
-                  << "; a second master would garble its frames. Stop the daemon first "
-                     "(systemctl stop gatewayd), or use `gatewayctl points` / `devices`.\n";
+        std::cerr
+            << "gatewayctl: gatewayd is polling " << bus
+            << "; a second master would garble its frames. Stop the daemon first "
+               "(systemctl stop city-edge-gateway), or use `gatewayctl points` / `devices`.\n";
         return kFailed;
     }
     return kOk;

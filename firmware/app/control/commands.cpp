@@ -1,5 +1,7 @@
 #include "commands.hpp"
 
+#include <optional>
+
 #include "gw/version.hpp"
 
 namespace gw {
@@ -7,7 +9,18 @@ namespace {
 
 using nlohmann::json;
 
+// The name of the first field of the request that has the wrong JSON type.
+std::optional<std::string> mistyped(const json& req) {
+    for (const char* key :
+         {"detector", "kind", "type", "unit", "message", "incident", "severity", "state"})
+        if (req.contains(key) && !req[key].is_string())
+            return std::string(key) + " must be a string";
+    if (req.contains("value") && !req["value"].is_number()) return "value must be a number";
+    return std::nullopt;
+}
+
 json inject(const CommandContext& ctx, const json& req) {
+    if (auto why = mistyped(req)) return {{"ok", false}, {"error", *why}};
     Event e;
     e.detector = req.value("detector", std::string("control"));
     e.kind = req.value("kind", std::string("system"));
@@ -25,6 +38,13 @@ json inject(const CommandContext& ctx, const json& req) {
     auto state = event_state_from_string(req.value("state", std::string("raise")));
     if (!state) return {{"ok", false}, {"error", "state must be raise|update|clear"}};
     e.state = *state;
+    // The center would get an update of an incident it never heard of.
+    if (e.state != EventState::raise &&
+        (e.incident.empty() || (ctx.incident_open && !ctx.incident_open(e.incident))))
+        return {{"ok", false},
+                {"error", "an update or clear names an open incident (incident: its id); " +
+                              (e.incident.empty() ? std::string("none given")
+                                                  : "no open incident " + e.incident)}};
     e.details = {{"injected", true}};
     auto id = ctx.intake.submit_event(std::move(e));
     if (!id) return {{"ok", false}, {"error", id.error()}};

@@ -22,12 +22,16 @@ struct CommandContext {
     int64_t started_mono_ms;
     // The operating mode for `status` ({"mode","since","until","source"}).
     std::function<nlohmann::json()> mode;
+    // Whether an incident (or event) id names an open incident: an injected
+    // update or clear must name one.
+    std::function<bool(const std::string& id)> incident_open;
 };
 
 // inject:
 // {"cmd":"inject","type":T,"severity":S[,"kind","detector","state","value","unit","message",
 //  "incident"]}
-//   -> {"ok":true,"id":ID} once the event is durable.
+//   -> {"ok":true,"id":ID} once the event is durable. An update or clear
+//   names an open incident; text fields are strings, value a number.
 // status: {"cmd":"status"} -> version, uptime, config hash, boot, link, store, clock.
 // Both touch the store, so they run on the dispatcher's io workers.
 void add_daemon_commands(Dispatcher& commands, CommandContext ctx);

@@ -82,6 +82,12 @@ Status Daemon::start() {
         if (dir.empty()) continue;
         if (auto s = make_dirs(dir); !s) return s;
     }
+    auto store_lock = InstanceLock::take(config_.store.path);
+    if (!store_lock) return fail(store_lock.error());
+    store_lock_ = std::move(*store_lock);
+    auto socket_lock = InstanceLock::take(config_.control.socket);
+    if (!socket_lock) return fail(socket_lock.error());
+    socket_lock_ = std::move(*socket_lock);
     StoreOptions so;
     so.path = config_.store.path;
     so.alarm_max_bytes = config_.store.alarm_max_bytes;
@@ -100,7 +106,7 @@ Status Daemon::start() {
     auto loop = loop::ClosedLoop::open(config_, config_.store.path, clock_, log_);
     if (!loop) return fail(loop.error());
     loop_ = std::move(*loop);
-    intake_->set_observer(loop_.get());
+    intake_->add_observer(loop_.get());
     intake_->report_store_recovery();
 
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
@@ -109,22 +115,18 @@ Status Daemon::start() {
     commands_ = std::make_unique<Dispatcher>(clock_, log_);
     if (auto s = open_commands(origin); !s) return s;
     uplink_->set_command_sink(channel_.get());
-    // Events of the loop reach LiveState too (gatewayctl events --active).
-    loop_->attach(
-        [this](Event e) -> Result<Event> {
-            auto stored = intake_->store_event(std::move(e));
-            if (stored && live_) live_->on_event(*stored);
-            return stored;
-        },
-        [this](const loop::ModeState& m) {
-            uplink_->set_mode(std::string(to_string(m.mode)), m.until_ms);
-        });
+    loop_->attach([this](Event e) -> Result<Event> { return intake_->store_event(std::move(e)); },
+                  [this](const loop::ModeState& m) {
+                      uplink_->set_mode(std::string(to_string(m.mode)), m.until_ms);
+                  });
     if (auto s = uplink_->start(); !s) return s;
     if (auto s = start_pipeline(); !s) return s;
     if (auto s = start_drivers(); !s) return s;
 
-    add_daemon_commands(*commands_, {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
-                                     [this] { return loop::mode_json(loop_->mode().state()); }});
+    add_daemon_commands(*commands_,
+                        {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
+                         [this] { return loop::mode_json(loop_->mode().state()); },
+                         [this](const std::string& id) { return loop_->book().is_open(id); }});
     command::add_loop_control_commands(*commands_, *loop_);
     add_diag_commands(
         *commands_,
@@ -215,6 +217,9 @@ Status Daemon::start_pipeline() {
     auto detectors = detectors::DetectorSet::build(config_.detectors, *ids_);
     if (!detectors) return fail(detectors.error());
     live_ = std::make_unique<LiveState>();
+    // Whatever is stored shows in `gatewayctl events`: detectors', the
+    // loop's, injected and the center's snapshots alike.
+    intake_->add_observer(live_.get());
     pipeline_ = std::make_unique<Pipeline>(config_, std::move(*detectors), *intake_, *live_, clock_,
                                            log_, &loop_->mode());
     vision_ = std::make_unique<VisionRunner>(*pipeline_, *intake_, log_, &loop_->mode());
@@ -295,7 +300,7 @@ void Daemon::stop() {
     if (pipeline_) pipeline_->stop();
     if (uplink_) uplink_->stop();
     if (intake_) intake_->report_store_notices();
-    if (intake_) intake_->set_observer(nullptr);
+    if (intake_) intake_->clear_observers();
     control_.reset();
     commands_.reset();
     cameras_.clear();

@@ -10,6 +10,7 @@
 // produces into a part that is already gone.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "config/config.hpp"
@@ -18,6 +19,7 @@
 #include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "instance_lock.hpp"
 #include "service_notify.hpp"
 #include "signals.hpp"
 
@@ -86,6 +88,9 @@ class Daemon {
     Clock& clock_;
     ServiceNotifier notifier_;
     int64_t started_mono_ms_ = 0;
+    // Held from before the store and socket are opened until after they are
+    // closed (members go in reverse order).
+    std::optional<InstanceLock> store_lock_, socket_lock_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<EventIdSource> ids_;
     std::unique_ptr<Intake> intake_;

@@ -122,9 +122,9 @@ Status IncidentBook::load() {
     return Status::success();
 }
 
-Incident* IncidentBook::find(const std::string& id) {
+const Incident* IncidentBook::find(const std::string& id) const {
     if (auto it = open_.find(id); it != open_.end()) return &it->second;
-    for (auto& [_, inc] : open_) {
+    for (const auto& [_, inc] : open_) {
         if (std::find(inc.aliases.begin(), inc.aliases.end(), id) != inc.aliases.end() ||
             std::find(inc.event_ids.begin(), inc.event_ids.end(), id) != inc.event_ids.end())
             return &inc;
@@ -409,6 +409,11 @@ void IncidentBook::drop(const std::string& id, const char* when) {
     if (auto s = table_.erase(id); !s)
         log_.error("incidents", when, {{"incident", id}, {"error", s.error()}});
     open_.erase(id);
+}
+
+bool IncidentBook::is_open(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return find(id) != nullptr;
 }
 
 std::vector<Incident> IncidentBook::open() const {

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -104,9 +105,14 @@ class IncidentBook {
     Result<AckOutcome> ack(const std::string& id, const std::string& by, const std::string& note);
 
     std::vector<Incident> open() const;
+    // Whether an open incident has this incident id or event id.
+    bool is_open(const std::string& id) const;
 
   private:
-    Incident* find(const std::string& id);
+    const Incident* find(const std::string& id) const;
+    Incident* find(const std::string& id) {
+        return const_cast<Incident*>(std::as_const(*this).find(id));
+    }
     Incident* unconfirmed(const std::string& detector, const std::string& type);
     Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;

@@ -32,11 +32,11 @@ Result<Event> Intake::store_event(Event e) {
     if (e.id.empty()) e.id = ids_.next();
     if (e.incident.empty()) e.incident = e.id;
     if (e.t_ms == 0) e.t_ms = clock_.now_ms();
-    if (observer_) observer_->before(e);
+    for (auto* o : observers_) o->before(e);
     auto payload = contract::encode_event(e, origin_, clock_.synced());
     if (auto s = store_.append(Lane::alarm, e.t_ms, contract::kEventRoute, std::move(payload)); !s)
         return fail(s.error());
-    if (observer_) observer_->after(e);
+    for (auto* o : observers_) o->after(e);
     return e;
 }
 

@@ -20,8 +20,9 @@
 namespace gw {
 
 // Sees every event the intake stores (the incident book, the automatic
-// emergency): before() once it has its id, before it is encoded (it may
-// rewrite it); after() once it is durable. Must not call back into the
+// emergency, the live view of `gatewayctl events`): before() once it has
+// its id, before it is encoded (it may rewrite it); after() once it is
+// durable. Must not call back into the
 // intake while holding a lock the intake's other callers might need.
 class IntakeObserver {
   public:
@@ -63,8 +64,10 @@ class Intake final : public EventSink {
     // Raises `store_recovered` if the store found its file damaged, empty or
     // missing: what it kept, saved and lost.
     void report_store_recovery();
-    // Set before events flow (start-up), or null; not synchronised.
-    void set_observer(IntakeObserver* observer) { observer_ = observer; }
+    // Added before events flow (start-up), called in the order added; not
+    // synchronised.
+    void add_observer(IntakeObserver* observer) { observers_.push_back(observer); }
+    void clear_observers() { observers_.clear(); }
 
   private:
     Store& store_;
@@ -72,7 +75,7 @@ class Intake final : public EventSink {
     contract::Origin origin_;
     Clock& clock_;
     Log& log_;
-    IntakeObserver* observer_ = nullptr;
+    std::vector<IntakeObserver*> observers_;
 };
 
 }  // namespace gw

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/types.hpp"
+#include "intake.hpp"
 
 namespace gw {
 
@@ -27,13 +28,16 @@ struct PointState {
     uint64_t samples = 0;
 };
 
-class LiveState {
+class LiveState final : public IntakeObserver {
   public:
     explicit LiveState(size_t recent_events = 200, size_t recent_samples = 8192)
         : capacity_(recent_events), sample_capacity_(recent_samples) {}
 
     void on_samples(const std::vector<Sample>& samples);
     void on_event(const Event& event);
+    // As the intake's observer: every event once stored.
+    void before(Event&) override {}
+    void after(const Event& event) override { on_event(event); }
 
     std::map<std::string, PointState> points() const;
     std::vector<Event> recent_events() const;     // oldest first

@@ -63,7 +63,6 @@ void Pipeline::on_event(const Event& event) {
         return;
     }
     ++events_;
-    live_.on_event(*stored);
 }
 
 void Pipeline::detection_loop() {

@@ -79,6 +79,7 @@ void load_gateway(TomlReader& root, Config& c) {
                        "must be 1-64 characters of A-Z a-z 0-9 _ . - (it is part of MQTT topics)");
     }
     c.data_dir = g->text("data_dir", c.data_dir);
+    if (c.data_dir.empty()) g->problem("data_dir", "must not be empty");
     c.log_level = g->choice("log_level", "info", names_of(kLogLevelNames));
     c.mode = g->choice("mode", "normal", {"normal", "emergency"});
     g->finish();
@@ -138,6 +139,8 @@ void load_store(TomlReader& root, Config& c) {
     c.store.path = c.data_dir + "/store.db";
     if (!s) return;
     std::string path = s->text("path", "store.db");
+    if (path.empty() || path.back() == '/')
+        s->problem("path", "must name the database file (relative to data_dir, or absolute)");
     c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
     c.store.alarm_max_bytes = s->integer("alarm_max_mb", 256, 1, 1 << 20) << 20;
     c.store.telemetry_max_bytes = s->integer("telemetry_max_mb", 64, 1, 1 << 20) << 20;
@@ -151,6 +154,8 @@ void load_control(TomlReader& root, Config& c) {
     auto t = root.table("control");
     if (!t) return;
     c.control.socket = t->text("socket", c.control.socket);
+    if (c.control.socket.empty() || c.control.socket.back() == '/')
+        t->problem("socket", "must name the socket file");
     c.control.group = t->text("group", "");
     t->finish();
 }

@@ -1,5 +1,7 @@
 #include "start_checks.hpp"
 
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +17,26 @@ void readable(const Config& c, const std::string& key, const std::string& path,
     out.push_back(c.file + ": " + key + ": " + path + ": " + std::strerror(errno));
 }
 
+std::string folder_of(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos || slash == 0 ? std::string() : path.substr(0, slash);
+}
+
+// The gateway makes the folders of its store and socket (`path`, a file):
+// the nearest part of the path that exists must be a folder.
+void makeable_folder(const Config& c, const std::string& key, const std::string& path,
+                     std::vector<std::string>& out) {
+    for (std::string p = folder_of(path); !p.empty();) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                out.push_back(c.file + ": " + key + ": " + path + ": " + p + " is not a folder");
+            return;
+        }
+        p = folder_of(p);
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> start_problems(const Config& c) {
@@ -26,6 +48,10 @@ std::vector<std::string> start_problems(const Config& c) {
     }
     readable(c, "uplink.credentials_file", c.uplink.credentials_file, out);
     readable(c, "commands.secret_file", c.commands.secret_file, out);
+    makeable_folder(c, "store.path", c.store.path, out);
+    makeable_folder(c, "control.socket", c.control.socket, out);
+    if (!c.control.group.empty() && !::getgrnam(c.control.group.c_str()))
+        out.push_back(c.file + ": control.group: group \"" + c.control.group + "\" does not exist");
     const size_t max_socket = sizeof(sockaddr_un::sun_path) - 1;
     if (c.control.socket.size() > max_socket)
         out.push_back(c.file + ": control.socket: the path is " +
