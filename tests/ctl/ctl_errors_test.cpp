@@ -87,6 +87,30 @@ TEST(CtlErrors, UnknownCommandsAndBadArgumentsAreUsageErrors) {
     }
 }
 
+// What is wrong, in words: a mistyped command, a word where a number goes,
+// a negative duration, a path that is not a socket.
+TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
+    const std::string folder = dir.path();
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"frobnicate"}, "unknown command \"frobnicate\""},
+        {{"events", "--limit", "abc"},
+         "--limit: must be a whole number from 1 to 1000, got \"abc\""},
+        {{"record", "--out", "x.csv", "--for", "-5s"},
+         "--for: must be a duration from 1 ms to 168 h like 30s, 5min or 1h, got \"-5s\""},
+        {{"mode", "emergency", "--for", "8d"}, "--for: must be a duration from 1 s to 168 h"},
+        {{"status", "-s", ""}, "--socket: must not be empty"},
+        // --for 2h is read (else it would be the error); the folder is not a socket.
+        {{"mode", "emergency", "--for", "2h", "-s", folder},
+         folder + " is a folder, not a control socket"}};
+    for (const auto& [args, message] : cases) {
+        std::vector<std::string> argv = args;
+        argv.insert(argv.begin(), GW_GATEWAYCTL);
+        auto r = gw::test::run(argv, kRunTimeoutMs);
+        LONGS_EQUAL_TEXT(kUsage, r.code, (args[0] + ": " + r.err).c_str());
+        STRCMP_CONTAINS(message.c_str(), r.err.c_str());
+    }
+}
+
 TEST(CtlErrors, ABadConfigIsReportedWithItsLineAndExitTwo) {
     const std::string cfg = dir.write("bad.toml", "[gateway]\nflavour = 1\n");
     auto r = gw::test::run({GW_GATEWAYCTL, "points", "-c", cfg}, kRunTimeoutMs);

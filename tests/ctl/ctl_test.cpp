@@ -132,6 +132,28 @@ TEST(CtlSite, EventsListTheFloodWarningAsRecentAndActive) {
     STRCMP_CONTAINS("flood-1", active.out.c_str());
 }
 
+// A technician on site acknowledges the flood warning as the center would;
+// a second ack sends nothing, an unknown id is refused.
+TEST(CtlSite, AckAcknowledgesAnIncidentOnSite) {
+    std::string incident;
+    CHECK_TEXT(eventually([&] {
+                   auto j = parse(site->ctl({"events", "--active", "--json"}));
+                   const json* e = find_by(j, "detector", "flood-1");
+                   if (e) incident = e->value("incident", std::string());
+                   return e != nullptr;
+               }),
+               site->daemon_log().c_str());
+    auto first = site->ctl({"ack", incident, "--by", "tech-7", "--note", "pump started"});
+    LONGS_EQUAL_TEXT(0, first.code, first.err.c_str());
+    STRCMP_CONTAINS(("incident " + incident + " acknowledged by tech-7").c_str(),
+                    first.out.c_str());
+    auto again = parse(site->ctl({"ack", incident, "--by", "tech-7", "--json"}));
+    CHECK(again["already"].get<bool>());
+    auto unknown = site->ctl({"ack", "no-such-incident", "--by", "tech-7"});
+    LONGS_EQUAL(1, unknown.code);
+    STRCMP_CONTAINS("no open incident", unknown.err.c_str());
+}
+
 TEST(CtlSite, MqttTestReportsTheTimeToPuback) {
     auto r = site->ctl({"mqtt", "test"});
     LONGS_EQUAL_TEXT(0, r.code, (r.out + r.err).c_str());

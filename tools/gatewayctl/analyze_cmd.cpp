@@ -19,6 +19,7 @@
 #include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
 #include "detectors/kinds.hpp"
+#include "options.hpp"
 
 namespace gw::ctl {
 
@@ -242,15 +243,14 @@ void add_analyze_commands(CLI::App& app, Runner& run) {
     cmd->add_option("--detector", o->detector, "crowd or fire")
         ->check(CLI::IsMember({"crowd", "fire"}));
     cmd->add_option("--every", o->every, "report every Nth frame (all frames are analysed)")
-        ->check(CLI::Range(1, 1000000));
+        ->check(between(1, 1000000));
     cmd->add_option("--camera-fps", o->camera_fps,
                     "analyse the frames a camera set to this rate would deliver (drops the rest)")
-        ->check(CLI::Range(0.1, 1000.0));
+        ->check(between(0.1, 1000.0));
     cmd->add_option("--frames", o->max_frames, "analyse only the first N frames")
-        ->check(CLI::Range(0L, 1000000000L));
+        ->check(between(0L, 1000000000L));
     cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")->delimiter(',');
-    cmd->add_option("--area", o->area, "ground area of the region in m2")
-        ->check(CLI::Range(0.0, 1e6));
+    cmd->add_option("--area", o->area, "ground area of the region in m2")->check(between(0.0, 1e6));
     cmd->add_flag("--json", o->json, "one JSON object per line");
     cmd->add_flag("--details", o->details, "with --json: the detector's diagnostics per frame");
     cmd->add_option("--snapshot-dir", o->snapshot_dir, "write evidence JPEGs here");

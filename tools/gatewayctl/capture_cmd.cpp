@@ -20,6 +20,7 @@
 #include "control/base64.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
+#include "options.hpp"
 
 namespace gw::ctl {
 namespace {
@@ -257,12 +258,8 @@ void add_capture_commands(CLI::App& app, Runner& run) {
     add_target_options(rec, *target);
     auto for_ms = std::make_shared<double>(0);
     rec->add_option("-o,--out", *out, "output file (.csv)")->required();
-    rec->add_option("--for", *for_ms, "how long, e.g. 30s, 5min, 1h (default: until Ctrl-C)")
-        ->transform(CLI::AsNumberWithUnit(
-            std::map<std::string, double>{{"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}},
-            CLI::AsNumberWithUnit::Options(CLI::AsNumberWithUnit::CASE_SENSITIVE |
-                                           CLI::AsNumberWithUnit::UNIT_REQUIRED)))
-        ->check(CLI::Range(1.0, 7.0 * 24 * 3600000));
+    add_duration(rec, "--for", *for_ms, "how long, e.g. 30s, 5min, 1h (default: until Ctrl-C)", 1,
+                 7.0 * 24 * 3600000);
     rec->callback([&run, target, out, for_ms] {
         run = [target, out, for_ms] { return record(*target, *out, *for_ms); };
     });

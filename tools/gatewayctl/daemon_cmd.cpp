@@ -1,5 +1,6 @@
 // status and inject: the daemon's health at a glance, and a test event.
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "commands.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace gw::ctl {
@@ -92,6 +94,43 @@ void print_status(const json& s, const json& active) {
     std::cout << t.render();
 }
 
+// gatewayctl ack: a technician on site acknowledges an incident as the
+// center would (the same book, the same update sent upward).
+void add_ack_command(CLI::App& app, Runner& run, const std::shared_ptr<Target>& target) {
+    auto* ack = app.add_subcommand(
+        "ack", "acknowledge an incident (by its id or one of its events' ids) on site");
+    add_target_options(ack, *target);
+    auto id = std::make_shared<std::string>();
+    auto by = std::make_shared<std::string>();
+    auto note = std::make_shared<std::string>();
+    ack->add_option("incident", *id, "incident id, or the id of one of its events")
+        ->required()
+        ->check(not_empty());
+    ack->add_option("--by", *by, "who acknowledges (shown to the center as acked_by)")
+        ->required()
+        ->check(not_empty());
+    ack->add_option("--note", *note, "what is being done");
+    ack->callback([&run, target, id, by, note] {
+        run = [target, id, by, note] {
+            json req = {{"cmd", "ack"}, {"incident", *id}, {"by", *by}};
+            if (!note->empty()) req["note"] = *note;
+            json reply;
+            if (int rc = call(*target, req, reply); rc != kOk) return rc;
+            if (target->json) {
+                std::cout << reply.dump(2) << "\n";
+            } else if (reply.value("already", false)) {
+                std::cout << "incident " << reply.value("incident", *id)
+                          << " was already acknowledged; nothing sent\n";
+            } else {
+                std::cout << "incident " << reply.value("incident", *id) << " acknowledged by "
+                          << *by << "; update " << reply.value("event", std::string("?"))
+                          << " sent to the center\n";
+            }
+            return kOk;
+        };
+    });
+}
+
 }  // namespace
 
 void add_daemon_commands(CLI::App& app, Runner& run) {
@@ -123,21 +162,22 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
         "mode", "show the operating mode, or set it: mode normal | mode emergency [--for S]");
     add_target_options(mode, *target);
     auto mode_name = std::make_shared<std::string>();
-    auto for_s = std::make_shared<long>(0);
+    auto for_ms = std::make_shared<double>(0);
     mode->add_option("mode", *mode_name, "normal | emergency")
         ->check(CLI::IsMember({"normal", "emergency"}));
-    mode->add_option("--for", *for_s, "emergency only: back to normal after S seconds")
-        ->check(CLI::Range(1L, 604800L));
-    mode->callback([&run, target, mode_name, for_s] {
-        run = [target, mode_name, for_s] {
+    add_duration(mode, "--for", *for_ms,
+                 "emergency only: back to normal after this long, e.g. 90min, 6h (plain: seconds)",
+                 1000, 604800000, "s");
+    mode->callback([&run, target, mode_name, for_ms] {
+        run = [target, mode_name, for_ms] {
             json req = {{"cmd", "mode"}};
             if (!mode_name->empty()) req["mode"] = *mode_name;
-            if (*for_s > 0) {
+            if (*for_ms > 0) {
                 if (*mode_name != "emergency") {
                     std::cerr << "gatewayctl: --for goes with mode emergency\n";
                     return kUsage;
                 }
-                req["duration_s"] = *for_s;
+                req["duration_s"] = std::llround(*for_ms / 1000);
             }
             json reply;
             if (int rc = call(*target, req, reply); rc != kOk) return rc;
@@ -156,10 +196,7 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
     add_target_options(inject, *target);
     auto type = std::make_shared<std::string>("test");
     auto severity = std::make_shared<std::string>("info");
-    inject->add_option("-t,--type", *type, "event type")
-        ->capture_default_str()
-        ->check(
-            [](const std::string& s) { return std::string(s.empty() ? "must not be empty" : ""); });
+    inject->add_option("-t,--type", *type, "event type")->capture_default_str()->check(not_empty());
     inject->add_option("--severity", *severity, "info|notice|warning|alarm|critical")
         ->capture_default_str()
         ->check([](const std::string& s) {
@@ -171,10 +208,16 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
             json reply;
             int rc =
                 call(*target, {{"cmd", "inject"}, {"type", *type}, {"severity", *severity}}, reply);
-            if (rc == kOk) std::cout << reply["id"].get<std::string>() << "\n";
-            return rc;
+            if (rc != kOk) return rc;
+            if (target->json)
+                std::cout << json{{"id", reply["id"]}}.dump() << "\n";
+            else
+                std::cout << reply["id"].get<std::string>() << "\n";
+            return kOk;
         };
     });
+
+    add_ack_command(app, run, target);
 }
 
 }  // namespace gw::ctl

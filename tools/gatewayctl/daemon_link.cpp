@@ -1,4 +1,5 @@
 #include "daemon_link.hpp"
+#include "options.hpp"
 
 #include <iostream>
 
@@ -11,7 +12,8 @@ namespace gw::ctl {
 void add_target_options(CLI::App* cmd, Target& t) {
     cmd->add_option("-c,--config", t.config, "configuration file (for control.socket)")
         ->capture_default_str();
-    cmd->add_option("-s,--socket", t.socket, "control socket path (instead of reading the config)");
+    cmd->add_option("-s,--socket", t.socket, "control socket path (instead of reading the config)")
+        ->check(not_empty());
     cmd->add_flag("--json", t.json, "print JSON (for scripts) instead of a table");
 }
 
@@ -31,6 +33,8 @@ int exit_code_for(const ControlError& e) {
             return kNoDaemon;
         case ControlError::Kind::busy:
             return kBusy;
+        case ControlError::Kind::bad_path:
+            return kUsage;
         case ControlError::Kind::refused:
         case ControlError::Kind::stopping:
         case ControlError::Kind::protocol:

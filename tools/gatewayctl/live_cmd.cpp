@@ -17,6 +17,7 @@
 
 #include "commands.hpp"
 #include "daemon_link.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace gw::ctl {
@@ -40,7 +41,8 @@ std::string points_table(const json& reply, const Style& st) {
         std::string q = p.value("quality", std::string("none"));
         std::string quality = q == "good" ? st.good(q) : q == "none" ? st.warn(q) : st.bad(q);
         t.add({p.value("id", std::string()),
-               p["value"].is_number() ? number(p["value"].get<double>()) : "-",
+               // A device that does not answer has no value, whatever number came.
+               p["value"].is_number() && q != "comm_fail" ? number(p["value"].get<double>()) : "-",
                p.value("unit", std::string()), quality, age_text(p["age_ms"]),
                p.value("device", std::string())});
     }
@@ -236,7 +238,7 @@ void add_live_commands(CLI::App& app, Runner& run) {
     auto interval = std::make_shared<int>(1000);
     points->add_flag("-w,--watch", *watch, "redraw until q or Ctrl-C");
     points->add_option("--interval-ms", *interval, "redraw interval with --watch")
-        ->check(CLI::Range(100, 60000))
+        ->check(between(100, 60000))
         ->capture_default_str();
     points->callback([&run, target, watch, interval] {
         run = [target, watch, interval] {
@@ -283,7 +285,7 @@ void add_live_commands(CLI::App& app, Runner& run) {
     auto limit = std::make_shared<int>(50);
     events->add_flag("-a,--active", *active, "only incidents that are still active");
     events->add_option("-n,--limit", *limit, "how many recent events")
-        ->check(CLI::Range(1, 1000))
+        ->check(between(1, 1000))
         ->capture_default_str();
     events->callback([&run, target, active, limit] {
         run = [target, active, limit] {

@@ -1,4 +1,5 @@
 // gatewayctl: the field technician's tool.
+#include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,20 @@ int main(int argc, char** argv) {
     gw::ctl::add_mqtt_commands(app, run);
     gw::ctl::add_capture_commands(app, run);
     gw::ctl::add_modbus_commands(app, run);
+    // CLI11 says "A subcommand is required" of a mistyped one.
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const auto* sub : app.get_subcommands({})) {
+            found = found || sub->get_name() == argv[1];
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!found) {
+            std::cerr << "gatewayctl: unknown command \"" << argv[1] << "\" (commands: " << known
+                      << "; gatewayctl --help)\n";
+            return gw::ctl::kUsage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

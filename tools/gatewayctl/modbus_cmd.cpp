@@ -15,6 +15,7 @@
 #include "daemon_link.hpp"
 #include "modbus/modbus_context.hpp"
 #include "modbus/modbus_plan.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace gw::ctl {
@@ -253,7 +254,7 @@ void add_common(CLI::App* cmd, ModbusArgs& a) {
     cmd->add_option("--table", a.table, "coil | discrete_input | input_register | holding_register")
         ->check(CLI::IsMember(names_of(kTableNames)))
         ->capture_default_str();
-    cmd->add_option("--timeout-ms", a.timeout_ms, "response timeout")->check(CLI::Range(10, 10000));
+    cmd->add_option("--timeout-ms", a.timeout_ms, "response timeout")->check(between(10, 10000));
 }
 
 }  // namespace
@@ -270,11 +271,11 @@ void add_modbus_commands(CLI::App& app, Runner& run) {
     add_target_options(read, *target);
     add_common(read, *args);
     read->add_option("--slave", args->slave, "slave id (default: the device's)")
-        ->check(CLI::Range(1, 247));
+        ->check(between(1, 247));
     read->add_option("--address", args->address, "raw read from this address")
-        ->check(CLI::Range(0, 65535));
+        ->check(between(0, 65535));
     read->add_option("--count", args->count, "raw read: how many registers or bits")
-        ->check(CLI::Range(1, 2000))
+        ->check(between(1, 2000))
         ->capture_default_str();
     read->callback(
         [&run, target, args] { run = [target, args] { return modbus_read(*target, *args); }; });
@@ -284,13 +285,13 @@ void add_modbus_commands(CLI::App& app, Runner& run) {
     add_target_options(scan, *target);
     add_common(scan, *args);
     scan->add_option("--first", args->first, "first slave id")
-        ->check(CLI::Range(1, 247))
+        ->check(between(1, 247))
         ->capture_default_str();
     scan->add_option("--last", args->last, "last slave id")
-        ->check(CLI::Range(1, 247))
+        ->check(between(1, 247))
         ->capture_default_str();
     scan->add_option("--address", args->address, "register to read (default 0)")
-        ->check(CLI::Range(0, 65535));
+        ->check(between(0, 65535));
     scan->callback(
         [&run, target, args] { run = [target, args] { return modbus_scan(*target, *args); }; });
 }

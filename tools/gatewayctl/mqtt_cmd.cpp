@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "daemon_link.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace gw::ctl {
@@ -87,7 +88,7 @@ void add_mqtt_commands(CLI::App& app, Runner& run) {
         "test", "inject a test event through the store and uplink; report the time to PUBACK");
     add_target_options(test, *target);
     test->add_option("--timeout-ms", *timeout, "how long to wait for the PUBACK")
-        ->check(CLI::Range(100, 60000))
+        ->check(between(100, 60000))
         ->capture_default_str();
     test->callback([&run, target, timeout] {
         run = [target, timeout] { return mqtt_test(*target, *timeout); };
@@ -99,7 +100,7 @@ void add_mqtt_commands(CLI::App& app, Runner& run) {
         "(TLS when configured), a test event is acked");
     add_target_options(self, *target);
     self->add_option("--timeout-ms", *timeout, "how long to wait for the test event's PUBACK")
-        ->check(CLI::Range(100, 60000))
+        ->check(between(100, 60000))
         ->capture_default_str();
     self->callback([&run, target, timeout] {
         run = [target, timeout] { return selftest(*target, *timeout); };

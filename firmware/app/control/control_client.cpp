@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path_.size() >= sizeof addr.sun_path)
-        return failed(ControlError::Kind::protocol, "control socket path too long: " + path_);
+        return failed(ControlError::Kind::bad_path, "control socket path too long: " + path_);
     std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
     UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd)
@@ -82,6 +83,13 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
             return failed(ControlError::Kind::busy,
                           "gatewayd is busy: its control socket accepts no connection now; "
                           "try again in a moment");
+        struct stat st {};
+        if ((err == ECONNREFUSED || err == ENOTSOCK) && ::stat(path_.c_str(), &st) == 0 &&
+            !S_ISSOCK(st.st_mode))
+            return failed(ControlError::Kind::bad_path,
+                          path_ + " is a " + (S_ISDIR(st.st_mode) ? "folder" : "file") +
+                              ", not a control socket (gatewayd makes the socket that "
+                              "control.socket names)");
         return failed(ControlError::Kind::not_running,
                       "gatewayd is not running (cannot connect to " + path_ + ": " +
                           std::strerror(err) + ")");

@@ -17,7 +17,9 @@ struct ControlError {
     // connection or worker taken); trying again later may work.
     // stopping: the daemon is shutting down (a stop, a reload) and did not
     // run the request.
-    enum class Kind { not_running, not_permitted, protocol, refused, busy, stopping };
+    // bad_path: the path cannot be a control socket (too long, or a file
+    // or folder that is not a socket): a usage error, not a daemon's state.
+    enum class Kind { not_running, not_permitted, protocol, refused, busy, stopping, bad_path };
     Kind kind;
     std::string message;
 };
