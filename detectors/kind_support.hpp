@@ -2,11 +2,21 @@
 // Building blocks of a kind's description (`<name>_kind.cpp`): its params
 // reader and its factory, from the settings struct and the detector class.
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/detector_kind.hpp"
 #include "detector.hpp"
 
 namespace gw::detectors {
+
+// A sensor kind's event types: its own, and the input faults every sensor
+// detector reports (input_health.hpp).
+inline std::vector<std::string> with_sensor_faults(std::vector<std::string> types) {
+    for (const char* fault : {"sensor_silent", "sensor_out_of_range", "sensor_stuck"})
+        types.push_back(fault);
+    return types;
+}
 
 // The kind's reader: Settings::read(Params&) behind DetectorKind::Reader.
 template <typename Settings>

@@ -24,6 +24,7 @@ DetectorKind crowd_kind() {
     k.needs_camera = true;
     k.read = read_settings<CrowdSettings>;
     k.make_frame = make_crowd;
+    k.event_types = {"crowd_density", "crowd_rise"};
     return k;
 }
 

@@ -14,6 +14,10 @@ DetectorKind elevator_kind() {
                         "speed",     "maintenance", "door_cmd_close"};
     k.read = read_settings<ElevatorSettings>;
     k.make_sensor = make_sensor<ElevatorDetector, ElevatorSettings>;
+    k.event_types = with_sensor_faults(
+        {"entrapment_between_floors", "entrapment_at_landing", "stopped_outside_zone",
+         "door_open_while_running", "moving_with_doors_open", "overtravel_top", "overtravel_bottom",
+         "overspeed", "door_cycling", "door_fail_to_close"});
     return k;
 }
 

@@ -12,6 +12,8 @@ DetectorKind fire_kind() {
     k.optional_roles = {"temperature", "smoke", "co_ppm", "residual_ma", "cable_temp"};
     k.read = read_settings<FireSettings>;
     k.make_sensor = make_sensor<FireDetector, FireSettings>;
+    k.event_types = with_sensor_faults({"heat_fixed", "heat_rate_of_rise", "smoke", "co",
+                                        "residual_current", "cable_temperature", "fire_confirmed"});
     return k;
 }
 

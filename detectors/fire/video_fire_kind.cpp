@@ -20,6 +20,7 @@ DetectorKind video_fire_kind() {
     k.needs_camera = true;
     k.read = read_settings<VideoFireSettings>;
     k.make_frame = make_video_fire;
+    k.event_types = {"video_flame", "frame_rate_low"};
     return k;
 }
 

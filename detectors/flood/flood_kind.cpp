@@ -11,6 +11,7 @@ DetectorKind flood_kind() {
     k.rank = 10;
     k.optional_roles = {"depth", "rain_counter"};
     k.one_of_roles = {"depth", "rain_counter"};
+    k.event_types = with_sensor_faults({"water_depth", "water_rising", "rain_intensity"});
     k.read = read_settings<FloodSettings>;
     k.make_sensor = make_sensor<FloodDetector, FloodSettings>;
     return k;

@@ -1,6 +1,11 @@
 #include "rig.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "detectors/kinds.hpp"
+
+#include <CppUTest/TestHarness.h>
 
 namespace gw::test {
 
@@ -16,10 +21,22 @@ Rig::Rig(const std::string& kind, std::map<std::string, std::string> inputs,
     auto d = detectors::make_sensor_detector(c, ids_);
     if (!d) throw std::runtime_error(d.error());
     det_ = std::move(*d);
+    types_ = detectors::find_kind(kind)->event_types;
+}
+
+// Every event a detector makes has a type its kind lists: the list that
+// [[emergency.auto]] rules are checked against must not fall behind.
+void Rig::check_types() {
+    for (; checked_ < events_.size(); ++checked_) {
+        const std::string& type = events_[checked_].type;
+        CHECK_TEXT(std::find(types_.begin(), types_.end(), type) != types_.end(),
+                   ("event type \"" + type + "\" is not in its kind's event_types").c_str());
+    }
 }
 
 void Rig::feed(const std::string& point, double value, Quality q) {
     det_->on_sample({point, value, q, t_}, events_);
+    check_types();
 }
 
 void Rig::run(int64_t until, int64_t step_ms, const std::function<void(int64_t)>& each) {
@@ -29,12 +46,14 @@ void Rig::run(int64_t until, int64_t step_ms, const std::function<void(int64_t)>
         each(t_);
         det_->on_tick(t_, events_);
     }
+    check_types();
 }
 
 void Rig::idle(int64_t until) {
     for (; t_ < until; t_ += 1000) det_->on_tick(t_, events_);
     t_ = until;
     det_->on_tick(t_, events_);
+    check_types();
 }
 
 std::optional<Event> Rig::find(const std::string& type, EventState state, int64_t from) const {

@@ -40,7 +40,11 @@ class Rig {
     std::string dump() const;  // all events, for failure messages
 
   private:
+    void check_types();
+
     EventIdSource ids_{"test", 1};
+    std::vector<std::string> types_;
+    size_t checked_ = 0;
     std::unique_ptr<detectors::Detector> det_;
     std::vector<Event> events_;
     int64_t t_ = 0;

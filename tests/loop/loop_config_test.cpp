@@ -100,3 +100,16 @@ TEST(LoopConfig, MistakesAreReportedWithTheirLine) {
     STRCMP_CONTAINS("flood-9", e.c_str());
     STRCMP_CONTAINS("min_severity", e.c_str());
 }
+
+// A rule whose type its detector never raises could never switch the mode:
+// refused, with the types it does raise.
+TEST(LoopConfig, AnAutoRuleForATypeItsDetectorNeverRaisesIsRefused) {
+    auto r = load("[[emergency.auto]]\ndetector = \"flood-1\"\ntype = \"earthquake\"\n");
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS(
+        "emergency.auto.type: a flood detector (\"flood-1\") raises no \"earthquake\"; its types: "
+        "water_depth, water_rising, rain_intensity, sensor_silent",
+        errors(r).c_str());
+    CHECK(load("[[emergency.auto]]\ndetector = \"flood-1\"\ntype = \"rain_intensity\"\n").ok());
+    CHECK(load("[[emergency.auto]]\ndetector = \"flood-1\"\n").ok());  // any type
+}

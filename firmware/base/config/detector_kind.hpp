@@ -56,6 +56,9 @@ struct DetectorKind {
     // detector works from a depth gauge, a rain gauge or both.
     std::vector<std::string> one_of_roles;
     bool needs_camera = false;  // a vision kind: fed a camera's frames, takes no inputs
+    // Every `type` its events can have (docs/detectors.md, docs/vision.md):
+    // an [[emergency.auto]] rule naming another could never fire.
+    std::vector<std::string> event_types;
     // Reads (and so validates) every parameter through `params`; returns the
     // kind's typed settings (defaults filled in).
     Reader read = nullptr;

@@ -445,18 +445,37 @@ bool names_field(const Config& c, const PointConfig& p) {
     return true;
 }
 
+// An [[emergency.auto]] rule names a defined detector and, if a type, one
+// its kind raises: a mistyped rule would never switch the mode.
+void check_auto_rule(const EmergencyAutoRule& rule, long line, const Config& c,
+                     const std::vector<DetectorKind>& kinds, Diagnostics& diag) {
+    const DetectorConfig* det = nullptr;
+    for (const auto& d : c.detectors)
+        if (d.id == rule.detector) det = &d;
+    if (!det) {
+        if (!rule.detector.empty())
+            diag.add(line, "emergency.auto.detector",
+                     "detector \"" + rule.detector + "\" is not defined");
+        return;
+    }
+    const DetectorKind* kind = kind_named(kinds, det->kind);
+    if (!kind || kind->event_types.empty() || rule.type.empty()) return;
+    const auto& types = kind->event_types;
+    if (std::find(types.begin(), types.end(), rule.type) != types.end()) return;
+    std::string list;
+    for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
+    diag.add(line, "emergency.auto.type",
+             "a " + det->kind + " detector (\"" + det->id + "\") raises no \"" + rule.type +
+                 "\"; its types: " + list);
+}
+
 void check_references(TomlReader& root, Config& c, Diagnostics& diag,
                       const std::map<std::string, long>& point_lines,
                       const std::map<std::string, long>& detector_lines,
-                      const std::vector<long>& auto_lines) {
+                      const std::vector<long>& auto_lines, const std::vector<DetectorKind>& kinds) {
     (void)root;
-    for (size_t i = 0; i < c.emergency_auto.size(); ++i) {
-        bool known = false;
-        for (const auto& d : c.detectors) known = known || d.id == c.emergency_auto[i].detector;
-        if (!known && !c.emergency_auto[i].detector.empty())
-            diag.add(auto_lines[i], "emergency.auto.detector",
-                     "detector \"" + c.emergency_auto[i].detector + "\" is not defined");
-    }
+    for (size_t i = 0; i < c.emergency_auto.size(); ++i)
+        check_auto_rule(c.emergency_auto[i], auto_lines[i], c, kinds, diag);
     std::map<std::string, bool> is_serial;
     for (const auto& d : c.devices) is_serial[d.id] = false;
     for (const auto& s : c.serial_ports) is_serial[s.id] = true;
@@ -521,7 +540,7 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
         detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
     }
     root.finish();
-    check_references(root, c, diag, point_lines, detector_lines, auto_lines);
+    check_references(root, c, diag, point_lines, detector_lines, auto_lines, kinds);
     return c;
 }
 
