@@ -99,6 +99,10 @@ TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
          "--for: must be a duration from 1 ms to 168 h like 30s, 5min or 1h, got \"-5s\""},
         {{"mode", "emergency", "--for", "8d"}, "--for: must be a duration from 1 s to 168 h"},
         {{"status", "-s", ""}, "--socket: must not be empty"},
+        {{"replay", "--config", folder, "--trace", "t.csv"}, "File is actually a directory"},
+        {{"provision", "-c", folder, "--site", "s1"}, "File is actually a directory"},
+        {{"analyze", "v.avi", "--detector", "crowd", "--roi", "0,0,nan,0,3,3"},
+         "--roi: must be a number from -1000000 to 1000000, got \"nan\""},
         // --for 2h is read (else it would be the error); the folder is not a socket.
         {{"mode", "emergency", "--for", "2h", "-s", folder},
          folder + " is a folder, not a control socket"}};

@@ -112,6 +112,21 @@ TEST(ReplayCli, AWrongHeaderAndTimeGoingBackAreErrors) {
     STRCMP_CONTAINS("b.csv:3: t_ms 4000 goes back in time", r2.err.c_str());
 }
 
+// A binary file given as a trace: its bytes (terminal escapes) are not
+// echoed, and a line of it is cut short. A negative time is refused.
+TEST(ReplayCli, ABinaryFileIsQuotedSafelyAndANegativeTimeRefused) {
+    auto bin = dir.write("bin.csv", std::string("\x1b[31mred\x01") + std::string(200, 'x') + "\n");
+    auto r1 = gw::test::run({GW_GATEWAYCTL, "replay", "--config", cfg, "--trace", bin});
+    LONGS_EQUAL(2, r1.code);
+    STRCMP_CONTAINS("got \"?[31mred?xxx", r1.err.c_str());
+    CHECK(r1.err.find('\x1b') == std::string::npos);
+    STRCMP_CONTAINS("xxx...\"", r1.err.c_str());
+    auto neg = dir.write("neg.csv", "t_ms,point,value\n-5,lvl,3\n");
+    auto r2 = gw::test::run({GW_GATEWAYCTL, "replay", "--config", cfg, "--trace", neg});
+    LONGS_EQUAL(2, r2.code);
+    STRCMP_CONTAINS("neg.csv:2: t_ms -5 is negative", r2.err.c_str());
+}
+
 TEST(ReplayCli, UnknownPointsAreSkippedAndCounted) {
     auto trace = dir.write("u.csv",
                            "t_ms,point,value,quality\n0,lvl,3,good\n0,x,1,good\n"

@@ -69,7 +69,7 @@ TEST(ProvisionCli, MissingConfigIsAUsageError) {
     auto r = gw::test::run(
         {GW_GATEWAYCTL, "provision", "--config", dir.file("absent.toml"), "--site", "s2"});
     LONGS_EQUAL(2, r.code);
-    STRCMP_CONTAINS("cannot read", r.err.c_str());
+    STRCMP_CONTAINS("File does not exist", r.err.c_str());
 }
 
 TEST(ProvisionCli, DryRunPrintsAndDoesNotWrite) {

@@ -249,7 +249,9 @@ void add_analyze_commands(CLI::App& app, Runner& run) {
         ->check(between(0.1, 1000.0));
     cmd->add_option("--frames", o->max_frames, "analyse only the first N frames")
         ->check(between(0L, 1000000000L));
-    cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")->delimiter(',');
+    cmd->add_option("--roi", o->roi, "region polygon x,y,x,y,... in pixels")
+        ->delimiter(',')
+        ->check(between(-1e6, 1e6));
     cmd->add_option("--area", o->area, "ground area of the region in m2")->check(between(0.0, 1e6));
     cmd->add_flag("--json", o->json, "one JSON object per line");
     cmd->add_flag("--details", o->details, "with --json: the detector's diagnostics per frame");

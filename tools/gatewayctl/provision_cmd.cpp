@@ -1,5 +1,7 @@
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -36,7 +38,8 @@ int provision(ProvisionArgs& a) {
     }
     std::ifstream in(a.config, std::ios::binary);
     if (!in) {
-        std::cerr << a.config << ": cannot read the configuration file\n";
+        std::cerr << a.config << ": cannot read the configuration file: " << std::strerror(errno)
+                  << "\n";
         return kUsage;
     }
     std::stringstream text;
@@ -68,7 +71,8 @@ void add_provision_commands(CLI::App& app, Runner& run) {
         "provision",
         "set the site identity, brokers and TLS files in the config (validated before writing)");
     cmd->add_option("-c,--config", args->config, "configuration file to edit")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::ExistingFile);
     cmd->add_option("--district", args->changes.district, "district name");
     cmd->add_option("--site", args->changes.site, "site id (part of MQTT topics)");
     cmd->add_option("--gateway-id", args->changes.gateway_id, "gateway id, unique in the district");

@@ -1,5 +1,7 @@
 // gatewayctl replay: runs a site's sensor detectors over a recorded trace,
 // so a technician can tune thresholds offline with the daemon's own code.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -30,7 +32,7 @@ int replay(const ReplayArgs& args) {
     }
     std::ifstream trace(args.trace);
     if (!trace) {
-        std::cerr << args.trace << ": cannot open trace\n";
+        std::cerr << args.trace << ": cannot open trace: " << std::strerror(errno) << "\n";
         return kUsage;
     }
     // Replay ids are marked so they can never be mistaken for the gateway's own.
@@ -68,9 +70,12 @@ void add_replay_commands(CLI::App& app, Runner& run) {
     auto* cmd = app.add_subcommand(
         "replay",
         "run the configured sensor detectors over a recorded trace (CSV t_ms,point,value)");
-    cmd->add_option("--config", args->config, "configuration file")->required();
+    cmd->add_option("--config", args->config, "configuration file")
+        ->required()
+        ->check(CLI::ExistingFile);
     cmd->add_option("--trace", args->trace, "trace CSV with header t_ms,point,value[,quality]")
-        ->required();
+        ->required()
+        ->check(CLI::ExistingFile);
     cmd->add_flag("--json", args->json, "one JSON object per event and line");
     cmd->callback([&run, args] { run = [args] { return replay(*args); }; });
 }

@@ -19,6 +19,18 @@ std::vector<std::string> split(const std::string& s) {
     }
 }
 
+// A field as a message quotes it: a binary file's bytes must not reach the
+// technician's terminal (escape sequences), nor a whole line of it.
+std::string shown(const std::string& s) {
+    constexpr size_t kMax = 60;
+    std::string out;
+    for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        out += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?';
+    }
+    return s.size() > kMax ? out + "..." : out;
+}
+
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
     size_t i = 0;
@@ -34,7 +46,7 @@ Status TraceReader::header(const std::string& text) {
     has_quality_ = cols.size() == 4 && cols[3] == "quality";
     if (!base || (cols.size() == 4 && !has_quality_) || cols.size() > 4)
         return fail(std::to_string(line_) + ": header must be t_ms,point,value[,quality], got \"" +
-                    text + "\"");
+                    shown(text) + "\"");
     has_header_ = true;
     return Status::success();
 }
@@ -51,7 +63,8 @@ Result<Sample> TraceReader::parse(const std::string& text) const {
     const std::string& t = cols[0];
     auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), s.t_ms);
     if (ec != std::errc() || end != t.data() + t.size() || t.empty())
-        return fail(where + "t_ms \"" + t + "\" is not an integer");
+        return fail(where + "t_ms \"" + shown(t) + "\" is not an integer");
+    if (s.t_ms < 0) return fail(where + "t_ms " + t + " is negative");
     if (last_t_ && s.t_ms < *last_t_)
         return fail(where + "t_ms " + t + " goes back in time (previous " +
                     std::to_string(*last_t_) + ")");
@@ -60,11 +73,11 @@ Result<Sample> TraceReader::parse(const std::string& text) const {
     char* vend = nullptr;
     s.value = std::strtod(cols[2].c_str(), &vend);
     if (cols[2].empty() || *vend != '\0' || !std::isfinite(s.value))
-        return fail(where + "value \"" + cols[2] + "\" is not a finite number");
+        return fail(where + "value \"" + shown(cols[2]) + "\" is not a finite number");
     if (cols.size() == 4) {
         auto q = quality_from_string(cols[3]);
         if (!q)
-            return fail(where + "quality \"" + cols[3] +
+            return fail(where + "quality \"" + shown(cols[3]) +
                         "\" is not good, stale, comm_fail or out_of_range");
         s.quality = *q;
     }
