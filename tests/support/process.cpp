@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <iterator>
 #include <sstream>
@@ -76,7 +79,15 @@ pid_t spawn(const std::vector<char*>& args, const char* out_path, const char* er
     }
     close(exec_pipe[1]);
     pollfd p{exec_pipe[0], POLLIN, 0};
-    const int ready = poll(&p, 1, patience_ms);  // closed (POLLHUP) at the exec
+    // Closed (POLLHUP) at the exec. A signal handled by the test process
+    // (none today) must not count as a hung child: wait out the rest.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(patience_ms);
+    int ready;
+    do {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        ready = poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    } while (ready < 0 && errno == EINTR);
     close(exec_pipe[0]);
     if (ready > 0) return pid;
     kill(pid, SIGKILL);
