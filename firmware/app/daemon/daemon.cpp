@@ -82,12 +82,13 @@ Status Daemon::start() {
         if (dir.empty()) continue;
         if (auto s = make_dirs(dir); !s) return s;
     }
-    auto store_lock = InstanceLock::take(config_.store.path);
-    if (!store_lock) return fail(store_lock.error());
-    store_lock_ = std::move(*store_lock);
-    auto socket_lock = InstanceLock::take(config_.control.socket);
-    if (!socket_lock) return fail(socket_lock.error());
-    socket_lock_ = std::move(*socket_lock);
+    for (auto [path, lock] : {std::pair{&config_.store.path, &store_lock_},
+                              std::pair{&config_.control.socket, &socket_lock_}}) {
+        auto taken = InstanceLock::take(*path);
+        if (!taken) return fail(taken.error());
+        if (!taken->held()) log_.warn("daemon", taken->warning());
+        *lock = std::move(*taken);
+    }
     StoreOptions so;
     so.path = config_.store.path;
     so.alarm_max_bytes = config_.store.alarm_max_bytes;

@@ -19,7 +19,7 @@
 #include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
-#include "instance_lock.hpp"
+#include "core/instance_lock.hpp"
 #include "service_notify.hpp"
 #include "signals.hpp"
 

@@ -23,9 +23,15 @@ std::string holder_pid(int fd) {
 Result<InstanceLock> InstanceLock::take(const std::string& path) {
     const std::string lock_path = path + ".lock";
     UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
-    if (!fd) return fail("lock " + lock_path + ": " + std::strerror(errno));
+    if (!fd)
+        return InstanceLock(UniqueFd(), "lock file " + lock_path + " not made (" +
+                                            std::strerror(errno) +
+                                            "): a second gatewayd on it would not be refused");
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK) return fail("lock " + lock_path + ": " + std::strerror(errno));
+        if (errno != EWOULDBLOCK)
+            return InstanceLock(UniqueFd(), "lock file " + lock_path + " not locked (" +
+                                                std::strerror(errno) +
+                                                "): a second gatewayd on it would not be refused");
         return fail("another gatewayd (pid " + holder_pid(fd.get()) + ") is running on " + path +
                     " (it holds " + lock_path + "): stop it first");
     }
@@ -34,7 +40,7 @@ Result<InstanceLock> InstanceLock::take(const std::string& path) {
     const bool noted = ::ftruncate(fd.get(), 0) == 0 &&
                        ::pwrite(fd.get(), pid.data(), pid.size(), 0) == ssize_t(pid.size());
     (void)noted;
-    return InstanceLock(std::move(fd));
+    return InstanceLock(std::move(fd), "");
 }
 
 }  // namespace gw

@@ -15,12 +15,20 @@ namespace gw {
 class InstanceLock {
   public:
     // Takes the lock of `path` and writes this process's pid into it; fails
-    // with the holder's pid when another process has it.
+    // with the holder's pid when another process has it. A lock file that
+    // cannot be made (a full disk, a read-only folder) does not stop a
+    // start, which would lose what the gateway can still send: the lock
+    // is then empty and warning() says why.
     static Result<InstanceLock> take(const std::string& path);
 
+    bool held() const { return static_cast<bool>(fd_); }
+    const std::string& warning() const { return warning_; }
+
   private:
-    explicit InstanceLock(UniqueFd fd) : fd_(std::move(fd)) {}
+    InstanceLock(UniqueFd fd, std::string warning)
+        : fd_(std::move(fd)), warning_(std::move(warning)) {}
     UniqueFd fd_;
+    std::string warning_;
 };
 
 }  // namespace gw
