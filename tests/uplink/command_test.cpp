@@ -8,7 +8,11 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +36,8 @@ namespace {
 constexpr int kWaitMs = 60000;
 const std::string kBase = "city/s1/gw1";
 
+// As the center publishes a command: the payload as given (an empty one is
+// how a retained command is cleared; one with a NUL byte goes from a file).
 void publish(const Mosquitto& broker, const std::string& name, const std::string& payload,
              bool retain = false) {
     std::vector<std::string> argv{"mosquitto_pub",
@@ -44,11 +50,20 @@ void publish(const Mosquitto& broker, const std::string& name, const std::string
                                   "-i",
                                   "center-pub",
                                   "-t",
-                                  kBase + "/cmd/" + name,
-                                  "-m",
-                                  payload};
+                                  kBase + "/cmd/" + name};
+    const std::string file = "/tmp/gw-cmd-payload-" + std::to_string(getpid());
+    const bool from_file = payload.find('\0') != std::string::npos;
+    if (from_file) {
+        std::ofstream(file, std::ios::binary) << payload;
+        argv.insert(argv.end(), {"-f", file});
+    } else if (payload.empty()) {
+        argv.push_back("-n");
+    } else {
+        argv.insert(argv.end(), {"-m", payload});
+    }
     if (retain) argv.push_back("-r");
     auto r = run(argv);
+    if (from_file) std::remove(file.c_str());
     CHECK_EQUAL_TEXT(0, r.code, r.err.c_str());
 }
 
@@ -148,9 +163,15 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
     publish(broker, "selftest", R"({"id":"bad id with spaces"})");
     publish(broker, "launch", R"({"id":"unk-1"})");
     publish(broker, "snapshot", R"({"id":"cam-1","camera":"nowhere"})");
+    // The JSON parser stops at a NUL: what follows must not go unseen.
+    publish(broker, "selftest", std::string(R"({"id":"nul-1"})") + '\0' + "garbage");
+    // What the schema cannot say: a duration only goes with emergency.
+    publish(broker, "mode", R"({"id":"md-1","mode":"normal","duration_s":600})");
+    // Clearing a retained command (an empty retained message) is no command.
+    publish(broker, "selftest", "", true);
 
     // Unreadable or unusable id: the reply says null.
-    CHECK(sub.wait_until([&](auto& m) { return replies(m, "selftest", nullptr).size() >= 3; },
+    CHECK(sub.wait_until([&](auto& m) { return replies(m, "selftest", nullptr).size() >= 4; },
                          kWaitMs));
     std::string nulls;
     for (const auto& r : replies(sub.messages(), "selftest", nullptr)) {
@@ -160,6 +181,11 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
     STRCMP_CONTAINS("not JSON", nulls.c_str());
     STRCMP_CONTAINS("too big: ", nulls.c_str());
     STRCMP_CONTAINS("$.id: does not match", nulls.c_str());
+    STRCMP_CONTAINS("not JSON (a NUL byte)", nulls.c_str());
+    json md = wait_reply(sub, "mode", "md-1");
+    CHECK_FALSE(md["ok"].get<bool>());
+    STRCMP_CONTAINS("invalid request: duration_s: only with mode \"emergency\"",
+                    md["error"].get<std::string>().c_str());
     json uf = wait_reply(sub, "selftest", "uf-1");
     CHECK_FALSE(uf["ok"].get<bool>());
     STRCMP_CONTAINS("unknown field extra", uf["error"].get<std::string>().c_str());
@@ -177,6 +203,11 @@ TEST(Commands, RefusedWithAReplyAndNothingChanges) {
     json fixed = wait_reply(sub, "selftest", "uf-1", 2);
     CHECK_TEXT(fixed.value("ok", false), fixed.dump().c_str());
     LONGS_EQUAL(tests_before + 1, selftest_events(sub));
+    publish(broker, "mode", R"({"id":"md-1","mode":"normal"})");
+    json md_fixed = wait_reply(sub, "mode", "md-1", 2);
+    CHECK_TEXT(md_fixed.value("ok", false), md_fixed.dump().c_str());
+    // The empty retained message got no reply: four refusals without an id.
+    LONGS_EQUAL(4, replies(sub.messages(), "selftest", nullptr).size());
 }
 
 // A retained command is replayed by the broker at every subscribe, days
@@ -190,11 +221,24 @@ TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
     json r = wait_reply(sub, "mode", "ret-1");
     CHECK_FALSE(r["ok"].get<bool>());
     STRCMP_CONTAINS("retained on the broker", r["error"].get<std::string>().c_str());
+    // A command run as sent and then left retained by its sender: its
+    // retained copy gets the first reply again, never a refusal under an id
+    // that succeeded, and does not run again.
+    publish(broker, "selftest", R"({"id":"live-1"})");
+    const json first = wait_reply(sub, "selftest", "live-1");
+    CHECK_TEXT(first.value("ok", false), first.dump().c_str());
+    const size_t tests = selftest_events(sub);
+    publish(broker, "selftest", R"({"id":"live-1"})", true);
+    wait_reply(sub, "selftest", "live-1", 2);
     // Again after a restart (a new subscribe), and still not run.
     gw.proc->signal(SIGTERM);
     CHECK(gw.proc->wait(20000).has_value());
     Gateway gw2(dir, cfg, "gatewayd-2");
     wait_reply(sub, "mode", "ret-1", 2);
+    wait_reply(sub, "selftest", "live-1", 3);
+    for (const auto& again : replies(sub.messages(), "selftest", "live-1"))
+        CHECK_TEXT(again == first, again.dump().c_str());
+    LONGS_EQUAL(tests, selftest_events(sub));
     for (const auto& m : sub.messages())
         CHECK_TEXT(m.payload.find("mode_changed") == std::string::npos, m.payload.c_str());
 }

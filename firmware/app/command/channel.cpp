@@ -57,14 +57,27 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
         return refuse({where, std::nullopt,
                        "too big: " + std::to_string(payload.size()) + " bytes (at most " +
                            std::to_string(options_.max_bytes) + ")"});
+    // An empty message is how a retained command is cleared; the broker
+    // passes it on to subscribers already there as an ordinary message.
+    if (payload.empty()) {
+        log_.info("command", "empty message (a retained command cleared): ignored",
+                  {{"command", where}});
+        return;
+    }
+    // The JSON parser takes a NUL for the end of the text: what follows it
+    // would be dropped unseen, where any other trailing byte is refused.
+    if (payload.find('\0') != std::string::npos)
+        return refuse({where, std::nullopt, "not JSON (a NUL byte)"});
     json request = json::parse(payload, nullptr, false);
     if (request.is_discarded()) return refuse({where, std::nullopt, "not JSON"});
     const auto id = usable_id(request);
     if (where.empty()) return refuse({"", id, "no such command: \"" + name + "\""});
     // The broker replays a retained command at every subscribe, days later
     // too, and once its id has left the id cache it would run again (a mode
-    // set by a technician since, overridden): only commands as sent run.
-    if (retained)
+    // set by a technician since, overridden): only commands as sent run. One
+    // whose id is known ran as sent: it gets its first reply again, as any
+    // repeat does, not a refusal contradicting it.
+    if (retained && !(id && repeat_of(*id, name)))
         return refuse({name, id,
                        "retained on the broker: commands run only as sent (publish with "
                        "retain off, and clear the retained message on this topic)"});
@@ -74,6 +87,8 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
             {name, id, "unknown command " + name + " (commands: " + router_.names() + ")"});
     if (auto errs = contract::schema_errors(*schema, request); !errs.empty())
         return refuse({name, id, "invalid request: " + joined(errs, "; ")});
+    if (auto why = router_.check(name, request); !why.empty())
+        return refuse({name, id, "invalid request: " + why});
     if (auto s = check_signature(options_.signing, name, request, clock_.now_ms(), clock_.synced());
         !s)
         return refuse({name, id, s.error()});
@@ -104,6 +119,16 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
     }
     log_.info("command", "accepted", {{"id", *id}, {"command", name}});
     if (started_) execute(*id, name, std::move(request));
+}
+
+bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto row = book_.find(id);
+    if (!row || !*row || (*row)->name != name) return false;
+    log_.info("command", "retained copy of a command received before: first reply again",
+              {{"id", id}, {"command", name}});
+    if ((*row)->state == CommandRow::sent) (void)queue_reply(id, name, (*row)->reply);
+    return true;
 }
 
 Status CommandChannel::start() {

@@ -64,6 +64,10 @@ class CommandChannel final : public uplink::CommandSink {
         std::string why;
     };
     void refuse(const Refusal& r);
+    // A retained copy of a command already received under this id and name:
+    // its first reply goes again (once sent), as for any repeat. False when
+    // the id is new or was used for another command.
+    bool repeat_of(const std::string& id, const std::string& name);
     bool refusal_allowed(int64_t now_mono);
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
     void finish(const std::string& id, const std::string& name, const Outcome& outcome);

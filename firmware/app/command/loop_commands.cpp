@@ -47,22 +47,28 @@ Result<json> ack(loop::ClosedLoop& loop, const json& request) {
     return result;
 }
 
-Result<json> mode(loop::ClosedLoop& loop, const json& request, const std::string& source) {
-    if (!request.is_object()) return fail("request must be an object");
+std::string mode_request_error(const json& request) {
+    if (!request.is_object()) return "request must be an object";
     auto name = text(request, "mode", 16);
     auto m = name ? mode_from_string(*name) : std::nullopt;
-    if (!m) return fail("mode: \"normal\" or \"emergency\"");
-    std::optional<int64_t> duration_ms;
+    if (!m) return "mode: \"normal\" or \"emergency\"";
     if (request.contains("duration_s")) {
         const json& d = request["duration_s"];
         if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 604800)
-            return fail("duration_s: an integer of 1-604800 seconds");
-        if (*m != Mode::emergency) return fail("duration_s: only with mode \"emergency\"");
-        duration_ms = d.get<int64_t>() * 1000;
+            return "duration_s: an integer of 1-604800 seconds";
+        if (*m != Mode::emergency) return "duration_s: only with mode \"emergency\"";
     }
+    return {};
+}
+
+Result<json> mode(loop::ClosedLoop& loop, const json& request, const std::string& source) {
+    if (auto why = mode_request_error(request); !why.empty()) return fail(why);
+    const Mode m = *mode_from_string(request["mode"].get<std::string>());
+    std::optional<int64_t> duration_ms;
+    if (request.contains("duration_s")) duration_ms = request["duration_s"].get<int64_t>() * 1000;
     std::string src = source;
     if (src.empty()) src = "command:" + text(request, "id", 64).value_or("?");
-    auto state = loop.set_mode(*m, duration_ms, src);
+    auto state = loop.set_mode(m, duration_ms, src);
     if (!state) return fail(state.error());
     return loop::mode_json(*state);
 }

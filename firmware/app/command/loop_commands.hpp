@@ -24,6 +24,9 @@ Result<nlohmann::json> ack(loop::ClosedLoop& loop, const nlohmann::json& request
 // {"id","mode":"normal"|"emergency","duration_s"?} (no duration: until changed)
 //   -> {"mode","since","until"|null,"source":"command:<id>"}
 // `source` overrides the recorded source (the control socket: "control").
+// Empty when a mode request is valid, else why not (the router's Check for
+// `mode`, and mode()'s first step).
+std::string mode_request_error(const nlohmann::json& request);
 Result<nlohmann::json> mode(loop::ClosedLoop& loop, const nlohmann::json& request,
                             const std::string& source = "");
 

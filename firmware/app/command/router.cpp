@@ -66,8 +66,15 @@ CommandRouter::~CommandRouter() {
     stop();
 }
 
-void CommandRouter::add(const std::string& name, Handler handler, int64_t deadline_ms) {
-    table_[name] = Entry{std::move(handler), deadline_ms > 0 ? deadline_ms : kDefaultDeadlineMs};
+void CommandRouter::add(const std::string& name, Handler handler, int64_t deadline_ms,
+                        Check check) {
+    table_[name] = Entry{std::move(handler), deadline_ms > 0 ? deadline_ms : kDefaultDeadlineMs,
+                         std::move(check)};
+}
+
+std::string CommandRouter::check(const std::string& name, const nlohmann::json& request) const {
+    auto it = table_.find(name);
+    return it == table_.end() || !it->second.check ? std::string() : it->second.check(request);
 }
 
 bool CommandRouter::has(const std::string& name) const {

@@ -33,6 +33,10 @@ namespace gw::command {
 // A result object, or error(why) for a refusal or failure.
 using Done = std::function<void(nlohmann::json result_or_error)>;
 using Handler = std::function<void(const nlohmann::json& request, Done done)>;
+// What the schema cannot say about a request (one field only with another):
+// empty when valid, else why not. Run before the request is recorded, so a
+// refused request does not use up its id.
+using Check = std::function<std::string(const nlohmann::json& request)>;
 
 // {"error": why}: what a handler passes to done() to say no.
 nlohmann::json error(const std::string& why);
@@ -61,8 +65,11 @@ class CommandRouter {
     CommandRouter& operator=(const CommandRouter&) = delete;
 
     // Before start(). deadline_ms: 0 for kDefaultDeadlineMs.
-    void add(const std::string& name, Handler handler, int64_t deadline_ms = 0);
+    void add(const std::string& name, Handler handler, int64_t deadline_ms = 0,
+             Check check = nullptr);
     bool has(const std::string& name) const;
+    // The command's Check (empty without one, or for an unknown name).
+    std::string check(const std::string& name, const nlohmann::json& request) const;
     std::string names() const;  // "ack, mode, ..." for error messages
 
     // Queues `name`; `finished` is called exactly once (from any thread)
@@ -79,6 +86,7 @@ class CommandRouter {
     struct Entry {
         Handler handler;
         int64_t deadline_ms;
+        Check check;
     };
     struct Call;
     struct Job {

@@ -178,10 +178,13 @@ void Daemon::add_router_commands() {
         auto result = command::ack(*loop_, request);
         done(result ? *result : command::error(result.error()));
     });
-    router_->add("mode", [this](const nlohmann::json& request, command::Done done) {
-        auto result = command::mode(*loop_, request);
-        done(result ? *result : command::error(result.error()));
-    });
+    router_->add(
+        "mode",
+        [this](const nlohmann::json& request, command::Done done) {
+            auto result = command::mode(*loop_, request);
+            done(result ? *result : command::error(result.error()));
+        },
+        0, command::mode_request_error);
 }
 
 // Runs what the inbox holds and starts executing new commands.
