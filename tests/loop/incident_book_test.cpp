@@ -4,6 +4,8 @@
 // a real SQLite file.
 #include "loop/incident_book.hpp"
 
+#include <cmath>
+
 #include "core/log.hpp"
 #include "support/temp_dir.hpp"
 
@@ -440,6 +442,24 @@ TEST(IncidentBook, AnIncidentOfTheGatewaysEarlierIdentityIsClosedAndNotContinued
     CHECK(again.load().ok());
     Feed refeed{again};
     CHECK(refeed(raise("gw2-2-1")).state == EventState::update);
+}
+
+// An alarm that measures nothing (value null in the contract, NaN inside)
+// is stored as null; reading it back must not drop the record as
+// unreadable, which lost the incident at every restart.
+TEST(IncidentBook, AnIncidentWithoutAValueSurvivesARestart) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        Event e = raise("gw-1-1");
+        e.value = gw::kNoValue;
+        feed(e);
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    LONGS_EQUAL(1, book.open().size());
+    CHECK(std::isnan(book.open()[0].value));
 }
 
 TEST(IncidentBook, RenotifyCountAndEscalationSurviveARestartInSqlite) {

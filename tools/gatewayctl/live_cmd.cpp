@@ -204,16 +204,17 @@ void print_events(const json& list, const char* empty, const json* incidents = n
         std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
         std::string sev = e.value("severity", std::string());
         bool loud = sev == "alarm" || sev == "critical";
-        std::vector<std::string> row{when,
-                                     loud               ? st.bad(sev)
-                                     : sev == "warning" ? st.warn(sev)
-                                                        : sev,
-                                     e.value("state", std::string()),
-                                     e.value("type", std::string()),
-                                     e.value("detector", std::string()),
-                                     number(e.value("value", 0.0)),
-                                     e.value("message", std::string()),
-                                     e.value("id", std::string())};
+        std::vector<std::string> row{
+            when,
+            loud               ? st.bad(sev)
+            : sev == "warning" ? st.warn(sev)
+                               : sev,
+            e.value("state", std::string()),
+            e.value("type", std::string()),
+            e.value("detector", std::string()),
+            e.contains("value") && e["value"].is_number() ? number(e["value"].get<double>()) : "-",
+            e.value("message", std::string()),
+            e.value("id", std::string())};
         if (incidents) {
             std::string ack;
             for (const auto& inc : *incidents)

@@ -28,7 +28,7 @@ json inject(const CommandContext& ctx, const json& req) {
     e.unit = req.value("unit", std::string());
     e.message = req.value("message", std::string("injected through the control socket"));
     e.incident = req.value("incident", std::string());  // an update or clear of an incident
-    e.value = req.value("value", 0.0);
+    e.value = req.value("value", kNoValue);
     if (e.detector.empty() || e.kind.empty() || e.type.empty())
         return {{"ok", false}, {"error", "detector, kind and type must not be empty"}};
     auto sev = severity_from_string(req.value("severity", std::string("info")));

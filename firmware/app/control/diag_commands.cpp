@@ -160,6 +160,7 @@ json mqtt_test(const DiagContext& ctx, const json& req, const Cancel& cancel) {
     e.kind = "system";
     e.type = "mqtt_test";
     e.severity = Severity::info;
+    e.value = kNoValue;
     e.message = "gatewayctl mqtt test";
     e.details = {{"test", true}};
     const int64_t t0 = ctx.clock.mono_ms();

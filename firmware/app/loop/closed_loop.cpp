@@ -85,6 +85,7 @@ void ClosedLoop::announce(const ModeChange& change) {
     e.kind = "system";
     e.type = "mode_changed";
     e.severity = Severity::info;
+    e.value = kNoValue;
     e.message = "mode " + std::string(to_string(change.from.mode)) + " -> " +
                 std::string(to_string(change.to.mode)) + " (" + change.to.source + ")";
     e.details = {{"from", std::string(to_string(change.from.mode))},

@@ -80,7 +80,9 @@ std::optional<Incident> incident_from_json(const json& j) {
         inc.acked_by = opt<std::string>(j, "acked_by");
         inc.ack_note = opt<std::string>(j, "ack_note");
         inc.acked_ms = j.value("acked_ms", int64_t{0});
-        inc.value = j.value("value", 0.0);
+        // NaN (an event that measures nothing) is stored as null.
+        inc.value =
+            j.contains("value") && j["value"].is_number() ? j["value"].get<double>() : kNoValue;
         inc.unit = j.value("unit", std::string());
         inc.message = j.value("message", std::string());
         inc.details = j.value("details", json::object());

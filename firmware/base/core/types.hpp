@@ -2,6 +2,7 @@
 // The value types that flow through the gateway: samples from drivers,
 // events from detectors. Plain data, cheap to copy, no behaviour beyond naming.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct Sample {
     Quality quality = Quality::good;
     int64_t t_ms = 0;  // UTC milliseconds (from the one Clock)
 };
+
+// The value of an event that measures nothing (a mode change, a test
+// event): the contract's `value: null`, which the encoder writes for NaN.
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 // Ordered: a higher value is more urgent. The store and uplink use this order.
 enum class Severity { info, notice, warning, alarm, critical };
