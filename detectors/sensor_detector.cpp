@@ -86,15 +86,22 @@ void SlopeWindow::add(int64_t t_ms, double v) {
 }
 
 std::optional<double> SlopeWindow::per_minute(int64_t t_ms) {
+    return per_minute_last(t_ms, window_ms_);
+}
+
+std::optional<double> SlopeWindow::per_minute_last(int64_t t_ms, int64_t span_ms) {
     auto old = std::find_if(points_.begin(), points_.end(),
                             [&](const Point& p) { return t_ms - p.t_ms <= window_ms_; });
     points_.erase(points_.begin(), old);
-    if (points_.size() < 3 || points_.back().t_ms - points_.front().t_ms < window_ms_ / 2)
+    auto first = std::find_if(points_.begin(), points_.end(),
+                              [&](const Point& p) { return t_ms - p.t_ms <= span_ms; });
+    if (points_.end() - first < 3 || points_.back().t_ms - first->t_ms < span_ms / 2)
         return std::nullopt;
     // Centre the data so the sums stay well conditioned with epoch times.
-    double t0 = static_cast<double>(points_.front().t_ms);
+    double t0 = static_cast<double>(first->t_ms);
     double n = 0, st = 0, sv = 0, stt = 0, stv = 0;
-    for (const auto& p : points_) {
+    for (auto it = first; it != points_.end(); ++it) {
+        const Point& p = *it;
         double t = (static_cast<double>(p.t_ms) - t0) / 60000.0;
         n += 1;
         st += t;

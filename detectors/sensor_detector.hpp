@@ -68,6 +68,8 @@ class SlopeWindow {
     void add(int64_t t_ms, double v);
     // Slope per minute once the points span at least half the window.
     std::optional<double> per_minute(int64_t t_ms);
+    // The same over the last `span_ms` of it only (once they span half of it).
+    std::optional<double> per_minute_last(int64_t t_ms, int64_t span_ms);
 
   private:
     struct Point {

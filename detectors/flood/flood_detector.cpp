@@ -77,10 +77,25 @@ double FloodDetector::rain_mm_h(int64_t t_ms) {
 
 std::optional<double> FloodDetector::minutes_to_next_level(double depth,
                                                            double cm_per_10min) const {
-    if (cm_per_10min <= 0) return std::nullopt;
+    // Below the rate at which a rise clears, the water is not rising: no
+    // "next level in ~568535439085113 min" of a level that holds.
+    if (cm_per_10min < s_.rise_warn_cm_per_10min / 2) return std::nullopt;
     for (double level : s_.depth_levels_cm)
         if (level > depth) return (level - depth) / (cm_per_10min / 10.0);
     return std::nullopt;
+}
+
+// The rise over rise_window_s, unless the water has since stopped rising:
+// after a flash rise and a fall the fit over the whole window still slopes
+// up, and the center was told "rising, 50 cm in ~1 min" of water that had
+// been falling for minutes. The last quarter of the window has the say
+// when it rises slower (a noisy gauge's short fit is still within a
+// fraction of the warning rate: 150 s of 1 s samples at 0.5 cm noise).
+std::optional<double> FloodDetector::rise_rate(int64_t t_ms) {
+    auto whole = rise_window_.per_minute(t_ms);
+    if (!whole) return std::nullopt;
+    auto recent = rise_window_.per_minute_last(t_ms, to_ms(s_.rise_window_s) / 4);
+    return 10 * (recent ? std::min(*whole, *recent) : *whole);
 }
 
 void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
@@ -88,8 +103,7 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     // Sensor faults freeze the water incidents: a broken gauge neither raises
     // nor clears water.
     if (depth) {
-        auto slope = rise_window_.per_minute(t_ms);
-        rate_cm_per_10min_ = slope ? std::optional<double>(*slope * 10) : std::nullopt;
+        rate_cm_per_10min_ = rise_rate(t_ms);
         evaluate_depth(t_ms, *depth, out);
         evaluate_rise(t_ms, *depth, out);
     }

@@ -87,6 +87,37 @@ TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
     STRCMP_CONTAINS("15 cm in ~", e->message.c_str());
 }
 
+// A flash rise, a fall and a level that holds: "rising" is over once the
+// water stops rising, although a fit over the whole window (600 s) still
+// slopes up (it told the center "rising 107 cm/10min, 50 cm in ~1 min" of
+// water that had been falling for minutes).
+TEST(FloodDepth, RisingEndsWhenTheWaterStopsRisingNotWhenTheWindowForgetsTheRise) {
+    Rig rig = flood();
+    auto level = [](int64_t t) {
+        const double min = static_cast<double>(t) / 60'000.0;
+        if (min < 10) return 5.0;                    // dry
+        if (min < 14) return 5.0 + (min - 10) * 12;  // up to 53 cm in 4 min
+        if (min < 16) return 53.0 - (min - 14) * 7;  // down to 39 cm in 2 min
+        return 39.0;                                 // and holds
+    };
+    rig.run(1'800'000, kFloodStepMs, [&](int64_t t) {
+        rig.feed("lvl", level(t));
+        rig.feed("rain", 0);
+    });
+    auto raise = rig.find("water_rising", EventState::raise);
+    CHECK_TEXT(raise.has_value() && raise->t_ms < 840'000, rig.dump().c_str());
+    const int64_t fall = 840'000;
+    // Cleared within a quarter window and two clear holds (alarm, warning,
+    // clear) after the water turned; nothing about rising after that, and
+    // no time to the next level for water that holds.
+    auto clear = rig.find("water_rising", EventState::clear, fall);
+    CHECK_TEXT(clear.has_value(), rig.dump().c_str());
+    CHECK_TEXT(clear->t_ms <= fall + 150'000 + 2 * kClearHold + 10'000, rig.dump().c_str());
+    CHECK_FALSE(clear->details.contains("minutes_to_next_level"));
+    for (const auto& e : rig.events())
+        CHECK_TEXT(e.type != "water_rising" || e.t_ms <= clear->t_ms, rig.dump().c_str());
+}
+
 TEST_GROUP(FloodRain){};
 
 TEST(FloodRain, IntensityFromTheCounterAcrossAWrap) {
