@@ -150,7 +150,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.channel->on_command(name, payload, false);
     s.barrier();
     const int replies = s.take_replies(name, input);
-    const int expected = topic_level_name(name) ? 1 : 0;
+    // A usable name gets one reply, unless the message is empty: that is how
+    // a retained command is cleared, and it is ignored (docs/contract.md).
+    const int expected = topic_level_name(name) && !payload.empty() ? 1 : 0;
     if (replies != expected)
         broken("wrong number of replies",
                std::to_string(replies) + " (expected " + std::to_string(expected) + ") for " + input);
