@@ -111,10 +111,7 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
             lock.unlock();  // refuse() takes it for the refusal budget
             return refuse({name, id, "request id " + *id + " was used for " + first});
         }
-        log_.info("command", "repeated request id: first reply again",
-                  {{"id", *id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
-        // Still running: its one reply comes when it is done.
-        if (row.state == CommandRow::sent) (void)queue_reply(row.id, row.name, row.reply);
+        replay_first(row, "repeated request id: first reply again");
         return;
     }
     log_.info("command", "accepted", {{"id", *id}, {"command", name}});
@@ -125,10 +122,15 @@ bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto row = book_.find(id);
     if (!row || !*row || (*row)->name != name) return false;
-    log_.info("command", "retained copy of a command received before: first reply again",
-              {{"id", id}, {"command", name}});
-    if ((*row)->state == CommandRow::sent) (void)queue_reply(id, name, (*row)->reply);
+    replay_first(**row, "retained copy of a command received before: first reply again");
     return true;
+}
+
+void CommandChannel::replay_first(const CommandRow& row, const char* what) {
+    log_.info("command", what,
+              {{"id", row.id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
+    // Still running: its one reply comes when it is done.
+    if (row.state == CommandRow::sent) (void)queue_reply(row.id, row.name, row.reply);
 }
 
 Status CommandChannel::start() {

@@ -68,6 +68,8 @@ class CommandChannel final : public uplink::CommandSink {
     // its first reply goes again (once sent), as for any repeat. False when
     // the id is new or was used for another command.
     bool repeat_of(const std::string& id, const std::string& name);
+    // Sends a known request's first reply again; mutex_ held.
+    void replay_first(const CommandRow& row, const char* what);
     bool refusal_allowed(int64_t now_mono);
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
     void finish(const std::string& id, const std::string& name, const Outcome& outcome);
