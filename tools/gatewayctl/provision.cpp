@@ -8,10 +8,12 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include <toml++/toml.h>
 
+#include "core/unique_fd.hpp"
 #include "detectors/kinds.hpp"
 
 namespace gw::ctl {
@@ -85,12 +87,6 @@ Status write_all(int fd, const std::string& text, const std::string& path) {
     return Status::success();
 }
 
-std::string folder_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 }  // namespace
 
 bool Provisioning::empty() const {
@@ -144,11 +140,9 @@ Status replace_file(const std::string& link_or_path, const std::string& text) {
         return fail(errno_text("cannot rename onto", path));
     tmp.renamed();
     // The rename itself must reach the disk before we report success.
-    int dir = open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY);
-    if (dir >= 0) {
-        fsync(dir);
-        close(dir);
-    }
+    const auto folder = std::filesystem::path(path).parent_path();
+    if (UniqueFd dir(open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY)); dir)
+        (void)fsync(dir.get());
     return Status::success();
 }
 

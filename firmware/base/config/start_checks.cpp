@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace gw {
 namespace {
@@ -17,23 +18,20 @@ void readable(const Config& c, const std::string& key, const std::string& path,
     out.push_back(c.file + ": " + key + ": " + path + ": " + std::strerror(errno));
 }
 
-std::string folder_of(const std::string& path) {
-    const auto slash = path.find_last_of('/');
-    return slash == std::string::npos || slash == 0 ? std::string() : path.substr(0, slash);
-}
-
 // The gateway makes the folders of its store and socket (`path`, a file):
 // the nearest part of the path that exists must be a folder.
 void makeable_folder(const Config& c, const std::string& key, const std::string& path,
                      std::vector<std::string>& out) {
-    for (std::string p = folder_of(path); !p.empty();) {
+    namespace fs = std::filesystem;
+    for (fs::path p = fs::path(path).parent_path(); !p.empty() && p != p.root_path();
+         p = p.parent_path()) {
         struct stat st {};
         if (::stat(p.c_str(), &st) == 0) {
             if (!S_ISDIR(st.st_mode))
-                out.push_back(c.file + ": " + key + ": " + path + ": " + p + " is not a folder");
+                out.push_back(c.file + ": " + key + ": " + path + ": " + p.string() +
+                              " is not a folder");
             return;
         }
-        p = folder_of(p);
     }
 }
 
