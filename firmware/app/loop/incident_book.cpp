@@ -114,7 +114,6 @@ Status IncidentBook::load() {
         }
         inc->confirmed = false;
         if (inc->origin.site.empty() && inc->origin.gateway.empty()) inc->origin = settings_.origin;
-        inc->foreign = inc->origin != settings_.origin;
         open_[inc->id] = std::move(*inc);
     }
     grace_until_ms_ = clock_.now_ms() + settings_.restart_grace_ms;
@@ -136,13 +135,13 @@ const Incident* IncidentBook::find(const std::string& id) const {
 
 Incident* IncidentBook::open_of(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (!inc.foreign && inc.detector == detector && inc.type == type) return &inc;
+        if (!foreign(inc) && inc.detector == detector && inc.type == type) return &inc;
     return nullptr;
 }
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (!inc.confirmed && !inc.foreign && inc.detector == detector && inc.type == type)
+        if (!inc.confirmed && !foreign(inc) && inc.detector == detector && inc.type == type)
             return &inc;
     return nullptr;
 }
@@ -289,7 +288,7 @@ Event IncidentBook::update_of(const Incident& inc) const {
     e.escalated = inc.escalated;
     e.acked_by = inc.acked_by;
     e.ack_note = inc.ack_note;
-    if (inc.foreign) e.origin = inc.origin;
+    if (foreign(inc)) e.origin = inc.origin;
     return e;
 }
 
@@ -300,7 +299,7 @@ std::vector<Event> IncidentBook::tick() {
     std::vector<std::string> expired;
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (inc.foreign || now >= grace_until_ms_) expired.push_back(id);
+            if (foreign(inc) || now >= grace_until_ms_) expired.push_back(id);
             continue;  // not re-sent while nobody knows whether it still holds
         }
         if (inc.acked_by || !inc.due) continue;
@@ -342,7 +341,7 @@ Event IncidentBook::closing(const Incident& inc) const {
     Event e = update_of(inc);
     e.state = EventState::clear;
     e.renotify.reset();
-    if (inc.foreign) {
+    if (foreign(inc)) {
         const Origin& now = settings_.origin;
         e.message = "closed: the gateway is now site " + now.site + ", gateway " + now.gateway +
                     ": " + inc.message;

@@ -71,8 +71,6 @@ struct Incident {
     std::vector<std::string> aliases;
     // The site and id the gateway had when it opened the incident.
     Origin origin;
-    // Opened under another identity than the gateway's now (not stored).
-    bool foreign = false;
 };
 
 struct AckOutcome {
@@ -116,6 +114,8 @@ class IncidentBook {
     Incident* unconfirmed(const std::string& detector, const std::string& type);
     Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
+    // Opened under another identity than the gateway has now.
+    bool foreign(const Incident& inc) const { return inc.origin != settings_.origin; }
     Event closing(const Incident& inc) const;
     bool tracked(const Event& e) const;
     void start(const Event& e);
