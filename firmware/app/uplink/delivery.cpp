@@ -163,6 +163,10 @@ void Delivery::connect_next() {
     const std::string uri = canonical_uri(config_.brokers[broker_index_]);
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        // Readers show the error after the broker's URI: one from another
+        // broker names its own.
+        if (uri != state_.broker && !state_.last_error.empty())
+            state_.last_error = state_.broker + ": " + state_.last_error;
         state_.broker = uri;
     }
     uplink::ConnectOptions o = login_;
@@ -249,7 +253,7 @@ void Delivery::on_connect_failed(const std::string& why) {
     const std::string uri = state().broker;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        state_.last_error = uri + ": " + why;
+        state_.last_error = why;
     }
     log_.warn("uplink", "connect failed", {{"broker", uri}, {"error", why}});
     broker_index_ = (broker_index_ + 1) % config_.brokers.size();
