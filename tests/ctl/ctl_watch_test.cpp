@@ -79,3 +79,21 @@ TEST(CtlWatch, ExitsOnCtrlC) {
     CHECK_TEXT(tmux.shows("WATCH-EXIT=0"), tmux.screen().c_str());
     CHECK(tmux.screen().find("refresh #") == std::string::npos);
 }
+
+// Into a file (a technician logging a site): the refreshes follow one
+// another as plain text, without the codes that drive a screen.
+TEST(CtlWatch, IntoAFileEachRefreshFollowsAsPlainText) {
+    Tmux tmux(site->dir(), "watch-file");
+    const std::string out = site->dir().file("watch.txt");
+    CHECK(tmux.start(gw::test::shell_program(GW_GATEWAYCTL) +
+                     " points --watch --interval-ms 200 -s " + site->socket() + " > " + out +
+                     "; echo WATCH-EXIT=$?"));
+    CHECK(eventually(
+        [&] { return gw::test::read_file(out).find("refresh #3") != std::string::npos; }, 15000));
+    CHECK(tmux.keys({"q"}));
+    CHECK_TEXT(tmux.shows("WATCH-EXIT=0"), tmux.screen().c_str());
+    const std::string text = gw::test::read_file(out);
+    STRCMP_CONTAINS("refresh #1", text.c_str());
+    STRCMP_CONTAINS("water_depth", text.c_str());
+    CHECK_TEXT(text.find('\x1b') == std::string::npos, text.c_str());
+}

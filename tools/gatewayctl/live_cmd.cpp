@@ -51,10 +51,11 @@ std::string points_table(const json& reply, const Style& st) {
 
 // The terminal in non-canonical, no-echo mode on the alternate screen, with
 // SIGINT/SIGTERM taken through a signalfd; all restored on destruction, so
-// the shell gets its terminal back however the watch ends.
+// the shell gets its terminal back however the watch ends. Output that is
+// not a terminal (a log file, a pipe) gets no screen codes.
 class WatchTerminal {
   public:
-    WatchTerminal() {
+    explicit WatchTerminal(bool screen) : screen_(screen) {
         sigemptyset(&signals_);
         sigaddset(&signals_, SIGINT);
         sigaddset(&signals_, SIGTERM);
@@ -68,10 +69,10 @@ class WatchTerminal {
             raw.c_cc[VTIME] = 0;
             tcsetattr(STDIN_FILENO, TCSANOW, &raw);
         }
-        std::fputs("\x1b[?1049h\x1b[?25l", stdout);  // alternate screen, hide cursor
+        if (screen_) std::fputs("\x1b[?1049h\x1b[?25l", stdout);  // alternate screen, no cursor
     }
     ~WatchTerminal() {
-        std::fputs("\x1b[?25h\x1b[?1049l", stdout);
+        if (screen_) std::fputs("\x1b[?25h\x1b[?1049l", stdout);
         std::fflush(stdout);
         if (tty_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
         if (signal_fd_ >= 0) close(signal_fd_);
@@ -101,6 +102,7 @@ class WatchTerminal {
     }
 
   private:
+    bool screen_;
     sigset_t signals_{}, old_mask_{};
     int signal_fd_ = -1;
     bool tty_ = false;
@@ -122,13 +124,18 @@ int watch_points(const Target& target, int interval_ms) {
     json first;
     if (int rc = call(target, {{"cmd", "points"}}, first); rc != kOk) return rc;
     Style st(stdout);
-    WatchTerminal term;
+    const bool on_screen = isatty(STDOUT_FILENO);
+    WatchTerminal term(on_screen);
     for (long refresh = 1;; ++refresh) {
         ControlError why{};
         auto r = ControlClient(*socket).call({{"cmd", "points"}}, &why);
         std::ostringstream screen;
-        screen << "\x1b[H\x1b[2J" << st.bold("gatewayctl points") << "  " << clock_text()
-               << "  refresh #" << refresh << "  (q or Ctrl-C to quit)\n\n";
+        // On a screen each refresh replaces the last; in a file they follow.
+        screen << (on_screen     ? "\x1b[H\x1b[2J"
+                   : refresh > 1 ? "\n"
+                                 : "")
+               << st.bold("gatewayctl points") << "  " << clock_text() << "  refresh #" << refresh
+               << "  (q or Ctrl-C to quit)\n\n";
         if (r)
             screen << points_table(*r, st);
         else
