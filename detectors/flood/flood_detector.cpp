@@ -131,6 +131,16 @@ void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event
         out);
 }
 
+// A step down or a clear comes as the water falls or holds: it says so,
+// not "rising -28 cm/10min".
+std::string FloodDetector::rise_text(double rate, double depth) const {
+    const std::string at = " at " + num(depth) + " cm";
+    if (rate < 0) return "water falling " + num(-rate) + " cm/10min" + at;
+    if (rate < s_.rise_warn_cm_per_10min / 2)
+        return "water holding" + at + " (" + num(rate) + " cm/10min)";
+    return "water rising " + num(rate) + " cm/10min" + at;
+}
+
 void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out) {
     if (!rate_cm_per_10min_) return;
     double rate = *rate_cm_per_10min_;
@@ -139,7 +149,7 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
         [&] {
             Observation o;
             o.value = rate;
-            o.message = "water rising " + num(rate) + " cm/10min at " + num(depth) + " cm";
+            o.message = rise_text(rate, depth);
             o.details = {{"depth_cm", depth}, {"rise_cm_per_10min", rate}};
             if (auto eta = minutes_to_next_level(depth, rate)) {
                 auto next = std::find_if(s_.depth_levels_cm.begin(), s_.depth_levels_cm.end(),

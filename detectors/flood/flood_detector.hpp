@@ -21,6 +21,7 @@ class FloodDetector final : public SensorDetector {
     void count_tips(double counter, int64_t t_ms);
     double rain_mm_h(int64_t t_ms);
     std::optional<double> minutes_to_next_level(double depth, double cm_per_10min) const;
+    std::string rise_text(double rate, double depth) const;
     void evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out);
     std::optional<double> rise_rate(int64_t t_ms);
     void evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out);

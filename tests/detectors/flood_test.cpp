@@ -114,8 +114,14 @@ TEST(FloodDepth, RisingEndsWhenTheWaterStopsRisingNotWhenTheWindowForgetsTheRise
     CHECK_TEXT(clear.has_value(), rig.dump().c_str());
     CHECK_TEXT(clear->t_ms <= fall + 150'000 + 2 * kClearHold + 10'000, rig.dump().c_str());
     CHECK_FALSE(clear->details.contains("minutes_to_next_level"));
-    for (const auto& e : rig.events())
-        CHECK_TEXT(e.type != "water_rising" || e.t_ms <= clear->t_ms, rig.dump().c_str());
+    for (const auto& e : rig.events()) {
+        if (e.type != "water_rising") continue;
+        CHECK_TEXT(e.t_ms <= clear->t_ms, rig.dump().c_str());
+        // Steps down while the water falls say it falls.
+        CHECK_TEXT(e.message.find("rising -") == std::string::npos, e.message.c_str());
+        if (e.value < 0) STRCMP_CONTAINS("water falling ", e.message.c_str());
+        if (e.state == EventState::clear) STRCMP_CONTAINS("water holding at 39", e.message.c_str());
+    }
 }
 
 TEST_GROUP(FloodRain){};
