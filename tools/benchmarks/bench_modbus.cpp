@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -107,8 +108,12 @@ double driver_reads_per_s(int port, double seconds, uint64_t& samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 1.0;
-    const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 8;
+    double seconds = 1.0;
+    int rounds = 8;
+    CLI::App app{"gw-bench-modbus: the driver's Modbus TCP polling against a raw libmodbus loop"};
+    app.add_option("seconds", seconds, "seconds per round")->check(CLI::Range(0.1, 3600.0));
+    app.add_option("rounds", rounds, "alternating rounds")->check(CLI::Range(1, 1000));
+    gw::bench::parse_or_exit(app, argc, argv);
     gw::sitesim::Simulator sim(gw::sitesim::Scenario{}, gw::sitesim::SimOptions{});
     for (int i = 0; i < kRegisters; ++i)
         sim.set_value(1, gw::Table::holding_register, i, static_cast<uint16_t>(100 + i));

@@ -21,6 +21,7 @@
 #include <opencv2/objdetect.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "config/loader.hpp"
 #include "detectors/frame_detector.hpp"
@@ -107,17 +108,13 @@ int main(int argc, char** argv) {
     int max_frames = 200;
     int pairs = 6;
     std::string counts;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--frames" && i + 1 < argc)
-            max_frames = std::stoi(argv[++i]);
-        else if (a == "--pairs" && i + 1 < argc)
-            pairs = std::max(1, std::stoi(argv[++i]));
-        else if (a == "--hog-counts" && i + 1 < argc)
-            counts = argv[++i];
-        else
-            path = a;
-    }
+    CLI::App app{"gw-bench-vision: the vision detectors' frame rate on one core, against HOG"};
+    app.add_option("video", path, "the clip (default Debian's vtest.avi)");
+    app.add_option("--frames", max_frames, "frames read from it")->check(CLI::Range(10, 1000000));
+    app.add_option("--pairs", pairs, "baseline/subject pairs")->check(CLI::Range(1, 1000));
+    app.add_option("--hog-counts", counts,
+                   "print HOG's people count at these frames (F1,F2,...) instead");
+    gw::bench::parse_or_exit(app, argc, argv);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     cv::setNumThreads(1);
     if (!counts.empty()) return hog_counts(path, counts);

@@ -60,6 +60,7 @@
 #include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
@@ -531,29 +532,28 @@ std::vector<std::string> split(const std::string& text) {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i], v = argv[i + 1];
-        if (a == "--gateways")
-            o.gateways = gw::bench::parse_list(v);
-        else if (a == "--seconds")
-            o.seconds = std::max(1.0, std::atof(v.c_str()));
-        else if (a == "--speedup")
-            o.speedup = std::max(0.01, std::atof(v.c_str()));
-        else if (a == "--telemetry-s")
-            o.telemetry_s = std::max(0.01, std::atof(v.c_str()));
-        else if (a == "--event-s")
-            o.event_s = std::max(0.01, std::atof(v.c_str()));
-        else if (a == "--points")
-            o.points = std::max(1, std::atoi(v.c_str()));
-        else if (a == "--drain-s")
-            o.drain_s = std::max(5.0, std::atof(v.c_str()));
-        else if (a == "--brokers")
-            o.brokers = split(v);
-        else if (a == "--broker")
-            o.external = split(v);
-        else
-            throw std::runtime_error("unknown option " + a);
-    }
+    CLI::App app{"gw-bench-fleet: a district's fleet of gateways against one broker"};
+    app.add_option("--gateways", o.gateways, "fleet sizes to sweep, e.g. 50,100,200")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    app.add_option("--seconds", o.seconds, "simulated seconds per size")
+        ->check(CLI::Range(1.0, 1e6));
+    app.add_option("--speedup", o.speedup, "simulated time per real time")
+        ->check(CLI::Range(0.01, 1e4));
+    app.add_option("--telemetry-s", o.telemetry_s, "a gateway's telemetry period")
+        ->check(CLI::Range(0.01, 1e6));
+    app.add_option("--event-s", o.event_s, "a gateway's mean time between events")
+        ->check(CLI::Range(0.01, 1e6));
+    app.add_option("--points", o.points, "points per telemetry batch")
+        ->check(CLI::Range(1, 100000));
+    app.add_option("--drain-s", o.drain_s, "at most this long to drain after the run")
+        ->check(CLI::Range(5.0, 1e6));
+    std::string brokers, external;
+    app.add_option("--brokers", brokers, "brokers started here, e.g. mosquitto,nats,rabbitmq");
+    app.add_option("--broker", external, "URIs of a broker already running (comma separated)");
+    gw::bench::parse_or_exit(app, argc, argv);
+    if (!brokers.empty()) o.brokers = split(brokers);
+    if (!external.empty()) o.external = split(external);
     if (!o.external.empty() && o.brokers == std::vector<std::string>{"mosquitto"})
         o.brokers.clear();  // --broker alone: only the given one
     return o;

@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "sim_server.hpp"
 #include "site_rig.hpp"
@@ -202,26 +203,15 @@ void measure(const Options& o, const std::string& variant) {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--stacks") {
-            o.stacks = true;
-            continue;
-        }
-        if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-        const std::string v = argv[++i];
-        if (a == "--seconds")
-            o.seconds = std::max(1, std::atoi(v.c_str()));
-        else if (a == "--warmup")
-            o.warmup = std::max(0, std::atoi(v.c_str()));
-        else if (a == "--variant")
-            o.variants = v == "both" ? std::vector<std::string>{"nocam", "camera"}
-                                     : std::vector<std::string>{v};
-        else
-            throw std::runtime_error("unknown option " + a);
-    }
-    for (const auto& v : o.variants)
-        if (v != "nocam" && v != "camera") throw std::runtime_error("variant: nocam|camera|both");
+    CLI::App app{"gw-bench-idle: an idle gateway's CPU, wake-ups and threads"};
+    app.add_option("--seconds", o.seconds, "measured seconds")->check(CLI::Range(1, 86400));
+    app.add_option("--warmup", o.warmup, "seconds before measuring")->check(CLI::Range(0, 3600));
+    std::string variant = "both";
+    app.add_option("--variant", variant, "with or without a camera")
+        ->check(CLI::IsMember({"nocam", "camera", "both"}));
+    app.add_flag("--stacks", o.stacks, "sample the threads' stacks");
+    gw::bench::parse_or_exit(app, argc, argv);
+    if (variant != "both") o.variants = {variant};
     return o;
 }
 

@@ -33,6 +33,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
@@ -247,22 +248,16 @@ class Bench {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        const char* v = argv[i + 1];
-        if (a == "--alarms")
-            o.alarms = std::max(1, std::atoi(v));
-        else if (a == "--poll-ms")
-            o.poll_ms = std::max(10, std::atoi(v));
-        else if (a == "--mode")
-            o.mode = v;
-        else if (a == "--backlog")
-            o.backlog = std::max(0, std::atoi(v));
-        else if (a == "--seed")
-            o.seed = static_cast<unsigned>(std::atoi(v));
-        else
-            throw std::runtime_error("unknown option " + a);
-    }
+    CLI::App app{"gw-bench-latency: heat at the sensor to the alarm at the center"};
+    app.add_option("--alarms", o.alarms, "alarms to time")->check(CLI::Range(1, 100000));
+    app.add_option("--poll-ms", o.poll_ms, "the devices' poll period")
+        ->check(CLI::Range(10, 600000));
+    app.add_option("--mode", o.mode, "the gateway's mode")
+        ->check(CLI::IsMember({"normal", "emergency"}));
+    app.add_option("--backlog", o.backlog, "telemetry rows queued before the alarms")
+        ->check(CLI::Range(0, 100000000));
+    app.add_option("--seed", o.seed, "random seed of the alarms' timing");
+    gw::bench::parse_or_exit(app, argc, argv);
     return o;
 }
 

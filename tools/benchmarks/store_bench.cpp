@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
@@ -135,15 +136,14 @@ std::vector<double> raw_sqlite(const std::string& path, int events, int batch) {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        if (a == "--pairs")
-            o.pairs = std::max(1, std::atoi(argv[i + 1]));
-        else if (a == "--events")
-            o.events = std::max(1000, std::atoi(argv[i + 1]));
-        else if (a == "--batches")
-            o.batches = gw::bench::parse_list(argv[i + 1]);
-    }
+    CLI::App app{"gw-bench-store: store commit rates, batching and bytes per event"};
+    app.add_option("--pairs", o.pairs, "baseline/subject pairs (the median is reported)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--events", o.events, "events per run")->check(CLI::Range(1000, 100000000));
+    app.add_option("--batches", o.batches, "telemetry batch sizes, e.g. 500,2000")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    gw::bench::parse_or_exit(app, argc, argv);
     return o;
 }
 

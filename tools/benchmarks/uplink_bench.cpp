@@ -30,6 +30,7 @@
 
 #include <mqtt/async_client.h>
 
+#include "bench_cli.hpp"
 #include "bench_util.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
@@ -175,19 +176,19 @@ std::vector<double> raw_paho(const std::string& uri, int window, int count) {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string a = argv[i];
-        if (a == "--pairs")
-            o.pairs = std::max(1, std::atoi(argv[i + 1]));
-        else if (a == "--backlog")
-            o.backlog = std::max(100, std::atoi(argv[i + 1]));
-        else if (a == "--window")
-            o.window = std::atoi(argv[i + 1]);
-        else if (a == "--windows")
-            o.raw_windows = gw::bench::parse_list(argv[i + 1]);
-        else if (a == "--once")
-            o.once = argv[i + 1];
-    }
+    CLI::App app{"gw-bench-uplink: draining a backlog to a real mosquitto"};
+    app.add_option("--pairs", o.pairs, "baseline/subject pairs (the median is reported)")
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--backlog", o.backlog, "events in the backlog")
+        ->check(CLI::Range(100, 100000000));
+    app.add_option("--window", o.window, "the gateway's inflight_window")
+        ->check(CLI::Range(1, 100));
+    app.add_option("--windows", o.raw_windows, "raw client windows to sweep, e.g. 20,100")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
+    app.add_option("--once", o.once, "one run in this process (for callgrind, perf)")
+        ->check(CLI::IsMember({"drain", "raw"}));
+    gw::bench::parse_or_exit(app, argc, argv);
     return o;
 }
 
