@@ -50,6 +50,9 @@ class FrameDetector {
     // Draws the last frame's detections (boxes, heat map or flame mask) on `bgr`.
     virtual void draw(cv::Mat& bgr) const = 0;
     virtual const std::string& id() const = 0;
+    // The largest evidence image it sends (evidence_max_kb): a snapshot or
+    // fresh evidence of its camera keeps to the smallest of its detectors'.
+    virtual size_t evidence_max_bytes() const = 0;
 };
 
 // Builds the detector for a `crowd` or `video_fire` [[detectors]] entry through

@@ -21,8 +21,7 @@ constexpr double kRestartGapFrames = 5;
 // in one frame is a new view (a reconnect to a moved camera, lights
 // switched): people do not appear that fast.
 constexpr double kCutBefore = 0.3, kCutAfter = 0.6;
-constexpr int kHogPerFrame = 2;      // bounded HOG work: blobs examined per frame
-constexpr double kHogWindowH = 128;  // HOG people window height (px)
+constexpr int kHogPerFrame = 2;  // bounded HOG work: blobs examined per frame
 
 const std::vector<Severity> kLevels = {Severity::notice, Severity::warning, Severity::alarm,
                                        Severity::critical};
@@ -78,10 +77,11 @@ std::vector<CrowdDetector::Blob> CrowdDetector::blobs(const cv::Mat& region_mask
 }
 
 int CrowdDetector::hog_people(const cv::Mat& small, const cv::Rect& box, double expected_h) {
-    // HOG needs people >= 128 px: upscale the blob's neighbourhood so the
-    // expected person is a bit taller than the window.
+    // HOG's people window is 128 px tall: upscale the blob's neighbourhood
+    // so that a person shorter than hog_upscale_below_px (default the
+    // window) is a bit taller than it.
     double h = std::max(expected_h, double(box.height));
-    double up = std::max(1.0, 1.15 * kHogWindowH / std::max(h, 1.0));
+    double up = std::max(1.0, 1.15 * s_.hog_upscale_below_px / std::max(h, 1.0));
     up = std::min(up, 6.0);
     int pad_x = box.width / 2 + 4, pad_y = box.height / 4 + 4;
     cv::Rect roi = (box + cv::Size(2 * pad_x, 2 * pad_y)) - cv::Point(pad_x, pad_y);
@@ -224,7 +224,7 @@ void CrowdDetector::emit(std::optional<Event> e, const cv::Mat& bgr, std::vector
     if (e->state == EventState::raise) {
         cv::Mat shot = bgr.clone();
         draw(shot);
-        attach_evidence(*e, shot, static_cast<size_t>(s_.evidence_max_kb * 1024), evidence);
+        attach_evidence(*e, shot, evidence_max_bytes(), evidence);
     }
     events.push_back(std::move(*e));
 }

@@ -31,6 +31,9 @@ class CrowdDetector final : public FrameDetector {
                                 std::vector<Evidence>& evidence) override;
     void draw(cv::Mat& bgr) const override;
     const std::string& id() const override { return id_; }
+    size_t evidence_max_bytes() const override {
+        return static_cast<size_t>(s_.evidence_max_kb * 1024);
+    }
 
   private:
     struct Blob {

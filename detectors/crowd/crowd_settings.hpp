@@ -35,7 +35,7 @@ struct CrowdSettings final : DetectorSettings {
     double hog_upscale_below_px = 128;  // upscale regions whose people are shorter than this
     double dense_occupancy = 0.45;      // above this foreground fraction of the ROI: occupancy mode
     double full_density = 5.0;  // persons/m^2 when the ROI is fully covered (occupancy mode)
-    double evidence_max_kb = 150;
+    double evidence_max_kb = kEvidenceMaxKbDefault;
 
     static CrowdSettings read(Params& p);
 };

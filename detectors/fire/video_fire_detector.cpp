@@ -344,7 +344,7 @@ const FrameResult& VideoFireDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     if (e->state == EventState::raise) {
         cv::Mat shot = bgr.clone();
         draw(shot);
-        attach_evidence(*e, shot, static_cast<size_t>(s_.evidence_max_kb * 1024), evidence);
+        attach_evidence(*e, shot, evidence_max_bytes(), evidence);
     }
     events.push_back(std::move(*e));
     return result_;

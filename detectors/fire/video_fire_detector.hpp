@@ -27,6 +27,9 @@ class VideoFireDetector final : public FrameDetector {
                                 std::vector<Evidence>& evidence) override;
     void draw(cv::Mat& bgr) const override;
     const std::string& id() const override { return id_; }
+    size_t evidence_max_bytes() const override {
+        return static_cast<size_t>(s_.evidence_max_kb * 1024);
+    }
 
     // Region features of the last frame, for analyze and tuning.
     struct Region {

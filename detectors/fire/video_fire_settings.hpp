@@ -48,7 +48,7 @@ struct VideoFireSettings final : DetectorSettings {
     std::vector<double> ignore;
     double score_min = 0.5;      // per-frame region score for "flames in this frame"
     double growth_critical = 3;  // area grown this many times since raise: critical
-    double evidence_max_kb = 150;
+    double evidence_max_kb = kEvidenceMaxKbDefault;
 
     static VideoFireSettings read(Params& p);
     double min_camera_fps() const override { return min_fps; }

@@ -202,6 +202,7 @@ struct Camera::Impl {
         Frame f;
         f.camera = cfg.id;
         f.t_ms = clock.now_ms();
+        f.mono_ms = clock.mono_ms();
         if (cfg.width > 0 && (raw.cols != cfg.width || raw.rows != cfg.height))
             cv::resize(raw, f.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
         else
@@ -209,9 +210,8 @@ struct Camera::Impl {
         // Fault durations are ages, so they run on monotonic time: a wall
         // clock step (NTP after an offline boot) never fakes a frozen image.
         // The event gives the start as wall time: now minus the age.
-        const int64_t mono = clock.mono_ms();
-        for (const auto& ch : health.update(f.image, mono)) {
-            const int64_t since = f.t_ms - (mono - ch.since_ms);
+        for (const auto& ch : health.update(f.image, f.mono_ms)) {
+            const int64_t since = f.t_ms - (f.mono_ms - ch.since_ms);
             nlohmann::json d{{"mean", ch.mean}, {"stddev", ch.stddev}, {"since_ms", since}};
             const std::string what = ch.type == "frozen" ? "image frozen" : "lens covered or black";
             event(ch.type, ch.raised, Severity::warning,

@@ -33,8 +33,8 @@ class CameraHealth {
     std::vector<HealthChange> update(const cv::Mat& bgr, int64_t t_ms);
     bool frozen() const { return frozen_; }
     bool covered() const { return covered_; }
-    // A new stream (reconnect) starts a fresh comparison.
-    void reset_reference() { previous_.release(); }
+    // No reset on a reconnect: a camera that comes back with the same still
+    // picture is still frozen.
 
   private:
     HealthSettings s_;

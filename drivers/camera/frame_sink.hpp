@@ -9,10 +9,11 @@
 namespace gw::camera {
 
 struct Frame {
-    std::string camera;  // CameraConfig::id
-    cv::Mat image;       // BGR, already resized to the configured size
-    int64_t t_ms = 0;    // wall time of capture (from the one Clock)
-    uint64_t seq = 0;    // per camera, counts delivered frames from 1
+    std::string camera;   // CameraConfig::id
+    cv::Mat image;        // BGR, already resized to the configured size
+    int64_t t_ms = 0;     // wall time of capture (from the one Clock)
+    int64_t mono_ms = 0;  // monotonic time of capture (Clock::mono_ms)
+    uint64_t seq = 0;     // per camera, counts delivered frames from 1
 };
 
 class FrameSink {

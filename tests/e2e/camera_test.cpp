@@ -203,7 +203,9 @@ TEST(CameraSite, EmergencyModeSendsFreshImagesOfAnOpenFire) {
     const std::string video = write_fire_video(dir.path());
     std::string cfg =
         dir.write("gw.toml", camera_config(dir.path(), broker.uri(), video, gw::test::free_port(),
-                                           "evidence_interval_s_emergency = 2\n"));
+                                           "evidence_interval_s_emergency = 2\n") +
+                                 // Fresh images keep to the detector's cap too.
+                                 "[detectors.params]\nevidence_max_kb = 8\n");
     gw::test::Process gw({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd");
     CHECK_TEXT(gw.wait_for_output("msg=ready", 15000), gw.err().c_str());
     CHECK_TEXT(
@@ -231,7 +233,9 @@ TEST(CameraSite, EmergencyModeSendsFreshImagesOfAnOpenFire) {
                                      10000),
                    topic.c_str());
         auto ev = nlohmann::json::parse(find_topic(center.messages(), topic)->payload);
-        CHECK(!cv::imdecode(unbase64(ev["data"].get<std::string>()), cv::IMREAD_COLOR).empty());
+        const auto jpeg = unbase64(ev["data"].get<std::string>());
+        CHECK_TEXT(jpeg.size() <= 8u * 1024, std::to_string(jpeg.size()).c_str());
+        CHECK(!cv::imdecode(jpeg, cv::IMREAD_COLOR).empty());
     }
     gw.signal(SIGTERM);
     CHECK(gw.wait(5000).has_value());

@@ -1,9 +1,12 @@
 #include "vision_runner.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+
+#include "vision_util.hpp"
 
 namespace gw {
 
@@ -37,13 +40,21 @@ VisionRunner::PerCamera* VisionRunner::find(const std::string& camera) {
 void VisionRunner::on_frame(const camera::Frame& frame) {
     PerCamera* cam = find(frame.camera);
     if (!cam) return;
+    // Detectors and the refresher run on the camera's monotonic time: a wall
+    // clock step (NTP after an offline boot) would stall their holds for as
+    // long as it went back, while their windows kept every frame, or end the
+    // holds at once when it jumped ahead. The events say wall time.
+    const int64_t t = frame.mono_ms;
     std::vector<Event> events;
     std::vector<detectors::Evidence> evidence;
     {
         std::lock_guard<std::mutex> lock(cam->mutex);
-        for (auto& d : cam->detectors) d->on_frame(frame.image, frame.t_ms, events, evidence);
+        for (auto& d : cam->detectors) d->on_frame(frame.image, t, events, evidence);
     }
-    for (const auto& e : events) events_.on_event(e);
+    for (auto& e : events) {
+        e.t_ms += frame.t_ms - frame.mono_ms;
+        events_.on_event(e);
+    }
     std::vector<std::string> with_evidence;
     for (const auto& ev : evidence) {
         with_evidence.push_back(ev.event_id);
@@ -51,12 +62,13 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
             log_.error("vision", "evidence not stored",
                        {{"event", ev.event_id}, {"error", s.error()}});
     }
-    cam->refresher.observe(events, with_evidence, frame.t_ms);
+    cam->refresher.observe(events, with_evidence, t);
     if (in_emergency(mode_)) refresh_evidence(*cam, frame);
 }
 
 void VisionRunner::refresh_evidence(PerCamera& cam, const camera::Frame& frame) {
-    for (auto& e : cam.refresher.due(frame.t_ms, cam.refresh_ms, *ids_)) {
+    for (auto& e : cam.refresher.due(frame.mono_ms, cam.refresh_ms, *ids_)) {
+        e.t_ms = frame.t_ms;
         auto jpeg = annotated_jpeg(frame, &cam);
         if (!jpeg) {
             log_.warn("vision", "fresh evidence not made", {{"error", jpeg.error()}});
@@ -77,20 +89,27 @@ Result<std::vector<uint8_t>> VisionRunner::snapshot(const std::string& camera,
 
 Result<std::vector<uint8_t>> VisionRunner::annotated_jpeg(camera::Frame frame, PerCamera* cam) {
     frame.image = frame.image.clone();  // the camera's buffer stays as it was
+    // A camera without detectors: the detectors' default cap.
+    auto max_bytes = static_cast<size_t>(kEvidenceMaxKbDefault * 1024);
     if (cam) {
         std::lock_guard<std::mutex> lock(cam->mutex);
-        for (auto& d : cam->detectors) d->draw(frame.image);
+        for (auto& d : cam->detectors) {
+            d->draw(frame.image);
+            max_bytes = std::min(max_bytes, d->evidence_max_bytes());
+        }
     }
     const std::string& camera = frame.camera;
     // Which camera and when, so a snapshot sent around stays self-explaining.
     std::time_t secs = static_cast<std::time_t>(frame.t_ms / 1000);
     char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
+    std::tm local{};  // localtime_r: snapshots are made on several threads at once
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&secs, &local));
     const std::string label = camera + "  " + when + "  #" + std::to_string(frame.seq);
     cv::putText(frame.image, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0}, 3);
     cv::putText(frame.image, label, {6, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {255, 255, 255}, 1);
-    std::vector<uint8_t> jpeg;
-    if (!cv::imencode(".jpg", frame.image, jpeg)) return fail("cannot encode a JPEG");
+    auto jpeg = detectors::encode_capped_jpeg(frame.image, max_bytes);
+    if (jpeg.empty())
+        return fail("cannot encode a JPEG within " + std::to_string(max_bytes) + " bytes");
     return jpeg;
 }
 

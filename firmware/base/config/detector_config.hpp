@@ -52,6 +52,10 @@ class DetectorSettings {
     DetectorSettings& operator=(const DetectorSettings&) = default;
 };
 
+// The vision detectors' default cap on an evidence image (evidence_max_kb):
+// about 200 kB in base64, under a broker's usual message limit.
+constexpr double kEvidenceMaxKbDefault = 150;
+
 struct DetectorConfig {
     std::string id;
     std::string kind;
