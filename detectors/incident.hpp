@@ -42,8 +42,6 @@ class IncidentTracker {
     std::optional<Event> observe(int64_t t_ms, const Observation& obs);
 
     bool active() const { return active_.has_value(); }
-    std::optional<Severity> severity() const { return active_; }
-    const std::string& incident_id() const { return incident_; }
     const IncidentSpec& spec() const { return spec_; }
 
   private:

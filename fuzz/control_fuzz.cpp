@@ -22,6 +22,7 @@
 #include "control/diag.hpp"
 #include "control/dispatcher.hpp"
 #include "pipeline/live_state.hpp"
+#include "pipeline/pipeline.hpp"
 #include "scratch_site.hpp"
 #include "uplink/uplink.hpp"
 
@@ -52,7 +53,8 @@ struct Site : gw::fuzz::ScratchSite {
         gw::add_daemon_commands(
             commands, {config, *intake, *store, *uplink, clock, 0,
                        [this] { return gw::loop::mode_json(loop->mode().state()); },
-                       [this](const std::string& id) { return loop->book().is_open(id); }});
+                       [this](const std::string& id) { return loop->book().is_open(id); },
+                       [] { return gw::pipeline_json({}); }});
         gw::command::add_loop_control_commands(commands, *loop);
         gw::add_diag_commands(commands,
                               {config, live, *intake, *store, *uplink, clock,

@@ -1,5 +1,7 @@
 #include "elevator_detector.hpp"
 
+#include <cassert>
+
 namespace gw::detectors {
 
 namespace {
@@ -39,9 +41,10 @@ ElevatorDetector::ElevatorDetector(const DetectorConfig& config, ElevatorSetting
     }
 }
 
-void ElevatorDetector::add_fault(Fault fault, const char* type, Severity severity, double hold_s) {
+void ElevatorDetector::add_fault([[maybe_unused]] Fault fault, const char* type, Severity severity,
+                                 double hold_s) {
     // Added in enum order: faults_[fault] is that fault's tracker.
-    (void)fault;
+    assert(static_cast<size_t>(fault) == faults_.size());
     faults_.push_back(
         {severity, IncidentTracker(
                        {id_, "elevator", type, "", to_ms(hold_s), to_ms(s_.clear_hold_s)}, ids_)});

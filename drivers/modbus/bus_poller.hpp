@@ -59,7 +59,7 @@ class BusPoller {
     // Creates the context and starts the owner thread. Connecting happens on
     // that thread (with backoff), so start() never blocks on a dead peer.
     Status start();
-    // Stops and joins; at most one request later (2 x timeout_ms on TCP).
+    // Stops and joins; at most one request later (2 x timeout_ms: the watchdog).
     void stop();
 
     const std::string& bus() const { return bus_; }
@@ -116,7 +116,7 @@ class BusPoller {
     mutable std::mutex counters_mutex_;
     std::vector<DeviceCounters> counters_;
 
-    std::unique_ptr<RequestWatchdog> watchdog_;  // TCP buses only
+    std::unique_ptr<RequestWatchdog> watchdog_;  // cuts a request stuck past 2 x timeout_ms
 
     drivers::StopSignal stop_;
     std::thread thread_;

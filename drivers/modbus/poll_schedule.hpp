@@ -60,7 +60,6 @@ class PollSchedule {
     void link_up() { connect_backoff_.reset(); }
 
     int64_t backoff_ms(size_t device) const { return devices_[device].backoff_ms; }
-    int64_t backoff_until(size_t device) const { return devices_[device].backoff_until; }
 
   private:
     struct State {

@@ -192,13 +192,17 @@ void SerialPort::read_until_error(const UniqueFd& tty) {
         pollfd p{tty.get(), POLLIN, 0};
         const int pr = ::poll(&p, 1, 100);
         if (pr == 0) continue;
+        if (pr < 0 && errno == EINTR) continue;
+        // POLLHUP or POLLERR without data: the device is gone (errno is
+        // stale here; testing it could spin on an old EAGAIN).
+        const bool gone = pr > 0 && !(p.revents & POLLIN);
         ssize_t n = -1;
-        if (pr > 0 && (p.revents & POLLIN)) n = ::read(tty.get(), buf, sizeof buf);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (pr > 0 && !gone) n = ::read(tty.get(), buf, sizeof buf);
+        if (n < 0 && !gone && pr > 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n <= 0) {
             // EOF, EIO (pty peer gone, USB adapter unplugged) or POLLHUP.
             const std::string why =
-                n == 0 || pr > 0 ? "device closed or unplugged" : std::strerror(errno);
+                n == 0 || gone ? "device closed or unplugged" : std::strerror(errno);
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 counters_.read_errors++;

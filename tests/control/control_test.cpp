@@ -20,10 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/base64.hpp"
 #include "control/control_client.hpp"
 #include "control/control_server.hpp"
 #include "control/dispatcher.hpp"
+#include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"

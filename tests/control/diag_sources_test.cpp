@@ -56,9 +56,13 @@ TEST(DiagSources, AnOpenSerialPortPassesTheSelftestOnlyOnceALineGaveASample) {
     STRCMP_CONTAINS("5 bad checksum", why.c_str());
 
     c.framer.lines = 3;
-    c.matched = 3;
-    c.samples = 3;
+    c.matched = 2;
+    c.no_match = 1;
+    c.samples = 2;
     check = gw::serial_selftest("nmea-1", serial_device(c));
     CHECK_TRUE(check["passed"].get<bool>());
     STRCMP_EQUAL("serial nmea-1", check["name"].get<std::string>().c_str());
+    // What gave samples, and what did not beside it (it said "3 valid lines").
+    STRCMP_EQUAL("2 lines matched, 1 not matching the pattern",
+                 check["detail"].get<std::string>().c_str());
 }

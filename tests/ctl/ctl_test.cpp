@@ -75,9 +75,14 @@ TEST(CtlSite, StatusIsATableByDefaultAndJsonOnRequest) {
     STRCMP_CONTAINS("broker", table.out.c_str());
     STRCMP_CONTAINS("store alarm", table.out.c_str());
     STRCMP_CONTAINS("active alarms", table.out.c_str());
+    STRCMP_CONTAINS("batches dropped", table.out.c_str());
     CHECK(table.out.find("\x1b[") == std::string::npos);  // not a terminal: no colours
     auto j = parse(site->ctl({"status", "--json"}));
     CHECK(j["broker"]["connected"].get<bool>());
+    // The pipeline's counts: the buses are read, nothing fell behind.
+    CHECK(j["pipeline"]["samples"].get<long>() > 0);
+    LONGS_EQUAL(0, j["pipeline"]["dropped_detection"].get<long>());
+    LONGS_EQUAL(0, j["pipeline"]["event_failures"].get<long>());
     STRCMP_EQUAL("gw1", j["gateway"].get<std::string>().c_str());
     CHECK(j["active"].is_array());
 }
@@ -161,6 +166,10 @@ TEST(CtlSite, MqttTestReportsTheTimeToPuback) {
     auto j = parse(site->ctl({"mqtt", "test", "--json"}));
     CHECK(j["acked"].get<bool>());
     CHECK(j["puback_ms"].get<long>() >= 0);
+    // A test event is a one-shot report: never an active alarm in status.
+    auto status = parse(site->ctl({"status", "--json"}));
+    for (const auto& e : status["active"])
+        CHECK_TEXT(e.value("type", "") != "mqtt_test", e.dump().c_str());
 }
 
 TEST(CtlSite, SelftestPassesOnAHealthySite) {

@@ -1,6 +1,7 @@
 // gatewayd and gatewayctl as a technician runs them: exit codes, messages,
 // signals.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <string>
@@ -87,6 +88,43 @@ TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
         gw::test::run({GW_GATEWAYD, "--check-config", dir.write("sock.toml", long_socket)});
     LONGS_EQUAL(2, too_long.code);
     STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
+}
+
+// A command secret or broker login the daemon would refuse (short, open to
+// others) is refused by --check-config too: the start used to fail with
+// exit 1 after "ok", and the service restarted it over and over.
+TEST(DaemonCli, SecretFilesTheDaemonWouldRefuseAreConfigErrors) {
+    gw::test::TempDir dir;
+    const std::string secret = dir.write("secret", "12345\n");
+    chmod(secret.c_str(), 0600);
+    const std::string creds = dir.write("creds", "gateway\npw\n");
+    chmod(creds.c_str(), 0644);
+    std::string text = minimal_config(dir.path());
+    text.replace(text.find("[control]"), 0, "credentials_file = \"" + creds + "\"\n");
+    text += "[commands]\nsecret_file = \"" + secret + "\"\n";
+    const std::string path = dir.write("secrets.toml", text);
+    auto check = gw::test::run({GW_GATEWAYD, "--check-config", path});
+    LONGS_EQUAL(2, check.code);
+    STRCMP_CONTAINS("commands.secret_file: ", check.err.c_str());
+    STRCMP_CONTAINS("the secret must be at least 16 characters", check.err.c_str());
+    STRCMP_CONTAINS("uplink.credentials_file: ", check.err.c_str());
+    STRCMP_CONTAINS("is world-readable (mode 0644)", check.err.c_str());
+    LONGS_EQUAL(2, gw::test::run({GW_GATEWAYD, "--config", path}).code);
+}
+
+// A relative data_dir is made from the working folder on, its first part too
+// (a one-letter first folder was skipped, and the start failed).
+TEST(DaemonCli, ARelativeDataDirIsMade) {
+    gw::test::TempDir dir;
+    const std::string cfg = dir.write("gw.toml", minimal_config("d/gw"));
+    gw::test::Process p(
+        {"/bin/sh", "-c", "cd " + dir.path() + " && exec " GW_GATEWAYD " -c " + cfg}, dir.path(),
+        "gatewayd-relative");
+    CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
+    struct stat st {};
+    CHECK(::stat((dir.path() + "/d/gw/ctl.sock").c_str(), &st) == 0);
+    p.signal(SIGTERM);
+    CHECK(p.wait(5000).has_value());
 }
 
 // Paths the gateway cannot use are config errors that name their key (exit

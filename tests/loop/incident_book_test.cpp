@@ -202,6 +202,7 @@ TEST(IncidentBook, OneShotStoreWarningsAndInfoAreNotFollowed) {
     Feed feed{book};
     Event evicted = raise("gw-1-1", Severity::warning);
     evicted.kind = "store";
+    evicted.one_shot = true;
     feed(evicted);
     feed(raise("gw-1-2", Severity::info));
     LONGS_EQUAL(0, book.open().size());

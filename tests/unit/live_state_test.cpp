@@ -49,6 +49,17 @@ TEST(LiveState, TracksActiveIncidentsUntilCleared) {
     STRCMP_EQUAL("b1", active[0].incident.c_str());
 }
 
+// A mode change, a test event, a snapshot, the store's reports: the intake
+// gives them an incident id too, but nothing ever clears them.
+TEST(LiveState, OneShotReportsAreShownButNeverActive) {
+    gw::LiveState live;
+    auto test = ev("t1", "t1", gw::EventState::raise);
+    test.one_shot = true;
+    live.on_event(test);
+    LONGS_EQUAL(0, live.active_incidents().size());
+    LONGS_EQUAL(1, live.recent_events().size());
+}
+
 TEST(LiveState, SampleRingPagesByCursorAndCountsWhatAReaderMissed) {
     gw::LiveState live(10, 4);
     const uint64_t start = live.sample_cursor();

@@ -153,7 +153,9 @@ TEST(DaemonUplink, WorldReadableCredentialsFileIsRefusedClearly) {
     const std::string cfg = dir.write(
         "gw.toml", daemon_toml(dir, "tcp://127.0.0.1:1", "credentials_file = \"" + creds + "\"\n"));
     auto r = gw::test::run({GW_GATEWAYD, "-c", cfg}, 20000);
-    LONGS_EQUAL(1, r.code);
+    // A config error (exit 2): the service does not restart over it.
+    LONGS_EQUAL(2, r.code);
+    STRCMP_CONTAINS("uplink.credentials_file: ", r.err.c_str());
     STRCMP_CONTAINS("is world-readable (mode 0644): refusing to use it", r.err.c_str());
 }
 

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "control/base64.hpp"
+#include "core/base64.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
 #include "options.hpp"

@@ -84,6 +84,17 @@ void print_status(const json& s, const json& active) {
     t.add({"store telemetry", lane_text(s["store"]["telemetry"])});
     if (s["store"].contains("evidence"))
         t.add({"store evidence", lane_text(s["store"]["evidence"])});
+    if (s.contains("pipeline") && s["pipeline"].is_object()) {
+        // Dropped batches mean detection or the store fell behind the buses.
+        const json& p = s["pipeline"];
+        const auto dropped = p.value("dropped_detection", 0LL) + p.value("dropped_telemetry", 0LL);
+        const std::string text = std::to_string(p.value("samples", 0LL)) + " samples, " +
+                                 std::to_string(p.value("events", 0LL)) + " events, " +
+                                 std::to_string(dropped) + " batches dropped, " +
+                                 std::to_string(p.value("event_failures", 0LL)) +
+                                 " events not stored";
+        t.add({"pipeline", dropped || p.value("event_failures", 0LL) ? st.bad(text) : text});
+    }
     if (active.is_array()) {
         std::string a = std::to_string(active.size());
         for (const auto& e : active)

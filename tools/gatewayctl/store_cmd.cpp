@@ -41,7 +41,8 @@ void print_stats(const json& s) {
 }
 
 // Pages through one lane; every record is one JSON line. Returns the rows
-// written or -1 after printing why.
+// written so far, this lane's added to `done` (the lanes before it), or -1
+// after printing why.
 long export_lane(const Target& target, const std::string& lane, std::ostream& out,
                  Progress& progress, long done, int& rc) {
     int64_t after = 0;

@@ -45,11 +45,6 @@ CommandChannel::CommandChannel(ChannelOptions options, CommandBook& book, Store&
       clock_(clock),
       log_(log) {}
 
-int64_t CommandChannel::refused() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return refused_;
-}
-
 void CommandChannel::on_command(const std::string& name, const std::string& payload,
                                 bool retained) {
     const std::string where = usable_name(name) ? name : std::string();
@@ -207,7 +202,6 @@ Status CommandChannel::append_reply(const std::string& id, const std::string& na
 
 bool CommandChannel::refusal_allowed(int64_t now_mono) {
     std::lock_guard<std::mutex> lock(mutex_);
-    ++refused_;
     if (now_mono - window_start_mono_ >= 60000) {
         if (suppressed_ > 0)
             log_.warn("command", "refusals not answered (rate limit)", {{"count", suppressed_}});

@@ -55,8 +55,6 @@ class CommandChannel final : public uplink::CommandSink {
     // Stops the router: commands not finished stay pending in the inbox.
     void stop();
 
-    int64_t refused() const;
-
   private:
     struct Refusal {
         std::string name;  // reply/{name}; empty: only logged
@@ -90,7 +88,6 @@ class CommandChannel final : public uplink::CommandSink {
     int64_t window_start_mono_ = 0;
     int refusals_in_window_ = 0;
     int64_t suppressed_ = 0;
-    int64_t refused_ = 0;
 };
 
 }  // namespace gw::command

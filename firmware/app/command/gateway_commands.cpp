@@ -20,12 +20,7 @@ constexpr int64_t kReloadDeadlineMs = 15000;
 
 void snapshot(const GatewayCommandContext& ctx, const json& req, const Done& done) {
     const std::string camera = req.at("camera").get<std::string>();
-    if (!ctx.config.camera(camera)) {
-        std::string known;
-        for (const auto& c : ctx.config.cameras) known += (known.empty() ? "" : ", ") + c.id;
-        return done(error("no camera \"" + camera +
-                          "\" (cameras: " + (known.empty() ? "none" : known) + ")"));
-    }
+    if (!ctx.config.camera(camera)) return done(error(ctx.config.no_camera(camera)));
     if (!ctx.snapshot) return done(error("snapshots are not available in this daemon"));
     auto jpeg = ctx.snapshot(camera);
     if (!jpeg) return done(error(jpeg.error()));
@@ -35,6 +30,7 @@ void snapshot(const GatewayCommandContext& ctx, const json& req, const Done& don
     e.detector = camera;
     e.kind = "camera";
     e.type = "snapshot";
+    e.one_shot = true;
     e.severity = Severity::info;
     e.message = "snapshot requested by the center (" + req.at("id").get<std::string>() + ")";
     e.details = {{"request", req.at("id")}};

@@ -3,16 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
 namespace gw::command {
 namespace {
-
-constexpr size_t kMinSecretBytes = 16;
 
 std::string hex(const unsigned char* p, size_t n) {
     static const char* kDigits = "0123456789abcdef";
@@ -45,27 +38,6 @@ std::string hmac_sha256_hex(const std::string& secret, const std::string& text) 
 std::string sign(const std::string& secret, const std::string& name,
                  const nlohmann::json& request) {
     return hmac_sha256_hex(secret, signed_text(name, request));
-}
-
-Result<std::string> read_secret(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return fail("commands.secret_file " + path + ": " + std::strerror(errno));
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        return fail("commands.secret_file " + path + " is readable or writable by others (mode " +
-                    mode + "): refusing to use it; run `chmod o-rwx " + path + "`");
-    }
-    std::ifstream in(path);
-    std::string secret;
-    if (!in || !std::getline(in, secret))
-        return fail("commands.secret_file " + path + ": cannot read it");
-    while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
-    if (secret.size() < kMinSecretBytes)
-        return fail("commands.secret_file " + path + ": the secret must be at least " +
-                    std::to_string(kMinSecretBytes) + " characters");
-    return secret;
 }
 
 Status check_signature(const SignaturePolicy& policy, const std::string& name,

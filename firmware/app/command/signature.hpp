@@ -20,10 +20,6 @@ std::string hmac_sha256_hex(const std::string& secret, const std::string& text);
 // Signs: the sig a center would put into `request`.
 std::string sign(const std::string& secret, const std::string& name, const nlohmann::json& request);
 
-// Reads the shared secret: the file's first line (trailing CR/LF removed).
-// Refuses a file others can read or write, and an empty or short secret.
-Result<std::string> read_secret(const std::string& path);
-
 struct SignaturePolicy {
     std::string secret;  // empty: commands are not signed, nothing is checked
     int64_t max_skew_ms = 300000;

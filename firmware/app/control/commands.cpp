@@ -89,7 +89,8 @@ json status_report(const CommandContext& ctx) {
             {"clock", ctx.clock.synced() ? "synced" : "unsynced"},
             {"mode", ctx.mode ? ctx.mode() : json(nullptr)},
             {"broker", broker},
-            {"store", store}};
+            {"store", store},
+            {"pipeline", ctx.pipeline ? ctx.pipeline() : json(nullptr)}};
 }
 
 void add_daemon_commands(Dispatcher& commands, CommandContext ctx) {

@@ -25,6 +25,9 @@ struct CommandContext {
     // Whether an incident (or event) id names an open incident: an injected
     // update or clear must name one.
     std::function<bool(const std::string& id)> incident_open;
+    // The pipeline's counts for `status` (samples, dropped batches, events,
+    // events the store refused); null when there is none.
+    std::function<nlohmann::json()> pipeline;
 };
 
 // inject:

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "contract/contract.hpp"
-#include "control/base64.hpp"
+#include "core/base64.hpp"
 #include "diag.hpp"
 
 namespace gw {
@@ -159,6 +159,7 @@ json mqtt_test(const DiagContext& ctx, const json& req, const Cancel& cancel) {
     e.detector = "gatewayctl";
     e.kind = "system";
     e.type = "mqtt_test";
+    e.one_shot = true;
     e.severity = Severity::info;
     e.value = kNoValue;
     e.message = "gatewayctl mqtt test";
@@ -243,7 +244,7 @@ json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
             ? link.broker
             : link.broker + ": " + (link.last_error.empty() ? "not connected" : link.last_error)));
     if (ctx.config.uplink.tls) {
-        bool tls = link.broker.rfind("ssl://", 0) == 0 || link.broker.rfind("mqtts://", 0) == 0;
+        const bool tls = is_tls_uri(link.broker);
         checks.push_back(check("broker TLS", link.connected && tls,
                                tls ? "TLS in use" : "configured but the link is not TLS"));
     }
@@ -264,12 +265,7 @@ json selftest(const DiagContext& ctx, const json& req, const Cancel& cancel) {
 json snapshot(const DiagContext& ctx, const json& req) {
     auto id = string_arg(req, "camera");
     if (!id) return error(id.error());
-    if (!ctx.config.camera(*id)) {
-        std::string known;
-        for (const auto& c : ctx.config.cameras) known += (known.empty() ? "" : ", ") + c.id;
-        return error("no camera \"" + *id + "\" (cameras: " + (known.empty() ? "none" : known) +
-                     ")");
-    }
+    if (!ctx.config.camera(*id)) return error(ctx.config.no_camera(*id));
     if (!ctx.snapshot) return error("snapshots are not available in this daemon");
     auto jpeg = ctx.snapshot(*id);
     if (!jpeg) return error(jpeg.error());
@@ -312,9 +308,13 @@ json serial_selftest(const std::string& id, const json& d) {
     const auto count = [&](const char* k, const char* what) {
         return std::to_string(n(k)) + " " + what;
     };
-    if (n("samples") > 0)
-        return {
-            {"name", "serial " + id}, {"passed", true}, {"detail", count("lines", "valid lines")}};
+    if (n("samples") > 0) {
+        // Lines that gave samples; any that did not are said beside them.
+        std::string detail = count("matched", "lines matched");
+        if (n("no_match") > 0) detail += ", " + count("no_match", "not matching the pattern");
+        if (n("parse_errors") > 0) detail += ", " + count("parse_errors", "not numbers");
+        return {{"name", "serial " + id}, {"passed", true}, {"detail", detail}};
+    }
     const std::string why =
         n("bytes") == 0
             ? "open, but nothing received yet"

@@ -1,12 +1,5 @@
 #include "diag_sources.hpp"
 
-#include <ctime>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "pipeline/frame_keeper.hpp"
-
 namespace gw {
 
 using nlohmann::json;

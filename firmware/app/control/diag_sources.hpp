@@ -1,7 +1,7 @@
 #pragma once
 // What the daemon hands DiagContext, built from the drivers' own counters and
 // frames, so the daemon's wiring is one line per provider (see
-// docs/gatewayctl.md). Pure apart from the JPEG encoder.
+// docs/gatewayctl.md).
 #include <string>
 #include <vector>
 
@@ -14,8 +14,6 @@
 #include "serial/serial_port.hpp"
 
 namespace gw {
-
-class FrameKeeper;
 
 // One object per device: {"id","kind":"modbus"|"serial"|"camera","online",...counters}.
 nlohmann::json devices_json(const std::vector<modbus::DeviceCounters>& modbus,

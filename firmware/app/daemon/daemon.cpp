@@ -39,7 +39,8 @@ namespace {
 // is 0750 whatever the umask (mkdir's mode is cut by it, chmod's is not);
 // folders that exist are left as they are.
 Status make_dirs(const std::string& path) {
-    for (size_t pos = 1; pos != std::string::npos;) {
+    // From the first character on: a relative "d/gw" makes "d" first.
+    for (size_t pos = 0; pos != std::string::npos;) {
         pos = path.find('/', pos + 1);
         std::string part = path.substr(0, pos);
         if (::mkdir(part.c_str(), 0750) != 0) {
@@ -127,7 +128,8 @@ Status Daemon::start() {
     add_daemon_commands(*commands_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
                          [this] { return loop::mode_json(loop_->mode().state()); },
-                         [this](const std::string& id) { return loop_->book().is_open(id); }});
+                         [this](const std::string& id) { return loop_->book().is_open(id); },
+                         [this] { return pipeline_json(pipeline_->stats()); }});
     command::add_loop_control_commands(*commands_, *loop_);
     add_diag_commands(
         *commands_,
@@ -145,8 +147,8 @@ Status Daemon::start() {
 Status Daemon::open_commands(const contract::Origin& origin) {
     command::ChannelOptions options;
     if (!config_.commands.secret_file.empty()) {
-        auto secret = command::read_secret(config_.commands.secret_file);
-        if (!secret) return fail(secret.error());
+        auto secret = read_secret(config_.commands.secret_file);
+        if (!secret) return fail("commands.secret_file: " + secret.error());
         options.signing.secret = *secret;
         options.signing.max_skew_ms = int64_t(config_.commands.max_skew_s) * 1000;
         options.signing.allow_unsynced = config_.commands.allow_unsynced;
@@ -258,9 +260,11 @@ Status Daemon::start_drivers() {
 int Daemon::run(ShutdownSignals& signals) {
     notifier_.ready("running");
     log_.info("daemon", "ready", {{"boot", store_->boot()}});
-    // Signals end the wait at once (signalfd); the timeout only feeds the
-    // watchdog and reports what the store did on its own (evictions, full),
-    // so once a second is enough: every wake of an idle gateway costs power.
+    // Signals end the wait at once (signalfd); the timeout feeds the
+    // watchdog, reports what the store did on its own (evictions, full) and
+    // ticks the closed loop (re-sends, escalation, the end of an emergency),
+    // all on a scale of seconds: once a second is enough, and every wake of
+    // an idle gateway costs power.
     const int64_t wake_ms =
         notifier_.interval_ms() > 0 ? std::min<int64_t>(1000, notifier_.interval_ms()) : 1000;
     for (;;) {

@@ -17,9 +17,9 @@
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
 #include "core/event_id.hpp"
+#include "core/instance_lock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
-#include "core/instance_lock.hpp"
 #include "service_notify.hpp"
 #include "signals.hpp"
 
@@ -67,11 +67,6 @@ class Daemon {
     // Runs until SIGTERM/SIGINT (returns the process exit code) or a restart
     // with a new config (kRestart).
     int run(ShutdownSignals& signals);
-
-    // Where drivers and detectors deliver (valid after start()).
-    Intake& intake() { return *intake_; }
-    loop::ClosedLoop& closed_loop() { return *loop_; }
-    ControlServer& control() { return *control_; }
 
   private:
     void stop();

@@ -19,10 +19,6 @@ void ServiceNotifier::stopping() {
     sd_notify(0, "STOPPING=1");
 }
 
-void ServiceNotifier::status(const std::string& text) {
-    sd_notifyf(0, "STATUS=%s", text.c_str());
-}
-
 void ServiceNotifier::watchdog(int64_t mono_ms) {
     if (interval_ms_ <= 0) return;
     if (last_ping_ms_ >= 0 && mono_ms - last_ping_ms_ < interval_ms_) return;

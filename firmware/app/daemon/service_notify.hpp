@@ -11,7 +11,6 @@ class ServiceNotifier {
     ServiceNotifier();
     void ready(const std::string& status);
     void stopping();
-    void status(const std::string& text);
     // Pings the watchdog if it is due; call from the main loop.
     void watchdog(int64_t mono_ms);
     // How often the main loop must wake up to keep the watchdog fed (ms).

@@ -84,6 +84,7 @@ void ClosedLoop::announce(const ModeChange& change) {
     e.detector = "mode";
     e.kind = "system";
     e.type = "mode_changed";
+    e.one_shot = true;
     e.severity = Severity::info;
     e.value = kNoValue;
     e.message = "mode " + std::string(to_string(change.from.mode)) + " -> " +

@@ -188,11 +188,11 @@ void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
 }
 
 // Due: at or above min_severity. Followed: notices and warnings of things
-// that clear; the store's own reports (rows evicted) are one-shots that
-// never do, so they are not followed.
+// that clear; one-shot reports (rows evicted) never do, so they are not
+// followed.
 bool IncidentBook::tracked(const Event& e) const {
     if (e.severity >= settings_.min_severity) return true;
-    return e.severity >= settings_.follow_severity && e.kind != "store";
+    return e.severity >= settings_.follow_severity && !e.one_shot;
 }
 
 void IncidentBook::make_due(Incident& inc, int64_t now) {

@@ -78,6 +78,7 @@ void Intake::report_store_notices() {
         Event e;
         e.detector = "store";
         e.kind = "store";
+        e.one_shot = true;
         e.type = n.type;
         const bool evicted = n.type == "telemetry_evicted" || n.type == "evidence_evicted";
         e.severity = evicted ? Severity::warning : Severity::alarm;
@@ -102,6 +103,7 @@ void Intake::report_store_recovery() {
     Event e;
     e.detector = "store";
     e.kind = "store";
+    e.one_shot = true;
     e.type = "store_recovered";
     e.severity = Severity::alarm;
     e.message = recovery_message(*r);

@@ -47,8 +47,8 @@ void LiveState::on_event(const Event& event) {
     std::lock_guard<std::mutex> lock(mutex_);
     recent_.push_back(event);
     while (recent_.size() > capacity_) recent_.pop_front();
-    // One-shot events (no lifecycle: no incident id) are never "active".
-    if (event.incident.empty()) return;
+    // One-shot reports never clear: they are never "active".
+    if (event.one_shot) return;
     if (event.state == EventState::clear) {
         active_.erase(incident_key(event));
     } else {

@@ -132,6 +132,14 @@ void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
         log_.warn("pipeline", "telemetry not stored", {{"batches", refused}, {"error", why}});
 }
 
+nlohmann::json pipeline_json(const PipelineStats& s) {
+    return {{"samples", s.samples},
+            {"dropped_detection", s.dropped_detection},
+            {"dropped_telemetry", s.dropped_telemetry},
+            {"events", s.events},
+            {"event_failures", s.event_failures}};
+}
+
 PipelineStats Pipeline::stats() const {
     return {samples_.load(), dropped_detection_.load(), dropped_telemetry_.load(), events_.load(),
             event_failures_.load()};

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bounded_queue.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
@@ -31,6 +33,9 @@ struct PipelineStats {
     uint64_t events = 0;
     uint64_t event_failures = 0;  // events the store refused (logged)
 };
+
+// For `status`: {"samples","dropped_detection","dropped_telemetry","events","event_failures"}.
+nlohmann::json pipeline_json(const PipelineStats& s);
 
 class Pipeline final : public SampleSink, public EventSink {
   public:

@@ -25,11 +25,11 @@ std::string canonical_uri(const std::string& uri) {
     return uri;
 }
 
+}  // namespace
+
 bool is_tls_uri(const std::string& uri) {
     return uri.rfind("ssl://", 0) == 0;
 }
-
-}  // namespace
 
 Delivery::Delivery(const UplinkConfig& config, const contract::Topics& topics,
                    const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
@@ -46,7 +46,9 @@ Delivery::Delivery(const UplinkConfig& config, const contract::Topics& topics,
       backoff_ms_(config.reconnect_min_ms) {
     login_.client_id = config.client_id;
     login_.keepalive_s = config.keepalive_s;
-    login_.clean_session = true;  // we resend from SQLite; no broker-side session needed
+    // Without commands no broker-side session is needed: rows are resent
+    // from SQLite. set_command_sink asks for one.
+    login_.clean_session = true;
     login_.connect_timeout_s = kConnectTimeoutS;
     login_.max_buffered = std::clamp(config.inflight_window, 1, kMaxWindow) + kBufferMargin;
     if (config.tls)

@@ -9,7 +9,8 @@
 //     read from the store in pages of the free window.
 //   - outcomes: a PUBACK deletes the row (Store::ack); a failed publish is
 //     sent again, and only it; after a (re)connect every row still in the
-//     store is sent again (clean session: nothing in flight survives).
+//     store is sent again (a new client each time: nothing in flight
+//     survives; the broker's session, kept for commands, holds none of ours).
 //   - a retained status on every connect, a retained Last Will, an offline
 //     status on shutdown.
 // It talks to a Transport; its callbacks only post LinkEvents, which the
@@ -35,7 +36,7 @@ namespace gw {
 
 struct LinkState {
     bool connected = false;
-    std::string broker;              // URI connected to (or last tried)
+    std::string broker;              // URI connected to (or last tried), tcp:// or ssl://
     int64_t connected_since_ms = 0;  // wall time of the current connection
     int64_t last_puback_ms = 0;      // wall time of the last PUBACK
     int64_t published = 0;           // publishes sent since start (incl. resends)
@@ -44,6 +45,9 @@ struct LinkState {
     int inflight = 0;
     std::string last_error;
 };
+
+// A TLS broker URI (LinkState::broker: mqtts:// is already ssl:// there).
+bool is_tls_uri(const std::string& uri);
 
 // What the transport reported, tagged with the connection it belongs to:
 // reports of an earlier connection change nothing but a PUBACK's delete.

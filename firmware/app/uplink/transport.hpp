@@ -4,8 +4,10 @@
 // tests and against Paho (PahoTransport) in the gateway.
 //
 // Threading: every call is made from one thread (the uplink's). Callbacks
-// come from the transport's own thread and must only queue what they get;
-// they must not call back into the transport.
+// come from the transport's own thread and must not call back into the
+// transport. Link callbacks only queue what they get; the message callback
+// records a command in the inbox before it returns (so the PUBACK the
+// client sends after it means the command is on disk).
 #include <functional>
 #include <optional>
 #include <string>

@@ -1,11 +1,9 @@
 #include "uplink.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "paho_transport.hpp"
 
@@ -21,27 +19,6 @@ Status readable(const std::string& what, const std::string& path) {
 }
 
 }  // namespace
-
-Result<Credentials> read_credentials(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return fail("credentials file " + path + ": " + std::strerror(errno));
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        const char* what = (st.st_mode & S_IROTH) ? "world-readable" : "world-writable";
-        return fail("credentials file " + path + " is " + what + " (mode " + mode +
-                    "): refusing to use it; run `chmod o-rwx " + path + "`");
-    }
-    std::ifstream in(path);
-    Credentials c;
-    if (!in || !std::getline(in, c.username) || c.username.empty())
-        return fail("credentials file " + path + ": expected \"username\\npassword\"");
-    std::getline(in, c.password);
-    for (auto* s : {&c.username, &c.password})
-        if (!s->empty() && s->back() == '\r') s->pop_back();
-    return c;
-}
 
 Uplink::Uplink(const UplinkConfig& config, const contract::Topics& topics,
                const contract::Origin& origin, contract::GatewayStatus birth, Store& store,
@@ -67,7 +44,7 @@ Status Uplink::start() {
     if (config_.brokers.empty()) return fail("uplink: no broker configured");
     if (!config_.credentials_file.empty()) {
         auto c = read_credentials(config_.credentials_file);
-        if (!c) return fail(c.error());
+        if (!c) return fail("uplink.credentials_file: " + c.error());
         delivery_.set_credentials(c->username, c->password);
     }
     if (config_.tls) {

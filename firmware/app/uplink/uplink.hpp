@@ -6,7 +6,8 @@
 //   MQTT C++ async client, NO Paho persistence, no automatic reconnect) in
 //   the gateway, a fake in unit tests. SQLite is the only source of truth: a
 //   stored row is deleted (Store::ack) only on its PUBACK.
-// - Transport callbacks only push LinkEvents to a queue; every transport
+// - Link callbacks only push LinkEvents to a queue (a command message is
+//   recorded by the CommandSink on the client's thread); every transport
 //   call (connect, publish, disconnect) happens on the uplink's own thread.
 #include <condition_variable>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/secret_files.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -25,15 +27,6 @@
 #include "transport.hpp"
 
 namespace gw {
-
-struct Credentials {
-    std::string username;
-    std::string password;
-};
-
-// Reads "username\npassword". Refuses a file that others can read or write:
-// a world-readable password is a leaked password.
-Result<Credentials> read_credentials(const std::string& path);
 
 class Uplink {
   public:

@@ -32,6 +32,11 @@ const PointConfig* Config::point(const std::string& id) const {
 const CameraConfig* Config::camera(const std::string& id) const {
     return find_by_id(cameras, id);
 }
+std::string Config::no_camera(const std::string& id) const {
+    std::string known;
+    for (const auto& c : cameras) known += (known.empty() ? "" : ", ") + c.id;
+    return "no camera \"" + id + "\" (cameras: " + (known.empty() ? "none" : known) + ")";
+}
 
 std::string to_string(Table t) {
     return std::string(name_of(kTableNames, t));

@@ -104,6 +104,9 @@ struct Config {
     const DeviceConfig* device(const std::string& id) const;
     const PointConfig* point(const std::string& id) const;
     const CameraConfig* camera(const std::string& id) const;
+    // What a technician or the center is told of a camera id that is not
+    // configured: `no camera "ID" (cameras: a, b)`.
+    std::string no_camera(const std::string& id) const;
 };
 
 }  // namespace gw

@@ -430,8 +430,6 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
     diag.add(line, "points[" + p.id + "]." + (min_set ? "min" : "max"), what.str());
 }
 
-// References between sections are checked after everything is read, so the
-// order of sections in the file does not matter.
 // A serial point's field must be a named group of its port's pattern (a
 // pattern that does not compile was reported where it was read).
 bool names_field(const Config& c, const PointConfig& p) {
@@ -469,11 +467,11 @@ void check_auto_rule(const EmergencyAutoRule& rule, long line, const Config& c,
                  "\"; its types: " + list);
 }
 
-void check_references(TomlReader& root, Config& c, Diagnostics& diag,
-                      const std::map<std::string, long>& point_lines,
+// References between sections are checked after everything is read, so the
+// order of sections in the file does not matter.
+void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
                       const std::map<std::string, long>& detector_lines,
                       const std::vector<long>& auto_lines, const std::vector<DetectorKind>& kinds) {
-    (void)root;
     for (size_t i = 0; i < c.emergency_auto.size(); ++i)
         check_auto_rule(c.emergency_auto[i], auto_lines[i], c, kinds, diag);
     std::map<std::string, bool> is_serial;
@@ -540,7 +538,7 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
         detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
     }
     root.finish();
-    check_references(root, c, diag, point_lines, detector_lines, auto_lines, kinds);
+    check_references(c, diag, point_lines, detector_lines, auto_lines, kinds);
     return c;
 }
 

@@ -1,5 +1,7 @@
 #include "start_checks.hpp"
 
+#include "secret_files.hpp"
+
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,8 +46,13 @@ std::vector<std::string> start_problems(const Config& c) {
         readable(c, "uplink.tls.cert_file", c.uplink.tls->cert_file, out);
         readable(c, "uplink.tls.key_file", c.uplink.tls->key_file, out);
     }
-    readable(c, "uplink.credentials_file", c.uplink.credentials_file, out);
-    readable(c, "commands.secret_file", c.commands.secret_file, out);
+    // Read as the daemon reads them: a file it would refuse is refused here.
+    if (!c.uplink.credentials_file.empty())
+        if (auto r = read_credentials(c.uplink.credentials_file); !r)
+            out.push_back(c.file + ": uplink.credentials_file: " + r.error());
+    if (!c.commands.secret_file.empty())
+        if (auto r = read_secret(c.commands.secret_file); !r)
+            out.push_back(c.file + ": commands.secret_file: " + r.error());
     makeable_folder(c, "store.path", c.store.path, out);
     makeable_folder(c, "control.socket", c.control.socket, out);
     if (!c.control.group.empty() && !::getgrnam(c.control.group.c_str()))

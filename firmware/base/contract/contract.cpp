@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base64.hpp"
+
 namespace gw::contract {
 namespace {
 
@@ -107,23 +109,6 @@ std::string encode_reply(const Reply& r, const Origin& origin) {
 
 namespace {
 
-std::string base64(const std::vector<uint8_t>& in) {
-    static const char* kAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    for (size_t i = 0; i < in.size(); i += 3) {
-        uint32_t n = static_cast<uint32_t>(in[i]) << 16;
-        if (i + 1 < in.size()) n |= static_cast<uint32_t>(in[i + 1]) << 8;
-        if (i + 2 < in.size()) n |= in[i + 2];
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-        out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-    }
-    return out;
-}
-
 constexpr const char* kEvidencePrefix = "{\"evidence\":";
 
 }  // namespace
@@ -139,7 +124,7 @@ std::string encode_evidence(const std::string& event_id, const std::string& cont
     j["content_type"] = content_type;
     j["encoding"] = "base64";
     j["size"] = bytes.size();
-    j["data"] = base64(bytes);
+    j["data"] = base64_encode(bytes);
     return j.dump();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Base64 (RFC 4648) for binary replies on the JSON control socket (camera
-// snapshots). None of the project's libraries exposes one.
+// Base64 (RFC 4648) for binary in JSON: evidence images on MQTT, camera
+// snapshots on the control socket. Strict decoding (OpenSSL's DecodeBlock
+// takes whitespace and returns the padding as zero bytes).
 #include <optional>
 #include <string>
 #include <vector>

@@ -107,7 +107,6 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
         return fail(std::string("invalid regular expression: ") + e.what());
     }
     if (nr.re_.mark_count() != group) return fail("could not count the pattern's groups");
-    nr.translated_ = std::move(out);
     return nr;
 }
 

@@ -24,11 +24,9 @@ class NamedRegex {
     std::optional<std::map<std::string, std::string>> match(const std::string& line) const;
 
     const std::vector<std::string>& names() const { return names_; }
-    const std::string& translated() const { return translated_; }
 
   private:
     std::regex re_;
-    std::string translated_;
     std::vector<std::string> names_;
     std::vector<size_t> groups_;  // positional group of names_[i]
 };

@@ -17,7 +17,8 @@ class Params {
     virtual bool flag(const std::string& key, bool def) = 0;
     virtual std::string text(const std::string& key, const std::string& def,
                              const std::vector<std::string>& allowed = {}) = 0;
-    // A list of numbers, e.g. level thresholds; must have `count` entries when count > 0.
+    // A list of numbers, e.g. level thresholds; as many entries as `def` has
+    // when `def` is not empty.
     virtual std::vector<double> numbers(const std::string& key, const std::vector<double>& def,
                                         double min, double max) = 0;
     // Lets a module report a cross-field problem ("alarm must exceed warning").

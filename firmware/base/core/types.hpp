@@ -66,6 +66,10 @@ struct Event {
     // under its earlier site or id: the identity the incident belongs to,
     // which the encoder names instead of the gateway's own.
     std::optional<Origin> origin;
+    // A report with no lifecycle (a mode change, a test event, a snapshot,
+    // the store's own reports): never updated or cleared, so never shown as
+    // active and not followed. Not part of the contract: never encoded.
+    bool one_shot = false;
     // Made by the incident book (a re-send, an escalation, an ack's update),
     // not by a detector: the mode rules and the book's own record skip it.
     // Not part of the contract: never encoded.

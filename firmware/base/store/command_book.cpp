@@ -81,28 +81,27 @@ Result<CommandBook::Admitted> CommandBook::admit(const std::string& id, const st
     return a;
 }
 
-Status CommandBook::exec_update(const char* sql, const std::string& a, const std::string& b) {
+Status CommandBook::exec_update(const char* sql, const std::vector<std::string>& params) {
     auto st = db_.prepare(sql);
     if (!st) return fail(st.error());
-    st->bind_text(1, a);
-    if (!b.empty()) st->bind_text(2, b);
+    for (size_t i = 0; i < params.size(); ++i) st->bind_text(static_cast<int>(i) + 1, params[i]);
     if (st->step() != SQLITE_DONE) return fail("command inbox: " + db_.errmsg());
     return Status::success();
 }
 
 Status CommandBook::set_reply(const std::string& id, const std::string& reply) {
     std::lock_guard<std::mutex> lock(mutex_);
-    return exec_update("UPDATE command SET state = 1, reply = ?1 WHERE id = ?2", reply, id);
+    return exec_update("UPDATE command SET state = 1, reply = ?1 WHERE id = ?2", {reply, id});
 }
 
 Status CommandBook::forget(const std::string& id) {
     std::lock_guard<std::mutex> lock(mutex_);
-    return exec_update("DELETE FROM command WHERE id = ?1", id, "");
+    return exec_update("DELETE FROM command WHERE id = ?1", {id});
 }
 
 Status CommandBook::mark_sent(const std::string& id, int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (auto s = exec_update("UPDATE command SET state = 2 WHERE id = ?1", id, ""); !s) return s;
+    if (auto s = exec_update("UPDATE command SET state = 2 WHERE id = ?1", {id}); !s) return s;
     // Bounded: only finished rows go, the newest keep_rows of them stay
     // unless older than keep_ms.
     auto prune = db_.prepare(

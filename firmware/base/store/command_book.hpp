@@ -65,7 +65,8 @@ class CommandBook {
   private:
     explicit CommandBook(CommandBookLimits limits) : limits_(limits) {}
     Result<std::optional<CommandRow>> find_locked(const std::string& id);
-    Status exec_update(const char* sql, const std::string& a, const std::string& b);
+    // Runs `sql` with ?1, ?2, ... bound to `params`, as text.
+    Status exec_update(const char* sql, const std::vector<std::string>& params);
 
     CommandBookLimits limits_;
     std::mutex mutex_;

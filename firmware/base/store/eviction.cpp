@@ -8,8 +8,8 @@ int64_t bytes_over_cap(int64_t current, int64_t incoming, int64_t cap) {
     return std::max<int64_t>(0, current + incoming - cap);
 }
 
-int64_t bytes_to_free_when_full(int64_t telemetry_bytes, int64_t incoming) {
-    return std::min(telemetry_bytes, std::max(incoming, telemetry_bytes / 8));
+int64_t bytes_to_free_when_full(int64_t lane_bytes, int64_t incoming) {
+    return std::min(lane_bytes, std::max(incoming, lane_bytes / 8));
 }
 
 EvictionPick pick_oldest(const std::vector<RowSize>& oldest_first, int64_t need) {

@@ -14,13 +14,14 @@ inline int64_t row_cost(int64_t payload_bytes) {
     return payload_bytes + kRowOverhead;
 }
 
-// Bytes of telemetry that must go so that `incoming` fits under `cap`.
+// Bytes of an evictable lane (telemetry, evidence) that must go so that
+// `incoming` fits under `cap`.
 int64_t bytes_over_cap(int64_t current, int64_t incoming, int64_t cap);
 
-// Bytes of telemetry to free when SQLite reports the database (page cap) or
-// the disk full: at least what is needed, and an eighth of the lane, so a
-// full disk does not turn every following insert into an eviction.
-int64_t bytes_to_free_when_full(int64_t telemetry_bytes, int64_t incoming);
+// Bytes of an evictable lane to free when SQLite reports the database (page
+// cap) or the disk full: at least what is needed, and an eighth of the lane,
+// so a full disk does not turn every following insert into an eviction.
+int64_t bytes_to_free_when_full(int64_t lane_bytes, int64_t incoming);
 
 struct RowSize {
     int64_t seq;
