@@ -22,7 +22,6 @@
 #include "control/diag.hpp"
 #include "control/dispatcher.hpp"
 #include "pipeline/live_state.hpp"
-#include "pipeline/pipeline.hpp"
 #include "scratch_site.hpp"
 #include "uplink/uplink.hpp"
 
@@ -50,11 +49,11 @@ struct Site : gw::fuzz::ScratchSite {
             origin, gw::contract::GatewayStatus{"fuzz", store->boot(), config.hash, true, 0},
             *store, clock, log);
         seed_live_state();
-        gw::add_daemon_commands(
-            commands, {config, *intake, *store, *uplink, clock, 0,
-                       [this] { return gw::loop::mode_json(loop->mode().state()); },
-                       [this](const std::string& id) { return loop->book().is_open(id); },
-                       [] { return gw::pipeline_json({}); }});
+        gw::add_daemon_commands(commands,
+                                {config, *intake, *store, *uplink, clock, 0,
+                                 [this] { return gw::loop::mode_json(loop->mode().state()); },
+                                 [this](const std::string& id) { return loop->book().is_open(id); },
+                                 nullptr});  // no pipeline here: status says "pipeline": null
         gw::command::add_loop_control_commands(commands, *loop);
         gw::add_diag_commands(commands,
                               {config, live, *intake, *store, *uplink, clock,
