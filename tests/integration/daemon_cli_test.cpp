@@ -118,8 +118,9 @@ TEST(DaemonCli, ARelativeDataDirIsMade) {
     gw::test::TempDir dir;
     const std::string cfg = dir.write("gw.toml", minimal_config("d/gw"));
     gw::test::Process p(
-        {"/bin/sh", "-c", "cd " + dir.path() + " && exec " GW_GATEWAYD " -c " + cfg}, dir.path(),
-        "gatewayd-relative");
+        {"/bin/sh", "-c",
+         "cd " + dir.path() + " && exec " + gw::test::shell_program(GW_GATEWAYD) + " -c " + cfg},
+        dir.path(), "gatewayd-relative");
     CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
     struct stat st {};
     CHECK(::stat((dir.path() + "/d/gw/ctl.sock").c_str(), &st) == 0);
