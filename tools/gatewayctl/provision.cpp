@@ -1,19 +1,16 @@
 #include "provision.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <sstream>
 
 #include <toml++/toml.h>
 
-#include "core/unique_fd.hpp"
+#include "core/file_io.hpp"
 #include "detectors/kinds.hpp"
 
 namespace gw::ctl {
@@ -48,43 +45,6 @@ void apply(toml::table& doc, const Provisioning& p) {
         set_text(tls, "cert_file", p.cert_file);
         set_text(tls, "key_file", p.key_file);
     }
-}
-
-std::string errno_text(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Owns a file descriptor (and the temp file's name until it is renamed).
-class TempFile {
-  public:
-    explicit TempFile(const std::string& target) : path_(target + ".provision.XXXXXX") {
-        fd_ = mkstemp(path_.data());
-    }
-    ~TempFile() {
-        if (fd_ >= 0) close(fd_);
-        if (!renamed_) unlink(path_.c_str());
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    int fd() const { return fd_; }
-    const std::string& path() const { return path_; }
-    void renamed() { renamed_ = true; }
-
-  private:
-    std::string path_;
-    int fd_ = -1;
-    bool renamed_ = false;
-};
-
-Status write_all(int fd, const std::string& text, const std::string& path) {
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(errno_text("cannot write", path));
-        done += static_cast<size_t>(n);
-    }
-    return Status::success();
 }
 
 }  // namespace
@@ -127,23 +87,8 @@ Status replace_file(const std::string& link_or_path, const std::string& text) {
     std::free(real);
     struct stat old {};
     if (stat(path.c_str(), &old) != 0) return fail(errno_text("cannot stat", path));
-    TempFile tmp(path);
-    if (tmp.fd() < 0) return fail(errno_text("cannot create a temporary file next to", path));
-    if (auto w = write_all(tmp.fd(), text, tmp.path()); !w) return w;
-    // mkstemp makes 0600 files owned by us: give the new file the old one's.
-    if (fchmod(tmp.fd(), old.st_mode & 07777) != 0)
-        return fail(errno_text("cannot chmod", tmp.path()));
-    if (fchown(tmp.fd(), old.st_uid, old.st_gid) != 0 && errno != EPERM)
-        return fail(errno_text("cannot chown", tmp.path()));
-    if (fsync(tmp.fd()) != 0) return fail(errno_text("cannot fsync", tmp.path()));
-    if (rename(tmp.path().c_str(), path.c_str()) != 0)
-        return fail(errno_text("cannot rename onto", path));
-    tmp.renamed();
-    // The rename itself must reach the disk before we report success.
-    const auto folder = std::filesystem::path(path).parent_path();
-    if (UniqueFd dir(open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY)); dir)
-        (void)fsync(dir.get());
-    return Status::success();
+    // The new file keeps the old one's mode and owner.
+    return replace_file_durably(path, text, old.st_mode & 07777, FileOwner{old.st_uid, old.st_gid});
 }
 
 }  // namespace gw::ctl

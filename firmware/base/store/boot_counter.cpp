@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_io.hpp"
 #include "files.hpp"
 
 namespace gw::store {

@@ -8,40 +8,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/file_io.hpp"
 #include "core/unique_fd.hpp"
 
 namespace gw::store {
-namespace {
-
-std::string errno_text(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
-}
-
-Status write_all(int fd, const char* data, size_t size, const std::string& path) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(errno_text("cannot write", path));
-        data += n;
-        size -= static_cast<size_t>(n);
-    }
-    return Status::success();
-}
-
-Status fsync_dir(const std::string& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd || ::fsync(fd.get()) != 0) return fail(errno_text("cannot sync directory", dir));
-    return Status::success();
-}
-
-}  // namespace
-
-std::string dir_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 bool exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
@@ -80,16 +50,7 @@ Status move_aside(const std::string& path, const std::string& aside) {
 }
 
 Status write_durably(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, kFileMode));
-        if (!fd) return fail(errno_text("cannot create", tmp));
-        if (::fchmod(fd.get(), kFileMode) != 0) return fail(errno_text("cannot chmod", tmp));
-        if (auto s = write_all(fd.get(), text.data(), text.size(), tmp); !s) return s;
-        if (::fsync(fd.get()) != 0) return fail(errno_text("cannot sync", tmp));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno_text("cannot rename", tmp));
-    return fsync_dir(dir_of(path));
+    return replace_file_durably(path, text, kFileMode);
 }
 
 Status copy_file(const std::string& from, const std::string& to) {
@@ -103,7 +64,8 @@ Status copy_file(const std::string& from, const std::string& to) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail(errno_text("cannot read", from));
         if (n == 0) return Status::success();
-        if (auto s = write_all(out.get(), buf, static_cast<size_t>(n), to); !s) return s;
+        if (auto s = write_all(out.get(), std::string_view(buf, static_cast<size_t>(n)), to); !s)
+            return s;
     }
 }
 

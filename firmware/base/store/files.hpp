@@ -14,7 +14,6 @@ namespace gw::store {
 
 constexpr mode_t kFileMode = 0640;
 
-std::string dir_of(const std::string& path);
 bool exists(const std::string& path);
 // Size in bytes, or nothing if the file does not exist.
 std::optional<off_t> size_of(const std::string& path);
@@ -25,7 +24,7 @@ Status prepare_db_file(const std::string& path);
 // Renames the file and its -wal/-shm to `aside` (+ the same suffixes), at
 // kFileMode. Fails only if the main file exists and cannot be renamed.
 Status move_aside(const std::string& path, const std::string& aside);
-// temp file + fsync + rename + fsync of the directory, at kFileMode.
+// replace_file_durably() at kFileMode.
 Status write_durably(const std::string& path, const std::string& text);
 // Copies a file (kFileMode); for the salvage's repaired copy.
 Status copy_file(const std::string& from, const std::string& to);

@@ -1,0 +1,34 @@
+#pragma once
+// The file plumbing the store and the tools share: whole writes, errno
+// messages, and small files (a boot counter, a provisioned config)
+// replaced so that a power cut or kill -9 leaves the old content or the new,
+// never a torn file.
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace gw {
+
+struct FileOwner {
+    uid_t uid;
+    gid_t gid;
+};
+
+// Written to `<path>.tmp`, synced, renamed over `path`, and the rename synced
+// through the directory before success. `mode` whatever the umask. `owner`: chown to it where
+// allowed (a non-root caller keeps its own, which is what it could create anyway).
+Status replace_file_durably(const std::string& path, std::string_view text, mode_t mode,
+                            std::optional<FileOwner> owner = std::nullopt);
+
+// "<what> <path>: <strerror(errno)>", the wording of file errors.
+std::string errno_text(const std::string& what, const std::string& path);
+// All of `text`, through short writes and EINTR.
+Status write_all(int fd, std::string_view text, const std::string& path);
+// The directory part of a path ("." for a bare name).
+std::string dir_of(const std::string& path);
+
+}  // namespace gw
