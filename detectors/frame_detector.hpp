@@ -20,8 +20,9 @@ namespace gw::detectors {
 // The raise event names it (`Event::evidence == id`); the store/uplink publish
 // `bytes` on {prefix}/{site}/{gateway}/evidence/{event_id}.
 struct Evidence {
-    std::string id;        // equals the raise event's id
-    std::string event_id;  // the event that names it
+    // The raise event it shows, which names it (Event::evidence): an image
+    // has no id of its own, so the center files it under that event.
+    std::string event_id;
     std::string content_type = "image/jpeg";
     std::vector<uint8_t> bytes;
 };

@@ -38,9 +38,8 @@ void attach_evidence(Event& event, const cv::Mat& annotated, size_t max_bytes,
     Evidence ev;
     ev.bytes = encode_capped_jpeg(annotated, max_bytes);
     if (ev.bytes.empty()) return;
-    ev.id = event.id;
     ev.event_id = event.id;
-    event.evidence = ev.id;
+    event.evidence = ev.event_id;
     evidence.push_back(std::move(ev));
 }
 

@@ -226,7 +226,7 @@ TEST(Crowd, CountsWalkersAndRaisesDensityWithEvidenceThenClears) {
     STRCMP_EQUAL("crowd_density", ev.front().type.c_str());
     CHECK(ev.front().evidence.has_value());
     CHECK_EQUAL(1u, evi.size());
-    STRCMP_EQUAL(ev.front().id.c_str(), evi.front().id.c_str());
+    STRCMP_EQUAL(ev.front().id.c_str(), evi.front().event_id.c_str());
     CHECK(!cv::imdecode(evi.front().bytes, cv::IMREAD_COLOR).empty());
     // Everyone leaves: the incident clears after the clear hold.
     Run after = run(*d, 0, 80, 140);
@@ -316,7 +316,7 @@ TEST(VideoFire, FlickeringFlameAlarmsWithinTwoSecondsWithAFlameMask) {
     CHECK(r.events.front().severity >= Severity::alarm);
     CHECK(r.event_frames.front() <= start + 20);
     CHECK_EQUAL(1u, r.evidence.size());
-    STRCMP_EQUAL(r.events.front().evidence->c_str(), r.evidence.front().id.c_str());
+    STRCMP_EQUAL(r.events.front().evidence->c_str(), r.evidence.front().event_id.c_str());
 }
 
 // A site's flag or barrier tape that the wind moves in flame colours can

@@ -134,7 +134,7 @@ nlohmann::json event_json(long frame, const Event& e, const std::string& evidenc
 
 std::string write_evidence(const AnalyzeOptions& o, const detectors::Evidence& ev) {
     if (o.snapshot_dir.empty()) return {};
-    auto path = std::filesystem::path(o.snapshot_dir) / (ev.id + ".jpg");
+    auto path = std::filesystem::path(o.snapshot_dir) / (ev.event_id + ".jpg");
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(ev.bytes.data()),
               static_cast<std::streamsize>(ev.bytes.size()));
@@ -223,7 +223,7 @@ int analyze(const AnalyzeOptions& o) {
         for (const auto& e : events) {
             std::string shot;
             for (const auto& ev : evidence)
-                if (e.evidence && ev.id == *e.evidence) shot = write_evidence(o, ev);
+                if (e.evidence && ev.event_id == *e.evidence) shot = write_evidence(o, ev);
             print_event(o, n, e, shot);
         }
     }
