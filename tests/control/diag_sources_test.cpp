@@ -32,11 +32,15 @@ TEST(DiagSources, SerialFramingErrorsAreShown) {
     c.framer.garbage = 2;
     c.framer.overlong = 1;
     c.framer.bad_checksum = 5;
+    c.framer.empty = 7;
+    c.opens = 3;
     const auto d = serial_device(c);
     LONGS_EQUAL(1048600, d["bytes"].get<long>());
     LONGS_EQUAL(2, d["garbage"].get<long>());
     LONGS_EQUAL(1, d["overlong"].get<long>());
     LONGS_EQUAL(5, d["bad_checksum"].get<long>());
+    LONGS_EQUAL(7, d["empty"].get<long>());  // blank lines: shown, not an error
+    LONGS_EQUAL(3, d["opens"].get<long>());  // 2 reopens: the line came and went
 }
 
 TEST(DiagSources, AnOpenSerialPortPassesTheSelftestOnlyOnceALineGaveASample) {
