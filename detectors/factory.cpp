@@ -12,19 +12,9 @@ namespace {
 Result<const DetectorKind*> checked_kind(const DetectorConfig& config) {
     const DetectorKind* kind = find_kind(config.kind);
     if (!kind) return fail("detector " + config.id + ": unknown kind " + config.kind);
-    for (const auto& p : kind->check_inputs(config.inputs)) {
-        switch (p.what) {
-            case InputProblem::What::missing:
-                return fail("detector " + config.id + ": required input " + p.role + " is missing");
-            case InputProblem::What::unknown:
-                return fail("detector " + config.id + ": unknown input role " + p.role);
-            case InputProblem::What::none:
-                return fail("detector " + config.id + ": no inputs are mapped");
-            case InputProblem::What::none_of:
-                return fail("detector " + config.id + ": a " + config.kind + " detector needs " +
-                            one_of_text(kind->one_of_roles));
-        }
-    }
+    auto problems = kind->check_inputs(config.inputs);
+    if (!problems.empty())
+        return fail("detector " + config.id + ": " + problems[0].key + ": " + problems[0].message);
     return kind;
 }
 

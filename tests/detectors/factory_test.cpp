@@ -86,7 +86,7 @@ TEST(Factory, RejectsVisionKindsMissingRolesAndBadParams) {
     STRCMP_CONTAINS("not a sensor detector", crowd.error().c_str());
     auto lift = build("elevator", {{"door_open", "d"}}, ids);
     CHECK_FALSE(lift.ok());
-    STRCMP_CONTAINS("required input moving is missing", lift.error().c_str());
+    STRCMP_CONTAINS("inputs.moving: required input is missing", lift.error().c_str());
     auto fire = build("fire", {}, ids);
     CHECK_FALSE(fire.ok());
     auto flood = build("flood", {{"depth", "l"}}, ids, "rain_window_min = 0");
@@ -102,7 +102,7 @@ TEST(Factory, AFloodDetectorNeedsDepthRainOrBoth) {
     CHECK(build("flood", {{"depth", "lvl"}}, ids).ok());
     auto neither = build("flood", {}, ids);
     CHECK_FALSE(neither.ok());
-    STRCMP_EQUAL("detector d1: a flood detector needs depth, rain_counter or both",
+    STRCMP_EQUAL("detector d1: inputs: a flood detector needs depth, rain_counter or both",
                  neither.error().c_str());
 }
 

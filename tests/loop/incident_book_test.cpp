@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/log.hpp"
+#include "loop/closed_loop.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -20,7 +21,7 @@ using gw::loop::BookSettings;
 using gw::loop::IncidentBook;
 
 BookSettings settings() {
-    BookSettings s;
+    BookSettings s = gw::loop::book_settings(gw::IncidentsConfig{});
     s.renotify_ms = 60000;
     s.escalate_after_ms = 300000;
     s.restart_grace_ms = 120000;

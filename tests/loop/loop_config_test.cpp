@@ -68,7 +68,7 @@ TEST(LoopConfig, EmergencyDefaultsFollowTheNormalValues) {
     DOUBLES_EQUAL(0.5, c.points[0].deadband_emergency, 1e-9);
     DOUBLES_EQUAL(25.0, c.cameras[0].fps_emergency, 1e-9);  // min(2 * 20, 25)
     LONGS_EQUAL(30, c.cameras[0].evidence_interval_s_emergency);
-    STRCMP_EQUAL("alarm", c.incidents.renotify_min_severity.c_str());
+    CHECK(gw::Severity::alarm == c.incidents.renotify_min_severity);
     LONGS_EQUAL(300, c.incidents.renotify_s);
     LONGS_EQUAL(600, c.incidents.escalate_after_s);
     LONGS_EQUAL(300, c.incidents.restart_grace_s);
@@ -83,10 +83,10 @@ TEST(LoopConfig, IncidentsAndAutoRulesAreRead) {
     CHECK_TEXT(r.ok(), errors(r).c_str());
     LONGS_EQUAL(0, r.config->incidents.renotify_s);
     LONGS_EQUAL(30, r.config->incidents.escalate_after_s);
-    STRCMP_EQUAL("warning", r.config->incidents.renotify_min_severity.c_str());
+    CHECK(gw::Severity::warning == r.config->incidents.renotify_min_severity);
     LONGS_EQUAL(1, r.config->emergency_auto.size());
     LONGS_EQUAL(7200, r.config->emergency_auto[0].duration_s);
-    STRCMP_EQUAL("alarm", r.config->emergency_auto[0].min_severity.c_str());
+    CHECK(gw::Severity::alarm == r.config->emergency_auto[0].min_severity);
 }
 
 TEST(LoopConfig, MistakesAreReportedWithTheirLine) {

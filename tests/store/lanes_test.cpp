@@ -56,7 +56,7 @@ TEST(StoreLanes, EvidenceCapEvictsOldestEvidenceOnlyAndReportsIt) {
     STRCMP_EQUAL("evidence_evicted", notices[0].type.c_str());
     LONGS_EQUAL(30 - static_cast<long>(ev.size()), notices[0].count);
     LONGS_EQUAL(notices[0].count, s->stats().evidence_evicted_rows);
-    LONGS_EQUAL(0, s->stats().evicted_rows);  // that counter is telemetry's
+    LONGS_EQUAL(0, s->stats().telemetry_evicted_rows);  // that counter is telemetry's
 }
 
 TEST(StoreLanes, AFullDiskTakesEvidenceBeforeItRefusesAnAlarm) {

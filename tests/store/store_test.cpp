@@ -146,7 +146,7 @@ TEST(Store, TelemetryCapEvictsOldestKeepsAlarmsAndReports) {
     LONGS_EQUAL(1, notices.size());
     STRCMP_EQUAL("telemetry_evicted", notices[0].type.c_str());
     LONGS_EQUAL(300 - static_cast<long>(tel.size()), notices[0].count);
-    LONGS_EQUAL(notices[0].count, s->stats().evicted_rows);
+    LONGS_EQUAL(notices[0].count, s->stats().telemetry_evicted_rows);
 }
 
 TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
@@ -158,7 +158,7 @@ TEST(Store, DatabaseFullEvictsTelemetryThenRefusesAlarmsWithAnError) {
         stored_tel += s->append(gw::Lane::telemetry, i, "telemetry", payload(i, 1000)).ok();
     CHECK(stored_tel == 400);  // the oldest made room for each new one
     CHECK(s->stats().full_events > 0);
-    CHECK(s->stats().evicted_rows > 0);
+    CHECK(s->stats().telemetry_evicted_rows > 0);
     // Alarms take the room telemetry had, until only alarms are left.
     int stored_alarms = 0;
     gw::Status last;
@@ -362,7 +362,7 @@ TEST(StoreDiskFull, AlarmsEvictTelemetryDeletesWorkAndARestartStarts) {
     CHECK_FALSE(last.ok());
     STRCMP_CONTAINS("store full", last.error().c_str());
     CHECK(alarms > 100);
-    CHECK(s->stats().evicted_rows > 0);
+    CHECK(s->stats().telemetry_evicted_rows > 0);
     LONGS_EQUAL(0, s->stats().telemetry.rows);
     // Rows the center acked are deleted on the full disk, and their room takes alarms.
     auto rows = all(*s, gw::Lane::alarm);

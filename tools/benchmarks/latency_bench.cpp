@@ -92,7 +92,7 @@ int fill_backlog(const std::string& path, int rows) {
     for (int p = 0; p < 13; ++p)
         batch.push_back({"backlog_" + std::to_string(p), 20.0 + p, gw::Quality::good, 0});
     std::vector<std::future<gw::Status>> pending;
-    const int64_t evicted0 = (*store)->stats().evicted_rows;
+    const int64_t evicted0 = (*store)->stats().telemetry_evicted_rows;
     for (int r = 0; r < rows; ++r) {
         const int64_t t = clock.now_ms() - 3600000 + r;
         for (auto& s : batch) s.t_ms = t;
@@ -102,7 +102,7 @@ int fill_backlog(const std::string& path, int rows) {
     }
     for (auto& f : pending)
         if (!f.get().ok()) throw std::runtime_error("backlog row not stored");
-    return rows - static_cast<int>((*store)->stats().evicted_rows - evicted0);
+    return rows - static_cast<int>((*store)->stats().telemetry_evicted_rows - evicted0);
 }
 
 bool is_backlog(const gw::bench::Arrival& a) {

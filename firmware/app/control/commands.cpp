@@ -32,11 +32,11 @@ json inject(const CommandContext& ctx, const json& req) {
     if (e.detector.empty() || e.kind.empty() || e.type.empty())
         return {{"ok", false}, {"error", "detector, kind and type must not be empty"}};
     auto sev = severity_from_string(req.value("severity", std::string("info")));
-    if (!sev)
-        return {{"ok", false}, {"error", "severity must be info|notice|warning|alarm|critical"}};
+    if (!sev) return {{"ok", false}, {"error", "severity must be " + names_joined(kSeverityNames)}};
     e.severity = *sev;
     auto state = event_state_from_string(req.value("state", std::string("raise")));
-    if (!state) return {{"ok", false}, {"error", "state must be raise|update|clear"}};
+    if (!state)
+        return {{"ok", false}, {"error", "state must be " + names_joined(kEventStateNames)}};
     e.state = *state;
     // The center would get an update of an incident it never heard of.
     if (e.state != EventState::raise &&
@@ -51,14 +51,20 @@ json inject(const CommandContext& ctx, const json& req) {
     return {{"ok", true}, {"id", *id}};
 }
 
-json lane_json(Store& store, Lane lane, const LaneStats& s, int64_t now_ms) {
-    json j = {{"rows", s.rows}, {"bytes", s.bytes}};
-    auto oldest = store.oldest_t_ms(lane);
-    j["oldest_unsent_age_ms"] = oldest ? json(now_ms - *oldest) : json(nullptr);
-    return j;
-}
-
 }  // namespace
+
+json lanes_json(Store& store, const StoreStats& st, int64_t now_ms) {
+    json lanes = json::object();
+    for (Lane lane : kAllLanes) {
+        const LaneStats& s = st.lane(lane);
+        auto oldest = store.oldest_t_ms(lane);
+        lanes[to_string(lane)] = {
+            {"rows", s.rows},
+            {"bytes", s.bytes},
+            {"oldest_unsent_age_ms", oldest ? json(now_ms - *oldest) : json(nullptr)}};
+    }
+    return lanes;
+}
 
 json status_report(const CommandContext& ctx) {
     const int64_t now = ctx.clock.now_ms();
@@ -74,11 +80,9 @@ json status_report(const CommandContext& ctx) {
         {"inflight", link.inflight},
         {"connects", link.connects},
         {"last_error", link.last_error}};
-    json store = {{"alarm", lane_json(ctx.store, Lane::alarm, st.alarm, now)},
-                  {"telemetry", lane_json(ctx.store, Lane::telemetry, st.telemetry, now)},
-                  {"evidence", lane_json(ctx.store, Lane::evidence, st.evidence, now)},
-                  {"evicted_rows", st.evicted_rows},
-                  {"full_events", st.full_events}};
+    json store = lanes_json(ctx.store, st, now);
+    store["evicted_rows"] = st.telemetry_evicted_rows;
+    store["full_events"] = st.full_events;
     return {{"ok", true},
             {"version", kVersion},
             {"uptime_ms", ctx.clock.mono_ms() - ctx.started_mono_ms},

@@ -41,4 +41,8 @@ void add_daemon_commands(Dispatcher& commands, CommandContext ctx);
 
 nlohmann::json status_report(const CommandContext& ctx);
 
+// {"alarm"|"telemetry"|"evidence": {"rows","bytes","oldest_unsent_age_ms"}}:
+// the store's lanes as `status` and `store` both report them.
+nlohmann::json lanes_json(Store& store, const StoreStats& st, int64_t now_ms);
+
 }  // namespace gw

@@ -15,8 +15,6 @@
 namespace gw {
 namespace {
 
-constexpr size_t kMaxReply = 16 << 20;
-
 // Reads up to the first newline. Empty on timeout or when the peer closed
 // without a line; `why` then says which.
 std::string read_line(int fd, int timeout_ms, std::string& why) {
@@ -39,7 +37,7 @@ std::string read_line(int fd, int timeout_ms, std::string& why) {
             return {};
         }
         reply.append(buf, static_cast<size_t>(n));
-        if (reply.size() > kMaxReply) {
+        if (reply.size() > kMaxControlReply) {
             why = "reply too large";
             return {};
         }

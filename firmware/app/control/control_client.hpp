@@ -4,6 +4,7 @@
 // messages a technician can act on ("gatewayd is not running", "permission
 // denied ...", "gatewayd is busy ..."), with a kind that decides gatewayctl's
 // exit code.
+#include <cstddef>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,9 @@
 #include "core/result.hpp"
 
 namespace gw {
+
+// The longest reply line a client reads; the server refuses to send longer.
+constexpr size_t kMaxControlReply = 16 << 20;
 
 struct ControlError {
     // busy: the daemon is up but turned the request away for now (every

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "control/control_client.hpp"
 #include "control/dispatcher.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -30,7 +31,7 @@ struct ControlLimits {
     size_t max_clients = 16;
     int64_t idle_ms = 10000;
     size_t max_line = 64 * 1024;  // a longer request is refused and the connection closed
-    size_t max_reply = 16 << 20;  // what ControlClient accepts
+    size_t max_reply = kMaxControlReply;  // what ControlClient accepts
 };
 
 class ControlServer {

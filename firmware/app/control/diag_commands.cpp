@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "contract/contract.hpp"
+#include "control/commands.hpp"
 #include "core/base64.hpp"
 #include "diag.hpp"
 
@@ -91,44 +92,33 @@ json events(const DiagContext& ctx, const json& req) {
     return {{"recent", recent}, {"active", active}};
 }
 
-json lane_stats(Store& store, Lane lane, const LaneStats& s, int64_t now) {
-    auto oldest = store.oldest_t_ms(lane);
-    return {{"rows", s.rows},
-            {"bytes", s.bytes},
-            {"oldest_unsent_age_ms", oldest ? json(now - *oldest) : json(nullptr)}};
-}
-
 json store_stats(const DiagContext& ctx) {
     const StoreStats st = ctx.store.stats();
     const int64_t now = ctx.clock.now_ms();
-    return {{"path", ctx.config.store.path},
-            {"boot", ctx.store.boot()},
-            {"alarm", lane_stats(ctx.store, Lane::alarm, st.alarm, now)},
-            {"telemetry", lane_stats(ctx.store, Lane::telemetry, st.telemetry, now)},
-            {"evidence", lane_stats(ctx.store, Lane::evidence, st.evidence, now)},
-            {"alarm_max_bytes", ctx.config.store.alarm_max_bytes},
-            {"telemetry_max_bytes", ctx.config.store.telemetry_max_bytes},
-            {"evidence_max_bytes", ctx.config.store.evidence_max_bytes},
-            {"evidence_evicted_rows", st.evidence_evicted_rows},
-            {"evicted_rows", st.evicted_rows},
-            {"evicted_bytes", st.evicted_bytes},
-            {"commits", st.commits},
-            {"full_events", st.full_events}};
+    json j = lanes_json(ctx.store, st, now);
+    j.update({{"path", ctx.config.store.path},
+              {"boot", ctx.store.boot()},
+              {"alarm_max_bytes", ctx.config.store.alarm_max_bytes},
+              {"telemetry_max_bytes", ctx.config.store.telemetry_max_bytes},
+              {"evidence_max_bytes", ctx.config.store.evidence_max_bytes},
+              {"evidence_evicted_rows", st.evidence_evicted_rows},
+              {"evicted_rows", st.telemetry_evicted_rows},
+              {"evicted_bytes", st.telemetry_evicted_bytes},
+              {"commits", st.commits},
+              {"full_events", st.full_events}});
+    return j;
 }
 
 // One page of unsent rows, oldest first; the client passes "next" back as
 // "after" until "done". Payloads are the MQTT messages, parsed back to JSON.
 json store_export(const DiagContext& ctx, const json& req) {
-    std::string lane_name = req.value("lane", std::string("alarm"));
-    if (lane_name != "alarm" && lane_name != "telemetry" && lane_name != "evidence")
-        return error("\"lane\" must be alarm, telemetry or evidence");
-    const Lane lane = lane_name == "alarm"       ? Lane::alarm
-                      : lane_name == "telemetry" ? Lane::telemetry
-                                                 : Lane::evidence;
+    const std::string lane_name = req.value("lane", std::string("alarm"));
+    const auto lane = lane_from_string(lane_name);
+    if (!lane) return error("\"lane\" must be alarm, telemetry or evidence");
     auto after = int_arg(req, "after", 0, 0, INT64_MAX);
     auto limit = int_arg(req, "limit", 200, 1, 1000);
     if (!after || !limit) return error(!after ? after.error() : limit.error());
-    auto rows = ctx.store.read(lane, *after, static_cast<int>(*limit));
+    auto rows = ctx.store.read(*lane, *after, static_cast<int>(*limit));
     if (!rows) return error("store: " + rows.error());
     json records = json::array();
     int64_t next = *after;
@@ -144,7 +134,7 @@ json store_export(const DiagContext& ctx, const json& req) {
     return {{"records", records},
             {"next", next},
             {"done", rows->size() < size_t(*limit)},
-            {"total", st.lane(lane).rows}};
+            {"total", st.lane(*lane).rows}};
 }
 
 // How often mqtt_test looks whether its row is gone (one indexed SQLite read).

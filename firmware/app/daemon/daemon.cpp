@@ -90,13 +90,7 @@ Status Daemon::start() {
         if (!taken->held()) log_.warn("daemon", taken->warning());
         *lock = std::move(*taken);
     }
-    StoreOptions so;
-    so.path = config_.store.path;
-    so.alarm_max_bytes = config_.store.alarm_max_bytes;
-    so.telemetry_max_bytes = config_.store.telemetry_max_bytes;
-    so.evidence_max_bytes = config_.store.evidence_max_bytes;
-    so.commit_window_ms = config_.store.commit_window_ms;
-    auto store = Store::open(so, clock_, log_);
+    auto store = Store::open(config_.store, clock_, log_);
     if (!store) return fail(store.error());
     store_ = std::move(*store);
     ids_ = std::make_unique<EventIdSource>(config_.identity.gateway, store_->boot());

@@ -4,7 +4,7 @@ namespace gw::loop {
 
 BookSettings book_settings(const IncidentsConfig& c) {
     BookSettings s;
-    s.min_severity = severity_from_string(c.renotify_min_severity).value_or(Severity::alarm);
+    s.min_severity = c.renotify_min_severity;
     s.renotify_ms = static_cast<int64_t>(c.renotify_s) * 1000;
     s.escalate_after_ms = static_cast<int64_t>(c.escalate_after_s) * 1000;
     s.restart_grace_ms = static_cast<int64_t>(c.restart_grace_s) * 1000;
@@ -17,8 +17,8 @@ ClosedLoop::ClosedLoop(const Config& config, std::unique_ptr<StateTable> inciden
     auto settings = book_settings(config.incidents);
     settings.origin = {config.identity.site, config.identity.gateway};
     book_ = std::make_unique<IncidentBook>(settings, *incident_table_, clock, log);
-    mode_ = std::make_unique<ModeController>(mode_from_string(config.mode).value_or(Mode::normal),
-                                             config.emergency_auto, *mode_table_, clock, log);
+    mode_ = std::make_unique<ModeController>(config.mode, config.emergency_auto, *mode_table_,
+                                             clock, log);
 }
 
 Result<std::unique_ptr<ClosedLoop>> ClosedLoop::open(const Config& config,

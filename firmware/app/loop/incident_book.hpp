@@ -29,14 +29,16 @@
 
 namespace gw::loop {
 
+// Made by book_settings() from the config's [incidents], which holds the
+// defaults. Left as built here, nothing is re-sent or escalated.
 struct BookSettings {
-    Severity min_severity = Severity::alarm;  // at or above: re-sent and escalated
+    Severity min_severity{};  // at or above: re-sent and escalated
     // At or above (and below min_severity): followed only, so that an ack
     // works and a restart does not leave them open at the center for ever.
     Severity follow_severity = Severity::notice;
-    int64_t renotify_ms = 300000;        // 0: never re-sent
-    int64_t escalate_after_ms = 600000;  // 0: never escalated
-    int64_t restart_grace_ms = 300000;
+    int64_t renotify_ms = 0;        // 0: never re-sent
+    int64_t escalate_after_ms = 0;  // 0: never escalated
+    int64_t restart_grace_ms = 0;   // 0: closed at the first tick after a restart
     // The gateway's site and id. An incident opened under another (the
     // gateway was re-provisioned: moved, or given a new id) is about a place
     // this gateway no longer watches: closed at once, never continued.

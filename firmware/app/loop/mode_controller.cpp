@@ -117,8 +117,7 @@ std::optional<ModeChange> ModeController::tick() {
 std::optional<ModeChange> ModeController::on_event(const Event& e) {
     if (e.state == EventState::clear) return std::nullopt;
     for (const auto& rule : rules_) {
-        auto min = severity_from_string(rule.min_severity).value_or(Severity::alarm);
-        if (rule.detector != e.detector || e.severity < min) continue;
+        if (rule.detector != e.detector || e.severity < rule.min_severity) continue;
         if (!rule.type.empty() && rule.type != e.type) continue;
         const int64_t now = clock_.now_ms();
         const int64_t until = now + static_cast<int64_t>(rule.duration_s) * 1000;

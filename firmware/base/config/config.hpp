@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "camera_config.hpp"
+#include "core/mode.hpp"
+#include "core/types.hpp"
 #include "detector_config.hpp"
 #include "device_config.hpp"
 #include "point_config.hpp"
+#include "store/store_options.hpp"
 
 namespace gw {
 
@@ -43,14 +46,6 @@ struct UplinkConfig {
     std::optional<TlsConfig> tls;
 };
 
-struct StoreConfig {
-    std::string path;  // resolved against gateway.data_dir
-    int64_t alarm_max_bytes = 256LL << 20;
-    int64_t telemetry_max_bytes = 64LL << 20;
-    int commit_window_ms = 5;  // group commit: how long to gather events
-    int64_t evidence_max_bytes = 32LL << 20;
-};
-
 struct ControlConfig {
     std::string socket;
     std::string group;  // owner group of the socket; empty: the daemon's own
@@ -68,9 +63,9 @@ struct CommandsConfig {
 // The incident book (issue 13): re-notification and escalation of
 // unacknowledged incidents.
 struct IncidentsConfig {
-    std::string renotify_min_severity = "alarm";  // incidents at or above are tracked
-    int renotify_s = 300;                         // 0: never re-sent
-    int escalate_after_s = 600;                   // 0: never escalated
+    Severity renotify_min_severity = Severity::alarm;  // at or above: re-sent, escalated
+    int renotify_s = 300;                              // 0: never re-sent
+    int escalate_after_s = 600;                        // 0: never escalated
     int restart_grace_s = 300;  // an open incident not re-raised after a restart closes
 };
 
@@ -78,7 +73,7 @@ struct IncidentsConfig {
 struct EmergencyAutoRule {
     std::string detector;
     std::string type;  // empty: any type of that detector
-    std::string min_severity = "alarm";
+    Severity min_severity = Severity::alarm;
     int duration_s = 7200;
 };
 
@@ -88,9 +83,9 @@ struct Config {
     Identity identity;
     std::string data_dir = "/var/lib/city-edge-gateway";
     std::string log_level = "info";
-    std::string mode = "normal";  // normal | emergency
+    Mode mode = Mode::normal;  // at start, unless a recorded mode change is in force
     UplinkConfig uplink;
-    StoreConfig store;
+    StoreOptions store;  // [store]
     ControlConfig control;
     CommandsConfig commands;
     std::vector<DeviceConfig> devices;

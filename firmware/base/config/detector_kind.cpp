@@ -11,15 +11,15 @@ std::vector<InputProblem> DetectorKind::check_inputs(
         return std::find(roles.begin(), roles.end(), role) != roles.end();
     };
     for (const auto& role : required_roles)
-        if (!inputs.count(role)) out.push_back({InputProblem::What::missing, role});
+        if (!inputs.count(role)) out.push_back({"inputs." + role, "required input is missing"});
     for (const auto& [role, point] : inputs)
         if (!takes(required_roles, role) && !takes(optional_roles, role))
-            out.push_back({InputProblem::What::unknown, role});
+            out.push_back({"inputs." + role, "unknown input role for a " + name + " detector"});
     auto mapped = [&](const std::string& role) { return inputs.count(role) > 0; };
     if (!one_of_roles.empty() && std::none_of(one_of_roles.begin(), one_of_roles.end(), mapped))
-        out.push_back({InputProblem::What::none_of, ""});
+        out.push_back({"inputs", "a " + name + " detector needs " + one_of_text(one_of_roles)});
     else if (inputs.empty() && required_roles.empty() && !needs_camera)
-        out.push_back({InputProblem::What::none, ""});
+        out.push_back({"inputs", "a " + name + " detector needs at least one input"});
     return out;
 }
 

@@ -23,16 +23,11 @@ class Detector;
 class FrameDetector;
 }  // namespace detectors
 
-// One problem of a detector's `inputs` (role -> point) against its kind.
+// One problem of a detector's `inputs` (role -> point) against its kind,
+// worded once for the config loader and the factories.
 struct InputProblem {
-    enum class What {
-        missing,  // a required role is not mapped
-        unknown,  // a role this kind does not take
-        none,     // a sensor kind without any input
-        none_of,  // none of the kind's `one_of_roles` is mapped
-    };
-    What what;
-    std::string role;  // empty for `none` and `none_of`
+    std::string key;      // "inputs.<role>", or "inputs" for the map as a whole
+    std::string message;  // e.g. "required input is missing"
 };
 
 // "depth, rain_counter or both" / "a, b or c": the roles of which a detector

@@ -81,7 +81,7 @@ void load_gateway(TomlReader& root, Config& c) {
     c.data_dir = g->text("data_dir", c.data_dir);
     if (c.data_dir.empty()) g->problem("data_dir", "must not be empty");
     c.log_level = g->choice("log_level", "info", names_of(kLogLevelNames));
-    c.mode = g->choice("mode", "normal", {"normal", "emergency"});
+    c.mode = g->choice("mode", c.mode, kModeNames);
     g->finish();
 }
 
@@ -142,10 +142,12 @@ void load_store(TomlReader& root, Config& c) {
     if (path.empty() || path.back() == '/')
         s->problem("path", "must name the database file (relative to data_dir, or absolute)");
     c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
-    c.store.alarm_max_bytes = s->integer("alarm_max_mb", 256, 1, 1 << 20) << 20;
-    c.store.telemetry_max_bytes = s->integer("telemetry_max_mb", 64, 1, 1 << 20) << 20;
-    c.store.evidence_max_bytes = s->integer("evidence_max_mb", 32, 1, 1 << 20) << 20;
-    c.store.commit_window_ms = static_cast<int>(s->integer("commit_window_ms", 5, 0, 1000));
+    for (auto [key, bytes] : {std::pair{"alarm_max_mb", &c.store.alarm_max_bytes},
+                              {"telemetry_max_mb", &c.store.telemetry_max_bytes},
+                              {"evidence_max_mb", &c.store.evidence_max_bytes}})
+        *bytes = s->integer(key, *bytes >> 20, 1, 1 << 20) << 20;
+    c.store.commit_window_ms =
+        static_cast<int>(s->integer("commit_window_ms", c.store.commit_window_ms, 0, 1000));
     s->finish();
 }
 
@@ -305,8 +307,8 @@ void load_incidents(TomlReader& root, Config& c) {
     auto t = root.table("incidents");
     if (!t) return;
     IncidentsConfig& in = c.incidents;
-    in.renotify_min_severity = t->choice("renotify_min_severity", in.renotify_min_severity,
-                                         {"info", "notice", "warning", "alarm", "critical"});
+    in.renotify_min_severity =
+        t->choice("renotify_min_severity", in.renotify_min_severity, kSeverityNames);
     in.renotify_s = static_cast<int>(t->integer("renotify_s", in.renotify_s, 0, 86400));
     in.escalate_after_s =
         static_cast<int>(t->integer("escalate_after_s", in.escalate_after_s, 0, 604800));
@@ -322,8 +324,7 @@ void load_emergency(TomlReader& root, Config& c, std::vector<long>& lines) {
         EmergencyAutoRule rule;
         rule.detector = a.text("detector", "", true);
         rule.type = a.text("type", "");
-        rule.min_severity = a.choice("min_severity", rule.min_severity,
-                                     {"info", "notice", "warning", "alarm", "critical"});
+        rule.min_severity = a.choice("min_severity", rule.min_severity, kSeverityNames);
         rule.duration_s = static_cast<int>(a.integer("duration_s", rule.duration_s, 1, 604800));
         a.finish();
         lines.push_back(a.line_of("detector"));
@@ -349,26 +350,7 @@ std::shared_ptr<const DetectorSettings> read_settings(const DetectorKind& kind, 
 
 void check_inputs(TomlReader& r, const DetectorKind& kind, const DetectorConfig& det,
                   long inputs_line) {
-    for (const auto& p : kind.check_inputs(det.inputs)) {
-        switch (p.what) {
-            case InputProblem::What::missing:
-                r.problem_at(inputs_line, "inputs." + p.role, "required input is missing");
-                break;
-            case InputProblem::What::unknown:
-                r.problem_at(inputs_line, "inputs." + p.role,
-                             "unknown input role for a " + kind.name + " detector");
-                break;
-            case InputProblem::What::none:
-                r.problem_at(inputs_line, "inputs",
-                             "a " + kind.name + " detector needs at least one input");
-                break;
-            case InputProblem::What::none_of:
-                r.problem_at(
-                    inputs_line, "inputs",
-                    "a " + kind.name + " detector needs " + one_of_text(kind.one_of_roles));
-                break;
-        }
-    }
+    for (const auto& p : kind.check_inputs(det.inputs)) r.problem_at(inputs_line, p.key, p.message);
 }
 
 void load_detector(TomlReader& r, Config& c, IdRegistry& ids,

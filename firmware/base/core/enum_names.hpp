@@ -42,4 +42,15 @@ std::vector<std::string> names_of(const EnumNames<E, N>& names) {
     return out;
 }
 
+// "info|notice|warning" for messages that list the allowed values.
+template <typename E, size_t N>
+std::string names_joined(const EnumNames<E, N>& names, std::string_view separator = "|") {
+    std::string out;
+    for (const auto& n : names) {
+        if (!out.empty()) out += separator;
+        out += n.name;
+    }
+    return out;
+}
+
 }  // namespace gw

@@ -5,9 +5,15 @@
 #include <optional>
 #include <string_view>
 
+#include "enum_names.hpp"
+
 namespace gw {
 
 enum class Mode { normal, emergency };
+inline constexpr EnumNames<Mode, 2> kModeNames{{
+    {Mode::normal, "normal"},
+    {Mode::emergency, "emergency"},
+}};
 
 std::string_view to_string(Mode m);
 std::optional<Mode> mode_from_string(std::string_view s);

@@ -1,6 +1,5 @@
 #include "types.hpp"
 
-#include "enum_names.hpp"
 #include "mode.hpp"
 
 namespace gw {
@@ -12,22 +11,6 @@ constexpr EnumNames<Quality, 4> kQuality{{
     {Quality::comm_fail, "comm_fail"},
     {Quality::out_of_range, "out_of_range"},
 }};
-constexpr EnumNames<Severity, 5> kSeverity{{
-    {Severity::info, "info"},
-    {Severity::notice, "notice"},
-    {Severity::warning, "warning"},
-    {Severity::alarm, "alarm"},
-    {Severity::critical, "critical"},
-}};
-constexpr EnumNames<EventState, 3> kState{{
-    {EventState::raise, "raise"},
-    {EventState::update, "update"},
-    {EventState::clear, "clear"},
-}};
-constexpr EnumNames<Mode, 2> kMode{{
-    {Mode::normal, "normal"},
-    {Mode::emergency, "emergency"},
-}};
 
 }  // namespace
 
@@ -35,26 +18,26 @@ std::string_view to_string(Quality q) {
     return name_of(kQuality, q);
 }
 std::string_view to_string(Severity s) {
-    return name_of(kSeverity, s);
+    return name_of(kSeverityNames, s);
 }
 std::string_view to_string(EventState s) {
-    return name_of(kState, s);
+    return name_of(kEventStateNames, s);
 }
 std::optional<Quality> quality_from_string(std::string_view s) {
     return value_of(kQuality, s);
 }
 std::optional<Severity> severity_from_string(std::string_view s) {
-    return value_of(kSeverity, s);
+    return value_of(kSeverityNames, s);
 }
 std::optional<EventState> event_state_from_string(std::string_view s) {
-    return value_of(kState, s);
+    return value_of(kEventStateNames, s);
 }
 
 std::string_view to_string(Mode m) {
-    return name_of(kMode, m);
+    return name_of(kModeNames, m);
 }
 std::optional<Mode> mode_from_string(std::string_view s) {
-    return value_of(kMode, s);
+    return value_of(kModeNames, s);
 }
 
 }  // namespace gw

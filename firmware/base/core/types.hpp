@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enum_names.hpp"
+
 namespace gw {
 
 // How far a sample can be trusted. Detectors treat anything but `good` as
@@ -28,9 +30,21 @@ constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 // Ordered: a higher value is more urgent. The store and uplink use this order.
 enum class Severity { info, notice, warning, alarm, critical };
+inline constexpr EnumNames<Severity, 5> kSeverityNames{{
+    {Severity::info, "info"},
+    {Severity::notice, "notice"},
+    {Severity::warning, "warning"},
+    {Severity::alarm, "alarm"},
+    {Severity::critical, "critical"},
+}};
 
 // An incident's lifecycle as the center sees it.
 enum class EventState { raise, update, clear };
+inline constexpr EnumNames<EventState, 3> kEventStateNames{{
+    {EventState::raise, "raise"},
+    {EventState::update, "update"},
+    {EventState::clear, "clear"},
+}};
 
 // Who made a message: the gateway's configured site and id. In every
 // payload, so a message is self-describing off its topic.

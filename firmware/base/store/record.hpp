@@ -1,7 +1,9 @@
 #pragma once
 // What the store holds: rows in three lanes, each row with its route.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace gw {
 
@@ -12,6 +14,7 @@ constexpr int kLanes = 3;
 constexpr Lane kAllLanes[kLanes] = {Lane::alarm, Lane::evidence, Lane::telemetry};
 // The lane's name, which is also its table.
 const char* to_string(Lane lane);
+std::optional<Lane> lane_from_string(std::string_view name);
 inline int index_of(Lane lane) {
     return static_cast<int>(lane);
 }

@@ -242,8 +242,7 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
 namespace {
 
 bool is_store_table(const std::string& name) {
-    return name == "alarm" || name == "evidence" || name == "telemetry" || name == "meta" ||
-           name.rfind("sqlite_", 0) == 0;
+    return lane_from_string(name) || name == "meta" || name.rfind("sqlite_", 0) == 0;
 }
 
 // What a damaged file says about a table is only trusted when it looks like

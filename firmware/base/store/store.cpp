@@ -24,6 +24,12 @@ const char* to_string(Lane lane) {
     return kTable[index_of(lane)];
 }
 
+std::optional<Lane> lane_from_string(std::string_view name) {
+    for (Lane lane : kAllLanes)
+        if (name == to_string(lane)) return lane;
+    return std::nullopt;
+}
+
 // Changes made inside one transaction, applied to the counters only once it
 // has committed (a rolled back transaction changes nothing).
 struct Store::TxnDelta {
@@ -444,8 +450,8 @@ void Store::apply(const TxnDelta& d) {
         stats_.lane(lane).bytes += d.lane[index_of(lane)].bytes;
     }
     const int tel = index_of(Lane::telemetry), ev = index_of(Lane::evidence);
-    stats_.evicted_rows += d.evicted_rows[tel];
-    stats_.evicted_bytes += d.evicted_bytes[tel];
+    stats_.telemetry_evicted_rows += d.evicted_rows[tel];
+    stats_.telemetry_evicted_bytes += d.evicted_bytes[tel];
     stats_.evidence_evicted_rows += d.evicted_rows[ev];
     stats_.evidence_evicted_bytes += d.evicted_bytes[ev];
     stats_.commits += 1;

@@ -48,29 +48,9 @@
 #include "record.hpp"
 #include "salvage.hpp"
 #include "sqlite.hpp"
+#include "store_options.hpp"
 
 namespace gw {
-
-struct StoreOptions {
-    std::string path;
-    int64_t alarm_max_bytes = 256LL << 20;
-    int64_t telemetry_max_bytes = 64LL << 20;
-    int commit_window_ms = 5;
-    // Hard page cap for the whole file; 0: derived from the lane caps.
-    // Tests set it small to exercise "database full" without filling a disk.
-    int64_t max_page_count = 0;
-    int max_batch = 2000;  // rows per lane per transaction
-    // Acks alone are not urgent (a delete that waits only risks a resend,
-    // delivery is at-least-once): they are gathered this long, or up to
-    // max_acks, into one transaction, unless appends or a flush() carry them
-    // sooner. A drain at thousands of PUBACKs/s otherwise commits (and
-    // fsyncs) for every handful of them.
-    int ack_window_ms = 200;
-    int max_acks = 2000;
-    int64_t evidence_max_bytes = 32LL << 20;
-    // The boot counter's copy outside the store; empty: boot.count next to it.
-    std::string boot_file;
-};
 
 struct LaneStats {
     int64_t rows = 0;
@@ -80,13 +60,15 @@ struct LaneStats {
 struct StoreStats {
     LaneStats alarm;
     LaneStats telemetry;
-    int64_t evicted_rows = 0;  // telemetry rows evicted since open
-    int64_t evicted_bytes = 0;
+    LaneStats evidence;
+    // Rows evicted since open to keep a lane within its cap (alarms never
+    // are). Status shows telemetry's as "evicted_rows".
+    int64_t telemetry_evicted_rows = 0;
+    int64_t telemetry_evicted_bytes = 0;
+    int64_t evidence_evicted_rows = 0;
+    int64_t evidence_evicted_bytes = 0;
     int64_t commits = 0;
     int64_t full_events = 0;  // times SQLite reported the database or disk full
-    LaneStats evidence;
-    int64_t evidence_evicted_rows = 0;  // evidence rows evicted since open
-    int64_t evidence_evicted_bytes = 0;
 
     LaneStats& lane(Lane l) {
         return l == Lane::alarm ? alarm : l == Lane::evidence ? evidence : telemetry;
