@@ -1,7 +1,6 @@
 #include "bus_poller.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <map>
 
@@ -143,9 +142,9 @@ void BusPoller::poll_due(int64_t now) {
     }
 }
 
-// Polls every due block of one device. Returns false when the device failed
-// (it is then backed off) or the link went down.
-bool BusPoller::poll_device(Device& d, int64_t now) {
+// Polls every due block of one device; a failed block ends it (the device is
+// then backed off, or the link is down).
+void BusPoller::poll_device(Device& d, int64_t now) {
     std::vector<Sample> samples;
     for (size_t b = 0; b < d.blocks.size(); ++b) {
         if (!schedule_->due(d.index, b, now)) continue;
@@ -156,20 +155,16 @@ bool BusPoller::poll_device(Device& d, int64_t now) {
         if (r != Outcome::ok) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
-            return false;
+            return;
         }
         if (d.cfg.pause_ms > 0) pause(d.cfg.pause_ms);
     }
     if (!samples.empty()) sink_.on_samples(samples);
-    return true;
 }
 
 BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample>& out) {
     const ReadBlock& block = d.blocks[b];
-    // Sized for the largest response a peer could claim, not for the request:
-    // a lying or broken device must not be able to write past them.
-    std::array<uint16_t, 256> regs{};
-    std::array<uint8_t, 2048> bits{};
+    ReadBuffers answer;
     Context& ctx = link_->ctx;
     ctx.set_slave(d.cfg.slave);
     ctx.set_timeout_ms(d.cfg.timeout_ms);
@@ -189,25 +184,11 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }
         const int64_t t0_us = clock_.mono_us();
-        int rc = -1;
         errno = 0;
         // The whole answer within twice the timeout: the first byte within
         // it, the rest within as long again (see RequestWatchdog).
         if (watchdog_) watchdog_->arm(ctx.fd(), 2 * d.cfg.timeout_ms);
-        switch (block.table) {
-            case Table::coil:
-                rc = modbus_read_bits(ctx.get(), block.start, block.count, bits.data());
-                break;
-            case Table::discrete_input:
-                rc = modbus_read_input_bits(ctx.get(), block.start, block.count, bits.data());
-                break;
-            case Table::holding_register:
-                rc = modbus_read_registers(ctx.get(), block.start, block.count, regs.data());
-                break;
-            case Table::input_register:
-                rc = modbus_read_input_registers(ctx.get(), block.start, block.count, regs.data());
-                break;
-        }
+        int rc = ctx.read(block.table, block.start, block.count, answer);
         int err = errno;
         // Cut by the watchdog (it shut the socket down): a timeout like any
         // other, whatever libmodbus made of the half-read answer.
@@ -227,7 +208,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
                 c.online = true;
                 c.last_ok_ms = wall;
             });
-            auto samples = decode_block(block, regs.data(), bits.data(), wall);
+            auto samples = decode_block(block, answer.regs.data(), answer.bits.data(), wall);
             const int64_t mono = clock_.mono_ms();
             // Stale for three poll intervals plus the time one failed poll
             // (every retry timing out) takes; comm_fail after that.

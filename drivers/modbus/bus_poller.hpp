@@ -86,7 +86,7 @@ class BusPoller {
     bool connect_bus();
     bool wait_after_connect();  // false when stopping
     void poll_due(int64_t now);
-    bool poll_device(Device& dev, int64_t now);
+    void poll_device(Device& dev, int64_t now);
     // refused: the device answered this block with an exception (a wrong
     // address, say); it is online and its other blocks are read as usual.
     // stopped: the poller stopped between retries; the device did not fail.

@@ -126,6 +126,21 @@ void Context::set_timeout_ms(int ms) {
     modbus_set_byte_timeout(ctx_.get(), 0, static_cast<uint32_t>(std::min(ms, 500) * 1000));
 }
 
+int Context::read(Table table, int start, int count, ReadBuffers& into) {
+    switch (table) {
+        case Table::coil:
+            return modbus_read_bits(ctx_.get(), start, count, into.bits.data());
+        case Table::discrete_input:
+            return modbus_read_input_bits(ctx_.get(), start, count, into.bits.data());
+        case Table::holding_register:
+            return modbus_read_registers(ctx_.get(), start, count, into.regs.data());
+        case Table::input_register:
+            return modbus_read_input_registers(ctx_.get(), start, count, into.regs.data());
+    }
+    errno = EINVAL;
+    return -1;
+}
+
 void Context::set_slave(int slave) {
     modbus_set_slave(ctx_.get(), slave);
 }

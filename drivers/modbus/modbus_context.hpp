@@ -4,10 +4,13 @@
 // thread-safe, like the context itself: one owner thread per context.
 #include <modbus/modbus.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "config/device_config.hpp"
+#include "config/point_config.hpp"
 #include "core/result.hpp"
 #include "core/unique_fd.hpp"
 
@@ -19,6 +22,14 @@ enum class Failure { none, timeout, crc, protocol, exception, connection };
 Failure classify_errno(int err);
 // Thread-safe text for a libmodbus errno (modbus_strerror is not).
 std::string error_text(int err);
+
+// Where one read's answer lands. Sized for the largest answer a peer could
+// claim, not for the request: libmodbus 3.1.6 copies what the reply says
+// (docs/drivers.md), and a lying or broken device must not write past them.
+struct ReadBuffers {
+    std::array<uint16_t, 256> regs{};
+    std::array<uint8_t, 2048> bits{};
+};
 
 class Context {
   public:
@@ -35,6 +46,9 @@ class Context {
     void flush();
     void set_timeout_ms(int ms);
     void set_slave(int slave);
+    // One read request: `count` registers or bits of `table` from `start`.
+    // libmodbus's answer: how many were read, or -1 with errno set.
+    int read(Table table, int start, int count, ReadBuffers& into);
     modbus_t* get() const { return ctx_.get(); }
     bool is_tcp() const { return tcp_; }
     // The connected socket or tty, to poll() on: borrowed, the context closes it.

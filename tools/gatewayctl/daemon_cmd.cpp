@@ -1,7 +1,5 @@
 // status and inject: the daemon's health at a glance, and a test event.
-#include <chrono>
 #include <cmath>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "core/mode.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
 #include "options.hpp"
@@ -18,12 +17,6 @@ namespace gw::ctl {
 namespace {
 
 using nlohmann::json;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string ago(const json& t_ms) {
     if (!t_ms.is_number()) return "never";
@@ -40,20 +33,14 @@ std::string lane_text(const json& lane) {
 // "emergency until 14:05:00 (in 1h 2m), since 12:05:00, by control".
 std::string mode_text(const json& m, Style& st) {
     if (!m.is_object()) return "unknown";
-    auto clock_time = [](int64_t t_ms) {
-        std::time_t secs = t_ms / 1000;
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
-        return std::string(buf);
-    };
     const std::string mode = m.value("mode", std::string());
     std::string s = mode == "emergency" ? st.bad(mode) : st.good(mode);
     if (m["until"].is_number())
-        s += " until " + clock_time(m["until"].get<int64_t>()) + " (in " +
+        s += " until " + local_time_text(m["until"].get<int64_t>()) + " (in " +
              human_duration_ms(m["until"].get<int64_t>() - now_ms()) + ")";
     else if (mode == "emergency")
         s += " until changed";
-    if (m["since"].is_number()) s += ", since " + clock_time(m["since"].get<int64_t>());
+    if (m["since"].is_number()) s += ", since " + local_time_text(m["since"].get<int64_t>());
     s += ", by " + m.value("source", std::string());
     return s;
 }
@@ -174,8 +161,8 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
     add_target_options(mode, *target);
     auto mode_name = std::make_shared<std::string>();
     auto for_ms = std::make_shared<double>(0);
-    mode->add_option("mode", *mode_name, "normal | emergency")
-        ->check(CLI::IsMember({"normal", "emergency"}));
+    mode->add_option("mode", *mode_name, "the mode to set (none: show it)")
+        ->check(CLI::IsMember(gw::names_of(gw::kModeNames)));
     add_duration(mode, "--for", *for_ms,
                  "emergency only: back to normal after this long, e.g. 90min, 6h (plain: seconds)",
                  1000, 604800000, "s");
@@ -208,12 +195,9 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
     auto type = std::make_shared<std::string>("test");
     auto severity = std::make_shared<std::string>("info");
     inject->add_option("-t,--type", *type, "event type")->capture_default_str()->check(not_empty());
-    inject->add_option("--severity", *severity, "info|notice|warning|alarm|critical")
+    inject->add_option("--severity", *severity, "how urgent")
         ->capture_default_str()
-        ->check([](const std::string& s) {
-            return std::string(
-                gw::severity_from_string(s) ? "" : "must be info|notice|warning|alarm|critical");
-        });
+        ->check(CLI::IsMember(gw::names_of(gw::kSeverityNames)));
     inject->callback([&run, target, type, severity] {
         run = [target, type, severity] {
             json reply;

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -110,10 +109,7 @@ class WatchTerminal {
 };
 
 std::string clock_text() {
-    std::time_t now = std::time(nullptr);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%H:%M:%S", std::localtime(&now));
-    return buf;
+    return local_time_text(now_ms(), "%H:%M:%S");
 }
 
 int watch_points(const Target& target, int interval_ms) {
@@ -206,9 +202,7 @@ void print_events(const json& list, const char* empty, const json* incidents = n
     if (incidents) cols.insert(cols.begin() + 4, "ack");
     Table t(cols);
     for (const auto& e : list) {
-        std::time_t secs = e.value("t_ms", 0LL) / 1000;
-        char when[32];
-        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&secs));
+        const std::string when = local_time_text(e.value("t_ms", int64_t{0}));
         std::string sev = e.value("severity", std::string());
         bool loud = sev == "alarm" || sev == "critical";
         std::vector<std::string> row{

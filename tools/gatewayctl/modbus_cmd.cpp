@@ -1,8 +1,6 @@
 // modbus read / modbus scan: direct bus access for commissioning, with the
 // drivers' own context and decoding. Never on a bus the daemon polls: two
 // masters on one line garble each other's frames.
-#include <array>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -92,29 +90,6 @@ Open open_bus(const Target& target, const Config& config, const DeviceConfig& de
     return o;
 }
 
-// One read; buffers sized for the largest answer a peer could claim (see
-// docs/drivers.md: libmodbus 3.1.6 does not bound them itself).
-int read_span(modbus::Context& ctx, gw::Table table, int start, int count,
-              std::array<uint16_t, 256>& regs, std::array<uint8_t, 2048>& bits) {
-    switch (table) {
-        case gw::Table::coil:
-            return modbus_read_bits(ctx.get(), start, count, bits.data());
-        case gw::Table::discrete_input:
-            return modbus_read_input_bits(ctx.get(), start, count, bits.data());
-        case gw::Table::holding_register:
-            return modbus_read_registers(ctx.get(), start, count, regs.data());
-        case gw::Table::input_register:
-            return modbus_read_input_registers(ctx.get(), start, count, regs.data());
-    }
-    return -1;
-}
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
     const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
     if (a.count < 1 || a.count > modbus::max_count(table)) {
@@ -122,16 +97,15 @@ int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
                   << a.table << "\n";
         return kUsage;
     }
-    std::array<uint16_t, 256> regs{};
-    std::array<uint8_t, 2048> bits{};
-    if (read_span(ctx, table, a.address, a.count, regs, bits) != a.count) {
+    modbus::ReadBuffers answer;
+    if (ctx.read(table, a.address, a.count, answer) != a.count) {
         std::cerr << "gatewayctl: read failed: " << modbus::error_text(errno) << "\n";
         return kFailed;
     }
     json out = json::array();
     Table t({"address", "value", "hex"});
     for (int i = 0; i < a.count; ++i) {
-        unsigned v = modbus::is_bit_table(table) ? bits[size_t(i)] : regs[size_t(i)];
+        unsigned v = modbus::is_bit_table(table) ? answer.bits[size_t(i)] : answer.regs[size_t(i)];
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%04X", v);
         t.add({std::to_string(a.address + i), std::to_string(v), hex});
@@ -150,14 +124,13 @@ int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& 
                   << " has no points; give --address to read raw registers\n";
         return kUsage;
     }
-    std::array<uint16_t, 256> regs{};
-    std::array<uint8_t, 2048> bits{};
+    modbus::ReadBuffers answer;
     Style st(stdout);
     Table t({"point", "value", "unit", "quality", "table", "address"});
     json out = json::array();
     int rc = kOk;
     for (const auto& block : modbus::plan_reads(points, dev.poll_ms)) {
-        if (read_span(ctx, block.table, block.start, block.count, regs, bits) != block.count) {
+        if (ctx.read(block.table, block.start, block.count, answer) != block.count) {
             const std::string why = modbus::error_text(errno);
             for (const auto& p : block.points) {
                 t.add({p.id, "-", p.unit, st.bad("read failed: " + why), to_string(p.table),
@@ -167,7 +140,8 @@ int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& 
             rc = kFailed;
             continue;
         }
-        for (const auto& s : modbus::decode_block(block, regs.data(), bits.data(), now_ms())) {
+        for (const auto& s :
+             modbus::decode_block(block, answer.regs.data(), answer.bits.data(), now_ms())) {
             const PointConfig* p = config.point(s.point);
             char value[32];
             std::snprintf(value, sizeof value, "%.6g", s.value);
@@ -206,8 +180,7 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
     Open bus = open_bus(target, *config, *dev, timeout);
     if (!bus.ctx) return bus.rc;
     const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
-    std::array<uint16_t, 256> regs{};
-    std::array<uint8_t, 2048> bits{};
+    modbus::ReadBuffers reply;
     Table found({"slave", "answer"});
     json out = json::array();
     {
@@ -216,11 +189,12 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
             progress.update(slave - a.first);
             if (!bus.ctx->connected()) (void)bus.ctx->connect();
             bus.ctx->set_slave(slave);
-            int rc = read_span(*bus.ctx, table, std::max(0, a.address), 1, regs, bits);
+            int rc = bus.ctx->read(table, std::max(0, a.address), 1, reply);
             const int err = errno;
             std::string answer;
             if (rc == 1) {
-                answer = "value " + std::to_string(modbus::is_bit_table(table) ? bits[0] : regs[0]);
+                answer = "value " + std::to_string(modbus::is_bit_table(table) ? reply.bits[0]
+                                                                               : reply.regs[0]);
             } else if (modbus::classify_errno(err) == modbus::Failure::exception &&
                        err != EMBXGPATH && err != EMBXGTAR) {
                 // Exceptions 10/11 come from a TCP gateway: nobody behind it

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
+
+#include "core/clock.hpp"
 
 namespace gw::ctl {
 namespace {
@@ -86,6 +89,19 @@ std::string human_duration_ms(long long ms) {
     if (s < 7200) return std::to_string(s / 60) + " min";
     if (s < 172800) return std::to_string(s / 3600) + " h " + std::to_string(s / 60 % 60) + " min";
     return std::to_string(s / 86400) + " d";
+}
+
+std::string local_time_text(int64_t t_ms, const char* format) {
+    const std::time_t secs = static_cast<std::time_t>(t_ms / 1000);
+    std::tm local{};
+    char buf[64];
+    if (!localtime_r(&secs, &local) || std::strftime(buf, sizeof buf, format, &local) == 0)
+        return "?";
+    return buf;
+}
+
+int64_t now_ms() {
+    return SystemClock().now_ms();
 }
 
 }  // namespace gw::ctl

@@ -1,6 +1,7 @@
 #pragma once
 // Human output for gatewayctl: aligned tables, colours only on a terminal,
 // a progress bar on stderr (only on a terminal) for long operations.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -50,5 +51,10 @@ class Progress {
 
 // "3.2 s", "4 min", "2 h 5 min": ages and durations for humans.
 std::string human_duration_ms(long long ms);
+
+// A wall time (UTC ms) in the local time zone, as strftime's `format` words it.
+std::string local_time_text(int64_t t_ms, const char* format = "%Y-%m-%d %H:%M:%S");
+// Now, in UTC ms, from the gateway's one clock.
+int64_t now_ms();
 
 }  // namespace gw::ctl
