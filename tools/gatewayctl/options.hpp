@@ -20,11 +20,11 @@ CLI::Validator not_empty();
 // A number (a whole number for an integral T) from lo to hi.
 template <typename T>
 CLI::Validator between(T lo, T hi) {
-    const bool whole = std::is_integral<T>::value;
+    constexpr bool whole = std::is_integral<T>::value;
     const std::string range = detail::number_text(static_cast<double>(lo)) + " to " +
                               detail::number_text(static_cast<double>(hi));
     return CLI::Validator(
-        [whole, range, lo, hi](std::string& in) -> std::string {
+        [range, lo, hi](std::string& in) -> std::string {
             double v = 0;
             if (!detail::parse_number(in, whole, v) || v < static_cast<double>(lo) ||
                 v > static_cast<double>(hi))
