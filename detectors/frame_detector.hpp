@@ -17,7 +17,7 @@
 namespace gw::detectors {
 
 // A JPEG with the detections drawn on it, taken when an incident is raised.
-// The raise event names it (`Event::evidence == id`); the store/uplink publish
+// The raise event names it (`Event::evidence == event_id`); the store/uplink publish
 // `bytes` on {prefix}/{site}/{gateway}/evidence/{event_id}.
 struct Evidence {
     // The raise event it shows, which names it (Event::evidence): an image

@@ -188,3 +188,15 @@ TEST(StoreConfig, EvidenceCapIsReadAndChecked) {
     CHECK_FALSE(bad.ok());
     STRCMP_CONTAINS("evidence_max_mb", bad.errors.lines.at(0).c_str());
 }
+
+// Caps of 2 GiB and more, which a 32-bit long (armhf) would wrap.
+TEST(StoreConfig, CapsOfGigabytesAreKeptWhole) {
+    const std::string base =
+        "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"/tmp/gw\"\n"
+        "[uplink]\nbrokers = [\"tcp://127.0.0.1:1883\"]\n";
+    auto big = load_config_text(base + "[store]\nalarm_max_mb = 4096\ntelemetry_max_mb = 2048\n",
+                                "gw.toml", {});
+    CHECK(big.ok());
+    CHECK(int64_t{4096} << 20 == big.config->store.alarm_max_bytes);
+    CHECK(int64_t{2048} << 20 == big.config->store.telemetry_max_bytes);
+}

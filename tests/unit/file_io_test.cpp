@@ -1,6 +1,6 @@
 // Small files replaced whole: the new content at the asked mode whatever the
-// umask, no temporary file left behind on success or failure, and a symlink
-// planted at the temporary name never written through.
+// umask, no temporary file left behind on success or failure, and nothing
+// else next to the file touched.
 #include "core/file_io.hpp"
 
 #include <sys/stat.h>
@@ -56,13 +56,17 @@ TEST(FileIo, AFailedRenameSaysWhereAndLeavesNoTemporaryFile) {
     LONGS_EQUAL(1, entries(dir.path()));
 }
 
-TEST(FileIo, ASymlinkAtTheTemporaryNameIsNotWrittenThrough) {
+// The temporary file has a name of its own: a file or link that happens to
+// be called like one (gw.toml.tmp) is neither written through nor removed.
+TEST(FileIo, FilesNextToItAreLeftAlone) {
     const std::string victim = dir.write("victim", "keep\n");
     CHECK(::symlink(victim.c_str(), dir.file("gw.toml.tmp").c_str()) == 0);
-    auto s = gw::replace_file_durably(dir.file("gw.toml"), "new\n", 0644);
-    CHECK_FALSE(s.ok());
-    STRCMP_CONTAINS("cannot create", s.error().c_str());
+    const std::string path = dir.write("gw.toml", "old\n");
+    auto s = gw::replace_file_durably(path, "new\n", 0644);
+    CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
+    STRCMP_EQUAL("new\n", gw::test::read_file(path).c_str());
     STRCMP_EQUAL("keep\n", gw::test::read_file(victim).c_str());
+    LONGS_EQUAL(3, entries(dir.path()));  // victim, the link, gw.toml
 }
 
 TEST(FileIo, DirOfABareNameIsTheWorkingDirectory) {

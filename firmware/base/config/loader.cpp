@@ -144,8 +144,10 @@ void load_store(TomlReader& root, Config& c) {
     c.store.path = (!path.empty() && path[0] == '/') ? path : c.data_dir + "/" + path;
     for (auto [key, bytes] : {std::pair{"alarm_max_mb", &c.store.alarm_max_bytes},
                               {"telemetry_max_mb", &c.store.telemetry_max_bytes},
-                              {"evidence_max_mb", &c.store.evidence_max_bytes}})
-        *bytes = s->integer(key, *bytes >> 20, 1, 1 << 20) << 20;
+                              {"evidence_max_mb", &c.store.evidence_max_bytes}}) {
+        // Shifted as 64 bits: long has 32 on armhf, and 2048 MB is 2^31 bytes.
+        *bytes = int64_t{s->integer(key, *bytes >> 20, 1, 1 << 20)} << 20;
+    }
     c.store.commit_window_ms =
         static_cast<int>(s->integer("commit_window_ms", c.store.commit_window_ms, 0, 1000));
     s->finish();

@@ -12,16 +12,14 @@
 namespace gw {
 namespace {
 
-Status fill_temp(const std::string& tmp, std::string_view text, mode_t mode,
+// Fills the temporary file and gives it its mode and owner.
+Status fill_temp(int fd, const std::string& tmp, std::string_view text, mode_t mode,
                  std::optional<FileOwner> owner) {
-    // O_NOFOLLOW: a planted symlink at the temp name is not written through.
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd) return fail(errno_text("cannot create", tmp));
-    if (::fchmod(fd.get(), mode) != 0) return fail(errno_text("cannot chmod", tmp));
-    if (owner && ::fchown(fd.get(), owner->uid, owner->gid) != 0 && errno != EPERM)
+    if (::fchmod(fd, mode) != 0) return fail(errno_text("cannot chmod", tmp));
+    if (owner && ::fchown(fd, owner->uid, owner->gid) != 0 && errno != EPERM)
         return fail(errno_text("cannot chown", tmp));
-    if (auto s = write_all(fd.get(), text, tmp); !s) return s;
-    if (::fsync(fd.get()) != 0) return fail(errno_text("cannot sync", tmp));
+    if (auto s = write_all(fd, text, tmp); !s) return s;
+    if (::fsync(fd) != 0) return fail(errno_text("cannot sync", tmp));
     return Status::success();
 }
 
@@ -49,19 +47,25 @@ std::string dir_of(const std::string& path) {
 
 Status replace_file_durably(const std::string& path, std::string_view text, mode_t mode,
                             std::optional<FileOwner> owner) {
-    const std::string tmp = path + ".tmp";
-    if (auto s = fill_temp(tmp, text, mode, owner); !s) {
+    // A new file of a unique name (mkstemp: O_EXCL): never a file or link
+    // already there, nor another writer's temporary file.
+    std::string tmp = path + ".XXXXXX";
+    UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+    if (!fd) return fail(errno_text("cannot create a temporary file next to", path));
+    if (auto s = fill_temp(fd.get(), tmp, text, mode, owner); !s) {
         ::unlink(tmp.c_str());
         return s;
     }
+    fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         auto error = fail(errno_text("cannot rename onto", path));
         ::unlink(tmp.c_str());
         return error;
     }
     const std::string dir = dir_of(path);
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd || ::fsync(fd.get()) != 0) return fail(errno_text("cannot sync directory", dir));
+    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd || ::fsync(dir_fd.get()) != 0)
+        return fail(errno_text(path + " replaced, but a power cut may undo it: cannot sync", dir));
     return Status::success();
 }
 

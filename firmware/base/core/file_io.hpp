@@ -18,8 +18,9 @@ struct FileOwner {
     gid_t gid;
 };
 
-// Written to `<path>.tmp`, synced, renamed over `path`, and the rename synced
-// through the directory before success. `mode` whatever the umask. `owner`: chown to it where
+// Written to a new temporary file next to it, synced, renamed over `path`,
+// and the rename synced through the directory before success. `mode`
+// whatever the umask. `owner`: chown to it where
 // allowed (a non-root caller keeps its own, which is what it could create anyway).
 Status replace_file_durably(const std::string& path, std::string_view text, mode_t mode,
                             std::optional<FileOwner> owner = std::nullopt);
