@@ -236,6 +236,11 @@ TEST(Commands, ARetainedCommandIsRefusedAtEverySubscribeAndNeverRuns) {
     Gateway gw2(dir, cfg, "gatewayd-2");
     wait_reply(sub, "mode", "ret-1", 2);
     wait_reply(sub, "selftest", "live-1", 3);
+    // Exactly once per copy: a reply stored after these comes after them
+    // (one lane, in order), and none more came before it.
+    publish(broker, "ack", R"({"id":"mark-1","incident":"none","by":"test"})");
+    wait_reply(sub, "ack", "mark-1");
+    LONGS_EQUAL(3, replies(sub.messages(), "selftest", "live-1").size());
     for (const auto& again : replies(sub.messages(), "selftest", "live-1"))
         CHECK_TEXT(again == first, again.dump().c_str());
     LONGS_EQUAL(tests, selftest_events(sub));

@@ -47,52 +47,65 @@ CommandChannel::CommandChannel(ChannelOptions options, CommandBook& book, Store&
 
 void CommandChannel::on_command(const std::string& name, const std::string& payload,
                                 bool retained) {
+    if (auto request = checked(name, payload, retained)) admit(name, payload, std::move(*request));
+}
+
+std::optional<CommandChannel::Request> CommandChannel::checked(const std::string& name,
+                                                               const std::string& payload,
+                                                               bool retained) {
     const std::string where = usable_name(name) ? name : std::string();
     if (payload.size() > options_.max_bytes)
-        return refuse({where, std::nullopt,
-                       "too big: " + std::to_string(payload.size()) + " bytes (at most " +
-                           std::to_string(options_.max_bytes) + ")"});
+        return refused({where, std::nullopt,
+                        "too big: " + std::to_string(payload.size()) + " bytes (at most " +
+                            std::to_string(options_.max_bytes) + ")"});
     // An empty message is how a retained command is cleared; the broker
     // passes it on to subscribers already there as an ordinary message.
     if (payload.empty()) {
         log_.info("command", "empty message (a retained command cleared): ignored",
                   {{"command", where}});
-        return;
+        return std::nullopt;
     }
     // The JSON parser takes a NUL for the end of the text: what follows it
     // would be dropped unseen, where any other trailing byte is refused.
     if (payload.find('\0') != std::string::npos)
-        return refuse({where, std::nullopt, "not JSON (a NUL byte)"});
+        return refused({where, std::nullopt, "not JSON (a NUL byte)"});
     json request = json::parse(payload, nullptr, false);
-    if (request.is_discarded()) return refuse({where, std::nullopt, "not JSON"});
+    if (request.is_discarded()) return refused({where, std::nullopt, "not JSON"});
     const auto id = usable_id(request);
-    if (where.empty()) return refuse({"", id, "no such command: \"" + name + "\""});
+    if (where.empty()) return refused({"", id, "no such command: \"" + name + "\""});
     // The broker replays a retained command at every subscribe, days later
     // too, and once its id has left the id cache it would run again (a mode
     // set by a technician since, overridden): only commands as sent run. One
     // whose id is known ran as sent: it gets its first reply again, as any
-    // repeat does, not a refusal contradicting it.
-    if (retained && !(id && repeat_of(*id, name)))
-        return refuse({name, id,
-                       "retained on the broker: commands run only as sent (publish with "
-                       "retain off, and clear the retained message on this topic)"});
+    // repeat does, and nothing else (checked on as a new request, it got
+    // the reply twice, or a refusal after it once its signature was stale).
+    if (retained) {
+        if (id && repeat_of(*id, name)) return std::nullopt;
+        return refused({name, id,
+                        "retained on the broker: commands run only as sent (publish with "
+                        "retain off, and clear the retained message on this topic)"});
+    }
     const json* schema = contract::schema("cmd-" + name + ".json");
     if (!router_.has(name) || !schema)
-        return refuse(
+        return refused(
             {name, id, "unknown command " + name + " (commands: " + router_.names() + ")"});
     if (auto errs = contract::schema_errors(*schema, request); !errs.empty())
-        return refuse({name, id, "invalid request: " + joined(errs, "; ")});
+        return refused({name, id, "invalid request: " + joined(errs, "; ")});
     if (auto why = router_.check(name, request); !why.empty())
-        return refuse({name, id, "invalid request: " + why});
+        return refused({name, id, "invalid request: " + why});
     if (auto s = check_signature(options_.signing, name, request, clock_.now_ms(), clock_.synced());
         !s)
-        return refuse({name, id, s.error()});
+        return refused({name, id, s.error()});
+    return Request{*id, std::move(request)};
+}
 
+void CommandChannel::admit(const std::string& name, const std::string& payload, Request request) {
+    const std::string& id = request.id;
     std::unique_lock<std::mutex> lock(mutex_);  // against start() reading the inbox
-    auto admitted = book_.admit(*id, name, payload, clock_.now_ms());
+    auto admitted = book_.admit(id, name, payload, clock_.now_ms());
     if (!admitted) {
         // Not durable: not accepted. The center gets no reply and sends again.
-        log_.error("command", "cannot record command", {{"id", *id}, {"error", admitted.error()}});
+        log_.error("command", "cannot record command", {{"id", id}, {"error", admitted.error()}});
         return;
     }
     if (!admitted->fresh) {
@@ -101,16 +114,21 @@ void CommandChannel::on_command(const std::string& name, const std::string& payl
         // listening for it: say so here instead.
         if (row.name != name) {
             log_.info("command", "request id reused for another command",
-                      {{"id", *id}, {"command", name}, {"first", row.name}});
+                      {{"id", id}, {"command", name}, {"first", row.name}});
             const std::string first = row.name;
             lock.unlock();  // refuse() takes it for the refusal budget
-            return refuse({name, id, "request id " + *id + " was used for " + first});
+            return refuse({name, id, "request id " + id + " was used for " + first});
         }
         replay_first(row, "repeated request id: first reply again");
         return;
     }
-    log_.info("command", "accepted", {{"id", *id}, {"command", name}});
-    if (started_) execute(*id, name, std::move(request));
+    log_.info("command", "accepted", {{"id", id}, {"command", name}});
+    if (started_) execute(id, name, std::move(request.body));
+}
+
+std::nullopt_t CommandChannel::refused(const Refusal& r) {
+    refuse(r);
+    return std::nullopt;
 }
 
 bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {

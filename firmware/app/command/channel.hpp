@@ -17,6 +17,7 @@
 // still holds: stored replies are queued, pending requests executed.
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -61,7 +62,19 @@ class CommandChannel final : public uplink::CommandSink {
         std::optional<std::string> id;
         std::string why;
     };
+    struct Request {
+        std::string id;
+        nlohmann::json body;
+    };
+    // The checks before the inbox, in the order above: the request, or none
+    // (refused, or an empty message ignored).
+    std::optional<Request> checked(const std::string& name, const std::string& payload,
+                                   bool retained);
+    // Into the inbox; executed at once when started. A known id gets its
+    // first reply again.
+    void admit(const std::string& name, const std::string& payload, Request request);
     void refuse(const Refusal& r);
+    std::nullopt_t refused(const Refusal& r);  // refuse(r), for `return refused(...)`
     // A retained copy of a command already received under this id and name:
     // its first reply goes again (once sent), as for any repeat. False when
     // the id is new or was used for another command.
