@@ -1,8 +1,9 @@
 // The mode controller on a ManualClock: first-start mode from the config,
 // the persisted mode winning after a restart unless expired, expiry back to
-// normal, and the [[emergency.auto]] rules.
+// normal, and the [[emergency.auto]] rules; the mode command's request.
 #include "loop/mode_controller.hpp"
 
+#include "command/loop_commands.hpp"
 #include "core/log.hpp"
 #include "support/temp_dir.hpp"
 
@@ -153,4 +154,22 @@ TEST(ModeController, SurvivesARestartInSqlite) {
     CHECK(m.load().ok());
     CHECK(m.mode() == Mode::emergency);
     LONGS_EQUAL(clock.now_ms() + 600000, *m.state().until_ms);
+}
+
+// The mode command's request, checked (the router's check) and parsed (the
+// command) by one function: what the check lets through, the command runs.
+TEST_GROUP(ModeRequest){};
+
+TEST(ModeRequest, TheModesAreNamedFromTheirTable) {
+    using gw::command::mode_request_error;
+    STRCMP_EQUAL("", mode_request_error({{"id", "m"}, {"mode", "emergency"}}).c_str());
+    STRCMP_EQUAL(
+        "", mode_request_error({{"id", "m"}, {"mode", "emergency"}, {"duration_s", 60}}).c_str());
+    STRCMP_EQUAL("mode: normal or emergency",
+                 mode_request_error({{"id", "m"}, {"mode", "panic"}}).c_str());
+    STRCMP_EQUAL("duration_s: only with mode \"emergency\"",
+                 mode_request_error({{"id", "m"}, {"mode", "normal"}, {"duration_s", 60}}).c_str());
+    STRCMP_EQUAL("duration_s: an integer of 1-604800 seconds",
+                 mode_request_error({{"mode", "emergency"}, {"duration_s", 604801}}).c_str());
+    STRCMP_EQUAL("request must be an object", mode_request_error(nlohmann::json::array()).c_str());
 }

@@ -1,6 +1,7 @@
 #include "loop_commands.hpp"
 
 #include "contract/schema_check.hpp"
+#include "core/enum_names.hpp"
 
 namespace gw::command {
 namespace {
@@ -12,6 +13,28 @@ std::optional<std::string> text(const json& req, const char* key, size_t max) {
     auto v = req[key].get<std::string>();
     if (contract::code_points(v) > max) return std::nullopt;  // characters, as the schema counts
     return v;
+}
+
+// A mode request as the mode controller takes it.
+struct ModeRequest {
+    Mode mode;
+    std::optional<int64_t> duration_ms;  // none: until changed
+};
+
+Result<ModeRequest> parse_mode_request(const json& request) {
+    if (!request.is_object()) return fail("request must be an object");
+    auto name = text(request, "mode", 16);
+    auto m = name ? mode_from_string(*name) : std::nullopt;
+    if (!m) return fail("mode: " + names_joined(kModeNames, " or "));
+    ModeRequest out{*m, std::nullopt};
+    if (request.contains("duration_s")) {
+        const json& d = request["duration_s"];
+        if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 604800)
+            return fail("duration_s: an integer of 1-604800 seconds");
+        if (out.mode != Mode::emergency) return fail("duration_s: only with mode \"emergency\"");
+        out.duration_ms = d.get<int64_t>() * 1000;
+    }
+    return out;
 }
 
 }  // namespace
@@ -48,27 +71,16 @@ Result<json> ack(loop::ClosedLoop& loop, const json& request) {
 }
 
 std::string mode_request_error(const json& request) {
-    if (!request.is_object()) return "request must be an object";
-    auto name = text(request, "mode", 16);
-    auto m = name ? mode_from_string(*name) : std::nullopt;
-    if (!m) return "mode: \"normal\" or \"emergency\"";
-    if (request.contains("duration_s")) {
-        const json& d = request["duration_s"];
-        if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > 604800)
-            return "duration_s: an integer of 1-604800 seconds";
-        if (*m != Mode::emergency) return "duration_s: only with mode \"emergency\"";
-    }
-    return {};
+    auto parsed = parse_mode_request(request);
+    return parsed ? std::string() : parsed.error();
 }
 
 Result<json> mode(loop::ClosedLoop& loop, const json& request, const std::string& source) {
-    if (auto why = mode_request_error(request); !why.empty()) return fail(why);
-    const Mode m = *mode_from_string(request["mode"].get<std::string>());
-    std::optional<int64_t> duration_ms;
-    if (request.contains("duration_s")) duration_ms = request["duration_s"].get<int64_t>() * 1000;
+    auto parsed = parse_mode_request(request);
+    if (!parsed) return fail(parsed.error());
     std::string src = source;
     if (src.empty()) src = "command:" + text(request, "id", 64).value_or("?");
-    auto state = loop.set_mode(m, duration_ms, src);
+    auto state = loop.set_mode(parsed->mode, parsed->duration_ms, src);
     if (!state) return fail(state.error());
     return loop::mode_json(*state);
 }
