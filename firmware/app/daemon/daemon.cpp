@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include "command/channel.hpp"
 #include "command/gateway_commands.hpp"
@@ -17,6 +16,7 @@
 #include "control/diag.hpp"
 #include "control/diag_sources.hpp"
 #include "control/dispatcher.hpp"
+#include "core/file_io.hpp"
 #include "detectors/detector_set.hpp"
 #include "drivers/camera/camera.hpp"
 #include "drivers/modbus/bus_poller.hpp"
@@ -45,10 +45,9 @@ Status make_dirs(const std::string& path) {
         std::string part = path.substr(0, pos);
         if (::mkdir(part.c_str(), 0750) != 0) {
             if (errno == EEXIST) continue;
-            return fail("cannot create " + part + ": " + std::strerror(errno));
+            return fail(errno_text("cannot create", part));
         }
-        if (::chmod(part.c_str(), 0750) != 0)
-            return fail("cannot chmod " + part + ": " + std::strerror(errno));
+        if (::chmod(part.c_str(), 0750) != 0) return fail(errno_text("cannot chmod", part));
     }
     return Status::success();
 }
@@ -79,6 +78,21 @@ Status Daemon::start() {
                {"points", config_.points.size()},
                {"cameras", config_.cameras.size()},
                {"detectors", config_.detectors.size()}});
+    if (auto s = take_data_dirs(); !s) return s;
+    if (auto s = open_store(); !s) return s;
+    if (auto s = start_uplink(); !s) return s;
+    if (auto s = start_pipeline(); !s) return s;
+    if (auto s = start_drivers(); !s) return s;
+    add_control_commands();
+    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group,
+                                               *commands_, clock_, log_);
+    if (auto s = control_->start(); !s) return s;
+    return start_commands();
+}
+
+// The store's and the socket's folders, and the locks that keep a second
+// gatewayd off them.
+Status Daemon::take_data_dirs() {
     for (const auto& dir : {parent_of(config_.store.path), parent_of(config_.control.socket)}) {
         if (dir.empty()) continue;
         if (auto s = make_dirs(dir); !s) return s;
@@ -90,35 +104,45 @@ Status Daemon::start() {
         if (!taken->held()) log_.warn("daemon", taken->warning());
         *lock = std::move(*taken);
     }
+    return Status::success();
+}
+
+// The store, the event ids of this boot, the intake and the closed loop
+// that watches what it stores.
+Status Daemon::open_store() {
     auto store = Store::open(config_.store, clock_, log_);
     if (!store) return fail(store.error());
     store_ = std::move(*store);
     ids_ = std::make_unique<EventIdSource>(config_.identity.gateway, store_->boot());
-
-    const contract::Origin origin{config_.identity.site, config_.identity.gateway};
-    const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
-                                              config_.identity.gateway);
-    intake_ = std::make_unique<Intake>(*store_, *ids_, origin, clock_, log_);
+    intake_ = std::make_unique<Intake>(*store_, *ids_, origin(), clock_, log_);
     auto loop = loop::ClosedLoop::open(config_, config_.store.path, clock_, log_);
     if (!loop) return fail(loop.error());
     loop_ = std::move(*loop);
     intake_->add_observer(loop_.get());
     intake_->report_store_recovery();
+    return Status::success();
+}
 
+// The uplink with the command channel behind it, the closed loop's events
+// and mode going out through them.
+Status Daemon::start_uplink() {
+    const auto topics = contract::make_topics(config_.uplink.topic_prefix, config_.identity.site,
+                                              config_.identity.gateway);
     contract::GatewayStatus birth{kVersion, store_->boot(), config_.hash, true, 0};
     uplink_ =
-        std::make_unique<Uplink>(config_.uplink, topics, origin, birth, *store_, clock_, log_);
+        std::make_unique<Uplink>(config_.uplink, topics, origin(), birth, *store_, clock_, log_);
     commands_ = std::make_unique<Dispatcher>(clock_, log_);
-    if (auto s = open_commands(origin); !s) return s;
+    if (auto s = open_commands(origin()); !s) return s;
     uplink_->set_command_sink(channel_.get());
     loop_->attach([this](Event e) -> Result<Event> { return intake_->store_event(std::move(e)); },
                   [this](const loop::ModeState& m) {
                       uplink_->set_mode(std::string(to_string(m.mode)), m.until_ms);
                   });
-    if (auto s = uplink_->start(); !s) return s;
-    if (auto s = start_pipeline(); !s) return s;
-    if (auto s = start_drivers(); !s) return s;
+    return uplink_->start();
+}
 
+// The control socket's commands (gatewayctl).
+void Daemon::add_control_commands() {
     add_daemon_commands(*commands_,
                         {config_, *intake_, *store_, *uplink_, clock_, started_mono_ms_,
                          [this] { return loop::mode_json(loop_->mode().state()); },
@@ -130,10 +154,10 @@ Status Daemon::start() {
         {config_, *live_, *intake_, *store_, *uplink_, clock_, [this] { return device_counters(); },
          [this](const std::string& bus) { return config_owns_bus(config_, bus); },
          [this](const std::string& camera) { return vision_->snapshot(camera, *frames_); }});
-    control_ = std::make_unique<ControlServer>(config_.control.socket, config_.control.group,
-                                               *commands_, clock_, log_);
-    if (auto s = control_->start(); !s) return s;
-    return start_commands();
+}
+
+contract::Origin Daemon::origin() const {
+    return {config_.identity.site, config_.identity.gateway};
 }
 
 // The inbox and the channel exist before the uplink connects: a command

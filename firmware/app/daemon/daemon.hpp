@@ -70,12 +70,17 @@ class Daemon {
 
   private:
     void stop();
+    Status take_data_dirs();
+    Status open_store();
+    Status start_uplink();
     Status start_pipeline();
     nlohmann::json device_counters() const;
     Status start_drivers();
     Status open_commands(const contract::Origin& origin);
     void add_router_commands();
     Status start_commands();
+    void add_control_commands();
+    contract::Origin origin() const;
     bool new_config_valid();
 
     const Config& config_;

@@ -1,7 +1,5 @@
 #include "boot_counter.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +15,7 @@ std::string default_boot_file(const std::string& store_path) {
 Result<uint64_t> read_boot_file(const std::string& path) {
     if (!exists(path)) return uint64_t{0};
     std::ifstream in(path);
-    if (!in) return fail("cannot read " + path + ": " + std::strerror(errno));
+    if (!in) return fail(errno_text("cannot read", path));
     std::stringstream text;
     text << in.rdbuf();
     const std::string s = text.str();
