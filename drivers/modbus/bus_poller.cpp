@@ -198,27 +198,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             err = ETIMEDOUT;
         }
         if (rc == block.count) {
-            const double ms = static_cast<double>(clock_.mono_us() - t0_us) / 1000.0;
-            const int64_t wall = clock_.now_ms();
-            count(d.index, [&](DeviceCounters& c) {
-                c.requests++;
-                c.responses++;
-                c.latency_avg_ms += (ms - c.latency_avg_ms) / static_cast<double>(c.responses);
-                c.latency_max_ms = std::max(c.latency_max_ms, ms);
-                c.online = true;
-                c.last_ok_ms = wall;
-            });
-            auto samples = decode_block(block, answer.regs.data(), answer.bits.data(), wall);
-            const int64_t mono = clock_.mono_ms();
-            // Stale for three poll intervals plus the time one failed poll
-            // (every retry timing out) takes; comm_fail after that.
-            const int64_t stale_ms =
-                3LL * block.poll_ms + static_cast<int64_t>(d.cfg.retries + 1) * d.cfg.timeout_ms;
-            for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
-            out.insert(out.end(), samples.begin(), samples.end());
-            if (!d.online)
-                log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
-            d.online = true;
+            take_answer(d, block, answer, clock_.mono_us() - t0_us, out);
             schedule_->answered(d.index);
             return Outcome::ok;
         }
@@ -229,29 +209,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             error = "short response: " + std::to_string(rc) + " of " + std::to_string(block.count);
         else
             error = error_text(err);
-        count(d.index, [&](DeviceCounters& c) {
-            c.requests++;
-            switch (f) {
-                case Failure::timeout:
-                    c.timeouts++;
-                    break;
-                case Failure::crc:
-                    c.crc_errors++;
-                    break;
-                case Failure::exception:
-                    c.exceptions++;
-                    break;
-                case Failure::protocol:
-                    c.protocol_errors++;
-                    break;
-                case Failure::connection:
-                    c.connection_errors++;
-                    break;
-                case Failure::none:
-                    break;
-            }
-            c.last_error = error;
-        });
+        count_failure(d, f, error);
         // Whatever is left of a bad or late frame must not be read as the
         // next answer.
         ctx.flush();
@@ -270,6 +228,59 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     }
     report_failure(d, error);
     return ctx.connected() ? Outcome::failed : Outcome::link_down;
+}
+
+// An answer in full: counted, decoded, remembered as the points' last good
+// values and added to `out`.
+void BusPoller::take_answer(Device& d, const ReadBlock& block, const ReadBuffers& answer,
+                            int64_t took_us, std::vector<Sample>& out) {
+    const double ms = static_cast<double>(took_us) / 1000.0;
+    const int64_t wall = clock_.now_ms();
+    count(d.index, [&](DeviceCounters& c) {
+        c.requests++;
+        c.responses++;
+        c.latency_avg_ms += (ms - c.latency_avg_ms) / static_cast<double>(c.responses);
+        c.latency_max_ms = std::max(c.latency_max_ms, ms);
+        c.online = true;
+        c.last_ok_ms = wall;
+    });
+    auto samples = decode_block(block, answer.regs.data(), answer.bits.data(), wall);
+    const int64_t mono = clock_.mono_ms();
+    // Stale for three poll intervals plus the time one failed poll
+    // (every retry timing out) takes; comm_fail after that.
+    const int64_t stale_ms =
+        3LL * block.poll_ms + static_cast<int64_t>(d.cfg.retries + 1) * d.cfg.timeout_ms;
+    for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
+    out.insert(out.end(), samples.begin(), samples.end());
+    if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
+    d.online = true;
+}
+
+// One failed request, counted by its kind.
+void BusPoller::count_failure(const Device& d, Failure f, const std::string& error) {
+    count(d.index, [&](DeviceCounters& c) {
+        c.requests++;
+        switch (f) {
+            case Failure::timeout:
+                c.timeouts++;
+                break;
+            case Failure::crc:
+                c.crc_errors++;
+                break;
+            case Failure::exception:
+                c.exceptions++;
+                break;
+            case Failure::protocol:
+                c.protocol_errors++;
+                break;
+            case Failure::connection:
+                c.connection_errors++;
+                break;
+            case Failure::none:
+                break;
+        }
+        c.last_error = error;
+    });
 }
 
 // A device that did not answer (or whose link is down): offline, every

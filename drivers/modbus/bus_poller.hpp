@@ -25,6 +25,10 @@
 
 namespace gw::modbus {
 
+struct ReadBlock;
+struct ReadBuffers;
+enum class Failure;
+
 // Per device, since the poller started. Read with BusPoller::counters().
 struct DeviceCounters {
     std::string device;
@@ -92,6 +96,9 @@ class BusPoller {
     // stopped: the poller stopped between retries; the device did not fail.
     enum class Outcome { ok, refused, failed, link_down, stopped };
     Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
+    void take_answer(Device& dev, const ReadBlock& block, const ReadBuffers& answer,
+                     int64_t took_us, std::vector<Sample>& out);
+    void count_failure(const Device& dev, Failure f, const std::string& error);
     void report_failure(Device& dev, const std::string& why);
     void report_refusal(Device& dev, size_t block, const std::string& why);
     void send_last_known(const Device& dev, const std::vector<PointConfig>& points);
