@@ -30,6 +30,33 @@ bool repeat_count_ok(const std::string& pattern, size_t from) {
     return true;
 }
 
+// The name of the "(?<name>" at `at`, checked against those before it;
+// `close` is set to its '>'.
+Result<std::string> group_name(const std::string& pattern, size_t at,
+                               const std::vector<std::string>& before, size_t& close) {
+    close = pattern.find('>', at + 3);
+    if (close == std::string::npos) return fail("unterminated group name after (?<");
+    std::string name = pattern.substr(at + 3, close - at - 3);
+    if (!valid_name(name)) return fail("invalid group name \"" + name + "\"");
+    for (const auto& n : before)
+        if (n == name) return fail("duplicate group name \"" + name + "\"");
+    return name;
+}
+
+Result<std::regex> linear_time_regex(const std::string& ecmascript) {
+    try {
+        // __polynomial (libstdc++): match with the breadth-first executor, in
+        // time linear in the line; the default backtracking one takes
+        // exponential time (a serial thread that never returns) on patterns
+        // like "(?<v>[0-9]+)+x" and recurses once per byte on long lines.
+        return std::regex(ecmascript, std::regex::ECMAScript | std::regex_constants::__polynomial);
+    } catch (const std::regex_error& e) {
+        if (e.code() == std::regex_constants::error_complexity)
+            return fail("back-references (\\1) are not supported");
+        return fail(std::string("invalid regular expression: ") + e.what());
+    }
+}
+
 }  // namespace
 
 Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
@@ -75,13 +102,10 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
             if (pattern.compare(i, 4, "(?<=") == 0 || pattern.compare(i, 4, "(?<!") == 0)
                 return fail("lookbehind (?<= (?<! is not supported by std::regex");
             if (pattern.compare(i, 3, "(?<") == 0) {
-                const auto close = pattern.find('>', i + 3);
-                if (close == std::string::npos) return fail("unterminated group name after (?<");
-                std::string name = pattern.substr(i + 3, close - i - 3);
-                if (!valid_name(name)) return fail("invalid group name \"" + name + "\"");
-                for (const auto& n : nr.names_)
-                    if (n == name) return fail("duplicate group name \"" + name + "\"");
-                nr.names_.push_back(name);
+                size_t close = 0;
+                auto name = group_name(pattern, i, nr.names_, close);
+                if (!name) return fail(name.error());
+                nr.names_.push_back(std::move(*name));
                 nr.groups_.push_back(++group);
                 out += '(';
                 i = close;
@@ -95,17 +119,9 @@ Result<NamedRegex> NamedRegex::compile(const std::string& pattern) {
     }
     if (in_class) return fail("unterminated character class [");
     if (nr.names_.empty()) return fail("the pattern has no named field (?<name>...)");
-    try {
-        // __polynomial (libstdc++): match with the breadth-first executor, in
-        // time linear in the line; the default backtracking one takes
-        // exponential time (a serial thread that never returns) on patterns
-        // like "(?<v>[0-9]+)+x" and recurses once per byte on long lines.
-        nr.re_ = std::regex(out, std::regex::ECMAScript | std::regex_constants::__polynomial);
-    } catch (const std::regex_error& e) {
-        if (e.code() == std::regex_constants::error_complexity)
-            return fail("back-references (\\1) are not supported");
-        return fail(std::string("invalid regular expression: ") + e.what());
-    }
+    auto re = linear_time_regex(out);
+    if (!re) return fail(re.error());
+    nr.re_ = std::move(*re);
     if (nr.re_.mark_count() != group) return fail("could not count the pattern's groups");
     return nr;
 }
