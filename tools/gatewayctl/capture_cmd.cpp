@@ -158,12 +158,73 @@ Return come_back(const Target& target, StopSignals& stop) {
     return Return::gone;
 }
 
+// Pages what the daemon's sample ring holds into a trace, from a cursor set
+// at start(): the trace starts then. Follows the daemon through a reload or
+// a restart.
+class SampleDrain {
+  public:
+    explicit SampleDrain(const Target& target) : target_(target) {}
+
+    int start() {
+        json r;
+        if (int rc = call(target_, {{"cmd", "samples"}}, r); rc != kOk) return rc;
+        cursor_ = r["next"].get<int64_t>();
+        ring_ = r.value("ring", uint64_t(0));
+        return kOk;
+    }
+
+    // Everything there now (also after the stop: the last moments count).
+    // Sets `stopping` when the recording must end; returns the exit code.
+    int drain(TraceWriter& trace, StopSignals& stop, bool& stopping) {
+        for (;;) {
+            ControlError why{ControlError::Kind::refused, ""};  // kept if the config is unreadable
+            json r;
+            const int rc = call(target_, {{"cmd", "samples"}, {"after", cursor_}, {"limit", kPage}},
+                                r, 5000, &why);
+            // Turned away for now: the daemon's ring keeps the samples until
+            // the next round.
+            if (rc == kBusy && !stopping) return kOk;
+            if (rc != kOk && !stopping && went_away(why)) {
+                const Return back = come_back(target_, stop);
+                // The next reply tells a new ring from the same one (a
+                // dropped connection goes on where it was).
+                if (back == Return::back) continue;
+                stopping = true;
+                // Asked to stop while waiting: the trace is whole.
+                return back == Return::stopped ? kOk : kNoDaemon;
+            }
+            if (rc != kOk) {
+                stopping = true;
+                return rc;
+            }
+            // Rebuilt (a reload, a restart; seen down or not): a new ring,
+            // read from its first sample. This page was cut by the old
+            // ring's cursor, so it is asked again.
+            if (const uint64_t now = r.value("ring", uint64_t(0)); now != ring_) {
+                ring_ = now;
+                cursor_ = 0;
+                continue;
+            }
+            for (const auto& s : r["samples"]) trace.add(sample_from(s));
+            dropped_ += r.value("dropped", uint64_t(0));
+            cursor_ = r["next"].get<int64_t>();
+            if (r["samples"].size() < kPage) return kOk;
+        }
+    }
+
+    uint64_t dropped() const { return dropped_; }
+
+  private:
+    static constexpr size_t kPage = 2000;
+    const Target& target_;
+    int64_t cursor_ = 0;
+    uint64_t ring_ = 0;
+    uint64_t dropped_ = 0;
+};
+
 int record(const Target& target, const std::string& path, double for_ms) {
-    json r;
-    // The first call only sets the cursor: the trace starts now.
-    if (int rc = call(target, {{"cmd", "samples"}}, r); rc != kOk) return rc;
-    int64_t cursor = r["next"].get<int64_t>();
-    uint64_t ring = r.value("ring", uint64_t(0));
+    SampleDrain samples(target);
+    if (int rc = samples.start(); rc != kOk) return rc;
     std::ofstream out(path, std::ios::trunc);
     if (!out) {
         std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
@@ -171,62 +232,19 @@ int record(const Target& target, const std::string& path, double for_ms) {
     }
     TraceWriter trace(out);
     StopSignals stop;
-    const auto start = std::chrono::steady_clock::now();
-    const auto end = start + std::chrono::milliseconds(static_cast<int64_t>(for_ms));
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(for_ms));
     std::cerr << "recording to " << path << (for_ms > 0 ? "" : " (Ctrl-C to stop)") << "\n";
-    uint64_t dropped = 0;
     int rc = kOk;
     for (bool stopping = false; !stopping;) {
         stopping = (for_ms > 0 && std::chrono::steady_clock::now() >= end) || stop.wait(250);
-        // Drain what is there (also after the stop: the last moments count).
-        for (bool more = true; more;) {
-            ControlError why{ControlError::Kind::refused, ""};  // kept if the config is unreadable
-            rc = call(target, {{"cmd", "samples"}, {"after", cursor}, {"limit", 2000}}, r, 5000,
-                      &why);
-            if (rc == kBusy && !stopping) {
-                // Turned away for now: the daemon's ring keeps the samples
-                // until the next round.
-                rc = kOk;
-                break;
-            }
-            if (rc != kOk && !stopping && went_away(why)) {
-                const Return back = come_back(target, stop);
-                if (back == Return::back) {
-                    // The next reply tells a new ring from the same one (a
-                    // dropped connection goes on where it was).
-                    rc = kOk;
-                    continue;
-                }
-                if (back == Return::gone) rc = kNoDaemon;
-                if (back == Return::stopped) {
-                    rc = kOk;  // asked to stop while waiting: the trace is whole
-                    stopping = true;
-                    break;
-                }
-            }
-            if (rc != kOk) {
-                stopping = true;
-                break;
-            }
-            // Rebuilt (a reload, a restart; seen down or not): a new ring,
-            // read from its first sample. This page was cut by the old
-            // ring's cursor, so it is asked again.
-            if (const uint64_t now = r.value("ring", uint64_t(0)); now != ring) {
-                ring = now;
-                cursor = 0;
-                continue;
-            }
-            for (const auto& s : r["samples"]) trace.add(sample_from(s));
-            dropped += r.value("dropped", uint64_t(0));
-            cursor = r["next"].get<int64_t>();
-            more = r["samples"].size() == 2000;
-        }
+        rc = samples.drain(trace, stop, stopping);
     }
     trace.finish();
     out.flush();
     std::cerr << "recorded " << trace.written() << " samples to " << path << "\n";
-    if (dropped > 0)
-        std::cerr << "warning: " << dropped
+    if (samples.dropped() > 0)
+        std::cerr << "warning: " << samples.dropped()
                   << " samples were missed (the daemon's ring overflowed)\n";
     if (trace.clamped() > 0)
         std::cerr << "note: " << trace.clamped()

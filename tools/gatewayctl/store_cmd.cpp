@@ -12,11 +12,18 @@
 #include "commands.hpp"
 #include "daemon_link.hpp"
 #include "output.hpp"
+#include "store/record.hpp"
 
 namespace gw::ctl {
 namespace {
 
 using nlohmann::json;
+
+std::vector<std::string> lane_names() {
+    std::vector<std::string> out;
+    for (Lane lane : kAllLanes) out.emplace_back(to_string(lane));
+    return out;
+}
 
 std::string mib(const json& bytes) {
     char buf[32];
@@ -26,12 +33,13 @@ std::string mib(const json& bytes) {
 
 void print_stats(const json& s) {
     Table t({"lane", "rows", "size", "cap", "oldest unsent"});
-    for (const char* lane : {"alarm", "telemetry", "evidence"}) {
+    for (Lane each : kAllLanes) {  // in delivery order
+        const std::string lane = to_string(each);
         if (!s.contains(lane)) continue;  // a daemon from before the evidence lane was shown
         const json& l = s[lane];
         const json& age = l["oldest_unsent_age_ms"];
         t.add({lane, std::to_string(l.value("rows", 0L)), mib(l["bytes"]),
-               mib(s[std::string(lane) + "_max_bytes"]),
+               mib(s[lane + "_max_bytes"]),
                age.is_number() ? human_duration_ms(age.get<long long>()) : "-"});
     }
     std::cout << t.render() << "\nfile " << s.value("path", std::string()) << ", boot "
@@ -63,9 +71,7 @@ long export_lane(const Target& target, const std::string& lane, std::ostream& ou
 int export_store(const Target& target, const std::string& path, const std::string& lanes) {
     json stats;
     if (int rc = call(target, {{"cmd", "store_stats"}}, stats); rc != kOk) return rc;
-    std::vector<std::string> which =
-        lanes == "all" ? std::vector<std::string>{"alarm", "telemetry", "evidence"}
-                       : std::vector{lanes};
+    std::vector<std::string> which = lanes == "all" ? lane_names() : std::vector{lanes};
     long total = 0;
     for (const auto& l : which) total += stats[l].value("rows", 0L);
     std::ofstream out(path, std::ios::trunc);
@@ -119,9 +125,11 @@ void add_store_commands(CLI::App& app, Runner& run) {
     auto out = std::make_shared<std::string>();
     auto lane = std::make_shared<std::string>("all");
     exp->add_option("-o,--out", *out, "output file (.jsonl)")->required();
-    exp->add_option("--lane", *lane, "alarm | telemetry | evidence | all")
-        ->check(CLI::IsMember({"alarm", "telemetry", "evidence", "all"}))
-        ->capture_default_str();
+    auto choices = lane_names();
+    choices.emplace_back("all");
+    std::string help;
+    for (const auto& c : choices) help += (help.empty() ? "" : " | ") + c;
+    exp->add_option("--lane", *lane, help)->check(CLI::IsMember(choices))->capture_default_str();
     exp->callback([&run, target, out, lane] {
         run = [target, out, lane] { return export_store(*target, *out, *lane); };
     });
