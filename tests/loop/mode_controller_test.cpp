@@ -165,7 +165,7 @@ TEST(ModeRequest, TheModesAreNamedFromTheirTable) {
     STRCMP_EQUAL("", mode_request_error({{"id", "m"}, {"mode", "emergency"}}).c_str());
     STRCMP_EQUAL(
         "", mode_request_error({{"id", "m"}, {"mode", "emergency"}, {"duration_s", 60}}).c_str());
-    STRCMP_EQUAL("mode: normal or emergency",
+    STRCMP_EQUAL("mode: \"normal\" or \"emergency\"",
                  mode_request_error({{"id", "m"}, {"mode", "panic"}}).c_str());
     STRCMP_EQUAL("duration_s: only with mode \"emergency\"",
                  mode_request_error({{"id", "m"}, {"mode", "normal"}, {"duration_s", 60}}).c_str());

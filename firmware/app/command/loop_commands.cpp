@@ -25,7 +25,7 @@ Result<ModeRequest> parse_mode_request(const json& request) {
     if (!request.is_object()) return fail("request must be an object");
     auto name = text(request, "mode", 16);
     auto m = name ? mode_from_string(*name) : std::nullopt;
-    if (!m) return fail("mode: " + names_joined(kModeNames, " or "));
+    if (!m) return fail("mode: \"" + names_joined(kModeNames, "\" or \"") + "\"");
     ModeRequest out{*m, std::nullopt};
     if (request.contains("duration_s")) {
         const json& d = request["duration_s"];
