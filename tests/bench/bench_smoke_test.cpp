@@ -30,10 +30,10 @@ TEST_GROUP(BenchSmoke){};
 TEST(BenchSmoke, UplinkPrintsItsPairsAndBaseline) {
     auto r = gw::test::run(
         {bench("uplink"), "--pairs", "1", "--backlog", "300", "--windows", "10,100"}, 240000);
-    expect_keys(r,
-                {"uplink.drain_acked_per_s", "uplink.raw_paho_acked_per_s", "uplink.ratio",
-                 "uplink.ratio_min", "uplink.ratio_max", "uplink.raw_paho_w10_acked_per_s",
-                 "uplink.raw_paho_window", "uplink.rows_left_after_drain", "uplink.loadavg_end"});
+    expect_keys(r, {"uplink.drain_acked_per_s", "uplink.raw_paho_acked_per_s", "uplink.ratio",
+                    "uplink.ratio_min", "uplink.ratio_max", "uplink.raw_paho_w10_acked_per_s",
+                    "uplink.raw_paho_window", "uplink.rows_left_after_drain",
+                    "uplink.drain_rss_growth_mb", "uplink.loadavg_end"});
 }
 
 TEST(BenchSmoke, StorePrintsItsPairsAndBaseline) {

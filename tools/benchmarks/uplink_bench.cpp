@@ -18,6 +18,12 @@
 //   uplink.peak_rss_mb             largest VmHWM of a drain child (it opens the
 //                                  store and drains; the backlog is written by
 //                                  another child first)
+//   uplink.drain_rss_growth_mb     largest VmHWM - VmRSS at the child's start:
+//                                  what the store and the drain add, without
+//                                  the process image (the unity build links
+//                                  OpenCV and its libraries into this binary
+//                                  too, 12 -> 151 of them, which alone moves
+//                                  the peak from 12 to 25 MiB)
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -97,8 +103,10 @@ std::vector<double> fill_backlog(const std::string& db, int backlog) {
 }
 
 // Child: the uplink drains the store. Returns {acked/s, VmHWM MiB, rows
-// left, CPU seconds of the whole process during the drain}.
+// left, CPU seconds of the whole process during the drain, VmRSS MiB at
+// the start}.
 std::vector<double> drain(const std::string& db, const std::string& uri, int window, int backlog) {
+    const double rss0 = gw::bench::rss_mb("VmRSS");
     gw::SystemClock clock;
     gw::Log log(gw::LogLevel::warn);
     auto g = make_gateway(db, uri, window, clock, log);
@@ -114,7 +122,7 @@ std::vector<double> drain(const std::string& db, const std::string& uri, int win
     g->store->flush();
     const double left = static_cast<double>(g->store->stats().alarm.rows);
     g->uplink->stop();
-    return {backlog / (std::max(1.0, ms) / 1000.0), peak, left, cpu};
+    return {backlog / (std::max(1.0, ms) / 1000.0), peak, left, cpu, rss0};
 }
 
 // Child: raw Paho, `window` QoS 1 publishes in flight, refilled in bulk.
@@ -239,7 +247,7 @@ int run(const Options& opt) {
         }
     }
 
-    double peak = 0, left = 0;
+    double peak = 0, growth = 0, left = 0;
     int run = 0;
     auto drain_run = [&] {
         const std::string db = dir.file("store-" + std::to_string(run++) + ".db");
@@ -247,8 +255,9 @@ int run(const Options& opt) {
             throw std::runtime_error("filling the backlog failed");
         auto r = gw::bench::in_child([&] { return drain(db, uri, opt.window, opt.backlog); });
         for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
-        if (r.size() != 4) throw std::runtime_error("the drain failed");
+        if (r.size() != 5) throw std::runtime_error("the drain failed");
         peak = std::max(peak, r[1]);
+        growth = std::max(growth, r[1] - r[4]);
         left += r[2];
         drain_cpu_us.push_back(r[3] / opt.backlog * 1e6);
         return r[0];
@@ -276,6 +285,7 @@ int run(const Options& opt) {
     gw::bench::line3("uplink.cpu_ratio_min", cr.min, "ratio");
     gw::bench::line3("uplink.cpu_ratio_max", cr.max, "ratio");
     gw::bench::line("uplink.peak_rss_mb", peak, "MiB");
+    gw::bench::line("uplink.drain_rss_growth_mb", growth, "MiB");
     gw::bench::line("uplink.rows_left_after_drain", left, "rows");
     gw::bench::line("uplink.loadavg_end", gw::bench::loadavg_1m(), "load");
     return left == 0 ? 0 : 1;
