@@ -38,7 +38,8 @@ bool fill_address(const std::string& path, sockaddr_un& addr) {
     return true;
 }
 
-std::string errno_text() {
+// strerror(errno): the socket calls' errors, after the context the caller names.
+std::string last_error() {
     return std::strerror(errno);
 }
 
@@ -146,14 +147,14 @@ Status ControlServer::start() {
             return fail("control.socket " + path_ + " exists and is not a socket");
         // A stale socket of a previous run.
         if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-            return fail("control socket " + path_ + ": cannot remove the old one: " + errno_text());
+            return fail("control socket " + path_ + ": cannot remove the old one: " + last_error());
     }
     mailbox_->wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!mailbox_->wake) return fail("control socket: eventfd: " + errno_text());
+    if (!mailbox_->wake) return fail("control socket: eventfd: " + last_error());
     listen_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!listen_) return fail("control socket: " + errno_text());
+    if (!listen_) return fail("control socket: " + last_error());
     if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        std::string why = errno_text();
+        std::string why = last_error();
         listen_.reset();
         return fail("control socket " + path_ + ": " + why);
     }
@@ -162,14 +163,14 @@ Status ControlServer::start() {
         listen_.reset();
         std::string note;
         if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-            note = " (and it could not be removed: " + errno_text() + ")";
+            note = " (and it could not be removed: " + last_error() + ")";
         return fail("control socket " + path_ + ": " + why + note);
     };
     if (::chmod(path_.c_str(), 0660) != 0 ||
         (gid_ != static_cast<gid_t>(-1) &&
          ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
         ::listen(listen_.get(), 32) != 0)
-        return undo(errno_text());
+        return undo(last_error());
     try {
         thread_ = std::thread([this] { serve(); });
     } catch (const std::system_error& e) {
@@ -190,7 +191,7 @@ void ControlServer::stop() {
         listen_.reset();
         if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
             log_.warn("control", "cannot remove the socket",
-                      {{"socket", path_}, {"error", errno_text()}});
+                      {{"socket", path_}, {"error", last_error()}});
     }
 }
 
@@ -232,7 +233,7 @@ void ControlServer::serve() {
         if (::poll(fds.data(), fds.size(), poll_timeout_ms(now)) < 0) {
             if (errno == EINTR) continue;
             log_.error("control", "poll failed: the control socket stops serving",
-                       {{"error", errno_text()}});
+                       {{"error", last_error()}});
             break;
         }
         now = clock_.mono_ms();
@@ -268,7 +269,7 @@ void ControlServer::accept_clients(int64_t now) {
             // so rest instead of spinning on it.
             accept_paused_until_ = now + kAcceptPauseMs;
             if (uint64_t n = accept_log_->note(now))
-                log_.warn("control", "accept failed", {{"error", errno_text()}, {"times", n}});
+                log_.warn("control", "accept failed", {{"error", last_error()}, {"times", n}});
             return;
         }
         ucred cred{};
@@ -277,7 +278,7 @@ void ControlServer::accept_clients(int64_t now) {
             // Nobody we can vouch for.
             if (uint64_t n = denied_log_->note(now))
                 log_.warn("control", "client refused: no peer credentials",
-                          {{"error", errno_text()}, {"refused", n}});
+                          {{"error", last_error()}, {"refused", n}});
             refuse(std::move(fd),
                    Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
             continue;
@@ -333,7 +334,7 @@ void ControlServer::refuse(UniqueFd fd, const std::string& reply_line) {
     // sees the connection close.
     if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
         static_cast<ssize_t>(line.size()))
-        log_.debug("control", "refusal not delivered", {{"error", errno_text()}});
+        log_.debug("control", "refusal not delivered", {{"error", last_error()}});
 }
 
 void ControlServer::read_from(Client& c) {

@@ -12,9 +12,10 @@ namespace {
 
 constexpr int kStopWaitMs = 400;
 
-Status readable(const std::string& what, const std::string& path) {
+// Worded as start_problems words it: "key: path: why".
+Status readable(const std::string& key, const std::string& path) {
     if (::access(path.c_str(), R_OK) != 0)
-        return fail(what + " " + path + " cannot be read: " + std::strerror(errno));
+        return fail(key + ": " + path + ": " + std::strerror(errno));
     return Status::success();
 }
 
