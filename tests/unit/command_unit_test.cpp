@@ -2,6 +2,10 @@
 // signature policy, the inbox's idempotency and bound, the router's deadline.
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +13,7 @@
 #include "command/channel.hpp"
 #include "command/router.hpp"
 #include "command/signature.hpp"
+#include "contract/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "store/command_book.hpp"
@@ -141,6 +146,70 @@ TEST(CommandBook, ABusyRequestFreesItsIdSoTheSameIdRunsWhenRetried) {
     CHECK_TEXT(settled(2), "the retry did not run");
     channel.stop();
     LONGS_EQUAL(2, runs.load());
+}
+
+// A reply the store refused (the alarm lane full) stays in the inbox as
+// "replied". The center's resend with the same id must get it once there
+// is room again: it used to be answered only after a restart, since a
+// repeat sent the first reply again only once it had been queued.
+TEST(CommandBook, AReplyTheStoreRefusedGoesOutWhenTheIdIsSentAgain) {
+    StoreOptions so;
+    so.path = dir.file("small.db");
+    so.alarm_max_bytes = 16 << 10;
+    auto small = Store::open(so, clock, log);
+    CHECK(small.ok());
+    for (size_t size : {1024, 16}) {  // full to the last few bytes: no reply fits
+        int stored = 0;
+        const std::string filler(size, 'x');
+        while (stored < 2000 && (*small)->append(Lane::alarm, 1, "event/x", filler).ok()) ++stored;
+        CHECK_TEXT(stored < 2000, "the alarm lane never filled");
+    }
+    auto book = CommandBook::open(so.path);
+    CHECK(book.ok());
+    command::CommandRouter router(clock, log);
+    std::atomic<int> runs{0};
+    router.add("selftest", [&](const json&, command::Done done) {
+        ++runs;
+        done(json{{"checks", json::array()}});
+    });
+    // The channel's log tells when the store has refused the reply.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file(
+        std::fopen(dir.file("channel.log").c_str(), "w"), &std::fclose);
+    Log channel_log{LogLevel::error, log_file.get()};
+    command::CommandChannel channel({}, **book, **small, router, {"s1", "gw1"}, clock, channel_log);
+    CHECK(channel.start().ok());
+    auto state_is = [&](CommandRow::State want) {
+        for (int i = 0; i < 200; ++i) {
+            auto row = (*book)->find("r1");
+            if (row.ok() && row->has_value() && (*row)->state == want) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+    auto logged = [&](const std::string& text) {
+        for (int i = 0; i < 200; ++i) {
+            std::ifstream in(dir.file("channel.log"));
+            std::string all((std::istreambuf_iterator<char>(in)), {});
+            if (all.find(text) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+    channel.on_command("selftest", R"({"id":"r1"})", false);
+    CHECK_TEXT(logged("cannot store reply"), "the store took the reply");
+    CHECK_TEXT(state_is(CommandRow::replied), "the refused reply was not kept");
+    auto rows = (*small)->read(Lane::alarm, 0, 1000);
+    CHECK(rows.ok());
+    for (const auto& r : *rows) (*small)->ack(Lane::alarm, r.seq);
+    (*small)->flush();
+    channel.on_command("selftest", R"({"id":"r1"})", false);
+    CHECK_TEXT(state_is(CommandRow::sent), "the resend got no reply");
+    channel.stop();
+    LONGS_EQUAL(1, runs.load());
+    auto replies = (*small)->read(Lane::alarm, 0, 1000);
+    CHECK(replies.ok());
+    LONGS_EQUAL(1, replies->size());
+    STRCMP_EQUAL(contract::reply_route("selftest").c_str(), replies->front().topic.c_str());
 }
 
 TEST_GROUP(CommandRouter) {

@@ -142,8 +142,10 @@ bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
 void CommandChannel::replay_first(const CommandRow& row, const char* what) {
     log_.info("command", what,
               {{"id", row.id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
-    // Still running: its one reply comes when it is done.
-    if (row.state == CommandRow::sent) (void)queue_reply(row.id, row.name, row.reply);
+    // Still running: its one reply comes when it is done. A reply kept but
+    // not queued (the store refused it: alarm lane or disk full) is queued
+    // now; just after finish() kept it, that sends it twice (at least once).
+    if (row.state != CommandRow::pending) (void)queue_reply(row.id, row.name, row.reply);
 }
 
 Status CommandChannel::start() {
