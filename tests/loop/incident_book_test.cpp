@@ -404,6 +404,39 @@ TEST(IncidentBook, NotReconfirmedAfterRestartIsClearedAfterTheGrace) {
     LONGS_EQUAL(0, after.open().size());
 }
 
+// A gateway without an RTC boots with its clock hours behind, and NTP
+// steps it later. The grace, the re-sends and the escalation count on the
+// monotonic clock: the step neither closes unconfirmed incidents at once
+// nor makes a fresh alarm overdue (they used to count on the wall clock).
+TEST(IncidentBook, AWallClockStepNeitherEndsTheGraceNorEscalates) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        feed(raise("gw-1-1"));
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    clock.step_wall(6 * 3600 * 1000LL);
+    CHECK(book.tick().empty());  // still within the grace
+    Feed feed{book};
+    feed(raise("gw-2-1"));  // re-confirmed
+    Event smoke = raise("gw-2-2");
+    smoke.detector = "smoke-1";
+    smoke.kind = "fire";
+    smoke.type = "smoke";
+    feed(smoke);  // a new incident
+    clock.step_wall(6 * 3600 * 1000LL);
+    CHECK(book.tick().empty());  // nothing is due after a step alone
+    clock.advance(60000);
+    auto out = book.tick();
+    LONGS_EQUAL(2, out.size());  // one re-send each, 60 s after the last
+    for (const auto& e : out) {
+        LONGS_EQUAL(1, *e.renotify);
+        CHECK_FALSE(e.escalated);
+    }
+}
+
 // A gateway moved to another site (or given a new id) no longer watches the
 // place its open incidents are about: the first tick closes them, named
 // under the site and gateway they were opened with, and its detectors'

@@ -104,6 +104,9 @@ Status IncidentBook::load() {
     auto rows = table_.all();
     if (!rows) return fail("incident book: " + rows.error());
     std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t wall = clock_.now_ms(), mono = clock_.mono_ms();
+    // A wall time ahead of the clock (it was stepped back) counts as now.
+    auto on_mono = [&](int64_t wall_ms) { return mono - std::max<int64_t>(0, wall - wall_ms); };
     for (const auto& [key, value] : *rows) {
         auto j = json::parse(value, nullptr, false);
         auto inc = j.is_discarded() ? std::nullopt : incident_from_json(j);
@@ -113,10 +116,12 @@ Status IncidentBook::load() {
             continue;
         }
         inc->confirmed = false;
+        inc->due_mono = on_mono(inc->due_ms);
+        inc->notified_mono = on_mono(inc->last_notified_ms);
         if (inc->origin.site.empty() && inc->origin.gateway.empty()) inc->origin = settings_.origin;
         open_[inc->id] = std::move(*inc);
     }
-    grace_until_ms_ = clock_.now_ms() + settings_.restart_grace_ms;
+    grace_until_mono_ = mono + settings_.restart_grace_ms;
     if (!open_.empty())
         log_.info("incidents", "open incidents from before the restart",
                   {{"count", open_.size()}, {"grace_ms", settings_.restart_grace_ms}});
@@ -195,9 +200,15 @@ bool IncidentBook::tracked(const Event& e) const {
     return e.severity >= settings_.follow_severity && !e.one_shot;
 }
 
-void IncidentBook::make_due(Incident& inc, int64_t now) {
+void IncidentBook::make_due(Incident& inc) {
     inc.due = true;
-    inc.due_ms = now;
+    inc.due_ms = clock_.now_ms();
+    inc.due_mono = clock_.mono_ms();
+}
+
+void IncidentBook::notified(Incident& inc) {
+    inc.last_notified_ms = clock_.now_ms();
+    inc.notified_mono = clock_.mono_ms();
 }
 
 void IncidentBook::bound_followed() {
@@ -223,9 +234,9 @@ void IncidentBook::start(const Event& e) {
     inc.type = e.type;
     inc.severity = e.severity;
     inc.raised_ms = clock_.now_ms();
-    inc.last_notified_ms = inc.raised_ms;
+    notified(inc);
+    make_due(inc);
     inc.due = e.severity >= settings_.min_severity;
-    inc.due_ms = inc.raised_ms;
     inc.value = e.value;
     inc.unit = e.unit;
     inc.message = e.message;
@@ -257,12 +268,12 @@ void IncidentBook::record(const Event& e) {
         return;
     }
     note_event(*inc, e.id);
-    inc->last_notified_ms = clock_.now_ms();
+    notified(*inc);
     // A detector's own update refreshes what later re-sent updates repeat,
     // its severity too (adopt() kept it at or above an escalated one).
     if (!is_book_event(e)) {
         // A followed warning that grew into an alarm is re-sent from now on.
-        if (!inc->due && e.severity >= settings_.min_severity) make_due(*inc, clock_.now_ms());
+        if (!inc->due && e.severity >= settings_.min_severity) make_due(*inc);
         inc->severity = e.severity;
         inc->value = e.value;
         inc->unit = e.unit;
@@ -294,21 +305,21 @@ Event IncidentBook::update_of(const Incident& inc) const {
 
 std::vector<Event> IncidentBook::tick() {
     std::lock_guard<std::mutex> lock(mutex_);
-    const int64_t now = clock_.now_ms();
+    const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
     std::vector<std::string> expired;
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (foreign(inc) || now >= grace_until_ms_) expired.push_back(id);
+            if (foreign(inc) || now >= grace_until_mono_) expired.push_back(id);
             continue;  // not re-sent while nobody knows whether it still holds
         }
         if (inc.acked_by || !inc.due) continue;
-        const int64_t age = now - inc.due_ms;
+        const int64_t age = now - inc.due_mono;
         if (!inc.escalated && settings_.escalate_after_ms > 0 &&
             age >= settings_.escalate_after_ms) {
             inc.escalated = true;
             inc.severity = one_step_up(inc.severity);
-            inc.last_notified_ms = now;
+            notified(inc);
             save(inc);
             Event e = update_of(inc);
             e.renotify.reset();  // the escalation itself, not a re-send
@@ -318,9 +329,9 @@ std::vector<Event> IncidentBook::tick() {
             out.push_back(std::move(e));
             continue;
         }
-        if (settings_.renotify_ms > 0 && now - inc.last_notified_ms >= settings_.renotify_ms) {
+        if (settings_.renotify_ms > 0 && now - inc.notified_mono >= settings_.renotify_ms) {
             ++inc.renotify;
-            inc.last_notified_ms = now;
+            notified(inc);
             save(inc);
             Event e = update_of(inc);
             e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;

@@ -57,6 +57,13 @@ struct Incident {
     bool due = true;
     int64_t due_ms = 0;
     int64_t last_notified_ms = 0;  // wall ms of the last event of it sent
+    // The same two moments on the monotonic clock, which the ages deciding
+    // re-sends and escalation are measured on: a gateway without an RTC
+    // boots hours behind and NTP steps its wall clock later, which must not
+    // make every incident overdue at once. Not stored: at load they are
+    // derived from the wall times.
+    int64_t due_mono = 0;
+    int64_t notified_mono = 0;
     int renotify = 0;
     bool escalated = false;
     std::optional<std::string> acked_by, ack_note;
@@ -121,7 +128,8 @@ class IncidentBook {
     Event closing(const Incident& inc) const;
     bool tracked(const Event& e) const;
     void start(const Event& e);
-    void make_due(Incident& inc, int64_t now);
+    void make_due(Incident& inc);
+    void notified(Incident& inc);  // an event of it was sent now
     void bound_followed();
     void close(const std::string& id);
     // Out of the table and the open map (close() and letting go).
@@ -137,7 +145,7 @@ class IncidentBook {
     mutable std::mutex mutex_;
     std::map<std::string, Incident> open_;  // by incident id
     std::deque<std::string> closed_;        // recently closed incident and event ids
-    int64_t grace_until_ms_ = 0;
+    int64_t grace_until_mono_ = 0;          // monotonic: see Incident::due_mono
 };
 
 // An event the book itself made (a re-send, an escalation, an ack's update),

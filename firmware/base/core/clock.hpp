@@ -47,6 +47,9 @@ class ManualClock final : public Clock {
         const int64_t was = now_.exchange(now_ms);
         if (now_ms > was) mono_ += now_ms - was;
     }
+    // The wall clock stepped (NTP, a technician's `date`), monotonic time
+    // going on as before.
+    void step_wall(int64_t ms) { now_ += ms; }
     void set_synced(bool s) { synced_ = s; }
 
   private:
