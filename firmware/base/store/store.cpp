@@ -2,6 +2,7 @@
 #include "store.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "eviction.hpp"
 #include "full_disk.hpp"
@@ -124,6 +125,7 @@ Store::Batch Store::take_batch() {
         }
     }
     b.acks.swap(acks_);
+    b.retried_acks = std::exchange(acks_retried_, 0);
     b.flushes.swap(flushes_);
     return b;
 }
@@ -192,9 +194,24 @@ void Store::write_batch(Batch& batch) {
     for (int l = 0; l < kLanes; ++l) results[l].resize(batch.lanes[l].size());
     refuse_telemetry_while_shut(batch, results);
     TxnDelta delta;
-    const int rc = write_with_room(batch, results, delta);
+    int rc = write_with_room(batch, results, delta);
+    if (rc != SQLITE_OK && !batch.acks.empty() && has_rows(batch)) {
+        // An ack's delete can fail on its own (a damaged page under the row
+        // it deletes): the new rows, alarms first, must not wait for it.
+        auto acks = std::exchange(batch.acks, {});
+        const size_t retried = std::exchange(batch.retried_acks, 0);
+        delta = TxnDelta{};
+        rc = write_with_room(batch, results, delta);
+        requeue_acks(acks, retried);
+    }
     if (rc == SQLITE_OK && !batch.acks.empty()) telemetry_shut_ = false;  // rows were freed
     complete(batch, results, rc, delta);
+}
+
+bool Store::has_rows(const Batch& batch) const {
+    for (const auto& rows : batch.lanes)
+        if (!rows.empty()) return true;
+    return false;
 }
 
 bool Store::refuse_lane(Batch& batch, Results& results, Lane lane) {
@@ -272,6 +289,7 @@ bool Store::commit_acks(Batch& batch) {
         store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
         batch.acks.clear();
+        batch.retried_acks = 0;
         telemetry_shut_ = false;
         return true;
     }
@@ -291,7 +309,7 @@ void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& del
                      "store is full and holds only alarms: new events are refused"});
         for (auto& lane : results)
             for (auto& r : lane) r = fail(why);
-        requeue_acks(batch.acks);  // their rows are still there: delete them next time
+        requeue_acks(batch.acks, batch.retried_acks);  // their rows are still there
     } else {
         apply(delta);
         if (delta.rejected_alarms > 0)
@@ -475,11 +493,22 @@ void Store::apply(const TxnDelta& d) {
     }
 }
 
-void Store::requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks) {
-    if (acks.empty()) return;
+// Acks whose transaction failed are tried once more, then let go: their
+// rows stay and are sent again after the next reconnect (a duplicate, which
+// the center drops by event id; never a loss). Retried for ever, a write
+// that keeps failing (a damaged page, a read-only or full disk) kept the
+// writer spinning at stop, so the daemon never exited, and acks_ grew with
+// every PUBACK while it ran.
+void Store::requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks, size_t retried) {
+    retried = std::min(retried, acks.size());
+    if (retried > 0)
+        log_.warn("store", "acks not committed twice: their rows stay and will be sent again",
+                  {{"acks", retried}});
+    if (acks.size() == retried) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (acks_.empty()) acks_since_mono_ = clock_.mono_ms();
-    acks_.insert(acks_.begin(), acks.begin(), acks.end());
+    acks_.insert(acks_.begin(), acks.begin() + static_cast<std::ptrdiff_t>(retried), acks.end());
+    acks_retried_ += acks.size() - retried;
 }
 
 // A refusal is reported when it begins and, with the count of the alarms

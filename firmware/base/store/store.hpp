@@ -163,6 +163,7 @@ class Store {
     struct Batch {
         std::vector<Pending> lanes[kLanes];
         std::vector<std::pair<Lane, int64_t>> acks;
+        size_t retried_acks = 0;  // the first of `acks` failed once already
         std::vector<std::promise<void>> flushes;
     };
     struct TxnDelta;
@@ -202,7 +203,8 @@ class Store {
     int64_t lane_bytes(Lane lane) const;
     void apply(const TxnDelta& delta);
     bool commit_acks(Batch& batch);
-    void requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks);
+    bool has_rows(const Batch& batch) const;
+    void requeue_acks(const std::vector<std::pair<Lane, int64_t>>& acks, size_t retried);
     void refused(StoreNotice n);
     void alarms_stored_again();
     void checkpoint_if_idle();
@@ -235,6 +237,7 @@ class Store {
     std::deque<Pending> queued_[kLanes];
     std::vector<std::pair<Lane, int64_t>> acks_;
     int64_t acks_since_mono_ = 0;  // when the oldest of acks_ came
+    size_t acks_retried_ = 0;      // the first of acks_ failed once already
     std::vector<std::promise<void>> flushes_;
     bool stop_ = false;
     StoreStats stats_;
