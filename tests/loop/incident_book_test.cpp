@@ -112,6 +112,39 @@ TEST(IncidentBook, UnackedAlarmIsResentThenEscalatedOnce) {
     LONGS_EQUAL(5, *out[0].renotify);
 }
 
+// A re-send or an escalation the store refused (full) is not counted as
+// sent: the next tick makes it again, the same. (The book used to count it
+// and mark the incident escalated before it was stored, so a refused
+// escalation was never sent.)
+TEST(IncidentBook, AReSendOrEscalationTheStoreRefusedComesAgain) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    clock.advance(60000);
+    auto refused = book.tick();
+    LONGS_EQUAL(1, refused.size());
+    clock.advance(1000);
+    auto again = book.tick();
+    LONGS_EQUAL(1, again.size());
+    LONGS_EQUAL(1, *again[0].renotify);
+    feed(again[0]);
+    CHECK(book.tick().empty());  // stored: the next one is 60 s on
+    clock.advance(240000);       // 301 s since the raise
+    refused = book.tick();
+    LONGS_EQUAL(1, refused.size());
+    CHECK(refused[0].escalated);
+    CHECK_FALSE(book.open()[0].escalated);
+    again = book.tick();
+    LONGS_EQUAL(1, again.size());
+    CHECK(again[0].escalated);
+    CHECK(again[0].severity == Severity::critical);
+    feed(again[0]);
+    CHECK(book.open()[0].escalated);
+    CHECK(book.open()[0].severity == Severity::critical);
+    LONGS_EQUAL(1, book.open()[0].renotify);
+}
+
 TEST(IncidentBook, CriticalStaysCriticalWhenEscalated) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());
@@ -398,6 +431,13 @@ TEST(IncidentBook, NotReconfirmedAfterRestartIsClearedAfterTheGrace) {
     CHECK(out[0].severity == Severity::alarm);
     STRCMP_EQUAL("gw-1-2", out[1].incident.c_str());
     CHECK(out[1].severity == Severity::warning);
+    // Not stored (a full store): still open, and cleared again at the next
+    // tick. (They were closed before the clears were stored, and a refused
+    // clear left them open at the center for good.)
+    LONGS_EQUAL(2, book.open().size());
+    LONGS_EQUAL(2, book.tick().size());
+    Feed feed{book};
+    for (const auto& e : out) feed(e);
     LONGS_EQUAL(0, book.open().size());
     IncidentBook after(settings(), table, clock, log);
     CHECK(after.load().ok());
@@ -469,6 +509,7 @@ TEST(IncidentBook, AnIncidentOfTheGatewaysEarlierIdentityIsClosedAndNotContinued
     STRCMP_EQUAL("ops", closed.acked_by->c_str());
     STRCMP_CONTAINS("now site s2, gateway gw2", closed.message.c_str());
     STRCMP_EQUAL("s2", closed.details["reprovisioned_as"]["site"].get<std::string>().c_str());
+    feed(closed);  // stored: closed
     LONGS_EQUAL(1, book.open().size());
     STRCMP_EQUAL("gw2-1-1", book.open()[0].id.c_str());
     CHECK(book.open()[0].origin == moved.origin);

@@ -279,6 +279,14 @@ void IncidentBook::record(const Event& e) {
         inc->unit = e.unit;
         inc->message = e.message;
         inc->details = e.details;
+    } else {
+        // A re-send or an escalation counts once it is stored: one the store
+        // refused is made again at the next tick (tick() changes nothing).
+        if (e.renotify) inc->renotify = std::max(inc->renotify, *e.renotify);
+        if (e.escalated && !inc->escalated) {
+            inc->escalated = true;
+            inc->severity = std::max(inc->severity, e.severity);
+        }
     }
     save(*inc);
 }
@@ -303,25 +311,26 @@ Event IncidentBook::update_of(const Incident& inc) const {
     return e;
 }
 
+// What is due now, as events to store. Nothing changes here: record()
+// takes each in once it is stored (the clear of an incident closes it), so
+// an event the store refused (full) is made again at the next tick rather
+// than lost, with the book already counting it sent.
 std::vector<Event> IncidentBook::tick() {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
-    std::vector<std::string> expired;
-    for (auto& [id, inc] : open_) {
+    for (const auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (foreign(inc) || now >= grace_until_mono_) expired.push_back(id);
+            if (foreign(inc) || now >= grace_until_mono_) out.push_back(closing(inc));
             continue;  // not re-sent while nobody knows whether it still holds
         }
         if (inc.acked_by || !inc.due) continue;
         const int64_t age = now - inc.due_mono;
         if (!inc.escalated && settings_.escalate_after_ms > 0 &&
             age >= settings_.escalate_after_ms) {
-            inc.escalated = true;
-            inc.severity = one_step_up(inc.severity);
-            notified(inc);
-            save(inc);
             Event e = update_of(inc);
+            e.escalated = true;
+            e.severity = one_step_up(inc.severity);
             e.renotify.reset();  // the escalation itself, not a re-send
             e.from_book = true;
             e.message =
@@ -330,18 +339,12 @@ std::vector<Event> IncidentBook::tick() {
             continue;
         }
         if (settings_.renotify_ms > 0 && now - inc.notified_mono >= settings_.renotify_ms) {
-            ++inc.renotify;
-            notified(inc);
-            save(inc);
             Event e = update_of(inc);
+            e.renotify = inc.renotify + 1;
             e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;
             e.from_book = true;
             out.push_back(std::move(e));
         }
-    }
-    for (const auto& id : expired) {
-        out.push_back(closing(open_.at(id)));
-        close(id);
     }
     return out;
 }

@@ -105,7 +105,9 @@ class IncidentBook {
     // After it is stored: starts, follows or closes incidents.
     void record(const Event& e);
     // What is due at the Clock's now: re-sent updates, escalations, and
-    // clears of incidents not confirmed since a restart. Store each.
+    // clears of incidents not confirmed since a restart. Store each; the
+    // book changes only when record() takes in the stored event, so one the
+    // store refused comes again at the next tick.
     std::vector<Event> tick();
 
     // By incident id or the id of any of its events. Unknown or closed: error.
