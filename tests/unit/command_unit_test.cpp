@@ -58,6 +58,11 @@ TEST(CommandSignature, PolicyRefusesUnsignedStaleWrongAndUnsynced) {
         "unsigned",
         command::check_signature(p, "selftest", {{"id", "x"}}, now, true).error().c_str());
     CHECK(command::check_signature({}, "selftest", {{"id", "x"}}, now, true).ok());
+    // A ts beyond int64 was read as a negative one: now - ts overflowed.
+    json wrapped = {{"id", "x"}, {"ts", (uint64_t(1) << 63) + 5}};
+    wrapped["sig"] = command::sign(p.secret, "selftest", wrapped);
+    STRCMP_CONTAINS("ts:",
+                    command::check_signature(p, "selftest", wrapped, now, true).error().c_str());
 }
 
 TEST_GROUP(CommandBook) {

@@ -40,6 +40,9 @@ std::string sign(const std::string& secret, const std::string& name,
     return hmac_sha256_hex(secret, signed_text(name, request));
 }
 
+// Year 9999: later than any clock, small enough that now - ts cannot overflow.
+constexpr int64_t kMaxTsMs = 253402300799999;
+
 Status check_signature(const SignaturePolicy& policy, const std::string& name,
                        const nlohmann::json& request, int64_t now_ms, bool clock_synced) {
     if (policy.secret.empty()) return Status::success();
@@ -49,8 +52,14 @@ Status check_signature(const SignaturePolicy& policy, const std::string& name,
         return fail(
             "the gateway's clock is not synced, so the age of a signed command cannot "
             "be checked: refused (commands.allow_unsynced = true accepts them)");
-    const int64_t ts = request["ts"].get<int64_t>();
-    const int64_t skew = now_ms - ts;
+    // Checked before the subtraction: a ts beyond int64 (the schema only asks
+    // for an integer >= 0) was read as a negative one, and now - ts overflowed.
+    const auto& t = request["ts"];
+    const bool in_range = t.is_number_unsigned() ? t.get<uint64_t>() <= uint64_t(kMaxTsMs)
+                                                 : t.is_number_integer() && t.get<int64_t>() >= 0 &&
+                                                       t.get<int64_t>() <= kMaxTsMs;
+    if (!in_range) return fail("ts: not a time in UTC milliseconds");
+    const int64_t skew = now_ms - t.get<int64_t>();
     if (skew > policy.max_skew_ms || -skew > policy.max_skew_ms)
         return fail("stale: ts is " + std::to_string(skew / 1000) +
                     " s away from the gateway's clock (at most " +
