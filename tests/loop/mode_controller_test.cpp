@@ -99,6 +99,23 @@ TEST(ModeController, ExpiryFallsBackToNormalAtTick) {
     CHECK_FALSE(m.tick().has_value());
 }
 
+// The emergency's end counts on the monotonic clock: a command that came
+// before NTP stepped the wall clock (hours, on a gateway without an RTC)
+// keeps its duration. It used to end at the first tick after the step.
+TEST(ModeController, AWallClockStepDoesNotEndTheEmergency) {
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.set(Mode::emergency, 3600000, "control").ok());
+    clock.step_wall(6 * 3600 * 1000LL);
+    CHECK_FALSE(m.tick().has_value());
+    clock.advance(3599999);
+    CHECK_FALSE(m.tick().has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(1);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
 TEST(ModeController, EmergencyWithoutDurationLastsUntilChanged) {
     ModeController m(Mode::normal, {}, table, clock, log);
     CHECK(m.load().ok());

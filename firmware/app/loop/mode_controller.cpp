@@ -61,14 +61,22 @@ Result<std::optional<ModeChange>> ModeController::load() {
     }
     state_ = *stored;
     mode_ = state_.mode;
+    arm_expiry();
     if (state_.until_ms && *state_.until_ms <= now) {
         ModeState from = state_;
         state_ = ModeState{Mode::normal, now, std::nullopt, "expired"};
         mode_ = Mode::normal;
+        until_mono_.reset();
         if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
         return std::optional<ModeChange>(ModeChange{from, state_});
     }
     return std::optional<ModeChange>();
+}
+
+// Across a restart only wall time is kept: the time left is read from it.
+void ModeController::arm_expiry() {
+    until_mono_.reset();
+    if (state_.until_ms) until_mono_ = clock_.mono_ms() + (*state_.until_ms - clock_.now_ms());
 }
 
 ModeState ModeController::state() const {
@@ -83,6 +91,7 @@ Result<std::optional<ModeChange>> ModeController::apply(ModeState next) {
     ModeChange change{state_, next};
     state_ = std::move(next);
     mode_ = state_.mode;
+    arm_expiry();
     log_.info("mode", "mode changed",
               {{"from", std::string(to_string(change.from.mode))},
                {"to", std::string(to_string(change.to.mode))},
@@ -103,7 +112,7 @@ Result<std::optional<ModeChange>> ModeController::set(Mode mode, std::optional<i
 std::optional<ModeChange> ModeController::tick() {
     const int64_t now = clock_.now_ms();
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!state_.until_ms || *state_.until_ms > now) return std::nullopt;
+    if (!until_mono_ || *until_mono_ > clock_.mono_ms()) return std::nullopt;
     auto r = apply(ModeState{Mode::normal, now, std::nullopt, "expired"});
     if (!r) {
         // Not recorded: the mode stays and the next tick tries again (the

@@ -62,6 +62,7 @@ class ModeController final : public ModeView {
 
   private:
     Result<std::optional<ModeChange>> apply(ModeState next);
+    void arm_expiry();  // until_mono_ from state_ (caller holds mutex_)
 
     Mode first_start_;
     std::vector<EmergencyAutoRule> rules_;
@@ -70,6 +71,10 @@ class ModeController final : public ModeView {
     Log& log_;
     mutable std::mutex mutex_;
     ModeState state_;
+    // When the emergency ends, on the monotonic clock: state_.until_ms is
+    // wall time (the contract's), and an NTP step of the wall clock (a
+    // gateway without an RTC boots behind) must not end it early or late.
+    std::optional<int64_t> until_mono_;
     std::atomic<Mode> mode_{Mode::normal};
 };
 
