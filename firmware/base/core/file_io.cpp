@@ -23,6 +23,16 @@ Status fill_temp(int fd, const std::string& tmp, std::string_view text, mode_t m
     return Status::success();
 }
 
+// The rename or unlink of `path` made durable.
+Status sync_dir_of(const std::string& path, const char* done) {
+    const std::string dir = dir_of(path);
+    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd || ::fsync(dir_fd.get()) != 0)
+        return fail(
+            errno_text(path + " " + done + ", but a power cut may undo it: cannot sync", dir));
+    return Status::success();
+}
+
 }  // namespace
 
 std::string errno_text(const std::string& what, const std::string& path) {
@@ -62,11 +72,13 @@ Status replace_file_durably(const std::string& path, std::string_view text, mode
         ::unlink(tmp.c_str());
         return error;
     }
-    const std::string dir = dir_of(path);
-    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir_fd || ::fsync(dir_fd.get()) != 0)
-        return fail(errno_text(path + " replaced, but a power cut may undo it: cannot sync", dir));
-    return Status::success();
+    return sync_dir_of(path, "replaced");
+}
+
+Status remove_durably(const std::string& path) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return fail(errno_text("cannot remove", path));
+    return sync_dir_of(path, "removed");
 }
 
 }  // namespace gw

@@ -25,6 +25,10 @@ struct FileOwner {
 Status replace_file_durably(const std::string& path, std::string_view text, mode_t mode,
                             std::optional<FileOwner> owner = std::nullopt);
 
+// Unlinks `path` (gone already is success) and syncs its directory, so a
+// power cut does not bring it back.
+Status remove_durably(const std::string& path);
+
 // "<what> <path>: <strerror(errno)>", the wording of file errors.
 std::string errno_text(const std::string& what, const std::string& path);
 // All of `text`, through short writes and EINTR.

@@ -174,7 +174,8 @@ SalvageSource::Skip SalvageSource::skip_damage(const std::string& table, int64_t
     return {from, 0, false, true};
 }
 
-void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLanes]) {
+void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLanes],
+                         int64_t after_seq) {
     const std::string table = to_string(lane);
     LaneSalvage& own = counts[index_of(lane)];
     bool ok = false;
@@ -186,7 +187,7 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
     auto exists_n = db_.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = '" + table + "'");
     if (!exists_n || *exists_n == 0) return;  // a schema-1 file has no evidence table
     const int64_t high = high_water(db_, table);
-    int64_t from = std::max<int64_t>(1, meta_value(db_, "low_" + table));
+    int64_t from = std::max<int64_t>({1, meta_value(db_, "low_" + table), after_seq + 1});
     auto st =
         db_.prepare("SELECT seq, t_ms, payload" + std::string(routed ? ", topic" : "") + " FROM " +
                     table + " WHERE seq >= ? ORDER BY seq LIMIT " + std::to_string(kPageRows));
@@ -290,12 +291,15 @@ int64_t SalvageSource::copy_side_tables(sqlite::Db& into, Log& log) {
     if (!list) return 0;
     std::vector<std::pair<std::string, std::string>> tables;
     while (list->step() == SQLITE_ROW)
-        if (!is_store_table(list->text_at(0)) && plausible_table(list->text_at(0), list->text_at(1)))
+        if (!is_store_table(list->text_at(0)) &&
+            plausible_table(list->text_at(0), list->text_at(1)))
             tables.emplace_back(list->text_at(0), list->text_at(1));
     int64_t rows = 0;
     for (const auto& [name, sql] : tables) {
-        auto present = into.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-                                   "name = '" + name + "'");
+        auto present = into.scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+            "name = '" +
+            name + "'");
         if (!present || (*present == 0 && !into.exec(sql))) {
             log.warn("store", "salvage: a side table could not be created", {{"table", name}});
             continue;

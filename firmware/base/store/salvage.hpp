@@ -43,8 +43,9 @@ class SalvageSource {
     // with lane and route set. `sink` returns false to stop (the store is
     // full): what is left counts as lost, amount unknown. Counts go to the
     // row's lane; rows that could not be read count against the table's.
+    // `after_seq`: rows up to it were given in an earlier run (resumed).
     using Sink = std::function<bool(std::vector<Record>& page)>;
-    void read(Lane table, const Sink& sink, LaneSalvage (&counts)[kLanes]);
+    void read(Lane table, const Sink& sink, LaneSalvage (&counts)[kLanes], int64_t after_seq = 0);
     // The tables other parts keep in the store's file (the closed loop's
     // incidents and mode, the command inbox): small, so copied whole into
     // `into`, created there as they were, every readable row. A damaged store

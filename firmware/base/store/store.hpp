@@ -177,8 +177,11 @@ class Store {
     std::string aside_name() const;
     Status prepare_statements();
     Status prepare_reads();
+    std::string salvage_marker() const;
+    std::optional<std::string> interrupted_salvage();
     void salvage(const std::string& aside, uint64_t& aside_boot);
-    bool insert_salvaged(const std::vector<Record>& page);
+    bool insert_salvaged(Lane table, const std::vector<Record>& page);
+    void end_salvage();
     Status count_boot(uint64_t boot_outside, uint64_t aside_boot);
     uint64_t first_boot_here() const;
     Status load_stats();

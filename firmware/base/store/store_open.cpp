@@ -1,12 +1,14 @@
 // Store::open: the file, its recovery, the schema, the boot counter.
-#include <algorithm>
 #include <unistd.h>
+#include <algorithm>
 
 #include <ctime>
 #include <exception>
+#include <fstream>
 #include <random>
 
 #include "boot_counter.hpp"
+#include "core/file_io.hpp"
 #include "eviction.hpp"
 #include "files.hpp"
 #include "full_disk.hpp"
@@ -15,6 +17,10 @@
 
 namespace gw {
 namespace {
+
+std::string progress_key(Lane table) {
+    return std::string("salvaged_") + to_string(table);
+}
 
 bool is_corrupt_code(int rc) {
     rc &= 0xff;
@@ -121,8 +127,18 @@ Status Store::init(const StoreOptions& o) {
         // The store's own copy still counts; the file is rewritten below.
         log_.error("store", "boot counter file unreadable", {{"error", b.error()}});
     }
-    check_present(boot_outside);
+    const auto resumed = interrupted_salvage();
+    if (!resumed) check_present(boot_outside);  // the new file may be missing: not a loss
     if (auto s = open_file(pages); !s) return s;
+    if (resumed && !salvage_from_) {
+        log_.error("store", "a salvage was cut short (crash or power cut): resuming it",
+                   {{"path", o.path}, {"kept_as", *resumed}});
+        StoreRecovery r;
+        r.reason = "a salvage of a damaged database was cut short and is resumed";
+        r.kept_as = *resumed;
+        recovery_ = std::move(r);
+        salvage_from_ = resumed;
+    }
     if (auto s = store::ensure_schema(db_, log_); !s)
         return fail("store " + o.path + ": " + s.error());
     if (auto s = prepare_statements(); !s) return s;
@@ -175,6 +191,11 @@ Status Store::open_file(int64_t max_pages) {
     if (!opened.error.empty() && opened.corrupt) {
         opened.db = sqlite::Db();
         const std::string aside = aside_name();
+        // Before the move: a salvage cut short (kill -9, a power cut, a start
+        // timeout on a large file) is resumed from the file it names.
+        if (auto s = store::write_durably(salvage_marker(), aside); !s)
+            log_.error("store", "salvage marker not written: a cut-short salvage will not resume",
+                       {{"error", s.error()}});
         if (auto s = store::move_aside(path, aside); !s)
             return fail("store " + path + " is damaged (" + opened.error +
                         ") and cannot be moved aside: " + s.error());
@@ -230,15 +251,20 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
     if (!source) {
         log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
         for (auto& l : recovery_->lanes) l.lost_known = false;
+        end_salvage();
         return;
     }
     recovery_->salvaged = true;
     aside_boot = (*source)->boot();
-    for (Lane table : kAllLanes)
+    for (Lane table : kAllLanes) {
+        const auto done = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = '" +
+                                     progress_key(table) + "'), 0)");
         (*source)->read(
-            table, [this](std::vector<Record>& page) { return insert_salvaged(page); },
-            recovery_->lanes);
+            table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
+            recovery_->lanes, done ? *done : 0);
+    }
     const int64_t side_rows = (*source)->copy_side_tables(db_, log_);
+    end_salvage();
     const auto& s = recovery_->lanes;
     log_.warn("store", "salvaged the damaged database",
               {{"alarm_saved", s[0].saved},
@@ -250,8 +276,15 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
                {"other_rows_saved", side_rows}});
 }
 
-bool Store::insert_salvaged(const std::vector<Record>& page) {
+// Each page with how far the copy of its table got, so a resumed salvage
+// copies no row twice.
+bool Store::insert_salvaged(Lane table, const std::vector<Record>& page) {
     if (!db_.exec("BEGIN IMMEDIATE")) return false;
+    if (!db_.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('" + progress_key(table) + "', " +
+                  std::to_string(page.back().seq) + ")")) {
+        (void)db_.exec("ROLLBACK");
+        return false;
+    }
     for (const auto& r : page) {
         auto& ins = insert_[index_of(r.lane)];
         ins.bind(1, r.t_ms);
@@ -269,6 +302,33 @@ bool Store::insert_salvaged(const std::vector<Record>& page) {
     if (db_.exec("COMMIT")) return true;
     if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
     return false;
+}
+
+std::string Store::salvage_marker() const {
+    return options_.path + ".salvaging";
+}
+
+// The damaged file a salvage cut short was copying from, if any.
+std::optional<std::string> Store::interrupted_salvage() {
+    std::ifstream in(salvage_marker());
+    std::string aside;
+    if (!in || !std::getline(in, aside) || aside.empty()) return std::nullopt;
+    if (store::exists(aside)) return aside;
+    log_.warn("store", "salvage marker names a file that is gone: ignored",
+              {{"marker", salvage_marker()}, {"file", aside}});
+    (void)remove_durably(salvage_marker());
+    return std::nullopt;
+}
+
+// The marker goes first: without it nothing resumes, and the progress rows
+// left behind by a crash in between are harmless.
+void Store::end_salvage() {
+    if (auto s = remove_durably(salvage_marker()); !s) {
+        log_.error("store", "salvage marker not removed", {{"error", s.error()}});
+        return;
+    }
+    if (auto s = db_.exec("DELETE FROM meta WHERE key LIKE 'salvaged_%'"); !s)
+        log_.warn("store", "salvage progress not cleared", {{"error", s.error()}});
 }
 
 // A folder with no count anywhere: see store::first_boot.
