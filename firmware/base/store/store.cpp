@@ -101,8 +101,12 @@ void Store::flush() {
     fut.wait();
 }
 
+// Under on_commit_mutex_, which the writer holds while it calls the
+// callback: once this returns, the old callback has finished and is never
+// called again, so its owner may go (the uplink clears it before it is
+// destroyed; a copy taken just before could wake a destroyed uplink).
 void Store::set_on_commit(std::function<void()> callback) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(on_commit_mutex_);
     on_commit_ = std::move(callback);
 }
 
@@ -326,12 +330,8 @@ void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& del
             batch.lanes[l][i].done.set_value(results[l][i]);
     for (auto& f : batch.flushes) f.set_value();
     if (rc == SQLITE_OK && delta.added) {
-        std::function<void()> cb;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            cb = on_commit_;
-        }
-        if (cb) cb();
+        std::lock_guard<std::mutex> lock(on_commit_mutex_);
+        if (on_commit_) on_commit_();
     }
 }
 

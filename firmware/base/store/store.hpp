@@ -149,7 +149,9 @@ class Store {
     StoreStats stats() const;
     std::vector<StoreNotice> take_notices();
     // Called on the writer thread after a commit that added rows; keep it
-    // short (the uplink only wakes its own thread).
+    // short (the uplink only wakes its own thread), and do not call
+    // set_on_commit from it. Once set_on_commit returns, the callback it
+    // replaced is not running and is never called again.
     void set_on_commit(std::function<void()> callback);
 
   private:
@@ -250,6 +252,7 @@ class Store {
         int64_t rows = 0, bytes = 0;  // refused since the report
     };
     std::map<std::string, Refusals> refusals_;
+    std::mutex on_commit_mutex_;  // held while on_commit_ runs
     std::function<void()> on_commit_;
     bool dirty_since_checkpoint_ = false;
     std::thread writer_;
