@@ -436,12 +436,18 @@ TEST(IncidentBook, NotReconfirmedAfterRestartIsClearedAfterTheGrace) {
     // clear left them open at the center for good.)
     LONGS_EQUAL(2, book.open().size());
     LONGS_EQUAL(2, book.tick().size());
+    // A raise while the clears are on their way starts a new incident: it
+    // must not continue the one they close.
     Feed feed{book};
+    Event raised = feed(raise("gw-2-1"));
+    CHECK(raised.state == EventState::raise);
+    STRCMP_EQUAL("gw-2-1", raised.incident.c_str());
     for (const auto& e : out) feed(e);
-    LONGS_EQUAL(0, book.open().size());
+    LONGS_EQUAL(1, book.open().size());
+    STRCMP_EQUAL("gw-2-1", book.open()[0].id.c_str());
     IncidentBook after(settings(), table, clock, log);
     CHECK(after.load().ok());
-    LONGS_EQUAL(0, after.open().size());
+    LONGS_EQUAL(1, after.open().size());
 }
 
 // A gateway without an RTC boots with its clock hours behind, and NTP

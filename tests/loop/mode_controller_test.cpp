@@ -116,6 +116,40 @@ TEST(ModeController, AWallClockStepDoesNotEndTheEmergency) {
     CHECK(m.mode() == Mode::normal);
 }
 
+// After a step, a shorter [[emergency.auto]] rule still does not cut the
+// emergency short: "at least that long" is asked of the monotonic end too.
+TEST(ModeController, AWallClockStepDoesNotLetAShorterRuleCutTheEmergencyShort) {
+    ModeController m(Mode::normal, {rule("fire-1", "", 600)}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.set(Mode::emergency, 3600000, "control").ok());
+    clock.step_wall(5 * 3600 * 1000LL);
+    CHECK_FALSE(m.on_event(event("fire-1", "smoke", gw::Severity::critical)).has_value());
+    clock.advance(3599999);
+    CHECK_FALSE(m.tick().has_value());
+    clock.advance(1);
+    CHECK(m.tick().has_value());
+}
+
+// Restarted with its clock far behind (no RTC, before NTP), a gateway keeps
+// an emergency at most its whole length, not until the wall clock of its
+// end comes round again.
+TEST(ModeController, ARestartWithTheClockBehindKeepsTheEmergencyAtMostItsLength) {
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 3600000, "control").ok());
+    }
+    clock.step_wall(-90LL * 24 * 3600 * 1000);
+    ModeController m(Mode::normal, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(3600000);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
 TEST(ModeController, EmergencyWithoutDurationLastsUntilChanged) {
     ModeController m(Mode::normal, {}, table, clock, log);
     CHECK(m.load().ok());

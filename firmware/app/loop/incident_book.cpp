@@ -146,7 +146,8 @@ Incident* IncidentBook::open_of(const std::string& detector, const std::string& 
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (!inc.confirmed && !foreign(inc) && inc.detector == detector && inc.type == type)
+        if (!inc.confirmed && !inc.closing && !foreign(inc) && inc.detector == detector &&
+            inc.type == type)
             return &inc;
     return nullptr;
 }
@@ -311,17 +312,21 @@ Event IncidentBook::update_of(const Incident& inc) const {
     return e;
 }
 
-// What is due now, as events to store. Nothing changes here: record()
+// What is due now, as events to store. Nothing is counted here: record()
 // takes each in once it is stored (the clear of an incident closes it), so
 // an event the store refused (full) is made again at the next tick rather
-// than lost, with the book already counting it sent.
+// than lost, with the book already counting it sent. Only `closing` is
+// set: a raise racing the clear must not continue what the clear closes.
 std::vector<Event> IncidentBook::tick() {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
-    for (const auto& [id, inc] : open_) {
+    for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (foreign(inc) || now >= grace_until_mono_) out.push_back(closing(inc));
+            if (foreign(inc) || now >= grace_until_mono_) {
+                inc.closing = true;
+                out.push_back(closing(inc));
+            }
             continue;  // not re-sent while nobody knows whether it still holds
         }
         if (inc.acked_by || !inc.due) continue;

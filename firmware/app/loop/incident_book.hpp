@@ -70,6 +70,10 @@ struct Incident {
     int64_t acked_ms = 0;
     // False after a restart until its detector raises it again.
     bool confirmed = true;
+    // Its "not seen since restart" clear is made (tick) and on its way to
+    // the store: a raise now starts a new incident instead of continuing
+    // this one, which the stored clear then closes. In memory only.
+    bool closing = false;
     // The last detector event's own fields: what a re-sent update repeats.
     double value = 0.0;
     std::string unit, message;

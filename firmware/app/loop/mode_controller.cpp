@@ -1,5 +1,7 @@
 #include "mode_controller.hpp"
 
+#include <algorithm>
+
 namespace gw::loop {
 namespace {
 
@@ -73,10 +75,15 @@ Result<std::optional<ModeChange>> ModeController::load() {
     return std::optional<ModeChange>();
 }
 
-// Across a restart only wall time is kept: the time left is read from it.
+// Across a restart only wall time is kept: the time left is read from it,
+// at most the emergency's whole length (a gateway that restarts with its
+// clock months behind must not stay in emergency for months).
 void ModeController::arm_expiry() {
     until_mono_.reset();
-    if (state_.until_ms) until_mono_ = clock_.mono_ms() + (*state_.until_ms - clock_.now_ms());
+    if (!state_.until_ms) return;
+    const int64_t left = std::min(*state_.until_ms - clock_.now_ms(),
+                                  std::max<int64_t>(0, *state_.until_ms - state_.since_ms));
+    until_mono_ = clock_.mono_ms() + left;
 }
 
 ModeState ModeController::state() const {
@@ -129,10 +136,13 @@ std::optional<ModeChange> ModeController::on_event(const Event& e) {
         if (rule.detector != e.detector || e.severity < rule.min_severity) continue;
         if (!rule.type.empty() && rule.type != e.type) continue;
         const int64_t now = clock_.now_ms();
-        const int64_t until = now + static_cast<int64_t>(rule.duration_s) * 1000;
+        const int64_t duration = static_cast<int64_t>(rule.duration_s) * 1000;
+        const int64_t until = now + duration;
         std::lock_guard<std::mutex> lock(mutex_);
-        if (state_.mode == Mode::emergency && (!state_.until_ms || *state_.until_ms >= until))
-            return std::nullopt;  // already in emergency at least that long
+        // Already in emergency at least that long (on the clock its end counts on).
+        if (state_.mode == Mode::emergency &&
+            (!until_mono_ || *until_mono_ >= clock_.mono_ms() + duration))
+            return std::nullopt;
         ModeState next{Mode::emergency, state_.mode == Mode::emergency ? state_.since_ms : now,
                        until, "auto:" + e.detector + "/" + e.type};
         auto r = apply(std::move(next));
