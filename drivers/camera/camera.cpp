@@ -75,10 +75,10 @@ struct Camera::Impl {
 
     bool open(cv::VideoCapture& cap) {
         try {
-            if (is_device(cfg.url)) {
-                const int index = std::atoi(cfg.url.c_str() + 10);
-                return cap.open(index, cv::CAP_V4L2);
-            }
+            // By path: a udev name (/dev/video-front) is that camera. Read
+            // as an index, anything after /dev/video that was not a number
+            // opened /dev/video0, another camera, without a word.
+            if (is_device(cfg.url)) return cap.open(cfg.url, cv::CAP_V4L2);
             // Bounded open and read so a dead RTSP peer can't hold the thread.
             return cap.open(cfg.url, cv::CAP_FFMPEG,
                             {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kIoTimeoutMs,
@@ -151,7 +151,12 @@ struct Camera::Impl {
             // A file that played is looped at once (it simulates a camera);
             // a stream that broke, or a source that gave nothing, backs off.
             if (read > 0) reconnect.reset();
-            if (read > 0 && is_file(cfg.url)) continue;
+            if (read > 0 && is_file(cfg.url)) {
+                // Its last frame's time first: a still image or a one-frame
+                // clip was reopened without a pause, hundreds of times a second.
+                stop.sleep_until(clock, pacer.due());
+                continue;
+            }
             if (!offline_raised && !stop.stopping()) {
                 offline_raised = true;
                 event("offline", true, Severity::warning, "camera " + cfg.id + " stream lost");

@@ -19,7 +19,7 @@ int64_t FramePacer::period_ms() const {
 void FramePacer::start(int64_t now, bool file, double file_fps) {
     file_ = file;
     file_period_ms_ = file && file_fps > 0 && file_fps < 1000 ? std::llround(1000.0 / file_fps) : 0;
-    next_slot_ = now;
+    next_slot_ = std::max(next_slot_, now);  // a file's loop keeps the camera's rate
     next_file_frame_ = now;
 }
 

@@ -17,7 +17,9 @@ class FramePacer {
     using Fps = std::function<double()>;
     explicit FramePacer(Fps fps) : fps_(std::move(fps)) {}
 
-    // A new stream starts at `now`; its first frame takes a slot at once.
+    // A new stream starts at `now`; its first frame takes a slot at once,
+    // unless the stream before took its last less than a period ago (a
+    // file's loop, reopened at once): the camera's rate holds across it.
     // A file (`file`) plays in real time at its own rate `file_fps` (0 or
     // implausible: unknown, the camera's rate stands in), as a camera would
     // deliver it, rather than as fast as it can be decoded.

@@ -195,6 +195,25 @@ TEST(Camera, FileFasterThanTheCameraIsThinnedNotSlowed) {
             .c_str());
 }
 
+// A still image or a one-frame clip as a camera (a technician's test
+// picture): each loop is one frame at the file's rate, thinned to the
+// camera's. It used to be reopened without a pause, hundreds of frames a
+// second on a busy core, each one through the detectors.
+TEST(Camera, AOneFrameFileLoopsAtItsRateNotAsFastAsItOpens) {
+    Frames frames;
+    auto cfg = cam("cam-still", make_video(dir, "one.avi", "still", 1));
+    cfg.fps = 5;
+    Camera c(cfg, frames, events, clock, log);
+    CHECK_TRUE(c.start().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    c.stop();
+    auto k = c.counters();
+    const std::string counts = "read " + std::to_string(k.frames_read) + ", delivered " +
+                               std::to_string(k.frames_delivered);
+    CHECK_TEXT(k.frames_read <= 30, counts.c_str());  // the file's 20 frames/s, and slack
+    CHECK_TEXT(k.frames_delivered >= 2 && k.frames_delivered <= 8, counts.c_str());  // 5/s
+}
+
 TEST(Camera, FrozenImageIsACameraFault) {
     Frames frames;
     Camera c(cam("cam-frozen", make_video(dir, "still.avi", "still", 10)), frames, events, clock,

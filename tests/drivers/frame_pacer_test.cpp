@@ -55,6 +55,19 @@ TEST(FramePacer, FilePlaysAtItsOwnRateAndIsThinnedToTheCameras) {
     LONGS_EQUAL(5, taken);              // at 5 fps
 }
 
+// A file reopened at its end (a still image: every loop is one frame) keeps
+// the camera's rate; each reopen used to take a slot at once.
+TEST(FramePacer, AFilesLoopKeepsTheCamerasRate) {
+    ManualClock clock;
+    FramePacer p([] { return 5.0; });  // 200 ms slots
+    int taken = 0;
+    for (int loop = 0; loop < 20; ++loop, clock.advance(50)) {  // a 20 fps one-frame file
+        p.start(clock.mono_ms(), true, 20.0);
+        taken += p.take(clock.mono_ms());
+    }
+    LONGS_EQUAL(5, taken);  // one second: its five slots
+}
+
 TEST(FramePacer, FileOfUnknownRatePlaysAtTheCamerasRate) {
     ManualClock clock;
     FramePacer p([] { return 4.0; });
