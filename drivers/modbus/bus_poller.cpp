@@ -157,7 +157,9 @@ void BusPoller::poll_device(Device& d, int64_t now) {
             schedule_->failed(d.index, clock_.mono_ms());
             return;
         }
-        if (d.cfg.pause_ms > 0) pause(d.cfg.pause_ms);
+        // Stopping ends the device's turn here: at most one request after
+        // stop() (a slow RTU device's remaining blocks took seconds).
+        if (stop_.stopping() || (d.cfg.pause_ms > 0 && !pause(d.cfg.pause_ms))) break;
     }
     if (!samples.empty()) sink_.on_samples(samples);
 }
