@@ -282,7 +282,7 @@ void IncidentBook::record(const Event& e) {
         inc->details = e.details;
     } else {
         // A re-send or an escalation counts once it is stored: one the store
-        // refused is made again at the next tick (tick() changes nothing).
+        // refused is made again at the next tick (tick() counts nothing).
         if (e.renotify) inc->renotify = std::max(inc->renotify, *e.renotify);
         if (e.escalated && !inc->escalated) {
             inc->escalated = true;
