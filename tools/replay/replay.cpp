@@ -13,10 +13,17 @@ namespace {
 // at most kMaxTicksPerGap steps so replay time stays bounded.
 constexpr int64_t kMaxTicksPerGap = 3600;
 
+// In unsigned arithmetic: a trace's times may span all of int64 (the fuzzer
+// found t + step overflowing next to INT64_MAX). `to` > `from`.
 void tick_through(detectors::DetectorSet& set, int64_t from, int64_t to, int64_t tick_ms,
                   std::vector<Event>& out) {
-    int64_t step = std::max(tick_ms, (to - from) / kMaxTicksPerGap);
-    for (int64_t t = from + step; t < to; t += step) set.on_tick(t, out);
+    const uint64_t span = uint64_t(to) - uint64_t(from);
+    const uint64_t step =
+        std::max<uint64_t>(uint64_t(std::max<int64_t>(1, tick_ms)), span / kMaxTicksPerGap);
+    for (uint64_t done = 0; span - done > step;) {
+        done += step;
+        set.on_tick(int64_t(uint64_t(from) + done), out);
+    }
 }
 }  // namespace
 
