@@ -157,7 +157,13 @@ SerialCounters SerialPort::counters() const {
 }
 
 void SerialPort::run() {
+    // The backoff resets on data, not on a successful open: a tty that opens
+    // and hangs up at once (a USB adapter with a broken cable, a port whose
+    // getty owner hangs it up) would otherwise be reopened every 100 ms.
     drivers::Backoff reopen(200, 10000);
+    // Each kind of failure is logged when it starts, not on every retry;
+    // the counters keep the rest.
+    enum class Last { none, data, empty, open_failed } last = Last::none;
     while (!stop_.stopping()) {
         auto tty = open_tty(cfg_);
         if (!tty) {
@@ -166,28 +172,40 @@ void SerialPort::run() {
                 counters_.open_errors++;
                 counters_.last_error = tty.error();
             }
-            if (reopen.current_ms() == 0)
+            if (last != Last::open_failed)
                 log_.warn("serial", "cannot open", {{"port", cfg_.id}, {"error", tty.error()}});
+            last = Last::open_failed;
             stop_.sleep_for(clock_, reopen.next());
             continue;
         }
-        reopen.reset();
         {
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.opens++;
             counters_.open = true;
         }
-        log_.info("serial", "opened", {{"port", cfg_.id}, {"device", cfg_.device}});
-        read_until_error(tty.value());
-        std::lock_guard<std::mutex> lock(mutex_);
-        counters_.open = false;
-        framer_.reset();
-        counters_.framer = framer_.counters();
+        const bool quiet = last == Last::empty;
+        if (!quiet) log_.info("serial", "opened", {{"port", cfg_.id}, {"device", cfg_.device}});
+        const bool delivered = read_until_error(tty.value());
+        std::string why;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            counters_.open = false;
+            framer_.reset();
+            counters_.framer = framer_.counters();
+            why = counters_.last_error;
+        }
+        if (stop_.stopping()) break;
+        if (!quiet)
+            log_.warn("serial", "read failed; reopening", {{"port", cfg_.id}, {"error", why}});
+        last = delivered ? Last::data : Last::empty;
+        if (delivered) reopen.reset();
+        stop_.sleep_for(clock_, reopen.next());
     }
 }
 
-void SerialPort::read_until_error(const UniqueFd& tty) {
+bool SerialPort::read_until_error(const UniqueFd& tty) {
     char buf[512];
+    bool delivered = false;
     while (!stop_.stopping()) {
         pollfd p{tty.get(), POLLIN, 0};
         const int pr = ::poll(&p, 1, 100);
@@ -208,10 +226,9 @@ void SerialPort::read_until_error(const UniqueFd& tty) {
                 counters_.read_errors++;
                 counters_.last_error = why;
             }
-            log_.warn("serial", "read failed; reopening", {{"port", cfg_.id}, {"error", why}});
-            stop_.sleep_for(clock_, 100);
-            return;
+            return delivered;
         }
+        delivered = true;
         const int64_t t = clock_.now_ms();
         std::vector<Sample> samples;
         {
@@ -224,6 +241,7 @@ void SerialPort::read_until_error(const UniqueFd& tty) {
         }
         if (!samples.empty()) sink_.on_samples(samples);
     }
+    return delivered;
 }
 
 }  // namespace gw::serial

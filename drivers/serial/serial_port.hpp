@@ -15,11 +15,11 @@
 #include "config/point_config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/named_regex.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
 #include "core/unique_fd.hpp"
 #include "line_framer.hpp"
-#include "core/named_regex.hpp"
 
 namespace gw::serial {
 
@@ -70,7 +70,9 @@ class SerialPort {
 
   private:
     void run();
-    void read_until_error(const UniqueFd& tty);
+    // Reads until the device fails or stop(); true if any byte came in, so
+    // the link counts as working only once it has delivered data.
+    bool read_until_error(const UniqueFd& tty);
 
     SerialPortConfig cfg_;
     std::vector<PointConfig> points_;

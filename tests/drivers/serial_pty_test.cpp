@@ -5,12 +5,17 @@
 #include <pty.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "collector.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -139,4 +144,43 @@ TEST(SerialPty, MissingDeviceIsRetriedNotFatalAndBadPatternIsRefused) {
     auto st = unmapped.start();
     CHECK_FALSE(st.ok());
     CHECK(st.error().find("\"b\"") != std::string::npos);
+}
+
+TEST(SerialPty, APortThatHangsUpOnEveryOpenIsReopenedWithBackoff) {
+    // A tty that opens and hangs up at once (a broken adapter cable): each
+    // pty is hung up as soon as the driver has opened it, by closing its
+    // master, and the device path is pointed at a fresh one.
+    TempDir dir;
+    const std::string device = dir.file("tty");
+    std::unique_ptr<Pty> pty;
+    auto fresh_pty = [&] {
+        pty = std::make_unique<Pty>();
+        const std::string tmp = device + ".new";
+        CHECK_EQUAL(0, ::symlink(pty->name.c_str(), tmp.c_str()));
+        CHECK_EQUAL(0, ::rename(tmp.c_str(), device.c_str()));
+    };
+    fresh_pty();
+    Collector sink;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    SerialPort port(port_config(device, "line", "(?<x>.*)"), {}, sink, clock, log);
+    CHECK_TRUE(port.start().ok());
+    uint64_t hung_up = 0;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < end) {
+        if (port.counters().opens > hung_up) {
+            hung_up = port.counters().opens;
+            pty.reset();
+            fresh_pty();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    port.stop();
+    const auto c = port.counters();
+    // Backoff 0.2, 0.4, 0.8 s: about 4 opens in 2 s; a reset on open made
+    // it one per 100 ms, about 18.
+    const std::string opens = "opens: " + std::to_string(c.opens);
+    CHECK_TEXT(c.opens >= 3 && c.opens <= 6, opens.c_str());
+    CHECK_TRUE(c.read_errors >= 2);
+    LONGS_EQUAL(0, c.open_errors);
 }
