@@ -101,7 +101,7 @@ TEST(CommandBook, ARepeatedIdFindsItsRowAndReplyAcrossReopen) {
 }
 
 TEST(CommandBook, KeepsOnlyTheNewestSentRowsAndNoneTooOld) {
-    auto book = CommandBook::open(dir.file("store.db"), {5, 100000});
+    auto book = CommandBook::open(dir.file("store.db"), {5, 100000, 1});
     for (int i = 0; i < 20; ++i) {
         const std::string id = "id" + std::to_string(i);
         CHECK((*book)->admit(id, "selftest", "{}", 1000 + i).ok());
@@ -119,6 +119,28 @@ TEST(CommandBook, KeepsOnlyTheNewestSentRowsAndNoneTooOld) {
     CHECK((*book)->find("open")->has_value());
     CHECK((*book)->find("last")->has_value());
     CHECK_FALSE((*book)->find("id19")->has_value());
+}
+
+// A gateway that booted without a real-time clock is set right by NTP weeks
+// later: the ids it took before the step look weeks old, but the center may
+// still be resending them, so they must still find their replies.
+TEST(CommandBook, AForwardStepOfTheWallClockKeepsTheRecentIds) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    const int64_t boot = 1000;
+    const int64_t synced = boot + 30LL * 24 * 3600 * 1000;
+    for (const char* id : {"before-1", "before-2"}) {
+        CHECK((*book)->admit(id, "selftest", "{}", boot).ok());
+        CHECK((*book)->set_reply(id, "{}").ok());
+        CHECK((*book)->mark_sent(id, boot).ok());
+    }
+    CHECK((*book)->admit("after", "selftest", "{}", synced).ok());
+    CHECK((*book)->set_reply("after", "{}").ok());
+    CHECK((*book)->mark_sent("after", synced).ok());
+    auto again = (*book)->admit("before-1", "selftest", "{}", synced);
+    CHECK(again.ok());
+    CHECK_FALSE_TEXT(again->fresh, "an id taken before the clock step would run again");
+    LONGS_EQUAL(3, *(*book)->count());
 }
 
 // A request the gateway could not take on (busy with other selftests) does

@@ -103,13 +103,15 @@ Status CommandBook::mark_sent(const std::string& id, int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto s = exec_update("UPDATE command SET state = 2 WHERE id = ?1", {id}); !s) return s;
     // Bounded: only finished rows go, the newest keep_rows of them stay
-    // unless older than keep_ms.
+    // unless older than keep_ms, and the newest keep_recent stay in any case.
     auto prune = db_.prepare(
-        "DELETE FROM command WHERE state = 2 AND (received_ms < ?1 OR seq <= "
-        "(SELECT COALESCE(MAX(seq), 0) FROM command) - ?2)");
+        "DELETE FROM command WHERE state = 2 AND ("
+        "(received_ms < ?1 AND seq <= (SELECT COALESCE(MAX(seq), 0) FROM command) - ?3) OR "
+        "seq <= (SELECT COALESCE(MAX(seq), 0) FROM command) - ?2)");
     if (!prune) return fail(prune.error());
     prune->bind(1, now_ms - limits_.keep_ms);
     prune->bind(2, limits_.keep_rows);
+    prune->bind(3, limits_.keep_recent);
     if (prune->step() != SQLITE_DONE) return fail("command inbox: " + db_.errmsg());
     return Status::success();
 }

@@ -7,7 +7,10 @@
 //   sent     reply queued in the store's alarm lane (delivered at least once)
 // A repeated id finds its row: the first reply is sent again, nothing runs
 // twice. Bounded: rows that are sent are pruned beyond the newest
-// `keep_rows` and after `keep_ms`.
+// `keep_rows` and after `keep_ms`, but the newest `keep_recent` stay
+// whatever their age: ages are read on the wall clock, and a gateway that
+// booted days behind and is then set right by NTP would otherwise forget
+// the ids the center may still be resending.
 //
 // Every write is committed (synchronous=FULL) before the call returns. Calls
 // may come from any thread (serialised here).
@@ -35,6 +38,7 @@ struct CommandRow {
 struct CommandBookLimits {
     int64_t keep_rows = 1000;
     int64_t keep_ms = 7LL * 24 * 3600 * 1000;
+    int64_t keep_recent = 100;
 };
 
 class CommandBook {
