@@ -1,19 +1,32 @@
 #include "elevator_detector.hpp"
 
 #include <cassert>
+#include <cmath>
 
 namespace gw::detectors {
 
 namespace {
-std::optional<bool> as_bool(std::optional<double> v) {
+// Three-valued logic over the trusted inputs: nullopt is "unknown" (a
+// faulty input), and a known false decides a conjunction on its own.
+using Tri = std::optional<bool>;
+Tri as_bool(std::optional<double> v) {
     if (!v) return std::nullopt;
     return *v >= 0.5;
 }
-bool is(const std::optional<bool>& b) {
-    return b.value_or(false);
+Tri both(Tri a, Tri b) {
+    if (a == false || b == false) return false;
+    if (!a || !b) return std::nullopt;
+    return true;
 }
-bool is_not(const std::optional<bool>& b) {
-    return b.has_value() && !*b;
+Tri both(Tri a, Tri b, Tri c) {
+    return both(both(a, b), c);
+}
+Tri negate(Tri a) {
+    if (!a) return std::nullopt;
+    return !*a;
+}
+Tri known(bool b) {
+    return b;
 }
 }  // namespace
 
@@ -78,46 +91,55 @@ ElevatorDetector::State ElevatorDetector::state(int64_t t_ms) {
     st.floor = value("floor", t_ms);
     st.speed = value("speed", t_ms);
     st.direction = value("direction", t_ms);
-    st.maintenance = is(as_bool(value("maintenance", t_ms)));
+    st.maintenance = as_bool(value("maintenance", t_ms)).value_or(false);
+    debounce_person(t_ms);
+    if (value("person", t_ms)) st.person = person_.value_or(false);
+    return st;
+}
+
+void ElevatorDetector::debounce_person(int64_t t_ms) {
     if (person_ && person_raw_ != *person_ && t_ms - person_raw_since_ >= to_ms(s_.pir_debounce_s))
         person_ = person_raw_;
-    st.person = value("person", t_ms).has_value() && person_.value_or(false);
-    return st;
 }
 
 std::array<ElevatorDetector::Finding, ElevatorDetector::kFaultCount> ElevatorDetector::findings(
     const State& st, int64_t t_ms) {
     std::array<Finding, kFaultCount> f{};
-    bool standing = is_not(st.moving);
-    bool closed = is_not(st.door_open);
-    bool trapped = st.person && standing && closed;
-    f[kTrappedBetween] = {trapped && is_not(st.in_zone), 1};
-    // Without an in-zone input a stop is taken to be at a landing.
-    f[kTrappedAtLanding] = {trapped && !is_not(st.in_zone), 1};
-    f[kOutsideZone] = {standing && is_not(st.in_zone), 0};
-    bool open_moving = is(st.moving) && is(st.door_open);
+    const Tri standing = negate(st.moving);
+    const Tri closed = negate(st.door_open);
+    const Tri trapped = both(st.person, standing, closed);
+    // Without an in-zone input a stop is taken to be at a landing; a faulty
+    // one too for entrapment, which must be raised either way.
+    const Tri zone = has("in_zone") ? st.in_zone : known(true);
+    f[kTrappedBetween] = {both(trapped, negate(zone)), 1};
+    f[kTrappedAtLanding] = {both(trapped, known(zone != false)), 1};
+    f[kOutsideZone] = {both(standing, negate(zone)), 0};
+    const Tri open_moving = both(st.moving, st.door_open);
     // Which came first tells the two faults apart: doors opening during a run
     // versus the car starting off with its doors open.
-    bool opened_during_run = moving_since_ < door_open_since_;
-    f[kOpenWhileRunning] = {open_moving && opened_during_run, 1};
-    f[kMovingWithDoorsOpen] = {open_moving && !opened_during_run, 1};
-    double floor = st.floor.value_or(0);
-    f[kOvertravelTop] = {st.floor && floor > s_.max_floor, floor};
-    f[kOvertravelBottom] = {st.floor && floor < s_.min_floor, floor};
-    double limit = s_.rated_speed_m_s * s_.overspeed_ratio;
-    f[kOverspeed] = {st.speed && *st.speed >= limit, st.speed.value_or(0)};
+    const bool opened_during_run = moving_since_ < door_open_since_;
+    f[kOpenWhileRunning] = {both(open_moving, known(opened_during_run)), 1};
+    f[kMovingWithDoorsOpen] = {both(open_moving, known(!opened_during_run)), 1};
+    const double floor = st.floor.value_or(0);
+    f[kOvertravelTop] = {st.floor ? Tri(floor > s_.max_floor) : std::nullopt, floor};
+    f[kOvertravelBottom] = {st.floor ? Tri(floor < s_.min_floor) : std::nullopt, floor};
+    // A signed speed sensor reports a descent as negative: a car falling
+    // too fast is the overspeed that matters most.
+    const double limit = s_.rated_speed_m_s * s_.overspeed_ratio;
+    const double speed = std::fabs(st.speed.value_or(0));
+    f[kOverspeed] = {st.speed ? Tri(speed >= limit) : std::nullopt, speed};
     while (!door_opens_.empty() && t_ms - door_opens_.front() > to_ms(s_.door_cycle_window_s))
         door_opens_.pop_front();
-    auto cycles = static_cast<double>(door_opens_.size());
-    f[kDoorCycling] = {standing && cycles >= s_.door_cycles, cycles};
-    bool fail_close =
-        has("door_cmd_close") ? is(st.cmd_close) && is(st.door_open) : is(st.door_open) && standing;
+    const auto cycles = static_cast<double>(door_opens_.size());
+    f[kDoorCycling] = {both(standing, known(cycles >= s_.door_cycles)), cycles};
+    const Tri fail_close =
+        has("door_cmd_close") ? both(st.cmd_close, st.door_open) : both(st.door_open, standing);
     f[kDoorFailToClose] = {fail_close, 1};
     return f;
 }
 
 std::string ElevatorDetector::message(Fault fault, const Finding& f) const {
-    if (!f.on) return "ok";
+    if (f.on != true) return "ok";
     switch (fault) {
         case kTrappedBetween:
             return "person trapped between floors, doors closed";
@@ -152,17 +174,22 @@ void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     auto found = findings(st, t_ms);
     for (int i = 0; i < kFaultCount; ++i) {
         const Finding& f = found[i];
+        // A faulty input freezes what depends on it: a broken PIR must not
+        // clear an entrapment while the passenger is still inside.
+        if (!f.on && faults_[i].tracker.active()) continue;
+        const bool on = f.on.value_or(false);
         std::optional<Severity> sev;
         // Maintenance (inspection) mode: a technician is working on the car.
-        if (f.on && !st.maintenance) sev = faults_[i].severity;
+        if (on && !st.maintenance) sev = faults_[i].severity;
         observe_lazily(
             faults_[i].tracker, t_ms, sev,
             [&] {
                 Observation o;
                 o.value = f.value;
                 o.message = message(static_cast<Fault>(i), f);
-                if (st.maintenance && f.on) o.message += " (maintenance mode: suppressed)";
-                o.details = {{"maintenance", st.maintenance}, {"person", st.person}};
+                if (st.maintenance && on) o.message += " (maintenance mode: suppressed)";
+                o.details = {{"maintenance", st.maintenance},
+                             {"person", st.person.value_or(false)}};
                 if (st.floor) o.details["floor"] = *st.floor;
                 if (st.speed) o.details["speed_m_s"] = *st.speed;
                 if (st.direction) o.details["direction"] = *st.direction;

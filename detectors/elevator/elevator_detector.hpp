@@ -34,13 +34,14 @@ class ElevatorDetector final : public SensorDetector {
     };
     // What the car is doing now, from trusted inputs only (nullopt: unknown).
     struct State {
-        std::optional<bool> door_open, moving, in_zone, cmd_close;
+        std::optional<bool> door_open, moving, in_zone, cmd_close, person;
         std::optional<double> floor, speed, direction;
-        bool person = false;
         bool maintenance = false;
     };
+    // on: nullopt when an input the fault needs is faulty and none of the
+    // trusted ones rules it out; the fault's incident then stays as it is.
     struct Finding {
-        bool on = false;
+        std::optional<bool> on = false;
         double value = 0;
     };
     struct FaultTracker {
@@ -51,6 +52,7 @@ class ElevatorDetector final : public SensorDetector {
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     State state(int64_t t_ms);
+    void debounce_person(int64_t t_ms);
     std::array<Finding, kFaultCount> findings(const State& st, int64_t t_ms);
     std::string message(Fault fault, const Finding& f) const;
     void add_fault(Fault fault, const char* type, Severity severity, double hold_s);

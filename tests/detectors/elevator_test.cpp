@@ -292,6 +292,57 @@ TEST(ElevatorFaults, ASilentDoorSwitchIsASensorFaultNotAnElevatorFault) {
     LONGS_EQUAL_TEXT(1, rig.events().size(), rig.dump().c_str());
 }
 
+// A faulty input freezes the faults that need it: a PIR that stops
+// answering must not clear an entrapment while the passenger is inside.
+TEST(ElevatorFaults, AFaultyPirFreezesAnEntrapmentInsteadOfClearingIt) {
+    Rig rig = lift();
+    Car car;
+    car.pir = 1;
+    hold(rig, car, 20'000);
+    car.door = 0;
+    const int64_t shut = rig.now();
+    hold(rig, car, 65'000);
+    check_raised(rig, "entrapment_at_landing", shut, 60'000, Severity::alarm);
+    rig.run(rig.now() + 150'000, kLiftPollMs, [&](int64_t) {
+        rig.feed("door", car.door);
+        rig.feed("mov", car.moving);
+        rig.feed("floor", car.floor);
+        rig.feed("zone", car.zone);
+        rig.feed("speed", car.speed);
+        rig.feed("dir", car.dir);
+        rig.feed("maint", car.maint);
+        rig.feed("pir", 0, gw::Quality::comm_fail);  // the PIR's line is down
+    });
+    CHECK_TEXT(rig.find("sensor_silent", EventState::raise).has_value(), rig.dump().c_str());
+    CHECK_FALSE_TEXT(rig.find("entrapment_at_landing", EventState::clear).has_value(),
+                     rig.dump().c_str());
+    car.door = 1;  // rescued: the doors open, the PIR answers again
+    const int64_t open = rig.now();
+    hold(rig, car, 15'000);
+    check_cleared(rig, "entrapment_at_landing", open);
+}
+
+TEST(ElevatorLimits, OverspeedGoingDownOnASignedSpeedSensor) {
+    Rig rig(
+        "elevator", {{"door_open", "door"}, {"moving", "mov"}, {"speed", "speed"}},
+        gw::test::settings<ElevatorSettings>([](ElevatorSettings& s) { s.rated_speed_m_s = 1.0; }),
+        {{"speed", gw::InputRange{-25.0, 25.0}}});
+    rig.run(10'000, kLiftPollMs, [&](int64_t) {
+        rig.feed("door", 0);
+        rig.feed("mov", 1);
+        rig.feed("speed", -1.0);
+    });
+    LONGS_EQUAL_TEXT(0, rig.events().size(), rig.dump().c_str());
+    const int64_t falling = rig.now();
+    rig.run(falling + 2'000, kLiftPollMs, [&](int64_t) {
+        rig.feed("door", 0);
+        rig.feed("mov", 1);
+        rig.feed("speed", -2.5);
+    });
+    check_raised(rig, "overspeed", falling, 0, Severity::critical);
+    DOUBLES_EQUAL(2.5, rig.find("overspeed", EventState::raise)->value, 1e-9);
+}
+
 TEST_GROUP(ElevatorNormal){};
 
 // Four hours of a busy lift: trips between floors 1-10 with door dwell,
