@@ -2,6 +2,8 @@
 #include "detectors/flood/flood_settings.hpp"
 #include "detectors/kinds.hpp"
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "support/temp_dir.hpp"
@@ -269,6 +271,51 @@ TEST(Config, DirectoryIsReportedAsUnreadable) {
     CHECK_FALSE(r.ok());
     STRCMP_EQUAL((dir.path() + ":0: (file): cannot read: Is a directory").c_str(),
                  r.errors.lines.at(0).c_str());
+}
+
+// A FIFO blocked the loader until a writer came (gatewayd --check-config
+// hung); /dev/zero filled memory.
+TEST(Config, AFifoOrADeviceIsNotReadAsAConfig) {
+    gw::test::TempDir dir;
+    const std::string fifo = dir.file("gw.toml");
+    CHECK_EQUAL(0, ::mkfifo(fifo.c_str(), 0600));
+    auto r = gw::load_config(fifo, gw::detectors::kinds());
+    CHECK_FALSE(r.ok());
+    STRCMP_EQUAL((fifo + ":0: (file): not a regular file").c_str(), r.errors.lines.at(0).c_str());
+    r = gw::load_config("/dev/zero", gw::detectors::kinds());
+    STRCMP_EQUAL("/dev/zero:0: (file): not a regular file", r.errors.lines.at(0).c_str());
+    const std::string big = dir.write("big.toml", std::string(gw::kMaxConfigBytes + 1, '#'));
+    r = gw::load_config(big, gw::detectors::kinds());
+    STRCMP_CONTAINS("a configuration has at most 1048576", r.errors.lines.at(0).c_str());
+}
+
+// std::regex recursed once per character of a broker URI: 30,000
+// characters overflowed the stack (and a reload killed the daemon).
+TEST(Config, AVeryLongBrokerUriIsRefusedNotACrash) {
+    const std::string host(30000, 'a');
+    std::string e = only_error(replace(kBase, "tcp://127.0.0.1:1883", "tcp://" + host + ":1883"));
+    STRCMP_EQUAL(
+        "cfg.toml:9: uplink.brokers: entry 1 is 30011 characters long: a broker URI has at most "
+        "300",
+        e.c_str());
+}
+
+// toml++ recursed once per part of a dotted key without a limit: 50,000
+// parts overflowed the stack. Numbers and times are not keys.
+TEST(Config, ADottedKeyOfTooManyPartsIsRefusedNotACrash) {
+    std::string key = "a";
+    for (int i = 0; i < 50000; ++i) key += ".a";
+    std::string e = only_error(std::string(kBase) + key + " = 1\n");
+    STRCMP_EQUAL("cfg.toml:26: (syntax): a dotted key of more than 64 parts", e.c_str());
+    e = only_error(std::string(kBase) + "[" + key + "]\n");
+    STRCMP_EQUAL("cfg.toml:26: (syntax): a dotted key of more than 64 parts", e.c_str());
+    std::string floats = "roi = [";
+    for (int i = 0; i < 200; ++i) floats += "0.5, ";
+    floats += "1979-05-27T07:32:00.999]  # a.b.c " + std::string(100, '.');
+    const std::string text = std::string(kBase) + "pattern = \"" + std::string(200, '.') +
+                             "\"\nmore = '''\n" + std::string(200, '.') + "\n'''\n" + floats + "\n";
+    for (const auto& line : load(text).errors.lines)
+        CHECK_TEXT(line.find("dotted key") == std::string::npos, line.c_str());
 }
 
 // A file's path may have spaces; a network URL is sent as it is.

@@ -55,3 +55,13 @@ TEST(SecretFiles, ASecretIsItsFirstLineAndNotShort) {
     CHECK_FALSE(missing.ok());
     STRCMP_CONTAINS("No such file or directory", missing.error().c_str());
 }
+
+// A FIFO blocked --check-config and the start until a writer came.
+TEST(SecretFiles, AFifoIsRefusedNotWaitedOn) {
+    const std::string fifo = dir.file("secret.fifo");
+    CHECK_EQUAL(0, ::mkfifo(fifo.c_str(), 0600));
+    auto s = gw::read_secret(fifo);
+    CHECK_FALSE(s.ok());
+    STRCMP_EQUAL((fifo + ": not a regular file").c_str(), s.error().c_str());
+    CHECK_FALSE(gw::read_credentials(fifo).ok());
+}

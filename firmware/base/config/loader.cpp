@@ -1,11 +1,13 @@
 #include "loader.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -104,9 +106,18 @@ void load_uplink(TomlReader& root, Config& c) {
     UplinkConfig& up = c.uplink;
     up.brokers = u->texts("brokers", true);
     static const std::regex uri("^(tcp|ssl|mqtt|mqtts)://[^:/]+(:([0-9]{1,5}))?$");
+    // A host name is at most 253 characters. The length is checked first:
+    // std::regex recurses once per character and overflows the stack on a
+    // long enough string (a crash, and on a reload the daemon's death).
+    constexpr size_t kMaxUri = 300;
     for (size_t i = 0; i < up.brokers.size(); ++i) {
         std::smatch m;
-        if (!std::regex_match(up.brokers[i], m, uri))
+        if (up.brokers[i].size() > kMaxUri)
+            u->problem("brokers", "entry " + std::to_string(i + 1) + " is " +
+                                      std::to_string(up.brokers[i].size()) +
+                                      " characters long: a broker URI has at most " +
+                                      std::to_string(kMaxUri));
+        else if (!std::regex_match(up.brokers[i], m, uri))
             u->problem("brokers",
                        "\"" + up.brokers[i] +
                            "\" is not a broker URI like tcp://host:1883 or ssl://host:8883");
@@ -526,12 +537,80 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     return c;
 }
 
+// The first line whose dotted keys have more than kMaxKeyParts parts. A
+// scan outside strings and comments, counting the dots that do not sit
+// between two digits (those are in numbers and times).
+std::optional<long> line_with_too_many_key_parts(const std::string& text) {
+    enum class In { code, basic, literal, ml_basic, ml_literal, comment } in = In::code;
+    long line = 1;
+    int dots = 0;
+    auto at = [&](size_t i) { return i < text.size() ? text[i] : '\0'; };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            dots = 0;
+            if (in == In::comment || in == In::basic || in == In::literal) in = In::code;
+            continue;
+        }
+        switch (in) {
+            case In::code:
+                if (c == '#')
+                    in = In::comment;
+                else if (text.compare(i, 3, "\"\"\"") == 0)
+                    in = In::ml_basic, i += 2;
+                else if (text.compare(i, 3, "'''") == 0)
+                    in = In::ml_literal, i += 2;
+                else if (c == '"')
+                    in = In::basic;
+                else if (c == '\'')
+                    in = In::literal;
+                else if (c == '.' && !(i > 0 && digit(text[i - 1]) && digit(at(i + 1))) &&
+                         ++dots >= kMaxKeyParts)
+                    return line;
+                break;
+            case In::basic:
+            case In::ml_basic:
+                if (c == '\\')
+                    ++i;
+                else if (in == In::basic && c == '"')
+                    in = In::code;
+                else if (in == In::ml_basic && text.compare(i, 3, "\"\"\"") == 0)
+                    in = In::code, i += 2;
+                break;
+            case In::literal:
+                if (c == '\'') in = In::code;
+                break;
+            case In::ml_literal:
+                if (text.compare(i, 3, "'''") == 0) in = In::code, i += 2;
+                break;
+            case In::comment:
+                break;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 LoadResult load_config_text(const std::string& text, const std::string& name,
                             const std::vector<DetectorKind>& kinds) {
     LoadResult result;
     Diagnostics diag(name);
+    if (text.size() > static_cast<size_t>(kMaxConfigBytes)) {
+        diag.add(0, "(file)",
+                 "is " + std::to_string(text.size()) + " bytes: a configuration has at most " +
+                     std::to_string(kMaxConfigBytes));
+        result.errors.lines = diag.lines();
+        return result;
+    }
+    if (auto line = line_with_too_many_key_parts(text)) {
+        diag.add(*line, "(syntax)",
+                 "a dotted key of more than " + std::to_string(kMaxKeyParts) + " parts");
+        result.errors.lines = diag.lines();
+        return result;
+    }
     toml::table doc;
     try {
         doc = toml::parse(text, name);
@@ -575,18 +654,23 @@ DetectorParams read_detector_params(const DetectorKind& kind, const std::string&
 }
 
 LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
+    auto refused = [&](const std::string& why) {
         LoadResult r;
-        r.errors.lines.push_back(path + ":0: (file): cannot read: " + std::strerror(EISDIR));
+        r.errors.lines.push_back(path + ":0: (file): " + why);
         return r;
-    }
+    };
+    // Only a regular file: a FIFO would block the loader until a writer
+    // came, a device such as /dev/zero would fill memory.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return refused(std::string("cannot read: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return refused(std::string("cannot read: ") + std::strerror(EISDIR));
+    if (!S_ISREG(st.st_mode)) return refused("not a regular file");
+    if (st.st_size > kMaxConfigBytes)
+        return refused("is " + std::to_string(st.st_size) + " bytes: a configuration has at most " +
+                       std::to_string(kMaxConfigBytes));
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        LoadResult r;
-        r.errors.lines.push_back(path + ":0: (file): cannot read: " + std::strerror(errno));
-        return r;
-    }
+    if (!in) return refused(std::string("cannot read: ") + std::strerror(errno));
     std::ostringstream ss;
     ss << in.rdbuf();
     return load_config_text(ss.str(), path, kinds);

@@ -22,6 +22,12 @@ struct LoadResult {
     bool ok() const { return config.has_value(); }
 };
 
+// A gateway's configuration is a few KiB; anything near this is not one.
+constexpr long kMaxConfigBytes = 1 << 20;
+// Dotted key parts per line (a.b.c is 3): toml++ recurses once per part
+// without a limit of its own, and a long enough key overflows the stack.
+constexpr int kMaxKeyParts = 64;
+
 LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds);
 LoadResult load_config_text(const std::string& text, const std::string& name,
                             const std::vector<DetectorKind>& kinds);

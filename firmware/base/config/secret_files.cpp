@@ -14,6 +14,8 @@ namespace {
 Result<std::ifstream> open_private(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
+    // A FIFO would block the start until a writer came.
+    if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
     if (st.st_mode & (S_IROTH | S_IWOTH)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
