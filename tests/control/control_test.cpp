@@ -163,6 +163,13 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     STRCMP_CONTAINS("malformed request", bad["error"].get<std::string>().c_str());
     auto nocmd = json::parse(raw_exchange(path, "[1,2]\n"));
     CHECK_FALSE(nocmd["ok"].get<bool>());
+    // 32,000 nested arrays fit in a line; copying them into the job
+    // overflowed the control thread's stack (ASan: stack-overflow).
+    const std::string deep =
+        R"({"cmd":"echo","x":)" + std::string(32000, '[') + std::string(32000, ']') + "}\n";
+    auto nested = json::parse(raw_exchange(path, deep));
+    CHECK_FALSE(nested["ok"].get<bool>());
+    STRCMP_CONTAINS("nested deeper than 32 levels", nested["error"].get<std::string>().c_str());
     gw::ControlClient client(path);
     gw::ControlError why{};
     auto unknown = client.call({{"cmd", "nope"}}, &why);

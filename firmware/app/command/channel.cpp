@@ -5,6 +5,7 @@
 #include "contract/routes.hpp"
 #include "contract/schema_check.hpp"
 #include "contract/schemas.hpp"
+#include "core/json_input.hpp"
 
 namespace gw::command {
 namespace {
@@ -69,8 +70,9 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
     // would be dropped unseen, where any other trailing byte is refused.
     if (payload.find('\0') != std::string::npos)
         return refused({where, std::nullopt, "not JSON (a NUL byte)"});
-    json request = json::parse(payload, nullptr, false);
-    if (request.is_discarded()) return refused({where, std::nullopt, "not JSON"});
+    auto parsed = parse_json_input(payload);
+    if (!parsed) return refused({where, std::nullopt, parsed.error()});
+    json request = std::move(*parsed);
     const auto id = usable_id(request);
     if (where.empty()) return refused({"", id, "no such command: \"" + name + "\""});
     // The broker replays a retained command at every subscribe, days later

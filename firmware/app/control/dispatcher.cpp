@@ -5,6 +5,8 @@
 #include <exception>
 #include <future>
 
+#include "core/json_input.hpp"
+
 namespace gw {
 
 using nlohmann::json;
@@ -97,10 +99,11 @@ std::string Dispatcher::known() const {
 }
 
 void Dispatcher::submit_line(const std::string& line, const Peer& peer, Done done) {
-    json request = json::parse(line, nullptr, false);
-    if (request.is_discarded() || !request.is_object())
-        return done(error_reply("malformed request: expected one JSON object per line"));
-    submit(request, peer, std::move(done));
+    auto request = parse_json_input(line);
+    if (!request || !request->is_object())
+        return done(error_reply("malformed request: expected one JSON object per line" +
+                                (request ? std::string() : " (" + request.error() + ")")));
+    submit(*request, peer, std::move(done));
 }
 
 void Dispatcher::submit(const json& request, const Peer& peer, Done done) {
