@@ -66,14 +66,14 @@ std::optional<Event> IncidentTracker::while_active(int64_t t_ms, const Observati
     return make(t_ms, EventState::update, *active_, obs);
 }
 
-std::optional<Severity> LevelBands::classify(double value) {
+std::optional<Severity> LevelBands::classify(double value, bool incident_active) {
     int raw = -1;
     for (size_t i = 0; i < thresholds_.size(); ++i)
         if (value >= thresholds_[i]) raw = static_cast<int>(i);
     // Going up is immediate; going down leaves a band only once the value is
     // `margin` below that band's threshold.
     int band = band_;
-    if (raw >= band) {
+    if (raw >= band || !incident_active) {
         band = raw;
     } else {
         while (band > raw && value <= thresholds_[band] - margin_) --band;

@@ -60,14 +60,18 @@ class IncidentTracker {
 
 // Severity bands over a value with hysteresis: a band is entered when the
 // value reaches its threshold and left only when the value falls `margin`
-// below it, so noise around a threshold cannot flap the level.
+// below it, so noise around a threshold cannot flap the level. The
+// hysteresis holds only while the band's incident is active: before, one
+// spike would hold the band while the value hovered just under its
+// threshold, and the raise hold would count that instead of the value.
 class LevelBands {
   public:
     // thresholds ascending; severities[i] applies at or above thresholds[i].
     LevelBands(std::vector<double> thresholds, std::vector<Severity> severities, double margin)
         : thresholds_(std::move(thresholds)), severities_(std::move(severities)), margin_(margin) {}
 
-    std::optional<Severity> classify(double value);
+    // incident_active: whether the incident these bands grade is raised.
+    std::optional<Severity> classify(double value, bool incident_active);
     void reset() { band_ = -1; }
     // The next threshold above the current band, if any (for time-to-level estimates).
     std::optional<double> next_threshold() const;

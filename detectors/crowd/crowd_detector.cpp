@@ -179,7 +179,7 @@ Observation CrowdDetector::density_observation() {
     Observation o;
     double people = smoothed_.value_or(0);
     o.value = region_.area_m2() > 0 ? result_.density : people;
-    if (bands_) o.severity = bands_->classify(result_.density);
+    if (bands_) o.severity = bands_->classify(result_.density, density_.active());
     auto occ = occupancy_severity();
     if (occ && (!o.severity || *occ > *o.severity)) o.severity = occ;
     char msg[160];

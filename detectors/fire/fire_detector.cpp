@@ -82,7 +82,7 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     if (!temp) return;
     double fixed = s_.fixed_temperature();
     observe_lazily(
-        heat_fixed_, t_ms, fixed_bands_.classify(*temp),
+        heat_fixed_, t_ms, fixed_bands_.classify(*temp, heat_fixed_.active()),
         [&] {
             Observation o;
             o.value = *temp;
@@ -132,7 +132,7 @@ void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
     auto v = value(role, t_ms);
     if (!v) return;
     observe_lazily(
-        tracker, t_ms, bands.classify(*v),
+        tracker, t_ms, bands.classify(*v, tracker.active()),
         [&] {
             Observation o;
             o.value = *v;

@@ -112,7 +112,7 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
 
 void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out) {
     observe_lazily(
-        depth_, t_ms, depth_bands_.classify(depth),
+        depth_, t_ms, depth_bands_.classify(depth, depth_.active()),
         [&] {
             Observation o;
             o.value = depth;
@@ -145,7 +145,7 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
     if (!rate_cm_per_10min_) return;
     double rate = *rate_cm_per_10min_;
     observe_lazily(
-        rise_, t_ms, rise_bands_.classify(rate),
+        rise_, t_ms, rise_bands_.classify(rate, rise_.active()),
         [&] {
             Observation o;
             o.value = rate;
@@ -166,7 +166,7 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
 void FloodDetector::evaluate_rain(int64_t t_ms, std::vector<Event>& out) {
     double mm_h = rain_mm_h(t_ms);
     observe_lazily(
-        rain_, t_ms, rain_bands_.classify(mm_h),
+        rain_, t_ms, rain_bands_.classify(mm_h, rain_.active()),
         [&] {
             Observation o;
             o.value = mm_h;

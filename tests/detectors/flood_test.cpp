@@ -71,6 +71,20 @@ TEST(FloodDepth, LevelsRaiseAfterTheHoldEscalateAtOnceAndClearWithHysteresis) {
     CHECK(clear->t_ms <= dry + 2 * kClearHold + kFloodStepMs);  // alarm -> warning -> clear
 }
 
+// Water standing at 13 cm (under the 15 cm warning, within its 3 cm clear
+// margin) with one wave splashing the gauge to 16: nothing to report. The
+// band the splash entered used to hold, and a warning was raised 10 s later
+// that never cleared.
+TEST(FloodDepth, OneSplashOverALevelRaisesNothingWhileTheWaterStaysUnder) {
+    Rig rig = flood();
+    Noise noise(7);
+    rig.run(1'800'000, kFloodStepMs, [&](int64_t t) {
+        rig.feed("lvl", t == 300'000 ? 16.0 : 13.0 + noise(0.25));
+        rig.feed("rain", 0);
+    });
+    LONGS_EQUAL_TEXT(0, rig.count("water_depth"), rig.dump().c_str());
+}
+
 TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
     Rig rig = flood();
     // 1 cm/min = 10 cm/10 min from 0: above the 5 cm/10min warning rate.

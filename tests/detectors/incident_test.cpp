@@ -95,18 +95,19 @@ TEST_GROUP(LevelBands) {
 };
 
 TEST(LevelBands, ClassifiesUpwardsImmediately) {
-    CHECK_FALSE(bands.classify(10).has_value());
-    CHECK(bands.classify(15) == Severity::warning);
-    CHECK(bands.classify(55) == Severity::critical);
+    // While the incident is active (the hysteresis would not matter here).
+    CHECK_FALSE(bands.classify(10, true).has_value());
+    CHECK(bands.classify(15, true) == Severity::warning);
+    CHECK(bands.classify(55, true) == Severity::critical);
 }
 
 TEST(LevelBands, HoldsABandUntilTheMarginIsCrossed) {
-    bands.classify(31);
-    CHECK(bands.classify(29) == Severity::alarm);      // within margin: still alarm
-    CHECK(bands.classify(27.5) == Severity::alarm);    // not yet 3 below
-    CHECK(bands.classify(26.5) == Severity::warning);  // 30 - 3 crossed
-    CHECK(bands.classify(13) == Severity::warning);    // 15 - 3 = 12 not crossed
-    CHECK_FALSE(bands.classify(12).has_value());
+    bands.classify(31, true);
+    CHECK(bands.classify(29, true) == Severity::alarm);      // within margin: still alarm
+    CHECK(bands.classify(27.5, true) == Severity::alarm);    // not yet 3 below
+    CHECK(bands.classify(26.5, true) == Severity::warning);  // 30 - 3 crossed
+    CHECK(bands.classify(13, true) == Severity::warning);    // 15 - 3 = 12 not crossed
+    CHECK_FALSE(bands.classify(12, true).has_value());
 }
 
 TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
@@ -115,7 +116,7 @@ TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
     std::optional<Severity> last;
     bool first = true;
     for (double v : noisy) {
-        auto s = bands.classify(v);
+        auto s = bands.classify(v, true);
         if (!first && s != last) ++changes;
         last = s;
         first = false;
@@ -123,10 +124,20 @@ TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
     LONGS_EQUAL(1, changes);  // entered warning once, never left
 }
 
+// Before the incident is raised there is no hysteresis: one spike into a
+// band must not hold it while the value stays under the threshold, or the
+// raise hold counts the spike instead of the water.
+TEST(LevelBands, ASpikeDoesNotHoldABandBeforeTheIncidentIsRaised) {
+    CHECK(bands.classify(16, false) == Severity::warning);
+    CHECK_FALSE(bands.classify(13, false).has_value());
+    CHECK(bands.classify(16, false) == Severity::warning);
+    CHECK(bands.classify(13, true) == Severity::warning);  // raised: held within the margin
+}
+
 TEST(LevelBands, NextThresholdFollowsTheBand) {
     DOUBLES_EQUAL(15, *bands.next_threshold(), 1e-9);
-    bands.classify(20);
+    bands.classify(20, true);
     DOUBLES_EQUAL(30, *bands.next_threshold(), 1e-9);
-    bands.classify(60);
+    bands.classify(60, true);
     CHECK_FALSE(bands.next_threshold().has_value());
 }
