@@ -21,12 +21,40 @@ Result<DetectorSet> DetectorSet::build(const std::vector<DetectorConfig>& config
 bool DetectorSet::on_sample(const Sample& sample, std::vector<Event>& out) {
     auto it = routes_.find(sample.point);
     if (it == routes_.end()) return false;
-    for (Detector* d : it->second) d->on_sample(sample, out);
+    Sample s = sample;
+    s.t_ms = inward(sample.t_ms);
+    const size_t from = out.size();
+    for (Detector* d : it->second) d->on_sample(s, out);
+    outward(out, from);
     return true;
 }
 
 void DetectorSet::on_tick(int64_t t_ms, std::vector<Event>& out) {
-    for (auto& d : detectors_) d->on_tick(t_ms, out);
+    const int64_t t = inward(t_ms);
+    const size_t from = out.size();
+    for (auto& d : detectors_) d->on_tick(t, out);
+    outward(out, from);
+}
+
+int64_t DetectorSet::inward(int64_t t_ms) {
+    int64_t t = 0;
+    int64_t behind = 0;
+    // Overflow (a fuzzed trace's times) leaves the skew as it is.
+    if (__builtin_add_overflow(t_ms, skew_, &t)) return latest_.value_or(t_ms);
+    int64_t skew = 0;
+    if (latest_ && !__builtin_sub_overflow(*latest_, t, &behind) && behind > kClockStepMs &&
+        !__builtin_add_overflow(skew_, behind, &skew)) {
+        skew_ = skew;
+        t = *latest_;
+    }
+    if (!latest_ || t > *latest_) latest_ = t;
+    return t;
+}
+
+void DetectorSet::outward(std::vector<Event>& out, size_t from) const {
+    if (skew_ == 0) return;
+    for (size_t i = from; i < out.size(); ++i)
+        if (__builtin_sub_overflow(out[i].t_ms, skew_, &out[i].t_ms)) out[i].t_ms = INT64_MIN;
 }
 
 }  // namespace gw::detectors

@@ -4,6 +4,7 @@
 // `gatewayctl replay` and gw-eval feed it a recorded trace. Pure.
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,23 @@ class DetectorSet {
     size_t size() const { return detectors_.size(); }
     const std::vector<std::string>& skipped() const { return skipped_; }
 
+    // A step back of the wall clock longer than this is taken as a clock
+    // step, not as a late sample.
+    static constexpr int64_t kClockStepMs = 10'000;
+
   private:
+    // Detectors count holds and silences on the times they are given, and
+    // time never runs back inside them: a step back of the wall clock (NTP
+    // setting right a gateway that booted ahead, a technician's `date`)
+    // froze every one of them until the clock caught up again, so nothing
+    // was raised for as long as the step. The set hands them a time that
+    // never steps back: the size of each step back is added to later times
+    // (skew_), and taken off again on the events, which carry wall times.
+    int64_t inward(int64_t t_ms);
+    void outward(std::vector<Event>& out, size_t from) const;
+
+    int64_t skew_ = 0;
+    std::optional<int64_t> latest_;  // the latest time handed in, skewed
     std::vector<std::unique_ptr<Detector>> detectors_;
     std::map<std::string, std::vector<Detector*>> routes_;  // point -> detectors
     std::vector<std::string> skipped_;

@@ -124,3 +124,32 @@ TEST(Factory, DetectorSetRoutesByPointAndSkipsVision) {
     CHECK(set->on_sample({"lvl", 3, gw::Quality::good, 0}, out));
     CHECK_FALSE(set->on_sample({"other", 3, gw::Quality::good, 0}, out));
 }
+
+// NTP steps a gateway's wall clock back an hour. The detectors never let
+// time run back, so they used to wait out the hour: water at 60 cm raised
+// nothing until the clock caught up. The set takes the step out, and the
+// events carry the wall time after the step.
+TEST(Factory, AWallClockSteppedBackDoesNotFreezeTheDetectors) {
+    gw::EventIdSource ids("g", 1);
+    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}})};
+    auto set = gw::detectors::DetectorSet::build(all, ids);
+    CHECK(set.ok());
+    std::vector<gw::Event> out;
+    const int64_t boot = 1'700'000'000'000;
+    for (int64_t t = boot; t < boot + 60'000; t += 1000) {
+        set->on_sample({"lvl", 5, gw::Quality::good, t}, out);
+        set->on_tick(t, out);
+    }
+    const int64_t stepped = boot + 60'000 - 3'600'000;
+    for (int64_t t = stepped; t < stepped + 30'000; t += 1000) {
+        set->on_sample({"lvl", 60, gw::Quality::good, t}, out);
+        set->on_tick(t, out);
+    }
+    std::string all_events;
+    for (const auto& e : out) all_events += e.type + " " + std::to_string(e.t_ms) + "\n";
+    CHECK_TEXT(!out.empty(), "nothing raised after the step");
+    STRCMP_EQUAL("water_depth", out[0].type.c_str());
+    CHECK(out[0].severity == gw::Severity::critical);
+    CHECK_TEXT(out[0].t_ms >= stepped + 10'000 && out[0].t_ms <= stepped + 12'000,
+               all_events.c_str());
+}

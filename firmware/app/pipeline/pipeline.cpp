@@ -82,8 +82,10 @@ void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& 
         if (!batch.empty()) detectors_.on_tick(batch.back().t_ms, out);
     }
     // Silence and hold expiry need time to pass even when nothing arrives.
+    // A wall clock stepped back ticks at once too (the detector set takes
+    // the step out), rather than not at all until the clock caught up.
     const int64_t now = clock_.now_ms();
-    if (now - last_tick_ms >= kTickMs) {
+    if (now - last_tick_ms >= kTickMs || now < last_tick_ms) {
         detectors_.on_tick(now, out);
         last_tick_ms = now;
     }
