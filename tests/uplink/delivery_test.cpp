@@ -216,6 +216,30 @@ TEST(Delivery, AlarmsGoBeforeEvidenceBeforeTelemetryEachToItsRoute) {
     }
 }
 
+// A quarter of the window is kept for alarms: after an outage the window
+// fills with evidence and telemetry, and an alarm raised then used to wait
+// for one of them to be acknowledged (tens of seconds of images on a slow
+// cellular link).
+TEST(Delivery, AQuarterOfTheWindowIsKeptForAlarms) {
+    Rig r(8);
+    for (int i = 0; i < 20; ++i)
+        CHECK(
+            r.store->append(Lane::telemetry, i, contract::kTelemetryRoute, "t" + std::to_string(i))
+                .ok());
+    r.connect();
+    LONGS_EQUAL(6, r.open.size());  // 8 - 2 kept
+    r.alarm(0);
+    r.turn();  // nothing acknowledged yet
+    auto d = r.data();
+    LONGS_EQUAL(7, d.size());
+    STRCMP_EQUAL("event", d.back().first.c_str());
+    r.alarm(1);
+    r.alarm(2);
+    r.turn();
+    LONGS_EQUAL(8, r.open.size());  // the window, never more
+    STRCMP_EQUAL("event", r.data().back().first.c_str());
+}
+
 TEST(Delivery, FailsOverAcrossTheBrokerListInOrder) {
     Rig r(10, {"tcp://b1:1883", "mqtt://b2:1883", "tcp://b3:1883"});
     r.turn();

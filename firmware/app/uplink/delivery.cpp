@@ -295,8 +295,14 @@ void Delivery::link_down(const std::string& why, const char* what) {
 
 // The next rows to send, in delivery order: per lane, rows whose publish
 // failed first (they are older), then rows after the lane's cursor.
-Result<std::vector<Record>> Delivery::next_rows(int free) {
+// `reserved` of the free slots are for alarms only: a window filled with
+// evidence and telemetry (after an outage, 50 images of ~200 KB on a slow
+// cellular link) would otherwise hold a new alarm back until one of them
+// was acknowledged.
+Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
     for (Lane lane : kAllLanes) {
+        if (lane != Lane::alarm) free -= reserved, reserved = 0;
+        if (free <= 0) break;
         const int l = index_of(lane);
         std::vector<Record> rows;
         for (auto it = resend_.lower_bound({l, 0});
@@ -338,8 +344,9 @@ void Delivery::fill_window() {
     const size_t window = static_cast<size_t>(std::clamp(config_.inflight_window, 1, kMaxWindow));
     int64_t published = 0;
     std::string error;
+    const int reserved = static_cast<int>(window / 4);
     while (inflight_.size() < window && error.empty()) {
-        auto rows = next_rows(static_cast<int>(window - inflight_.size()));
+        auto rows = next_rows(static_cast<int>(window - inflight_.size()), reserved);
         if (!rows) {
             error = rows.error();
             break;

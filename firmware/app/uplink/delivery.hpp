@@ -98,7 +98,7 @@ class Delivery {
     void on_connect_failed(const std::string& why);
     void resync();
     void fill_window();
-    Result<std::vector<Record>> next_rows(int free);
+    Result<std::vector<Record>> next_rows(int free, int reserved);
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
     // with_mode false: the Last Will's (no mode, see connect_next).
