@@ -30,6 +30,9 @@ struct FloodSettings final : DetectorSettings {
     static FloodSettings read(Params& p);
     // depth: -5..500 cm; rain_counter: 0..rain_counter_max (docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
+    std::string input_unit(const std::string& role) const override {
+        return role == "depth" ? "cm" : "";
+    }
 };
 
 }  // namespace gw::detectors

@@ -273,6 +273,17 @@ TEST(Config, DirectoryIsReportedAsUnreadable) {
                  r.errors.lines.at(0).c_str());
 }
 
+// A gauge reporting mm, mapped to a flood depth (read in cm), would have
+// raised a critical 50 cm flood at 5 cm of water.
+TEST(Config, APointInAnotherUnitThanItsDetectorReadsIsRefused) {
+    std::string e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"mm\""));
+    STRCMP_EQUAL(
+        "cfg.toml:18: points[depth].unit: \"mm\", but detectors[flood1].inputs.depth is read in "
+        "cm: convert with the point's scale and set unit = \"cm\"",
+        e.c_str());
+    CHECK(load(replace(kBase, "unit = \"cm\"\n", "")).ok());  // no unit: not checked
+}
+
 // A FIFO blocked the loader until a writer came (gatewayd --check-config
 // hung); /dev/zero filled memory.
 TEST(Config, AFifoOrADeviceIsNotReadAsAConfig) {

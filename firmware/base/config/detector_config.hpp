@@ -45,6 +45,13 @@ class DetectorSettings {
         (void)role;
         return {};
     }
+    // The unit the detector reads input `role` in ("" if any): a point
+    // that names another unit is refused, since its thresholds would be
+    // read in the wrong unit (a depth in mm taken as cm).
+    virtual std::string input_unit(const std::string& role) const {
+        (void)role;
+        return "";
+    }
 
   protected:
     DetectorSettings() = default;

@@ -406,6 +406,23 @@ void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long li
     diag.add(line, "detectors[" + d.id + "].camera", what.str());
 }
 
+// A point that names its unit must name the one the detector reads the
+// role in; its thresholds would otherwise apply to another unit.
+void check_point_unit(const DetectorConfig& d, const std::string& role, const PointConfig& p,
+                      long line, Diagnostics& diag) {
+    const std::string want = d.settings ? d.settings->input_unit(role) : "";
+    auto same = [](const std::string& a, const std::string& b) {
+        auto celsius = [](const std::string& u) {
+            return u == "C" || u == "\u00b0C" || u == "degC" || u == "\u2103";
+        };
+        return a == b || (celsius(a) && celsius(b));
+    };
+    if (want.empty() || p.unit.empty() || same(p.unit, want)) return;
+    diag.add(line, "points[" + p.id + "].unit",
+             "\"" + p.unit + "\", but detectors[" + d.id + "].inputs." + role + " is read in " +
+                 want + ": convert with the point's scale and set unit = \"" + want + "\"");
+}
+
 // A point's min/max is its sensor's range: each bound it sets replaces the
 // detector input's default. Refused if that leaves no valid value (a point
 // setting min 600 on a depth input whose default range ends at 500).
@@ -495,8 +512,10 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                 diag.add(detector_lines.at(d.id + ".inputs"),
                          "detectors[" + d.id + "].inputs." + role,
                          "point \"" + point + "\" is not defined");
-            else if (p->min || p->max)
-                use_point_range(d, role, *p, point_lines.at(point), diag);
+            else {
+                check_point_unit(d, role, *p, point_lines.at(point), diag);
+                if (p->min || p->max) use_point_range(d, role, *p, point_lines.at(point), diag);
+            }
         }
         if (!d.camera.empty() && !c.camera(d.camera))
             diag.add(detector_lines.at(d.id + ".camera"), "detectors[" + d.id + "].camera",
