@@ -111,29 +111,47 @@ json store_stats(const DiagContext& ctx) {
 
 // One page of unsent rows, oldest first; the client passes "next" back as
 // "after" until "done". Payloads are the MQTT messages, parsed back to JSON.
+// A page ends early at kExportPageBytes of payload: 500 evidence images of
+// ~200 KB made a 100 MB reply that the client refuses (over 16 MiB), so a
+// lane with images could not be exported, and building it took that much
+// memory per request. Rows are read a few at a time for the same reason.
 json store_export(const DiagContext& ctx, const json& req) {
+    constexpr size_t kExportPageBytes = 4 << 20;
+    constexpr int kReadRows = 32;
     const std::string lane_name = req.value("lane", std::string("alarm"));
     const auto lane = lane_from_string(lane_name);
     if (!lane) return error("\"lane\" must be alarm, telemetry or evidence");
     auto after = int_arg(req, "after", 0, 0, INT64_MAX);
     auto limit = int_arg(req, "limit", 200, 1, 1000);
     if (!after || !limit) return error(!after ? after.error() : limit.error());
-    auto rows = ctx.store.read(*lane, *after, static_cast<int>(*limit));
-    if (!rows) return error("store: " + rows.error());
     json records = json::array();
     int64_t next = *after;
-    for (const auto& r : *rows) {
-        json payload = json::parse(r.payload, nullptr, false);
-        records.push_back({{"lane", lane_name},
-                           {"seq", r.seq},
-                           {"t_ms", r.t_ms},
-                           {"payload", payload.is_discarded() ? json(r.payload) : payload}});
-        next = r.seq;
+    size_t bytes = 0;
+    bool full = false;     // the page's byte budget is spent
+    bool drained = false;  // no rows after `next`
+    while (!full && !drained && records.size() < size_t(*limit)) {
+        const int want = static_cast<int>(std::min<int64_t>(kReadRows, *limit - records.size()));
+        auto rows = ctx.store.read(*lane, next, want);
+        if (!rows) return error("store: " + rows.error());
+        drained = rows->size() < size_t(want);
+        for (const auto& r : *rows) {
+            if (!records.empty() && bytes + r.payload.size() > kExportPageBytes) {
+                full = true;
+                break;
+            }
+            bytes += r.payload.size();
+            json payload = json::parse(r.payload, nullptr, false);
+            records.push_back({{"lane", lane_name},
+                               {"seq", r.seq},
+                               {"t_ms", r.t_ms},
+                               {"payload", payload.is_discarded() ? json(r.payload) : payload}});
+            next = r.seq;
+        }
     }
     const StoreStats st = ctx.store.stats();
     return {{"records", records},
             {"next", next},
-            {"done", rows->size() < size_t(*limit)},
+            {"done", drained && !full},
             {"total", st.lane(*lane).rows}};
 }
 
