@@ -55,14 +55,30 @@ void FloodDetector::count_tips(double counter, int64_t t_ms) {
         }
         double minutes = std::max(1.0, static_cast<double>(t_ms - last_count_t_) / 60000.0);
         if (tips * s_.mm_per_tip > kMaxMmPerMinute * minutes) tips = 0;
-        int64_t minute = t_ms / 60000;
-        if (!tip_minutes_.empty() && tip_minutes_.back().first == minute)
-            tip_minutes_.back().second += tips;
-        else if (tips > 0)
-            tip_minutes_.emplace_back(minute, tips);
+        spread_tips(tips, last_count_t_ / 60000, t_ms / 60000);
     }
     last_count_ = counter;
     last_count_t_ = t_ms;
+}
+
+// The tips counted since the last reading fell over the minutes between
+// the two: after a gap in the gauge's line (two hours of steady 40 mm/h),
+// all of them put into the minute the line came back read as 80 mm/h, an
+// orange warning for rain that never fell that hard. Only the minutes that
+// the window can still see are kept.
+void FloodDetector::spread_tips(double tips, int64_t from_minute, int64_t to_minute) {
+    if (tips <= 0) return;
+    auto add = [&](int64_t minute, double n) {
+        if (!tip_minutes_.empty() && tip_minutes_.back().first == minute)
+            tip_minutes_.back().second += n;
+        else
+            tip_minutes_.emplace_back(minute, n);
+    };
+    if (to_minute <= from_minute) return add(to_minute, tips);
+    const double per_minute = tips / static_cast<double>(to_minute - from_minute);
+    const auto window = static_cast<int64_t>(s_.rain_window_min);
+    for (int64_t m = std::max(from_minute + 1, to_minute - window + 1); m <= to_minute; ++m)
+        add(m, per_minute);
 }
 
 double FloodDetector::rain_mm_h(int64_t t_ms) {

@@ -19,6 +19,7 @@ class FloodDetector final : public SensorDetector {
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     void count_tips(double counter, int64_t t_ms);
+    void spread_tips(double tips, int64_t from_minute, int64_t to_minute);
     double rain_mm_h(int64_t t_ms);
     std::optional<double> minutes_to_next_level(double depth, double cm_per_10min) const;
     std::string rise_text(double rate, double depth) const;

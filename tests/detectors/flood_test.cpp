@@ -140,6 +140,26 @@ TEST(FloodDepth, RisingEndsWhenTheWaterStopsRisingNotWhenTheWindowForgetsTheRise
 
 TEST_GROUP(FloodRain){};
 
+// Steady 40 mm/h (a blue notice), and the gauge's line down for two hours:
+// the tips counted meanwhile fell over those two hours. Put all into the
+// minute the line came back, they read as 80 mm/h: an orange warning for
+// an hour of rain that never fell harder than 40.
+TEST(FloodRain, TipsCountedOverAGapAreSpreadOverIt) {
+    Rig rig = flood();
+    const double tips_per_min = 40.0 / 0.5 / 60.0;  // 40 mm/h of 0.5 mm tips
+    rig.run(5 * 3'600'000, 60'000, [&](int64_t t) {
+        const double count = std::floor(tips_per_min * static_cast<double>(t) / 60000.0);
+        const bool line_down = t >= 90 * 60'000 && t < 210 * 60'000;
+        rig.feed("rain", count, line_down ? Quality::comm_fail : Quality::good);
+        rig.feed("lvl", 1);
+    });
+    auto blue = rig.find("rain_intensity", EventState::raise);
+    CHECK_TEXT(blue.has_value(), rig.dump().c_str());
+    CHECK(blue->severity == Severity::notice);
+    for (const auto& e : rig.events())
+        if (e.type == "rain_intensity") CHECK_TEXT(e.value < 45, rig.dump().c_str());
+}
+
 TEST(FloodRain, IntensityFromTheCounterAcrossAWrap) {
     Rig rig = flood();
     // One 0.5 mm tip every 30 s = 60 mm/h; the uint16 counter wraps mid-storm.
