@@ -118,6 +118,10 @@ TEST(Config, OutOfRangeIsReported) {
     std::string e = only_error(replace(kBase, "port = 1502", "port = 70000"));
     STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: must be between 1 and 65535, got 70000",
                  e.c_str());
+    // 2^32 + 1: where `long` has 32 bits (armhf) a cast made it 1, which passed.
+    e = only_error(replace(kBase, "port = 1502", "port = 4294967297"));
+    STRCMP_EQUAL("cfg.toml:14: devices[plc1].port: must be between 1 and 65535, got 4294967297",
+                 e.c_str());
 }
 
 TEST(Config, DuplicateIdIsReported) {

@@ -112,13 +112,15 @@ long TomlReader::integer(const std::string& key, long def, long min, long max, b
         wrong_type(key, *n, "an integer");
         return def;
     }
-    long v = static_cast<long>(n->value<int64_t>().value_or(def));
+    // Compared as read, in 64 bits: on armhf `long` has 32, and a cast
+    // first turned port = 4294967297 into 1, which passed.
+    const int64_t v = n->value<int64_t>().value_or(def);
     if (v < min || v > max) {
         problem(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
                          ", got " + std::to_string(v));
         return def;
     }
-    return v;
+    return static_cast<long>(v);
 }
 
 double TomlReader::number(const std::string& key, double def, double min, double max,
