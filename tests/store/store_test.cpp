@@ -1,6 +1,7 @@
 // The durable store on a real SQLite file in a temp dir.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <future>
 #include <string>
@@ -89,6 +90,19 @@ TEST(Store, AppendedRowsSurviveReopenAndBootCounts) {
     STRCMP_EQUAL("a2", alarms[1].payload.c_str());
     LONGS_EQUAL(1, all(*s, gw::Lane::telemetry).size());
     LONGS_EQUAL(2, s->stats().alarm.rows);
+}
+
+// The daemon feeds systemd's watchdog only while the writer beats: an idle
+// writer must go on beating (it wakes every second), or a quiet site would
+// be restarted for nothing.
+TEST(Store, AnIdleWriterKeepsItsHeartbeat) {
+    auto s = f.open(f.opts());
+    const gw::Heartbeat& beat = *s->writer_vital().heartbeat;
+    f.clock.advance(120000);
+    for (int i = 0; i < 50 && beat.last_ms() != 120000; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    LONGS_EQUAL(120000, beat.last_ms());
+    STRCMP_EQUAL("store.writer", s->writer_vital().part.c_str());
 }
 
 TEST(Store, AckDeletesOnlyThatRow) {

@@ -285,8 +285,10 @@ int Daemon::run(ShutdownSignals& signals) {
     // an idle gateway costs power.
     const int64_t wake_ms =
         notifier_.interval_ms() > 0 ? std::min<int64_t>(1000, notifier_.interval_ms()) : 1000;
+    const Liveness workers = watch_workers();
+    bool stall_logged = false;
     for (;;) {
-        notifier_.watchdog(clock_.mono_ms());
+        feed_watchdog(workers, stall_logged);
         intake_->report_store_notices();
         if (restart_requested_) break;
         loop_->tick();
@@ -308,6 +310,37 @@ int Daemon::run(ShutdownSignals& signals) {
     stop();
     log_.info("daemon", "stopped", {{"uptime_ms", clock_.mono_ms() - started_mono_ms_}});
     return 0;
+}
+
+// The threads that carry an event from a driver to the broker. Each wakes
+// at least every 5 s; a minute of silence is a hang (a lock never released,
+// a library call that never returns), not a slow disk or a busy bus.
+Liveness Daemon::watch_workers() const {
+    constexpr int64_t kStallLimitMs = 60000;
+    std::vector<Vital> vitals = pipeline_->vitals();
+    vitals.push_back(store_->writer_vital());
+    vitals.push_back(uplink_->vital());
+    return Liveness(std::move(vitals), kStallLimitMs, clock_.mono_ms());
+}
+
+// While a worker is stalled systemd's watchdog goes hungry, so systemd
+// restarts the gateway (WatchdogSec after the last ping): what is on disk is
+// sent after the restart. The log says which part hung, once.
+void Daemon::feed_watchdog(const Liveness& workers, bool& stall_logged) {
+    const int64_t now = clock_.mono_ms();
+    const auto stall = workers.stalled(now);
+    if (!stall) {
+        if (stall_logged) log_.warn("daemon", "stalled part is running again, watchdog fed");
+        stall_logged = false;
+        notifier_.watchdog(now);
+        return;
+    }
+    if (stall_logged) return;
+    stall_logged = true;
+    log_.error("daemon", "a worker thread has stalled: not feeding the watchdog",
+               {{"part", stall->part},
+                {"silent_ms", stall->silent_ms},
+                {"watchdog", notifier_.interval_ms() > 0 ? "on" : "off"}});
 }
 
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the

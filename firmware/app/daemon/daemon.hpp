@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/event_id.hpp"
 #include "core/instance_lock.hpp"
+#include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "service_notify.hpp"
@@ -70,6 +71,8 @@ class Daemon {
 
   private:
     void stop();
+    Liveness watch_workers() const;
+    void feed_watchdog(const Liveness& workers, bool& stall_logged);
     Status take_data_dirs();
     Status open_store();
     Status start_uplink();

@@ -68,6 +68,7 @@ void Pipeline::on_event(const Event& event) {
 void Pipeline::detection_loop() {
     int64_t last_tick_ms = 0;
     for (;;) {
+        detection_beat_.beat(clock_.mono_ms());
         auto batches = detection_queue_.pop_all(kTickMs);
         detect(batches, last_tick_ms);
         if (batches.empty() && detection_queue_.closed()) return;
@@ -92,8 +93,13 @@ void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& 
     for (const auto& e : out) on_event(e);
 }
 
+std::vector<Vital> Pipeline::vitals() const {
+    return {{"pipeline.detection", &detection_beat_}, {"pipeline.telemetry", &telemetry_beat_}};
+}
+
 void Pipeline::telemetry_loop() {
     for (;;) {
+        telemetry_beat_.beat(clock_.mono_ms());
         auto batches = telemetry_queue_.pop_all(static_cast<int>(kTelemetryWindowMs));
         for (const auto& samples : batches) store_batches(reporter_.on_samples(samples));
         // The reporter closes a batch once a sample a window newer arrives;

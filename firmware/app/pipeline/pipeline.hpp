@@ -16,6 +16,7 @@
 #include "bounded_queue.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
@@ -53,6 +54,8 @@ class Pipeline final : public SampleSink, public EventSink {
     void on_samples(const std::vector<Sample>& samples) override;
     void on_event(const Event& event) override;
     PipelineStats stats() const;
+    // The two workers' heartbeats, for the watchdog.
+    std::vector<Vital> vitals() const;
 
   private:
     void detection_loop();
@@ -70,6 +73,7 @@ class Pipeline final : public SampleSink, public EventSink {
     BoundedQueue<std::vector<Sample>> telemetry_queue_;
     std::thread detection_thread_;
     std::thread telemetry_thread_;
+    Heartbeat detection_beat_, telemetry_beat_;
     std::atomic<uint64_t> samples_{0}, dropped_detection_{0}, dropped_telemetry_{0};
     std::atomic<uint64_t> events_{0}, event_failures_{0};
     // Monotonic time stop() was called, -1 while running: telemetry still

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +12,9 @@ namespace gw {
 namespace {
 
 constexpr int kStopWaitMs = 400;
+// The longest the thread sleeps between turns, so its heartbeat shows it is
+// alive through a long reconnect backoff too.
+constexpr int64_t kMaxIdleMs = 5000;
 
 // Worded as start_problems words it: "key: path: why".
 Status readable(const std::string& key, const std::string& path) {
@@ -32,6 +36,7 @@ Uplink::Uplink(const UplinkConfig& config, const contract::Topics& topics,
                Clock& clock, Log& log, std::unique_ptr<uplink::Transport> transport)
     : config_(config),
       store_(store),
+      clock_(clock),
       transport_(std::move(transport)),
       delivery_(config, topics, origin, std::move(birth), store, clock, log, *transport_,
                 [this](LinkEvent e) { push(std::move(e)); }) {}
@@ -98,9 +103,11 @@ LinkState Uplink::state() const {
 void Uplink::run() {
     std::vector<LinkEvent> events;
     for (;;) {
+        beat_.beat(clock_.mono_ms());
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            cv_.wait_for(lock, std::chrono::milliseconds(delivery_.idle_ms()),
+            const int64_t idle_ms = std::min(delivery_.idle_ms(), kMaxIdleMs);
+            cv_.wait_for(lock, std::chrono::milliseconds(idle_ms),
                          [&] { return stop_ || woken_ || !events_.empty(); });
             if (stop_) break;
             woken_ = false;

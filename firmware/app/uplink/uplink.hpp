@@ -20,6 +20,7 @@
 #include "config/secret_files.hpp"
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
+#include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "delivery.hpp"
@@ -54,6 +55,9 @@ class Uplink {
     void wake();
     // The operating mode changed: republish the retained status.
     void set_mode(const std::string& mode, std::optional<int64_t> until_ms);
+    // The uplink thread's heartbeat, for the watchdog: a call into the MQTT
+    // library that never returns silences it.
+    Vital vital() const { return {"uplink", &beat_}; }
 
   private:
     void run();
@@ -61,6 +65,7 @@ class Uplink {
 
     const UplinkConfig config_;
     Store& store_;
+    Clock& clock_;
     std::unique_ptr<uplink::Transport> transport_;
     Delivery delivery_;  // the uplink thread only, but for state()
 
@@ -70,6 +75,7 @@ class Uplink {
     bool woken_ = false;
     bool stop_ = false;
     std::thread thread_;
+    Heartbeat beat_;
 };
 
 }  // namespace gw

@@ -167,6 +167,7 @@ void Store::writer_loop() {
         return std::make_pair(n, most);
     };
     for (;;) {
+        writer_beat_.beat(clock_.mono_ms());
         // The first ack ends an idle wait too: its window starts now.
         const bool gathering = !acks_.empty();
         if (!work_cv_.wait_for(lock, idle_wait(), [&] {

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "record.hpp"
@@ -147,6 +148,9 @@ class Store {
     Result<bool> has_row(Lane lane, int64_t seq);
 
     StoreStats stats() const;
+    // The writer thread's heartbeat, for the watchdog. A transaction that
+    // hangs (an I/O error the kernel retries forever) silences it.
+    Vital writer_vital() const { return {"store.writer", &writer_beat_}; }
     std::vector<StoreNotice> take_notices();
     // Called on the writer thread after a commit that added rows; keep it
     // short (the uplink only wakes its own thread), and do not call
@@ -256,6 +260,7 @@ class Store {
     std::function<void()> on_commit_;
     bool dirty_since_checkpoint_ = false;
     std::thread writer_;
+    Heartbeat writer_beat_;
 };
 
 }  // namespace gw
