@@ -218,6 +218,24 @@ TEST(Control, AHalfClosedClientStillGetsItsAnswer) {
     STRCMP_CONTAINS("\"echo\":\"bye\"", reply.c_str());  // then EOF: the server closed
 }
 
+// `printf '{"cmd":"status"}' | socat - UNIX-CONNECT:...`: the end of input
+// ends the last request as a newline would, after the ones before it.
+TEST(Control, ALastRequestEndedByTheEndOfInputIsAnswered) {
+    gw::UniqueFd fd = connect_raw(path);
+    const std::string lines =
+        "{\"cmd\":\"echo\",\"text\":\"one\"}\n{\"cmd\":\"echo\",\"text\":\"two\"}";
+    CHECK(send(fd.get(), lines.data(), lines.size(), MSG_NOSIGNAL) == ssize_t(lines.size()));
+    CHECK(shutdown(fd.get(), SHUT_WR) == 0);
+    std::string reply;
+    char buf[512];
+    ssize_t n;
+    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    const size_t one = reply.find("\"echo\":\"one\"");
+    const size_t two = reply.find("\"echo\":\"two\"");
+    CHECK_TEXT(one != std::string::npos && two != std::string::npos && one < two, reply.c_str());
+    LONGS_EQUAL(2, std::count(reply.begin(), reply.end(), '\n'));
+}
+
 TEST(Control, StaleSocketIsReplacedButAFileIsNot) {
     server.reset();  // stop() unlinks; leave a regular file in its place
     dir.write("ctl.sock", "not a socket");

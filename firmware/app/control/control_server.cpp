@@ -59,7 +59,9 @@ struct ControlServer::Client {
     bool dead = false;
     int64_t last_progress_ms = 0;  // a complete request, reply bytes read, or a reply ready
 
-    bool has_line() const { return in.find('\n') != std::string::npos; }
+    // A request is a line; the last one may end with the end of input
+    // instead of a newline (`printf '{"cmd":"status"}' | socat - UNIX:...`).
+    bool has_request() const { return in.find('\n') != std::string::npos || (eof && !in.empty()); }
     bool waiting_for_us() const { return running || out_sent < out.size(); }
 };
 
@@ -208,7 +210,7 @@ int ControlServer::poll_timeout_ms(int64_t now) const {
     for (const auto& [id, c] : clients_) {
         if (c->running) continue;
         // Lines left over from the last turn: no event will come for them.
-        if (!c->closing && !c->waiting_for_us() && c->has_line()) return 0;
+        if (!c->closing && !c->waiting_for_us() && c->has_request()) return 0;
         wait = std::min(wait, c->last_progress_ms + limits_.idle_ms - now);
     }
     return static_cast<int>(std::max<int64_t>(wait, 0));
@@ -378,7 +380,9 @@ void ControlServer::write_to(Client& c, int64_t now) {
 void ControlServer::take_requests(Client& c, int64_t now) {
     for (int taken = 0; taken < kLinesPerTurn && !c.dead && !c.closing && !c.waiting_for_us();
          ++taken) {
-        const size_t nl = c.in.find('\n');
+        size_t nl = c.in.find('\n');
+        if (nl == std::string::npos && c.eof && !c.in.empty() && c.in.size() <= limits_.max_line)
+            nl = c.in.size();
         if (nl == std::string::npos) {
             if (c.in.size() > limits_.max_line) {
                 c.in.clear();
@@ -391,7 +395,7 @@ void ControlServer::take_requests(Client& c, int64_t now) {
             return;
         }
         std::string line = c.in.substr(0, nl);
-        c.in.erase(0, nl + 1);
+        c.in.erase(0, std::min(nl + 1, c.in.size()));
         c.running = true;
         c.last_progress_ms = now;
         commands_.submit_line(line, c.peer, [box = mailbox_, id = c.id](json reply) {
@@ -422,7 +426,7 @@ void ControlServer::expire(int64_t now) {
     for (auto& [id, c] : clients_) {
         if (c->dead || c->running) continue;
         const bool flushed = c->out_sent == c->out.size();
-        if (flushed && (c->closing || (c->eof && !c->has_line()))) {
+        if (flushed && (c->closing || (c->eof && !c->has_request()))) {
             c->dead = true;  // said what it had to say, and heard the answer
         } else if (now - c->last_progress_ms >= limits_.idle_ms) {
             log_.debug("control", flushed ? "idle client closed" : "client not reading: closed",
