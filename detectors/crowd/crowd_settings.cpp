@@ -1,5 +1,7 @@
 #include "crowd_settings.hpp"
 
+#include "ground_region.hpp"
+
 namespace gw::detectors {
 
 namespace {
@@ -30,6 +32,8 @@ CrowdSettings CrowdSettings::read(Params& p) {
         p.problem("ground_m", "ground_px and ground_m go together");
     if (s.area_m2 > 0 && !s.ground_px.empty())
         p.problem("area_m2", "give either area_m2 or ground_px/ground_m, not both");
+    if (auto problem = ground_geometry_problem(s.roi, s.ground_px, s.ground_m))
+        p.problem(problem->key, problem->why);
     s.occupancy_limit = p.number("occupancy_limit", s.occupancy_limit, 0, 1e6);
     s.occupancy_warn_frac = p.number("occupancy_warn_frac", s.occupancy_warn_frac, 0.1, 1);
     s.rise_per_min = p.number("rise_per_min", s.rise_per_min, 0.01, 100);

@@ -7,33 +7,63 @@
 namespace gw::detectors {
 
 namespace {
+
 std::vector<cv::Point2f> points(const std::vector<double>& xy) {
     std::vector<cv::Point2f> out;
     for (size_t i = 0; i + 1 < xy.size(); i += 2)
         out.emplace_back(static_cast<float>(xy[i]), static_cast<float>(xy[i + 1]));
     return out;
 }
+
+double triangle_area(cv::Point2d a, cv::Point2d b, cv::Point2d c) {
+    return std::abs((b - a).cross(c - a)) / 2;
+}
+
+// Four points no three of which are on a line, to `min_area` (the smallest
+// triangle they make): otherwise the homography is singular.
+bool in_general_position(const std::vector<cv::Point2f>& p, double min_area) {
+    for (size_t skip = 0; skip < p.size(); ++skip) {
+        std::vector<cv::Point2d> t;
+        for (size_t i = 0; i < p.size(); ++i)
+            if (i != skip) t.emplace_back(p[i]);
+        if (triangle_area(t[0], t[1], t[2]) < min_area) return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+std::optional<GeometryProblem> ground_geometry_problem(const std::vector<double>& roi,
+                                                       const std::vector<double>& ground_px,
+                                                       const std::vector<double>& ground_m) {
+    if (ground_px.size() == 8 && ground_m.size() == 8) {
+        if (!in_general_position(points(ground_px), 1.0))
+            return GeometryProblem{"ground_px", "no three of the 4 points may be on a line"};
+        if (!in_general_position(points(ground_m), 1e-4))
+            return GeometryProblem{"ground_m", "no three of the 4 points may be on a line"};
+    }
+    const auto polygon = points(roi);
+    if (!polygon.empty() && std::abs(cv::contourArea(polygon)) < 1)
+        return GeometryProblem{"roi", "the polygon has no area"};
+    return std::nullopt;
+}
 
 Result<GroundRegion> GroundRegion::make(const std::vector<double>& roi, double area_m2,
                                         const std::vector<double>& ground_px,
                                         const std::vector<double>& ground_m) {
+    if (auto problem = ground_geometry_problem(roi, ground_px, ground_m))
+        return fail(problem->key + ": " + problem->why);
     GroundRegion g;
     g.polygon_ = points(roi);
     g.area_m2_ = area_m2;
     if (ground_px.size() == 8 && ground_m.size() == 8) {
         auto img = points(ground_px);
-        auto world = points(ground_m);
-        if (std::abs(cv::contourArea(img)) < 1 || std::abs(cv::contourArea(world)) < 1e-6)
-            return fail("ground points must span an area (no three on a line)");
-        cv::Mat h = cv::getPerspectiveTransform(img, world);
+        cv::Mat h = cv::getPerspectiveTransform(img, points(ground_m));
         if (g.polygon_.empty()) g.polygon_ = img;
         std::vector<cv::Point2f> on_ground;
         cv::perspectiveTransform(g.polygon_, on_ground, h);
         g.area_m2_ = std::abs(cv::contourArea(on_ground));
     }
-    if (!g.polygon_.empty() && std::abs(cv::contourArea(g.polygon_)) < 1)
-        return fail("roi polygon has no area");
     return g;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The counted region: a polygon in the image and its ground area in m^2,
 // given directly or from four ground points through a homography.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,18 @@
 #include "core/result.hpp"
 
 namespace gw::detectors {
+
+struct GeometryProblem {
+    std::string key;  // the setting at fault: roi, ground_px or ground_m
+    std::string why;
+};
+
+// Why the region cannot be used as given, if it cannot: a roi without area,
+// or ground points a homography cannot map (three on a line). The loader
+// asks this, so the daemon never meets such a region at start.
+std::optional<GeometryProblem> ground_geometry_problem(const std::vector<double>& roi,
+                                                       const std::vector<double>& ground_px,
+                                                       const std::vector<double>& ground_m);
 
 class GroundRegion {
   public:

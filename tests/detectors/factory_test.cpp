@@ -67,6 +67,27 @@ TEST(DetectorParams, ReportsWrongTypesAndRanges) {
     STRCMP_CONTAINS("depth_levels_cm: must have 3 entries", p.problems[0].c_str());
 }
 
+// The loader (and so `gatewayctl config check`) refuses ground geometry
+// that cannot be a homography; it used to pass the check and make gatewayd
+// exit 1 at start, which systemd restarts on for ever.
+TEST(DetectorParams, CrowdGroundPointsThatCannotMapTheGroundAreRefused) {
+    const std::string world = "ground_m = [0, 0, 10, 0, 10, 10, 0, 10]\n";
+    auto three_on_a_line = read("crowd", "ground_px = [0, 0, 100, 0, 200, 0, 100, 100]\n" + world);
+    CHECK_FALSE(three_on_a_line.ok());
+    STRCMP_CONTAINS("ground_px: ", three_on_a_line.error().c_str());
+    STRCMP_CONTAINS("no three of the 4 points may be on a line", three_on_a_line.error().c_str());
+    auto world_on_a_line = read("crowd",
+                                "ground_px = [0, 0, 100, 0, 100, 100, 0, 100]\n"
+                                "ground_m = [0, 0, 5, 0, 10, 0, 5, 5]\n");
+    CHECK_FALSE(world_on_a_line.ok());
+    STRCMP_CONTAINS("ground_m: ", world_on_a_line.error().c_str());
+    auto flat_roi = read("crowd", "roi = [0, 0, 100, 100, 200, 200]\narea_m2 = 50\n");
+    CHECK_FALSE(flat_roi.ok());
+    STRCMP_CONTAINS("roi: ", flat_roi.error().c_str());
+    auto square = read("crowd", "ground_px = [0, 0, 100, 0, 100, 100, 0, 100]\n" + world);
+    CHECK_TEXT(square.ok(), square.error().c_str());
+}
+
 TEST_GROUP(Factory){};
 
 TEST(Factory, BuildsEachSensorKindAndListsItsPoints) {
