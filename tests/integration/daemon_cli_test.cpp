@@ -150,6 +150,16 @@ TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
         gw::test::run({GW_GATEWAYD, "--check-config", dir.write("sock.toml", long_socket)});
     LONGS_EQUAL(2, too_long.code);
     STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
+
+    // A folder passes access(R_OK); Paho failed on it only at connect time.
+    std::string folder_ca = minimal_config(dir.path());
+    folder_ca.replace(folder_ca.find("[control]"), 0,
+                      "[uplink.tls]\nca_file = \"" + dir.path() + "\"\n");
+    auto folder =
+        gw::test::run({GW_GATEWAYD, "--check-config", dir.write("folder.toml", folder_ca)});
+    LONGS_EQUAL(2, folder.code);
+    STRCMP_CONTAINS(("uplink.tls.ca_file: " + dir.path() + ": cannot read: Is a directory").c_str(),
+                    folder.err.c_str());
 }
 
 // A command secret or broker login the daemon would refuse (short, open to

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file_io.hpp"
 #include "paho_transport.hpp"
 
 namespace gw {
@@ -18,8 +19,8 @@ constexpr int64_t kMaxIdleMs = 5000;
 
 // Worded as start_problems words it: "key: path: why".
 Status readable(const std::string& key, const std::string& path) {
-    if (::access(path.c_str(), R_OK) != 0)
-        return fail(key + ": " + path + ": " + std::strerror(errno));
+    if (auto file = readable_regular_file(path); !file)
+        return fail(key + ": " + path + ": " + file.error());
     return Status::success();
 }
 

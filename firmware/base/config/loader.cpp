@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/named_regex.hpp"
 #include "toml_reader.hpp"
@@ -678,16 +679,11 @@ LoadResult load_config(const std::string& path, const std::vector<DetectorKind>&
         r.errors.lines.push_back(path + ":0: (file): " + why);
         return r;
     };
-    // Only a regular file: a FIFO would block the loader until a writer
-    // came, a device such as /dev/zero would fill memory.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return refused(std::string("cannot read: ") + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return refused(std::string("cannot read: ") + std::strerror(EISDIR));
-    if (!S_ISREG(st.st_mode)) return refused("not a regular file");
-    if (st.st_size > kMaxConfigBytes)
-        return refused("is " + std::to_string(st.st_size) + " bytes: a configuration has at most " +
-                       std::to_string(kMaxConfigBytes));
+    auto file = readable_regular_file(path);
+    if (!file) return refused(file.error());
+    if (file->st_size > kMaxConfigBytes)
+        return refused("is " + std::to_string(file->st_size) +
+                       " bytes: a configuration has at most " + std::to_string(kMaxConfigBytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) return refused(std::string("cannot read: ") + std::strerror(errno));
     std::ostringstream ss;

@@ -7,19 +7,20 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/file_io.hpp"
+
 namespace gw {
 namespace {
 
 // Open for reading when only its owner and group may read or write it.
 Result<std::ifstream> open_private(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
-    // A FIFO would block the start until a writer came.
-    if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
-    if (st.st_mode & (S_IROTH | S_IWOTH)) {
+    auto file = readable_regular_file(path);
+    if (!file) return fail(path + ": " + file.error());
+    const mode_t mode_bits = file->st_mode;
+    if (mode_bits & (S_IROTH | S_IWOTH)) {
         char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        const char* what = (st.st_mode & S_IROTH) ? "world-readable" : "world-writable";
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(mode_bits & 07777));
+        const char* what = (mode_bits & S_IROTH) ? "world-readable" : "world-writable";
         return fail(path + " is " + what + " (mode " + mode +
                     "): refusing to use it; run `chmod o-rwx " + path + "`");
     }

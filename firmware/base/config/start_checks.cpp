@@ -1,5 +1,6 @@
 #include "start_checks.hpp"
 
+#include "core/file_io.hpp"
 #include "secret_files.hpp"
 
 #include <grp.h>
@@ -16,8 +17,9 @@ namespace {
 
 void readable(const Config& c, const std::string& key, const std::string& path,
               std::vector<std::string>& out) {
-    if (path.empty() || ::access(path.c_str(), R_OK) == 0) return;
-    out.push_back(c.file + ": " + key + ": " + path + ": " + std::strerror(errno));
+    if (path.empty()) return;
+    if (auto file = readable_regular_file(path); !file)
+        out.push_back(c.file + ": " + key + ": " + path + ": " + file.error());
 }
 
 // The gateway makes the folders of its store and socket (`path`, a file):

@@ -35,6 +35,17 @@ Status sync_dir_of(const std::string& path, const char* done) {
 
 }  // namespace
 
+Result<struct stat> readable_regular_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return fail(std::string("cannot read: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return fail(std::string("cannot read: ") + std::strerror(EISDIR));
+    if (!S_ISREG(st.st_mode)) return fail("not a regular file");
+    if (::access(path.c_str(), R_OK) != 0)
+        return fail(std::string("cannot read: ") + std::strerror(errno));
+    return st;
+}
+
 std::string errno_text(const std::string& what, const std::string& path) {
     return what + " " + path + ": " + std::strerror(errno);
 }
