@@ -99,6 +99,21 @@ TEST(Config, SyntaxErrorNamesTheLine) {
     STRCMP_CONTAINS("cfg.toml:14: (syntax):", e.c_str());
 }
 
+// TOML allows "\u0000"; a path or topic holding one would be cut short by
+// every C call it reaches, so the gateway would use another file than said.
+TEST(Config, ANulCharacterInAStringIsRefused) {
+    std::string e =
+        only_error(replace(kBase, "data_dir = \"/tmp/gw\"", "data_dir = \"/tmp/gw\\u0000/etc\""));
+    STRCMP_EQUAL("cfg.toml:6: gateway.data_dir: must not contain a NUL character (\\u0000)",
+                 e.c_str());
+    auto r = load(replace(kBase, "1883\"]", "1883\", \"tcp://b\\u0000:1883\"]"));
+    CHECK_FALSE(r.ok());
+    std::string all;
+    for (auto& l : r.errors.lines) all += l + "\n";
+    STRCMP_CONTAINS("cfg.toml:9: uplink.brokers[1]: must not contain a NUL character",
+                    all.c_str());
+}
+
 TEST(Config, UnknownKeyIsReported) {
     std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\npol_ms = 10"));
     STRCMP_EQUAL("cfg.toml:15: devices[plc1].pol_ms: unknown key", e.c_str());

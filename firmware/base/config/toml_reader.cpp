@@ -6,6 +6,15 @@
 namespace gw {
 namespace {
 
+// "\u0000" is a valid TOML escape, but every C interface the value reaches
+// (a path, an MQTT topic, a device name) would cut it there, and the gateway
+// would open another file or publish elsewhere than the config says.
+constexpr const char* kNulProblem = "must not contain a NUL character (\\u0000)";
+
+bool has_nul(const std::string& s) {
+    return s.find('\0') != std::string::npos;
+}
+
 const char* type_name(const toml::node& n) {
     switch (n.type()) {
         case toml::node_type::string:
@@ -88,6 +97,7 @@ std::string TomlReader::text(const std::string& key, const std::string& def, boo
     }
     std::string v = n->value<std::string>().value_or(def);
     if (required && v.empty()) problem(key, "must not be empty");
+    if (has_nul(v)) problem(key, kNulProblem);
     return v;
 }
 
@@ -187,6 +197,8 @@ std::vector<std::string> TomlReader::texts(const std::string& key, bool required
             continue;
         }
         out.push_back(item.value<std::string>().value_or(""));
+        if (has_nul(out.back()))
+            problem_at(item.source().begin.line, key + "[" + std::to_string(i) + "]", kNulProblem);
     }
     if (required && out.empty() && arr->empty()) problem(key, "must not be empty");
     return out;
