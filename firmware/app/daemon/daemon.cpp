@@ -312,11 +312,14 @@ int Daemon::run(ShutdownSignals& signals) {
     return 0;
 }
 
-// The threads that carry an event from a driver to the broker. Each wakes
-// at least every 5 s; a minute of silence is a hang (a lock never released,
-// a library call that never returns), not a slow disk or a busy bus.
+// The threads that carry an event from a driver to the broker. Each beats
+// at least every 5 s when idle and at each step of progress when busy (an
+// event or a telemetry batch committed, a store transaction). Five silent
+// minutes is a hang (a lock never released, a library call that never
+// returns): a slow or full disk makes each step slower, but a single step
+// of minutes means the disk is gone, which a restart does not make worse.
 Liveness Daemon::watch_workers() const {
-    constexpr int64_t kStallLimitMs = 60000;
+    constexpr int64_t kStallLimitMs = 300000;
     std::vector<Vital> vitals = pipeline_->vitals();
     vitals.push_back(store_->writer_vital());
     vitals.push_back(uplink_->vital());

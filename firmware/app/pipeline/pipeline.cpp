@@ -90,7 +90,11 @@ void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& 
         detectors_.on_tick(now, out);
         last_tick_ms = now;
     }
-    for (const auto& e : out) on_event(e);
+    // Each event waits for its commit: a burst on a slow disk is progress.
+    for (const auto& e : out) {
+        on_event(e);
+        detection_beat_.beat(clock_.mono_ms());
+    }
 }
 
 std::vector<Vital> Pipeline::vitals() const {
@@ -135,6 +139,7 @@ void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
     std::string why;
     for (auto& f : pending) {
         if (auto s = f.get(); !s && refused++ == 0) why = s.error();
+        telemetry_beat_.beat(clock_.mono_ms());
     }
     if (refused > 0)
         log_.warn("pipeline", "telemetry not stored", {{"batches", refused}, {"error", why}});

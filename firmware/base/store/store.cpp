@@ -244,6 +244,8 @@ void Store::refuse_telemetry_while_shut(Batch& batch, Results& results) {
 int Store::write_with_room(Batch& batch, Results& results, TxnDelta& delta) {
     int rc = SQLITE_OK;
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+        // A full disk makes one batch many transactions: each is progress.
+        writer_beat_.beat(clock_.mono_ms());
         delta = TxnDelta{};
         rc = run_txn(batch, results, delta);
         if (!sqlite::is_full(db_.get(), rc)) break;
