@@ -234,6 +234,16 @@ TEST(Control, ALastRequestEndedByTheEndOfInputIsAnswered) {
     const size_t two = reply.find("\"echo\":\"two\"");
     CHECK_TEXT(one != std::string::npos && two != std::string::npos && one < two, reply.c_str());
     LONGS_EQUAL(2, std::count(reply.begin(), reply.end(), '\n'));
+
+    // A blank tail (CRLF line ends, a trailing space) is no request at all.
+    gw::UniqueFd blank = connect_raw(path);
+    const std::string crlf = "{\"cmd\":\"echo\",\"text\":\"crlf\"}\r\n \r";
+    CHECK(send(blank.get(), crlf.data(), crlf.size(), MSG_NOSIGNAL) == ssize_t(crlf.size()));
+    CHECK(shutdown(blank.get(), SHUT_WR) == 0);
+    reply.clear();
+    while ((n = recv(blank.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    STRCMP_CONTAINS("\"echo\":\"crlf\"", reply.c_str());
+    LONGS_EQUAL(1, std::count(reply.begin(), reply.end(), '\n'));
 }
 
 TEST(Control, StaleSocketIsReplacedButAFileIsNot) {

@@ -381,8 +381,11 @@ void ControlServer::take_requests(Client& c, int64_t now) {
     for (int taken = 0; taken < kLinesPerTurn && !c.dead && !c.closing && !c.waiting_for_us();
          ++taken) {
         size_t nl = c.in.find('\n');
-        if (nl == std::string::npos && c.eof && !c.in.empty() && c.in.size() <= limits_.max_line)
-            nl = c.in.size();
+        if (nl == std::string::npos && c.eof) {
+            // Spaces or a '\r' after the last newline are not a request.
+            if (c.in.find_first_not_of(" \t\r") == std::string::npos) c.in.clear();
+            nl = c.in.empty() ? nl : c.in.size();
+        }
         if (nl == std::string::npos) {
             if (c.in.size() > limits_.max_line) {
                 c.in.clear();
