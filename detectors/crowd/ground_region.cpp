@@ -1,5 +1,6 @@
 #include "ground_region.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -19,14 +20,23 @@ double triangle_area(cv::Point2d a, cv::Point2d b, cv::Point2d c) {
     return std::abs((b - a).cross(c - a)) / 2;
 }
 
-// Four points no three of which are on a line, to `min_area` (the smallest
-// triangle they make): otherwise the homography is singular.
-bool in_general_position(const std::vector<cv::Point2f>& p, double min_area) {
+// Four points no three of which are on a line, or nearly: every triangle
+// they make has an area of at least kMinFlatness of its longest side
+// squared. Scale-free, so pixels and metres are judged alike. Otherwise the
+// homography is singular, or so ill-conditioned that a pixel of error in a
+// point moves the counted area by metres. A real calibration quad (a floor
+// rectangle in perspective, however far) is above 0.01.
+constexpr double kMinFlatness = 1e-3;
+
+bool in_general_position(const std::vector<cv::Point2f>& p) {
     for (size_t skip = 0; skip < p.size(); ++skip) {
         std::vector<cv::Point2d> t;
         for (size_t i = 0; i < p.size(); ++i)
             if (i != skip) t.emplace_back(p[i]);
-        if (triangle_area(t[0], t[1], t[2]) < min_area) return false;
+        const double longest =
+            std::max({cv::norm(t[1] - t[0]), cv::norm(t[2] - t[1]), cv::norm(t[0] - t[2])});
+        if (longest <= 0 || triangle_area(t[0], t[1], t[2]) < kMinFlatness * longest * longest)
+            return false;
     }
     return true;
 }
@@ -37,10 +47,12 @@ std::optional<GeometryProblem> ground_geometry_problem(const std::vector<double>
                                                        const std::vector<double>& ground_px,
                                                        const std::vector<double>& ground_m) {
     if (ground_px.size() == 8 && ground_m.size() == 8) {
-        if (!in_general_position(points(ground_px), 1.0))
-            return GeometryProblem{"ground_px", "no three of the 4 points may be on a line"};
-        if (!in_general_position(points(ground_m), 1e-4))
-            return GeometryProblem{"ground_m", "no three of the 4 points may be on a line"};
+        if (!in_general_position(points(ground_px)))
+            return GeometryProblem{"ground_px",
+                                   "no three of the 4 points may be on (or nearly on) a line"};
+        if (!in_general_position(points(ground_m)))
+            return GeometryProblem{"ground_m",
+                                   "no three of the 4 points may be on (or nearly on) a line"};
     }
     const auto polygon = points(roi);
     if (!polygon.empty() && std::abs(cv::contourArea(polygon)) < 1)
