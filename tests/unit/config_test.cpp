@@ -110,8 +110,7 @@ TEST(Config, ANulCharacterInAStringIsRefused) {
     CHECK_FALSE(r.ok());
     std::string all;
     for (auto& l : r.errors.lines) all += l + "\n";
-    STRCMP_CONTAINS("cfg.toml:9: uplink.brokers[1]: must not contain a NUL character",
-                    all.c_str());
+    STRCMP_CONTAINS("cfg.toml:9: uplink.brokers[1]: must not contain a NUL character", all.c_str());
 }
 
 TEST(Config, UnknownKeyIsReported) {
@@ -261,6 +260,39 @@ TEST(Config, TlsCertNeedsKey) {
         replace(kBase, "[[devices]]",
                 "[uplink.tls]\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n\n[[devices]]"));
     STRCMP_CONTAINS("uplink.tls: cert_file and key_file go together", e.c_str());
+}
+
+// One RS-485 line is one poller with the first device's settings: a second
+// device that says another baud rate would never be answered. A serial
+// sensor port has its tty to itself.
+TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
+    const std::string rtu = replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
+                                    "transport = \"rtu\"\nserial = \"/dev/ttyS1\"\nbaud = 19200");
+    const std::string second =
+        "\n[[devices]]\nid = \"plc2\"\ntransport = \"rtu\"\n"
+        "serial = \"/dev/ttyS1\"\nslave = 2\n";
+    CHECK(load(rtu + second + "baud = 19200\n").ok());
+    std::string e = only_error(rtu + second + "baud = 19200\nparity = \"E\"\n");
+    STRCMP_CONTAINS(
+        "devices[plc2].parity: E, but device \"plc1\" on the same line /dev/ttyS1 has "
+        "N: devices on one line share its settings",
+        e.c_str());
+    e = only_error(rtu + second);  // the default 9600
+    STRCMP_CONTAINS("devices[plc2].baud: 9600, but device \"plc1\"", e.c_str());
+
+    const std::string port =
+        "\n[[serial_ports]]\nid = \"wx\"\ndevice = \"/dev/ttyS1\"\n"
+        "pattern = \"T=(?<temp>[0-9.]+)\"\n";
+    e = only_error(rtu + port);
+    STRCMP_CONTAINS("serial_ports[wx].device: /dev/ttyS1 is already device \"plc1\"'s line (line ",
+                    e.c_str());
+    const std::string other =
+        "\n[[serial_ports]]\nid = \"wx2\"\ndevice = \"/dev/ttyUSB1\"\n"
+        "pattern = \"T=(?<temp>[0-9.]+)\"\n";
+    e = only_error(std::string(kBase) + other + other.substr(0, other.find("wx2")) + "wx3" +
+                   other.substr(other.find("wx2") + 3));
+    STRCMP_CONTAINS("serial_ports[wx3].device: /dev/ttyUSB1 is already serial port \"wx2\"'s line",
+                    e.c_str());
 }
 
 TEST(Config, RtuDeviceNeedsSerial) {

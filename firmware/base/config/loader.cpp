@@ -54,6 +54,56 @@ class IdRegistry {
     std::map<std::string, std::pair<std::string, long>> seen_;
 };
 
+// Who has each serial line (a tty path). Modbus RTU devices on one line
+// share it: one poller drives them all with the first device's line
+// settings, so a device that says otherwise would be polled at a rate it
+// never answers. A serial sensor port has its line to itself: two readers
+// of one tty each get half its bytes.
+class SerialLines {
+  public:
+    void claim_for_device(TomlReader& r, const DeviceConfig& d) {
+        auto [it, first] = owners_.emplace(
+            d.serial, Owner{"device \"" + d.id + "\"", true, d, r.line_of("serial")});
+        if (first) return;
+        const Owner& o = it->second;
+        if (!o.shared) {
+            r.problem("serial", d.serial + " is " + o.what + "'s line (line " +
+                                    std::to_string(o.line) +
+                                    "): a serial port has its line to itself");
+            return;
+        }
+        auto differs = [&](const char* key, const std::string& mine, const std::string& theirs) {
+            if (mine != theirs)
+                r.problem(key, mine + ", but " + o.what + " on the same line " + d.serial +
+                                   " has " + theirs + ": devices on one line share its settings");
+        };
+        differs("baud", std::to_string(d.baud), std::to_string(o.line_of.baud));
+        differs("parity", std::string(1, d.parity), std::string(1, o.line_of.parity));
+        differs("data_bits", std::to_string(d.data_bits), std::to_string(o.line_of.data_bits));
+        differs("stop_bits", std::to_string(d.stop_bits), std::to_string(o.line_of.stop_bits));
+        differs("rs485", d.rs485 ? "true" : "false", o.line_of.rs485 ? "true" : "false");
+        differs("rts", d.rts, o.line_of.rts);
+    }
+
+    void claim_for_port(TomlReader& r, const SerialPortConfig& p) {
+        auto [it, first] = owners_.emplace(
+            p.device, Owner{"serial port \"" + p.id + "\"", false, {}, r.line_of("device")});
+        if (!first)
+            r.problem("device", p.device + " is already " + it->second.what + "'s line (line " +
+                                    std::to_string(it->second.line) +
+                                    "): a serial port has its line to itself");
+    }
+
+  private:
+    struct Owner {
+        std::string what;
+        bool shared;           // Modbus devices share a line; a serial port does not
+        DeviceConfig line_of;  // the first device's settings (shared lines)
+        long line;
+    };
+    std::map<std::string, Owner> owners_;
+};
+
 std::string read_id(TomlReader& r, const std::string& section, IdRegistry& ids) {
     std::string id = r.text("id", "", true);
     if (id.empty()) return id;
@@ -208,7 +258,7 @@ void read_line_settings(TomlReader& r, T& out) {
     out.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
 }
 
-void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
+void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) {
     DeviceConfig dev;
     dev.id = read_id(d, "devices", ids);
     dev.transport = d.choice("transport", Transport::tcp, kTransportNames);
@@ -221,6 +271,7 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids) {
         dev.rs485 = d.flag("rs485", false);
         dev.rts = d.choice("rts", "none", {"none", "up", "down"});
     }
+    if (dev.transport == Transport::rtu && !dev.serial.empty()) lines.claim_for_device(d, dev);
     dev.slave = static_cast<int>(d.integer("slave", 1, dev.transport == Transport::tcp ? 0 : 1,
                                            dev.transport == Transport::tcp ? 255 : 247));
     dev.timeout_ms = static_cast<int>(d.integer("timeout_ms", 500, 10, 60000));
@@ -273,10 +324,11 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
     c.points.push_back(pt);
 }
 
-void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids) {
+void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids, SerialLines& lines) {
     SerialPortConfig sp;
     sp.id = read_id(s, "serial_ports", ids);
     sp.device = s.text("device", "", true);
+    if (!sp.device.empty()) lines.claim_for_port(s, sp);
     read_line_settings(s, sp);
     sp.framing = s.choice("framing", "line", {"line", "nmea"});
     sp.pattern = s.text("pattern", "", true);
@@ -540,12 +592,13 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     load_incidents(root, c);
     std::vector<long> auto_lines;
     load_emergency(root, c, auto_lines);
-    for (auto& d : root.tables("devices")) load_device(d, c, ids);
+    SerialLines lines;
+    for (auto& d : root.tables("devices")) load_device(d, c, ids, lines);
     for (auto& p : root.tables("points")) {
         load_point(p, c, ids);
         point_lines[c.points.back().id] = p.line_of("device");
     }
-    for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids);
+    for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids, lines);
     for (auto& cam : root.tables("cameras")) load_camera(cam, c, ids);
     for (auto& d : root.tables("detectors")) {
         load_detector(d, c, ids, kinds);
