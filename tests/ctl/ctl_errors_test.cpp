@@ -93,6 +93,11 @@ TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
     const std::string folder = dir.path();
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"frobnicate"}, "unknown command \"frobnicate\""},
+        // A level down, CLI11 said only "A subcommand is required".
+        {{"store", "exprt"},
+         "gatewayctl store: unknown command \"exprt\" (commands: stats, export"},
+        {{"config"}, "gatewayctl config: needs a command (commands: check"},
+        {{"mqtt", "tset", "-s", folder}, "gatewayctl mqtt: unknown command \"tset\""},
         {{"events", "--limit", "abc"},
          "--limit: must be a whole number from 1 to 1000, got \"abc\""},
         {{"record", "--out", "x.csv", "--for", "-5s"},

@@ -1,11 +1,45 @@
 // gatewayctl: the field technician's tool.
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "gw/version.hpp"
+
+namespace {
+
+// CLI11 says "A subcommand is required" of a mistyped or missing command,
+// at any depth ("gatewayctl store exprt"). Walks the leading words down the
+// command tree and says which word is wrong and what would be right.
+std::optional<std::string> command_words_problem(CLI::App& app, int argc, char** argv) {
+    CLI::App* at = &app;
+    std::string path = "gatewayctl";
+    for (int i = 1;; ++i) {
+        const auto subs = at->get_subcommands({});
+        // The rest are its arguments (a command with optional subcommands
+        // may take a word of its own).
+        if (subs.empty() || at->get_require_subcommand_min() == 0) return std::nullopt;
+        if (i < argc && argv[i][0] == '-') return std::nullopt;  // options: CLI11's part
+        std::string known;
+        CLI::App* next = nullptr;
+        for (auto* sub : subs) {
+            if (i < argc && sub->get_name() == argv[i]) next = sub;
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!next && i >= argc && at == &app) return std::nullopt;  // bare: CLI11's usage
+        if (!next) {
+            const std::string what =
+                i < argc ? "unknown command \"" + std::string(argv[i]) + "\"" : "needs a command";
+            return path + ": " + what + " (commands: " + known + "; " + path + " --help)";
+        }
+        at = next;
+        path += " " + next->get_name();
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"gatewayctl: diagnose and commission a city-edge-gateway"};
@@ -22,19 +56,9 @@ int main(int argc, char** argv) {
     gw::ctl::add_mqtt_commands(app, run);
     gw::ctl::add_capture_commands(app, run);
     gw::ctl::add_modbus_commands(app, run);
-    // CLI11 says "A subcommand is required" of a mistyped one.
-    if (argc > 1 && argv[1][0] != '-') {
-        std::string known;
-        bool found = false;
-        for (const auto* sub : app.get_subcommands({})) {
-            found = found || sub->get_name() == argv[1];
-            known += (known.empty() ? "" : ", ") + sub->get_name();
-        }
-        if (!found) {
-            std::cerr << "gatewayctl: unknown command \"" << argv[1] << "\" (commands: " << known
-                      << "; gatewayctl --help)\n";
-            return gw::ctl::kUsage;
-        }
+    if (auto problem = command_words_problem(app, argc, argv)) {
+        std::cerr << *problem << "\n";
+        return gw::ctl::kUsage;
     }
     try {
         app.parse(argc, argv);
