@@ -28,6 +28,7 @@ struct ElevatorSettings final : DetectorSettings {
     // 0/1 signals 0..1, direction -1..1, floor min_floor-2..max_floor+2,
     // speed 0..max(25 m/s, 2 x rated) (sources: docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
+    double input_silent_after_s(const std::string&) const override { return silent_s; }
     std::string input_unit(const std::string& role) const override {
         return role == "speed" ? "m/s" : "";
     }

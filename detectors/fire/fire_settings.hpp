@@ -33,6 +33,7 @@ struct FireSettings final : DetectorSettings {
     // temperature, cable_temp -40..200 C; smoke 0..1; co_ppm -20..10000;
     // residual_ma 0..2000 (sources: docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
+    double input_silent_after_s(const std::string&) const override { return silent_s; }
     std::string input_unit(const std::string& role) const override {
         if (role == "temperature" || role == "cable_temp") return "C";
         if (role == "co_ppm") return "ppm";

@@ -30,6 +30,7 @@ struct FloodSettings final : DetectorSettings {
     static FloodSettings read(Params& p);
     // depth: -5..500 cm; rain_counter: 0..rain_counter_max (docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
+    double input_silent_after_s(const std::string&) const override { return silent_s; }
     std::string input_unit(const std::string& role) const override {
         return role == "depth" ? "cm" : "";
     }

@@ -295,6 +295,23 @@ TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
                     e.c_str());
 }
 
+// A flood gauge polled every 10 min under the default silent_s (300 s) would
+// be reported silent between polls, and its incidents frozen.
+TEST(Config, APointPolledTooSeldomForItsDetectorsSilenceLimitIsRefused) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 600000"));
+    STRCMP_CONTAINS(
+        "points[depth].poll_ms: polled every 600 s, but detectors[flood1].inputs.depth "
+        "calls its sensor silent after 300 s without a reading: poll at least every "
+        "150 s, or set the detector's silent_s to 1200 or more",
+        e.c_str());
+    CHECK(load(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150000")).ok());
+    CHECK_FALSE(load(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150001")).ok());
+    // Or the detector is told the gauge is slow.
+    CHECK(load(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 600000") +
+               "params = { silent_s = 1200 }\n")
+              .ok());
+}
+
 TEST(Config, RtuDeviceNeedsSerial) {
     std::string e =
         only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502", "transport = \"rtu\""));

@@ -52,6 +52,14 @@ class DetectorSettings {
         (void)role;
         return "";
     }
+    // How long input `role` may go without a good reading before the
+    // detector calls its sensor silent (0: never). A Modbus point polled
+    // less than twice in that time is refused: it would be called silent
+    // between polls, and the incidents it feeds frozen.
+    virtual double input_silent_after_s(const std::string& role) const {
+        (void)role;
+        return 0;
+    }
 
   protected:
     DetectorSettings() = default;

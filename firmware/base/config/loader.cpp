@@ -476,6 +476,30 @@ void check_point_unit(const DetectorConfig& d, const std::string& role, const Po
                  want + ": convert with the point's scale and set unit = \"" + want + "\"");
 }
 
+// A Modbus point polled less than twice in its detector's silence limit
+// would be called silent between polls. (A serial port's sensors send at
+// their own pace, which the config does not say.)
+void check_point_rate(const DetectorConfig& d, const std::string& role, const PointConfig& p,
+                      const Config& c, long line, Diagnostics& diag) {
+    const double silent_s = d.settings ? d.settings->input_silent_after_s(role) : 0;
+    const DeviceConfig* device = c.device(p.device);
+    if (silent_s <= 0 || !device) return;
+    const int64_t poll_ms = p.poll_ms > 0 ? p.poll_ms : device->poll_ms;
+    if (2 * poll_ms <= static_cast<int64_t>(silent_s * 1000)) return;
+    auto seconds = [](double s) {
+        std::ostringstream out;
+        out << s;
+        return out.str();
+    };
+    const std::string poll_s = seconds(poll_ms / 1000.0);
+    diag.add(line, "points[" + p.id + "].poll_ms",
+             "polled every " + poll_s + " s, but detectors[" + d.id + "].inputs." + role +
+                 " calls its sensor silent after " + seconds(silent_s) +
+                 " s without a reading: poll at least every " + seconds(silent_s / 2) +
+                 " s, or set the detector's silent_s to " + seconds(2 * poll_ms / 1000.0) +
+                 " or more");
+}
+
 // A point's min/max is its sensor's range: each bound it sets replaces the
 // detector input's default. Refused if that leaves no valid value (a point
 // setting min 600 on a depth input whose default range ends at 500).
@@ -567,6 +591,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                          "point \"" + point + "\" is not defined");
             else {
                 check_point_unit(d, role, *p, point_lines.at(point), diag);
+                check_point_rate(d, role, *p, c, point_lines.at(point), diag);
                 if (p->min || p->max) use_point_range(d, role, *p, point_lines.at(point), diag);
             }
         }
