@@ -521,15 +521,17 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
 
 // A serial point's field must be a named group of its port's pattern (a
 // pattern that does not compile was reported where it was read).
-bool names_field(const Config& c, const PointConfig& p) {
+// The field names each serial port's pattern captures; a port whose
+// pattern does not compile has none listed (that is its own problem, said
+// where the port was read). Compiled once per port: a long pattern costs
+// milliseconds, and a port may feed hundreds of points.
+std::map<std::string, std::optional<std::vector<std::string>>> pattern_fields(const Config& c) {
+    std::map<std::string, std::optional<std::vector<std::string>>> out;
     for (const auto& sp : c.serial_ports) {
-        if (sp.id != p.device) continue;
         auto re = NamedRegex::compile(sp.pattern);
-        if (!re) return true;
-        const auto& names = re->names();
-        return std::find(names.begin(), names.end(), p.field) != names.end();
+        out[sp.id] = re ? std::optional(re->names()) : std::nullopt;
     }
-    return true;
+    return out;
 }
 
 // An [[emergency.auto]] rule names a defined detector and, if a type, one
@@ -566,6 +568,11 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
     std::map<std::string, bool> is_serial;
     for (const auto& d : c.devices) is_serial[d.id] = false;
     for (const auto& s : c.serial_ports) is_serial[s.id] = true;
+    const auto fields = pattern_fields(c);
+    auto names_field = [&fields](const PointConfig& p) {
+        const auto& names = fields.at(p.device);
+        return !names || std::find(names->begin(), names->end(), p.field) != names->end();
+    };
     for (const auto& p : c.points) {
         long line = point_lines.at(p.id);
         auto it = is_serial.find(p.device);
@@ -576,7 +583,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
         } else if (it != is_serial.end() && it->second && p.field.empty()) {
             diag.add(line, "points[" + p.id + "].field",
                      "a point on a serial port needs the field name");
-        } else if (it != is_serial.end() && it->second && !names_field(c, p)) {
+        } else if (it != is_serial.end() && it->second && !names_field(p)) {
             diag.add(
                 line, "points[" + p.id + "].field",
                 "serial port \"" + p.device + "\"'s pattern names no field \"" + p.field + "\"");
