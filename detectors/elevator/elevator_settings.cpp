@@ -20,7 +20,7 @@ ElevatorSettings ElevatorSettings::read(Params& p) {
     s.door_close_s = p.number("door_close_s", s.door_close_s, 1, 3600);
     s.door_open_max_s = p.number("door_open_max_s", s.door_open_max_s, 5, 86400);
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);
-    s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
+    s.silent_s = p.number("silent_s", s.silent_s, 1, kMaxSilentS);
     return s;
 }
 

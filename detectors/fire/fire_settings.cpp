@@ -18,7 +18,7 @@ FireSettings FireSettings::read(Params& p) {
     s.cable_temp_c = p.number("cable_temp_c", s.cable_temp_c, 30, 200);
     s.hold_s = p.number("hold_s", s.hold_s, 0, 600);
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);
-    s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
+    s.silent_s = p.number("silent_s", s.silent_s, 1, kMaxSilentS);
     return s;
 }
 

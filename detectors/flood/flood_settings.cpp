@@ -34,7 +34,7 @@ FloodSettings FloodSettings::read(Params& p) {
         if (!std::isnan(p.number(moved, kAbsent, -1e300, 1e300)))
             p.problem(moved, "set min/max on the depth point instead ([[points]])");
     s.stuck_s = p.number("stuck_s", s.stuck_s, 0, 30 * 86400);
-    s.silent_s = p.number("silent_s", s.silent_s, 1, 86400);
+    s.silent_s = p.number("silent_s", s.silent_s, 1, kMaxSilentS);
     return s;
 }
 

@@ -63,6 +63,15 @@ std::string only_error(const std::string& text) {
     return r.errors.lines[0];
 }
 
+// Every error of a broken config, one per line.
+std::string all_errors(const std::string& text) {
+    auto r = load(text);
+    CHECK_FALSE(r.ok());
+    std::string all;
+    for (auto& l : r.errors.lines) all += l + "\n";
+    return all;
+}
+
 }  // namespace
 
 TEST_GROUP(Config){};
@@ -277,39 +286,56 @@ TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
         "devices[plc2].parity: E, but device \"plc1\" on the same line /dev/ttyS1 has "
         "N: devices on one line share its settings",
         e.c_str());
-    e = only_error(rtu + second);  // the default 9600
+    // What a later device leaves out is the line's, as the poller does it.
+    auto inherits = load(rtu + second);
+    CHECK_TEXT(inherits.ok(), inherits.ok() ? "" : inherits.errors.lines.at(0).c_str());
+    LONGS_EQUAL(19200, inherits.config->device("plc2")->baud);
+    e = only_error(rtu + second + "baud = 9600\n");
     STRCMP_CONTAINS("devices[plc2].baud: 9600, but device \"plc1\"", e.c_str());
+    // One tty, however it is spelled.
+    e = only_error(rtu + replace(second, "/dev/ttyS1", "/dev//ttyS1") + "baud = 9600\n");
+    STRCMP_CONTAINS("on the same line /dev/ttyS1", e.c_str());
 
     const std::string port =
         "\n[[serial_ports]]\nid = \"wx\"\ndevice = \"/dev/ttyS1\"\n"
         "pattern = \"T=(?<temp>[0-9.]+)\"\n";
     e = only_error(rtu + port);
-    STRCMP_CONTAINS("serial_ports[wx].device: /dev/ttyS1 is already device \"plc1\"'s line (line ",
+    STRCMP_CONTAINS("serial_ports[wx].device: /dev/ttyS1 is also device \"plc1\"'s line (line ",
                     e.c_str());
     const std::string other =
         "\n[[serial_ports]]\nid = \"wx2\"\ndevice = \"/dev/ttyUSB1\"\n"
         "pattern = \"T=(?<temp>[0-9.]+)\"\n";
     e = only_error(std::string(kBase) + other + other.substr(0, other.find("wx2")) + "wx3" +
                    other.substr(other.find("wx2") + 3));
-    STRCMP_CONTAINS("serial_ports[wx3].device: /dev/ttyUSB1 is already serial port \"wx2\"'s line",
+    STRCMP_CONTAINS("serial_ports[wx3].device: /dev/ttyUSB1 is also serial port \"wx2\"'s line",
                     e.c_str());
 }
 
-// A flood gauge polled every 10 min under the default silent_s (300 s) would
-// be reported silent between polls, and its incidents frozen.
+// A flood gauge needs two readings within its silent_s (300 s by default):
+// polled every 10 min it would be reported silent between polls, and its
+// incidents frozen. The key named is the one to change.
 TEST(Config, APointPolledTooSeldomForItsDetectorsSilenceLimitIsRefused) {
     std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 600000"));
-    STRCMP_CONTAINS(
-        "points[depth].poll_ms: polled every 600 s, but detectors[flood1].inputs.depth "
-        "calls its sensor silent after 300 s without a reading: poll at least every "
-        "150 s, or set the detector's silent_s to 1200 or more",
+    STRCMP_EQUAL(
+        "cfg.toml:15: devices[plc1].poll_ms: polled every 600 s, but "
+        "detectors[flood1].inputs.depth (point \"depth\") needs two readings within its "
+        "silent_s of 300 s: poll at least every 150 s, or set "
+        "detectors[flood1].params.silent_s to 1200 or more",
         e.c_str());
     CHECK(load(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150000")).ok());
-    CHECK_FALSE(load(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150001")).ok());
-    // Or the detector is told the gauge is slow.
-    CHECK(load(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 600000") +
-               "params = { silent_s = 1200 }\n")
-              .ok());
+    e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150001"));
+    STRCMP_CONTAINS("points[depth].poll_ms: polled every 150.001 s", e.c_str());
+    // Emergency mode polls as it is told, even slower.
+    e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms_emergency = 3600000"));
+    STRCMP_CONTAINS("points[depth].poll_ms_emergency: polled every 3600 s", e.c_str());
+    // The suggested silent_s is rounded up, and fits.
+    const std::string odd = replace(kBase, "port = 1502", "port = 1502\npoll_ms = 1234567");
+    STRCMP_CONTAINS("poll_ms: polled every 1234.57 s", all_errors(odd).c_str());
+    STRCMP_CONTAINS("silent_s to 2470 or more", all_errors(odd).c_str());
+    CHECK(load(odd + "params = { silent_s = 2470 }\n").ok());
+    // Past what silent_s can be, only the poll can change.
+    e = all_errors(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 50000000"));
+    STRCMP_CONTAINS("poll at least every 150 s (silent_s is at most 86400)", e.c_str());
 }
 
 TEST(Config, RtuDeviceNeedsSerial) {

@@ -4,6 +4,7 @@
 // (DetectorKind::read); the typed settings that reader produced travel here,
 // so the detector uses exactly what was validated.
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +33,10 @@ struct InputRange {
 
 // The typed settings of one detector kind (FloodSettings, CrowdSettings, ...
 // derive from it). Immutable once read; copies of a Config share them.
+// The longest silent_s a sensor detector takes (a day): the loader's rate
+// check suggests no more.
+constexpr int64_t kMaxSilentS = 86400;
+
 class DetectorSettings {
   public:
     virtual ~DetectorSettings() = default;
@@ -54,8 +59,8 @@ class DetectorSettings {
     }
     // How long input `role` may go without a good reading before the
     // detector calls its sensor silent (0: never). A Modbus point polled
-    // less than twice in that time is refused: it would be called silent
-    // between polls, and the incidents it feeds frozen.
+    // less than twice in that time is refused: one lost poll would make it
+    // silent, and the incidents it feeds frozen.
     virtual double input_silent_after_s(const std::string& role) const {
         (void)role;
         return 0;

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/file_io.hpp"
@@ -56,40 +59,43 @@ class IdRegistry {
 
 // Who has each serial line (a tty path). Modbus RTU devices on one line
 // share it: one poller drives them all with the first device's line
-// settings, so a device that says otherwise would be polled at a rate it
-// never answers. A serial sensor port has its line to itself: two readers
-// of one tty each get half its bytes.
+// settings. A later device takes the settings it leaves out from the line;
+// one that gives another value would be polled at a rate it never answers,
+// and is refused. A serial sensor port has its line to itself: two readers
+// of one tty each get part of its bytes.
 class SerialLines {
   public:
-    void claim_for_device(TomlReader& r, const DeviceConfig& d) {
-        auto [it, first] = owners_.emplace(
-            d.serial, Owner{"device \"" + d.id + "\"", true, d, r.line_of("serial")});
+    void claim_for_device(TomlReader& r, DeviceConfig& d) {
+        auto [it, first] =
+            owners_.emplace(d.serial, Owner{"device \"" + d.id + "\"", d, r.line_of("serial")});
         if (first) return;
         const Owner& o = it->second;
-        if (!o.shared) {
-            r.problem("serial", d.serial + " is " + o.what + "'s line (line " +
-                                    std::to_string(o.line) +
-                                    "): a serial port has its line to itself");
-            return;
-        }
-        auto differs = [&](const char* key, const std::string& mine, const std::string& theirs) {
-            if (mine != theirs)
-                r.problem(key, mine + ", but " + o.what + " on the same line " + d.serial +
-                                   " has " + theirs + ": devices on one line share its settings");
+        auto share = [&](const char* key, auto& mine, const auto& theirs, auto shown) {
+            if (!r.has(key))
+                mine = theirs;
+            else if (mine != theirs)
+                r.problem(key, shown(mine) + ", but " + o.what + " on the same line " + d.serial +
+                                   " has " + shown(theirs) +
+                                   ": devices on one line share its settings");
         };
-        differs("baud", std::to_string(d.baud), std::to_string(o.line_of.baud));
-        differs("parity", std::string(1, d.parity), std::string(1, o.line_of.parity));
-        differs("data_bits", std::to_string(d.data_bits), std::to_string(o.line_of.data_bits));
-        differs("stop_bits", std::to_string(d.stop_bits), std::to_string(o.line_of.stop_bits));
-        differs("rs485", d.rs485 ? "true" : "false", o.line_of.rs485 ? "true" : "false");
-        differs("rts", d.rts, o.line_of.rts);
+        auto number = [](int v) { return std::to_string(v); };
+        auto letter = [](char v) { return std::string(1, v); };
+        auto flag = [](bool v) { return std::string(v ? "true" : "false"); };
+        auto text = [](const std::string& v) { return v; };
+        share("baud", d.baud, o.first.baud, number);
+        share("parity", d.parity, o.first.parity, letter);
+        share("data_bits", d.data_bits, o.first.data_bits, number);
+        share("stop_bits", d.stop_bits, o.first.stop_bits, number);
+        share("rs485", d.rs485, o.first.rs485, flag);
+        share("rts", d.rts, o.first.rts, text);
     }
 
+    // Devices are read before ports, so a port meets any device on its line.
     void claim_for_port(TomlReader& r, const SerialPortConfig& p) {
         auto [it, first] = owners_.emplace(
-            p.device, Owner{"serial port \"" + p.id + "\"", false, {}, r.line_of("device")});
+            p.device, Owner{"serial port \"" + p.id + "\"", {}, r.line_of("device")});
         if (!first)
-            r.problem("device", p.device + " is already " + it->second.what + "'s line (line " +
+            r.problem("device", p.device + " is also " + it->second.what + "'s line (line " +
                                     std::to_string(it->second.line) +
                                     "): a serial port has its line to itself");
     }
@@ -97,12 +103,17 @@ class SerialLines {
   private:
     struct Owner {
         std::string what;
-        bool shared;           // Modbus devices share a line; a serial port does not
-        DeviceConfig line_of;  // the first device's settings (shared lines)
+        DeviceConfig first;  // the first device's settings, the line's
         long line;
     };
     std::map<std::string, Owner> owners_;
 };
+
+// One spelling per tty ("/dev//ttyS1" is "/dev/ttyS1"), so that devices on
+// one line share one poller and a second reader of it is seen.
+std::string tty_path(const std::string& path) {
+    return path.empty() ? path : std::filesystem::path(path).lexically_normal().string();
+}
 
 std::string read_id(TomlReader& r, const std::string& section, IdRegistry& ids) {
     std::string id = r.text("id", "", true);
@@ -266,7 +277,7 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) 
         dev.host = d.text("host", "", true);
         dev.port = static_cast<int>(d.integer("port", 502, 1, 65535));
     } else {
-        dev.serial = d.text("serial", "", true);
+        dev.serial = tty_path(d.text("serial", "", true));
         read_line_settings(d, dev);
         dev.rs485 = d.flag("rs485", false);
         dev.rts = d.choice("rts", "none", {"none", "up", "down"});
@@ -327,7 +338,7 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
 void load_serial_port(TomlReader& s, Config& c, IdRegistry& ids, SerialLines& lines) {
     SerialPortConfig sp;
     sp.id = read_id(s, "serial_ports", ids);
-    sp.device = s.text("device", "", true);
+    sp.device = tty_path(s.text("device", "", true));
     if (!sp.device.empty()) lines.claim_for_port(s, sp);
     read_line_settings(s, sp);
     sp.framing = s.choice("framing", "line", {"line", "nmea"});
@@ -476,28 +487,53 @@ void check_point_unit(const DetectorConfig& d, const std::string& role, const Po
                  want + ": convert with the point's scale and set unit = \"" + want + "\"");
 }
 
-// A Modbus point polled less than twice in its detector's silence limit
-// would be called silent between polls. (A serial port's sensors send at
-// their own pace, which the config does not say.)
+// The intervals a Modbus point is polled at, in normal and emergency mode,
+// each with the key it comes from (the point's own, or its device's).
+struct Poll {
+    int64_t ms;
+    std::string key;
+};
+std::vector<Poll> polls_of(const PointConfig& p, const DeviceConfig& d) {
+    auto from = [&](int point_ms, int device_ms, const std::string& key) {
+        return point_ms > 0 ? Poll{point_ms, "points[" + p.id + "]." + key}
+                            : Poll{device_ms, "devices[" + d.id + "]." + key};
+    };
+    return {from(p.poll_ms, d.poll_ms, "poll_ms"),
+            from(p.poll_ms_emergency, d.poll_ms_emergency, "poll_ms_emergency")};
+}
+
+// A Modbus point needs two polls within its detector's silent_s, so that
+// one lost poll is not yet a silent sensor (and a poll slower than
+// silent_s would be one between every two polls, its incidents frozen).
+// Each poll key is reported once, however many points and detectors it
+// feeds. (A serial port's sensors send at their own pace, which the config
+// does not say.)
 void check_point_rate(const DetectorConfig& d, const std::string& role, const PointConfig& p,
-                      const Config& c, long line, Diagnostics& diag) {
+                      const Config& c, const std::map<std::string, long>& poll_lines,
+                      std::set<std::string>& reported, Diagnostics& diag) {
     const double silent_s = d.settings ? d.settings->input_silent_after_s(role) : 0;
     const DeviceConfig* device = c.device(p.device);
     if (silent_s <= 0 || !device) return;
-    const int64_t poll_ms = p.poll_ms > 0 ? p.poll_ms : device->poll_ms;
-    if (2 * poll_ms <= static_cast<int64_t>(silent_s * 1000)) return;
-    auto seconds = [](double s) {
+    auto shown = [](double v) {
         std::ostringstream out;
-        out << s;
+        out << v;
         return out.str();
     };
-    const std::string poll_s = seconds(poll_ms / 1000.0);
-    diag.add(line, "points[" + p.id + "].poll_ms",
-             "polled every " + poll_s + " s, but detectors[" + d.id + "].inputs." + role +
-                 " calls its sensor silent after " + seconds(silent_s) +
-                 " s without a reading: poll at least every " + seconds(silent_s / 2) +
-                 " s, or set the detector's silent_s to " + seconds(2 * poll_ms / 1000.0) +
-                 " or more");
+    for (const auto& poll : polls_of(p, *device)) {
+        if (2 * poll.ms <= static_cast<int64_t>(silent_s * 1000)) continue;
+        if (!reported.insert(poll.key).second) continue;
+        // Whole seconds, rounded so that either suggestion passes this check.
+        const int64_t enough_s = (2 * poll.ms + 999) / 1000;
+        std::string fix = "poll at least every " + shown(std::floor(silent_s * 500) / 1000) + " s";
+        fix += enough_s <= kMaxSilentS
+                   ? ", or set detectors[" + d.id + "].params.silent_s to " +
+                         std::to_string(enough_s) + " or more"
+                   : " (silent_s is at most " + std::to_string(kMaxSilentS) + ")";
+        diag.add(poll_lines.at(poll.key), poll.key,
+                 "polled every " + shown(poll.ms / 1000.0) + " s, but detectors[" + d.id +
+                     "].inputs." + role + " (point \"" + p.id + "\") needs two readings within" +
+                     " its silent_s of " + shown(silent_s) + " s: " + fix);
+    }
 }
 
 // A point's min/max is its sensor's range: each bound it sets replaces the
@@ -561,6 +597,7 @@ void check_auto_rule(const EmergencyAutoRule& rule, long line, const Config& c,
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
 void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
+                      const std::map<std::string, long>& poll_lines,
                       const std::map<std::string, long>& detector_lines,
                       const std::vector<long>& auto_lines, const std::vector<DetectorKind>& kinds) {
     for (size_t i = 0; i < c.emergency_auto.size(); ++i)
@@ -589,6 +626,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                 "serial port \"" + p.device + "\"'s pattern names no field \"" + p.field + "\"");
         }
     }
+    std::set<std::string> reported_polls;
     for (auto& d : c.detectors) {
         for (const auto& [role, point] : d.inputs) {
             const PointConfig* p = c.point(point);
@@ -598,7 +636,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                          "point \"" + point + "\" is not defined");
             else {
                 check_point_unit(d, role, *p, point_lines.at(point), diag);
-                check_point_rate(d, role, *p, c, point_lines.at(point), diag);
+                check_point_rate(d, role, *p, c, poll_lines, reported_polls, diag);
                 if (p->min || p->max) use_point_range(d, role, *p, point_lines.at(point), diag);
             }
         }
@@ -615,7 +653,11 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     Config c;
     TomlReader root(doc, "", diag);
     IdRegistry ids;
-    std::map<std::string, long> point_lines, detector_lines;
+    std::map<std::string, long> point_lines, detector_lines, poll_lines;
+    auto note_polls = [&poll_lines](TomlReader& r, const std::string& table) {
+        for (const char* key : {"poll_ms", "poll_ms_emergency"})
+            poll_lines[table + "." + key] = r.line_of(key);
+    };
     load_gateway(root, c);
     load_uplink(root, c);
     load_store(root, c);
@@ -625,10 +667,14 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     std::vector<long> auto_lines;
     load_emergency(root, c, auto_lines);
     SerialLines lines;
-    for (auto& d : root.tables("devices")) load_device(d, c, ids, lines);
+    for (auto& d : root.tables("devices")) {
+        load_device(d, c, ids, lines);
+        note_polls(d, "devices[" + c.devices.back().id + "]");
+    }
     for (auto& p : root.tables("points")) {
         load_point(p, c, ids);
         point_lines[c.points.back().id] = p.line_of("device");
+        note_polls(p, "points[" + c.points.back().id + "]");
     }
     for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids, lines);
     for (auto& cam : root.tables("cameras")) load_camera(cam, c, ids);
@@ -638,7 +684,7 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
         detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
     }
     root.finish();
-    check_references(c, diag, point_lines, detector_lines, auto_lines, kinds);
+    check_references(c, diag, point_lines, poll_lines, detector_lines, auto_lines, kinds);
     return c;
 }
 
