@@ -27,12 +27,8 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
                                   int device_poll_ms_emergency) {
     if (device_poll_ms_emergency <= 0) device_poll_ms_emergency = device_poll_ms;
     for (auto& p : points) {
-        // A point's own emergency interval wins (it was replaced by the
-        // device's when the point had no poll_ms of its own); without one,
-        // a point with its own poll_ms keeps it, others take the device's.
-        if (p.poll_ms_emergency <= 0)
-            p.poll_ms_emergency = p.poll_ms <= 0 ? device_poll_ms_emergency : p.poll_ms;
-        if (p.poll_ms <= 0) p.poll_ms = device_poll_ms;
+        p.poll_ms_emergency = p.polled_every_ms_emergency(device_poll_ms_emergency);
+        p.poll_ms = p.polled_every_ms(device_poll_ms);
     }
     std::sort(points.begin(), points.end(), [](const PointConfig& a, const PointConfig& b) {
         return std::make_tuple(a.poll_ms, a.poll_ms_emergency, static_cast<int>(a.table),

@@ -47,9 +47,10 @@ TEST(ModbusPlan, GapsTablesAndIntervalsSplitRequests) {
     LONGS_EQUAL(4, blocks.size());
 }
 
-// A point that polls at the device's interval but has an emergency interval
-// of its own keeps it (it took the device's); without one it takes the
-// device's, and a point with its own poll_ms keeps that.
+// A point's own emergency interval is kept, whatever its poll_ms; without
+// one (0, as the loader documents) it takes the device's emergency interval,
+// also when the point sets a poll_ms of its own: the same interval the
+// loader's poll-rate check judges.
 TEST(ModbusPlan, APointsOwnEmergencyIntervalIsKept) {
     auto own = point("own", Table::holding_register, 0);
     own.poll_ms_emergency = 50;
@@ -62,7 +63,10 @@ TEST(ModbusPlan, APointsOwnEmergencyIntervalIsKept) {
         const std::string id = b.points.at(0).id;
         if (id == "own") LONGS_EQUAL(50, b.poll_ms_emergency);
         if (id == "inherits") LONGS_EQUAL(250, b.poll_ms_emergency);
-        if (id == "slow") LONGS_EQUAL(60000, b.poll_ms_emergency);
+        if (id == "slow") {
+            LONGS_EQUAL(60000, b.poll_ms);
+            LONGS_EQUAL(250, b.poll_ms_emergency);
+        }
     }
 }
 

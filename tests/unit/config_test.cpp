@@ -328,6 +328,12 @@ TEST(Config, APointPolledTooSeldomForItsDetectorsSilenceLimitIsRefused) {
     // Emergency mode polls as it is told, even slower.
     e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms_emergency = 3600000"));
     STRCMP_CONTAINS("points[depth].poll_ms_emergency: polled every 3600 s", e.c_str());
+    // A point's emergency interval of 0 is its device's, even with a
+    // poll_ms of its own (the poller's plan_reads uses the same rule).
+    e = only_error(
+        replace(replace(kBase, "port = 1502", "port = 1502\npoll_ms_emergency = 3600000"),
+                "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 1000\npoll_ms_emergency = 0"));
+    STRCMP_CONTAINS("devices[plc1].poll_ms_emergency: polled every 3600 s", e.c_str());
     // The suggested silent_s is rounded up, and fits.
     const std::string odd = replace(kBase, "port = 1502", "port = 1502\npoll_ms = 1234567");
     STRCMP_CONTAINS("poll_ms: polled every 1234.57 s", all_errors(odd).c_str());

@@ -494,12 +494,12 @@ struct Poll {
     std::string key;
 };
 std::vector<Poll> polls_of(const PointConfig& p, const DeviceConfig& d) {
-    auto from = [&](int point_ms, int device_ms, const std::string& key) {
-        return point_ms > 0 ? Poll{point_ms, "points[" + p.id + "]." + key}
-                            : Poll{device_ms, "devices[" + d.id + "]." + key};
+    auto key = [&](bool own, const std::string& name) {
+        return own ? "points[" + p.id + "]." + name : "devices[" + d.id + "]." + name;
     };
-    return {from(p.poll_ms, d.poll_ms, "poll_ms"),
-            from(p.poll_ms_emergency, d.poll_ms_emergency, "poll_ms_emergency")};
+    return {{p.polled_every_ms(d.poll_ms), key(p.poll_ms > 0, "poll_ms")},
+            {p.polled_every_ms_emergency(d.poll_ms_emergency),
+             key(p.poll_ms_emergency > 0, "poll_ms_emergency")}};
 }
 
 // A Modbus point needs two polls within its detector's silent_s, so that

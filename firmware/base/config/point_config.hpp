@@ -58,6 +58,14 @@ struct PointConfig {
     std::optional<double> min;  // valid range; outside it: out_of_range
     std::optional<double> max;
     int registers() const;  // how many 16-bit registers the type spans
+    // How often the point is read on a device polled every device_ms, in
+    // normal and in emergency mode: its own interval where it sets one (> 0),
+    // else the device's. One rule for the poller's plan and the loader's
+    // checks, so the check judges the interval the poller uses.
+    int polled_every_ms(int device_ms) const { return poll_ms > 0 ? poll_ms : device_ms; }
+    int polled_every_ms_emergency(int device_ms_emergency) const {
+        return poll_ms_emergency > 0 ? poll_ms_emergency : device_ms_emergency;
+    }
 };
 
 }  // namespace gw
