@@ -514,25 +514,21 @@ void check_point_rate(const DetectorConfig& d, const std::string& role, const Po
     const double silent_s = d.settings ? d.settings->input_silent_after_s(role) : 0;
     const DeviceConfig* device = c.device(p.device);
     if (silent_s <= 0 || !device) return;
-    auto shown = [](double v) {
-        std::ostringstream out;
-        out << v;
-        return out.str();
-    };
     for (const auto& poll : polls_of(p, *device)) {
         if (2 * poll.ms <= static_cast<int64_t>(silent_s * 1000)) continue;
         if (!reported.insert(poll.key).second) continue;
         // Whole seconds, rounded so that either suggestion passes this check.
         const int64_t enough_s = (2 * poll.ms + 999) / 1000;
-        std::string fix = "poll at least every " + shown(std::floor(silent_s * 500) / 1000) + " s";
+        std::string fix =
+            "poll at least every " + config_number(std::floor(silent_s * 500) / 1000) + " s";
         fix += enough_s <= kMaxSilentS
                    ? ", or set detectors[" + d.id + "].params.silent_s to " +
                          std::to_string(enough_s) + " or more"
                    : " (silent_s is at most " + std::to_string(kMaxSilentS) + ")";
         diag.add(poll_lines.at(poll.key), poll.key,
-                 "polled every " + shown(poll.ms / 1000.0) + " s, but detectors[" + d.id +
+                 "polled every " + config_number(poll.ms / 1000.0) + " s, but detectors[" + d.id +
                      "].inputs." + role + " (point \"" + p.id + "\") needs two readings within" +
-                     " its silent_s of " + shown(silent_s) + " s: " + fix);
+                     " its silent_s of " + config_number(silent_s) + " s: " + fix);
     }
 }
 

@@ -34,13 +34,13 @@ const char* type_name(const toml::node& n) {
     }
 }
 
-std::string fmt(double v) {
+}  // namespace
+
+std::string config_number(double v) {
     std::ostringstream os;
     os << v;
     return os.str();
 }
-
-}  // namespace
 
 void Diagnostics::add(long line, const std::string& path, const std::string& what) {
     problems_.push_back({line, path, what});
@@ -146,7 +146,8 @@ double TomlReader::number(const std::string& key, double def, double min, double
     }
     double v = n->value<double>().value_or(def);
     if (!std::isfinite(v) || v < min || v > max) {
-        problem(key, "must be between " + fmt(min) + " and " + fmt(max) + ", got " + fmt(v));
+        problem(key, "must be between " + config_number(min) + " and " + config_number(max) +
+                         ", got " + config_number(v));
         return def;
     }
     return v;
@@ -225,7 +226,8 @@ std::vector<double> TomlReader::numbers(const std::string& key, const std::vecto
         double v = item.value<double>().value_or(0.0);
         if (!std::isfinite(v) || v < min || v > max) {
             problem_at(item.source().begin.line, item_key,
-                       "must be between " + fmt(min) + " and " + fmt(max) + ", got " + fmt(v));
+                       "must be between " + config_number(min) + " and " + config_number(max) +
+                           ", got " + config_number(v));
             return def;
         }
         out.push_back(v);
