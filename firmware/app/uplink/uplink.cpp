@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/file_io.hpp"
+#include "config/start_checks.hpp"
 #include "paho_transport.hpp"
 
 namespace gw {
@@ -16,13 +16,6 @@ constexpr int kStopWaitMs = 400;
 // The longest the thread sleeps between turns, so its heartbeat shows it is
 // alive through a long reconnect backoff too.
 constexpr int64_t kMaxIdleMs = 5000;
-
-// Worded as start_problems words it: "key: path: why".
-Status readable(const std::string& key, const std::string& path) {
-    if (auto file = readable_regular_file(path); !file)
-        return fail(key + ": " + path + ": " + file.error());
-    return Status::success();
-}
 
 }  // namespace
 
@@ -54,13 +47,7 @@ Status Uplink::start() {
         if (!c) return fail("uplink.credentials_file: " + c.error());
         delivery_.set_credentials(c->username, c->password);
     }
-    if (config_.tls) {
-        if (auto s = readable("uplink.tls.ca_file", config_.tls->ca_file); !s) return s;
-        if (!config_.tls->cert_file.empty()) {
-            if (auto s = readable("uplink.tls.cert_file", config_.tls->cert_file); !s) return s;
-            if (auto s = readable("uplink.tls.key_file", config_.tls->key_file); !s) return s;
-        }
-    }
+    if (auto tls = tls_file_problems(config_); !tls.empty()) return fail(tls.front());
     store_.set_on_commit([this] { wake(); });
     thread_ = std::thread([this] { run(); });
     return Status::success();

@@ -15,13 +15,6 @@
 namespace gw {
 namespace {
 
-void readable(const Config& c, const std::string& key, const std::string& path,
-              std::vector<std::string>& out) {
-    if (path.empty()) return;
-    if (auto file = readable_regular_file(path); !file)
-        out.push_back(c.file + ": " + key + ": " + path + ": " + file.error());
-}
-
 // The gateway makes the folders of its store and socket (`path`, a file):
 // the nearest part of the path that exists must be a folder.
 void makeable_folder(const Config& c, const std::string& key, const std::string& path,
@@ -43,11 +36,7 @@ void makeable_folder(const Config& c, const std::string& key, const std::string&
 
 std::vector<std::string> start_problems(const Config& c) {
     std::vector<std::string> out;
-    if (c.uplink.tls) {
-        readable(c, "uplink.tls.ca_file", c.uplink.tls->ca_file, out);
-        readable(c, "uplink.tls.cert_file", c.uplink.tls->cert_file, out);
-        readable(c, "uplink.tls.key_file", c.uplink.tls->key_file, out);
-    }
+    for (const auto& problem : tls_file_problems(c.uplink)) out.push_back(c.file + ": " + problem);
     // Read as the daemon reads them: a file it would refuse is refused here.
     if (!c.uplink.credentials_file.empty())
         if (auto r = read_credentials(c.uplink.credentials_file); !r)
@@ -64,6 +53,20 @@ std::vector<std::string> start_problems(const Config& c) {
         out.push_back(c.file + ": control.socket: the path is " +
                       std::to_string(c.control.socket.size()) + " bytes, a Unix socket's at most " +
                       std::to_string(max_socket) + " (a shorter data_dir or control.socket)");
+    return out;
+}
+
+std::vector<std::string> tls_file_problems(const UplinkConfig& u) {
+    std::vector<std::string> out;
+    if (!u.tls) return out;
+    auto readable = [&](const std::string& key, const std::string& path) {
+        if (path.empty()) return;
+        if (auto file = readable_regular_file(path); !file)
+            out.push_back(key + ": " + path + ": " + file.error());
+    };
+    readable("uplink.tls.ca_file", u.tls->ca_file);
+    readable("uplink.tls.cert_file", u.tls->cert_file);
+    readable("uplink.tls.key_file", u.tls->key_file);
     return out;
 }
 

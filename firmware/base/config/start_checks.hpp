@@ -16,4 +16,9 @@ namespace gw {
 // Each "FILE: key: what is wrong"; empty when the gateway can start on it.
 std::vector<std::string> start_problems(const Config& config);
 
+// The uplink's TLS files that cannot be read, each "key: path: what". Part
+// of start_problems; the uplink asks again as it starts, for the tools and
+// tests that start one without start_problems.
+std::vector<std::string> tls_file_problems(const UplinkConfig& uplink);
+
 }  // namespace gw
