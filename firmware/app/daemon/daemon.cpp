@@ -286,9 +286,8 @@ int Daemon::run(ShutdownSignals& signals) {
     const int64_t wake_ms =
         notifier_.interval_ms() > 0 ? std::min<int64_t>(1000, notifier_.interval_ms()) : 1000;
     const Liveness workers = watch_workers();
-    bool stall_logged = false;
     for (;;) {
-        feed_watchdog(workers, stall_logged);
+        feed_watchdog(workers);
         intake_->report_store_notices();
         if (restart_requested_) break;
         loop_->tick();
@@ -329,17 +328,17 @@ Liveness Daemon::watch_workers() const {
 // While a worker is stalled systemd's watchdog goes hungry, so systemd
 // restarts the gateway (WatchdogSec after the last ping): what is on disk is
 // sent after the restart. The log says which part hung, once.
-void Daemon::feed_watchdog(const Liveness& workers, bool& stall_logged) {
+void Daemon::feed_watchdog(const Liveness& workers) {
     const int64_t now = clock_.mono_ms();
     const auto stall = workers.stalled(now);
     if (!stall) {
-        if (stall_logged) log_.warn("daemon", "stalled part is running again, watchdog fed");
-        stall_logged = false;
+        if (stall_logged_) log_.warn("daemon", "stalled part is running again, watchdog fed");
+        stall_logged_ = false;
         notifier_.watchdog(now);
         return;
     }
-    if (stall_logged) return;
-    stall_logged = true;
+    if (stall_logged_) return;
+    stall_logged_ = true;
     log_.error("daemon", "a worker thread has stalled: not feeding the watchdog",
                {{"part", stall->part},
                 {"silent_ms", stall->silent_ms},

@@ -72,7 +72,7 @@ class Daemon {
   private:
     void stop();
     Liveness watch_workers() const;
-    void feed_watchdog(const Liveness& workers, bool& stall_logged);
+    void feed_watchdog(const Liveness& workers);
     Status take_data_dirs();
     Status open_store();
     Status start_uplink();
@@ -113,6 +113,7 @@ class Daemon {
     std::unique_ptr<command::CommandRouter> router_;
     std::unique_ptr<command::CommandChannel> channel_;
     std::atomic<bool> restart_requested_{false};
+    bool stall_logged_ = false;  // a worker's stall is logged once, main loop only
 };
 
 }  // namespace gw
