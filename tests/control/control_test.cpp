@@ -58,6 +58,19 @@ std::string raw_exchange(const std::string& path, const std::string& bytes, size
     return reply;
 }
 
+// Sends `bytes`, closes the writing side (as `printf ... | socat` does) and
+// reads until the server closes: everything it answered.
+std::string send_and_read_to_end(const std::string& path, const std::string& bytes) {
+    gw::UniqueFd fd = connect_raw(path);
+    CHECK(send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()));
+    CHECK(shutdown(fd.get(), SHUT_WR) == 0);
+    std::string reply;
+    char buf[512];
+    ssize_t n;
+    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    return reply;
+}
+
 // Reruns `probe` until it returns true or a generous timeout passes.
 bool eventually(const std::function<bool()>& probe, int timeout_ms = 30000) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -207,41 +220,22 @@ TEST(Control, SeveralRequestsOnOneConnectionAreAnsweredInOrder) {
 }
 
 TEST(Control, AHalfClosedClientStillGetsItsAnswer) {
-    gw::UniqueFd fd = connect_raw(path);
-    const std::string line = "{\"cmd\":\"echo\",\"text\":\"bye\"}\n";
-    CHECK(send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) == ssize_t(line.size()));
-    CHECK(shutdown(fd.get(), SHUT_WR) == 0);
-    std::string reply;
-    char buf[512];
-    ssize_t n;
-    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    const std::string reply = send_and_read_to_end(path, "{\"cmd\":\"echo\",\"text\":\"bye\"}\n");
     STRCMP_CONTAINS("\"echo\":\"bye\"", reply.c_str());  // then EOF: the server closed
 }
 
 // `printf '{"cmd":"status"}' | socat - UNIX-CONNECT:...`: the end of input
 // ends the last request as a newline would, after the ones before it.
 TEST(Control, ALastRequestEndedByTheEndOfInputIsAnswered) {
-    gw::UniqueFd fd = connect_raw(path);
-    const std::string lines =
-        "{\"cmd\":\"echo\",\"text\":\"one\"}\n{\"cmd\":\"echo\",\"text\":\"two\"}";
-    CHECK(send(fd.get(), lines.data(), lines.size(), MSG_NOSIGNAL) == ssize_t(lines.size()));
-    CHECK(shutdown(fd.get(), SHUT_WR) == 0);
-    std::string reply;
-    char buf[512];
-    ssize_t n;
-    while ((n = recv(fd.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    std::string reply = send_and_read_to_end(
+        path, "{\"cmd\":\"echo\",\"text\":\"one\"}\n{\"cmd\":\"echo\",\"text\":\"two\"}");
     const size_t one = reply.find("\"echo\":\"one\"");
     const size_t two = reply.find("\"echo\":\"two\"");
     CHECK_TEXT(one != std::string::npos && two != std::string::npos && one < two, reply.c_str());
     LONGS_EQUAL(2, std::count(reply.begin(), reply.end(), '\n'));
 
     // A blank tail (CRLF line ends, a trailing space) is no request at all.
-    gw::UniqueFd blank = connect_raw(path);
-    const std::string crlf = "{\"cmd\":\"echo\",\"text\":\"crlf\"}\r\n \r";
-    CHECK(send(blank.get(), crlf.data(), crlf.size(), MSG_NOSIGNAL) == ssize_t(crlf.size()));
-    CHECK(shutdown(blank.get(), SHUT_WR) == 0);
-    reply.clear();
-    while ((n = recv(blank.get(), buf, sizeof buf, 0)) > 0) reply.append(buf, size_t(n));
+    reply = send_and_read_to_end(path, "{\"cmd\":\"echo\",\"text\":\"crlf\"}\r\n \r");
     STRCMP_CONTAINS("\"echo\":\"crlf\"", reply.c_str());
     LONGS_EQUAL(1, std::count(reply.begin(), reply.end(), '\n'));
 }
