@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "support/notify_socket.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,46 +29,6 @@ std::string minimal_config(const std::string& data_dir) {
            "/ctl.sock\"\n";
 }
 
-// systemd's end of sd_notify(3): a datagram socket at $NOTIFY_SOCKET. The
-// variables are set for the children this test starts, and unset after.
-class NotifySocket {
-  public:
-    NotifySocket(const std::string& path, int watchdog_usec) {
-        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        sockaddr_un a{};
-        a.sun_family = AF_UNIX;
-        std::strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
-        CHECK(fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-        ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
-        ::setenv("WATCHDOG_USEC", std::to_string(watchdog_usec).c_str(), 1);
-    }
-    ~NotifySocket() {
-        ::unsetenv("NOTIFY_SOCKET");
-        ::unsetenv("WATCHDOG_USEC");
-        if (fd_ >= 0) ::close(fd_);
-    }
-    NotifySocket(const NotifySocket&) = delete;
-    NotifySocket& operator=(const NotifySocket&) = delete;
-
-    // Counts datagrams containing `line` until `count` came or `timeout_ms` passed.
-    int wait_for(const std::string& line, int count, int timeout_ms) {
-        int seen = 0;
-        const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (seen < count && std::chrono::steady_clock::now() < end) {
-            pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 100) <= 0) continue;
-            char buf[512];
-            const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-            if (n > 0 && std::string(buf, static_cast<size_t>(n)).find(line) != std::string::npos)
-                ++seen;
-        }
-        return seen;
-    }
-
-  private:
-    int fd_ = -1;
-};
-
 }  // namespace
 
 TEST_GROUP(DaemonCli){};
@@ -78,7 +39,8 @@ TEST_GROUP(DaemonCli){};
 TEST(DaemonCli, UnderSystemdItReportsReadyAndFeedsTheWatchdog) {
     gw::test::TempDir dir;
     std::string cfg = dir.write("gw.toml", minimal_config(dir.path()));
-    NotifySocket systemd(dir.file("notify"), 1000000);  // WatchdogSec=1s: a ping every 0.5 s
+    gw::test::NotifySocket systemd(dir.file("notify"),
+                                   1000000);  // WatchdogSec=1s: a ping every 0.5 s
     gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd-notify");
     LONGS_EQUAL_TEXT(1, systemd.wait_for("READY=1", 1, 20000), p.err().c_str());
     LONGS_EQUAL_TEXT(4, systemd.wait_for("WATCHDOG=1", 4, 10000), p.err().c_str());

@@ -31,6 +31,7 @@
 #include "store/command_book.hpp"
 #include "store/store.hpp"
 #include "uplink/uplink.hpp"
+#include "watchdog_feeder.hpp"
 
 namespace gw {
 namespace {
@@ -278,28 +279,7 @@ Status Daemon::start_drivers() {
 int Daemon::run(ShutdownSignals& signals) {
     notifier_.ready("running");
     log_.info("daemon", "ready", {{"boot", store_->boot()}});
-    // Signals end the wait at once (signalfd); the timeout feeds the
-    // watchdog, reports what the store did on its own (evictions, full) and
-    // ticks the closed loop (re-sends, escalation, the end of an emergency),
-    // all on a scale of seconds: once a second is enough, and every wake of
-    // an idle gateway costs power.
-    const int64_t wake_ms =
-        notifier_.interval_ms() > 0 ? std::min<int64_t>(1000, notifier_.interval_ms()) : 1000;
-    const Liveness workers = watch_workers();
-    for (;;) {
-        feed_watchdog(workers);
-        intake_->report_store_notices();
-        if (restart_requested_) break;
-        loop_->tick();
-        auto sig = signals.wait(static_cast<int>(wake_ms));
-        if (!sig) continue;
-        if (*sig == SIGHUP) {
-            if (new_config_valid()) restart_requested_ = true;
-            continue;
-        }
-        log_.info("daemon", "shutdown requested", {{"signal", *sig}});
-        break;
-    }
+    serve(signals);
     if (restart_requested_) {
         log_.info("daemon", "restarting with the new config", {{"config", config_.file}});
         stop();
@@ -311,38 +291,44 @@ int Daemon::run(ShutdownSignals& signals) {
     return 0;
 }
 
-// The threads that carry an event from a driver to the broker. Each beats
-// at least every 5 s when idle and at each step of progress when busy (an
-// event or a telemetry batch committed, a store transaction). Five silent
-// minutes is a hang (a lock never released, a library call that never
-// returns): a slow or full disk makes each step slower, but a single step
-// of minutes means the disk is gone, which a restart does not make worse.
+// Signals end the wait at once (signalfd); the timeout reports what the
+// store did on its own (evictions, full) and ticks the closed loop
+// (re-sends, escalation, the end of an emergency), all on a scale of
+// seconds: once a second is enough, and every wake of an idle gateway costs
+// power. The watchdog is fed beside it, while this loop and the workers
+// beat; it stops before stop() takes the workers apart.
+void Daemon::serve(ShutdownSignals& signals) {
+    const WatchdogFeeder feeder(notifier_, watch_workers(), clock_, log_);
+    for (;;) {
+        main_beat_.beat(clock_.mono_ms());
+        intake_->report_store_notices();
+        if (restart_requested_) return;
+        loop_->tick();
+        auto sig = signals.wait(1000);
+        if (!sig) continue;
+        if (*sig == SIGHUP) {
+            if (new_config_valid()) restart_requested_ = true;
+            continue;
+        }
+        log_.info("daemon", "shutdown requested", {{"signal", *sig}});
+        return;
+    }
+}
+
+// The threads that carry an event from a driver to the broker, and the
+// main loop. Each beats at least every 5 s when idle and at each step of
+// progress when busy (an event or a telemetry batch committed, a store
+// transaction). Five silent minutes is a hang (a lock never released, a
+// library call that never returns): a slow or full disk makes each step
+// slower, but a single step of minutes means the disk is gone, which a
+// restart does not make worse.
 Liveness Daemon::watch_workers() const {
     constexpr int64_t kStallLimitMs = 300000;
     std::vector<Vital> vitals = pipeline_->vitals();
     vitals.push_back(store_->writer_vital());
     vitals.push_back(uplink_->vital());
+    vitals.push_back({"daemon.main", &main_beat_});
     return Liveness(std::move(vitals), kStallLimitMs, clock_.mono_ms());
-}
-
-// While a worker is stalled systemd's watchdog goes hungry, so systemd
-// restarts the gateway (WatchdogSec after the last ping): what is on disk is
-// sent after the restart. The log says which part hung, once.
-void Daemon::feed_watchdog(const Liveness& workers) {
-    const int64_t now = clock_.mono_ms();
-    const auto stall = workers.stalled(now);
-    if (!stall) {
-        if (stall_logged_) log_.warn("daemon", "stalled part is running again, watchdog fed");
-        stall_logged_ = false;
-        notifier_.watchdog(now);
-        return;
-    }
-    if (stall_logged_) return;
-    stall_logged_ = true;
-    log_.error("daemon", "a worker thread has stalled: not feeding the watchdog",
-               {{"part", stall->part},
-                {"silent_ms", stall->silent_ms},
-                {"watchdog", notifier_.interval_ms() > 0 ? "on" : "off"}});
 }
 
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the

@@ -17,6 +17,7 @@
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
 #include "core/event_id.hpp"
+#include "core/heartbeat.hpp"
 #include "core/instance_lock.hpp"
 #include "core/liveness.hpp"
 #include "core/log.hpp"
@@ -71,8 +72,8 @@ class Daemon {
 
   private:
     void stop();
+    void serve(ShutdownSignals& signals);
     Liveness watch_workers() const;
-    void feed_watchdog(const Liveness& workers);
     Status take_data_dirs();
     Status open_store();
     Status start_uplink();
@@ -113,7 +114,7 @@ class Daemon {
     std::unique_ptr<command::CommandRouter> router_;
     std::unique_ptr<command::CommandChannel> channel_;
     std::atomic<bool> restart_requested_{false};
-    bool stall_logged_ = false;  // a worker's stall is logged once, main loop only
+    Heartbeat main_beat_;  // the main loop's, watched with the workers'
 };
 
 }  // namespace gw
