@@ -330,7 +330,8 @@ TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
     STRCMP_EQUAL(rows[1].c_str(), d[5].second.c_str());
     LONGS_EQUAL(3, r.delivery->state().inflight);
     // The connection drops: after the reconnect every row still unacked goes
-    // again, the acked ones do not.
+    // again, the acked ones do not; the first alone until its PUBACK (was the
+    // drop the broker refusing it?), then the rest.
     r.store->flush();
     r.transport.handlers.lost("gone");
     r.turn();
@@ -338,6 +339,11 @@ TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
     const size_t before = r.transport.published.size();
     r.open.clear();
     r.connect();
+    d = r.data(before);
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(rows[1].c_str(), d[0].second.c_str());
+    r.complete(*r.open.begin());
+    r.turn();
     std::multiset<std::string> again;
     for (auto& p : r.data(before)) again.insert(p.second);
     CHECK(again == std::multiset<std::string>({rows[1], rows[3], rows[4]}));
@@ -349,7 +355,7 @@ TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
     r.turn();
     LONGS_EQUAL(now_published, r.transport.published.size());
     r.store->flush();
-    LONGS_EQUAL(2, r.store->stats().alarm.rows);
+    LONGS_EQUAL(1, r.store->stats().alarm.rows);  // row 4, in flight
 }
 
 // The store deletes acked rows a little later (it gathers acks): a
@@ -370,10 +376,90 @@ TEST(Delivery, AReconnectDoesNotResendRowsWhoseDeleteIsStillGathered) {
     r.turn();
     r.clock.advance(100);
     const size_t before = r.transport.published.size();
+    r.open.clear();
     r.connect();
+    LONGS_EQUAL(1, r.data(before).size());  // alone first, after a lost link
+    r.complete(*r.open.begin());
+    r.turn();
     std::multiset<std::string> again;
     for (auto& p : r.data(before)) again.insert(p.second);
     CHECK(again == std::multiset<std::string>({rows[2], rows[3]}));
+}
+
+// Some brokers close the connection on a publish they will not take (a size
+// limit, an ACL) rather than acknowledge and drop it. Resent first after
+// every reconnect, that row would hold back every row behind it for good:
+// lost alone three times in a row it is parked, the rest flow, and it is
+// tried again after 10 minutes. It stays in the store throughout.
+TEST(Delivery, ARowTheBrokerClosesTheConnectionOnIsParkedAndTheRestFlow) {
+    Rig r(10);
+    std::vector<std::string> rows;
+    for (int i = 0; i < 3; ++i) rows.push_back(r.alarm(i));
+    r.connect();
+    LONGS_EQUAL(3, r.data().size());  // a full window: nothing lost yet
+    auto drop_and_reconnect = [&] {
+        r.transport.handlers.lost("broker closed the connection");
+        r.turn();
+        r.clock.advance(100);
+        const size_t before = r.transport.published.size();
+        r.open.clear();
+        r.connect();
+        return r.data(before);
+    };
+    for (int loss = 0; loss < 3; ++loss) {
+        auto d = drop_and_reconnect();
+        LONGS_EQUAL(1, d.size());  // alone: the suspect
+        STRCMP_EQUAL(rows[0].c_str(), d[0].second.c_str());
+        LONGS_EQUAL(0, r.delivery->state().parked);
+    }
+    auto d = drop_and_reconnect();  // its third loss alone: parked
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(rows[1].c_str(), d[0].second.c_str());
+    r.complete(*r.open.begin());
+    r.turn();
+    d = r.data(r.transport.published.size() - 1);
+    STRCMP_EQUAL(rows[2].c_str(), d.at(0).second.c_str());
+    r.complete(*r.open.begin());
+    r.turn();
+    r.store->flush();
+    LONGS_EQUAL(1, r.store->stats().alarm.rows);  // kept
+    // Ten minutes on, it goes again, on the same connection.
+    const size_t before = r.transport.published.size();
+    r.clock.advance(600000);
+    r.turn();
+    d = r.data(before);
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(rows[0].c_str(), d[0].second.c_str());
+    LONGS_EQUAL(0, r.delivery->state().parked);
+}
+
+// A flaky link that drops while rows are out alone does not add up across
+// rows: each row's count is its own, and a PUBACK ends it.
+TEST(Delivery, ARowLostAloneThenAckedIsNotParked) {
+    Rig r(10);
+    const std::string row = r.alarm(0);
+    r.connect();
+    auto drop_and_reconnect = [&] {
+        r.transport.handlers.lost("link dropped");
+        r.turn();
+        r.clock.advance(100);
+        r.open.clear();
+        r.connect();
+    };
+    drop_and_reconnect();         // the full window's loss: row now goes alone
+    drop_and_reconnect();         // lost alone: 1
+    drop_and_reconnect();         // 2
+    r.complete(*r.open.begin());  // acked on this connection
+    r.turn();
+    r.alarm(1);
+    r.turn();
+    drop_and_reconnect();  // row 1 alone next
+    drop_and_reconnect();  // lost alone: 1
+    drop_and_reconnect();  // 2
+    LONGS_EQUAL(0, r.delivery->state().parked);
+    r.store->flush();
+    LONGS_EQUAL(1, r.store->stats().alarm.rows);
 }
 
 // Paho's queue must take a whole window plus the status publishes beside it

@@ -67,6 +67,11 @@ void print_status(const json& s, const json& active) {
     t.add({"mode", mode_text(s["mode"], st)});
     t.add({"broker", link});
     t.add({"last PUBACK", ago(b["last_puback_ms"])});
+    if (b.value("parked", 0) > 0)
+        t.add({"parked rows",
+               st.bad(std::to_string(b.value("parked", 0)) +
+                      " the broker closes the connection on (kept, retried every 10 min: "
+                      "its message size limit or ACL? see the log)")});
     t.add({"store alarm", lane_text(s["store"]["alarm"])});
     t.add({"store telemetry", lane_text(s["store"]["telemetry"])});
     if (s["store"].contains("evidence"))

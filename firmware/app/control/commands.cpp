@@ -78,6 +78,7 @@ json status_report(const CommandContext& ctx) {
         {"published", link.published},
         {"acked", link.acked},
         {"inflight", link.inflight},
+        {"parked", link.parked},
         {"connects", link.connects},
         {"last_error", link.last_error}};
     json store = lanes_json(ctx.store, st, now);

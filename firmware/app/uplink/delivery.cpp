@@ -17,6 +17,12 @@ constexpr int kMaxWindow = 100;
 // Publishes beside the window: the birth, a mode change's status, the
 // offline status at shutdown, command replies.
 constexpr int kBufferMargin = 16;
+// A row lost alone this many times in a row is parked (see delivery.hpp):
+// one loss is a flaky link, three with nothing else out is the row.
+constexpr int kPoisonLosses = 3;
+// Then tried again, in case the broker's limits or ACL changed, or the
+// losses were a link that kept dropping under one large row after all.
+constexpr int64_t kParkMs = 600000;
 
 // Paho C wants tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.
 std::string canonical_uri(const std::string& uri) {
@@ -136,8 +142,14 @@ void Delivery::apply(const LinkEvent& e) {
             return;
         case LinkEvent::acked: {
             // The broker has it, whichever connection carried it.
+            const Key key{index_of(e.lane), e.seq};
             store_.ack(e.lane, e.seq);
-            if (current) inflight_.erase({index_of(e.lane), e.seq});
+            if (suspect_.first == key) suspect_ = {};
+            if (current) {
+                inflight_.erase(key);
+                careful_ = false;  // the link carries rows again: a full window
+                lone_.reset();
+            }
             std::lock_guard<std::mutex> lock(mutex_);
             state_.acked += 1;
             state_.last_puback_ms = clock_.now_ms();
@@ -281,6 +293,8 @@ void Delivery::resync() {
 }
 
 void Delivery::link_down(const std::string& why, const char* what) {
+    suspect_lone_row();
+    careful_ = true;
     connected_ = false;
     next_attempt_mono_ = clock_.mono_ms() + config_.reconnect_min_ms;
     std::string broker;
@@ -291,6 +305,56 @@ void Delivery::link_down(const std::string& why, const char* what) {
         broker = state_.broker;
     }
     log_.warn("uplink", what, {{"broker", broker}, {"error", why}});
+}
+
+// Called as a connection is lost: the row that was out alone and not
+// acknowledged may be the one the broker closed the connection on.
+void Delivery::suspect_lone_row() {
+    if (!lone_) return;
+    const Key key = *lone_;
+    lone_.reset();
+    suspect_ = {key, suspect_.first == key ? suspect_.second + 1 : 1};
+    if (suspect_.second < kPoisonLosses) return;
+    suspect_ = {};
+    parked_[key] = clock_.mono_ms() + kParkMs;
+    set_parked_count();
+    const Lane lane = kAllLanes[key.first];
+    auto row = store_.read(lane, key.second - 1, 1);
+    const bool found = row && !row->empty() && row->front().seq == key.second;
+    log_.error("uplink",
+               "the broker closes the connection on this row: skipped for now, kept in the store "
+               "(a broker message size limit or ACL?)",
+               {{"lane", to_string(lane)},
+                {"seq", key.second},
+                {"topic", found ? topics_.of(row->front().topic) : std::string()},
+                {"bytes", found ? static_cast<int64_t>(row->front().payload.size()) : 0},
+                {"losses", kPoisonLosses},
+                {"retry_in_s", kParkMs / 1000}});
+}
+
+bool Delivery::parked(const Key& key) const {
+    return parked_.count(key) > 0;
+}
+
+// Parked rows whose time is up go again, before the newer rows of their lane.
+void Delivery::release_parked() {
+    const int64_t now = clock_.mono_ms();
+    bool released = false;
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->second > now) {
+            ++it;
+            continue;
+        }
+        resend_.insert(it->first);
+        it = parked_.erase(it);
+        released = true;
+    }
+    if (released) set_parked_count();
+}
+
+void Delivery::set_parked_count() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.parked = static_cast<int>(parked_.size());
 }
 
 // The next rows to send, in delivery order: per lane, rows whose publish
@@ -307,6 +371,10 @@ Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
         std::vector<Record> rows;
         for (auto it = resend_.lower_bound({l, 0});
              it != resend_.end() && it->first == l && static_cast<int>(rows.size()) < free;) {
+            if (parked(*it)) {
+                it = resend_.erase(it);
+                continue;
+            }
             auto row = store_.read(lane, it->second - 1, 1);
             if (!row) return fail(row.error());
             if (row->empty() || row->front().seq != it->second) {
@@ -317,9 +385,19 @@ Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
             ++it;
         }
         if (!rows.empty()) return rows;
-        auto fresh = store_.read(lane, cursor_[l], free);
-        if (!fresh) return fail(fresh.error());
-        if (!fresh->empty()) return fresh;
+        for (;;) {
+            auto fresh = store_.read(lane, cursor_[l], free);
+            if (!fresh) return fail(fresh.error());
+            if (fresh->empty()) break;
+            const int64_t last = fresh->back().seq;
+            fresh->erase(std::remove_if(fresh->begin(), fresh->end(),
+                                        [&](const Record& r) {
+                                            return parked({l, r.seq});
+                                        }),
+                         fresh->end());
+            if (!fresh->empty()) return fresh;
+            cursor_[l] = last;  // a page of parked rows only: past them
+        }
     }
     return std::vector<Record>{};
 }
@@ -341,7 +419,9 @@ Status Delivery::publish(Record& row) {
 }
 
 void Delivery::fill_window() {
-    const size_t window = static_cast<size_t>(std::clamp(config_.inflight_window, 1, kMaxWindow));
+    release_parked();
+    const size_t window =
+        careful_ ? 1 : static_cast<size_t>(std::clamp(config_.inflight_window, 1, kMaxWindow));
     int64_t published = 0;
     std::string error;
     const int reserved = static_cast<int>(window / 4);
@@ -353,6 +433,7 @@ void Delivery::fill_window() {
         }
         if (rows->empty()) break;
         for (auto& r : *rows) {
+            if (careful_) lone_ = Key{index_of(r.lane), r.seq};
             if (auto s = publish(r); !s) {
                 error = s.error();
                 break;

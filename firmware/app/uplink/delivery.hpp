@@ -11,6 +11,14 @@
 //     sent again, and only it; after a (re)connect every row still in the
 //     store is sent again (a new client each time: nothing in flight
 //     survives; the broker's session, kept for commands, holds none of ours).
+//   - a row the broker will not take: some brokers close the connection on a
+//     publish they refuse (mosquitto's max_packet_size, RabbitMQ's ACL,
+//     NATS's max_payload) instead of acknowledging and dropping it. Resent
+//     first after every reconnect, such a row would hold back every row
+//     behind it for good. So after a lost connection the first row goes
+//     alone until a PUBACK comes; a row lost alone kPoisonLosses times in a
+//     row is parked: kept in the store, skipped for kParkMs, logged, and
+//     counted in LinkState::parked.
 //   - a retained status on every connect, a retained Last Will, an offline
 //     status on shutdown.
 // It talks to a Transport; its callbacks only post LinkEvents, which the
@@ -18,7 +26,9 @@
 // turn() on the same thread that makes every Delivery call.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -43,6 +53,7 @@ struct LinkState {
     int64_t acked = 0;               // PUBACKs since start
     int64_t connects = 0;
     int inflight = 0;
+    int parked = 0;  // rows the broker closed the connection on: kept, skipped for now
     std::string last_error;
 };
 
@@ -101,6 +112,10 @@ class Delivery {
     Result<std::vector<Record>> next_rows(int free, int reserved);
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
+    void suspect_lone_row();
+    bool parked(const Key& key) const;
+    void release_parked();
+    void set_parked_count();
     // with_mode false: the Last Will's (no mode, see connect_next).
     std::string status_payload(bool online, bool with_mode = true) const;
 
@@ -128,6 +143,12 @@ class Delivery {
     int64_t cursor_[kLanes] = {0, 0, 0};  // newest seq published per lane
     std::set<Key> inflight_;              // published on this connection, not yet acked
     std::set<Key> resend_;                // publish failed: send again before newer rows
+    // After a lost connection rows go one at a time until a PUBACK: the row
+    // then lost alone (lone_) is the one the broker closed the connection on.
+    bool careful_ = false;
+    std::optional<Key> lone_;
+    std::pair<Key, int> suspect_;    // the lone row lost (seq 0: none), and how often in a row
+    std::map<Key, int64_t> parked_;  // -> monotonic time it is tried again
 
     mutable std::mutex mutex_;  // state_: read by other threads
     LinkState state_;
