@@ -3,7 +3,6 @@
 #include "detectors/kinds.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <string>
 
@@ -309,31 +308,6 @@ TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
     e = only_error(std::string(kBase) + other + other.substr(0, other.find("wx2")) + "wx3" +
                    other.substr(other.find("wx2") + 3));
     STRCMP_CONTAINS("serial_ports[wx3].device: /dev/ttyUSB1 is also serial port \"wx2\"'s line",
-                    e.c_str());
-}
-
-// An adapter named through a symlink (/dev/serial/by-id/...) and by its
-// tty is one line: its devices share the first's spelling, so one poller
-// drives them, and a serial port on it is refused naming both spellings.
-TEST(Config, ASerialLineIsTheSameThroughASymlink) {
-    gw::test::TempDir dir;
-    const std::string tty = dir.write("ttyUSB0", "");
-    const std::string by_id = dir.file("usb-FTDI_RS485-if00");
-    CHECK(::symlink(tty.c_str(), by_id.c_str()) == 0);
-    const std::string rtu = replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
-                                    "transport = \"rtu\"\nserial = \"" + tty + "\"\nbaud = 19200");
-    const std::string second = "\n[[devices]]\nid = \"plc2\"\ntransport = \"rtu\"\nserial = \"" +
-                               by_id + "\"\nslave = 2\n";
-    auto shared = load(rtu + second);
-    CHECK_TEXT(shared.ok(), shared.ok() ? "" : shared.errors.lines.at(0).c_str());
-    STRCMP_EQUAL(tty.c_str(), shared.config->device("plc2")->serial.c_str());
-    CHECK(shared.config->device("plc1")->bus() == shared.config->device("plc2")->bus());
-    LONGS_EQUAL(19200, shared.config->device("plc2")->baud);
-    std::string e = only_error(rtu + second + "baud = 9600\n");
-    STRCMP_CONTAINS("devices[plc2].baud: 9600, but device \"plc1\" on the same line", e.c_str());
-    e = only_error(rtu + "\n[[serial_ports]]\nid = \"wx\"\ndevice = \"" + by_id +
-                   "\"\npattern = \"T=(?<temp>[0-9.]+)\"\n");
-    STRCMP_CONTAINS((by_id + " is also device \"plc1\"'s line (" + tty + ") (line ").c_str(),
                     e.c_str());
 }
 

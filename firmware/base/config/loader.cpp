@@ -66,11 +66,10 @@ class IdRegistry {
 class SerialLines {
   public:
     void claim_for_device(TomlReader& r, DeviceConfig& d) {
-        auto [it, first] = owners_.emplace(
-            line_of(d.serial), Owner{"device \"" + d.id + "\"", d, r.line_of("serial")});
+        auto [it, first] =
+            owners_.emplace(d.serial, Owner{"device \"" + d.id + "\"", d, r.line_of("serial")});
         if (first) return;
         const Owner& o = it->second;
-        d.serial = o.first.serial;  // the line's spelling: one bus, one poller
         auto share = [&](const char* key, auto& mine, const auto& theirs, auto shown) {
             if (!r.has(key))
                 mine = theirs;
@@ -93,31 +92,18 @@ class SerialLines {
 
     // Devices are read before ports, so a port meets any device on its line.
     void claim_for_port(TomlReader& r, const SerialPortConfig& p) {
-        DeviceConfig self;
-        self.serial = p.device;
         auto [it, first] = owners_.emplace(
-            line_of(p.device), Owner{"serial port \"" + p.id + "\"", self, r.line_of("device")});
-        if (first) return;
-        const Owner& o = it->second;
-        const std::string theirs = o.first.serial == p.device ? "" : " (" + o.first.serial + ")";
-        r.problem("device", p.device + " is also " + o.what + "'s line" + theirs + " (line " +
-                                std::to_string(o.line) + "): a serial port has its line to itself");
+            p.device, Owner{"serial port \"" + p.id + "\"", {}, r.line_of("device")});
+        if (!first)
+            r.problem("device", p.device + " is also " + it->second.what + "'s line (line " +
+                                    std::to_string(it->second.line) +
+                                    "): a serial port has its line to itself");
     }
 
   private:
-    // The tty a path names, symlinks resolved (/dev/serial/by-id/... is
-    // /dev/ttyUSB0), so two spellings of one adapter are one line. Where the
-    // path does not exist (a site's config checked on a laptop) it is
-    // compared as written.
-    static std::string line_of(const std::string& path) {
-        std::error_code ec;
-        const auto real = std::filesystem::canonical(path, ec);
-        return ec ? path : real.string();
-    }
-
     struct Owner {
         std::string what;
-        DeviceConfig first;  // the first device's settings and spelling, the line's
+        DeviceConfig first;  // the first device's settings, the line's
         long line;
     };
     std::map<std::string, Owner> owners_;
