@@ -25,6 +25,7 @@ NotifySocket::NotifySocket(const std::string& path, int watchdog_usec) {
     }
     ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
     ::setenv("WATCHDOG_USEC", std::to_string(watchdog_usec).c_str(), 1);
+    ::unsetenv("WATCHDOG_PID");  // one inherited from a service would name another process
 }
 
 NotifySocket::~NotifySocket() {

@@ -11,9 +11,9 @@ class ServiceNotifier {
     ServiceNotifier();
     void ready(const std::string& status);
     void stopping();
-    // Pings the watchdog if it is due; call from the main loop.
+    // Pings the watchdog if it is due; one thread only (WatchdogFeeder's).
     void watchdog(int64_t mono_ms);
-    // How often the main loop must wake up to keep the watchdog fed (ms).
+    // How often the feeder must wake up to keep the watchdog fed (ms).
     int64_t interval_ms() const { return interval_ms_; }
 
   private:
