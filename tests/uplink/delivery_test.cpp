@@ -41,6 +41,7 @@ class FakeTransport final : public uplink::Transport {
     uplink::ConnectionHandlers handlers;  // of the last connect
     std::vector<Publish> published;
     int disconnects = 0;
+    bool refuse_publishes = false;  // as Paho does with its buffer full (-12)
 
     Status connect(const uplink::ConnectOptions& o, uplink::ConnectionHandlers h) override {
         connects.push_back(o);
@@ -49,6 +50,7 @@ class FakeTransport final : public uplink::Transport {
     }
     Status publish(const std::string& topic, std::string payload, int qos, bool retained,
                    uplink::Completion done) override {
+        if (refuse_publishes) return fail("MQTT error [-12]: No more messages can be buffered");
         published.push_back({topic, std::move(payload), qos, retained, std::move(done)});
         return Status::success();
     }
@@ -482,4 +484,23 @@ TEST(Delivery, ShutdownSaysOfflineAndDisconnects) {
     CHECK(last.retained);
     STRCMP_CONTAINS("\"online\":false", last.payload.c_str());
     CHECK_FALSE(r.delivery->state().connected);
+}
+
+// A publish refused by the client marks the link down and a reconnect is
+// due, but the old connection may still be up: a stop in that moment must
+// still say offline, since a clean disconnect suppresses the Will and the
+// retained status would say online for good.
+TEST(Delivery, AStopRightAfterARefusedPublishStillSaysOffline) {
+    Rig r;
+    r.connect();
+    r.alarm(1);
+    r.transport.refuse_publishes = true;
+    r.turn();
+    CHECK_FALSE(r.delivery->state().connected);
+    r.transport.refuse_publishes = false;
+    r.delivery->shutdown(50);
+    const auto& last = r.transport.published.back();
+    STRCMP_EQUAL("city/s1/gw1/status", last.topic.c_str());
+    STRCMP_CONTAINS("\"online\":false", last.payload.c_str());
+    LONGS_EQUAL(1, r.transport.disconnects);
 }

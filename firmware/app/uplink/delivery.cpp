@@ -451,14 +451,15 @@ void Delivery::fill_window() {
 }
 
 void Delivery::shutdown(int wait_ms) {
-    if (connected_) {
-        // A clean disconnect does not fire the Will: say offline ourselves.
-        auto said = std::make_shared<std::promise<void>>();
-        auto f = said->get_future();
-        if (transport_.publish(topics_.status, status_payload(false), 1, true,
-                               [said](Status) { said->set_value(); }))
-            f.wait_for(std::chrono::milliseconds(wait_ms));
-    }
+    // A clean disconnect does not fire the Will: say offline ourselves. Also
+    // when the link was marked down but no new connect has replaced it yet
+    // (a refused publish): the old connection may still carry it, and
+    // without a connection the publish fails at once.
+    auto said = std::make_shared<std::promise<void>>();
+    auto f = said->get_future();
+    if (transport_.publish(topics_.status, status_payload(false), 1, true,
+                           [said](Status) { said->set_value(); }))
+        f.wait_for(std::chrono::milliseconds(wait_ms));
     transport_.disconnect(wait_ms);
     connected_ = connecting_ = false;
     std::lock_guard<std::mutex> lock(mutex_);
