@@ -436,6 +436,87 @@ TEST(Delivery, ARowTheBrokerClosesTheConnectionOnIsParkedAndTheRestFlow) {
     LONGS_EQUAL(0, r.delivery->state().parked);
 }
 
+// After a lost connection rows go one at a time, but an alarm raised
+// meanwhile does not wait behind a lone image: it goes beside it, one at a
+// time, as the quarter of the window kept for alarms does otherwise.
+TEST(Delivery, AnAlarmGoesBesideALoneImageAfterAReconnect) {
+    Rig r(10);
+    CHECK(r.store->append(Lane::evidence, 1, contract::evidence_route("e1"), "{\"image\":1}").ok());
+    r.connect();
+    r.transport.handlers.lost("gone");
+    r.turn();
+    r.clock.advance(100);
+    const size_t before = r.transport.published.size();
+    r.open.clear();
+    r.connect();
+    LONGS_EQUAL(1, r.data(before).size());  // the image, alone
+    const std::string a1 = r.alarm(1), a2 = r.alarm(2);
+    r.turn();
+    auto d = r.data(before);
+    LONGS_EQUAL(2, d.size());  // one alarm beside it
+    STRCMP_EQUAL(a1.c_str(), d[1].second.c_str());
+    r.complete(*std::next(r.open.begin()));  // the alarm's PUBACK
+    r.turn();
+    d = r.data(before);
+    LONGS_EQUAL(3, d.size());  // the next alarm beside the image still out
+    STRCMP_EQUAL(a2.c_str(), d[2].second.c_str());
+}
+
+// A park is withdrawn when the next connection is lost too before any
+// PUBACK, with another row out: then the link fails, not the row (a broker
+// that refuses the gateway's status topic closes every connection).
+TEST(Delivery, AParkIsWithdrawnWhenTheLinkFailsWithTheNextRowToo) {
+    Rig r(10);
+    const std::string a0 = r.alarm(0), a1 = r.alarm(1);
+    r.connect();
+    auto drop_and_reconnect = [&] {
+        r.transport.handlers.lost("gone");
+        r.turn();
+        r.clock.advance(100);
+        const size_t before = r.transport.published.size();
+        r.open.clear();
+        r.connect();
+        return r.data(before);
+    };
+    for (int i = 0; i < 4; ++i) drop_and_reconnect();  // the window, then a0 alone three times
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    auto d = drop_and_reconnect();  // a1 was out alone: lost as well
+    LONGS_EQUAL(0, r.delivery->state().parked);
+    STRCMP_EQUAL(a0.c_str(), d.at(0).second.c_str());  // first again
+}
+
+// A row parked and sent again after its 10 minutes is parked again the
+// first time it is lost alone: no three more reconnects for a row the
+// broker has refused before.
+TEST(Delivery, AReleasedRowLostAloneOnceIsParkedAgain) {
+    Rig r(10);
+    const std::string a0 = r.alarm(0);
+    r.connect();
+    auto drop_and_reconnect = [&] {
+        r.transport.handlers.lost("gone");
+        r.turn();
+        r.clock.advance(100);
+        const size_t before = r.transport.published.size();
+        r.open.clear();
+        r.connect();
+        return r.data(before);
+    };
+    for (int i = 0; i < 4; ++i) drop_and_reconnect();
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    r.alarm(1);
+    r.turn();
+    r.complete(*r.open.begin());  // another row's PUBACK: the link works
+    r.turn();
+    r.clock.advance(600000);
+    r.turn();  // released: a0 goes again
+    LONGS_EQUAL(0, r.delivery->state().parked);
+    auto d = drop_and_reconnect();  // lost with the window
+    STRCMP_EQUAL(a0.c_str(), d.at(0).second.c_str());
+    LONGS_EQUAL(1, d.size());  // alone
+    drop_and_reconnect();
+    LONGS_EQUAL(1, r.delivery->state().parked);
+}
+
 // A flaky link that drops while rows are out alone does not add up across
 // rows: each row's count is its own, and a PUBACK ends it.
 TEST(Delivery, ARowLostAloneThenAckedIsNotParked) {

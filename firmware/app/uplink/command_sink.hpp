@@ -12,8 +12,7 @@ class CommandSink {
     // the command durable (or refuse it) before returning and must not call
     // into the transport; executing it belongs on another thread. `retained`:
     // the broker kept the message and replays it at every subscribe.
-    virtual void on_command(const std::string& name, const std::string& payload,
-                            bool retained) = 0;
+    virtual void on_command(const std::string& name, const std::string& payload, bool retained) = 0;
 };
 
 }  // namespace gw::uplink

@@ -17,12 +17,6 @@ constexpr int kMaxWindow = 100;
 // Publishes beside the window: the birth, a mode change's status, the
 // offline status at shutdown, command replies.
 constexpr int kBufferMargin = 16;
-// A row lost alone this many times in a row is parked (see delivery.hpp):
-// one loss is a flaky link, three with nothing else out is the row.
-constexpr int kPoisonLosses = 3;
-// Then tried again, in case the broker's limits or ACL changed, or the
-// losses were a link that kept dropping under one large row after all.
-constexpr int64_t kParkMs = 600000;
 
 // Paho C wants tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.
 std::string canonical_uri(const std::string& uri) {
@@ -144,12 +138,8 @@ void Delivery::apply(const LinkEvent& e) {
             // The broker has it, whichever connection carried it.
             const Key key{index_of(e.lane), e.seq};
             store_.ack(e.lane, e.seq);
-            if (suspect_.first == key) suspect_ = {};
-            if (current) {
-                inflight_.erase(key);
-                careful_ = false;  // the link carries rows again: a full window
-                lone_.reset();
-            }
+            refused_.acked(key, current);
+            if (current) inflight_.erase(key);
             std::lock_guard<std::mutex> lock(mutex_);
             state_.acked += 1;
             state_.last_puback_ms = clock_.now_ms();
@@ -293,8 +283,7 @@ void Delivery::resync() {
 }
 
 void Delivery::link_down(const std::string& why, const char* what) {
-    suspect_lone_row();
-    careful_ = true;
+    judge_lost_connection();
     connected_ = false;
     next_attempt_mono_ = clock_.mono_ms() + config_.reconnect_min_ms;
     std::string broker;
@@ -307,17 +296,20 @@ void Delivery::link_down(const std::string& why, const char* what) {
     log_.warn("uplink", what, {{"broker", broker}, {"error", why}});
 }
 
-// Called as a connection is lost: the row that was out alone and not
-// acknowledged may be the one the broker closed the connection on.
-void Delivery::suspect_lone_row() {
-    if (!lone_) return;
-    const Key key = *lone_;
-    lone_.reset();
-    suspect_ = {key, suspect_.first == key ? suspect_.second + 1 : 1};
-    if (suspect_.second < kPoisonLosses) return;
-    suspect_ = {};
-    parked_[key] = clock_.mono_ms() + kParkMs;
+// A lost connection may have been the broker refusing the row out alone.
+void Delivery::judge_lost_connection() {
+    const auto verdict = refused_.lost(clock_.mono_ms());
+    if (verdict.unparked)
+        log_.warn("uplink",
+                  "the connection was lost again with another row: the link, not the row parked "
+                  "before, is failing; sending it again",
+                  {{"lane", to_string(kAllLanes[verdict.unparked->first])},
+                   {"seq", verdict.unparked->second}});
+    if (verdict.parked) log_parked(*verdict.parked);
     set_parked_count();
+}
+
+void Delivery::log_parked(const Key& key) {
     const Lane lane = kAllLanes[key.first];
     auto row = store_.read(lane, key.second - 1, 1);
     const bool found = row && !row->empty() && row->front().seq == key.second;
@@ -328,33 +320,20 @@ void Delivery::suspect_lone_row() {
                 {"seq", key.second},
                 {"topic", found ? topics_.of(row->front().topic) : std::string()},
                 {"bytes", found ? static_cast<int64_t>(row->front().payload.size()) : 0},
-                {"losses", kPoisonLosses},
-                {"retry_in_s", kParkMs / 1000}});
-}
-
-bool Delivery::parked(const Key& key) const {
-    return parked_.count(key) > 0;
+                {"retry_in_s", uplink::RefusedRows::kParkMs / 1000}});
 }
 
 // Parked rows whose time is up go again, before the newer rows of their lane.
 void Delivery::release_parked() {
-    const int64_t now = clock_.mono_ms();
-    bool released = false;
-    for (auto it = parked_.begin(); it != parked_.end();) {
-        if (it->second > now) {
-            ++it;
-            continue;
-        }
-        resend_.insert(it->first);
-        it = parked_.erase(it);
-        released = true;
-    }
-    if (released) set_parked_count();
+    const auto due = refused_.release(clock_.mono_ms());
+    if (due.empty()) return;
+    resend_.insert(due.begin(), due.end());
+    set_parked_count();
 }
 
 void Delivery::set_parked_count() {
     std::lock_guard<std::mutex> lock(mutex_);
-    state_.parked = static_cast<int>(parked_.size());
+    state_.parked = refused_.parked_count();
 }
 
 // The next rows to send, in delivery order: per lane, rows whose publish
@@ -371,7 +350,7 @@ Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
         std::vector<Record> rows;
         for (auto it = resend_.lower_bound({l, 0});
              it != resend_.end() && it->first == l && static_cast<int>(rows.size()) < free;) {
-            if (parked(*it)) {
+            if (refused_.parked(*it)) {
                 it = resend_.erase(it);
                 continue;
             }
@@ -392,7 +371,7 @@ Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
             const int64_t last = fresh->back().seq;
             fresh->erase(std::remove_if(fresh->begin(), fresh->end(),
                                         [&](const Record& r) {
-                                            return parked({l, r.seq});
+                                            return refused_.parked({l, r.seq});
                                         }),
                          fresh->end());
             if (!fresh->empty()) return fresh;
@@ -418,26 +397,32 @@ Status Delivery::publish(Record& row) {
     return Status::success();
 }
 
+// The rows that may go now: the free part of the window, a quarter of it
+// kept for alarms; after a lost connection one at a time (refused_rows.hpp).
+uplink::RefusedRows::Slots Delivery::free_slots() const {
+    if (refused_.careful()) return refused_.careful_slots(inflight_.size());
+    const int window = std::clamp(config_.inflight_window, 1, kMaxWindow);
+    return {window - static_cast<int>(inflight_.size()), window / 4};
+}
+
 void Delivery::fill_window() {
     release_parked();
-    const size_t window =
-        careful_ ? 1 : static_cast<size_t>(std::clamp(config_.inflight_window, 1, kMaxWindow));
     int64_t published = 0;
     std::string error;
-    const int reserved = static_cast<int>(window / 4);
-    while (inflight_.size() < window && error.empty()) {
-        auto rows = next_rows(static_cast<int>(window - inflight_.size()), reserved);
+    for (auto slots = free_slots(); slots.free > 0 && error.empty(); slots = free_slots()) {
+        auto rows = next_rows(slots.free, slots.reserved);
         if (!rows) {
             error = rows.error();
             break;
         }
         if (rows->empty()) break;
         for (auto& r : *rows) {
-            if (careful_) lone_ = Key{index_of(r.lane), r.seq};
+            const Key key{index_of(r.lane), r.seq};
             if (auto s = publish(r); !s) {
                 error = s.error();
                 break;
             }
+            refused_.published(key, inflight_.size());
             ++published;
         }
     }

@@ -11,14 +11,11 @@
 //     sent again, and only it; after a (re)connect every row still in the
 //     store is sent again (a new client each time: nothing in flight
 //     survives; the broker's session, kept for commands, holds none of ours).
-//   - a row the broker will not take: some brokers close the connection on a
-//     publish they refuse (mosquitto's max_packet_size, RabbitMQ's ACL,
-//     NATS's max_payload) instead of acknowledging and dropping it. Resent
-//     first after every reconnect, such a row would hold back every row
-//     behind it for good. So after a lost connection the first row goes
-//     alone until a PUBACK comes; a row lost alone kPoisonLosses times in a
-//     row is parked: kept in the store, skipped for kParkMs, logged, and
-//     counted in LinkState::parked.
+//   - a row the broker will not take (it closes the connection instead of
+//     acknowledging): after a lost connection rows go one at a time, and a
+//     row lost alone three times in a row is parked: kept in the store,
+//     skipped for 10 minutes, logged, counted in LinkState::parked
+//     (refused_rows.hpp).
 //   - a retained status on every connect, a retained Last Will, an offline
 //     status on shutdown.
 // It talks to a Transport; its callbacks only post LinkEvents, which the
@@ -26,7 +23,6 @@
 // turn() on the same thread that makes every Delivery call.
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -39,6 +35,7 @@
 #include "contract/contract.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "refused_rows.hpp"
 #include "store/store.hpp"
 #include "transport.hpp"
 
@@ -108,12 +105,13 @@ class Delivery {
     Status subscribe_commands();
     void on_connect_failed(const std::string& why);
     void resync();
+    uplink::RefusedRows::Slots free_slots() const;
     void fill_window();
     Result<std::vector<Record>> next_rows(int free, int reserved);
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
-    void suspect_lone_row();
-    bool parked(const Key& key) const;
+    void judge_lost_connection();
+    void log_parked(const Key& key);
     void release_parked();
     void set_parked_count();
     // with_mode false: the Last Will's (no mode, see connect_next).
@@ -143,12 +141,7 @@ class Delivery {
     int64_t cursor_[kLanes] = {0, 0, 0};  // newest seq published per lane
     std::set<Key> inflight_;              // published on this connection, not yet acked
     std::set<Key> resend_;                // publish failed: send again before newer rows
-    // After a lost connection rows go one at a time until a PUBACK: the row
-    // then lost alone (lone_) is the one the broker closed the connection on.
-    bool careful_ = false;
-    std::optional<Key> lone_;
-    std::pair<Key, int> suspect_;    // the lone row lost (seq 0: none), and how often in a row
-    std::map<Key, int64_t> parked_;  // -> monotonic time it is tried again
+    uplink::RefusedRows refused_;
 
     mutable std::mutex mutex_;  // state_: read by other threads
     LinkState state_;
