@@ -20,6 +20,7 @@
 #include "control/control_client.hpp"
 #include "support/process.hpp"
 #include "support/subscriber.hpp"
+#include "support/wait.hpp"
 #include "support/temp_dir.hpp"
 #include "vision/synthetic.hpp"
 
@@ -125,17 +126,6 @@ class GatewaySite {
     std::unique_ptr<Process> sim_;
     std::unique_ptr<Process> gw_;
 };
-
-// Polls `done` until true or the timeout; for state without a notification.
-template <typename F>
-bool wait_for(F done, int timeout_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return true;
-}
 
 // Ids of the events received (each counted once: delivery is at least once).
 inline std::vector<std::string> missing_ids(const std::vector<Received>& msgs,

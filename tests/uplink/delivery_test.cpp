@@ -113,6 +113,17 @@ struct Rig {
         CHECK(store->append(Lane::alarm, i, contract::kEventRoute, p).ok());
         return p;
     }
+    // The connection drops; after the backoff the next one is made. Returns
+    // the data publishes of the new connection.
+    std::vector<std::pair<std::string, std::string>> drop_and_reconnect() {
+        transport.handlers.lost("broker closed the connection");
+        turn();
+        clock.advance(config.reconnect_min_ms);
+        const size_t before = transport.published.size();
+        open.clear();
+        connect();
+        return data(before);
+    }
     // Data publishes (not status) in order: topic suffix after the base, payload.
     std::vector<std::pair<std::string, std::string>> data(size_t from = 0) const {
         std::vector<std::pair<std::string, std::string>> out;
@@ -399,22 +410,13 @@ TEST(Delivery, ARowTheBrokerClosesTheConnectionOnIsParkedAndTheRestFlow) {
     for (int i = 0; i < 3; ++i) rows.push_back(r.alarm(i));
     r.connect();
     LONGS_EQUAL(3, r.data().size());  // a full window: nothing lost yet
-    auto drop_and_reconnect = [&] {
-        r.transport.handlers.lost("broker closed the connection");
-        r.turn();
-        r.clock.advance(100);
-        const size_t before = r.transport.published.size();
-        r.open.clear();
-        r.connect();
-        return r.data(before);
-    };
     for (int loss = 0; loss < 3; ++loss) {
-        auto d = drop_and_reconnect();
+        auto d = r.drop_and_reconnect();
         LONGS_EQUAL(1, d.size());  // alone: the suspect
         STRCMP_EQUAL(rows[0].c_str(), d[0].second.c_str());
         LONGS_EQUAL(0, r.delivery->state().parked);
     }
-    auto d = drop_and_reconnect();  // its third loss alone: parked
+    auto d = r.drop_and_reconnect();  // its third loss alone: parked
     LONGS_EQUAL(1, r.delivery->state().parked);
     LONGS_EQUAL(1, d.size());
     STRCMP_EQUAL(rows[1].c_str(), d[0].second.c_str());
@@ -469,18 +471,9 @@ TEST(Delivery, AParkIsWithdrawnWhenTheLinkFailsWithTheNextRowToo) {
     Rig r(10);
     const std::string a0 = r.alarm(0), a1 = r.alarm(1);
     r.connect();
-    auto drop_and_reconnect = [&] {
-        r.transport.handlers.lost("gone");
-        r.turn();
-        r.clock.advance(100);
-        const size_t before = r.transport.published.size();
-        r.open.clear();
-        r.connect();
-        return r.data(before);
-    };
-    for (int i = 0; i < 4; ++i) drop_and_reconnect();  // the window, then a0 alone three times
+    for (int i = 0; i < 4; ++i) r.drop_and_reconnect();  // the window, then a0 alone three times
     LONGS_EQUAL(1, r.delivery->state().parked);
-    auto d = drop_and_reconnect();  // a1 was out alone: lost as well
+    auto d = r.drop_and_reconnect();  // a1 was out alone: lost as well
     LONGS_EQUAL(0, r.delivery->state().parked);
     STRCMP_EQUAL(a0.c_str(), d.at(0).second.c_str());  // first again
 }
@@ -492,16 +485,7 @@ TEST(Delivery, AReleasedRowLostAloneOnceIsParkedAgain) {
     Rig r(10);
     const std::string a0 = r.alarm(0);
     r.connect();
-    auto drop_and_reconnect = [&] {
-        r.transport.handlers.lost("gone");
-        r.turn();
-        r.clock.advance(100);
-        const size_t before = r.transport.published.size();
-        r.open.clear();
-        r.connect();
-        return r.data(before);
-    };
-    for (int i = 0; i < 4; ++i) drop_and_reconnect();
+    for (int i = 0; i < 4; ++i) r.drop_and_reconnect();
     LONGS_EQUAL(1, r.delivery->state().parked);
     r.alarm(1);
     r.turn();
@@ -510,10 +494,10 @@ TEST(Delivery, AReleasedRowLostAloneOnceIsParkedAgain) {
     r.clock.advance(600000);
     r.turn();  // released: a0 goes again
     LONGS_EQUAL(0, r.delivery->state().parked);
-    auto d = drop_and_reconnect();  // lost with the window
+    auto d = r.drop_and_reconnect();  // lost with the window
     STRCMP_EQUAL(a0.c_str(), d.at(0).second.c_str());
     LONGS_EQUAL(1, d.size());  // alone
-    drop_and_reconnect();
+    r.drop_and_reconnect();
     LONGS_EQUAL(1, r.delivery->state().parked);
 }
 
@@ -523,23 +507,16 @@ TEST(Delivery, ARowLostAloneThenAckedIsNotParked) {
     Rig r(10);
     const std::string row = r.alarm(0);
     r.connect();
-    auto drop_and_reconnect = [&] {
-        r.transport.handlers.lost("link dropped");
-        r.turn();
-        r.clock.advance(100);
-        r.open.clear();
-        r.connect();
-    };
-    drop_and_reconnect();         // the full window's loss: row now goes alone
-    drop_and_reconnect();         // lost alone: 1
-    drop_and_reconnect();         // 2
+    r.drop_and_reconnect();       // the full window's loss: row now goes alone
+    r.drop_and_reconnect();       // lost alone: 1
+    r.drop_and_reconnect();       // 2
     r.complete(*r.open.begin());  // acked on this connection
     r.turn();
     r.alarm(1);
     r.turn();
-    drop_and_reconnect();  // row 1 alone next
-    drop_and_reconnect();  // lost alone: 1
-    drop_and_reconnect();  // 2
+    r.drop_and_reconnect();  // row 1 alone next
+    r.drop_and_reconnect();  // lost alone: 1
+    r.drop_and_reconnect();  // 2
     LONGS_EQUAL(0, r.delivery->state().parked);
     r.store->flush();
     LONGS_EQUAL(1, r.store->stats().alarm.rows);

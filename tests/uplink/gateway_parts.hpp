@@ -18,6 +18,7 @@
 #include "pipeline/intake.hpp"
 #include "store/store.hpp"
 #include "support/subscriber.hpp"
+#include "support/wait.hpp"
 #include "uplink/uplink.hpp"
 
 namespace gw::test {
@@ -70,17 +71,6 @@ struct GatewayParts {
         return *id;
     }
 };
-
-// Polls `done` until true or the timeout; for state without a notification.
-template <typename F>
-bool wait_for(F done, int timeout_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
-}
 
 inline nlohmann::json parse(const Received& r) {
     return nlohmann::json::parse(r.payload);
