@@ -113,15 +113,24 @@ struct Rig {
         CHECK(store->append(Lane::alarm, i, contract::kEventRoute, p).ok());
         return p;
     }
-    // The connection drops; after the backoff the next one is made. Returns
-    // the data publishes of the new connection.
-    std::vector<std::pair<std::string, std::string>> drop_and_reconnect() {
+    // The connection drops; after the backoff the next one is made (the
+    // broker acknowledging its retained status when `birth_acked`, before
+    // the rows go). Returns the data publishes of the new connection.
+    std::vector<std::pair<std::string, std::string>> drop_and_reconnect(bool birth_acked = false) {
         transport.handlers.lost("broker closed the connection");
         turn();
         clock.advance(config.reconnect_min_ms);
         const size_t before = transport.published.size();
         open.clear();
-        connect();
+        turn();
+        transport.handlers.connected(Status::success());
+        turn();
+        if (birth_acked) {
+            const size_t birth = before;  // the first publish of the connection
+            CHECK(test::ends_with(transport.published.at(birth).topic, "/status"));
+            transport.published[birth].done(Status::success());
+            turn();
+        }
         return data(before);
     }
     // Data publishes (not status) in order: topic suffix after the base, payload.
@@ -462,6 +471,12 @@ TEST(Delivery, AnAlarmGoesBesideALoneImageAfterAReconnect) {
     d = r.data(before);
     LONGS_EQUAL(3, d.size());  // the next alarm beside the image still out
     STRCMP_EQUAL(a2.c_str(), d[2].second.c_str());
+    // Its publish fails: it goes again at once, still beside the image.
+    r.complete(*std::next(r.open.begin()), fail("publish failed, rc -3"));
+    r.turn();
+    d = r.data(before);
+    LONGS_EQUAL(4, d.size());
+    STRCMP_EQUAL(a2.c_str(), d[3].second.c_str());
 }
 
 // A park is withdrawn when the next connection is lost too before any
@@ -476,6 +491,27 @@ TEST(Delivery, AParkIsWithdrawnWhenTheLinkFailsWithTheNextRowToo) {
     auto d = r.drop_and_reconnect();  // a1 was out alone: lost as well
     LONGS_EQUAL(0, r.delivery->state().parked);
     STRCMP_EQUAL(a0.c_str(), d.at(0).second.c_str());  // first again
+}
+
+// A broker that takes the gateway's status but refuses two rows in a row
+// (two images over its size limit) gets both parked: the status's PUBACK
+// shows the link works, so losing the second row does not withdraw the
+// first's park (the two would otherwise take turns for good).
+TEST(Delivery, TwoRefusedRowsInARowAreBothParkedWhenTheBrokerTakesTheStatus) {
+    Rig r(10);
+    const std::string a0 = r.alarm(0), a1 = r.alarm(1), a2 = r.alarm(2);
+    r.connect();
+    for (int i = 0; i < 4; ++i) r.drop_and_reconnect(true);  // the window, then a0 alone x3
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    for (int i = 0; i < 2; ++i) {
+        auto d = r.drop_and_reconnect(true);  // a1 alone, lost, out again
+        STRCMP_EQUAL(a1.c_str(), d.at(0).second.c_str());
+        LONGS_EQUAL(1, r.delivery->state().parked);  // a0 stays parked
+    }
+    auto d = r.drop_and_reconnect(true);  // a1's third loss alone
+    LONGS_EQUAL(2, r.delivery->state().parked);
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(a2.c_str(), d[0].second.c_str());
 }
 
 // A row parked and sent again after its 10 minutes is parked again the

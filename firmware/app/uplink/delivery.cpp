@@ -148,6 +148,7 @@ void Delivery::apply(const LinkEvent& e) {
         }
         case LinkEvent::publish_failed: {
             if (!current || inflight_.erase({index_of(e.lane), e.seq}) == 0) return;
+            refused_.failed({index_of(e.lane), e.seq});
             // Not acked: it stays in the store and goes again, alone.
             resend_.insert({index_of(e.lane), e.seq});
             std::lock_guard<std::mutex> lock(mutex_);
@@ -158,6 +159,9 @@ void Delivery::apply(const LinkEvent& e) {
         case LinkEvent::lost:
             if (!current || !connected_) return;
             link_down(e.why, "connection lost");
+            return;
+        case LinkEvent::birth_acked:
+            if (current) refused_.link_works();
             return;
     }
 }
@@ -216,7 +220,12 @@ void Delivery::connect_next() {
 
 void Delivery::on_connected() {
     // Birth: retained, so the center sees the current state at subscribe time.
-    if (auto s = transport_.publish(topics_.status, status_payload(true), 1, true, nullptr); !s) {
+    // Its PUBACK shows the broker takes this connection's publishes at all
+    // (refused_rows.hpp).
+    auto taken = [post = post_, c = connection_](Status s) {
+        if (s) post({LinkEvent::birth_acked, c, Lane::alarm, 0, {}});
+    };
+    if (auto s = transport_.publish(topics_.status, status_payload(true), 1, true, taken); !s) {
         on_connect_failed(s.error());
         return;
     }

@@ -60,7 +60,8 @@ bool is_tls_uri(const std::string& uri);
 // What the transport reported, tagged with the connection it belongs to:
 // reports of an earlier connection change nothing but a PUBACK's delete.
 struct LinkEvent {
-    enum Kind { connected, connect_failed, acked, publish_failed, lost };
+    // birth_acked: the broker took this connection's retained status.
+    enum Kind { connected, connect_failed, acked, publish_failed, lost, birth_acked };
     Kind kind = connected;
     uint64_t connection = 0;
     Lane lane = Lane::alarm;

@@ -32,6 +32,13 @@ void RefusedRows::acked(const Key& key, bool current) {
     }
 }
 
+// An alarm beside the lone row that failed no longer holds its slot; the
+// lone row itself is still out as far as a loss goes (Paho fails what is in
+// flight before it reports the lost connection).
+void RefusedRows::failed(const Key& key) {
+    if (beside_ == key) beside_.reset();
+}
+
 RefusedRows::Verdict RefusedRows::lost(int64_t now_ms) {
     Verdict v;
     const std::optional<Key> alone = beside_ ? std::nullopt : lone_;

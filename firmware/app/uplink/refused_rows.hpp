@@ -10,9 +10,11 @@
 // loss with both out blames neither. A row lost alone kLosses times in a row
 // is parked: skipped for kParkMs, then sent again; lost alone once more
 // after that, it is parked again at once. A park is withdrawn if the next
-// connection is lost too before any PUBACK: then the link, not the row, is
-// what fails (a broker that refuses the gateway's status topic, a flapping
-// line), and parking row after row would only reorder them.
+// connection is lost too before any PUBACK, the retained status's included:
+// then the link, not the row, is what fails (a broker that refuses the
+// gateway's status topic, a flapping line), and parking row after row would
+// only reorder them. A broker that takes the status but refuses two rows in
+// a row (two large images) has them both parked.
 //
 // Pure bookkeeping for Delivery, on its thread: no I/O, time passed in.
 #include <cstdint>
@@ -45,6 +47,11 @@ class RefusedRows {
     void published(const Key& key, size_t inflight);
     // Its PUBACK; `current`: on the connection now up.
     void acked(const Key& key, bool current);
+    // Its publish failed on the connection now up; it will be sent again.
+    void failed(const Key& key);
+    // The broker acknowledged something on the connection now up (the
+    // retained status): a loss from here on is no longer the link's.
+    void link_works() { unconfirmed_.reset(); }
     // The connection was lost (or a publish could not even be queued).
     Verdict lost(int64_t now_ms);
     bool parked(const Key& key) const { return parked_.count(key) > 0; }
