@@ -115,23 +115,25 @@ struct Rig {
     }
     // The connection drops; after the backoff the next one is made (the
     // broker acknowledging its retained status when `birth_acked`, before
-    // the rows go). Returns the data publishes of the new connection.
-    std::vector<std::pair<std::string, std::string>> drop_and_reconnect(bool birth_acked = false) {
+    // the rows go). Returns the index in transport.published of the new
+    // connection's first publish.
+    size_t reconnect_after_loss(bool birth_acked = false) {
         transport.handlers.lost("broker closed the connection");
         turn();
         clock.advance(config.reconnect_min_ms);
-        const size_t before = transport.published.size();
+        const size_t first = transport.published.size();
         open.clear();
-        turn();
-        transport.handlers.connected(Status::success());
-        turn();
+        connect();
         if (birth_acked) {
-            const size_t birth = before;  // the first publish of the connection
-            CHECK(test::ends_with(transport.published.at(birth).topic, "/status"));
-            transport.published[birth].done(Status::success());
+            CHECK(test::ends_with(transport.published.at(first).topic, "/status"));
+            transport.published[first].done(Status::success());
             turn();
         }
-        return data(before);
+        return first;
+    }
+    // As above; returns the data publishes of the new connection.
+    std::vector<std::pair<std::string, std::string>> drop_and_reconnect(bool birth_acked = false) {
+        return data(reconnect_after_loss(birth_acked));
     }
     // Data publishes (not status) in order: topic suffix after the base, payload.
     std::vector<std::pair<std::string, std::string>> data(size_t from = 0) const {
@@ -355,12 +357,7 @@ TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {
     // again, the acked ones do not; the first alone until its PUBACK (was the
     // drop the broker refusing it?), then the rest.
     r.store->flush();
-    r.transport.handlers.lost("gone");
-    r.turn();
-    r.clock.advance(100);
-    const size_t before = r.transport.published.size();
-    r.open.clear();
-    r.connect();
+    const size_t before = r.reconnect_after_loss();
     d = r.data(before);
     LONGS_EQUAL(1, d.size());
     STRCMP_EQUAL(rows[1].c_str(), d[0].second.c_str());
@@ -394,12 +391,7 @@ TEST(Delivery, AReconnectDoesNotResendRowsWhoseDeleteIsStillGathered) {
     r.turn();
     // The store's clock stands still: without a flush these acks would wait.
     LONGS_EQUAL(4, r.store->stats().alarm.rows);
-    r.transport.handlers.lost("gone");
-    r.turn();
-    r.clock.advance(100);
-    const size_t before = r.transport.published.size();
-    r.open.clear();
-    r.connect();
+    const size_t before = r.reconnect_after_loss();
     LONGS_EQUAL(1, r.data(before).size());  // alone first, after a lost link
     r.complete(*r.open.begin());
     r.turn();
@@ -454,12 +446,7 @@ TEST(Delivery, AnAlarmGoesBesideALoneImageAfterAReconnect) {
     Rig r(10);
     CHECK(r.store->append(Lane::evidence, 1, contract::evidence_route("e1"), "{\"image\":1}").ok());
     r.connect();
-    r.transport.handlers.lost("gone");
-    r.turn();
-    r.clock.advance(100);
-    const size_t before = r.transport.published.size();
-    r.open.clear();
-    r.connect();
+    const size_t before = r.reconnect_after_loss();
     LONGS_EQUAL(1, r.data(before).size());  // the image, alone
     const std::string a1 = r.alarm(1), a2 = r.alarm(2);
     r.turn();
