@@ -28,6 +28,7 @@
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -73,12 +74,7 @@ std::string send_and_read_to_end(const std::string& path, const std::string& byt
 
 // Reruns `probe` until it returns true or a generous timeout passes.
 bool eventually(const std::function<bool()>& probe, int timeout_ms = 30000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!probe()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
+    return gw::test::wait_for(probe, timeout_ms);
 }
 
 // True once the server has closed `fd` (EOF or reset on read; replies it

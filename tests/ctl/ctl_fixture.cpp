@@ -10,6 +10,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "support/wait.hpp"
+
 namespace gw::test {
 namespace {
 
@@ -127,13 +129,9 @@ RunResult Site::ctl(std::vector<std::string> args, int timeout_ms) const {
     return run(args, timeout_ms);
 }
 
+// 100 ms between probes: many of them run gatewayctl.
 bool eventually(const std::function<bool()>& probe, int timeout_ms) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!probe()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return true;
+    return wait_for(probe, timeout_ms, 100);
 }
 
 }  // namespace gw::test

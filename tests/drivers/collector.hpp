@@ -2,15 +2,14 @@
 // Thread-safe sinks for driver tests: drivers call them from their own
 // threads; the test waits until what it expects has arrived (or a generous
 // deadline passes, which fails the test: no timing is asserted).
-#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/sinks.hpp"
+#include "support/wait.hpp"
 
 namespace gw::test {
 
@@ -57,14 +56,9 @@ class Collector : public SampleSink, public EventSink {
     size_t calls_ = 0;
 };
 
-// Polls `done` until true or `timeout_ms` passed; returns the last result.
+// The driver tests' wait: generous, since the machine is shared.
 inline bool wait_until(const std::function<bool()>& done, int timeout_ms = 20000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
+    return wait_for(done, timeout_ms);
 }
 
 }  // namespace gw::test

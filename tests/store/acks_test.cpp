@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fixture.hpp"
+#include "support/wait.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -31,11 +32,7 @@ std::vector<int64_t> append_alarms(Store& s, int n) {
 // Waits (generously: the machine is shared) until `done` holds.
 template <typename F>
 bool eventually(F done) {
-    for (int i = 0; i < 3000; ++i) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
+    return gw::test::wait_for(done, 30000, 10);
 }
 
 // 3,000 telemetry rows of 1 KB in a closed store; then, with the store open
