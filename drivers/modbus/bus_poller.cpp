@@ -150,15 +150,15 @@ void BusPoller::poll_device(Device& d, int64_t now) {
         if (!schedule_->due(d.index, b, now)) continue;
         schedule_->polled(d.index, b, now);
         const Outcome r = read_block(d, b, samples);
-        if (r == Outcome::refused) continue;
         if (r == Outcome::stopped) break;
-        if (r != Outcome::ok) {
+        if (r != Outcome::ok && r != Outcome::refused) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
             return;
         }
         // Stopping ends the device's turn here: at most one request after
-        // stop() (a slow RTU device's remaining blocks took seconds).
+        // stop() (a slow RTU device's remaining blocks took seconds). A
+        // refused block was answered too: the device needs its pause.
         if (stop_.stopping() || (d.cfg.pause_ms > 0 && !pause(d.cfg.pause_ms))) break;
     }
     if (!samples.empty()) sink_.on_samples(samples);
@@ -185,11 +185,16 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             ctx.set_slave(d.cfg.slave);
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }
+        // Nothing left on the line from before (noise, an answer later than
+        // the wait below) is read as this request's answer.
+        if (!ctx.is_tcp()) ctx.flush();
         const int64_t t0_us = clock_.mono_us();
         errno = 0;
         // The whole answer within twice the timeout: the first byte within
-        // it, the rest within as long again (see RequestWatchdog).
-        if (watchdog_) watchdog_->arm(ctx.fd(), 2 * d.cfg.timeout_ms);
+        // it, the rest within as long again (see RequestWatchdog), plus the
+        // time its bytes take on a serial line.
+        const int deadline_ms = 2 * d.cfg.timeout_ms + wire_ms(d.cfg, block);
+        if (watchdog_) watchdog_->arm(ctx.fd(), deadline_ms);
         int rc = ctx.read(block.table, block.start, block.count, answer);
         int err = errno;
         // Cut by the watchdog (it shut the socket down): a timeout like any
@@ -206,14 +211,24 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         }
         const Failure f = rc >= 0 ? Failure::protocol : classify_errno(err);
         if (cut)
-            error = "answer not complete within " + std::to_string(2 * d.cfg.timeout_ms) + " ms";
+            error = "answer not complete within " + std::to_string(deadline_ms) + " ms" +
+                    (ctx.is_tcp() ? std::string()
+                                  : " (2 x timeout_ms and " +
+                                        std::to_string(deadline_ms - 2 * d.cfg.timeout_ms) +
+                                        " ms on the line)");
         else if (rc >= 0)
             error = "short response: " + std::to_string(rc) + " of " + std::to_string(block.count);
         else
             error = error_text(err);
         count_failure(d, f, error);
         // Whatever is left of a bad or late frame must not be read as the
-        // next answer.
+        // next answer. An RTU answer does not say which registers it
+        // holds: one arriving late, after the retry or the next block went
+        // out, would be taken for theirs (same slave, function and length)
+        // and decoded as good values of other points. So a serial line is
+        // given the timeout again to bring it in before it is thrown away.
+        if (f == Failure::timeout && !cut && !ctx.is_tcp() && !pause(d.cfg.timeout_ms))
+            return Outcome::stopped;
         ctx.flush();
         if (cut || f == Failure::connection || (f == Failure::timeout && ctx.is_tcp())) {
             // A TCP stream after a timeout may still deliver the late answer:
@@ -270,6 +285,8 @@ void BusPoller::count_failure(const Device& d, Failure f, const std::string& err
                 c.crc_errors++;
                 break;
             case Failure::exception:
+            case Failure::busy:
+            case Failure::unreachable:
                 c.exceptions++;
                 break;
             case Failure::protocol:

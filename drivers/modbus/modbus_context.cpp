@@ -9,6 +9,8 @@ namespace gw::modbus {
 Failure classify_errno(int err) {
     if (err == ETIMEDOUT) return Failure::timeout;
     if (err == EMBBADCRC) return Failure::crc;
+    if (err == EMBXACK || err == EMBXSBUSY) return Failure::busy;
+    if (err == EMBXGPATH || err == EMBXGTAR) return Failure::unreachable;
     if (err >= EMBXILFUN && err <= EMBXGTAR) return Failure::exception;
     if (err == EMBBADDATA || err == EMBBADEXC || err == EMBUNKEXC || err == EMBMDATA ||
         err == EMBBADSLAVE)

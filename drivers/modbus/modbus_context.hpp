@@ -17,7 +17,11 @@
 namespace gw::modbus {
 
 // What went wrong with a request, from libmodbus's errno.
-enum class Failure { none, timeout, crc, protocol, exception, connection };
+// exception: the device refuses the request (exceptions 1-4, 7, 8): asking
+// again will not help, and its other blocks are fine. busy: it cannot
+// answer now (5 acknowledge, 6 busy), and unreachable: a TCP gateway cannot
+// reach it (10, 11): both are asked again, then the device has failed.
+enum class Failure { none, timeout, crc, protocol, exception, busy, unreachable, connection };
 
 Failure classify_errno(int err);
 // Thread-safe text for a libmodbus errno (modbus_strerror is not).

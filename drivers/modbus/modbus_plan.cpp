@@ -15,6 +15,16 @@ int max_count(Table t) {
     return is_bit_table(t) ? kMaxReadBits : kMaxReadRegisters;
 }
 
+int wire_ms(const DeviceConfig& device, const ReadBlock& block) {
+    if (device.transport != Transport::rtu || device.baud <= 0) return 0;
+    // slave, function, address, count, CRC: 8 bytes; the answer: slave,
+    // function, byte count, the data, CRC.
+    const int64_t data = is_bit_table(block.table) ? (block.count + 7) / 8 : 2 * block.count;
+    const int64_t bytes = 8 + (5 + data) + 2 * 4;
+    const int64_t bits = 1 + device.data_bits + (device.parity == 'N' ? 0 : 1) + device.stop_bits;
+    return static_cast<int>((bytes * bits * 1000 + device.baud - 1) / device.baud);
+}
+
 namespace {
 
 int span_of(const PointConfig& p) {

@@ -181,6 +181,68 @@ TEST(ModbusTcp, ABlockTheDeviceRefusesLeavesItsOtherPointsGood) {
     CHECK(fire.last_error.find("exception 2") != std::string::npos);
 }
 
+// Exception 11 from a TCP gateway: the device behind it does not answer.
+// That is the device failing, not refusing a block: asked again, then
+// reported offline and backed off, its points comm_fail. It was "refused",
+// the device online and polled at the full rate, each request costing the
+// gateway's own timeout on a bus other devices share. The gateway itself
+// answered: the connection is kept.
+TEST(ModbusTcp, AGatewayWhoseTargetDoesNotAnswerFailsTheDevice) {
+    Site site;
+    site.start_tcp({"2:exception:11"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    expect_others_polled(site.sink, *site.bus, 5);
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    CHECK_FALSE(fire.online);
+    LONGS_EQUAL(fire.requests, fire.exceptions);
+    CHECK(fire.requests >= 2 * fire.polls_failed);  // 1 + retries each
+    LONGS_EQUAL(0, fire.timeouts + fire.connection_errors);
+    STRCMP_CONTAINS("exception 11", fire.last_error.c_str());
+    CHECK(site.sink.count("room_temp", Quality::comm_fail) >= 1);
+    LONGS_EQUAL(0, site.sink.count("room_temp", Quality::good));
+}
+
+// Exception 6, busy: the request is asked again (a busy device answers a
+// moment later), not taken as refused for this poll.
+TEST(ModbusTcp, ABusyDeviceIsAskedAgain) {
+    Site site;
+    site.start_tcp({"2:exception:6"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    site.bus->stop();
+    auto fire = counters_of(*site.bus, "fire");
+    CHECK(fire.requests >= 2 * fire.polls_failed);
+    STRCMP_CONTAINS("exception 6", fire.last_error.c_str());
+}
+
+// A device's pause between requests holds after a block it refused too:
+// the refused block's answer was skipped past it, and a device that needs
+// the pause missed the next request. The clock stands still, so the pause
+// after the refused first block (a coil it does not have) never ends: the
+// device's next block is not asked until the clock moves.
+TEST(ModbusTcp, APauseFollowsARefusedBlockToo) {
+    TempDir dir;
+    const int port = free_port();
+    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario), {"--tcp", std::to_string(port)}),
+                dir.path(), "sitesim");
+    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
+    Collector sink;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    auto devices = tcp_devices(port);
+    for (auto& d : devices) d.pause_ms = d.id == "fire" ? 1000 : 0;
+    auto points = site_points();
+    points.push_back(point("missing", "fire", Table::coil, 20000));  // the fire panel's first block
+    BusPoller bus(devices, points, sink, clock, log);
+    CHECK_TRUE(bus.start().ok());
+    CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").exceptions >= 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LONGS_EQUAL(1, counters_of(bus, "fire").requests);  // waiting out the pause
+    clock.advance(1000);
+    CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").responses >= 1; }));
+    bus.stop();
+}
+
 TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
     Site site;
     site.start_tcp({"2:late:400"});
@@ -328,14 +390,15 @@ struct RtuSite {
     std::unique_ptr<Process> sim;
     std::unique_ptr<BusPoller> bus;
 
-    void start(std::vector<std::string> faults) {
+    void start(std::vector<std::string> faults, const std::string& scenario = kSiteScenario,
+               const std::vector<PointConfig>& points = site_points()) {
         CHECK_TRUE(pty.ok());
         std::vector<std::string> extra{"--rtu", pty.a(), "--baud", "115200"};
         for (auto& f : faults) extra.insert(extra.end(), {"--fault", f});
-        sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", kSiteScenario), extra),
+        sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", scenario), extra),
                                         dir.path(), "sitesim");
         CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
-        bus = std::make_unique<BusPoller>(rtu_devices(pty.b()), site_points(), sink, clock, log);
+        bus = std::make_unique<BusPoller>(rtu_devices(pty.b()), points, sink, clock, log);
         CHECK_TRUE(bus->start().ok());
     }
 };
@@ -395,6 +458,35 @@ TEST(ModbusRtu, SilentSlaveOnTheLineDoesNotStallTheOthers) {
     CHECK(site.sink.count("water_depth", Quality::comm_fail) >= 1);
 }
 
+// An RTU answer does not say which registers it holds: one that came late,
+// once the retry or the next block had gone out, was taken for theirs (same
+// slave, function and length) and decoded as good values of other points.
+// The fire panel answers 200 ms late (its timeout is 150 ms) every other
+// second; its two one-register blocks hold different values, and no sample
+// may ever carry the other block's.
+TEST(ModbusRtu, ALateAnswerIsNeverTakenForAnotherRequests) {
+    RtuSite site;
+    std::string scenario = std::string(kSiteScenario) +
+                           "0,2,holding_register,10,222\n"
+                           "0,2,holding_register,20,333\n";
+    for (int s = 0; s < 10; s += 2)
+        scenario +=
+            std::to_string(s) + ",2,fault,late,200\n" + std::to_string(s + 1) + ",2,fault,none,0\n";
+    std::vector<PointConfig> points{point("water_depth", "flood", Table::holding_register, 0),
+                                    point("a", "fire", Table::holding_register, 10),
+                                    point("b", "fire", Table::holding_register, 20),
+                                    point("lift_floor", "lift", Table::holding_register, 0)};
+    site.start({}, scenario, points);
+    CHECK_TRUE(wait_until([&] {
+        return counters_of(*site.bus, "fire").timeouts >= 6 &&
+               site.sink.count("a", Quality::good) >= 3 && site.sink.count("b", Quality::good) >= 3;
+    }));
+    site.bus->stop();
+    for (const auto& [name, value] : {std::pair<const char*, double>{"a", 222}, {"b", 333}})
+        for (const auto& sample : site.sink.of(name))
+            if (sample.quality == Quality::good) DOUBLES_EQUAL_TEXT(value, sample.value, 0, name);
+}
+
 // The same on a serial line, which cannot be shut down like a socket: the
 // watchdog puts /dev/null in its place and the line is opened again. Without
 // it the trickled answer (13 bytes x 100 ms, each gap inside the byte
@@ -410,7 +502,10 @@ TEST(ModbusRtu, AnAnswerTrickledByteByByteIsCutAtTwiceTheTimeout) {
     auto fire = counters_of(*site.bus, "fire");
     LONGS_EQUAL(0, fire.responses);
     CHECK(fire.timeouts >= 1);
-    STRCMP_CONTAINS("not complete within 300 ms", fire.last_error.c_str());
+    // The fire panel's first block (smoke, one discrete input): 22 bytes on
+    // the line at 115200 baud, 2 ms.
+    STRCMP_CONTAINS("not complete within 302 ms (2 x timeout_ms and 2 ms on the line)",
+                    fire.last_error.c_str());
 }
 
 TEST_GROUP(SiteScenario){};

@@ -99,6 +99,27 @@ TEST(ModbusPlan, AThirtyTwoBitValueIsNeverSplitAcrossRequests) {
     LONGS_EQUAL(2, blocks[1].count);
 }
 
+// What a request and its answer take on the wire: the watchdog's deadline
+// adds it, or a full block at 2400 baud (1.13 s) was cut at 2 x 500 ms on
+// every poll and the device never came online.
+TEST(ModbusPlan, WireTimeCountsEveryCharacterOfRequestAndAnswer) {
+    DeviceConfig d;
+    d.transport = Transport::rtu;
+    d.baud = 2400;  // 8N1: 10 bits a character
+    ReadBlock full;
+    full.table = Table::holding_register;
+    full.count = 125;
+    // 8 request bytes, 5 + 250 answer bytes, 8 characters of silence.
+    LONGS_EQUAL(1130, wire_ms(d, full));  // 2710 bits: 1129.2 ms, rounded up
+    d.baud = 9600;
+    d.parity = 'E';  // 11 bits
+    ReadBlock bits;
+    bits.table = Table::discrete_input;
+    bits.count = 9;                     // two data bytes
+    LONGS_EQUAL(27, wire_ms(d, bits));  // (8 + 7 + 8) x 11 = 253 bits: 26.4 ms, rounded up
+    d.transport = Transport::tcp;
+    LONGS_EQUAL(0, wire_ms(d, full));
+}
 TEST(ModbusPlan, DecodesEveryTypeAndOrder) {
     auto p = point("x", Table::holding_register, 0, ValueType::int16);
     uint16_t neg[1] = {0xFFFE};

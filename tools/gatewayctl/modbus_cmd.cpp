@@ -195,10 +195,10 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
             if (rc == 1) {
                 answer = "value " + std::to_string(modbus::is_bit_table(table) ? reply.bits[0]
                                                                                : reply.regs[0]);
-            } else if (modbus::classify_errno(err) == modbus::Failure::exception &&
-                       err != EMBXGPATH && err != EMBXGTAR) {
-                // Exceptions 10/11 come from a TCP gateway: nobody behind it
-                // answered, so that id is not there; any other one is a slave.
+            } else if (const auto f = modbus::classify_errno(err);
+                       f == modbus::Failure::exception || f == modbus::Failure::busy) {
+                // A slave answered. Exceptions 10/11 (unreachable) come from a
+                // TCP gateway: nobody behind it answered, that id is not there.
                 answer = "exception: " + modbus::error_text(err);
             } else {
                 bus.ctx->flush();
