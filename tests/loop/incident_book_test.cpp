@@ -243,6 +243,25 @@ TEST(IncidentBook, OneShotStoreWarningsAndInfoAreNotFollowed) {
     CHECK_FALSE(book.ack("gw-1-1", "ops", "").ok());
 }
 
+// The store's alarms (full, an alarm refused, recovered from damage) are
+// one-shot reports too: no clear ever comes, so they were re-sent every
+// renotify_s, escalated to critical once the store was fine again and kept
+// open until a restart.
+TEST(IncidentBook, OneShotStoreAlarmsAreNeitherResentNorEscalated) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event full = raise("gw-1-1", Severity::alarm);
+    full.detector = "store";
+    full.kind = "store";
+    full.type = "store_full";
+    full.one_shot = true;
+    feed(full);
+    LONGS_EQUAL(0, book.open().size());
+    clock.advance(settings().escalate_after_ms);
+    CHECK(book.tick().empty());
+}
+
 // Never-cleared warnings (injected, or a detector's bug) do not grow the
 // book without end: the oldest followed one is let go.
 TEST(IncidentBook, FollowedWarningsAreBounded) {

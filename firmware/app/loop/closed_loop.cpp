@@ -59,10 +59,12 @@ void ClosedLoop::before(Event& event) {
 void ClosedLoop::after(const Event& event) {
     book_->record(event);
     // The emergency rules answer to what detectors find: the book's own
-    // re-sends and ack updates of an incident are not new alarms (they
-    // switched a site the center had set back to normal into emergency
-    // again, at every re-send and at the center's own ack).
-    if (is_book_event(event)) return;
+    // re-sends and ack updates of an incident, and a camera's fresh
+    // evidence, are not new alarms (they switched a site the center had set
+    // back to normal into emergency again, at every re-send and at the
+    // center's own ack; fresh evidence, sent only in emergency mode, kept an
+    // emergency going for as long as the incident stayed open).
+    if (event.repeats_incident) return;
     if (auto change = mode_->on_event(event)) announce(*change);
 }
 

@@ -30,10 +30,6 @@ constexpr const char* kAckedPrefix = "acknowledged by ";
 
 }  // namespace
 
-bool is_book_event(const Event& e) {
-    return e.from_book;
-}
-
 json incident_json(const Incident& inc) {
     json j = {{"id", inc.id},
               {"detector", inc.detector},
@@ -194,11 +190,13 @@ void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
 }
 
 // Due: at or above min_severity. Followed: notices and warnings of things
-// that clear; one-shot reports (rows evicted) never do, so they are not
-// followed.
+// that clear. One-shot reports never clear, so they are in the book at no
+// severity: the store's alarms (full, an alarm refused, recovered from
+// damage) were re-sent every renotify_s, escalated to critical once the
+// store was fine again, and open until a restart.
 bool IncidentBook::tracked(const Event& e) const {
-    if (e.severity >= settings_.min_severity) return true;
-    return e.severity >= settings_.follow_severity && !e.one_shot;
+    if (e.one_shot) return false;
+    return e.severity >= settings_.min_severity || e.severity >= settings_.follow_severity;
 }
 
 void IncidentBook::make_due(Incident& inc) {
@@ -255,11 +253,11 @@ void IncidentBook::record(const Event& e) {
     const std::string& id = e.incident.empty() ? e.id : e.incident;
     Incident* inc = find(id);
     if (!inc) {
-        // The book's own update of an incident whose clear was stored while
-        // the update was on its way (a re-send, an ack), or any later event
+        // A repeat of an incident whose clear was stored while it was on
+        // its way (a re-send, an ack's update, fresh evidence), or any later event
         // of a closed incident, must not open it again: it was re-sent and
         // escalated for ever, its ack lost.
-        if (is_book_event(e) || was_closed(id)) return;
+        if (e.repeats_incident || was_closed(id)) return;
         // An update may cross the threshold (a warning that grew into an alarm).
         if (e.state != EventState::clear && tracked(e)) start(e);
         return;
@@ -271,8 +269,11 @@ void IncidentBook::record(const Event& e) {
     note_event(*inc, e.id);
     notified(*inc);
     // A detector's own update refreshes what later re-sent updates repeat,
-    // its severity too (adopt() kept it at or above an escalated one).
-    if (!is_book_event(e)) {
+    // its severity too (adopt() kept it at or above an escalated one). A
+    // repeat does not: fresh evidence's message and details are about its
+    // image, and re-sends made from them said "fresh evidence" with no
+    // image and without the detector's details.
+    if (!e.repeats_incident) {
         // A followed warning that grew into an alarm is re-sent from now on.
         if (!inc->due && e.severity >= settings_.min_severity) make_due(*inc);
         inc->severity = e.severity;
@@ -337,7 +338,7 @@ std::vector<Event> IncidentBook::tick() {
             e.escalated = true;
             e.severity = one_step_up(inc.severity);
             e.renotify.reset();  // the escalation itself, not a re-send
-            e.from_book = true;
+            e.repeats_incident = true;
             e.message =
                 kUnackedPrefix + std::to_string(age / 1000) + " s, escalated: " + inc.message;
             out.push_back(std::move(e));
@@ -347,7 +348,7 @@ std::vector<Event> IncidentBook::tick() {
             Event e = update_of(inc);
             e.renotify = inc.renotify + 1;
             e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;
-            e.from_book = true;
+            e.repeats_incident = true;
             out.push_back(std::move(e));
         }
     }
@@ -400,7 +401,7 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
     Event e = update_of(*inc);
     e.renotify.reset();
     e.message = kAckedPrefix + by + (note.empty() ? "" : ": " + note);
-    e.from_book = true;
+    e.repeats_incident = true;
     out.update = std::move(e);
     return out;
 }

@@ -154,10 +154,6 @@ class IncidentBook {
     int64_t grace_until_mono_ = 0;          // monotonic: see Incident::due_mono
 };
 
-// An event the book itself made (a re-send, an escalation, an ack's update),
-// not a detector's.
-bool is_book_event(const Event& e);
-
 // The book's record of an incident, as stored in its StateTable.
 nlohmann::json incident_json(const Incident& inc);
 std::optional<Incident> incident_from_json(const nlohmann::json& j);

@@ -25,8 +25,7 @@ void EvidenceRefresher::observe(const std::vector<Event>& events,
     }
 }
 
-std::vector<Event> EvidenceRefresher::due(int64_t now_ms, int64_t interval_ms,
-                                          EventIdSource& ids) {
+std::vector<Event> EvidenceRefresher::due(int64_t now_ms, int64_t interval_ms, EventIdSource& ids) {
     std::vector<Event> out;
     for (auto& [incident, open] : open_) {
         if (now_ms - open.image_ms < interval_ms) continue;
@@ -42,6 +41,7 @@ std::vector<Event> EvidenceRefresher::due(int64_t now_ms, int64_t interval_ms,
         e.ack_note.reset();
         e.renotify.reset();
         e.escalated = false;
+        e.repeats_incident = true;  // not a new finding (the mode rules, the book)
         open.image_ms = now_ms;
         out.push_back(std::move(e));
     }

@@ -84,10 +84,11 @@ struct Event {
     // the store's own reports): never updated or cleared, so never shown as
     // active and not followed. Not part of the contract: never encoded.
     bool one_shot = false;
-    // Made by the incident book (a re-send, an escalation, an ack's update),
-    // not by a detector: the mode rules and the book's own record skip it.
-    // Not part of the contract: never encoded.
-    bool from_book = false;
+    // Repeats an open incident's state, not a detector's new finding: the
+    // incident book's re-sends, escalations and ack updates, and a camera's
+    // fresh evidence in emergency mode. The mode rules and the book's own
+    // record skip it. Not part of the contract: never encoded.
+    bool repeats_incident = false;
 };
 
 std::string_view to_string(Quality q);

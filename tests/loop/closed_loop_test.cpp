@@ -1,0 +1,86 @@
+// The closed loop over memory tables on a ManualClock: what reaches the
+// mode rules and the incident book from the events the intake stores.
+#include "loop/closed_loop.hpp"
+
+#include <vector>
+
+#include "core/log.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+namespace {
+
+using gw::Event;
+using gw::EventState;
+using gw::Mode;
+using gw::Severity;
+
+gw::Event flames(const std::string& id, EventState state) {
+    Event e;
+    e.id = id;
+    e.incident = "gw-1-1";
+    e.detector = "cam-1-fire";
+    e.kind = "video_fire";
+    e.type = "flames";
+    e.severity = Severity::alarm;
+    e.state = state;
+    e.message = "flames in view";
+    e.details = {{"area_px", 900}};
+    return e;
+}
+
+}  // namespace
+
+TEST_GROUP(ClosedLoop) {
+    gw::ManualClock clock{1700000000000};
+    gw::Log log{gw::LogLevel::error};
+    std::unique_ptr<gw::loop::ClosedLoop> loop;
+    std::vector<Event> sent;
+
+    void setup() override {
+        gw::Config config;
+        gw::EmergencyAutoRule rule;
+        rule.detector = "cam-1-fire";
+        rule.duration_s = 600;
+        config.emergency_auto.push_back(rule);
+        auto opened =
+            gw::loop::ClosedLoop::open(config, std::make_unique<gw::loop::MemoryStateTable>(),
+                                       std::make_unique<gw::loop::MemoryStateTable>(), clock, log);
+        CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+        loop = std::move(*opened);
+        loop->attach(
+            [this](Event e) -> gw::Result<Event> {
+                sent.push_back(e);
+                return e;
+            },
+            nullptr);
+    }
+    void store(Event e) {
+        loop->before(e);
+        loop->after(e);
+    }
+};
+
+// A camera's fresh evidence (emergency mode only) repeats its incident: it
+// is no new finding. It kept an emergency the center had ended going, and
+// its message and details ("fresh evidence", no image) became what the
+// incident's re-sends said.
+TEST(ClosedLoop, FreshEvidenceIsNoNewFinding) {
+    store(flames("gw-1-1", EventState::raise));
+    CHECK(loop->mode().mode() == Mode::emergency);
+    CHECK(loop->set_mode(Mode::normal, std::nullopt, "center").ok());
+    clock.advance(30000);
+    Event refresh = flames("gw-1-2", EventState::update);
+    refresh.message = "fresh evidence (emergency mode): flames in view";
+    refresh.details = {{"evidence_refresh", true}};
+    refresh.evidence = refresh.id;
+    refresh.repeats_incident = true;
+    store(refresh);
+    CHECK(loop->mode().mode() == Mode::normal);
+    auto open = loop->book().open();
+    LONGS_EQUAL(1, open.size());
+    STRCMP_EQUAL("flames in view", open[0].message.c_str());
+    LONGS_EQUAL(900, open[0].details.value("area_px", 0));
+    // Its event id still names the incident for an ack.
+    CHECK(loop->ack("gw-1-2", "ops", "").ok());
+}
