@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -39,8 +40,10 @@ bool eventually(F done) {
 // again, an early leaf page under some of them damaged behind its back
 // (found at run time, not by the check at open: the rows are more than
 // SQLite's page cache holds, so the writer reads that page from the file
-// again). The store, and the rows' seqs.
-std::pair<std::unique_ptr<Store>, std::vector<int64_t>> damaged_under_rows(test::StoreFixture& f) {
+// again). The store (opened again with `reopen`, default f.opts()), and the
+// rows' seqs.
+std::pair<std::unique_ptr<Store>, std::vector<int64_t>> damaged_under_rows(
+    test::StoreFixture& f, std::optional<StoreOptions> reopen = std::nullopt) {
     {
         auto s = f.open();
         std::vector<std::future<Status>> done;
@@ -51,7 +54,7 @@ std::pair<std::unique_ptr<Store>, std::vector<int64_t>> damaged_under_rows(test:
     }
     auto leaves = test::pages_of(f.path(), "telemetry", "leaf");
     CHECK(leaves.size() >= 3);
-    auto s = f.open();
+    auto s = f.open(reopen.value_or(f.opts()));
     CHECK_FALSE(s->recovery().has_value());
     std::vector<int64_t> seqs;
     for (const auto& r : all_rows(*s, Lane::telemetry)) seqs.push_back(r.seq);
@@ -156,6 +159,25 @@ TEST(StoreAcks, AlarmsAreStoredWhileTheAcksOfADamagedPageFail) {
         CHECK_TEXT(stored.ok(), stored.ok() ? "" : stored.error().c_str());
     }
     LONGS_EQUAL(3, s->stats().alarm.rows);
+}
+
+// The telemetry lane at its cap, a page under its oldest rows damaged: the
+// room a new telemetry row needs cannot be made (its eviction reads that
+// page). An alarm written in the same transaction is stored all the same:
+// it failed with the telemetry, at every write until a restart.
+TEST(StoreAcks, AlarmsAreStoredWhileTelemetryCannotMakeRoomOverADamagedPage) {
+    auto o = f.opts();
+    o.telemetry_max_bytes = 1 << 20;  // the 3,000 rows hold about 3 MB: over it
+    o.commit_window_ms = 300;         // the two appends in one transaction
+    auto [s, seqs] = damaged_under_rows(f, o);
+    auto telemetry = s->append_async(Lane::telemetry, 1, "telemetry", json_payload("t", 1, 1000));
+    auto alarm = s->append_async(Lane::alarm, 2, "event", json_payload("a", 2));
+    const Status stored = alarm.get();
+    CHECK_TEXT(stored.ok(), stored.ok() ? "" : stored.error().c_str());
+    const Status refused = telemetry.get();
+    CHECK_FALSE(refused.ok());
+    STRCMP_CONTAINS("store write failed", refused.error().c_str());
+    LONGS_EQUAL(1, s->stats().alarm.rows);
 }
 
 // Acks whose deletes keep failing are tried twice, then let go (their rows

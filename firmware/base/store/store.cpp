@@ -200,17 +200,37 @@ void Store::write_batch(Batch& batch) {
     refuse_telemetry_while_shut(batch, results);
     TxnDelta delta;
     int rc = write_with_room(batch, results, delta);
-    if (rc != SQLITE_OK && !batch.acks.empty() && has_rows(batch)) {
-        // An ack's delete can fail on its own (a damaged page under the row
-        // it deletes): the new rows, alarms first, must not wait for it.
-        auto acks = std::exchange(batch.acks, {});
-        const size_t retried = std::exchange(batch.retried_acks, 0);
-        delta = TxnDelta{};
-        rc = write_with_room(batch, results, delta);
-        requeue_acks(acks, retried);
-    }
+    if (rc != SQLITE_OK) rc = retry_without_acks(batch, results, delta, rc);
+    if (rc != SQLITE_OK) rc = retry_alarms_alone(batch, results, delta, rc);
     if (rc == SQLITE_OK && !batch.acks.empty()) telemetry_shut_ = false;  // rows were freed
     complete(batch, results, rc, delta);
+}
+
+// An ack's delete can fail on its own (a damaged page under the row it
+// deletes): the new rows, alarms first, must not wait for it.
+int Store::retry_without_acks(Batch& batch, Results& results, TxnDelta& delta, int rc) {
+    if (batch.acks.empty() || !has_rows(batch)) return rc;
+    auto acks = std::exchange(batch.acks, {});
+    const size_t retried = std::exchange(batch.retried_acks, 0);
+    delta = TxnDelta{};
+    rc = write_with_room(batch, results, delta);
+    requeue_acks(acks, retried);
+    return rc;
+}
+
+// A lower lane's rows can fail on their own too (evicting the oldest rows to
+// make room for them reads a page damaged under those): the alarms go alone
+// rather than fail with them at every write until a restart.
+int Store::retry_alarms_alone(Batch& batch, Results& results, TxnDelta& delta, int rc) {
+    if (sqlite::is_full(db_.get(), rc) || batch.lanes[index_of(Lane::alarm)].empty()) return rc;
+    const std::string why = std::string("store write failed: ") + sqlite3_errstr(rc);
+    const bool evidence = refuse_lane(batch, results, Lane::evidence, why);
+    const bool telemetry = refuse_lane(batch, results, Lane::telemetry, why);
+    if (!evidence && !telemetry) return rc;
+    log_.error("store", "evidence or telemetry not stored: the alarms stored alone",
+               {{"error", why}});
+    delta = TxnDelta{};
+    return write_with_room(batch, results, delta);
 }
 
 bool Store::has_rows(const Batch& batch) const {
@@ -219,11 +239,12 @@ bool Store::has_rows(const Batch& batch) const {
     return false;
 }
 
-bool Store::refuse_lane(Batch& batch, Results& results, Lane lane) {
+bool Store::refuse_lane(Batch& batch, Results& results, Lane lane, const std::string& why) {
     auto& rows = batch.lanes[index_of(lane)];
     if (rows.empty()) return false;
-    for (auto& p : rows)
-        p.done.set_value(fail(std::string("store full: ") + to_string(lane) + " not stored"));
+    const std::string error =
+        why.empty() ? std::string("store full: ") + to_string(lane) + " not stored" : why;
+    for (auto& p : rows) p.done.set_value(fail(error));
     rows.clear();
     results[index_of(lane)].clear();
     return true;

@@ -200,8 +200,11 @@ class Store {
     std::chrono::milliseconds idle_wait() const;
     Batch take_batch();
     void write_batch(Batch& batch);
+    int retry_without_acks(Batch& batch, Results& results, TxnDelta& delta, int rc);
+    int retry_alarms_alone(Batch& batch, Results& results, TxnDelta& delta, int rc);
     int write_with_room(Batch& batch, Results& results, TxnDelta& delta);
-    bool refuse_lane(Batch& batch, Results& results, Lane lane);
+    // Fails the batch's rows of `lane` (`why`, or "store full"); false if it had none.
+    bool refuse_lane(Batch& batch, Results& results, Lane lane, const std::string& why = "");
     void refuse_telemetry_while_shut(Batch& batch, Results& results);
     void complete(Batch& batch, Results& results, int rc, const TxnDelta& delta);
     int run_txn(Batch& batch, Results& results, TxnDelta& delta);
