@@ -2,6 +2,7 @@
 // lanes, failover, backoff, resend. The store is real (a file in a temp dir);
 // time is a ManualClock; transport outcomes are fired by the test.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -11,6 +12,7 @@
 #include "contract/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "store/fixture.hpp"
 #include "store/store.hpp"
 #include "support/subscriber.hpp"
 #include "support/temp_dir.hpp"
@@ -74,17 +76,24 @@ struct Rig {
     std::set<size_t> open;
 
     explicit Rig(int window = 10, std::vector<std::string> brokers = {"tcp://b1:1883"}) {
+        config.brokers = std::move(brokers);
+        config.client_id = "gw1-client";
+        config.inflight_window = window;
+        config.reconnect_min_ms = 100;
+        config.reconnect_max_ms = 400;
+        open_store();
+    }
+    // (Again: the store closed first, with the delivery over it.)
+    void open_store(const std::function<void()>& while_closed = {}) {
+        delivery.reset();
+        store.reset();
+        if (while_closed) while_closed();
         StoreOptions so;
         so.path = dir.file("store.db");
         so.commit_window_ms = 0;
         auto s = Store::open(so, clock, log);
         CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
         store = std::move(*s);
-        config.brokers = std::move(brokers);
-        config.client_id = "gw1-client";
-        config.inflight_window = window;
-        config.reconnect_min_ms = 100;
-        config.reconnect_max_ms = 400;
         delivery = std::make_unique<Delivery>(
             config, topics, contract::Origin{"s1", "gw1"},
             contract::GatewayStatus{"test", store->boot(), "hash", true, 0}, *store, clock, log,
@@ -584,4 +593,34 @@ TEST(Delivery, AStopRightAfterARefusedPublishStillSaysOffline) {
     STRCMP_EQUAL("city/s1/gw1/status", last.topic.c_str());
     STRCMP_CONTAINS("\"online\":false", last.payload.c_str());
     LONGS_EQUAL(1, r.transport.disconnects);
+}
+
+// A page of the store damaged at run time under telemetry rows: reading
+// them fails. That is no fault of the link, which was dropped and made
+// again every reconnect_min_ms with every lane held back. Now the link
+// stays, the alarm goes, and the telemetry lane waits and is tried again.
+TEST(Delivery, AnUnreadableLaneNeitherDropsTheLinkNorHoldsTheOthersBack) {
+    Rig r;
+    for (int i = 0; i < 3000; ++i)  // more than SQLite's page cache holds
+        CHECK(r.store->append(Lane::telemetry, i, contract::kTelemetryRoute, std::string(1000, 'x'))
+                  .ok());
+    std::vector<std::pair<int64_t, int64_t>> leaves;
+    r.open_store([&] { leaves = test::pages_of(r.dir.file("store.db"), "telemetry", "leaf"); });
+    CHECK(leaves.size() >= 3);
+    test::damage_page(r.dir.file("store.db"), leaves[1].first);  // after the check at open
+    const std::string a = r.alarm(1);
+    r.connect();
+    auto d = r.data();
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(a.c_str(), d[0].second.c_str());
+    CHECK(r.delivery->state().connected);
+    LONGS_EQUAL(1, r.transport.connects.size());
+    STRCMP_CONTAINS("telemetry: ", r.delivery->state().store_error.c_str());
+    // Tried again after 10 s: still unreadable, still no reconnect.
+    r.complete(*r.open.begin());
+    r.clock.advance(10000);
+    r.turn();
+    LONGS_EQUAL(1, r.transport.connects.size());
+    CHECK(r.delivery->state().connected);
+    LONGS_EQUAL(1, r.data().size());
 }

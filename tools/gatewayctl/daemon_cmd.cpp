@@ -72,6 +72,10 @@ void print_status(const json& s, const json& active) {
                st.bad(std::to_string(b.value("parked", 0)) +
                       " the broker closes the connection on (kept, retried every 10 min: "
                       "its message size limit or ACL? see the log)")});
+    if (s["store"].contains("read_error"))
+        t.add({"store read",
+               st.bad(s["store"].value("read_error", std::string()) +
+                      " (rows wait; a damaged file is salvaged when gatewayd starts again)")});
     t.add({"store alarm", lane_text(s["store"]["alarm"])});
     t.add({"store telemetry", lane_text(s["store"]["telemetry"])});
     if (s["store"].contains("evidence"))

@@ -84,6 +84,7 @@ json status_report(const CommandContext& ctx) {
     json store = lanes_json(ctx.store, st, now);
     store["evicted_rows"] = st.telemetry_evicted_rows;
     store["full_events"] = st.full_events;
+    if (!link.store_error.empty()) store["read_error"] = link.store_error;
     return {{"ok", true},
             {"version", kVersion},
             {"uptime_ms", ctx.clock.mono_ms() - ctx.started_mono_ms},

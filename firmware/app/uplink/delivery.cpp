@@ -14,6 +14,8 @@ constexpr int kConnectTimeoutS = 5;
 constexpr int64_t kConnectGraceMs = 10000;
 constexpr int64_t kConnectedPollMs = 200;
 constexpr int kMaxWindow = 100;
+// A lane whose rows could not be read is tried again after this long.
+constexpr int64_t kUnreadableRetryMs = 10000;
 // Publishes beside the window: the birth, a mode change's status, the
 // offline status at shutdown, command replies.
 constexpr int kBufferMargin = 16;
@@ -351,43 +353,81 @@ void Delivery::set_parked_count() {
 // evidence and telemetry (after an outage, 50 images of ~200 KB on a slow
 // cellular link) would otherwise hold a new alarm back until one of them
 // was acknowledged.
-Result<std::vector<Record>> Delivery::next_rows(int free, int reserved) {
+std::vector<Record> Delivery::next_rows(int free, int reserved) {
     for (Lane lane : kAllLanes) {
         if (lane != Lane::alarm) free -= reserved, reserved = 0;
         if (free <= 0) break;
-        const int l = index_of(lane);
-        std::vector<Record> rows;
-        for (auto it = resend_.lower_bound({l, 0});
-             it != resend_.end() && it->first == l && static_cast<int>(rows.size()) < free;) {
-            if (refused_.parked(*it)) {
-                it = resend_.erase(it);
-                continue;
-            }
-            auto row = store_.read(lane, it->second - 1, 1);
-            if (!row) return fail(row.error());
-            if (row->empty() || row->front().seq != it->second) {
-                it = resend_.erase(it);  // acked meanwhile, or evicted
-                continue;
-            }
-            rows.push_back(std::move(row->front()));
-            ++it;
+        if (clock_.mono_ms() < unreadable_until_[index_of(lane)]) continue;
+        auto rows = next_rows_of(lane, free);
+        if (!rows) {
+            lane_unreadable(lane, rows.error());
+            continue;
         }
-        if (!rows.empty()) return rows;
-        for (;;) {
-            auto fresh = store_.read(lane, cursor_[l], free);
-            if (!fresh) return fail(fresh.error());
-            if (fresh->empty()) break;
-            const int64_t last = fresh->back().seq;
-            fresh->erase(std::remove_if(fresh->begin(), fresh->end(),
-                                        [&](const Record& r) {
-                                            return refused_.parked({l, r.seq});
-                                        }),
-                         fresh->end());
-            if (!fresh->empty()) return fresh;
-            cursor_[l] = last;  // a page of parked rows only: past them
+        if (unreadable_until_[index_of(lane)] != 0) lane_readable(lane);
+        if (!rows->empty()) return std::move(*rows);
+    }
+    return {};
+}
+
+Result<std::vector<Record>> Delivery::next_rows_of(Lane lane, int free) {
+    const int l = index_of(lane);
+    std::vector<Record> rows;
+    for (auto it = resend_.lower_bound({l, 0});
+         it != resend_.end() && it->first == l && static_cast<int>(rows.size()) < free;) {
+        if (refused_.parked(*it)) {
+            it = resend_.erase(it);
+            continue;
         }
+        auto row = store_.read(lane, it->second - 1, 1);
+        if (!row) return fail(row.error());
+        if (row->empty() || row->front().seq != it->second) {
+            it = resend_.erase(it);  // acked meanwhile, or evicted
+            continue;
+        }
+        rows.push_back(std::move(row->front()));
+        ++it;
+    }
+    if (!rows.empty()) return rows;
+    for (;;) {
+        auto fresh = store_.read(lane, cursor_[l], free);
+        if (!fresh) return fail(fresh.error());
+        if (fresh->empty()) break;
+        const int64_t last = fresh->back().seq;
+        fresh->erase(std::remove_if(fresh->begin(), fresh->end(),
+                                    [&](const Record& r) {
+                                        return refused_.parked({l, r.seq});
+                                    }),
+                     fresh->end());
+        if (!fresh->empty()) return fresh;
+        cursor_[l] = last;  // a page of parked rows only: past them
     }
     return std::vector<Record>{};
+}
+
+// A read of rows to send failed: a page of the store damaged at run time
+// (the check at open finds only what is damaged by then), a failing card.
+// That is no fault of the link, which used to be dropped and made again
+// every reconnect_min_ms, the other lanes held back with it. The lane waits
+// and is tried again; a damaged file is salvaged at the next start.
+void Delivery::lane_unreadable(Lane lane, const std::string& error) {
+    const bool first = unreadable_until_[index_of(lane)] == 0;  // logged once, not every retry
+    unreadable_until_[index_of(lane)] = clock_.mono_ms() + kUnreadableRetryMs;
+    if (first)
+        log_.error("uplink",
+                   "rows to send cannot be read from the store: this lane waits (a damaged store "
+                   "file is salvaged when gatewayd starts again)",
+                   {{"lane", to_string(lane)},
+                    {"error", error},
+                    {"retry_in_s", kUnreadableRetryMs / 1000}});
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.store_error = to_string(lane) + std::string(": ") + error;
+}
+
+void Delivery::lane_readable(Lane lane) {
+    unreadable_until_[index_of(lane)] = 0;
+    log_.warn("uplink", "rows to send can be read again", {{"lane", to_string(lane)}});
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.store_error.clear();
 }
 
 Status Delivery::publish(Record& row) {
@@ -420,12 +460,8 @@ void Delivery::fill_window() {
     std::string error;
     for (auto slots = free_slots(); slots.free > 0 && error.empty(); slots = free_slots()) {
         auto rows = next_rows(slots.free, slots.reserved);
-        if (!rows) {
-            error = rows.error();
-            break;
-        }
-        if (rows->empty()) break;
-        for (auto& r : *rows) {
+        if (rows.empty()) break;
+        for (auto& r : rows) {
             const Key key{index_of(r.lane), r.seq};
             if (auto s = publish(r); !s) {
                 error = s.error();

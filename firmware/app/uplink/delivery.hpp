@@ -52,6 +52,7 @@ struct LinkState {
     int inflight = 0;
     int parked = 0;  // rows the broker closed the connection on: kept, skipped for now
     std::string last_error;
+    std::string store_error;  // the last failed read of rows to send; empty once one works
 };
 
 // A TLS broker URI (LinkState::broker: mqtts:// is already ssl:// there).
@@ -108,7 +109,10 @@ class Delivery {
     void resync();
     uplink::RefusedRows::Slots free_slots() const;
     void fill_window();
-    Result<std::vector<Record>> next_rows(int free, int reserved);
+    std::vector<Record> next_rows(int free, int reserved);
+    Result<std::vector<Record>> next_rows_of(Lane lane, int free);
+    void lane_unreadable(Lane lane, const std::string& error);
+    void lane_readable(Lane lane);
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
     void judge_lost_connection();
@@ -143,6 +147,9 @@ class Delivery {
     std::set<Key> inflight_;              // published on this connection, not yet acked
     std::set<Key> resend_;                // publish failed: send again before newer rows
     uplink::RefusedRows refused_;
+    // A lane whose rows could not be read (a page of the store damaged at
+    // run time) is tried again from this monotonic time on.
+    int64_t unreadable_until_[kLanes] = {0, 0, 0};
 
     mutable std::mutex mutex_;  // state_: read by other threads
     LinkState state_;
