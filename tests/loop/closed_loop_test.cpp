@@ -2,6 +2,8 @@
 // mode rules and the incident book from the events the intake stores.
 #include "loop/closed_loop.hpp"
 
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/log.hpp"
@@ -83,4 +85,25 @@ TEST(ClosedLoop, FreshEvidenceIsNoNewFinding) {
     LONGS_EQUAL(900, open[0].details.value("area_px", 0));
     // Its event id still names the incident for an ack.
     CHECK(loop->ack("gw-1-2", "ops", "").ok());
+}
+
+// A rule, the center and the expiry change the mode from three threads:
+// the retained status must end on the mode the gateway is in. Each change
+// and its status are made together; announced after the lock, two changes
+// could set the status out of order, leaving it on a mode already left.
+TEST(ClosedLoop, TheStatusEndsOnTheModeTheGatewayIsIn) {
+    std::mutex statuses_mutex;
+    std::vector<Mode> statuses;
+    loop->attach([](Event e) -> gw::Result<Event> { return e; },
+                 [&](const gw::loop::ModeState& s) {
+                     std::lock_guard<std::mutex> lock(statuses_mutex);
+                     statuses.push_back(s.mode);
+                 });
+    std::thread rule([&] {
+        for (int i = 0; i < 300; ++i) store(flames("gw-1-" + std::to_string(i), EventState::raise));
+    });
+    for (int i = 0; i < 300; ++i) CHECK(loop->set_mode(Mode::normal, std::nullopt, "center").ok());
+    rule.join();
+    std::lock_guard<std::mutex> lock(statuses_mutex);
+    CHECK(statuses.back() == loop->mode().mode());
 }

@@ -65,7 +65,7 @@ void ClosedLoop::after(const Event& event) {
     // center's own ack; fresh evidence, sent only in emergency mode, kept an
     // emergency going for as long as the incident stayed open).
     if (event.repeats_incident) return;
-    if (auto change = mode_->on_event(event)) announce(*change);
+    change_mode([&] { return mode_->on_event(event); });
 }
 
 void ClosedLoop::send(Event e) {
@@ -77,11 +77,26 @@ void ClosedLoop::send(Event e) {
 
 void ClosedLoop::tick() {
     for (auto& e : book_->tick()) send(std::move(e));
-    if (auto change = mode_->tick()) announce(*change);
+    change_mode([&] { return mode_->tick(); });
+}
+
+// A rule, the center's command and the expiry may change the mode from
+// three threads: each change and the retained status it sets are made
+// under one lock, so the status cannot end on a mode the gateway left (two
+// changes announced out of order). The mode_changed event goes after it:
+// storing it comes back into after().
+template <typename Change>
+void ClosedLoop::change_mode(Change&& change) {
+    std::optional<ModeChange> changed;
+    {
+        std::lock_guard<std::mutex> lock(mode_mutex_);
+        changed = change();
+        if (changed && status_changed_) status_changed_(changed->to);
+    }
+    if (changed) announce(*changed);
 }
 
 void ClosedLoop::announce(const ModeChange& change) {
-    if (status_changed_) status_changed_(change.to);
     Event e;
     e.detector = "mode";
     e.kind = "system";
@@ -115,9 +130,13 @@ Result<AckOutcome> ClosedLoop::ack(const std::string& id, const std::string& by,
 
 Result<ModeState> ClosedLoop::set_mode(Mode mode, std::optional<int64_t> duration_ms,
                                        const std::string& source) {
-    auto change = mode_->set(mode, duration_ms, source);
-    if (!change) return fail(change.error());
-    if (*change) announce(**change);
+    std::string error;
+    change_mode([&]() -> std::optional<ModeChange> {
+        auto change = mode_->set(mode, duration_ms, source);
+        if (!change) error = change.error();
+        return change ? *change : std::nullopt;
+    });
+    if (!error.empty()) return fail(error);
     return mode_->state();
 }
 

@@ -7,6 +7,7 @@
 // change also goes to `status_changed` (the uplink's retained status).
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -55,6 +56,9 @@ class ClosedLoop final : public IntakeObserver {
   private:
     ClosedLoop(const Config& config, std::unique_ptr<StateTable> incidents,
                std::unique_ptr<StateTable> mode, const Clock& clock, Log& log);
+    template <typename Change>
+    void change_mode(Change&& change);
+    // The mode_changed event of a change (its status is set already).
     void announce(const ModeChange& change);
     void send(Event e);
 
@@ -63,6 +67,7 @@ class ClosedLoop final : public IntakeObserver {
     std::unique_ptr<IncidentBook> book_;
     std::unique_ptr<ModeController> mode_;
     std::optional<ModeChange> loaded_change_;
+    std::mutex mode_mutex_;  // a mode change and its status, together
     Publish publish_;
     StatusChanged status_changed_;
 };
