@@ -265,8 +265,7 @@ void BusPoller::take_answer(Device& d, const ReadBlock& block, const ReadBuffers
     const int64_t mono = clock_.mono_ms();
     // Stale for three poll intervals plus the time one failed poll
     // (every retry timing out) takes; comm_fail after that.
-    const int64_t stale_ms =
-        3LL * block.poll_ms + static_cast<int64_t>(d.cfg.retries + 1) * d.cfg.timeout_ms;
+    const int64_t stale_ms = 3LL * block.poll_ms + failed_poll_ms(d.cfg);
     for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
     out.insert(out.end(), samples.begin(), samples.end());
     if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});

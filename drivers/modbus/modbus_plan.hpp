@@ -42,8 +42,13 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
 // How long one request for `block` and its full answer take on a serial
 // line at the device's settings (each byte a start bit, data, parity and
 // stop bits; each frame's 3.5-character silence counted as 4), rounded up;
-// 0 on TCP. At 2400 baud a full block of 125 registers takes 1.2 s.
+// 0 on TCP. At 2400 baud a full block of 125 registers takes 1.13 s.
 int wire_ms(const DeviceConfig& device, const ReadBlock& block);
+
+// How long one poll of a device takes when every try times out: each try's
+// wait for an answer (on RTU, as long again for a late one to arrive before
+// the line is flushed) and the pauses between tries (20, 40, ... ms).
+int64_t failed_poll_ms(const DeviceConfig& device);
 
 // The raw number a register point holds (before scale/offset), honouring the
 // configured word and byte order. `regs` must hold point.registers() words.

@@ -389,6 +389,7 @@ struct RtuSite {
     Log log{LogLevel::error};
     std::unique_ptr<Process> sim;
     std::unique_ptr<BusPoller> bus;
+    int timeout_ms = 150;  // every device's
 
     void start(std::vector<std::string> faults, const std::string& scenario = kSiteScenario,
                const std::vector<PointConfig>& points = site_points()) {
@@ -398,7 +399,9 @@ struct RtuSite {
         sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", scenario), extra),
                                         dir.path(), "sitesim");
         CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
-        bus = std::make_unique<BusPoller>(rtu_devices(pty.b()), points, sink, clock, log);
+        auto devices = rtu_devices(pty.b());
+        for (auto& d : devices) d.timeout_ms = timeout_ms;
+        bus = std::make_unique<BusPoller>(devices, points, sink, clock, log);
         CHECK_TRUE(bus->start().ok());
     }
 };
@@ -461,24 +464,26 @@ TEST(ModbusRtu, SilentSlaveOnTheLineDoesNotStallTheOthers) {
 // An RTU answer does not say which registers it holds: one that came late,
 // once the retry or the next block had gone out, was taken for theirs (same
 // slave, function and length) and decoded as good values of other points.
-// The fire panel answers 200 ms late (its timeout is 150 ms) every other
-// second; its two one-register blocks hold different values, and no sample
-// may ever carry the other block's.
+// The fire panel answers 350 ms late (its timeout is 300 ms: the late
+// answer is in 250 ms before the line is flushed) every other 2 s; its two
+// one-register blocks hold different values, and no sample may ever carry
+// the other block's.
 TEST(ModbusRtu, ALateAnswerIsNeverTakenForAnotherRequests) {
     RtuSite site;
+    site.timeout_ms = 300;
     std::string scenario = std::string(kSiteScenario) +
                            "0,2,holding_register,10,222\n"
                            "0,2,holding_register,20,333\n";
-    for (int s = 0; s < 10; s += 2)
+    for (int s = 0; s < 12; s += 4)
         scenario +=
-            std::to_string(s) + ",2,fault,late,200\n" + std::to_string(s + 1) + ",2,fault,none,0\n";
+            std::to_string(s) + ",2,fault,late,350\n" + std::to_string(s + 2) + ",2,fault,none,0\n";
     std::vector<PointConfig> points{point("water_depth", "flood", Table::holding_register, 0),
                                     point("a", "fire", Table::holding_register, 10),
                                     point("b", "fire", Table::holding_register, 20),
                                     point("lift_floor", "lift", Table::holding_register, 0)};
     site.start({}, scenario, points);
     CHECK_TRUE(wait_until([&] {
-        return counters_of(*site.bus, "fire").timeouts >= 6 &&
+        return counters_of(*site.bus, "fire").timeouts >= 4 &&
                site.sink.count("a", Quality::good) >= 3 && site.sink.count("b", Quality::good) >= 3;
     }));
     site.bus->stop();

@@ -120,6 +120,19 @@ TEST(ModbusPlan, WireTimeCountsEveryCharacterOfRequestAndAnswer) {
     d.transport = Transport::tcp;
     LONGS_EQUAL(0, wire_ms(d, full));
 }
+
+// A failed poll's length, which a point's last value stays `stale` beyond
+// three poll intervals: every try's wait (on RTU twice timeout_ms: a late
+// answer is waited for before the flush) and the pauses between tries.
+TEST(ModbusPlan, AFailedPollTakesEveryTryAndThePausesBetween) {
+    DeviceConfig d;
+    d.timeout_ms = 100;
+    d.retries = 2;
+    d.transport = Transport::tcp;
+    LONGS_EQUAL(100 + (20 + 100) + (40 + 100), failed_poll_ms(d));
+    d.transport = Transport::rtu;
+    LONGS_EQUAL(200 + (20 + 200) + (40 + 200), failed_poll_ms(d));
+}
 TEST(ModbusPlan, DecodesEveryTypeAndOrder) {
     auto p = point("x", Table::holding_register, 0, ValueType::int16);
     uint16_t neg[1] = {0xFFFE};
