@@ -163,21 +163,26 @@ TEST(StoreAcks, AlarmsAreStoredWhileTheAcksOfADamagedPageFail) {
 
 // The telemetry lane at its cap, a page under its oldest rows damaged: the
 // room a new telemetry row needs cannot be made (its eviction reads that
-// page). An alarm written in the same transaction is stored all the same:
-// it failed with the telemetry, at every write until a restart.
-TEST(StoreAcks, AlarmsAreStoredWhileTelemetryCannotMakeRoomOverADamagedPage) {
+// page). An alarm and an image written in the same transaction are stored
+// all the same: they failed with the telemetry, at every write until a
+// restart.
+TEST(StoreAcks, AlarmsAndEvidenceAreStoredWhileTelemetryCannotMakeRoomOverADamagedPage) {
     auto o = f.opts();
     o.telemetry_max_bytes = 1 << 20;  // the 3,000 rows hold about 3 MB: over it
     o.commit_window_ms = 300;         // the two appends in one transaction
     auto [s, seqs] = damaged_under_rows(f, o);
     auto telemetry = s->append_async(Lane::telemetry, 1, "telemetry", json_payload("t", 1, 1000));
     auto alarm = s->append_async(Lane::alarm, 2, "event", json_payload("a", 2));
+    auto image = s->append_async(Lane::evidence, 3, "evidence/e1", std::string(2000, 'j'));
     const Status stored = alarm.get();
     CHECK_TEXT(stored.ok(), stored.ok() ? "" : stored.error().c_str());
+    const Status kept = image.get();
+    CHECK_TEXT(kept.ok(), kept.ok() ? "" : kept.error().c_str());
     const Status refused = telemetry.get();
     CHECK_FALSE(refused.ok());
     STRCMP_CONTAINS("store write failed", refused.error().c_str());
     LONGS_EQUAL(1, s->stats().alarm.rows);
+    LONGS_EQUAL(1, s->stats().evidence.rows);
 }
 
 // Acks whose deletes keep failing are tried twice, then let go (their rows

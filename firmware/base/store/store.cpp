@@ -201,7 +201,7 @@ void Store::write_batch(Batch& batch) {
     TxnDelta delta;
     int rc = write_with_room(batch, results, delta);
     if (rc != SQLITE_OK) rc = retry_without_acks(batch, results, delta, rc);
-    if (rc != SQLITE_OK) rc = retry_alarms_alone(batch, results, delta, rc);
+    if (rc != SQLITE_OK) rc = retry_without_lower_lanes(batch, results, delta, rc);
     if (rc == SQLITE_OK && !batch.acks.empty()) telemetry_shut_ = false;  // rows were freed
     complete(batch, results, rc, delta);
 }
@@ -218,19 +218,31 @@ int Store::retry_without_acks(Batch& batch, Results& results, TxnDelta& delta, i
     return rc;
 }
 
-// A lower lane's rows can fail on their own too (evicting the oldest rows to
-// make room for them reads a page damaged under those): the alarms go alone
-// rather than fail with them at every write until a restart.
-int Store::retry_alarms_alone(Batch& batch, Results& results, TxnDelta& delta, int rc) {
-    if (sqlite::is_full(db_.get(), rc) || batch.lanes[index_of(Lane::alarm)].empty()) return rc;
-    const std::string why = std::string("store write failed: ") + sqlite3_errstr(rc);
-    const bool evidence = refuse_lane(batch, results, Lane::evidence, why);
-    const bool telemetry = refuse_lane(batch, results, Lane::telemetry, why);
-    if (!evidence && !telemetry) return rc;
-    log_.error("store", "evidence or telemetry not stored: the alarms stored alone",
-               {{"error", why}});
-    delta = TxnDelta{};
-    return write_with_room(batch, results, delta);
+// A lower lane's rows can fail on their own too: evicting the oldest rows to
+// make room for them reads a page damaged under those. Telemetry is let go
+// first, then evidence, so that the rows above them are stored rather than
+// fail with them at every write until a restart.
+int Store::retry_without_lower_lanes(Batch& batch, Results& results, TxnDelta& delta, int rc) {
+    for (Lane lane : {Lane::telemetry, Lane::evidence}) {
+        if (rc == SQLITE_OK || sqlite::is_full(db_.get(), rc) || !has_rows_above(batch, lane))
+            return rc;
+        const std::string why = std::string("store write failed: ") + sqlite3_errstr(rc);
+        if (!refuse_lane(batch, results, lane, why)) continue;
+        log_.error("store", "rows of a lane not stored: the lanes above it stored without them",
+                   {{"lane", to_string(lane)}, {"error", why}});
+        delta = TxnDelta{};
+        rc = write_with_room(batch, results, delta);
+    }
+    return rc;
+}
+
+// Whether the batch has rows of a lane that outranks `lane`.
+bool Store::has_rows_above(const Batch& batch, Lane lane) const {
+    for (Lane above : kAllLanes) {
+        if (above == lane) return false;
+        if (!batch.lanes[index_of(above)].empty()) return true;
+    }
+    return false;
 }
 
 bool Store::has_rows(const Batch& batch) const {

@@ -201,7 +201,8 @@ class Store {
     Batch take_batch();
     void write_batch(Batch& batch);
     int retry_without_acks(Batch& batch, Results& results, TxnDelta& delta, int rc);
-    int retry_alarms_alone(Batch& batch, Results& results, TxnDelta& delta, int rc);
+    int retry_without_lower_lanes(Batch& batch, Results& results, TxnDelta& delta, int rc);
+    bool has_rows_above(const Batch& batch, Lane lane) const;
     int write_with_room(Batch& batch, Results& results, TxnDelta& delta);
     // Fails the batch's rows of `lane` (`why`, or "store full"); false if it had none.
     bool refuse_lane(Batch& batch, Results& results, Lane lane, const std::string& why = "");
