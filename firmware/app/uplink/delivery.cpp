@@ -426,6 +426,8 @@ void Delivery::lane_unreadable(Lane lane, const std::string& error) {
 void Delivery::lane_readable(Lane lane) {
     unreadable_until_[index_of(lane)] = 0;
     log_.warn("uplink", "rows to send can be read again", {{"lane", to_string(lane)}});
+    for (int64_t until : unreadable_until_)
+        if (until != 0) return;  // another lane still cannot be read: its error stays
     std::lock_guard<std::mutex> lock(mutex_);
     state_.store_error.clear();
 }
