@@ -10,6 +10,7 @@ ConsoleTest: tools/center against a real mosquitto on a loopback port.
 import base64
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -464,9 +465,19 @@ class ReportTest(TempDir):
 # --- the console against a real broker ------------------------------------------------------
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # Below the ephemeral range: a port from it can be taken as the local end
+    # of some client connection before the server binds it.
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        high = int(f.read().split()[0]) - 1
+    for _ in range(1000):
+        port = random.randint(10000, high)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def wait_for(cond, timeout_s, what):

@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -168,18 +170,46 @@ RunResult run(std::vector<std::string> argv, int timeout_ms) {
     return r;
 }
 
-int free_port() {
+namespace {
+
+// The lowest port the kernel hands out to outgoing connections. A port picked
+// from that range can be taken as the local end of some client's connection
+// (another test, or the broker's own connections while it boots) before the
+// broker binds it; RabbitMQ took 3 s to reach its MQTT listener and failed
+// with eaddrinuse in CI.
+int ephemeral_low() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return range >> low && low > 0 ? low : 32768;
+}
+
+bool bindable(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    return port;
+    return ok;
+}
+
+}  // namespace
+
+int free_port() {
+    // Below the ephemeral range, chosen at random so that tests running at
+    // the same time rarely try the same one.
+    constexpr int kLowest = 10000;
+    const int high = ephemeral_low() - 1;
+    if (high <= kLowest) throw std::runtime_error("no port range below the ephemeral ports");
+    static thread_local std::mt19937 pick{std::random_device{}()};
+    std::uniform_int_distribution<int> port(kLowest, high);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        int p = port(pick);
+        if (bindable(p)) return p;
+    }
+    throw std::runtime_error("no free port below " + std::to_string(high + 1));
 }
 
 }  // namespace gw::test

@@ -48,7 +48,8 @@ RunResult run(std::vector<std::string> argv, int timeout_ms = 30000);
 // is prefixed with the emulator (a shell cannot exec ARM binaries either).
 std::string shell_program(const std::string& path);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
+// range so that no client connection can take it before its server binds it.
 int free_port();
 
 }  // namespace gw::test
