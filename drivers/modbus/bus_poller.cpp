@@ -14,6 +14,7 @@ struct BusPoller::Device {
     size_t index = 0;
     std::vector<ReadBlock> blocks;
     bool online = false;
+    int64_t failed_poll_ms = 0;  // see failed_poll_ms(DeviceConfig)
     struct Last {
         double value;
         int64_t mono_ms;
@@ -45,6 +46,7 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         c.bus = bus_;
         counters_.push_back(c);
         connect_pause_ms_ = std::max(connect_pause_ms_, cfg.connect_pause_ms);
+        d.failed_poll_ms = failed_poll_ms(cfg);
         d.cfg = std::move(cfg);
         devices_.push_back(std::move(d));
     }
@@ -172,8 +174,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     ctx.set_timeout_ms(d.cfg.timeout_ms);
     std::string error;
     for (int attempt = 0; attempt <= d.cfg.retries; ++attempt) {
-        if (attempt > 0 && !pause(std::min(20 << (attempt - 1), d.cfg.timeout_ms)))
-            return Outcome::stopped;
+        if (attempt > 0 && !pause(retry_pause_ms(d.cfg, attempt))) return Outcome::stopped;
         if (!ctx.connected()) {
             Status st = ctx.connect();
             if (!st) {
@@ -265,7 +266,7 @@ void BusPoller::take_answer(Device& d, const ReadBlock& block, const ReadBuffers
     const int64_t mono = clock_.mono_ms();
     // Stale for three poll intervals plus the time one failed poll
     // (every retry timing out) takes; comm_fail after that.
-    const int64_t stale_ms = 3LL * block.poll_ms + failed_poll_ms(d.cfg);
+    const int64_t stale_ms = 3LL * block.poll_ms + d.failed_poll_ms;
     for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
     out.insert(out.end(), samples.begin(), samples.end());
     if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});

@@ -25,12 +25,16 @@ int wire_ms(const DeviceConfig& device, const ReadBlock& block) {
     return static_cast<int>((bytes * bits * 1000 + device.baud - 1) / device.baud);
 }
 
+int64_t retry_pause_ms(const DeviceConfig& device, int attempt) {
+    return std::min<int64_t>(int64_t{20} << (attempt - 1), device.timeout_ms);
+}
+
 int64_t failed_poll_ms(const DeviceConfig& device) {
     const int64_t per_try =
         (device.transport == Transport::rtu ? 2 : 1) * static_cast<int64_t>(device.timeout_ms);
     int64_t total = per_try;
     for (int attempt = 1; attempt <= device.retries; ++attempt)
-        total += std::min<int64_t>(int64_t{20} << (attempt - 1), device.timeout_ms) + per_try;
+        total += retry_pause_ms(device, attempt) + per_try;
     return total;
 }
 

@@ -45,9 +45,13 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
 // 0 on TCP. At 2400 baud a full block of 125 registers takes 1.13 s.
 int wire_ms(const DeviceConfig& device, const ReadBlock& block);
 
+// The pause before try `attempt` (1 for the first retry): 20, 40, 80 ... ms,
+// never longer than the device's timeout_ms.
+int64_t retry_pause_ms(const DeviceConfig& device, int attempt);
+
 // How long one poll of a device takes when every try times out: each try's
 // wait for an answer (on RTU, as long again for a late one to arrive before
-// the line is flushed) and the pauses between tries (20, 40, ... ms).
+// the line is flushed) and the pauses between tries (retry_pause_ms).
 int64_t failed_poll_ms(const DeviceConfig& device);
 
 // The raw number a register point holds (before scale/offset), honouring the
