@@ -19,6 +19,10 @@ int64_t cost_of(const std::string& topic, const std::string& payload) {
     return store::row_cost(static_cast<int64_t>(topic.size() + payload.size()));
 }
 
+std::string write_failed_text(int rc) {
+    return std::string("store write failed: ") + sqlite3_errstr(rc);
+}
+
 }  // namespace
 
 const char* to_string(Lane lane) {
@@ -226,7 +230,7 @@ int Store::retry_without_lower_lanes(Batch& batch, Results& results, TxnDelta& d
     for (Lane lane : {Lane::telemetry, Lane::evidence}) {
         if (rc == SQLITE_OK || sqlite::is_full(db_.get(), rc) || !has_rows_above(batch, lane))
             return rc;
-        const std::string why = std::string("store write failed: ") + sqlite3_errstr(rc);
+        const std::string why = write_failed_text(rc);
         if (!refuse_lane(batch, results, lane, why)) continue;
         log_.error("store", "rows of a lane not stored: the lanes above it stored without them",
                    {{"lane", to_string(lane)}, {"error", why}});
@@ -340,8 +344,8 @@ bool Store::commit_acks(Batch& batch) {
 void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& delta) {
     if (rc != SQLITE_OK) {
         const bool full = sqlite::is_full(db_.get(), rc);
-        const std::string why = full ? "store full (database cap or disk): not stored"
-                                     : std::string("store write failed: ") + sqlite3_errstr(rc);
+        const std::string why =
+            full ? "store full (database cap or disk): not stored" : write_failed_text(rc);
         const auto alarms = static_cast<int64_t>(batch.lanes[0].size());
         log_.error("store", "transaction failed", {{"error", why}, {"alarms", alarms}});
         if (full)
