@@ -2,6 +2,7 @@
 // mode rules and the incident book from the events the intake stores.
 #include "loop/closed_loop.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -106,4 +107,40 @@ TEST(ClosedLoop, TheStatusEndsOnTheModeTheGatewayIsIn) {
     rule.join();
     std::lock_guard<std::mutex> lock(statuses_mutex);
     CHECK(statuses.back() == loop->mode().mode());
+}
+
+// The mode_changed events reach the store in the order the changes were
+// made: each starts from the mode the one before it ended on, and the last
+// ends on the mode the gateway is in. Stored after the change's lock, two
+// of them could be stored the other way round.
+TEST(ClosedLoop, ModeChangesAreStoredInTheOrderMade) {
+    std::mutex changes_mutex;
+    std::vector<Event> changes;
+    // As the intake does: the loop sees what it stores, its own events too.
+    loop->attach(
+        [&](Event e) -> gw::Result<Event> {
+            loop->before(e);
+            if (e.type == "mode_changed") {
+                std::lock_guard<std::mutex> lock(changes_mutex);
+                changes.push_back(e);
+            }
+            loop->after(e);
+            return e;
+        },
+        nullptr);
+    std::atomic<bool> done{false};
+    std::thread rule([&] {
+        for (int i = 0; i < 300; ++i) store(flames("gw-1-" + std::to_string(i), EventState::raise));
+        done = true;
+    });
+    // For as long as the rule runs: its changes and the center's interleave.
+    while (!done) CHECK(loop->set_mode(Mode::normal, std::nullopt, "center").ok());
+    rule.join();
+    std::lock_guard<std::mutex> lock(changes_mutex);
+    CHECK_TEXT(changes.size() >= 2, std::to_string(changes.size()).c_str());
+    for (size_t i = 1; i < changes.size(); ++i)
+        STRCMP_EQUAL(changes[i - 1].details["to"].get<std::string>().c_str(),
+                     changes[i].details["from"].get<std::string>().c_str());
+    STRCMP_EQUAL(std::string(gw::to_string(loop->mode().mode())).c_str(),
+                 changes.back().details["to"].get<std::string>().c_str());
 }

@@ -1,6 +1,17 @@
 #include "closed_loop.hpp"
 
 namespace gw::loop {
+namespace {
+
+// The loop's own mode_changed events.
+constexpr const char* kModeDetector = "mode";
+constexpr const char* kModeChanged = "mode_changed";
+
+bool is_mode_change(const Event& e) {
+    return e.detector == kModeDetector && e.type == kModeChanged;
+}
+
+}  // namespace
 
 BookSettings book_settings(const IncidentsConfig& c) {
     BookSettings s;
@@ -65,6 +76,8 @@ void ClosedLoop::after(const Event& event) {
     // center's own ack; fresh evidence, sent only in emergency mode, kept an
     // emergency going for as long as the incident stayed open).
     if (event.repeats_incident) return;
+    // A mode_changed event is stored within change_mode (its lock is held).
+    if (is_mode_change(event)) return;
     change_mode([&] { return mode_->on_event(event); });
 }
 
@@ -81,26 +94,26 @@ void ClosedLoop::tick() {
 }
 
 // A rule, the center's command and the expiry may change the mode from
-// three threads: each change and the retained status it sets are made
-// under one lock, so the status cannot end on a mode the gateway left (two
-// changes announced out of order). The mode_changed event goes after it:
-// storing it comes back into after().
+// three threads: each change, the retained status it sets and its
+// mode_changed event are made under one lock, so neither the status nor the
+// stored events can end out of order (the status on a mode the gateway
+// left, or "emergency -> normal" stored before the "normal -> emergency" it
+// follows). Storing the event comes back into after(), which leaves the
+// loop's own events alone.
 template <typename Change>
 void ClosedLoop::change_mode(Change&& change) {
-    std::optional<ModeChange> changed;
-    {
-        std::lock_guard<std::mutex> lock(mode_mutex_);
-        changed = change();
-        if (changed && status_changed_) status_changed_(changed->to);
-    }
-    if (changed) announce(*changed);
+    std::lock_guard<std::mutex> lock(mode_mutex_);
+    auto changed = change();
+    if (!changed) return;
+    if (status_changed_) status_changed_(changed->to);
+    announce(*changed);
 }
 
 void ClosedLoop::announce(const ModeChange& change) {
     Event e;
-    e.detector = "mode";
+    e.detector = kModeDetector;
     e.kind = "system";
-    e.type = "mode_changed";
+    e.type = kModeChanged;
     e.one_shot = true;
     e.severity = Severity::info;
     e.value = kNoValue;
