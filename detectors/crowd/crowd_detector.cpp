@@ -282,7 +282,7 @@ const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
     // (frame 0) or its ghosts: no count, nothing smoothed, nothing sent.
     result_.ready = frames_ >= kWarmupFrames && t_ms - first_t_ >= kWarmupMs;
     if (!result_.ready) return result_;
-    const cv::Mat& rmask = region_.mask(full_, scale_);
+    const cv::Mat& rmask = region_.mask(small.size(), scale_);
     double region_px = std::max(1, cv::countNonZero(rmask));
     double occupied = cv::countNonZero(fg_ & rmask) / region_px;
     last_blobs_ = blobs(rmask);

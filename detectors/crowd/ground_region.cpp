@@ -79,21 +79,23 @@ Result<GroundRegion> GroundRegion::make(const std::vector<double>& roi, double a
     return g;
 }
 
-const cv::Mat& GroundRegion::mask(cv::Size full, double scale) {
-    if (full == mask_full_ && scale == mask_scale_ && !mask_.empty()) return mask_;
-    cv::Size sz(static_cast<int>(std::lround(full.width * scale)),
-                static_cast<int>(std::lround(full.height * scale)));
+// The size comes from the processed frame itself: cv::resize rounds a
+// half to even, so a size computed here from full * scale could be one
+// pixel off (720 * 0.28125 = 202.5: resize made 202 rows, lround 203) and
+// the masks could not be combined.
+const cv::Mat& GroundRegion::mask(cv::Size processed, double scale) {
+    if (processed == mask_size_ && scale == mask_scale_ && !mask_.empty()) return mask_;
     if (polygon_.empty()) {
-        mask_ = cv::Mat(sz, CV_8U, cv::Scalar(255));
+        mask_ = cv::Mat(processed, CV_8U, cv::Scalar(255));
     } else {
-        mask_ = cv::Mat::zeros(sz, CV_8U);
+        mask_ = cv::Mat::zeros(processed, CV_8U);
         std::vector<cv::Point> poly;
         for (const auto& p : polygon_)
             poly.emplace_back(static_cast<int>(std::lround(p.x * scale)),
                               static_cast<int>(std::lround(p.y * scale)));
         cv::fillPoly(mask_, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(255));
     }
-    mask_full_ = full;
+    mask_size_ = processed;
     mask_scale_ = scale;
     return mask_;
 }

@@ -31,8 +31,9 @@ class GroundRegion {
                                      const std::vector<double>& ground_px,
                                      const std::vector<double>& ground_m);
 
-    // Mask of the region at a frame size (scaled by `scale` from full resolution).
-    const cv::Mat& mask(cv::Size full, double scale);
+    // Mask of the region on a processed frame of size `processed`, scaled
+    // by `scale` from full resolution.
+    const cv::Mat& mask(cv::Size processed, double scale);
     double area_m2() const { return area_m2_; }
     bool whole_frame() const { return polygon_.empty(); }
     const std::vector<cv::Point2f>& polygon() const { return polygon_; }
@@ -42,7 +43,7 @@ class GroundRegion {
     std::vector<cv::Point2f> polygon_;  // full-resolution pixels; empty: whole frame
     double area_m2_ = 0;
     cv::Mat mask_;
-    cv::Size mask_full_;
+    cv::Size mask_size_;
     double mask_scale_ = 0;
 };
 

@@ -584,3 +584,26 @@ TEST(Crowd, FastRiseInDensityWarns) {
         }
     CHECK(rise);
 }
+
+// cv::resize rounds a half to even: 1280x720 to a width of 360 gives 202.5
+// rows, made 202. The region mask was sized by rounding half up (203), and
+// combining the two threw at the first frame after warm-up: the camera's
+// thread ended and the whole gateway with it, at every restart.
+TEST(Crowd, AProcessingWidthThatHalvesARowCountsAsAnyOther) {
+    const cv::Mat wide = gw::test::background({1280, 720});
+    const std::vector<double> region = {100, 200, 1180, 200, 1180, 700, 100, 700};
+    for (const auto& roi : {std::vector<double>{}, region}) {
+        auto d = crowd(ids, [&](CrowdSettings& s) {
+            s.process_width = 360;
+            s.roi = roi;
+            s.area_m2 = 20;
+            s.hog = false;
+        });
+        std::vector<Event> ev;
+        std::vector<Evidence> evi;
+        bool ready = false;
+        for (int n = 0; n < 40; ++n)
+            ready = d->on_frame(gw::test::crowd_frame(wide, n, 4, 180), n * 100, ev, evi).ready;
+        CHECK(ready);
+    }
+}
