@@ -12,6 +12,8 @@
 #include "core/event_id.hpp"
 #include "core/log.hpp"
 #include "fire/video_fire_settings.hpp"
+#include "frame_detector.hpp"
+#include "pipeline/frame_keeper.hpp"
 #include "pipeline/intake.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
@@ -24,6 +26,25 @@ namespace {
 struct Collect final : gw::EventSink {
     std::vector<gw::Event> events;
     void on_event(const gw::Event& e) override { events.push_back(e); }
+};
+
+// A detector with a bug: OpenCV throws on every frame it is given.
+struct Throwing final : gw::detectors::FrameDetector {
+    std::string name = "broken";
+    gw::detectors::FrameResult result;
+    int frames = 0;
+    const gw::detectors::FrameResult& on_frame(const cv::Mat& bgr, int64_t, std::vector<gw::Event>&,
+                                               std::vector<gw::detectors::Evidence>&) override {
+        ++frames;
+        cv::Mat other(bgr.rows + 1, bgr.cols, bgr.type());
+        cv::Mat sum = bgr + other;  // sizes differ: cv::Exception
+        return result;
+    }
+    void draw(cv::Mat& bgr) const override {
+        cv::Mat(1, 1, CV_8UC3).copyTo(bgr(cv::Rect(-1, 0, 1, 1)));
+    }
+    const std::string& id() const override { return name; }
+    size_t evidence_max_bytes() const override { return 100000; }
 };
 
 }  // namespace
@@ -73,4 +94,53 @@ TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
     // Within 2 s of the flames, dated by the wall clock after the step.
     CHECK(raise->t_ms >= wall_of(start));
     CHECK(raise->t_ms <= wall_of(start + 20));
+}
+
+// A detector that throws must not end the camera's thread (and with it the
+// gateway): it skips that frame, and the camera's other detectors go on.
+TEST(VisionRunner, ADetectorThatThrowsEndsNothing) {
+    gw::test::TempDir dir;
+    gw::SystemClock clock;
+    gw::Log log(gw::LogLevel::error);
+    gw::StoreOptions so;
+    so.path = dir.file("store.db");
+    auto store = gw::Store::open(so, clock, log);
+    CHECK_TEXT(store.ok(), store.ok() ? "" : store.error().c_str());
+    gw::EventIdSource ids("gw", (*store)->boot());
+    gw::Intake intake(**store, ids, {"s", "gw"}, clock, log);
+    Collect sink;
+    gw::VisionRunner runner(sink, intake, log);
+    auto broken = std::make_unique<Throwing>();
+    Throwing* seen = broken.get();
+    runner.add("cam", std::move(broken));
+    gw::DetectorConfig d;
+    d.id = "yard-fire";
+    d.kind = "video_fire";
+    d.camera = "cam";
+    d.settings = std::make_shared<const gw::detectors::VideoFireSettings>();
+    CHECK(runner.build({d}, {}, ids).ok());
+
+    const cv::Mat bg = gw::test::background({320, 240});
+    std::mt19937 rng{7};
+    for (int n = 0; n < 60; ++n) {
+        gw::camera::Frame f;
+        f.camera = "cam";
+        f.image = gw::test::fire_frame(bg, n, 20, rng);
+        f.t_ms = 1'800'000'000'000 + n * 100;
+        f.mono_ms = 5'000 + n * 100;
+        f.seq = static_cast<uint64_t>(n + 1);
+        runner.on_frame(f);
+    }
+    LONGS_EQUAL(60, seen->frames);
+    bool raised = false;
+    for (const auto& e : sink.events) raised = raised || e.type == "video_flame";
+    CHECK_TEXT(raised, "the camera's other detector stopped with the broken one");
+    gw::FrameKeeper frames;
+    gw::camera::Frame last;
+    last.camera = "cam";
+    last.image = bg.clone();
+    frames.on_frame(last);
+    auto snap = runner.snapshot("cam", frames);
+    CHECK_FALSE(snap.ok());
+    CHECK(snap.error().find("overlay") != std::string::npos);
 }

@@ -17,13 +17,20 @@ Status VisionRunner::build(const std::vector<DetectorConfig>& detectors,
         if (!detectors::is_frame_detector_kind(d.kind)) continue;
         auto det = detectors::make_frame_detector(d, ids);
         if (!det) return fail(det.error());
-        auto& cam = cameras_[d.camera];
-        if (!cam) cam = std::make_unique<PerCamera>();
-        cam->detectors.push_back(std::move(*det));
+        add(d.camera, std::move(*det));
         for (const auto& c : cameras)
-            if (c.id == d.camera) cam->refresh_ms = int64_t(c.evidence_interval_s_emergency) * 1000;
+            if (c.id == d.camera)
+                cameras_[d.camera]->refresh_ms = int64_t(c.evidence_interval_s_emergency) * 1000;
     }
     return Status::success();
+}
+
+void VisionRunner::add(const std::string& camera,
+                       std::unique_ptr<detectors::FrameDetector> detector) {
+    auto& cam = cameras_[camera];
+    if (!cam) cam = std::make_unique<PerCamera>();
+    cam->detectors.push_back(std::move(detector));
+    cam->failures.push_back(0);
 }
 
 size_t VisionRunner::size() const {
@@ -47,10 +54,7 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
     const int64_t t = frame.mono_ms;
     std::vector<Event> events;
     std::vector<detectors::Evidence> evidence;
-    {
-        std::lock_guard<std::mutex> lock(cam->mutex);
-        for (auto& d : cam->detectors) d->on_frame(frame.image, t, events, evidence);
-    }
+    run_detectors(*cam, frame, events, evidence);
     for (auto& e : events) {
         e.t_ms += frame.t_ms - frame.mono_ms;
         events_.on_event(e);
@@ -64,6 +68,30 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
     }
     cam->refresher.observe(events, with_evidence, t);
     if (in_emergency(mode_)) refresh_evidence(*cam, frame);
+}
+
+// A detector that throws on a frame (an OpenCV error on a frame size or
+// setting nobody tried) must not end the camera's thread: the exception
+// would take the whole gateway down, sensor alarms too, and again after
+// every restart. That detector skips the frame; the others and the camera
+// go on. Logged at the first failure and at every 1000th after it.
+void VisionRunner::run_detectors(PerCamera& cam, const camera::Frame& frame,
+                                 std::vector<Event>& events,
+                                 std::vector<detectors::Evidence>& evidence) {
+    std::lock_guard<std::mutex> lock(cam.mutex);
+    for (size_t i = 0; i < cam.detectors.size(); ++i) {
+        auto& d = *cam.detectors[i];
+        try {
+            d.on_frame(frame.image, frame.mono_ms, events, evidence);
+        } catch (const std::exception& ex) {
+            if (cam.failures[i]++ % 1000 == 0)
+                log_.error("vision", "detector failed on a frame: frame skipped",
+                           {{"detector", d.id()},
+                            {"camera", frame.camera},
+                            {"failures", std::to_string(cam.failures[i])},
+                            {"error", ex.what()}});
+        }
+    }
 }
 
 void VisionRunner::refresh_evidence(PerCamera& cam, const camera::Frame& frame) {
@@ -93,9 +121,13 @@ Result<std::vector<uint8_t>> VisionRunner::annotated_jpeg(camera::Frame frame, P
     auto max_bytes = static_cast<size_t>(kEvidenceMaxKbDefault * 1024);
     if (cam) {
         std::lock_guard<std::mutex> lock(cam->mutex);
-        for (auto& d : cam->detectors) {
-            d->draw(frame.image);
-            max_bytes = std::min(max_bytes, d->evidence_max_bytes());
+        try {  // as in run_detectors: a detector's error ends no thread
+            for (auto& d : cam->detectors) {
+                d->draw(frame.image);
+                max_bytes = std::min(max_bytes, d->evidence_max_bytes());
+            }
+        } catch (const std::exception& ex) {
+            return fail(std::string("a detector's overlay could not be drawn: ") + ex.what());
         }
     }
     const std::string& camera = frame.camera;

@@ -12,15 +12,15 @@
 
 #include "config/camera_config.hpp"
 #include "config/detector_config.hpp"
-#include "core/mode.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
+#include "core/mode.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
 #include "drivers/camera/frame_sink.hpp"
+#include "evidence_refresher.hpp"
 #include "frame_detector.hpp"
 #include "frame_keeper.hpp"
-#include "evidence_refresher.hpp"
 #include "intake.hpp"
 
 namespace gw {
@@ -34,6 +34,8 @@ class VisionRunner {
     // Builds the frame detectors of every vision [[detectors]] entry.
     Status build(const std::vector<DetectorConfig>& detectors,
                  const std::vector<CameraConfig>& cameras, EventIdSource& ids);
+    // One frame detector of `camera` (build() adds each configured one).
+    void add(const std::string& camera, std::unique_ptr<detectors::FrameDetector> detector);
     size_t size() const;
 
     // On the camera's thread.
@@ -45,10 +47,13 @@ class VisionRunner {
     struct PerCamera {
         std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
         std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
-        EvidenceRefresher refresher;  // on the camera's thread only
+        std::vector<uint64_t> failures;  // frames each detector threw on
+        EvidenceRefresher refresher;     // on the camera's thread only
         int64_t refresh_ms = 30000;
     };
     PerCamera* find(const std::string& camera);
+    void run_detectors(PerCamera& cam, const camera::Frame& frame, std::vector<Event>& events,
+                       std::vector<detectors::Evidence>& evidence);
     void refresh_evidence(PerCamera& cam, const camera::Frame& frame);
     // The frame with every detector's overlay and a label, as JPEG.
     Result<std::vector<uint8_t>> annotated_jpeg(camera::Frame frame, PerCamera* cam);
