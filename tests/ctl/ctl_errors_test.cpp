@@ -108,6 +108,9 @@ TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
         {{"provision", "-c", folder, "--site", "s1"}, "File is actually a directory"},
         {{"analyze", "v.avi", "--detector", "crowd", "--roi", "0,0,nan,0,3,3"},
          "--roi: must be a number from -1000000 to 1000000, got \"nan\""},
+        // Typed in a Latin-1 terminal: JSON cannot carry it (gatewayctl aborted).
+        {{"ack", "gw-1-1", "--by", "J\xfcrgen", "-s", folder + "/none.sock"},
+         "an argument is not UTF-8 text"},
         // --for 2h is read (else it would be the error); the folder is not a socket.
         {{"mode", "emergency", "--for", "2h", "-s", folder},
          folder + " is a folder, not a control socket"}};

@@ -34,6 +34,7 @@ int exit_code_for(const ControlError& e) {
         case ControlError::Kind::busy:
             return kBusy;
         case ControlError::Kind::bad_path:
+        case ControlError::Kind::bad_request:
             return kUsage;
         case ControlError::Kind::refused:
         case ControlError::Kind::stopping:

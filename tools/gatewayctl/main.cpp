@@ -65,5 +65,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? gw::ctl::kOk : gw::ctl::kUsage;
     }
-    return run ? run() : gw::ctl::kUsage;
+    try {
+        return run ? run() : gw::ctl::kUsage;
+    } catch (const std::exception& e) {
+        // A fault of gatewayctl's own: say what, rather than abort.
+        std::cerr << "gatewayctl: unexpected error: " << e.what() << "\n";
+        return gw::ctl::kFailed;
+    }
 }

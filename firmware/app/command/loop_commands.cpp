@@ -98,18 +98,21 @@ void add_loop_control_commands(Dispatcher& commands, loop::ClosedLoop& loop) {
                  [&loop, reply](const json& req, const Peer&, const Cancel&) {
                      return reply(ack(loop, req));
                  });
-    // The incident book's open incidents (gatewayctl events --active).
-    commands.add("incidents", [&loop](const json&, const Peer&) {
-        json list = json::array();
-        for (const auto& inc : loop.book().open()) {
-            json j = loop::incident_json(inc);
-            j.erase("event_ids");
-            j.erase("details");
-            j["confirmed"] = inc.confirmed;
-            list.push_back(std::move(j));
-        }
-        return json{{"ok", true}, {"incidents", list}};
-    });
+    // The incident book's open incidents (gatewayctl events --active). On
+    // the io pool: the book's lock is held while an incident is written to
+    // SQLite (seconds on a busy disk), and the socket's thread must not wait.
+    commands.add("incidents", Pool::io, kDeadlineMs,
+                 [&loop](const json&, const Peer&, const Cancel&) {
+                     json list = json::array();
+                     for (const auto& inc : loop.book().open()) {
+                         json j = loop::incident_json(inc);
+                         j.erase("event_ids");
+                         j.erase("details");
+                         j["confirmed"] = inc.confirmed;
+                         list.push_back(std::move(j));
+                     }
+                     return json{{"ok", true}, {"incidents", list}};
+                 });
     // Without "mode": the current mode. With it: a technician on site sets it.
     commands.add("mode", Pool::io, kDeadlineMs,
                  [&loop, reply](const json& req, const Peer&, const Cancel&) {

@@ -53,6 +53,16 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
         if (error) *error = {kind, msg};
         return fail(msg);
     };
+    // JSON text must be UTF-8: an argument typed in a Latin-1 terminal made
+    // dump() throw, and gatewayctl abort.
+    std::string line;
+    try {
+        line = request.dump() + "\n";
+    } catch (const nlohmann::json::type_error&) {
+        return failed(ControlError::Kind::bad_request,
+                      "an argument is not UTF-8 text (check the terminal's character set); "
+                      "nothing was sent");
+    }
     const std::string denied =
         "permission denied on " + path_ + ": run as root or as a member of the daemon's group";
     sockaddr_un addr{};
@@ -92,7 +102,6 @@ Result<nlohmann::json> ControlClient::call(const nlohmann::json& request,
                       "gatewayd is not running (cannot connect to " + path_ + ": " +
                           std::strerror(err) + ")");
     }
-    std::string line = request.dump() + "\n";
     std::string why;
     for (size_t sent = 0; sent < line.size();) {
         ssize_t n = send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);

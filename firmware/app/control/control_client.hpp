@@ -23,7 +23,17 @@ struct ControlError {
     // run the request.
     // bad_path: the path cannot be a control socket (too long, or a file
     // or folder that is not a socket): a usage error, not a daemon's state.
-    enum class Kind { not_running, not_permitted, protocol, refused, busy, stopping, bad_path };
+    // bad_request: the request cannot be sent (an argument not UTF-8).
+    enum class Kind {
+        not_running,
+        not_permitted,
+        protocol,
+        refused,
+        busy,
+        stopping,
+        bad_path,
+        bad_request
+    };
     Kind kind;
     std::string message;
 };
