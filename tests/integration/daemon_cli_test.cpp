@@ -29,6 +29,11 @@ std::string minimal_config(const std::string& data_dir) {
            "/ctl.sock\"\n";
 }
 
+std::string with_ssl_broker(std::string config) {
+    const std::string plain = "tcp://127.0.0.1:1";
+    return config.replace(config.find(plain), plain.size(), "ssl://127.0.0.1:1");
+}
+
 }  // namespace
 
 TEST_GROUP(DaemonCli){};
@@ -88,7 +93,8 @@ TEST(DaemonCli, RefusesToStartOnABadConfig) {
 TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
     gw::test::TempDir dir;
     const std::string missing = dir.path() + "/nowhere";
-    std::string text = minimal_config(dir.path());
+    // TLS needs an ssl:// broker (else the loader stops before the files).
+    std::string text = with_ssl_broker(minimal_config(dir.path()));
     text.replace(text.find("[control]"), 0,
                  "credentials_file = \"" + missing + "/creds\"\n[uplink.tls]\nca_file = \"" +
                      missing + "/ca.pem\"\n");
@@ -114,7 +120,7 @@ TEST(DaemonCli, FilesTheConfigNamesAreCheckedBeforeItStarts) {
     STRCMP_CONTAINS("control.socket: the path is ", too_long.err.c_str());
 
     // A folder passes access(R_OK); Paho failed on it only at connect time.
-    std::string folder_ca = minimal_config(dir.path());
+    std::string folder_ca = with_ssl_broker(minimal_config(dir.path()));
     folder_ca.replace(folder_ca.find("[control]"), 0,
                       "[uplink.tls]\nca_file = \"" + dir.path() + "\"\n");
     auto folder =

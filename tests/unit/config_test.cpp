@@ -266,9 +266,20 @@ TEST(Config, UnknownDetectorKindIsReported) {
 
 TEST(Config, TlsCertNeedsKey) {
     std::string e = only_error(
-        replace(kBase, "[[devices]]",
+        replace(replace(kBase, "tcp://127.0.0.1:1883", "ssl://127.0.0.1:8883"), "[[devices]]",
                 "[uplink.tls]\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n\n[[devices]]"));
     STRCMP_CONTAINS("uplink.tls: cert_file and key_file go together", e.c_str());
+}
+
+// Paho encrypts by the URI's scheme: a tcp:// broker beside [uplink.tls]
+// (a failover entry, or a table added to a plain config) went out in clear.
+TEST(Config, TlsNeedsEncryptedBrokers) {
+    std::string e =
+        only_error(replace(replace(kBase, "\"tcp://127.0.0.1:1883\"",
+                                   "\"ssl://127.0.0.1:8883\", \"tcp://127.0.0.1:1883\""),
+                           "[[devices]]", "[uplink.tls]\nca_file = \"ca.crt\"\n\n[[devices]]"));
+    STRCMP_CONTAINS("uplink.brokers: entry 2 (\"tcp://127.0.0.1:1883\") is not encrypted",
+                    e.c_str());
 }
 
 // One RS-485 line is one poller with the first device's settings: a second
@@ -420,6 +431,16 @@ TEST(Config, ADottedKeyOfTooManyPartsIsRefusedNotACrash) {
     STRCMP_EQUAL("cfg.toml:26: (syntax): a dotted key of more than 64 parts", e.c_str());
     e = only_error(std::string(kBase) + "[" + key + "]\n");
     STRCMP_EQUAL("cfg.toml:26: (syntax): a dotted key of more than 64 parts", e.c_str());
+    // A key of digits is a key too: "1.1.1" has three parts (a digit on
+    // each side of a dot was taken for a number, and toml++ overflowed).
+    std::string digits = "1";
+    for (int i = 0; i < 50000; ++i) digits += ".1";
+    for (const std::string& line :
+         {digits + " = 1", "[" + digits + "]", "[[" + digits + "]]", "x = { " + digits + " = 1 }",
+          "x = { a = 1, " + digits + " = 2 }"}) {
+        e = only_error(std::string(kBase) + line + "\n");
+        STRCMP_EQUAL("cfg.toml:26: (syntax): a dotted key of more than 64 parts", e.c_str());
+    }
     std::string floats = "roi = [";
     for (int i = 0; i < 200; ++i) floats += "0.5, ";
     floats += "1979-05-27T07:32:00.999]  # a.b.c " + std::string(100, '.');
@@ -466,4 +487,28 @@ camera = "cam1"
         e.c_str());
     // The detector's own floor decides: a lower min_fps accepts the camera.
     CHECK(load(text + "[detectors.params]\nmin_fps = 5\n").ok());
+    // Fast enough normally, too slow in emergency mode (blind when it matters).
+    std::string slower = replace(text, "fps = 5", "fps = 12\nfps_emergency = 5");
+    STRCMP_CONTAINS(
+        "camera \"cam1\" runs at 5 fps in emergency mode; a video_fire detector "
+        "needs at least 10 (raise cameras.fps_emergency or lower params.min_fps)",
+        only_error(slower).c_str());
+}
+
+// The camera's backoff starts at 500 ms: a lower cap would re-open a dead
+// camera several times a second for good.
+TEST(Config, CameraReconnectCapIsNotBelowTheBackoffStart) {
+    std::string e = only_error(std::string(kBase) +
+                               "\n[[cameras]]\nid = \"cam1\"\nurl = \"/dev/video0\"\n"
+                               "reconnect_max_ms = 200\n");
+    STRCMP_CONTAINS("cameras[cam1].reconnect_max_ms: ", e.c_str());
+    STRCMP_CONTAINS("500", e.c_str());
+}
+
+// toml++ gives no double for an integer beyond 2^53, and the reader took
+// the default instead: scale = 9007199254740993 was read as 1, silently.
+TEST(Config, AnIntegerTooLargeForADoubleIsNoDefault) {
+    std::string e =
+        only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\nscale = 9007199254740993"));
+    STRCMP_CONTAINS("points[depth].scale: must be between", e.c_str());
 }

@@ -203,6 +203,13 @@ void load_uplink(TomlReader& root, Config& c) {
         static_cast<int>(u->integer("telemetry_batch_max", up.telemetry_batch_max, 1, 5000));
     up.credentials_file = u->text("credentials_file", "");
     load_tls(*u, up);
+    // Paho takes TLS from the URI's scheme alone: with [uplink.tls] a tcp://
+    // broker (a failover entry, say) carried events and the password in plain text.
+    for (size_t i = 0; up.tls && i < up.brokers.size(); ++i)
+        if (up.brokers[i].rfind("tcp://", 0) == 0 || up.brokers[i].rfind("mqtt://", 0) == 0)
+            u->problem("brokers", "entry " + std::to_string(i + 1) + " (\"" + up.brokers[i] +
+                                      "\") is not encrypted: with [uplink.tls] every broker "
+                                      "is ssl:// or mqtts://");
     u->finish();
     if (up.client_id.empty()) up.client_id = c.identity.site + "-" + c.identity.gateway;
 }
@@ -374,7 +381,9 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     cam.height = static_cast<int>(r.integer("height", 0, 0, 4320));
     if ((cam.width == 0) != (cam.height == 0))
         r.problem("height", "give both width and height, or neither");
-    cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 100, 3600000));
+    // From 500: the backoff starts there; a lower cap kept it at the cap,
+    // re-opening a dead camera several times a second for good.
+    cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 500, 3600000));
     cam.frozen_ms = static_cast<int>(r.integer("frozen_ms", 10000, 1000, 3600000));
     r.finish();
     c.cameras.push_back(cam);
@@ -463,10 +472,16 @@ void load_detector(TomlReader& r, Config& c, IdRegistry& ids,
 void check_camera_rate(const DetectorConfig& d, const CameraConfig& cam, long line,
                        Diagnostics& diag) {
     const double min = d.settings ? d.settings->min_camera_fps() : 0;
-    if (cam.fps >= min) return;
+    // In emergency mode the camera runs at fps_emergency, which may be lower.
+    const bool emergency = cam.fps_emergency < cam.fps;
+    const double slowest = std::min(cam.fps, cam.fps_emergency);
+    if (slowest >= min) return;
+    const std::string key = emergency ? "fps_emergency" : "fps";
     std::ostringstream what;
-    what << "camera \"" << cam.id << "\" runs at " << cam.fps << " fps; a " << d.kind
-         << " detector needs at least " << min << " (raise cameras.fps or lower params.min_fps)";
+    what << "camera \"" << cam.id << "\" runs at " << slowest << " fps"
+         << (emergency ? " in emergency mode" : "") << "; a " << d.kind
+         << " detector needs at least " << min << " (raise cameras." << key
+         << " or lower params.min_fps)";
     diag.add(line, "detectors[" + d.id + "].camera", what.str());
 }
 
@@ -685,19 +700,27 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
 }
 
 // The first line whose dotted keys have more than kMaxKeyParts parts. A
-// scan outside strings and comments, counting the dots that do not sit
-// between two digits (those are in numbers and times).
+// scan outside strings and comments: where a key goes (a line's start, a
+// [table] header, an inline table after { or ,) every dot counts, since
+// "1.1.1" is a key of three parts; in a value only the dots that do not sit
+// between two digits do (the others are in numbers and times).
 std::optional<long> line_with_too_many_key_parts(const std::string& text) {
     enum class In { code, basic, literal, ml_basic, ml_literal, comment } in = In::code;
     long line = 1;
     int dots = 0;
+    std::vector<char> open;  // the [ and { of the values around
+    bool key_side = true;
+    bool header = false;
     auto at = [&](size_t i) { return i < text.size() ? text[i] : '\0'; };
     auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto inline_table = [&] { return !open.empty() && open.back() == '{'; };
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '\n') {
             ++line;
             dots = 0;
+            key_side = open.empty();
+            header = false;
             if (in == In::comment || in == In::basic || in == In::literal) in = In::code;
             continue;
         }
@@ -707,15 +730,30 @@ std::optional<long> line_with_too_many_key_parts(const std::string& text) {
                     in = In::comment;
                 else if (text.compare(i, 3, "\"\"\"") == 0)
                     in = In::ml_basic, i += 2;
-                else if (text.compare(i, 3, "'''") == 0)
+                else if (text.compare(i, 3, "\'\'\'") == 0)
                     in = In::ml_literal, i += 2;
                 else if (c == '"')
                     in = In::basic;
                 else if (c == '\'')
                     in = In::literal;
-                else if (c == '.' && !(i > 0 && digit(text[i - 1]) && digit(at(i + 1))) &&
+                else if (c == '.' &&
+                         (key_side || !(i > 0 && digit(text[i - 1]) && digit(at(i + 1)))) &&
                          ++dots >= kMaxKeyParts)
                     return line;
+                else if (c == '=' && (open.empty() || inline_table()))
+                    key_side = false;
+                else if (c == '{')
+                    open.push_back('{'), key_side = true;
+                else if (c == ',' && inline_table())
+                    key_side = true;
+                else if (c == '}' && inline_table())
+                    open.pop_back(), key_side = false;
+                else if (c == '[' && open.empty() && key_side)
+                    header = true;
+                else if (c == '[' && !key_side)
+                    open.push_back('[');
+                else if (c == ']' && !header && !open.empty() && open.back() == '[')
+                    open.pop_back();
                 break;
             case In::basic:
             case In::ml_basic:
@@ -786,6 +824,19 @@ std::string DetectorParams::error() const {
 DetectorParams read_detector_params(const DetectorKind& kind, const std::string& toml_text) {
     DetectorParams result;
     Diagnostics diag("");
+    // The same guards as a config file's (gatewayctl analyze reads params
+    // from the command line and from files).
+    if (toml_text.size() > static_cast<size_t>(kMaxConfigBytes)) {
+        result.problems.push_back("params: more than " + std::to_string(kMaxConfigBytes) +
+                                  " bytes");
+        return result;
+    }
+    if (auto line = line_with_too_many_key_parts(toml_text)) {
+        result.problems.push_back("params: line " + std::to_string(*line) +
+                                  ": a dotted key of more than " + std::to_string(kMaxKeyParts) +
+                                  " parts");
+        return result;
+    }
     toml::table doc;
     try {
         doc = toml::parse(toml_text, std::string("params"));

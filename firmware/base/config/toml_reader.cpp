@@ -6,6 +6,14 @@
 namespace gw {
 namespace {
 
+// A number node as a double. toml++ gives no double for an integer beyond
+// 2^53 (it would lose digits), and value_or() then made it the default
+// silently: scale = 9007199254740993 was read as 1.
+double as_double(const toml::node& n) {
+    if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+    return n.value<double>().value_or(std::nan(""));
+}
+
 // "\u0000" is a valid TOML escape, but every C interface the value reaches
 // (a path, an MQTT topic, a device name) would cut it there, and the gateway
 // would open another file or publish elsewhere than the config says.
@@ -144,7 +152,7 @@ double TomlReader::number(const std::string& key, double def, double min, double
         wrong_type(key, *n, "a number");
         return def;
     }
-    double v = n->value<double>().value_or(def);
+    double v = as_double(*n);
     if (!std::isfinite(v) || v < min || v > max) {
         problem(key, "must be between " + config_number(min) + " and " + config_number(max) +
                          ", got " + config_number(v));
@@ -160,7 +168,7 @@ std::optional<double> TomlReader::optional_number(const std::string& key) {
         wrong_type(key, *n, "a number");
         return std::nullopt;
     }
-    double v = n->value<double>().value_or(0.0);
+    double v = as_double(*n);
     if (!std::isfinite(v)) {
         problem(key, "must be a finite number");
         return std::nullopt;
@@ -223,7 +231,7 @@ std::vector<double> TomlReader::numbers(const std::string& key, const std::vecto
                        std::string("expected a number, got ") + type_name(item));
             return def;
         }
-        double v = item.value<double>().value_or(0.0);
+        double v = as_double(item);
         if (!std::isfinite(v) || v < min || v > max) {
             problem_at(item.source().begin.line, item_key,
                        "must be between " + config_number(min) + " and " + config_number(max) +
