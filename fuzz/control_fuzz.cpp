@@ -133,7 +133,7 @@ void check_reply(const std::string& request, const std::string& reply) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Site& s = site();
     const std::string input(reinterpret_cast<const char*>(data), size);
-    const gw::Peer root{1, 0, 0};
+    const gw::Peer root{1, 0, 0, {}};
     size_t start = 0;
     while (start <= input.size()) {
         size_t nl = input.find('\n', start);

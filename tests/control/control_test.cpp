@@ -27,6 +27,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -109,6 +110,19 @@ struct Gate {
     }
 };
 
+bool kernel_reports_peer_groups() {
+#ifdef SO_PEERGROUPS
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return false;
+    gw::UniqueFd a(fds[0]), b(fds[1]);
+    gid_t groups[64];
+    socklen_t len = sizeof groups;
+    return getsockopt(a.get(), SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0;
+#else
+    return false;
+#endif
+}
+
 void add_echo(gw::Dispatcher& commands) {
     commands.add("echo", [](const json& req, const gw::Peer& peer) {
         return json{{"echo", req.value("text", "")}, {"uid", peer.uid}};
@@ -164,6 +178,30 @@ TEST(Control, SocketIsGroupOnly) {
     struct stat st {};
     CHECK(stat(path.c_str(), &st) == 0);
     LONGS_EQUAL(0660, st.st_mode & 0777);
+}
+
+// A technician made a member of the daemon's group with usermod -aG has
+// it as a supplementary group: SO_PEERCRED shows only the primary one, and
+// the daemon refused what the socket's mode let in. Being another user
+// needs root; under qemu-user the kernel's answer (SO_PEERGROUPS) does not
+// come through.
+TEST(Control, AMemberOfTheDaemonsGroupAsASupplementaryGroupIsLetIn) {
+    if (geteuid() != 0 || !kernel_reports_peer_groups()) {
+        UT_PRINT("skipped: needs root and SO_PEERGROUPS");
+        return;
+    }
+    CHECK(chmod(dir.path().c_str(), 0711) == 0);
+    auto as_nobody = [&](const std::string& groups) {
+        const std::string request = R"(printf '{"cmd":"echo","text":"tech"}\n' | )";
+        return gw::test::run({"sh", "-c",
+                              request + "setpriv --reuid=65534 --regid=65534 --groups=" + groups +
+                                  " socat -t5 - UNIX-CONNECT:" + path});
+    };
+    // Primary group nobody, the daemon's group (here root's) beside it.
+    auto member = as_nobody("65534,0");
+    STRCMP_CONTAINS("\"echo\":\"tech\"", (member.out + member.err).c_str());
+    auto stranger = as_nobody("65534");
+    CHECK_TEXT(stranger.out.find("\"echo\"") == std::string::npos, stranger.out.c_str());
 }
 
 TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
@@ -406,7 +444,7 @@ TEST(Dispatcher, CommandsRunWithoutASocket) {
         [](const json& req, const gw::Peer&, const gw::Cancel& cancel) {
             return json{{"twice", req.at("n").get<int>() * 2}, {"cancelled", cancel.requested()}};
         });
-    const gw::Peer center{0, 0, 0};
+    const gw::Peer center{0, 0, 0, {}};
     auto quick = commands.call({{"cmd", "echo"}, {"text", "x"}}, center);
     CHECK(quick["ok"].get<bool>());
     STRCMP_EQUAL("x", quick["echo"].get<std::string>().c_str());

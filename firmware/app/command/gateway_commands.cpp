@@ -43,7 +43,7 @@ void snapshot(const GatewayCommandContext& ctx, const json& req, const Done& don
 }
 
 void selftest(const GatewayCommandContext& ctx, const Done& done) {
-    const Peer self{::getpid(), ::getuid(), ::getgid()};
+    const Peer self{::getpid(), ::getuid(), ::getgid(), {}};
     ctx.control.submit({{"cmd", "selftest"}}, self, [done](json reply) {
         if (reply.value("busy", false))
             return done(try_again(reply.value("error", std::string("busy"))));

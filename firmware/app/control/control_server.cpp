@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +21,36 @@ namespace gw {
 namespace {
 
 using nlohmann::json;
+
+// The client's supplementary groups, from the kernel (SO_PEERGROUPS, Linux
+// 4.13); where it cannot say, from the group database for the client's user.
+std::vector<gid_t> peer_groups(int fd, uid_t uid, gid_t gid) {
+    std::vector<gid_t> groups(32);
+#ifdef SO_PEERGROUPS
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+            groups.resize(len / sizeof(gid_t));
+            return groups;
+        }
+        if (errno != ERANGE) break;
+        groups.resize(len / sizeof(gid_t) + 1);  // len says how much it needs
+    }
+#else
+    (void)fd;
+#endif
+    passwd pw{};
+    passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return {};
+    int n = static_cast<int>(groups.size());
+    if (::getgrouplist(pw.pw_name, gid, groups.data(), &n) < 0) {
+        groups.resize(static_cast<size_t>(n));
+        if (::getgrouplist(pw.pw_name, gid, groups.data(), &n) < 0) return {};
+    }
+    groups.resize(static_cast<size_t>(n));
+    return groups;
+}
 
 // The loop wakes at least this often even if nobody writes its eventfd: a
 // lost wake-up, or a Clock that was stepped, costs at most this much.
@@ -199,9 +230,14 @@ void ControlServer::stop() {
 
 bool ControlServer::allowed(const Peer& peer) const {
     // The file mode (0660) is the first gate; this one also covers a socket
-    // whose mode was loosened by hand.
-    return peer.uid == 0 || peer.uid == ::geteuid() || peer.gid == ::getegid() ||
-           (gid_ != static_cast<gid_t>(-1) && peer.gid == gid_);
+    // whose mode was loosened by hand. A technician is usually a member of
+    // the daemon's group as a supplementary group (usermod -aG), which the
+    // primary gid does not show.
+    auto ours = [&](gid_t g) {
+        return g == ::getegid() || (gid_ != static_cast<gid_t>(-1) && g == gid_);
+    };
+    return peer.uid == 0 || peer.uid == ::geteuid() || ours(peer.gid) ||
+           std::any_of(peer.groups.begin(), peer.groups.end(), ours);
 }
 
 int ControlServer::poll_timeout_ms(int64_t now) const {
@@ -285,7 +321,7 @@ void ControlServer::accept_clients(int64_t now) {
                    Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
             continue;
         }
-        const Peer peer{cred.pid, cred.uid, cred.gid};
+        const Peer peer{cred.pid, cred.uid, cred.gid, peer_groups(fd.get(), cred.uid, cred.gid)};
         log_.debug("control", "client", {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
         if (!admit(fd, peer, now)) continue;
         auto c = std::make_unique<Client>();
