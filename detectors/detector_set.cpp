@@ -22,7 +22,7 @@ bool DetectorSet::on_sample(const Sample& sample, std::vector<Event>& out) {
     auto it = routes_.find(sample.point);
     if (it == routes_.end()) return false;
     Sample s = sample;
-    s.t_ms = inward(sample.t_ms);
+    s.t_ms = inward(sample.t_ms, false);
     const size_t from = out.size();
     for (Detector* d : it->second) d->on_sample(s, out);
     outward(out, from);
@@ -30,21 +30,27 @@ bool DetectorSet::on_sample(const Sample& sample, std::vector<Event>& out) {
 }
 
 void DetectorSet::on_tick(int64_t t_ms, std::vector<Event>& out) {
-    const int64_t t = inward(t_ms);
+    const int64_t t = inward(t_ms, true);
     const size_t from = out.size();
     for (auto& d : detectors_) d->on_tick(t, out);
     outward(out, from);
 }
 
-int64_t DetectorSet::inward(int64_t t_ms) {
+// Only a tick may find a clock step: it says the time it is now. A sample
+// says when it was read, and may come late: a Modbus device whose turn took
+// 12 s (a block timing out, with retries) hands in its first block's
+// samples 12 s after the tick moved on. Taken for a step, that grew the
+// skew by 12 s, and every hold from then on ended 12 s early.
+int64_t DetectorSet::inward(int64_t t_ms, bool may_step) {
     int64_t t = 0;
     int64_t behind = 0;
     // Overflow (a fuzzed trace's times) leaves the skew as it is.
     if (__builtin_add_overflow(t_ms, skew_, &t)) return latest_.value_or(t_ms);
     int64_t skew = 0;
-    if (latest_ && !__builtin_sub_overflow(*latest_, t, &behind) && behind > kClockStepMs &&
-        !__builtin_add_overflow(skew_, behind, &skew)) {
-        skew_ = skew;
+    if (latest_ && !__builtin_sub_overflow(*latest_, t, &behind) && behind > kClockStepMs) {
+        // A sample that late counts as read now (detectors' time does not
+        // run back further than kClockStepMs).
+        if (may_step && !__builtin_add_overflow(skew_, behind, &skew)) skew_ = skew;
         t = *latest_;
     }
     if (!latest_ || t > *latest_) latest_ = t;

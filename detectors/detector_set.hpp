@@ -38,7 +38,8 @@ class DetectorSet {
     // was raised for as long as the step. The set hands them a time that
     // never steps back: the size of each step back is added to later times
     // (skew_), and taken off again on the events, which carry wall times.
-    int64_t inward(int64_t t_ms);
+    // may_step: t_ms is the time now (a tick), not when a sample was read.
+    int64_t inward(int64_t t_ms, bool may_step);
     void outward(std::vector<Event>& out, size_t from) const;
 
     int64_t skew_ = 0;

@@ -182,3 +182,34 @@ TEST(Factory, AWallClockSteppedBackDoesNotFreezeTheDetectors) {
     CHECK_TEXT(out[0].t_ms >= stepped + 10'000 && out[0].t_ms <= stepped + 12'000,
                all_events.c_str());
 }
+
+// A Modbus device whose turn took 12 s (a block timing out, with retries)
+// hands in its first block's samples 12 s after the ticks moved on. They
+// were taken for a clock step back: the skew grew by 12 s, and every hold
+// running then ended 12 s early (water raised 1 s after it was seen, not
+// after its 10 s hold).
+TEST(Factory, ALateSampleIsNoClockStep) {
+    gw::EventIdSource ids("g", 1);
+    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}})};
+    auto set = gw::detectors::DetectorSet::build(all, ids);
+    CHECK(set.ok());
+    std::vector<gw::Event> out;
+    const int64_t boot = 1'700'000'000'000;
+    for (int64_t t = boot; t < boot + 60'000; t += 1000) {
+        set->on_sample({"lvl", 5, gw::Quality::good, t}, out);
+        set->on_tick(t, out);
+    }
+    // Read at boot + 60 s, handed in 12 s later; the ticks went on meanwhile.
+    const int64_t now = boot + 72'000;
+    for (int64_t t = boot + 60'000; t <= now; t += 1000) set->on_tick(t, out);
+    set->on_sample({"lvl", 60, gw::Quality::good, boot + 60'000}, out);
+    for (int64_t t = now + 1000; t < now + 30'000; t += 1000) {
+        set->on_sample({"lvl", 60, gw::Quality::good, t}, out);
+        set->on_tick(t, out);
+    }
+    std::string all_events;
+    for (const auto& e : out) all_events += e.type + " " + std::to_string(e.t_ms - now) + "\n";
+    CHECK_TEXT(!out.empty(), "the water was not raised");
+    // Its hold counted from when the reading came in.
+    CHECK_TEXT(out[0].t_ms >= now + 10'000 && out[0].t_ms <= now + 12'000, all_events.c_str());
+}

@@ -79,8 +79,9 @@ void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& 
     std::vector<Event> out;
     for (const auto& batch : batches) {
         for (const auto& s : batch) detectors_.on_sample(s, out);
-        // Judge the snapshot now rather than at the next poll.
-        if (!batch.empty()) detectors_.on_tick(batch.back().t_ms, out);
+        // Judge the snapshot now rather than at the next poll. At the time
+        // it is now: a batch's samples may be seconds old (a slow device turn).
+        if (!batch.empty()) detectors_.on_tick(clock_.now_ms(), out);
     }
     // Silence and hold expiry need time to pass even when nothing arrives.
     // A wall clock stepped back ticks at once too (the detector set takes
