@@ -239,6 +239,47 @@ TEST(CommandBook, AReplyTheStoreRefusedGoesOutWhenTheIdIsSentAgain) {
     STRCMP_EQUAL(contract::reply_route("selftest").c_str(), replies->front().topic.c_str());
 }
 
+// Anyone who captured one signed command could publish it again and again
+// (within max_skew_s): every copy stored its first reply in the alarm lane
+// again, beside the real alarms. Repeats share the refusals' budget.
+TEST(CommandBook, CopiesOfOneCommandAreAnsweredWithinTheBudget) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    command::CommandRouter router(clock, log);
+    std::atomic<int> runs{0};
+    router.add("selftest", [&](const json&, command::Done done) {
+        ++runs;
+        done(json{{"checks", json::array()}});
+    });
+    command::ChannelOptions options;
+    options.refusals_per_minute = 5;
+    command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    channel.on_command("selftest", R"({"id":"r1"})", false);
+    bool replied = false;
+    for (int i = 0; i < 500 && !replied; ++i) {
+        auto row = (*book)->find("r1");
+        replied = row.ok() && row->has_value() && (*row)->state != CommandRow::pending;
+        if (!replied) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK_TEXT(replied, "the command was not answered");
+    auto replies = [&] {
+        auto rows = store->read(Lane::alarm, 0, 1000);
+        CHECK(rows.ok());
+        int n = 0;
+        for (const auto& r : *rows) n += r.topic == contract::reply_route("selftest");
+        return n;
+    };
+    for (int i = 0; i < 200; ++i) channel.on_command("selftest", R"({"id":"r1"})", false);
+    LONGS_EQUAL(1 + 5, replies());
+    // A minute on, the budget is back: a copy is answered again.
+    clock.advance(60000);
+    channel.on_command("selftest", R"({"id":"r1"})", false);
+    LONGS_EQUAL(1 + 5 + 1, replies());
+    channel.stop();
+    LONGS_EQUAL(1, runs.load());
+}
+
 TEST_GROUP(CommandRouter) {
     SystemClock clock;
     Log log{LogLevel::error};

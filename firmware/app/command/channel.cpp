@@ -142,6 +142,10 @@ bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
 }
 
 void CommandChannel::replay_first(const CommandRow& row, const char* what) {
+    // Copies of one signed command, sent again and again (by anyone who
+    // captured it, within max_skew_s), stored one reply each in the alarm
+    // lane: they share the refusals' budget.
+    if (!answer_allowed(clock_.mono_ms())) return;
     log_.info("command", what,
               {{"id", row.id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
     // Still running: its one reply comes when it is done. A reply kept but
@@ -224,9 +228,14 @@ Status CommandChannel::append_reply(const std::string& id, const std::string& na
 
 bool CommandChannel::refusal_allowed(int64_t now_mono) {
     std::lock_guard<std::mutex> lock(mutex_);
+    return answer_allowed(now_mono);
+}
+
+bool CommandChannel::answer_allowed(int64_t now_mono) {
     if (now_mono - window_start_mono_ >= 60000) {
         if (suppressed_ > 0)
-            log_.warn("command", "refusals not answered (rate limit)", {{"count", suppressed_}});
+            log_.warn("command", "refusals and repeats not answered (rate limit)",
+                      {{"count", suppressed_}});
         window_start_mono_ = now_mono;
         refusals_in_window_ = 0;
         suppressed_ = 0;

@@ -8,7 +8,8 @@
 // when commands are signed; then the request is written to the inbox (CommandBook) before the
 // callback returns. A refusal changes nothing: it gets a reply and a log line
 // (both rate-limited) and is not recorded, so an unauthenticated sender
-// cannot use up request ids. A known id gets its first reply again.
+// cannot use up request ids. A known id gets its first reply again (under
+// the same rate limit).
 //
 // Execution is the router's (its own thread); the outcome is encoded (one
 // encoder: contract::encode_reply), kept in the inbox, stored in the alarm
@@ -37,8 +38,9 @@ namespace gw::command {
 struct ChannelOptions {
     size_t max_bytes = 16 * 1024;
     SignaturePolicy signing;
-    // Refusals answered (and logged) per minute; beyond that only counted,
-    // so a flood of garbage cannot fill the alarm lane with replies.
+    // Refusals and repeated requests answered (and logged) per minute;
+    // beyond that only counted, so a flood of garbage or of copies of one
+    // command cannot fill the alarm lane with replies.
     int refusals_per_minute = 60;
 };
 
@@ -82,6 +84,7 @@ class CommandChannel final : public uplink::CommandSink {
     // Sends a known request's first reply again; mutex_ held.
     void replay_first(const CommandRow& row, const char* what);
     bool refusal_allowed(int64_t now_mono);
+    bool answer_allowed(int64_t now_mono);  // the same budget; mutex_ held
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
     void finish(const std::string& id, const std::string& name, const Outcome& outcome);
     Status queue_reply(const std::string& id, const std::string& name, const std::string& reply);
