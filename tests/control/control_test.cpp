@@ -139,6 +139,7 @@ TEST_GROUP(Control) {
     std::unique_ptr<gw::ControlServer> server;
     std::string path;
     Gate gate;
+    std::atomic<int> counted{0};
     void setup() override {
         path = dir.file("ctl.sock");
         start({});
@@ -151,6 +152,10 @@ TEST_GROUP(Control) {
             return json{{"n", req.at("missing").get<int>()}};  // throws: key absent
         });
         commands->add("hold", gw::Dispatcher::Pool::wait, 600000, gate.handler());
+        commands->add("count", [this](const json&, const gw::Peer&) {
+            ++counted;
+            return json::object();
+        });
         server = std::make_unique<gw::ControlServer>(path, "", *commands, clock, log, limits);
         CHECK(server->start().ok());
     }
@@ -222,7 +227,8 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     auto unknown = client.call({{"cmd", "nope"}}, &why);
     CHECK_FALSE(unknown.ok());
     CHECK(why.kind == gw::ControlError::Kind::refused);
-    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, echo, hold)", unknown.error().c_str());
+    STRCMP_CONTAINS("unknown command \"nope\" (known: boom, count, echo, hold)",
+                    unknown.error().c_str());
     auto boom = client.call({{"cmd", "boom"}});
     STRCMP_CONTAINS("bad request", boom.error().c_str());
     // Still serving after all that.
@@ -272,6 +278,20 @@ TEST(Control, ALastRequestEndedByTheEndOfInputIsAnswered) {
     reply = send_and_read_to_end(path, "{\"cmd\":\"echo\",\"text\":\"crlf\"}\r\n \r");
     STRCMP_CONTAINS("\"echo\":\"crlf\"", reply.c_str());
     LONGS_EQUAL(1, std::count(reply.begin(), reply.end(), '\n'));
+}
+
+// A client that sends and closes at once (printf ... | socat -t0): every
+// request it sent runs. The first answer met a closed socket (EPIPE), and
+// the client was dropped with the rest of its requests unread.
+TEST(Control, EveryRequestOfAClientThatClosedAtOnceRuns) {
+    {
+        gw::UniqueFd fd = connect_raw(path);
+        const std::string three = "{\"cmd\":\"count\"}\n{\"cmd\":\"count\"}\n{\"cmd\":\"count\"}\n";
+        CHECK(send(fd.get(), three.data(), three.size(), MSG_NOSIGNAL) == ssize_t(three.size()));
+    }
+    CHECK_TEXT(eventually([&] { return counted.load() == 3; }, 10000),
+               std::to_string(counted.load()).c_str());
+    echo("still serving");
 }
 
 TEST(Control, StaleSocketIsReplacedButAFileIsNot) {

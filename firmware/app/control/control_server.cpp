@@ -287,6 +287,10 @@ void ControlServer::serve() {
             if (got & POLLOUT) write_to(c, now);
             if (got & (POLLIN | POLLHUP)) read_from(c);
         }
+        // A closed peer is not polled (POLLHUP would spin the loop): what
+        // it sent beyond a long pending line is read here, turn by turn.
+        for (auto& [id, c] : clients_)
+            if (c->hup && !c->eof && !c->dead && c->in.size() <= limits_.max_line) read_from(*c);
         sweep();
         if (fds[1].revents) accept_clients(now);
         for (auto& [id, c] : clients_) take_requests(*c, now);
@@ -401,6 +405,13 @@ void ControlServer::write_to(Client& c, int64_t now) {
             c.last_progress_ms = now;
         } else if (n < 0 && errno == EINTR) {
             continue;
+        } else if (n < 0 && errno == EPIPE) {
+            // The peer closed both ways (printf ... | socat -t0): what it sent
+            // still runs, as on POLLHUP, and the answers go nowhere.
+            c.hup = true;
+            c.out.clear();
+            c.out_sent = 0;
+            return;
         } else {
             // Full buffer: POLLOUT tells when it drains. Anything else: gone.
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) c.dead = true;
