@@ -250,8 +250,12 @@ Status Camera::start() {
     return Status::success();
 }
 
-void Camera::stop() {
+void Camera::request_stop() {
     impl_->stop.stop();
+}
+
+void Camera::stop() {
+    request_stop();
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 

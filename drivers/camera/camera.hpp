@@ -46,6 +46,9 @@ class Camera {
     // Starts the capture thread; opening happens there, so a dead camera
     // never blocks start() or any other camera.
     Status start();
+    // Tells the thread to stop, without waiting: several cameras stuck in
+    // an open or a read then stop together, not one timeout after another.
+    void request_stop();
     // Joins the thread; at most one read timeout (5 s for network streams).
     void stop();
     CameraCounters counters() const;

@@ -341,6 +341,7 @@ void Daemon::stop() {
     if (channel_) channel_->stop();
     if (commands_) commands_->stop();
     if (control_) control_->stop();
+    for (auto& c : cameras_) c->request_stop();  // stuck ones wait out their timeouts together
     for (auto& c : cameras_) c->stop();
     for (auto& sp : serial_ports_) sp->stop();
     if (modbus_) modbus_->stop();
