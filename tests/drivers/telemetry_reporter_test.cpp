@@ -88,3 +88,15 @@ TEST(TelemetryReporter, BatchesCloseWhenFullOrOld) {
     LONGS_EQUAL(1, total(r.flush()));
     CHECK(r.flush().empty());
 }
+
+// The wall clock steps back an hour under a steady flow of samples: the
+// open batch closes a window later, not when the clock has caught up again
+// or the batch is full.
+TEST(TelemetryReporter, ABatchStillClosesAfterTheClockSteppedBack) {
+    TelemetryReporter r({point("p", 60000, 0.0)}, 5000, 1000);
+    CHECK(r.on_samples({sample("p", 1, 3'600'000)}).empty());  // opens a batch
+    size_t sent = 0;
+    for (int64_t t = 0; t < 3000; t += 100)
+        sent += total(r.on_samples({sample("p", double(t), t)}));
+    CHECK(sent >= 1);
+}

@@ -42,7 +42,12 @@ std::vector<TelemetryBatch> TelemetryReporter::on_samples(const std::vector<Samp
     std::vector<TelemetryBatch> out;
     for (const auto& s : samples) {
         stats_.seen++;
-        if (!open_.samples.empty() && s.t_ms - open_since_ >= window_ms_) close_batch(out);
+        // A window old, or the wall clock stepped back a window or more (the
+        // batch would otherwise wait, under a steady flow that keeps flush()
+        // from running, until the clock had caught up or it was full).
+        if (!open_.samples.empty() &&
+            (s.t_ms - open_since_ >= window_ms_ || open_since_ - s.t_ms >= window_ms_))
+            close_batch(out);
         if (!should_report(s)) continue;
         if (open_.samples.empty()) open_since_ = s.t_ms;
         open_.samples.push_back(s);
