@@ -11,6 +11,44 @@ uint8_t nmea_checksum(std::string_view payload) {
     return x;
 }
 
+namespace {
+
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF). Noise from a wrong baud rate almost never is.
+bool is_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t n = 0;
+        unsigned lo = 0x80, hi = 0xBF;  // the range of the byte after the first
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (i + n >= s.size()) return false;  // cut short
+        for (size_t k = 1; k <= n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
 LineFramer::LineFramer(Framing framing, size_t max_line) : framing_(framing), max_line_(max_line) {
     buf_.reserve(max_line_);
 }
@@ -30,9 +68,11 @@ std::vector<std::string> LineFramer::feed(std::string_view bytes) {
             buf_.clear();
             continue;
         }
-        // Tabs are text; other control bytes and 8-bit bytes are line noise
-        // (wrong baud rate, a half-plugged connector).
-        if ((c < 0x20 && c != '\t') || c >= 0x7F) dirty_ = true;
+        // Tabs are text; other control bytes are line noise (wrong baud
+        // rate, a half-plugged connector). 8-bit bytes are too, unless the
+        // line is UTF-8 text ("23.5 °C"): checked when it ends.
+        if ((c < 0x20 && c != '\t') || c == 0x7F) dirty_ = true;
+        if (c >= 0x80) eight_bit_ = true;
         buf_.push_back(ch);
     }
     return out;
@@ -44,7 +84,7 @@ void LineFramer::finish_line(std::vector<std::string>& out) {
     } else if (buf_.empty()) {
         // CRLF and blank lines end here; nothing was lost.
         if (!dirty_) counters_.empty++;
-    } else if (dirty_) {
+    } else if (dirty_ || (eight_bit_ && !is_utf8(buf_))) {
         counters_.garbage++;
     } else if (framing_ == Framing::line) {
         counters_.lines++;
@@ -59,6 +99,7 @@ void LineFramer::finish_line(std::vector<std::string>& out) {
     buf_.clear();
     overflowed_ = false;
     dirty_ = false;
+    eight_bit_ = false;
 }
 
 bool LineFramer::nmea_payload(const std::string& line, std::string& payload) {

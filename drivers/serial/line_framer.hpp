@@ -18,7 +18,7 @@ struct FramerCounters {
     uint64_t bytes = 0;
     uint64_t lines = 0;         // valid lines delivered
     uint64_t overlong = 0;      // lines longer than max_line (dropped whole)
-    uint64_t garbage = 0;       // lines with control or non-ASCII bytes, or no '$' (nmea)
+    uint64_t garbage = 0;       // lines with control bytes or not UTF-8, or no '$' (nmea)
     uint64_t bad_checksum = 0;  // nmea lines whose checksum is missing or wrong
     uint64_t partial = 0;       // an unterminated line discarded at reset()
     uint64_t empty = 0;         // blank lines (not an error; counted for diagnostics)
@@ -43,6 +43,7 @@ class LineFramer {
     std::string buf_;
     bool overflowed_ = false;  // dropping until the next terminator
     bool dirty_ = false;       // the line holds a byte that makes it garbage
+    bool eight_bit_ = false;   // ... or bytes >= 0x80, garbage unless it is UTF-8
     FramerCounters counters_;
 };
 

@@ -49,6 +49,25 @@ TEST(LineFramer, GarbageBytesSpoilOnlyTheirLine) {
     LONGS_EQUAL(2, f.counters().garbage);
 }
 
+// A sensor that prints its unit in UTF-8 ("23.5 °C") is read; 8-bit bytes
+// that are not UTF-8 (a wrong baud rate, Latin-1's lone 0xB0, a sequence
+// cut short, an overlong form, a surrogate) stay garbage.
+TEST(LineFramer, UTF8TextIsALineOtherEightBitBytesAreNot) {
+    LineFramer f(Framing::line, 64);
+    auto lines = f.feed(
+        "T=23.5 \xc2\xb0"
+        "C\nT=23.5 \xb0"
+        "C\nT=\xe2\x82\nT=\xc0\xaf\n"
+        "T=\xed\xa0\x80\nH=\xf0\x9f\x8c\xa7\n");
+    LONGS_EQUAL(2, lines.size());
+    STRCMP_EQUAL(
+        "T=23.5 \xc2\xb0"
+        "C",
+        lines[0].c_str());
+    STRCMP_EQUAL("H=\xf0\x9f\x8c\xa7", lines[1].c_str());
+    LONGS_EQUAL(4, f.counters().garbage);
+}
+
 TEST(LineFramer, PartialLineAtResetIsCounted) {
     LineFramer f(Framing::line, 64);
     CHECK(f.feed("T=2").empty());
