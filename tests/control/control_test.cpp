@@ -213,6 +213,10 @@ TEST(Control, MalformedUnknownAndFailingRequestsGetErrorReplies) {
     auto bad = json::parse(raw_exchange(path, "{not json\n"));
     CHECK_FALSE(bad["ok"].get<bool>());
     STRCMP_CONTAINS("malformed request", bad["error"].get<std::string>().c_str());
+    // The parser stops at a NUL: the rest of the line was ignored unseen.
+    auto nul = json::parse(raw_exchange(path, std::string("{\"cmd\":\"echo\"}\0, \"x\"\n", 21)));
+    CHECK_FALSE(nul["ok"].get<bool>());
+    STRCMP_CONTAINS("a NUL byte", nul["error"].get<std::string>().c_str());
     auto nocmd = json::parse(raw_exchange(path, "[1,2]\n"));
     CHECK_FALSE(nocmd["ok"].get<bool>());
     // 32,000 nested arrays fit in a line; copying them into the job

@@ -361,7 +361,9 @@ bool ControlServer::admit(UniqueFd& fd, const Peer& peer, int64_t now) {
 bool ControlServer::evict_idlest() {
     Client* idlest = nullptr;
     for (auto& [id, c] : clients_)
-        if (!c->waiting_for_us() && (!idlest || c->last_progress_ms < idlest->last_progress_ms))
+        // One with a whole request read is not idle: its request would be lost.
+        if (!c->waiting_for_us() && !c->has_request() &&
+            (!idlest || c->last_progress_ms < idlest->last_progress_ms))
             idlest = c.get();
     if (!idlest) return false;
     log_.debug("control", "idle client closed to make room", {{"pid", idlest->peer.pid}});

@@ -3,6 +3,8 @@
 namespace gw {
 
 Result<nlohmann::json> parse_json_input(const std::string& text) {
+    // The parser ends its input at a NUL: what followed was dropped unseen.
+    if (text.find('\0') != std::string::npos) return fail("a NUL byte in the text");
     bool too_deep = false;
     // Returning false drops the part being built, so nothing deeper than
     // the limit is ever held.
