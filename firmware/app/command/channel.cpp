@@ -144,8 +144,10 @@ bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
 void CommandChannel::replay_first(const CommandRow& row, const char* what) {
     // Copies of one signed command, sent again and again (by anyone who
     // captured it, within max_skew_s), stored one reply each in the alarm
-    // lane: they share the refusals' budget.
-    if (!answer_allowed(clock_.mono_ms())) return;
+    // lane. Each id's reply goes again at most once per kReplayEveryMs. Not
+    // the refusals' budget: garbage from anyone would use it up, and the
+    // center's own repeats would go unanswered.
+    if (!replay_due(row.id, clock_.mono_ms())) return;
     log_.info("command", what,
               {{"id", row.id}, {"command", row.name}, {"state", static_cast<int>(row.state)}});
     // Still running: its one reply comes when it is done. A reply kept but
@@ -226,16 +228,26 @@ Status CommandChannel::append_reply(const std::string& id, const std::string& na
     return s;
 }
 
-bool CommandChannel::refusal_allowed(int64_t now_mono) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return answer_allowed(now_mono);
+bool CommandChannel::replay_due(const std::string& id, int64_t now_mono) {
+    auto it = replayed_mono_.find(id);
+    if (it != replayed_mono_.end() && now_mono - it->second < kReplayEveryMs) {
+        log_.debug("command", "repeat not answered: its reply went again just now", {{"id", id}});
+        return false;
+    }
+    // Bounded: ids whose pause is over need no entry.
+    if (replayed_mono_.size() >= kMaxReplayed)
+        for (auto old = replayed_mono_.begin(); old != replayed_mono_.end();)
+            old = now_mono - old->second >= kReplayEveryMs ? replayed_mono_.erase(old)
+                                                           : std::next(old);
+    if (replayed_mono_.size() < kMaxReplayed) replayed_mono_[id] = now_mono;
+    return true;
 }
 
-bool CommandChannel::answer_allowed(int64_t now_mono) {
+bool CommandChannel::refusal_allowed(int64_t now_mono) {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (now_mono - window_start_mono_ >= 60000) {
         if (suppressed_ > 0)
-            log_.warn("command", "refusals and repeats not answered (rate limit)",
-                      {{"count", suppressed_}});
+            log_.warn("command", "refusals not answered (rate limit)", {{"count", suppressed_}});
         window_start_mono_ = now_mono;
         refusals_in_window_ = 0;
         suppressed_ = 0;

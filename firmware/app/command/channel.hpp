@@ -8,8 +8,8 @@
 // when commands are signed; then the request is written to the inbox (CommandBook) before the
 // callback returns. A refusal changes nothing: it gets a reply and a log line
 // (both rate-limited) and is not recorded, so an unauthenticated sender
-// cannot use up request ids. A known id gets its first reply again (under
-// the same rate limit).
+// cannot use up request ids. A known id gets its first reply again, at
+// most once per 10 s per id.
 //
 // Execution is the router's (its own thread); the outcome is encoded (one
 // encoder: contract::encode_reply), kept in the inbox, stored in the alarm
@@ -17,6 +17,7 @@
 // request is marked done. After a restart, start() finishes what the inbox
 // still holds: stored replies are queued, pending requests executed.
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,9 +39,8 @@ namespace gw::command {
 struct ChannelOptions {
     size_t max_bytes = 16 * 1024;
     SignaturePolicy signing;
-    // Refusals and repeated requests answered (and logged) per minute;
-    // beyond that only counted, so a flood of garbage or of copies of one
-    // command cannot fill the alarm lane with replies.
+    // Refusals answered (and logged) per minute; beyond that only counted,
+    // so a flood of garbage cannot fill the alarm lane with replies.
     int refusals_per_minute = 60;
 };
 
@@ -84,7 +84,8 @@ class CommandChannel final : public uplink::CommandSink {
     // Sends a known request's first reply again; mutex_ held.
     void replay_first(const CommandRow& row, const char* what);
     bool refusal_allowed(int64_t now_mono);
-    bool answer_allowed(int64_t now_mono);  // the same budget; mutex_ held
+    // Whether a repeat of `id` gets its reply again now; mutex_ held.
+    bool replay_due(const std::string& id, int64_t now_mono);
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
     void finish(const std::string& id, const std::string& name, const Outcome& outcome);
     Status queue_reply(const std::string& id, const std::string& name, const std::string& reply);
@@ -99,11 +100,16 @@ class CommandChannel final : public uplink::CommandSink {
     Clock& clock_;
     Log& log_;
 
-    mutable std::mutex mutex_;  // started_ and the refusal budget
+    mutable std::mutex mutex_;  // started_, the refusal budget, replayed_mono_
     bool started_ = false;
     int64_t window_start_mono_ = 0;
     int refusals_in_window_ = 0;
     int64_t suppressed_ = 0;
+    // When each id's reply last went again (copies of one command are
+    // answered once per kReplayEveryMs); at most kMaxReplayed ids.
+    static constexpr int64_t kReplayEveryMs = 10000;
+    static constexpr size_t kMaxReplayed = 1024;
+    std::map<std::string, int64_t> replayed_mono_;
 };
 
 }  // namespace gw::command
