@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "detector.hpp"
 
 namespace gw::detectors {
@@ -25,10 +26,6 @@ class DetectorSet {
     bool uses(const std::string& point) const { return routes_.count(point) > 0; }
     size_t size() const { return detectors_.size(); }
     const std::vector<std::string>& skipped() const { return skipped_; }
-
-    // A step back of the wall clock longer than this is taken as a clock
-    // step, not as a late sample.
-    static constexpr int64_t kClockStepMs = 10'000;
 
   private:
     // Detectors count holds and silences on the times they are given, and

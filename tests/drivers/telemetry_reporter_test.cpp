@@ -99,4 +99,10 @@ TEST(TelemetryReporter, ABatchStillClosesAfterTheClockSteppedBack) {
     for (int64_t t = 0; t < 3000; t += 100)
         sent += total(r.on_samples({sample("p", double(t), t)}));
     CHECK(sent >= 1);
+    // A sample read seconds before the batch opened (a slow Modbus turn)
+    // is no step: it joins the batch rather than splitting it.
+    TelemetryReporter late({point("p", 60000, 0.0), point("q", 60000, 0.0)}, 5000, 1000);
+    CHECK(late.on_samples({sample("p", 1, 100'000)}).empty());
+    CHECK(late.on_samples({sample("q", 1, 95'000)}).empty());
+    LONGS_EQUAL(2, total(late.flush()));
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/clock.hpp"
+
 namespace gw {
 
 TelemetryPolicy TelemetryReporter::default_policy() {
@@ -42,11 +44,13 @@ std::vector<TelemetryBatch> TelemetryReporter::on_samples(const std::vector<Samp
     std::vector<TelemetryBatch> out;
     for (const auto& s : samples) {
         stats_.seen++;
-        // A window old, or the wall clock stepped back a window or more (the
-        // batch would otherwise wait, under a steady flow that keeps flush()
-        // from running, until the clock had caught up or it was full).
+        // A window old, or the wall clock stepped back (the batch would
+        // otherwise wait, under a steady flow that keeps flush() from
+        // running, until the clock had caught up or it was full). A sample
+        // read seconds before (a slow Modbus turn) is no step: closing on
+        // it split batches back and forth between sources.
         if (!open_.samples.empty() &&
-            (s.t_ms - open_since_ >= window_ms_ || open_since_ - s.t_ms >= window_ms_))
+            (s.t_ms - open_since_ >= window_ms_ || open_since_ - s.t_ms > kClockStepMs))
             close_batch(out);
         if (!should_report(s)) continue;
         if (open_.samples.empty()) open_since_ = s.t_ms;

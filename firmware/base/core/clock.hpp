@@ -6,6 +6,10 @@
 
 namespace gw {
 
+// A step back of the wall clock longer than this is taken as a clock step
+// (NTP, a technician's `date`), not as a sample read a little late.
+constexpr int64_t kClockStepMs = 10'000;
+
 class Clock {
   public:
     virtual ~Clock() = default;
