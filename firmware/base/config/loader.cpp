@@ -381,9 +381,7 @@ void load_camera(TomlReader& r, Config& c, IdRegistry& ids) {
     cam.height = static_cast<int>(r.integer("height", 0, 0, 4320));
     if ((cam.width == 0) != (cam.height == 0))
         r.problem("height", "give both width and height, or neither");
-    // From 500: the backoff starts there; a lower cap kept it at the cap,
-    // re-opening a dead camera several times a second for good.
-    cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 500, 3600000));
+    cam.reconnect_max_ms = static_cast<int>(r.integer("reconnect_max_ms", 30000, 100, 3600000));
     cam.frozen_ms = static_cast<int>(r.integer("frozen_ms", 10000, 1000, 3600000));
     r.finish();
     c.cameras.push_back(cam);
@@ -703,7 +701,9 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
 // scan outside strings and comments: where a key goes (a line's start, a
 // [table] header, an inline table after { or ,) every dot counts, since
 // "1.1.1" is a key of three parts; in a value only the dots that do not sit
-// between two digits do (the others are in numbers and times).
+// between two digits do (the others are in numbers and times). The count is
+// per line, not per key: inline tables nest, and their keys' parts add up
+// in toml++'s recursion.
 std::optional<long> line_with_too_many_key_parts(const std::string& text) {
     enum class In { code, basic, literal, ml_basic, ml_literal, comment } in = In::code;
     long line = 1;
@@ -714,6 +714,13 @@ std::optional<long> line_with_too_many_key_parts(const std::string& text) {
     auto at = [&](size_t i) { return i < text.size() ? text[i] : '\0'; };
     auto digit = [](char c) { return c >= '0' && c <= '9'; };
     auto inline_table = [&] { return !open.empty() && open.back() == '{'; };
+    // A multi-line string may end in up to two quotes before its closing
+    // three (say "hi" then three quotes): the last three of the run close it.
+    auto end_of_quotes = [&](size_t i) {
+        size_t run = 3;
+        while (run < 5 && at(i + run) == text[i]) ++run;
+        return i + run - 1;
+    };
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '\n') {
@@ -762,13 +769,13 @@ std::optional<long> line_with_too_many_key_parts(const std::string& text) {
                 else if (in == In::basic && c == '"')
                     in = In::code;
                 else if (in == In::ml_basic && text.compare(i, 3, "\"\"\"") == 0)
-                    in = In::code, i += 2;
+                    in = In::code, i = end_of_quotes(i);
                 break;
             case In::literal:
                 if (c == '\'') in = In::code;
                 break;
             case In::ml_literal:
-                if (text.compare(i, 3, "'''") == 0) in = In::code, i += 2;
+                if (text.compare(i, 3, "'''") == 0) in = In::code, i = end_of_quotes(i);
                 break;
             case In::comment:
                 break;
