@@ -298,6 +298,26 @@ TEST(Control, EveryRequestOfAClientThatClosedAtOnceRuns) {
     echo("still serving");
 }
 
+// A client that closes with an answer of ours unread resets the connection
+// (POLLERR, not only POLLHUP): the requests it sent behind a running one
+// still run. The reset dropped the client and them.
+TEST(Control, RequestsOfAClientThatResetTheConnectionStillRun) {
+    {
+        gw::UniqueFd fd = connect_raw(path);
+        const std::string lines =
+            "{\"cmd\":\"echo\"}\n{\"cmd\":\"hold\"}\n"
+            "{\"cmd\":\"count\"}\n{\"cmd\":\"count\"}\n";
+        CHECK(send(fd.get(), lines.data(), lines.size(), MSG_NOSIGNAL) == ssize_t(lines.size()));
+        CHECK(eventually([&] { return gate.running.load() == 1; }));
+    }  // closed with the echo's answer unread
+    // The server sees the reset while the hold still runs.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    gate.open = true;
+    CHECK_TEXT(eventually([&] { return counted.load() == 2; }, 10000),
+               std::to_string(counted.load()).c_str());
+    echo("still serving");
+}
+
 TEST(Control, StaleSocketIsReplacedButAFileIsNot) {
     server.reset();  // stop() unlinks; leave a regular file in its place
     dir.write("ctl.sock", "not a socket");

@@ -22,6 +22,15 @@ namespace {
 
 using nlohmann::json;
 
+// Whether the socket's pending error is the peer's reset (it closed with
+// data of ours unread); reading it clears it.
+bool peer_reset(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return false;
+    return err == ECONNRESET || err == EPIPE;
+}
+
 // The client's supplementary groups, from the kernel (SO_PEERGROUPS, Linux
 // 4.13); where it cannot say, from the group database for the client's user.
 std::vector<gid_t> peer_groups(int fd, uid_t uid, gid_t gid) {
@@ -279,7 +288,12 @@ void ControlServer::serve() {
         for (size_t i = 0; i < polled.size(); ++i) {
             const short got = fds[i + 2].revents;
             Client& c = *polled[i];
-            if (got & (POLLERR | POLLNVAL)) c.dead = true;
+            if (got & POLLNVAL) c.dead = true;
+            // A peer that closed with an answer of ours unread resets the
+            // connection; what it sent before is still here and runs, as on
+            // POLLHUP. Reading SO_ERROR clears the error for recv().
+            if ((got & POLLERR) && !peer_reset(c.fd.get())) c.dead = true;
+            if (got & POLLERR) c.hup = true;
             // POLLHUP: the peer closed both ways. What it sent still runs (an
             // inject is an inject); the socket is not polled again, since
             // POLLHUP cannot be masked and would spin the loop.
@@ -325,7 +339,10 @@ void ControlServer::accept_clients(int64_t now) {
                    Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
             continue;
         }
-        const Peer peer{cred.pid, cred.uid, cred.gid, peer_groups(fd.get(), cred.uid, cred.gid)};
+        Peer peer{cred.pid, cred.uid, cred.gid, {}};
+        // The groups only when uid and primary group do not let it in: the
+        // group database may be slow (LDAP), and this is the socket's thread.
+        if (!allowed(peer)) peer.groups = peer_groups(fd.get(), cred.uid, cred.gid);
         log_.debug("control", "client", {{"pid", peer.pid}, {"uid", peer.uid}, {"gid", peer.gid}});
         if (!admit(fd, peer, now)) continue;
         auto c = std::make_unique<Client>();
@@ -387,7 +404,7 @@ void ControlServer::read_from(Client& c) {
         ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
             c.in.append(buf, static_cast<size_t>(n));
-        } else if (n == 0) {
+        } else if (n == 0 || (n < 0 && errno == ECONNRESET && c.hup)) {
             c.eof = true;  // half-closed: still answer what it sent
         } else if (errno == EINTR) {
             continue;
