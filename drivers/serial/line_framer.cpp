@@ -130,6 +130,7 @@ void LineFramer::reset() {
     buf_.clear();
     overflowed_ = false;
     dirty_ = false;
+    eight_bit_ = false;
 }
 
 }  // namespace gw::serial
