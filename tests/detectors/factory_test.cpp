@@ -154,25 +154,40 @@ TEST(Factory, DetectorSetRoutesByPointAndSkipsVision) {
     CHECK_FALSE(set->on_sample({"other", 3, gw::Quality::good, 0}, out));
 }
 
+namespace {
+
+constexpr int64_t kBoot = 1'700'000'000'000;
+
+// A flood detector on point "lvl", fed 5 cm (dry) every second for the
+// first minute from kBoot.
+gw::detectors::DetectorSet flood_after_a_dry_minute(gw::EventIdSource& ids) {
+    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}})};
+    auto set = gw::detectors::DetectorSet::build(all, ids);
+    CHECK(set.ok());
+    std::vector<gw::Event> out;
+    for (int64_t t = kBoot; t < kBoot + 60'000; t += 1000) {
+        set->on_sample({"lvl", 5, gw::Quality::good, t}, out);
+        set->on_tick(t, out);
+    }
+    CHECK(out.empty());
+    return std::move(*set);
+}
+
+}  // namespace
+
 // NTP steps a gateway's wall clock back an hour. The detectors never let
 // time run back, so they used to wait out the hour: water at 60 cm raised
 // nothing until the clock caught up. The set takes the step out, and the
 // events carry the wall time after the step.
 TEST(Factory, AWallClockSteppedBackDoesNotFreezeTheDetectors) {
     gw::EventIdSource ids("g", 1);
-    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}})};
-    auto set = gw::detectors::DetectorSet::build(all, ids);
-    CHECK(set.ok());
+    auto set = flood_after_a_dry_minute(ids);
     std::vector<gw::Event> out;
-    const int64_t boot = 1'700'000'000'000;
-    for (int64_t t = boot; t < boot + 60'000; t += 1000) {
-        set->on_sample({"lvl", 5, gw::Quality::good, t}, out);
-        set->on_tick(t, out);
-    }
+    const int64_t boot = kBoot;
     const int64_t stepped = boot + 60'000 - 3'600'000;
     for (int64_t t = stepped; t < stepped + 30'000; t += 1000) {
-        set->on_sample({"lvl", 60, gw::Quality::good, t}, out);
-        set->on_tick(t, out);
+        set.on_sample({"lvl", 60, gw::Quality::good, t}, out);
+        set.on_tick(t, out);
     }
     std::string all_events;
     for (const auto& e : out) all_events += e.type + " " + std::to_string(e.t_ms) + "\n";
@@ -190,22 +205,16 @@ TEST(Factory, AWallClockSteppedBackDoesNotFreezeTheDetectors) {
 // after its 10 s hold).
 TEST(Factory, ALateSampleIsNoClockStep) {
     gw::EventIdSource ids("g", 1);
-    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}})};
-    auto set = gw::detectors::DetectorSet::build(all, ids);
-    CHECK(set.ok());
+    auto set = flood_after_a_dry_minute(ids);
     std::vector<gw::Event> out;
-    const int64_t boot = 1'700'000'000'000;
-    for (int64_t t = boot; t < boot + 60'000; t += 1000) {
-        set->on_sample({"lvl", 5, gw::Quality::good, t}, out);
-        set->on_tick(t, out);
-    }
+    const int64_t boot = kBoot;
     // Read at boot + 60 s, handed in 12 s later; the ticks went on meanwhile.
     const int64_t now = boot + 72'000;
-    for (int64_t t = boot + 60'000; t <= now; t += 1000) set->on_tick(t, out);
-    set->on_sample({"lvl", 60, gw::Quality::good, boot + 60'000}, out);
+    for (int64_t t = boot + 60'000; t <= now; t += 1000) set.on_tick(t, out);
+    set.on_sample({"lvl", 60, gw::Quality::good, boot + 60'000}, out);
     for (int64_t t = now + 1000; t < now + 30'000; t += 1000) {
-        set->on_sample({"lvl", 60, gw::Quality::good, t}, out);
-        set->on_tick(t, out);
+        set.on_sample({"lvl", 60, gw::Quality::good, t}, out);
+        set.on_tick(t, out);
     }
     std::string all_events;
     for (const auto& e : out) all_events += e.type + " " + std::to_string(e.t_ms - now) + "\n";

@@ -49,20 +49,33 @@ struct Throwing final : gw::detectors::FrameDetector {
 
 }  // namespace
 
-TEST_GROUP(VisionRunner){};
-
-TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
+// A runner over a real store, its events collected.
+TEST_GROUP(VisionRunner) {
     gw::test::TempDir dir;
     gw::SystemClock clock;
-    gw::Log log(gw::LogLevel::error);
-    gw::StoreOptions so;
-    so.path = dir.file("store.db");
-    auto store = gw::Store::open(so, clock, log);
-    CHECK_TEXT(store.ok(), store.ok() ? "" : store.error().c_str());
-    gw::EventIdSource ids("gw", (*store)->boot());
-    gw::Intake intake(**store, ids, {"s", "gw"}, clock, log);
+    gw::Log log{gw::LogLevel::error};
+    std::unique_ptr<gw::Store> store;
+    std::unique_ptr<gw::EventIdSource> ids;
+    std::unique_ptr<gw::Intake> intake;
     Collect sink;
-    gw::VisionRunner runner(sink, intake, log);
+    std::unique_ptr<gw::VisionRunner> made;
+    gw::VisionRunner& runner() {
+        return *made;
+    }
+    void setup() override {
+        gw::StoreOptions so;
+        so.path = dir.file("store.db");
+        auto opened = gw::Store::open(so, clock, log);
+        CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+        store = std::move(*opened);
+        ids = std::make_unique<gw::EventIdSource>("gw", store->boot());
+        intake =
+            std::make_unique<gw::Intake>(*store, *ids, gw::contract::Origin{"s", "gw"}, clock, log);
+        made = std::make_unique<gw::VisionRunner>(sink, *intake, log);
+    }
+};
+
+TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
     gw::DetectorConfig d;
     d.id = "yard-fire";
     d.kind = "video_fire";
@@ -70,7 +83,7 @@ TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
     d.settings = std::make_shared<const gw::detectors::VideoFireSettings>();
     gw::CameraConfig cam;
     cam.id = "cam";
-    CHECK(runner.build({d}, {cam}, ids).ok());
+    CHECK(runner().build({d}, {cam}, *ids).ok());
 
     const cv::Mat bg = gw::test::background({320, 240});
     std::mt19937 rng{7};
@@ -85,7 +98,7 @@ TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
         f.t_ms = wall_of(n);
         f.mono_ms = 5'000 + n * 100;
         f.seq = static_cast<uint64_t>(n + 1);
-        runner.on_frame(f);
+        runner().on_frame(f);
     }
     const gw::Event* raise = nullptr;
     for (const auto& e : sink.events)
@@ -99,26 +112,15 @@ TEST(VisionRunner, AWallClockStepBackNeitherStallsNorMisdatesAFireAlarm) {
 // A detector that throws must not end the camera's thread (and with it the
 // gateway): it skips that frame, and the camera's other detectors go on.
 TEST(VisionRunner, ADetectorThatThrowsEndsNothing) {
-    gw::test::TempDir dir;
-    gw::SystemClock clock;
-    gw::Log log(gw::LogLevel::error);
-    gw::StoreOptions so;
-    so.path = dir.file("store.db");
-    auto store = gw::Store::open(so, clock, log);
-    CHECK_TEXT(store.ok(), store.ok() ? "" : store.error().c_str());
-    gw::EventIdSource ids("gw", (*store)->boot());
-    gw::Intake intake(**store, ids, {"s", "gw"}, clock, log);
-    Collect sink;
-    gw::VisionRunner runner(sink, intake, log);
     auto broken = std::make_unique<Throwing>();
     Throwing* seen = broken.get();
-    runner.add("cam", std::move(broken));
+    runner().add("cam", std::move(broken));
     gw::DetectorConfig d;
     d.id = "yard-fire";
     d.kind = "video_fire";
     d.camera = "cam";
     d.settings = std::make_shared<const gw::detectors::VideoFireSettings>();
-    CHECK(runner.build({d}, {}, ids).ok());
+    CHECK(runner().build({d}, {}, *ids).ok());
 
     const cv::Mat bg = gw::test::background({320, 240});
     std::mt19937 rng{7};
@@ -129,7 +131,7 @@ TEST(VisionRunner, ADetectorThatThrowsEndsNothing) {
         f.t_ms = 1'800'000'000'000 + n * 100;
         f.mono_ms = 5'000 + n * 100;
         f.seq = static_cast<uint64_t>(n + 1);
-        runner.on_frame(f);
+        runner().on_frame(f);
     }
     LONGS_EQUAL(60, seen->frames);
     bool raised = false;
@@ -140,7 +142,7 @@ TEST(VisionRunner, ADetectorThatThrowsEndsNothing) {
     last.camera = "cam";
     last.image = bg.clone();
     frames.on_frame(last);
-    auto snap = runner.snapshot("cam", frames);
+    auto snap = runner().snapshot("cam", frames);
     CHECK_FALSE(snap.ok());
     CHECK(snap.error().find("overlay") != std::string::npos);
 }
