@@ -79,9 +79,11 @@ struct Site : gw::fuzz::ScratchSite {
         // Not a command (it has no schema, so the channel refuses it by
         // name): queued after an input, it finishes once that input's
         // command has, the router running one job at a time.
-        router->add("fuzz_barrier", [](const json&, gw::command::Done done) { done(json::object()); });
+        router->add("fuzz_barrier",
+                    [](const json&, gw::command::Done done) { done(json::object()); });
         gw::command::ChannelOptions options;
         options.refusals_per_minute = 1 << 30;  // the clock stands still: no budget refills
+        options.replay_every_ms = 0;            // nor would a repeat's pause end
         channel = std::make_unique<gw::command::CommandChannel>(
             options, *book, *store, *router,
             gw::contract::Origin{config.identity.site, config.identity.gateway}, clock, log);
@@ -90,7 +92,8 @@ struct Site : gw::fuzz::ScratchSite {
 
     void barrier() {
         std::promise<void> done;
-        router->run("fuzz_barrier", json::object(), [&done](gw::command::Outcome) { done.set_value(); });
+        router->run("fuzz_barrier", json::object(),
+                    [&done](gw::command::Outcome) { done.set_value(); });
         done.get_future().wait();
     }
 
@@ -154,7 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // a retained command is cleared, and it is ignored (docs/contract.md).
     const int expected = topic_level_name(name) && !payload.empty() ? 1 : 0;
     if (replies != expected)
-        broken("wrong number of replies",
-               std::to_string(replies) + " (expected " + std::to_string(expected) + ") for " + input);
+        broken("wrong number of replies", std::to_string(replies) + " (expected " +
+                                              std::to_string(expected) + ") for " + input);
     return 0;
 }

@@ -13,9 +13,10 @@
 #include <vector>
 
 #include <fuzzer/FuzzedDataProvider.h>
+#include <nlohmann/json.hpp>
 
-#include "serial/line_framer.hpp"
 #include "core/named_regex.hpp"
+#include "serial/line_framer.hpp"
 #include "serial/serial_port.hpp"
 
 namespace {
@@ -55,12 +56,26 @@ std::vector<gw::PointConfig> points_for(const NamedRegex& re) {
     return points;
 }
 
+// Whether `line` is well-formed UTF-8, by another decoder than the
+// framer's: nlohmann's dump() refuses anything else.
+bool utf8(const std::string& line) {
+    try {
+        (void)nlohmann::json(line).dump();
+        return true;
+    } catch (const nlohmann::json::type_error&) {
+        return false;
+    }
+}
+
 void check_line(const std::string& line, size_t max_line) {
     if (line.size() > max_line) broken("line longer than max_line", line);
+    bool eight_bit = false;
     for (char ch : line) {
         const auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t') || c >= 0x7F) broken("control byte delivered", line);
+        if ((c < 0x20 && c != '\t') || c == 0x7F) broken("control byte delivered", line);
+        eight_bit = eight_bit || c >= 0x80;
     }
+    if (eight_bit && !utf8(line)) broken("a line that is not UTF-8 delivered", line);
 }
 
 }  // namespace

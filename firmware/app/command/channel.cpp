@@ -144,7 +144,7 @@ bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
 void CommandChannel::replay_first(const CommandRow& row, const char* what) {
     // Copies of one signed command, sent again and again (by anyone who
     // captured it, within max_skew_s), stored one reply each in the alarm
-    // lane. Each id's reply goes again at most once per kReplayEveryMs. Not
+    // lane. Each id's reply goes again at most once per replay_every_ms. Not
     // the refusals' budget: garbage from anyone would use it up, and the
     // center's own repeats would go unanswered.
     if (!replay_due(row.id, clock_.mono_ms())) return;
@@ -230,15 +230,15 @@ Status CommandChannel::append_reply(const std::string& id, const std::string& na
 
 bool CommandChannel::replay_due(const std::string& id, int64_t now_mono) {
     auto it = replayed_mono_.find(id);
-    if (it != replayed_mono_.end() && now_mono - it->second < kReplayEveryMs) {
+    if (it != replayed_mono_.end() && now_mono - it->second < options_.replay_every_ms) {
         log_.debug("command", "repeat not answered: its reply went again just now", {{"id", id}});
         return false;
     }
     // Bounded: ids whose pause is over need no entry.
     if (replayed_mono_.size() >= kMaxReplayed)
         for (auto old = replayed_mono_.begin(); old != replayed_mono_.end();)
-            old = now_mono - old->second >= kReplayEveryMs ? replayed_mono_.erase(old)
-                                                           : std::next(old);
+            old = now_mono - old->second >= options_.replay_every_ms ? replayed_mono_.erase(old)
+                                                                     : std::next(old);
     if (replayed_mono_.size() < kMaxReplayed) replayed_mono_[id] = now_mono;
     return true;
 }

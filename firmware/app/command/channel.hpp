@@ -42,6 +42,9 @@ struct ChannelOptions {
     // Refusals answered (and logged) per minute; beyond that only counted,
     // so a flood of garbage cannot fill the alarm lane with replies.
     int refusals_per_minute = 60;
+    // A repeated request id's reply goes again at most this often, so that
+    // copies of one captured command cannot fill the alarm lane either.
+    int64_t replay_every_ms = 10000;
 };
 
 class CommandChannel final : public uplink::CommandSink {
@@ -106,8 +109,7 @@ class CommandChannel final : public uplink::CommandSink {
     int refusals_in_window_ = 0;
     int64_t suppressed_ = 0;
     // When each id's reply last went again (copies of one command are
-    // answered once per kReplayEveryMs); at most kMaxReplayed ids.
-    static constexpr int64_t kReplayEveryMs = 10000;
+    // answered once per options_.replay_every_ms); at most kMaxReplayed ids.
     static constexpr size_t kMaxReplayed = 1024;
     std::map<std::string, int64_t> replayed_mono_;
 };
