@@ -110,8 +110,10 @@ struct Gate {
     }
 };
 
+// Under qemu-user the answer is qemu's, not the kernel's: the groups did
+// not come through there (aarch64 CI run), so the test is skipped.
 bool kernel_reports_peer_groups() {
-#ifdef SO_PEERGROUPS
+#if defined(SO_PEERGROUPS) && !defined(GW_TEST_EMULATOR)
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return false;
     gw::UniqueFd a(fds[0]), b(fds[1]);
