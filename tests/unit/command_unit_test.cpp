@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <thread>
@@ -77,6 +78,16 @@ TEST_GROUP(CommandBook) {
         CHECK_TEXT(s.ok(), s.ok() ? "" : s.error().c_str());
         store = std::move(*s);
     }
+    // A selftest that counts its runs in `runs` and answers with
+    // answer(run), an empty check list by default.
+    std::atomic<int> runs{0};
+    command::CommandRouter router{clock, log};
+    void add_selftest(std::function<json(int run)> answer = [](int) {
+        return json{{"checks", json::array()}};
+    }) {
+        router.add("selftest",
+                   [this, answer](const json&, command::Done done) { done(answer(++runs)); });
+    }
 };
 
 TEST(CommandBook, ARepeatedIdFindsItsRowAndReplyAcrossReopen) {
@@ -149,10 +160,8 @@ TEST(CommandBook, AForwardStepOfTheWallClockKeepsTheRecentIds) {
 TEST(CommandBook, ABusyRequestFreesItsIdSoTheSameIdRunsWhenRetried) {
     auto book = CommandBook::open(dir.file("store.db"));
     CHECK(book.ok());
-    command::CommandRouter router(clock, log);
-    std::atomic<int> runs{0};
-    router.add("selftest", [&](const json&, command::Done done) {
-        done(++runs == 1 ? command::try_again("busy: try again") : json{{"checks", json::array()}});
+    add_selftest([](int run) {
+        return run == 1 ? command::try_again("busy: try again") : json{{"checks", json::array()}};
     });
     const contract::Origin origin{"s1", "gw1"};
     command::CommandChannel channel({}, **book, *store, router, origin, clock, log);
@@ -193,12 +202,7 @@ TEST(CommandBook, AReplyTheStoreRefusedGoesOutWhenTheIdIsSentAgain) {
     }
     auto book = CommandBook::open(so.path);
     CHECK(book.ok());
-    command::CommandRouter router(clock, log);
-    std::atomic<int> runs{0};
-    router.add("selftest", [&](const json&, command::Done done) {
-        ++runs;
-        done(json{{"checks", json::array()}});
-    });
+    add_selftest();
     // The channel's log tells when the store has refused the reply.
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file(
         std::fopen(dir.file("channel.log").c_str(), "w"), &std::fclose);
@@ -247,12 +251,7 @@ TEST(CommandBook, AReplyTheStoreRefusedGoesOutWhenTheIdIsSentAgain) {
 TEST(CommandBook, CopiesOfOneCommandAreAnsweredOncePerPause) {
     auto book = CommandBook::open(dir.file("store.db"));
     CHECK(book.ok());
-    command::CommandRouter router(clock, log);
-    std::atomic<int> runs{0};
-    router.add("selftest", [&](const json&, command::Done done) {
-        ++runs;
-        done(json{{"checks", json::array()}});
-    });
+    add_selftest();
     command::ChannelOptions options;
     options.refusals_per_minute = 5;
     command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
