@@ -1,4 +1,5 @@
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -54,4 +55,27 @@ TEST(Log, ParsesLevels) {
     CHECK(gw::parse_log_level("debug", l));
     CHECK(l == gw::LogLevel::debug);
     CHECK_FALSE(gw::parse_log_level("verbose", l));
+}
+
+TEST_GROUP(LogThrottle){};
+
+// The first event is reported at once; within the interval the rest are
+// only counted, and the next report carries them all.
+TEST(LogThrottle, ReportsFirstThenOncePerIntervalWithTheCount) {
+    gw::LogThrottle throttle(1000);
+    UNSIGNED_LONGS_EQUAL(1, throttle.note(5000));
+    UNSIGNED_LONGS_EQUAL(0, throttle.note(5001));
+    UNSIGNED_LONGS_EQUAL(0, throttle.note(5999));
+    UNSIGNED_LONGS_EQUAL(3, throttle.note(6000));
+    UNSIGNED_LONGS_EQUAL(0, throttle.note(6500));
+    UNSIGNED_LONGS_EQUAL(2, throttle.note(9000));
+    UNSIGNED_LONGS_EQUAL(6, throttle.total());
+}
+
+// A monotonic clock may start at 0: the first event is still reported.
+TEST(LogThrottle, ReportsTheFirstEventAtTimeZero) {
+    gw::LogThrottle throttle;
+    UNSIGNED_LONGS_EQUAL(1, throttle.note(0));
+    UNSIGNED_LONGS_EQUAL(0, throttle.note(gw::LogThrottle::kDefaultIntervalMs - 1));
+    UNSIGNED_LONGS_EQUAL(2, throttle.note(gw::LogThrottle::kDefaultIntervalMs));
 }

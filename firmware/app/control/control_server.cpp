@@ -66,7 +66,6 @@ std::vector<gid_t> peer_groups(int fd, uid_t uid, gid_t gid) {
 constexpr int64_t kMaxPollMs = 1000;
 // How long accept() rests after running out of descriptors.
 constexpr int64_t kAcceptPauseMs = 200;
-constexpr int64_t kLogEveryMs = 10000;
 // Lines taken from one client per loop turn: one busy client cannot starve others.
 constexpr int kLinesPerTurn = 8;
 
@@ -139,25 +138,6 @@ struct ControlServer::Mailbox {
     }
 };
 
-// One log line per interval for a repeated event, carrying how many it stands for.
-class ControlServer::Throttle {
-  public:
-    // How many events the caller should report now (this one and the ones
-    // kept quiet since the last report), or 0 to stay quiet.
-    uint64_t note(int64_t now_ms) {
-        ++pending_;
-        if (reported_ && now_ms - last_ms_ < kLogEveryMs) return 0;
-        reported_ = true;
-        last_ms_ = now_ms;
-        return std::exchange(pending_, 0);
-    }
-
-  private:
-    bool reported_ = false;
-    int64_t last_ms_ = 0;
-    uint64_t pending_ = 0;
-};
-
 ControlServer::ControlServer(std::string socket_path, std::string group, Dispatcher& commands,
                              const Clock& clock, Log& log, ControlLimits limits)
     : path_(std::move(socket_path)),
@@ -166,10 +146,7 @@ ControlServer::ControlServer(std::string socket_path, std::string group, Dispatc
       clock_(clock),
       log_(log),
       limits_(limits),
-      mailbox_(std::make_shared<Mailbox>()),
-      denied_log_(std::make_unique<Throttle>()),
-      busy_log_(std::make_unique<Throttle>()),
-      accept_log_(std::make_unique<Throttle>()) {}
+      mailbox_(std::make_shared<Mailbox>()) {}
 
 ControlServer::~ControlServer() {
     stop();
@@ -285,22 +262,7 @@ void ControlServer::serve() {
         }
         now = clock_.mono_ms();
         if (fds[0].revents) deliver_replies(now);
-        for (size_t i = 0; i < polled.size(); ++i) {
-            const short got = fds[i + 2].revents;
-            Client& c = *polled[i];
-            if (got & POLLNVAL) c.dead = true;
-            // A peer that closed with an answer of ours unread resets the
-            // connection; what it sent before is still here and runs, as on
-            // POLLHUP. Reading SO_ERROR clears the error for recv().
-            if ((got & POLLERR) && !peer_reset(c.fd.get())) c.dead = true;
-            if (got & POLLERR) c.hup = true;
-            // POLLHUP: the peer closed both ways. What it sent still runs (an
-            // inject is an inject); the socket is not polled again, since
-            // POLLHUP cannot be masked and would spin the loop.
-            if (got & POLLHUP) c.hup = true;
-            if (got & POLLOUT) write_to(c, now);
-            if (got & (POLLIN | POLLHUP)) read_from(c);
-        }
+        for (size_t i = 0; i < polled.size(); ++i) on_polled(*polled[i], fds[i + 2].revents, now);
         // A closed peer is not polled (POLLHUP would spin the loop): what
         // it sent beyond a long pending line is read here, turn by turn.
         for (auto& [id, c] : clients_)
@@ -314,6 +276,23 @@ void ControlServer::serve() {
     clients_.clear();
 }
 
+void ControlServer::on_polled(Client& c, short got, int64_t now) {
+    if (got & POLLNVAL) c.dead = true;
+    if (got & POLLERR) {
+        // A peer that closed with an answer of ours unread resets the
+        // connection; what it sent before is still here and runs, as on
+        // POLLHUP. Reading SO_ERROR clears the error for recv().
+        c.hup = true;
+        if (!peer_reset(c.fd.get())) c.dead = true;
+    }
+    // POLLHUP: the peer closed both ways. What it sent still runs (an inject
+    // is an inject); the socket is not polled again, since POLLHUP cannot be
+    // masked and would spin the loop.
+    if (got & POLLHUP) c.hup = true;
+    if (got & POLLOUT) write_to(c, now);
+    if (got & (POLLIN | POLLHUP)) read_from(c);
+}
+
 void ControlServer::accept_clients(int64_t now) {
     // A bounded batch per turn: a connection storm cannot starve the clients.
     for (int i = 0; i < 16; ++i) {
@@ -324,7 +303,7 @@ void ControlServer::accept_clients(int64_t now) {
             // Out of descriptors or memory: the listen socket stays readable,
             // so rest instead of spinning on it.
             accept_paused_until_ = now + kAcceptPauseMs;
-            if (uint64_t n = accept_log_->note(now))
+            if (uint64_t n = accept_log_.note(now))
                 log_.warn("control", "accept failed", {{"error", last_error()}, {"times", n}});
             return;
         }
@@ -332,7 +311,7 @@ void ControlServer::accept_clients(int64_t now) {
         socklen_t len = sizeof cred;
         if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
             // Nobody we can vouch for.
-            if (uint64_t n = denied_log_->note(now))
+            if (uint64_t n = denied_log_.note(now))
                 log_.warn("control", "client refused: no peer credentials",
                           {{"error", last_error()}, {"refused", n}});
             refuse(std::move(fd),
@@ -358,14 +337,14 @@ void ControlServer::accept_clients(int64_t now) {
 // False (after answering and logging) when the new client may not stay.
 bool ControlServer::admit(UniqueFd& fd, const Peer& peer, int64_t now) {
     if (!allowed(peer)) {
-        if (uint64_t n = denied_log_->note(now))
+        if (uint64_t n = denied_log_.note(now))
             log_.warn("control", "client refused: permission denied",
                       {{"pid", peer.pid}, {"uid", peer.uid}, {"refused", n}});
         refuse(std::move(fd), Dispatcher::to_line(Dispatcher::error_reply("permission denied")));
         return false;
     }
     if (clients_.size() < limits_.max_clients || evict_idlest()) return true;
-    if (uint64_t n = busy_log_->note(now))
+    if (uint64_t n = busy_log_.note(now))
         log_.warn("control", "client refused: every connection is busy",
                   {{"pid", peer.pid}, {"clients", clients_.size()}, {"refused", n}});
     refuse(std::move(fd), Dispatcher::to_line(Dispatcher::busy_reply(

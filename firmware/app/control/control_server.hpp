@@ -10,7 +10,8 @@
 //   nothing of its reply read, no command running for it) is closed;
 // - when every slot is taken, the connection idle the longest gives way to a
 //   new one; if none is idle the new one is told "busy";
-// - refusals are logged at most once per 10 s per reason, with a count.
+// - refusals are logged at most once per 10 s per reason, with a count
+//   (LogThrottle).
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -22,6 +23,7 @@
 #include "control/dispatcher.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 #include "core/result.hpp"
 #include "core/unique_fd.hpp"
 
@@ -30,7 +32,7 @@ namespace gw {
 struct ControlLimits {
     size_t max_clients = 16;
     int64_t idle_ms = 10000;
-    size_t max_line = 64 * 1024;  // a longer request is refused and the connection closed
+    size_t max_line = 64 * 1024;          // a longer request is refused and the connection closed
     size_t max_reply = kMaxControlReply;  // what ControlClient accepts
 };
 
@@ -51,10 +53,10 @@ class ControlServer {
   private:
     struct Client;
     struct Mailbox;
-    class Throttle;
 
     void serve();
     int poll_timeout_ms(int64_t now) const;
+    void on_polled(Client& c, short got, int64_t now);
     void accept_clients(int64_t now);
     bool admit(UniqueFd& fd, const Peer& peer, int64_t now);
     bool evict_idlest();
@@ -82,7 +84,7 @@ class ControlServer {
     std::map<uint64_t, std::unique_ptr<Client>> clients_;
     uint64_t next_id_ = 1;
     int64_t accept_paused_until_ = 0;
-    std::unique_ptr<Throttle> denied_log_, busy_log_, accept_log_;
+    LogThrottle denied_log_, busy_log_, accept_log_;
 };
 
 }  // namespace gw

@@ -43,14 +43,16 @@ void Pipeline::on_samples(const std::vector<Sample>& samples) {
     samples_ += samples.size();
     live_.on_samples(samples);
     if (!detection_queue_.push(samples)) {
-        if (dropped_detection_++ % 1000 == 0)
+        const uint64_t dropped = ++dropped_detection_;
+        if (uint64_t n = detection_drops_log_.note(clock_.mono_ms()))
             log_.error("pipeline", "detection queue full: samples not evaluated",
-                       {{"dropped_batches", dropped_detection_.load()}});
+                       {{"dropped_batches", dropped}, {"since_last_line", n}});
     }
     if (!telemetry_queue_.push(samples)) {
-        if (dropped_telemetry_++ % 1000 == 0)
+        const uint64_t dropped = ++dropped_telemetry_;
+        if (uint64_t n = telemetry_drops_log_.note(clock_.mono_ms()))
             log_.warn("pipeline", "telemetry queue full: samples not reported",
-                      {{"dropped_batches", dropped_telemetry_.load()}});
+                      {{"dropped_batches", dropped}, {"since_last_line", n}});
     }
 }
 
@@ -128,9 +130,10 @@ void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
     pending.reserve(batches.size());
     for (const auto& b : batches) {
         if (stop >= 0 && clock_.mono_ms() - stop > kStopBudgetMs) {
-            if (dropped_telemetry_++ % 1000 == 0)
+            const uint64_t dropped = ++dropped_telemetry_;
+            if (uint64_t n = telemetry_drops_log_.note(clock_.mono_ms()))
                 log_.warn("pipeline", "stopping: telemetry left out after 5 s",
-                          {{"dropped_batches", dropped_telemetry_.load()}});
+                          {{"dropped_batches", dropped}, {"since_last_line", n}});
             continue;
         }
         pending.push_back(intake_.submit_telemetry_async(b.samples));

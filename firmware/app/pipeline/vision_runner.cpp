@@ -29,8 +29,7 @@ void VisionRunner::add(const std::string& camera,
                        std::unique_ptr<detectors::FrameDetector> detector) {
     auto& cam = cameras_[camera];
     if (!cam) cam = std::make_unique<PerCamera>();
-    cam->detectors.push_back(std::move(detector));
-    cam->failures.push_back(0);
+    cam->detectors.emplace_back(std::move(detector));
 }
 
 size_t VisionRunner::size() const {
@@ -74,21 +73,23 @@ void VisionRunner::on_frame(const camera::Frame& frame) {
 // setting nobody tried) must not end the camera's thread: the exception
 // would take the whole gateway down, sensor alarms too, and again after
 // every restart. That detector skips the frame; the others and the camera
-// go on. Logged at the first failure and at every 1000th after it.
+// go on. Logged at the first failure and at most every 10 s after it.
+// Events it emitted before it threw are kept: its state has moved on (an
+// alarm raised is not raised again), so dropping them would lose the alarm.
 void VisionRunner::run_detectors(PerCamera& cam, const camera::Frame& frame,
                                  std::vector<Event>& events,
                                  std::vector<detectors::Evidence>& evidence) {
     std::lock_guard<std::mutex> lock(cam.mutex);
-    for (size_t i = 0; i < cam.detectors.size(); ++i) {
-        auto& d = *cam.detectors[i];
+    for (auto& [detector, failures] : cam.detectors) {
         try {
-            d.on_frame(frame.image, frame.mono_ms, events, evidence);
+            detector->on_frame(frame.image, frame.mono_ms, events, evidence);
         } catch (const std::exception& ex) {
-            if (cam.failures[i]++ % 1000 == 0)
+            if (uint64_t n = failures.note(frame.mono_ms))
                 log_.error("vision", "detector failed on a frame: frame skipped",
-                           {{"detector", d.id()},
+                           {{"detector", detector->id()},
                             {"camera", frame.camera},
-                            {"failures", std::to_string(cam.failures[i])},
+                            {"failures", failures.total()},
+                            {"since_last_line", n},
                             {"error", ex.what()}});
         }
     }
@@ -122,9 +123,9 @@ Result<std::vector<uint8_t>> VisionRunner::annotated_jpeg(camera::Frame frame, P
     if (cam) {
         std::lock_guard<std::mutex> lock(cam->mutex);
         try {  // as in run_detectors: a detector's error ends no thread
-            for (auto& d : cam->detectors) {
-                d->draw(frame.image);
-                max_bytes = std::min(max_bytes, d->evidence_max_bytes());
+            for (auto& r : cam->detectors) {
+                r.detector->draw(frame.image);
+                max_bytes = std::min(max_bytes, r.detector->evidence_max_bytes());
             }
         } catch (const std::exception& ex) {
             return fail(std::string("a detector's overlay could not be drawn: ") + ex.what());

@@ -4,6 +4,7 @@
 // or the other cameras. Events go to the pipeline, evidence images to the
 // store right after their event. In emergency mode an open vision incident
 // also gets a fresh image every camera's evidence_interval_s_emergency.
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "config/detector_config.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 #include "core/mode.hpp"
 #include "core/result.hpp"
 #include "core/sinks.hpp"
@@ -44,11 +46,15 @@ class VisionRunner {
     Result<std::vector<uint8_t>> snapshot(const std::string& camera, const FrameKeeper& frames);
 
   private:
+    struct Running {
+        explicit Running(std::unique_ptr<detectors::FrameDetector> d) : detector(std::move(d)) {}
+        std::unique_ptr<detectors::FrameDetector> detector;
+        LogThrottle failures;  // frames it threw on
+    };
     struct PerCamera {
-        std::mutex mutex;  // detectors are not thread-safe: frames vs snapshots
-        std::vector<std::unique_ptr<detectors::FrameDetector>> detectors;
-        std::vector<uint64_t> failures;  // frames each detector threw on
-        EvidenceRefresher refresher;     // on the camera's thread only
+        std::mutex mutex;               // detectors are not thread-safe: frames vs snapshots
+        std::deque<Running> detectors;  // a deque: a LogThrottle does not move
+        EvidenceRefresher refresher;    // on the camera's thread only
         int64_t refresh_ms = 30000;
     };
     PerCamera* find(const std::string& camera);

@@ -1,9 +1,10 @@
 #include "delivery.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <future>
 #include <memory>
+
+#include "core/log_throttle.hpp"
 
 namespace gw {
 namespace {
@@ -196,20 +197,19 @@ void Delivery::connect_next() {
     };
     if (commands_) {
         const std::string prefix = topics_.of(contract::kCommandPrefix);
-        auto foreign = std::make_shared<std::atomic<uint64_t>>(0);
-        handlers.message = [sink = commands_, prefix, foreign,
-                            &log = log_](const uplink::InboundMessage& m) {
+        auto foreign = std::make_shared<LogThrottle>();
+        handlers.message = [sink = commands_, prefix, foreign, &log = log_,
+                            &clock = clock_](const uplink::InboundMessage& m) {
             if (m.topic.rfind(prefix, 0) == 0)
                 return sink->on_command(m.topic.substr(prefix.size()), m.payload, m.retained);
             // Only this gateway's cmd/+ is subscribed: another topic comes
             // from a session shared with another gateway (a cloned image, a
             // copied client_id), whose commands this one swallows.
-            const uint64_t n = ++*foreign;
-            if (n == 1 || n % 100 == 0)
+            if (uint64_t n = foreign->note(clock.mono_ms()))
                 log.warn("uplink",
                          "message for another gateway's topic: is uplink.client_id used by "
                          "another gateway too?",
-                         {{"topic", m.topic}, {"count", n}});
+                         {{"topic", m.topic}, {"count", foreign->total()}, {"since_last_line", n}});
         };
     }
     connecting_ = true;
