@@ -465,19 +465,23 @@ class ReportTest(TempDir):
 # --- the console against a real broker ------------------------------------------------------
 
 def free_port():
-    # Below the ephemeral range: a port from it can be taken as the local end
-    # of some client connection before the server binds it.
+    # Outside the ephemeral range (below it on a stock kernel, above it if it
+    # was moved down): a port from it can be taken as the local end of some
+    # client connection before the server binds it.
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        high = int(f.read().split()[0]) - 1
+        low, high = (int(v) for v in f.read().split()[:2])
+    ports = [p for p in range(10000, 65536) if not low <= p <= high]
+    if len(ports) < 100:
+        raise RuntimeError(f"fewer than 100 ports outside the ephemeral range {low}-{high}")
     for _ in range(1000):
-        port = random.randint(10000, high)
+        port = random.choice(ports)
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
                 return port
             except OSError:
                 continue
-    raise RuntimeError("no free port below the ephemeral range")
+    raise RuntimeError(f"no free port outside the ephemeral range {low}-{high}")
 
 
 def wait_for(cond, timeout_s, what):

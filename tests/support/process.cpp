@@ -20,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "temp_dir.hpp"
 
@@ -172,15 +173,16 @@ RunResult run(std::vector<std::string> argv, int timeout_ms) {
 
 namespace {
 
-// The lowest port the kernel hands out to outgoing connections. A port picked
+// The ports the kernel hands out to outgoing connections. A port picked
 // from that range can be taken as the local end of some client's connection
 // (another test, or the broker's own connections while it boots) before the
 // broker binds it; RabbitMQ took 3 s to reach its MQTT listener and failed
 // with eaddrinuse in CI.
-int ephemeral_low() {
+std::pair<int, int> ephemeral_range() {
     std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
-    int low = 0;
-    return range >> low && low > 0 ? low : 32768;
+    int low = 0, high = 0;
+    if (range >> low >> high && low > 0 && high >= low) return {low, high};
+    return {32768, 60999};
 }
 
 bool bindable(int port) {
@@ -198,18 +200,27 @@ bool bindable(int port) {
 }  // namespace
 
 int free_port() {
-    // Below the ephemeral range, chosen at random so that tests running at
-    // the same time rarely try the same one.
-    constexpr int kLowest = 10000;
-    const int high = ephemeral_low() - 1;
-    if (high <= kLowest) throw std::runtime_error("no port range below the ephemeral ports");
+    // Outside the ephemeral range (below it on a stock kernel, above it if
+    // it was moved down), chosen at random so that tests running at the
+    // same time rarely try the same one.
+    constexpr int kLowest = 10000, kHighest = 65535;
+    const auto [low, high] = ephemeral_range();
+    const int below = std::max(0, low - kLowest);  // kLowest .. low-1
+    const int above_from = std::max(high + 1, kLowest);
+    const int above = std::max(0, kHighest + 1 - above_from);  // above_from .. kHighest
+    if (below + above < 100)
+        throw std::runtime_error("fewer than 100 ports outside the ephemeral range " +
+                                 std::to_string(low) + "-" + std::to_string(high) +
+                                 " (net.ipv4.ip_local_port_range)");
     static thread_local std::mt19937 pick{std::random_device{}()};
-    std::uniform_int_distribution<int> port(kLowest, high);
+    std::uniform_int_distribution<int> nth(0, below + above - 1);
     for (int attempt = 0; attempt < 1000; ++attempt) {
-        int p = port(pick);
+        const int n = nth(pick);
+        const int p = n < below ? kLowest + n : above_from + (n - below);
         if (bindable(p)) return p;
     }
-    throw std::runtime_error("no free port below " + std::to_string(high + 1));
+    throw std::runtime_error("no free port outside the ephemeral range " + std::to_string(low) +
+                             "-" + std::to_string(high));
 }
 
 }  // namespace gw::test
