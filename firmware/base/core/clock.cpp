@@ -24,8 +24,11 @@ int64_t SystemClock::mono_us() const {
 bool SystemClock::synced() const {
     // adjtimex reports TIME_ERROR while the kernel's clock is not disciplined
     // by NTP (chrony, systemd-timesyncd): exactly "unsynced" for the center.
+    // A refused call (-1: a seccomp filter such as systemd's ProtectClock=,
+    // which blocks even this read) tells nothing, so it is not "synced".
     struct timex tx {};
-    return adjtimex(&tx) != TIME_ERROR;
+    const int state = adjtimex(&tx);
+    return state != -1 && state != TIME_ERROR;
 }
 
 }  // namespace gw
