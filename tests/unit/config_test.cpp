@@ -1,4 +1,5 @@
 #include "config/loader.hpp"
+#include "config/start_checks.hpp"
 #include "detectors/flood/flood_settings.hpp"
 #include "detectors/kinds.hpp"
 
@@ -510,4 +511,20 @@ TEST(Config, AnIntegerTooLargeForADoubleIsNoDefault) {
     std::string e =
         only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\nscale = 9007199254740993"));
     STRCMP_CONTAINS("points[depth].scale: must be between", e.c_str());
+}
+
+TEST_GROUP(StartChecks){};
+
+// An unprivileged gatewayd (the packaged unit: its own user, no
+// capabilities) can chown() its socket only to a group it is a member of;
+// otherwise the start failed with a bare EPERM, and the service restarted
+// over and over.
+TEST(StartChecks, AControlGroupTheDaemonIsNotAMemberOfIsAConfigError) {
+    const gid_t ops = 4242;
+    STRCMP_EQUAL("", gw::socket_group_problem("ops", ops, {0, 0, {}}).c_str());
+    STRCMP_EQUAL("", gw::socket_group_problem("ops", ops, {1000, ops, {}}).c_str());
+    STRCMP_EQUAL("", gw::socket_group_problem("ops", ops, {1000, 1000, {20, ops}}).c_str());
+    const std::string why = gw::socket_group_problem("ops", ops, {1000, 1000, {20, 44}});
+    STRCMP_CONTAINS("is not a member of group \"ops\"", why.c_str());
+    STRCMP_CONTAINS("usermod -aG ops ", why.c_str());
 }

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/start_checks.hpp"
+
 namespace gw {
 namespace {
 
@@ -185,11 +187,14 @@ Status ControlServer::start() {
             note = " (and it could not be removed: " + last_error() + ")";
         return fail("control socket " + path_ + ": " + why + note);
     };
-    if (::chmod(path_.c_str(), 0660) != 0 ||
-        (gid_ != static_cast<gid_t>(-1) &&
-         ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) ||
-        ::listen(listen_.get(), 32) != 0)
-        return undo(last_error());
+    if (::chmod(path_.c_str(), 0660) != 0) return undo(last_error());
+    if (gid_ != static_cast<gid_t>(-1) &&
+        ::chown(path_.c_str(), static_cast<uid_t>(-1), gid_) != 0) {
+        const std::string why = last_error();  // before the lookups below touch errno
+        auto problem = socket_group_problem(group_, gid_, ProcessIds::own());
+        return undo("cannot give it to control.group: " + (problem.empty() ? why : problem));
+    }
+    if (::listen(listen_.get(), 32) != 0) return undo(last_error());
     try {
         thread_ = std::thread([this] { serve(); });
     } catch (const std::system_error& e) {

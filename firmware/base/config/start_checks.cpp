@@ -4,10 +4,12 @@
 #include "secret_files.hpp"
 
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -46,14 +48,44 @@ std::vector<std::string> start_problems(const Config& c) {
             out.push_back(c.file + ": commands.secret_file: " + r.error());
     makeable_folder(c, "store.path", c.store.path, out);
     makeable_folder(c, "control.socket", c.control.socket, out);
-    if (!c.control.group.empty() && !::getgrnam(c.control.group.c_str()))
-        out.push_back(c.file + ": control.group: group \"" + c.control.group + "\" does not exist");
+    if (!c.control.group.empty()) {
+        if (const group* g = ::getgrnam(c.control.group.c_str()); !g)
+            out.push_back(c.file + ": control.group: group \"" + c.control.group +
+                          "\" does not exist");
+        else if (auto why = socket_group_problem(c.control.group, g->gr_gid, ProcessIds::own());
+                 !why.empty())
+            out.push_back(c.file + ": control.group: " + why);
+    }
     const size_t max_socket = sizeof(sockaddr_un::sun_path) - 1;
     if (c.control.socket.size() > max_socket)
         out.push_back(c.file + ": control.socket: the path is " +
                       std::to_string(c.control.socket.size()) + " bytes, a Unix socket's at most " +
                       std::to_string(max_socket) + " (a shorter data_dir or control.socket)");
     return out;
+}
+
+ProcessIds ProcessIds::own() {
+    ProcessIds me{::geteuid(), ::getegid(), {}};
+    const int n = ::getgroups(0, nullptr);
+    if (n > 0) {
+        me.groups.resize(static_cast<size_t>(n));
+        const int got = ::getgroups(n, me.groups.data());
+        me.groups.resize(static_cast<size_t>(std::max(got, 0)));
+    }
+    return me;
+}
+
+std::string socket_group_problem(const std::string& name, gid_t gid, const ProcessIds& me) {
+    // chown() to a group needs CAP_CHOWN (root) or membership of it; the
+    // packaged unit runs as an unprivileged user with no capabilities.
+    if (me.euid == 0 || me.egid == gid ||
+        std::find(me.groups.begin(), me.groups.end(), gid) != me.groups.end())
+        return "";
+    const passwd* pw = ::getpwuid(me.euid);
+    const std::string user = pw ? pw->pw_name : "uid " + std::to_string(me.euid);
+    return "gatewayd's user " + user + " is not a member of group \"" + name +
+           "\", so it cannot give the control socket to that group (usermod -aG " + name + " " +
+           user + ", then restart gatewayd)";
 }
 
 std::vector<std::string> tls_file_problems(const UplinkConfig& u) {
