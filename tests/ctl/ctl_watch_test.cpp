@@ -1,6 +1,10 @@
 // `gatewayctl points --watch` in a real terminal (tmux): it redraws, and it
 // exits on q and on Ctrl-C, giving the shell its terminal back.
+#include <signal.h>
+
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "ctl_fixture.hpp"
 
@@ -96,4 +100,32 @@ TEST(CtlWatch, IntoAFileEachRefreshFollowsAsPlainText) {
     STRCMP_CONTAINS("refresh #1", text.c_str());
     STRCMP_CONTAINS("water_depth", text.c_str());
     CHECK_TEXT(text.find('\x1b') == std::string::npos, text.c_str());
+}
+
+// With no terminal on stdin (cron, nohup, ssh -n: /dev/null or a closed
+// pipe), stdin is readable at its end at once and for ever: the watch
+// refreshed thousands of times a second, a control connection each. It
+// keeps its interval, and SIGTERM still ends it.
+TEST(CtlWatch, StdinAtItsEndKeepsTheInterval) {
+    const std::string out = site->dir().file("watch-eof.txt");
+    const std::string watch_cmd = gw::test::shell_program(GW_GATEWAYCTL) +
+                                  " points --watch --interval-ms 300 -s " + site->socket() + " > " +
+                                  out;
+    for (const std::string& shell : {"exec " + watch_cmd + " < /dev/null",   // at its end
+                                     "exec " + watch_cmd + " < <(true)"}) {  // a closed pipe
+        gw::test::Process watch({"/bin/bash", "-c", shell}, site->dir().path(), "watch-eof");
+        CHECK(eventually(
+            [&] { return gw::test::read_file(out).find("refresh #2") != std::string::npos; },
+            15000));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        watch.signal(SIGTERM);
+        auto code = watch.wait(5000);
+        CHECK_TEXT(code.has_value(), shell.c_str());
+        const std::string text = gw::test::read_file(out);
+        size_t refreshes = 0;
+        for (size_t at = 0; (at = text.find("refresh #", at)) != std::string::npos; ++at)
+            ++refreshes;
+        // About 2 + 1.5 s / 0.3 s; the spin made thousands.
+        CHECK_TEXT(refreshes >= 3 && refreshes <= 20, (shell + "\n" + text.substr(0, 300)).c_str());
+    }
 }

@@ -5,6 +5,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -80,31 +82,52 @@ class WatchTerminal {
     WatchTerminal(const WatchTerminal&) = delete;
     WatchTerminal& operator=(const WatchTerminal&) = delete;
 
-    // Waits up to ms; true when the user asked to quit (q, Ctrl-C, SIGTERM).
+    // Waits ms; true when the user asked to quit (q, Ctrl-C, SIGTERM) or
+    // the terminal hung up. Other keys do not cut the wait short. A stdin
+    // that is not a terminal (/dev/null, a closed pipe: cron, nohup, ssh -n)
+    // is readable at EOF at once and for ever: it is no longer watched,
+    // rather than turning the wait into a spin of refreshes.
     bool wait_for_quit(int ms) {
-        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
-        if (poll(fds, 2, ms) <= 0) return false;
-        if (fds[1].revents) {
-            signalfd_siginfo info;
-            (void)read(signal_fd_, &info, sizeof info);
-            return true;
+        using Ms = std::chrono::milliseconds;
+        const auto deadline = std::chrono::steady_clock::now() + Ms(ms);
+        for (;;) {
+            const auto left =
+                std::chrono::duration_cast<Ms>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd fds[2] = {{stdin_open_ ? STDIN_FILENO : -1, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+            const int got = poll(fds, 2, static_cast<int>(left.count()));
+            if (got < 0 && errno != EINTR) return false;
+            if (got <= 0) continue;
+            if (fds[1].revents) {
+                signalfd_siginfo info;
+                (void)read(signal_fd_, &info, sizeof info);
+                return true;
+            }
+            if (fds[0].revents && read_keys()) return true;
         }
-        if (fds[0].revents & (POLLHUP | POLLERR)) return true;
-        if (fds[0].revents & POLLIN) {
-            char buf[64];
-            ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-            if (n == 0 && !tty_) return false;  // stdin at EOF (not a terminal): keep watching
-            for (ssize_t i = 0; i < n; ++i)
-                if (buf[i] == 'q' || buf[i] == 'Q') return true;
-        }
-        return false;
     }
 
   private:
+    // True on q; stops watching stdin at its end.
+    bool read_keys() {
+        char buf[64];
+        const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n <= 0) {
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) return false;
+            if (tty_) return true;  // the terminal hung up
+            stdin_open_ = false;
+            return false;
+        }
+        for (ssize_t i = 0; i < n; ++i)
+            if (buf[i] == 'q' || buf[i] == 'Q') return true;
+        return false;
+    }
+
     bool screen_;
     sigset_t signals_{}, old_mask_{};
     int signal_fd_ = -1;
     bool tty_ = false;
+    bool stdin_open_ = true;
     termios saved_{};
 };
 
