@@ -232,6 +232,31 @@ TEST(CtlSite, RecordGoesOnAcrossAReload) {
     CHECK(rebuilt != ring);
 }
 
+// record reads the config once: a technician editing it while recording
+// (to tune, then replay) ended the recording at the first half-saved file.
+TEST(CtlSite, RecordGoesOnWhileTheConfigIsEdited) {
+    CHECK(eventually([&] {
+        return parse(site->ctl({"points", "--json"}))[0]["samples"].get<long>() > 0;
+    }));
+    const std::string config = site->config();
+    const std::string kept = gw::test::read_file(config);
+    const std::string out = site->dir().file("edited.csv");
+    gw::test::Process rec({GW_GATEWAYCTL, "record", "-c", config, "--out", out, "--for", "4s"},
+                          site->dir().path(), "record-edit");
+    CHECK(rec.wait_for_output("recording to", 10000));
+    std::ofstream(config, std::ios::trunc) << "[uplink\nbroker = \n";  // half-way through an edit
+    const int64_t edited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+    auto code = rec.wait(30000);
+    std::ofstream(config, std::ios::trunc) << kept;
+    CHECK_TEXT(code.has_value(), rec.err().c_str());
+    LONGS_EQUAL_TEXT(0, *code, rec.err().c_str());
+    int after = 0;
+    for (const auto& s : read_trace(out)) after += s.t_ms > edited_ms + 500;
+    CHECK_TEXT(after > 0, rec.err().c_str());
+}
+
 TEST(CtlSite, RecordWritesATraceThatReplayReads) {
     CHECK(eventually([&] {
         return parse(site->ctl({"points", "--json"}))[0]["samples"].get<long>() > 0;

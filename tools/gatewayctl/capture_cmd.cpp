@@ -12,12 +12,15 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "core/base64.hpp"
+#include "core/file_io.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
 #include "options.hpp"
@@ -36,12 +39,10 @@ int snapshot(const Target& target, const std::string& camera, const std::string&
         std::cerr << "gatewayctl: the daemon sent no usable image\n";
         return kFailed;
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(jpeg->data()),
-              static_cast<std::streamsize>(jpeg->size()));
-    out.close();
-    if (!out) {
-        std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
+    // Whole or not at all: a full disk must not leave a torn image.
+    const std::string_view bytes(reinterpret_cast<const char*>(jpeg->data()), jpeg->size());
+    if (auto s = replace_file_durably(path, bytes, 0644); !s) {
+        std::cerr << "gatewayctl: " << s.error() << "\n";
         return kFailed;
     }
     std::cerr << "wrote " << jpeg->size() << " bytes from camera " << camera << " to " << path
@@ -163,9 +164,15 @@ Return come_back(const Target& target, StopSignals& stop) {
 // a restart.
 class SampleDrain {
   public:
-    explicit SampleDrain(const Target& target) : target_(target) {}
+    explicit SampleDrain(Target target) : target_(std::move(target)) {}
 
     int start() {
+        // The config is read once: the technician may edit it while
+        // recording (the record/replay tuning loop), and a file half-way
+        // through an edit must not end the recording.
+        auto socket = socket_of(target_);
+        if (!socket) return kUsage;
+        target_.socket = *socket;
         json r;
         if (int rc = call(target_, {{"cmd", "samples"}}, r); rc != kOk) return rc;
         cursor_ = r["next"].get<int64_t>();
@@ -177,7 +184,7 @@ class SampleDrain {
     // Sets `stopping` when the recording must end; returns the exit code.
     int drain(TraceWriter& trace, StopSignals& stop, bool& stopping) {
         for (;;) {
-            ControlError why{ControlError::Kind::refused, ""};  // kept if the config is unreadable
+            ControlError why{};
             json r;
             const int rc = call(target_, {{"cmd", "samples"}, {"after", cursor_}, {"limit", kPage}},
                                 r, 5000, &why);
@@ -216,7 +223,7 @@ class SampleDrain {
 
   private:
     static constexpr size_t kPage = 2000;
-    const Target& target_;
+    Target target_;  // with its socket resolved at start()
     int64_t cursor_ = 0;
     uint64_t ring_ = 0;
     uint64_t dropped_ = 0;
