@@ -1,5 +1,7 @@
 // gatewayctl with the broker down: the store holds everything, the mqtt test
 // and the selftest fail with a clear reason, and export writes what waits.
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 
@@ -77,6 +79,18 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
     auto bad = site->ctl({"store", "export", "--out", "/nonexistent-dir/x.jsonl"});
     LONGS_EQUAL(1, bad.code);
     STRCMP_CONTAINS("cannot write /nonexistent-dir/x.jsonl", bad.err.c_str());
+    // Written aside and renamed when whole: no part file stays behind.
+    CHECK(::access((out + ".part").c_str(), F_OK) != 0);
+    // The store's own files are not export targets: written over, the
+    // store (run by a root technician) was gone.
+    const std::string store_path = stats["path"].get<std::string>();
+    for (const std::string& onto : {store_path, store_path + "-wal"}) {
+        auto refused = site->ctl({"store", "export", "--out", onto});
+        LONGS_EQUAL_TEXT(2, refused.code, refused.err.c_str());
+        STRCMP_CONTAINS("is one of the store's own files", refused.err.c_str());
+    }
+    auto after = json::parse(site->ctl({"store", "stats", "--json"}).out);
+    CHECK(after["alarm"]["rows"].get<long>() >= stats["alarm"]["rows"].get<long>());
 }
 
 // Pages of export end at a few MiB of payload: 500 rows of images made a

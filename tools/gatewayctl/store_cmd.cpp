@@ -1,6 +1,8 @@
 // store stats, store export: what is waiting in the buffer for the center.
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "core/file_io.hpp"
 #include "daemon_link.hpp"
 #include "output.hpp"
 #include "store/record.hpp"
@@ -68,30 +71,59 @@ long export_lane(const Target& target, const std::string& lane, std::ostream& ou
     }
 }
 
+// The store's own files: an export written over one would wreck the store.
+bool is_store_file(const std::string& out, const std::string& store) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path target = fs::weakly_canonical(out, ec);
+    if (ec || store.empty()) return false;
+    const fs::path db = fs::weakly_canonical(store, ec);
+    if (ec) return false;
+    return target.parent_path() == db.parent_path() &&
+           target.filename().string().rfind(db.filename().string(), 0) == 0;
+}
+
+// Written to FILE.part and renamed when whole: a failed export (the daemon
+// went away, a full disk) leaves the previous FILE as it was.
 int export_store(const Target& target, const std::string& path, const std::string& lanes) {
     json stats;
     if (int rc = call(target, {{"cmd", "store_stats"}}, stats); rc != kOk) return rc;
+    if (is_store_file(path, stats.value("path", std::string()))) {
+        std::cerr << "gatewayctl: " << path
+                  << " is one of the store's own files; export elsewhere\n";
+        return kUsage;
+    }
     std::vector<std::string> which = lanes == "all" ? lane_names() : std::vector{lanes};
     long total = 0;
     for (const auto& l : which) total += stats[l].value("rows", 0L);
-    std::ofstream out(path, std::ios::trunc);
+    const std::string part = path + ".part";
+    std::ofstream out(part, std::ios::trunc);
     if (!out) {
-        std::cerr << "gatewayctl: cannot write " << path << ": " << std::strerror(errno) << "\n";
+        std::cerr << "gatewayctl: cannot write " << part << ": " << std::strerror(errno) << "\n";
         return kFailed;
     }
+    auto give_up = [&](int rc) {
+        out.close();
+        std::remove(part.c_str());
+        return rc;
+    };
     long done = 0;
     {
         Progress progress("exporting", total);
         for (const auto& l : which) {
             int rc = kOk;
             done = export_lane(target, l, out, progress, done, rc);
-            if (done < 0) return rc;
+            if (done < 0) return give_up(rc);
         }
     }
-    out.flush();
+    out.close();
     if (!out) {
-        std::cerr << "gatewayctl: writing " << path << " failed\n";
-        return kFailed;
+        std::cerr << "gatewayctl: writing " << part << " failed\n";
+        return give_up(kFailed);
+    }
+    if (std::rename(part.c_str(), path.c_str()) != 0) {
+        std::cerr << "gatewayctl: " << errno_text("cannot rename " + part + " to", path) << "\n";
+        return give_up(kFailed);
     }
     std::cerr << "exported " << done << " rows to " << path << "\n";
     return kOk;
