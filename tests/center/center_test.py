@@ -8,6 +8,7 @@ show the page (many colours, the severity colours of the timeline).
 ConsoleTest: tools/center against a real mosquitto on a loopback port.
 """
 import base64
+import errno
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import tempfile
 import time
 import unittest
 import zlib
+from unittest import mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -53,6 +55,56 @@ def evidence(event_id, data, **extra):
           "size": len(data), "data": base64.b64encode(data).decode()}
     ev.update(extra)
     return ev
+
+
+def malformed_messages():
+    """(topic, payload): one of each shape that once took the console down
+    (and, kept in the journal, every restart after it). Events use id 1, so
+    that a good event 1 after them shows none of them was taken."""
+    ev = "city/site-001/gw-01/event"
+    return [
+        (ev, payload(event(1, incident=["x"]))),
+        (ev, payload(event(1, site=5))),
+        (ev, payload(event(1, ts="x"))),
+        (ev, payload(event(1, ts=10 ** 20))),
+        (ev, payload(event(1, renotify=7)).replace(b'"renotify": 7', b'"renotify": 1e400')),
+        (ev, payload(event(1, evidence=["x"]))),
+        (ev, payload(event(1, escalated="yes"))),
+        (ev, b'["x"]'),
+        (ev, b"\xff\xfe not UTF-8"),
+        (ev, b"[" * 100000),
+        ("city/site-001/gw-01/status", b"[1]"),
+        ("city/site-001/gw-01/status", payload({"online": True, "mode": 5})),
+        ("city/site-001/gw-01/reply/ack", b"[1]"),
+        ("city/site-001/gw-01/reply/ack", payload({"id": ["x"], "ok": True})),
+        ("city/site-001/gw-01/telemetry", b"[1]"),
+        ("city/site-001/gw-01/telemetry", payload({"samples": [{"point": ["p"], "ts": 1}]})),
+        ("city/site-001/gw-01/evidence/gw-01-3-00000001",
+         payload(dict(evidence("gw-01-3-00000001", b"\xff\xd8"), data=5))),
+    ]
+
+
+def feed(b, topic, data):
+    """Hands one message to the book the way the console does."""
+    channel = topic.split("/")[3]
+    if channel == "event":
+        return b.on_event(topic, data, 1700000000000)
+    if channel == "evidence":
+        return b.on_evidence(topic, data, 1700000000000)
+    if channel == "telemetry":
+        return b.on_telemetry("site-001/gw-01", data)
+    if channel == "status":
+        return b.on_status("site-001/gw-01", data)
+    return b.on_reply(topic.rsplit("/", 1)[1], data, 1700000000000)
+
+
+def store_full(seq):
+    return event(seq, detector="store", kind="store", type="store_full", severity="alarm",
+                 message="store full: alarms refused", value=None, unit="")
+
+
+def journal_line(topic, payload_text, rx_ms=1700000000000):
+    return json.dumps({"topic": topic, "rx_ms": rx_ms, "payload": payload_text}) + "\n"
 
 
 class TempDir(unittest.TestCase):
@@ -214,6 +266,105 @@ class BookTest(TempDir):
         _, _, dup = again.on_event("city/site-001/gw-01/event", payload(event(1)), 1)
         self.assertIsNotNone(dup)
 
+    def test_malformed_messages_are_refused_before_they_are_kept(self):
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        for topic, data in malformed_messages():
+            with self.assertRaises(ValueError, msg=data[:80]):
+                feed(b, topic, data)
+        self.assertEqual(({}, {}, {}, [], 0), (b.events, b.incidents, b.status, b.replies,
+                                              b.telemetry_batches))
+        self.assertEqual({}, b.evidence)
+        _, inc, dup = b.on_event("city/site-001/gw-01/event", payload(event(1)), 1700000000100)
+        self.assertIsNone(dup)
+        self.assertEqual("active", inc.state)
+        b.summary()  # the report's figures hold nothing they would trip over
+        b.close()
+        again = book_mod.Book(self.dir)
+        self.assertEqual(1, again.open_journal())
+        self.addCleanup(again.close)
+        self.assertEqual([], again.journal_skipped)
+
+    def test_a_journal_record_that_cannot_be_applied_is_skipped_and_reported(self):
+        # What an older center kept before it checked what it kept.
+        t = "city/site-001/gw-01/event"
+        with open(os.path.join(self.dir, "events.jsonl"), "w") as f:
+            f.write(journal_line(t, json.dumps(event(1, incident=["x"]))))
+            f.write(journal_line(t, json.dumps(event(2, renotify=7)).replace(
+                '"renotify": 7', '"renotify": 1e400')))
+            f.write("not json\n")
+            f.write(json.dumps({"topic": t, "rx_ms": 1}) + "\n")
+            f.write("[1]\n")
+            f.write(journal_line(t, json.dumps(event(6))))
+        b = book_mod.Book(self.dir)
+        self.assertEqual(1, b.open_journal())
+        self.addCleanup(b.close)
+        self.assertEqual([1, 2, 3, 4, 5], [n for n, _ in b.journal_skipped])
+        self.assertEqual(["gw-01-3-00000006"], list(b.events))
+        self.assertEqual(5, len(b.summary()["journal"]["skipped"]))
+
+    def test_a_torn_last_journal_line_does_not_swallow_the_next_record(self):
+        t = "city/site-001/gw-01/event"
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        b.on_event(t, payload(event(1)), 1700000000100)
+        b.close()
+        torn = journal_line(t, json.dumps(event(2)))[:40]
+        with open(os.path.join(self.dir, "events.jsonl"), "a") as f:
+            f.write(torn)  # a crash inside the write
+        again = book_mod.Book(self.dir)
+        self.assertEqual(1, again.open_journal())
+        self.assertEqual(len(torn), again.journal_torn_bytes)
+        again.on_event(t, payload(event(3)), 1700000000300)
+        again.close()
+        third = book_mod.Book(self.dir)
+        self.assertEqual(2, third.open_journal())
+        self.addCleanup(third.close)
+        self.assertEqual([], third.journal_skipped)
+        self.assertEqual(["gw-01-3-00000001", "gw-01-3-00000003"], list(third.events))
+
+    def test_a_message_that_cannot_be_kept_is_not_taken(self):
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        b.close()
+        b._journal = open("/dev/full", "a", encoding="utf-8")  # a full disk
+        self.addCleanup(b.close)
+        with self.assertRaises(book_mod.KeepError):
+            b.on_event("t", payload(event(1)), 1700000000000)
+        # Not in the dedupe set: delivered again, it is taken then.
+        self.assertEqual({}, b.events)
+
+    def test_a_store_report_is_listed_but_is_no_incident_to_handle(self):
+        from center_console import view
+        b = book_mod.Book()
+        b.on_event("t", payload(store_full(1)), 1700000000000)
+        b.on_event("t", payload(event(2)), 1700000000000)
+        report, flood = b.incidents["gw-01-3-00000001"], b.incidents["gw-01-3-00000002"]
+        self.assertEqual(("report", False), (report.state, report.ackable))
+        self.assertEqual(("active", True), (flood.state, flood.ackable))
+        self.assertEqual([flood, report], view.incident_rows(b))
+
+    def test_an_image_torn_by_a_crash_is_not_taken_for_saved(self):
+        with open(JPEG, "rb") as f:
+            jpeg = f.read()
+        folder = os.path.join(self.dir, "evidence")
+        b = book_mod.Book(self.dir)
+        b.open_journal()
+        # The crash: the bytes are written, they never reach the disk.
+        with mock.patch.object(book_mod.os, "fsync", side_effect=OSError(errno.EIO, "I/O")):
+            with self.assertRaises(book_mod.KeepError):
+                b.on_evidence("x", payload(evidence("gw-01-3-00000001", jpeg)), 1)
+        b.close()
+        self.assertEqual(["gw-01-3-00000001.jpg" + book_mod.TEMP_SUFFIX], os.listdir(folder))
+        again = book_mod.Book(self.dir)
+        again.open_journal()
+        self.addCleanup(again.close)
+        self.assertEqual([], os.listdir(folder))  # the leftover is no image
+        _, rel, dup = again.on_evidence("x", payload(evidence("gw-01-3-00000001", jpeg)), 2)
+        self.assertFalse(dup)
+        with open(os.path.join(self.dir, rel), "rb") as f:
+            self.assertEqual(jpeg, f.read())
+
 
 # --- commands -------------------------------------------------------------------------
 
@@ -350,6 +501,39 @@ class CommandsTest(TempDir):
         self.assertIsNotNone(out.on_reply({"id": req["id"], "ok": True}))
         self.assertEqual([None, {"id": req["id"], "ok": True}], seen)
         self.assertEqual((1, 1, 0), (out.sent, out.answered, out.unanswered))
+
+    def test_an_unanswered_request_is_sent_again_with_its_id_before_it_is_given_up(self):
+        out = commands.Outbox(timeout_s=1, resends=3)
+        done, copies = [], []
+        req = commands.ack("i", "ops")
+        out.add(commands.Pending("ack", "s/g", req, 0, done.append,
+                                 lambda p: copies.append(p.request["id"])))
+        for now in (999, 1000, 1500, 2000, 3000):
+            out.expire(now)
+        self.assertEqual(([req["id"]] * 3, []), (copies, done))
+        out.expire(4000)
+        self.assertEqual(([req["id"]] * 3, [None]), (copies, done))
+        out.expire(9000)  # given up once
+        self.assertEqual((3, [None]), (len(copies), done))
+        self.assertIsNotNone(out.on_reply({"id": req["id"], "ok": True}))
+        # Each copy may get its reply again: still ours.
+        self.assertIsNone(out.on_reply({"id": req["id"], "ok": True}))
+        self.assertTrue(out.answered_before({"id": req["id"]}))
+        self.assertFalse(out.answered_before({"id": "someone-else"}))
+        self.assertEqual((1, 3, 1, 0), (out.sent, out.resent, out.answered, out.unanswered))
+
+    def test_a_signed_request_is_resent_with_its_id_and_a_fresh_signature(self):
+        secret = commands.read_secret(self.secret_file())
+        unsigned = commands.ack("gw-01-3-00000001", "ops")
+        self.assertIs(unsigned, commands.for_resend("ack", unsigned, secret))
+        first = commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret,
+                             now_ms=1700000000000)
+        again = commands.for_resend("ack", first, secret, now_ms=1700000600000)
+        self.assertEqual({k: v for k, v in first.items() if k not in ("ts", "sig")},
+                         {k: v for k, v in again.items() if k not in ("ts", "sig")})
+        self.assertEqual(1700000600000, again["ts"])
+        self.assertEqual(commands.signature("ack", again, secret), again["sig"])
+        self.assertEqual([], validate(again, self.schema("cmd-ack.json")))
 
 
 # --- report in a browser ---------------------------------------------------------------
@@ -541,15 +725,19 @@ class ConsoleTest(TempDir):
         with open(os.path.join(self.dir, "center.log")) as f:
             return f.read()
 
-    def gateway(self, answer_commands):
+    def gateway(self, answer_commands, ignore=0):
         """Plays the gateway's side of the topics: publishes what it is
-        given and, if asked, answers commands the way issue 13 specifies."""
+        given and, if asked, answers commands the way issue 13 specifies,
+        except the first `ignore` requests (lost, as in a crash between the
+        PUBACK and keeping the command)."""
         c = self.mqtt.Client(client_id="gw-01", clean_session=True)
         seen = []
 
         def on_message(client, userdata, msg):
             req = json.loads(msg.payload)
             seen.append((msg.topic, req))
+            if len(seen) <= ignore:
+                return
             name = msg.topic.rsplit("/", 1)[1]
             client.publish("city/site-001/gw-01/reply/" + name, json.dumps(
                 {"v": 1, "id": req["id"], "site": "site-001", "gateway": "gw-01",
@@ -563,7 +751,14 @@ class ConsoleTest(TempDir):
         return c, seen
 
     def publish(self, c, topic, obj):
-        c.publish(topic, json.dumps(obj), qos=1).wait_for_publish()
+        self.publish_bytes(c, topic, json.dumps(obj))
+
+    def publish_bytes(self, c, topic, data):
+        c.publish(topic, data, qos=1).wait_for_publish()
+
+    def wait_summary(self, cond, what, timeout_s=30):
+        return wait_for(lambda: (lambda s: s if s and cond(s) else None)(self.summary()),
+                        timeout_s, what)
 
     def test_duplicates_incidents_evidence_and_a_confirmed_ack(self):
         self.start_center("--auto-ack", "1", "--emergency-on", "rain_intensity:warning",
@@ -604,13 +799,86 @@ class ConsoleTest(TempDir):
 
     def test_a_gateway_that_does_not_answer_is_said_plainly(self):
         self.start_center("--auto-ack", "1")
-        gw, _ = self.gateway(answer_commands=False)
+        gw, seen = self.gateway(answer_commands=True, ignore=1000)
         self.publish(gw, "city/site-001/gw-01/event", event(1, severity="critical",
                                                             ts=int(time.time() * 1000)))
         s = wait_for(lambda: (lambda s: s if s and s["commands_unanswered"] == 1 else None)(
             self.summary()), 30, "the ack to time out")
-        self.assertEqual("no reply within 2 s", s["commands"][0]["outcome"])
+        self.assertEqual("no reply within 2 s, sent 4 times", s["commands"][0]["outcome"])
         self.assertIn("is offline or busy", self.log())
+        # The first send and its 3 copies, one id: the gateway runs it once.
+        self.assertEqual([s["commands"][0]["id"]] * 4, [r["id"] for _, r in seen])
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        gw.loop_stop()
+
+    def test_an_ack_that_gets_no_reply_is_sent_again_with_the_same_id(self):
+        self.start_center("--auto-ack", "1")
+        gw, seen = self.gateway(answer_commands=True, ignore=1)
+        self.publish(gw, "city/site-001/gw-01/event", event(1, ts=int(time.time() * 1000)))
+        s = self.wait_summary(lambda s: s["commands_answered"] == 1, "the resent ack's reply")
+        self.assertEqual(2, len(seen))
+        self.assertEqual(seen[0], seen[1])  # same topic, same request, same id
+        self.assertEqual(("ok", 1, 1), (s["commands"][0]["outcome"], s["commands"][0]["resends"],
+                                        s["commands_resent"]))
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        gw.loop_stop()
+
+    def test_the_playbook_acks_the_alarm_not_a_store_report_before_it(self):
+        self.start_center("--auto-ack", "1")
+        gw, seen = self.gateway(answer_commands=True)
+        now = int(time.time() * 1000)
+        self.publish(gw, "city/site-001/gw-01/event", store_full(1))
+        self.publish(gw, "city/site-001/gw-01/event", event(2, ts=now))
+        s = self.wait_summary(lambda s: s["events"]["unique"] == 2 and
+                              s["commands_answered"] == 1, "2 events and the ack's reply")
+        self.assertEqual(["gw-01-3-00000002"], [r["incident"] for _, r in seen])
+        states = {i["incident"]: i["state"] for i in s["incidents"]}
+        self.assertEqual({"gw-01-3-00000001": "report", "gw-01-3-00000002": "active"}, states)
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        gw.loop_stop()
+
+    def test_malformed_messages_are_refused_and_the_console_keeps_working(self):
+        self.start_center()
+        gw, _ = self.gateway(answer_commands=False)
+        bad = malformed_messages()
+        for topic, data in bad:
+            self.publish_bytes(gw, topic, data)
+        self.publish(gw, "city/site-001/gw-01/event", event(1, ts=int(time.time() * 1000)))
+        s = self.wait_summary(lambda s: s["events"]["unique"] == 1, "the good event after them")
+        self.assertEqual(len(bad), s["bad_message_count"])
+        self.assertIn("unreadable message on city/site-001/gw-01/event", self.log())
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        # Nothing malformed was kept: the restart reads the journal whole.
+        os.remove(os.path.join(self.out, "summary.json"))
+        self.start_center()
+        s = self.wait_summary(lambda s: s["events"]["unique"] == 1, "the re-read journal")
+        self.assertEqual([], s["journal"]["skipped"])
+        self.center.terminate()
+        self.assertEqual(0, self.center.wait(30))
+        gw.loop_stop()
+
+    def test_a_message_it_cannot_keep_stops_the_console_unacknowledged(self):
+        with open(JPEG, "rb") as f:
+            jpeg = f.read()
+        self.start_center()
+        gw, _ = self.gateway(answer_commands=False)
+        # A full disk under the image's temp file.
+        tmp = os.path.join(self.out, "evidence", "gw-01-3-00000001.jpg" + book_mod.TEMP_SUFFIX)
+        os.symlink("/dev/full", tmp)
+        self.publish(gw, "city/site-001/gw-01/evidence/gw-01-3-00000001",
+                     evidence("gw-01-3-00000001", jpeg))
+        self.assertEqual(1, self.center.wait(30))
+        self.assertIn("stopping without acknowledging it", self.log())
+        # Not acknowledged: the broker delivers it again to the restarted console.
+        os.remove(os.path.join(self.out, "summary.json"))
+        self.start_center()
+        self.wait_summary(lambda s: s["evidence"]["saved"] == 1, "the image delivered again")
+        with open(os.path.join(self.out, "evidence", "gw-01-3-00000001.jpg"), "rb") as f:
+            self.assertEqual(jpeg, f.read())
         self.center.terminate()
         self.assertEqual(0, self.center.wait(30))
         gw.loop_stop()

@@ -19,7 +19,8 @@ Before a message is acknowledged to the broker it must be kept: the console
 calls these methods from the MQTT message callback, and Paho sends the PUBACK
 after the callback returns. The journal (events.jsonl) is written and
 flushed before the method returns, so a center that crashes re-reads it
-instead of losing what it had acknowledged.
+instead of losing what it had acknowledged. A message that could not be kept
+raises KeepError: it must not be acknowledged.
 """
 import base64
 import binascii
@@ -28,6 +29,53 @@ import os
 import re
 
 from . import contract
+
+# The newest bad messages kept with why; older ones are only counted, so a
+# flood of garbage grows neither memory nor summary.json.
+BAD_MESSAGES_KEPT = 100
+
+# A line of events.jsonl: one event as it arrived.
+JOURNAL_FIELDS = {"topic": contract.TEXT, "rx_ms": contract.COUNT, "payload": contract.TEXT}
+
+# An image is written under this suffix, then renamed (see _save_image).
+TEMP_SUFFIX = ".tmp"
+
+
+class KeepError(Exception):
+    """A message could not be kept (journal, evidence file): the center must
+    not acknowledge it, so that the broker delivers it again."""
+
+
+def cut_torn_tail(path):
+    """Truncates the file after its last newline; returns the bytes cut.
+
+    A crash inside a journal write leaves a last line without its newline.
+    That record was never acknowledged (the broker sends it again), and the
+    next record appended would be glued onto it and lost with it."""
+    with open(path, "rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        end = size
+        while end > 0:
+            start = max(0, end - 4096)
+            f.seek(start)
+            newline = f.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                end = start + newline + 1
+                break
+            end = start
+        if end < size:
+            f.truncate(end)
+            os.fsync(f.fileno())
+    return size - end
+
+
+def fsync_dir(path):
+    """Makes a rename in the folder durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def percentile(values, p):
@@ -64,12 +112,18 @@ class Incident:
         self.ack_note = None
         self.acked_ts = None
         self.ack_request = None  # what this center asked: {"id", "status", "by", ...}
+        self.report = contract.is_report(event)
         self.renotify = 0       # re-notifications of an unacknowledged incident
         self.escalated = False
 
     @property
     def key(self):
         return self.site + "/" + self.gateway
+
+    @property
+    def ackable(self):
+        """The gateway refuses an ack of a store report."""
+        return not self.report
 
     def ack_text(self):
         """What the ack column shows."""
@@ -105,7 +159,10 @@ class Book:
         self.offline = []          # [start_ms, end_ms or None]: center not connected
         self.renotifications = 0
         self.started_ms = None
-        self.bad_messages = []     # (topic, why)
+        self.bad_messages = []     # (topic, why), the newest BAD_MESSAGES_KEPT
+        self.bad_message_count = 0
+        self.journal_skipped = []  # (line number, why): records a restart could not apply
+        self.journal_torn_bytes = 0
         self._journal = None
         if out_dir:
             os.makedirs(self.evidence_dir, exist_ok=True)
@@ -114,42 +171,73 @@ class Book:
 
     def open_journal(self):
         """Re-reads events.jsonl (a restarted center keeps its dedupe set and
-        incidents), then appends to it. Returns how many records were read."""
+        incidents), then appends to it. Returns how many records were read;
+        those it could not apply are in journal_skipped."""
         if not self.out_dir:
             return 0
         path = os.path.join(self.out_dir, "events.jsonl")
         replayed = 0
         if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        rec = json.loads(line)
-                        self.on_event(rec["topic"], rec["payload"].encode(), rec["rx_ms"],
-                                      journal=False)
+            self.journal_torn_bytes = cut_torn_tail(path)
+            with open(path, "rb") as f:
+                for number, line in enumerate(f, 1):
+                    why = self._replay(line)
+                    if why:
+                        self.journal_skipped.append((number, why))
+                    else:
                         replayed += 1
-                    except (ValueError, KeyError):
-                        continue  # a torn last line after a crash
-        # The images saved before: the journal holds events only, and the
-        # evidence of a replayed incident must not read as missing (nor an
-        # image delivered again as new). Each file is named by its event id.
-        for name in sorted(os.listdir(self.evidence_dir)):
-            if name.endswith(".jpg"):
-                self.evidence.setdefault(name[:-4], os.path.join("evidence", name))
+        self._scan_evidence()
         self._journal = open(path, "a", encoding="utf-8")
         return replayed
 
+    def _replay(self, line):
+        """Applies one journal record; returns why it could not, or None."""
+        try:
+            rec = contract.check(contract.loads(line), JOURNAL_FIELDS, "journal record",
+                                 required=tuple(JOURNAL_FIELDS))
+            self.on_event(rec["topic"], rec["payload"].encode(), rec["rx_ms"], journal=False)
+        except Exception as e:
+            # One record (kept by an older center, or damaged) must not
+            # stop the center from starting: skipped and reported.
+            return "%s: %s" % (type(e).__name__, e)
+        return None
+
+    def _scan_evidence(self):
+        """The images saved before: the journal holds events only, and the
+        evidence of a replayed incident must not read as missing (nor an
+        image delivered again as new). Each file is named by its event id.
+        A temp file is an image whose write a crash cut short: it was never
+        acknowledged, the broker delivers it again, so it is deleted."""
+        for name in sorted(os.listdir(self.evidence_dir)):
+            if name.endswith(".jpg"):
+                self.evidence.setdefault(name[:-4], os.path.join("evidence", name))
+            elif name.endswith(".jpg" + TEMP_SUFFIX):
+                os.remove(os.path.join(self.evidence_dir, name))
+
     def close(self):
         if self._journal:
-            self._journal.close()
+            try:
+                self._journal.close()
+            except OSError:
+                pass  # the rest of a record that raised KeepError: cut at the next open
             self._journal = None
 
     def _keep(self, topic, payload_text, rx_ms):
         if not self._journal:
             return
-        self._journal.write(json.dumps({"topic": topic, "rx_ms": rx_ms,
-                                        "payload": payload_text}) + "\n")
-        self._journal.flush()
-        os.fsync(self._journal.fileno())
+        try:
+            self._journal.write(json.dumps({"topic": topic, "rx_ms": rx_ms,
+                                            "payload": payload_text}) + "\n")
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+        except OSError as e:
+            raise KeepError("events.jsonl: %s" % e) from e
+
+    def refuse(self, topic, why):
+        """Counts a message the center cannot use."""
+        self.bad_message_count += 1
+        self.bad_messages.append((topic, why))
+        del self.bad_messages[:-BAD_MESSAGES_KEPT]
 
     # --- connection ------------------------------------------------------------
 
@@ -173,11 +261,9 @@ class Book:
     def on_event(self, topic, payload, rx_ms, journal=True):
         """Returns (event, incident, duplicate_of_rx_ms): duplicate_of_rx_ms is
         set (and nothing changes) when this id was received before. Raises
-        ValueError for a payload that is not an event."""
+        ValueError for a payload that is not an event (before it is kept)."""
         text = payload.decode("utf-8")
-        event = json.loads(text)
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-            raise ValueError("event without an id")
+        event = contract.check_event(contract.loads(text))
         event_id = event["id"]
         if event_id in self.events:
             self.duplicate_events += 1
@@ -221,7 +307,7 @@ class Book:
             # notice: nothing clears it, and it is nothing to handle, so it
             # must not stay among the active incidents for ever.
             if inc.state != "cleared":
-                inc.state = "notice" if inc.max_severity == "info" else "active"
+                inc.state = self._open_state(inc)
         if event.get("evidence"):
             inc.evidence.append(event["evidence"])
         # Closed-loop fields (issue 13): the gateway's own record of the ack,
@@ -232,18 +318,27 @@ class Book:
             inc.acked_by = event["acked_by"]
             inc.ack_note = event.get("ack_note")
         if event.get("renotify"):
-            inc.renotify = max(inc.renotify, int(event["renotify"]))
+            inc.renotify = max(inc.renotify, event["renotify"])
             self.renotifications += 1
         if event.get("escalated"):
             inc.escalated = True
         return inc
 
+    @staticmethod
+    def _open_state(inc):
+        # A store report never clears and takes no ack: kept active, it
+        # would be there for ever and draw the playbook's ack.
+        if inc.report:
+            return "report"
+        return "notice" if inc.max_severity == "info" else "active"
+
     # --- evidence ----------------------------------------------------------------
 
     def on_evidence(self, topic, payload, rx_ms):
         """Saves the image as evidence/<event id>.jpg. Returns (event id,
-        path or None, duplicate?)."""
-        ev = json.loads(payload.decode("utf-8"))
+        path or None, duplicate?). Raises ValueError for a payload that is
+        not evidence."""
+        ev = contract.check_evidence(contract.decode(payload))
         event_id = ev.get("evidence") or topic.rsplit("/", 1)[-1]
         if event_id in self.evidence:
             self.duplicate_evidence += 1
@@ -265,17 +360,30 @@ class Book:
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", event_id) + ".jpg"
         rel = os.path.join("evidence", name)
         if self.out_dir:
-            with open(os.path.join(self.out_dir, rel), "wb") as f:
+            self._save_image(rel, data)
+        self.evidence[event_id] = rel
+        return event_id, rel, False
+
+    def _save_image(self, rel, data):
+        """Written under a temp name and renamed: a crash mid-write leaves a
+        temp file, never a torn <event id>.jpg that a restart would take as
+        saved (and drop the image delivered again as a duplicate)."""
+        path = os.path.join(self.out_dir, rel)
+        tmp = path + TEMP_SUFFIX
+        try:
+            with open(tmp, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-        self.evidence[event_id] = rel
-        return event_id, rel, False
+            os.replace(tmp, path)
+            fsync_dir(os.path.dirname(path))
+        except OSError as e:
+            raise KeepError("%s: %s" % (rel, e)) from e
 
     # --- telemetry, status, replies -------------------------------------------------
 
     def on_telemetry(self, key, payload):
-        batch = json.loads(payload.decode("utf-8"))
+        batch = contract.check_telemetry(contract.decode(payload))
         self.telemetry_batches += 1
         fresh = 0
         for s in batch.get("samples", []):
@@ -292,12 +400,12 @@ class Book:
         if not payload:  # a retained status being deleted
             self.status.pop(key, None)
             return None
-        st = json.loads(payload.decode("utf-8"))
+        st = contract.check_status(contract.decode(payload))
         self.status[key] = st
         return st
 
     def on_reply(self, name, payload, rx_ms):
-        reply = json.loads(payload.decode("utf-8"))
+        reply = contract.check_reply(contract.decode(payload))
         self.replies.append((rx_ms, name, reply))
         return reply
 
@@ -371,4 +479,7 @@ class Book:
             "commands": self.commands,
             "incidents": incidents,
             "bad_messages": [list(b) for b in self.bad_messages],
+            "bad_message_count": self.bad_message_count,
+            "journal": {"skipped": [list(j) for j in self.journal_skipped],
+                        "torn_bytes": self.journal_torn_bytes},
         }

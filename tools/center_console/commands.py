@@ -5,13 +5,17 @@ A request is a JSON object published with QoS 1 on
 {prefix}/{site}/{gateway}/reply/{name} with {"v":1,"id":<request id>,"ok":...}.
 The request id is chosen here; sending the same id again (after a lost
 reply) is safe: the gateway replies with its first answer and does not
-execute the command twice.
+execute the command twice. So a request that gets no reply is sent again,
+same id, RESENDS times (the contract: "The center must resend a command
+(same id) that gets no reply"): the gateway may have crashed between the
+broker's PUBACK and keeping the command.
 
 Signed commands (the gateway has `[commands] secret_file`): the request also
 carries `ts` (UTC ms) and `sig` = lowercase hex HMAC-SHA256(secret,
 "{name}\\n{canonical}") where canonical is the request without `sig`,
 serialised with sorted keys and no whitespace.
 """
+import collections
 import hashlib
 import hmac
 import json
@@ -23,6 +27,8 @@ import time
 from . import contract
 
 MODES = ("normal", "emergency")
+
+RESENDS = 3  # copies of a request sent after the first got no reply
 
 
 def read_secret(path):
@@ -75,6 +81,17 @@ def build(name, fields, request_id=None, secret=None, now_ms=None):
     return request
 
 
+def for_resend(name, request, secret=None, now_ms=None):
+    """The request to send again: the same one, or, signed, the same id and
+    fields with a fresh ts and sig. The gateway refuses a ts further than its
+    max_skew_s from its clock, and that can be as little as 5 s: shorter than
+    a resend takes."""
+    if "sig" not in request or secret is None:
+        return request
+    fields = {k: v for k, v in request.items() if k not in ("id", "ts", "sig")}
+    return build(name, fields, request["id"], secret, now_ms)
+
+
 def ack(incident, by, note=None, **kw):
     """Acknowledge an incident (its id, or one of its newest 64 event ids): the
     gateway records who took it and stops re-notifying."""
@@ -103,10 +120,12 @@ def mode(new_mode, duration_s=None, **kw):
 class Pending:
     """A request waiting for its reply."""
 
-    def __init__(self, name, key, request, sent_ms, on_done):
+    def __init__(self, name, key, request, sent_ms, on_done, on_resend=None):
         self.name, self.key, self.request = name, key, request
-        self.sent_ms = sent_ms
+        self.sent_ms = sent_ms  # of the latest copy
         self.on_done = on_done  # called with (reply or None on timeout)
+        self.on_resend = on_resend  # called with (self) to send it again
+        self.resends = 0
         self.timed_out = False
 
 
@@ -115,10 +134,15 @@ class Outbox:
     that comes after the timeout (the gateway was offline, its command queue
     was long) is still matched and reported."""
 
-    def __init__(self, timeout_s):
+    def __init__(self, timeout_s, resends=RESENDS):
         self.timeout_ms = int(timeout_s * 1000)
+        self.resends = resends
         self.pending = {}  # request id -> Pending
+        # Ids answered lately: each copy of a resent request may get its
+        # reply again, and that one is ours too.
+        self.answered_ids = collections.deque(maxlen=1000)
         self.sent = 0
+        self.resent = 0
         self.answered = 0
         self.unanswered = 0
 
@@ -130,17 +154,29 @@ class Outbox:
         """-> the Pending it answers, or None (another center's request)."""
         p = self.pending.pop(reply.get("id"), None) if isinstance(reply, dict) else None
         if p:
+            self.answered_ids.append(p.request["id"])
             self.answered += 1
             if p.timed_out:
                 self.unanswered -= 1
             p.on_done(reply)
         return p
 
+    def answered_before(self, reply):
+        return isinstance(reply, dict) and reply.get("id") in self.answered_ids
+
     def expire(self, now_ms):
-        """Calls on_done(None) once for each request unanswered after the
-        timeout; they stay pending in case the reply still comes."""
+        """A request unanswered after the timeout is sent again (on_resend),
+        up to `resends` times; unanswered after the last copy, on_done(None)
+        is called once. It stays pending in case the reply still comes."""
         for p in self.pending.values():
-            if not p.timed_out and now_ms - p.sent_ms >= self.timeout_ms:
+            if p.timed_out or now_ms - p.sent_ms < self.timeout_ms:
+                continue
+            if p.on_resend and p.resends < self.resends:
+                p.resends += 1
+                p.sent_ms = now_ms
+                self.resent += 1
+                p.on_resend(p)
+            else:
                 p.timed_out = True
                 self.unanswered += 1
                 p.on_done(None)

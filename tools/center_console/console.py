@@ -7,12 +7,14 @@ It is the worked example of docs/contract.md from the center's side:
               in the broker (which must persist sessions: mosquitto
               `persistence true`), nothing is missed across a broker restart
   keep        each message is kept (journal, evidence file) inside the
-              message callback; Paho sends the PUBACK after it returns
+              message callback; Paho sends the PUBACK after it returns.
+              A malformed message is refused (counted, logged), never kept
   de-dup      events by `id`, evidence by event id, samples by (point, ts):
               delivery is at least once, a repeat is normal and dropped
   incidents   raise / update / clear grouped by `incident`
   commands    ack and mode on {prefix}/{site}/{gateway}/cmd/{name}, replies
-              on .../reply/{name}, optionally HMAC-signed
+              on .../reply/{name}, optionally HMAC-signed; sent again (same
+              id) when no reply comes
   report      report.html and summary.json in the output directory
 """
 import argparse
@@ -87,6 +89,7 @@ class Console:
         self.emergency_sent = set()  # gateway keys switched by --emergency-on
         self.header_printed = False
         self.client = None
+        self.exit_code = 0
 
     # --- output -------------------------------------------------------------------
 
@@ -152,11 +155,29 @@ class Console:
             with self.lock:
                 self.dirty = True
                 self.handle(topic, msg, rx)
-        except (ValueError, UnicodeDecodeError) as e:
-            # A center must survive a bad message; it tells the operator.
-            with self.lock:
-                self.book.bad_messages.append((msg.topic, str(e)))
-            self.say("unreadable message on %s: %s" % (msg.topic, e))
+        except book_mod.KeepError as e:
+            self.cannot_keep(msg.topic, e)
+            raise  # so Paho sends no PUBACK: the broker keeps it for the next start
+        except ValueError as e:  # not JSON, not UTF-8, or a field of the wrong type
+            self.bad_message(msg.topic, str(e))
+        except Exception as e:
+            # Last resort: what escapes this callback kills Paho's network
+            # thread, and the console would hear nothing more.
+            self.bad_message(msg.topic, "cannot handle it: %s: %s" % (type(e).__name__, e))
+
+    def bad_message(self, topic, why):
+        """A center must survive a bad message; it tells the operator."""
+        with self.lock:
+            self.book.refuse(topic, why)
+        self.say("unreadable message on %s: %s" % (topic, why))
+
+    def cannot_keep(self, topic, error):
+        """Acknowledging a message it could not keep (a full disk) would lose
+        it: the console stops instead, and gets it again when restarted."""
+        self.say("cannot keep the message on %s (%s): stopping without acknowledging it"
+                 % (topic, error))
+        self.exit_code = 1
+        self.stop.set()
 
     def handle(self, topic, msg, rx):
         b = self.book
@@ -186,7 +207,7 @@ class Console:
                     (", mode " + st["mode"]) if st.get("mode") else ""))
         elif topic.channel == "reply":
             reply = b.on_reply(topic.name, msg.payload, rx)
-            if self.outbox.on_reply(reply) is None:
+            if self.outbox.on_reply(reply) is None and not self.outbox.answered_before(reply):
                 self.say("reply/%s %s from %s (not ours)" % (topic.name, reply.get("id"),
                                                               topic.gateway_key))
         # cmd/: requests (ours or another center's) are not for us.
@@ -198,7 +219,7 @@ class Console:
             return
         rank = contract.severity_rank(event.get("severity"))
         if (self.auto_acked < self.args.auto_ack and rank >= contract.severity_rank("alarm")
-                and not inc.ack_request and not inc.acked_by):
+                and inc.ackable and not inc.ack_request and not inc.acked_by):
             self.auto_acked += 1
             self.send_ack(inc, self.args.operator, "playbook: first alarm acknowledged, "
                           "crew dispatched")
@@ -213,32 +234,52 @@ class Console:
 
     def send(self, site, gateway, name, request, fields, on_done):
         """Publishes a request (QoS 1; queued by Paho while the broker is away)."""
-        record = {"id": request["id"], "name": name, "gateway": site + "/" + gateway,
-                  "sent_ms": now_ms(), "fields": fields, "outcome": "sent", "reply": None}
+        key = site + "/" + gateway
+        topic = contract.command_topic(self.args.prefix, site, gateway, name)
+        record = {"id": request["id"], "name": name, "gateway": key,
+                  "sent_ms": now_ms(), "fields": fields, "outcome": "sent", "reply": None,
+                  "resends": 0}
         with self.lock:
             self.book.commands.append(record)
+
+        def resend(pending):
+            pending.request = commands.for_resend(name, pending.request, self.secret)
+            with self.lock:
+                record["resends"] = pending.resends
+            self.say("no reply from %s to %s %s within %g s: sending it again, same id (%d of %d)"
+                     % (key, name, request["id"], self.args.reply_timeout, pending.resends,
+                        self.outbox.resends))
+            self.publish(topic, pending.request)
 
         def done(reply):
             with self.lock:
                 self.dirty = True
                 if reply is None:
-                    record["outcome"] = "no reply within %g s" % self.args.reply_timeout
+                    record["outcome"] = "no reply within %g s, sent %d times" % (
+                        self.args.reply_timeout, 1 + record["resends"])
                 else:
                     record["reply"] = reply
                     record["replied_ms"] = now_ms()
                     record["outcome"] = "ok" if reply.get("ok") else \
                         "refused: %s" % reply.get("error", "?")
             on_done(reply)
-        self.outbox.add(commands.Pending(name, site + "/" + gateway, request, now_ms(), done))
-        topic = contract.command_topic(self.args.prefix, site, gateway, name)
+        self.outbox.add(commands.Pending(name, key, request, now_ms(), done, resend))
+        self.publish(topic, request)
+
+    def publish(self, topic, request):
         self.client.publish(topic, json.dumps(request, separators=(",", ":")), qos=1)
 
     def no_reply_text(self, name, key):
-        return ("no reply from %s to %s within %g s: the gateway is offline or busy; the "
-                "broker keeps the command for its session and the gateway runs it once when "
-                "it is back (a late reply is still shown)" % (key, name, self.args.reply_timeout))
+        return ("no reply from %s to %s, sent %d times %g s apart: the gateway is offline or "
+                "busy; the broker keeps the command for its session and the gateway runs it "
+                "once when it is back (a late reply is still shown)" % (
+                    key, name, 1 + self.outbox.resends, self.args.reply_timeout))
 
     def send_ack(self, inc, by, note=None):
+        if not inc.ackable:
+            self.say("%s is a store report (%s): the gateway takes no ack for it" % (
+                inc.id, inc.type))
+            return
         try:
             req = commands.ack(inc.id, by, note, secret=self.secret)
         except ValueError as e:
@@ -342,6 +383,7 @@ class Console:
             s = self.book.summary()
             s["connected"] = self.connected
             s["commands_sent"] = self.outbox.sent
+            s["commands_resent"] = self.outbox.resent
             s["commands_answered"] = self.outbox.answered
             s["commands_unanswered"] = self.outbox.unanswered
             s["written_ms"] = now_ms()
@@ -364,8 +406,7 @@ class Console:
     def run(self):
         os.makedirs(self.args.out, exist_ok=True)
         replayed = self.book.open_journal()
-        if replayed:
-            self.say("re-read %d events from %s/events.jsonl" % (replayed, self.args.out))
+        self.tell_journal(replayed)
         self.client = mqtt.Client(client_id=self.args.client_id, clean_session=False,
                                   protocol=mqtt.MQTTv311)
         self.client.on_connect = self.on_connect
@@ -397,7 +438,20 @@ class Console:
             self.book.close()
         self.write_outputs()
         self.final_words()
-        return 0
+        return self.exit_code
+
+    def tell_journal(self, replayed):
+        path = os.path.join(self.args.out, "events.jsonl")
+        b = self.book
+        if b.journal_torn_bytes:
+            self.say("cut a torn last line (%d bytes) from %s: a crash cut its write short, "
+                     "the broker delivers it again" % (b.journal_torn_bytes, path))
+        if replayed:
+            self.say("re-read %d events from %s" % (replayed, path))
+        if b.journal_skipped:
+            number, why = b.journal_skipped[0]
+            self.say("skipped %d records of %s that could not be applied (line %d: %s)" % (
+                len(b.journal_skipped), path, number, why))
 
     def final_words(self):
         with self.lock:
@@ -434,6 +488,7 @@ def one_shot(args, name, build):
         print("center: %s" % e, file=sys.stderr)
         return 2
     got = queue.Queue()
+    subscribed = threading.Event()
     reply_topic = "%s/%s/%s/reply/%s" % (args.prefix, args.site, args.gateway, name)
     client = mqtt.Client(client_id="", clean_session=True,
                          protocol=mqtt.MQTTv311)
@@ -442,12 +497,11 @@ def one_shot(args, name, build):
         c.subscribe(reply_topic, qos=1)
 
     def on_subscribe(c, userdata, mid, granted):
-        c.publish(contract.command_topic(args.prefix, args.site, args.gateway, name),
-                  json.dumps(request, separators=(",", ":")), qos=1)
+        subscribed.set()
 
     def on_message(c, userdata, msg):
         try:
-            reply = json.loads(msg.payload.decode("utf-8"))
+            reply = contract.check_reply(contract.decode(msg.payload))
         except ValueError:
             return
         if reply.get("id") == request["id"]:
@@ -455,17 +509,26 @@ def one_shot(args, name, build):
     client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
     client.connect(args.broker[0], args.broker[1], keepalive=10)
     client.loop_start()
-    try:
-        reply = got.get(timeout=args.reply_timeout)
-    except queue.Empty:
-        reply = None
+    reply = None
+    if subscribed.wait(args.reply_timeout):
+        topic = contract.command_topic(args.prefix, args.site, args.gateway, name)
+        for copy in range(1 + commands.RESENDS):
+            if copy:
+                request = commands.for_resend(name, request, secret)
+            client.publish(topic, json.dumps(request, separators=(",", ":")), qos=1)
+            try:
+                reply = got.get(timeout=args.reply_timeout)
+                break
+            except queue.Empty:
+                continue
     client.disconnect()
     client.loop_stop()
     print(json.dumps({"request": request, "reply": reply}))
     if reply is None:
-        print("center: no reply within %g s: %s/%s is offline or busy (the broker keeps the command "
-              "for the gateway's session)" % (
-            args.reply_timeout, args.site, args.gateway), file=sys.stderr)
+        print("center: no reply to %d copies %g s apart: %s/%s is offline or busy (the broker "
+              "keeps the command for the gateway's session)" % (
+                  1 + commands.RESENDS, args.reply_timeout, args.site, args.gateway),
+              file=sys.stderr)
         return 1
     return 0 if reply.get("ok") else 1
 
@@ -480,7 +543,8 @@ def add_link_options(parser, suppress=False):
     parser.add_argument("--secret-file", default=d(None),
                         help="sign commands with this shared secret (HMAC-SHA256)")
     parser.add_argument("--reply-timeout", type=float, default=d(5.0),
-                        help="seconds to wait for a command's reply (default 5)")
+                        help="seconds to wait for a command's reply before sending it again, "
+                             "%d times (default 5)" % commands.RESENDS)
 
 
 def main(argv=None):

@@ -149,7 +149,12 @@ def figures(summary):
             ("evidence images saved / duplicates dropped / missing",
              "%d / %d / %d" % (evid["saved"], evid["duplicates_dropped"], len(evid["missing"]))),
             ("telemetry batches / samples / duplicate samples",
-             "%d / %d / %d" % (tel["batches"], tel["samples"], tel["duplicate_samples"]))]
+             "%d / %d / %d" % (tel["batches"], tel["samples"], tel["duplicate_samples"])),
+            # .get: a summary.json written before these were counted still renders
+            ("malformed messages refused",
+             summary.get("bad_message_count", len(summary.get("bad_messages", [])))),
+            ("journal records a restart could not apply",
+             len(summary.get("journal", {}).get("skipped", [])))]
     for name, label in (("all", "all events"), ("live", "made while the center was connected"),
                         ("held", "made during an outage (held in the gateway's store)")):
         f = lat[name]
