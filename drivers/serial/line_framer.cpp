@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/utf8.hpp"
+
 namespace gw::serial {
 
 uint8_t nmea_checksum(std::string_view payload) {
@@ -10,44 +12,6 @@ uint8_t nmea_checksum(std::string_view payload) {
     for (char c : payload) x ^= static_cast<uint8_t>(c);
     return x;
 }
-
-namespace {
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF). Noise from a wrong baud rate almost never is.
-bool is_utf8(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        size_t n = 0;
-        unsigned lo = 0x80, hi = 0xBF;  // the range of the byte after the first
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (i + n >= s.size()) return false;  // cut short
-        for (size_t k = 1; k <= n; ++k) {
-            const auto b = static_cast<unsigned char>(s[i + k]);
-            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
-        }
-        i += n + 1;
-    }
-    return true;
-}
-
-}  // namespace
 
 LineFramer::LineFramer(Framing framing, size_t max_line) : framing_(framing), max_line_(max_line) {
     buf_.reserve(max_line_);
