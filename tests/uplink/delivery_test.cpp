@@ -12,6 +12,7 @@
 #include "contract/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/utf8.hpp"
 #include "store/fixture.hpp"
 #include "store/store.hpp"
 #include "support/subscriber.hpp"
@@ -53,6 +54,8 @@ class FakeTransport final : public uplink::Transport {
     Status publish(const std::string& topic, std::string payload, int qos, bool retained,
                    uplink::Completion done) override {
         if (refuse_publishes) return fail("MQTT error [-12]: No more messages can be buffered");
+        // As Paho's MQTTAsync_send checks before anything is sent.
+        if (!is_utf8(topic)) return fail("MQTT error [-5]: Invalid UTF-8 string");
         published.push_back({topic, std::move(payload), qos, retained, std::move(done)});
         return Status::success();
     }
@@ -210,7 +213,7 @@ TEST(Delivery, WindowIsNeverExceededAndEveryRowIsAckedOnce) {
 }
 
 TEST(Delivery, AlarmsGoBeforeEvidenceBeforeTelemetryEachToItsRoute) {
-    Rig r(3);
+    Rig r(4);  // one slot kept for alarms: three go at first
     for (int i = 0; i < 4; ++i)
         CHECK(
             r.store->append(Lane::telemetry, i, contract::kTelemetryRoute, "t" + std::to_string(i))
@@ -270,6 +273,20 @@ TEST(Delivery, AQuarterOfTheWindowIsKeptForAlarms) {
     r.alarm(2);
     r.turn();
     LONGS_EQUAL(8, r.open.size());  // the window, never more
+    STRCMP_EQUAL("event", r.data().back().first.c_str());
+}
+
+// A window of 2 or 3 kept no slot (3 / 4 = 0): an alarm waited behind
+// images in flight, minutes on a cellular link.
+TEST(Delivery, ASmallWindowStillKeepsASlotForAlarms) {
+    Rig r(3);
+    for (int i = 0; i < 5; ++i)
+        CHECK(r.store->append(Lane::evidence, i, "evidence/e" + std::to_string(i), "jpeg").ok());
+    r.connect();
+    LONGS_EQUAL(2, r.open.size());  // 3 - 1 kept
+    r.alarm(0);
+    r.turn();
+    LONGS_EQUAL(3, r.open.size());
     STRCMP_EQUAL("event", r.data().back().first.c_str());
 }
 
@@ -446,6 +463,33 @@ TEST(Delivery, ARowTheBrokerClosesTheConnectionOnIsParkedAndTheRestFlow) {
     LONGS_EQUAL(1, d.size());
     STRCMP_EQUAL(rows[0].c_str(), d[0].second.c_str());
     LONGS_EQUAL(0, r.delivery->state().parked);
+}
+
+// A stored topic damaged on the card (a bit flip that is no longer UTF-8)
+// is refused by Paho before anything is sent. That read as a dead link:
+// reconnect (the Will fired), the same row first again, and no row behind
+// it ever sent.
+TEST(Delivery, ARowWhoseTopicCannotBePublishedIsParkedAndTheRestFlow) {
+    Rig r(10);
+    CHECK(r.store->append(Lane::alarm, 0, "event\xff", "{\"id\":\"bad\"}").ok());
+    const std::string good = r.alarm(1);
+    r.connect();
+    r.turn();
+    LONGS_EQUAL(1, r.transport.connects.size());
+    LONGS_EQUAL(0, r.transport.disconnects);
+    auto d = r.data();
+    LONGS_EQUAL(1, d.size());
+    STRCMP_EQUAL(good.c_str(), d[0].second.c_str());
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    r.complete(*r.open.begin());
+    r.turn();
+    r.store->flush();
+    LONGS_EQUAL(1, r.store->stats().alarm.rows);  // kept, not lost
+    // Tried again after the park, and parked again: still no reconnect.
+    r.clock.advance(600000);
+    r.turn();
+    LONGS_EQUAL(1, r.transport.connects.size());
+    LONGS_EQUAL(1, r.delivery->state().parked);
 }
 
 // After a lost connection rows go one at a time, but an alarm raised

@@ -3,11 +3,24 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <string_view>
 
 #include "core/log_throttle.hpp"
+#include "core/utf8.hpp"
 
 namespace gw {
 namespace {
+
+// Why MQTT (and so Paho, before anything is sent) refuses `topic` as a
+// publish topic, or nullptr.
+const char* topic_problem(std::string_view topic) {
+    if (topic.empty()) return "empty topic";
+    if (topic.size() > 65535) return "topic longer than 65535 bytes";
+    if (!is_utf8(topic)) return "topic is not UTF-8";
+    if (topic.find_first_of(std::string_view("+#\0", 3)) != std::string_view::npos)
+        return "topic holds a wildcard or NUL";
+    return nullptr;
+}
 
 constexpr int kConnectTimeoutS = 5;
 // A connect whose outcome never comes (it should, after kConnectTimeoutS)
@@ -334,6 +347,19 @@ void Delivery::log_parked(const Key& key) {
                 {"retry_in_s", uplink::RefusedRows::kParkMs / 1000}});
 }
 
+// Paho refuses such a publish with an exception, which read as a dead link:
+// reconnecting (the Will fired, the birth again), the same row first again,
+// and nothing behind it ever sent.
+void Delivery::refuse_row(const Record& row, const char* why) {
+    refused_.refuse({index_of(row.lane), row.seq}, clock_.mono_ms());
+    set_parked_count();
+    log_.error("uplink", "a stored row cannot be published: skipped for now, kept in the store",
+               {{"lane", to_string(row.lane)},
+                {"seq", row.seq},
+                {"why", why},
+                {"retry_in_s", uplink::RefusedRows::kParkMs / 1000}});
+}
+
 // Parked rows whose time is up go again, before the newer rows of their lane.
 void Delivery::release_parked() {
     const auto due = refused_.release(clock_.mono_ms());
@@ -449,11 +475,14 @@ Status Delivery::publish(Record& row) {
 }
 
 // The rows that may go now: the free part of the window, a quarter of it
-// kept for alarms; after a lost connection one at a time (refused_rows.hpp).
+// (at least one) kept for alarms; after a lost connection one at a time (refused_rows.hpp).
 uplink::RefusedRows::Slots Delivery::free_slots() const {
     if (refused_.careful()) return refused_.careful_slots(inflight_.size());
     const int window = std::clamp(config_.inflight_window, 1, kMaxWindow);
-    return {window - static_cast<int>(inflight_.size()), window / 4};
+    // At least one slot from a window of 2 on: a window of 2 or 3 kept
+    // none, and an alarm waited behind images on a slow link.
+    const int for_alarms = window >= 2 ? std::max(1, window / 4) : 0;
+    return {window - static_cast<int>(inflight_.size()), for_alarms};
 }
 
 void Delivery::fill_window() {
@@ -465,6 +494,10 @@ void Delivery::fill_window() {
         if (rows.empty()) break;
         for (auto& r : rows) {
             const Key key{index_of(r.lane), r.seq};
+            if (const char* why = topic_problem(topics_.of(r.topic))) {
+                refuse_row(r, why);
+                continue;
+            }
             if (auto s = publish(r); !s) {
                 error = s.error();
                 break;

@@ -116,6 +116,7 @@ class Delivery {
     Status publish(Record& row);
     void link_down(const std::string& why, const char* what);
     void judge_lost_connection();
+    void refuse_row(const Record& row, const char* why);
     void log_parked(const Key& key);
     void release_parked();
     void set_parked_count();

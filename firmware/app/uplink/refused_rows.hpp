@@ -54,6 +54,10 @@ class RefusedRows {
     void link_works() { unconfirmed_.reset(); }
     // The connection was lost (or a publish could not even be queued).
     Verdict lost(int64_t now_ms);
+    // A row that cannot be published at all (its topic is not a valid MQTT
+    // topic: a bit flip on the card): parked at once, kept in the store. No
+    // fault of the link, so nothing else changes.
+    void refuse(const Key& key, int64_t now_ms) { parked_[key] = now_ms + kParkMs; }
     bool parked(const Key& key) const { return parked_.count(key) > 0; }
     // Parked rows whose time is up, to be sent again; no longer parked.
     std::vector<Key> release(int64_t now_ms);
