@@ -218,6 +218,35 @@ TEST(StoreRecovery, ASalvageCutShortIsResumedWithoutCopyingARowTwice) {
     CHECK_FALSE(f.open()->recovery().has_value());
 }
 
+// A salvage the new file cannot take (a full disk, here the page cap) is
+// resumed at the next start that has room: it used to end there, the rest
+// of the rows left only in the damaged file, alarms included.
+TEST(StoreRecovery, ASalvageTheNewFileCannotTakeIsResumedWhenThereIsRoom) {
+    fill(f);
+    auto [page, cells] = middle_leaf(f.path(), "telemetry");
+    damage_page(f.path(), page);
+    StoreOptions tight = f.opts();
+    tight.max_page_count = 24;
+    {
+        auto s = f.open(tight);
+        CHECK(s->recovery().has_value());
+        CHECK(all_rows(*s, Lane::alarm).size() < static_cast<size_t>(kRows) ||
+              all_rows(*s, Lane::evidence).size() < 20);
+    }
+    CHECK_TEXT(store::exists(f.path() + ".salvaging"), "the cut-short salvage is not resumable");
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    STRCMP_CONTAINS("cut short", s->recovery()->reason.c_str());
+    auto alarms = all_rows(*s, Lane::alarm);
+    std::set<std::string> distinct;
+    for (const auto& r : alarms) distinct.insert(r.payload);
+    LONGS_EQUAL(kRows, alarms.size());
+    LONGS_EQUAL(kRows, distinct.size());
+    LONGS_EQUAL(20, all_rows(*s, Lane::evidence).size());
+    LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::telemetry).size());
+    CHECK_FALSE(store::exists(f.path() + ".salvaging"));
+}
+
 TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {
     std::vector<uint64_t> boots;
     auto open_once = [&] { boots.push_back(f.open()->boot()); };
@@ -280,6 +309,21 @@ TEST(StoreRecovery, AFileWithNothingReadableIsReportedWithoutCounts) {
     CHECK_FALSE(s->recovery()->salvaged);
     CHECK_FALSE(lane(*s, Lane::alarm).lost_known);
     CHECK(s->append(Lane::alarm, 1, "event", "{}").ok());
+}
+
+// Two damaged files found in the same second (the fixture's clock stands
+// still) are both kept: the second was renamed over the first.
+TEST(StoreRecovery, TwoDamagedFilesInOneSecondAreBothKept) {
+    std::set<std::string> kept;
+    for (char garbage : {'Y', 'Z'}) {
+        f.dir.write("store.db", std::string(8192, garbage));
+        auto s = f.open();
+        CHECK(s->recovery().has_value());
+        kept.insert(s->recovery()->kept_as);
+    }
+    LONGS_EQUAL(2, kept.size());
+    for (const auto& path : kept) CHECK_TEXT(store::exists(path), path.c_str());
+    STRCMP_EQUAL(std::string(8192, 'Y').c_str(), read_file(*kept.begin()).c_str());
 }
 
 // The closed loop's and the command inbox's tables live in the store's file

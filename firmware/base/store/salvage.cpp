@@ -93,13 +93,15 @@ struct SalvageSource::Skip {
     bool end = false;  // nothing readable behind the damage
 };
 
-Result<std::unique_ptr<SalvageSource>> SalvageSource::open(const std::string& path, Log& log) {
+Result<std::unique_ptr<SalvageSource>> SalvageSource::open(const std::string& path, Log& log,
+                                                           bool* retry_later) {
     auto db = sqlite::Db::open(path, true);
     if (db && readable(*db))
         return std::unique_ptr<SalvageSource>(new SalvageSource(std::move(*db), {}));
     const std::string copy = path + ".salvage";
     if (auto s = repair_copy(path, copy); !s) {
         remove_copy(copy);
+        if (retry_later) *retry_later = true;
         return fail("cannot salvage " + path + ": " + s.error());
     }
     auto repaired = sqlite::Db::open(copy, true);
@@ -174,7 +176,7 @@ SalvageSource::Skip SalvageSource::skip_damage(const std::string& table, int64_t
     return {from, 0, false, true};
 }
 
-void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLanes],
+bool SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLanes],
                          int64_t after_seq) {
     const std::string table = to_string(lane);
     LaneSalvage& own = counts[index_of(lane)];
@@ -182,10 +184,10 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
     const bool routed = has_column(db_, table, "topic", ok);
     if (!ok) {
         own.lost_known = false;  // not even the table's columns read
-        return;
+        return true;
     }
     auto exists_n = db_.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = '" + table + "'");
-    if (!exists_n || *exists_n == 0) return;  // a schema-1 file has no evidence table
+    if (!exists_n || *exists_n == 0) return true;  // a schema-1 file has no evidence table
     const int64_t high = high_water(db_, table);
     int64_t from = std::max<int64_t>({1, meta_value(db_, "low_" + table), after_seq + 1});
     auto st =
@@ -193,7 +195,7 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
                     table + " WHERE seq >= ? ORDER BY seq LIMIT " + std::to_string(kPageRows));
     if (!st) {
         own.lost_known = false;
-        return;
+        return true;
     }
     for (;;) {
         std::vector<Record> page;
@@ -224,18 +226,18 @@ void SalvageSource::read(Lane lane, const Sink& sink, LaneSalvage (&counts)[kLan
             for (const auto& r : page) per_lane[index_of(r.lane)] += 1;
             if (!sink(page)) {
                 own.lost_known = false;
-                return;
+                return false;
             }
             for (int l = 0; l < kLanes; ++l) counts[l].saved += per_lane[l];
         }
         if (rc == SQLITE_DONE) {
             if (stepped == kPageRows) continue;
-            return;
+            return true;
         }
         Skip skip = skip_damage(table, from, high);
         own.lost += skip.lost;
         own.lost_known = own.lost_known && skip.known;
-        if (skip.end) return;
+        if (skip.end) return true;
         from = skip.from;
     }
 }

@@ -31,7 +31,10 @@ struct LaneSalvage {
 
 class SalvageSource {
   public:
-    static Result<std::unique_ptr<SalvageSource>> open(const std::string& path, Log& log);
+    // `retry_later` (if given) is set when it failed for want of room for
+    // the copy with a rebuilt header (a full disk), not for the file itself.
+    static Result<std::unique_ptr<SalvageSource>> open(const std::string& path, Log& log,
+                                                       bool* retry_later = nullptr);
     ~SalvageSource();
     SalvageSource(const SalvageSource&) = delete;
     SalvageSource& operator=(const SalvageSource&) = delete;
@@ -41,11 +44,12 @@ class SalvageSource {
     // Gives every readable row of `table` (alarm, evidence or telemetry; a
     // schema-1 file has no evidence table) to `sink` in pages, oldest first,
     // with lane and route set. `sink` returns false to stop (the store is
-    // full): what is left counts as lost, amount unknown. Counts go to the
-    // row's lane; rows that could not be read count against the table's.
+    // full): read() then returns false, and what is left counts as lost,
+    // amount unknown, unless a later run resumes it. Counts go to the row's
+    // lane; rows that could not be read count against the table's.
     // `after_seq`: rows up to it were given in an earlier run (resumed).
     using Sink = std::function<bool(std::vector<Record>& page)>;
-    void read(Lane table, const Sink& sink, LaneSalvage (&counts)[kLanes], int64_t after_seq = 0);
+    bool read(Lane table, const Sink& sink, LaneSalvage (&counts)[kLanes], int64_t after_seq = 0);
     // The tables other parts keep in the store's file (the closed loop's
     // incidents and mode, the command inbox): small, so copied whole into
     // `into`, created there as they were, every readable row. A damaged store

@@ -110,8 +110,15 @@ std::string Store::recovery_reason() const {
     return recovery_ ? recovery_->reason : std::string();
 }
 
+// Never a kept file's name: two damaged files found within one second (a
+// board without RTC boots at the same time every time) would otherwise
+// overwrite the first, with the rows no salvage could read.
 std::string Store::aside_name() const {
-    return options_.path + ".corrupt-" + utc_stamp(clock_.now_ms());
+    const std::string stamped = options_.path + ".corrupt-" + utc_stamp(clock_.now_ms());
+    std::string name = stamped;
+    for (int n = 2; store::exists(name) || store::exists(name + "-wal"); ++n)
+        name = stamped + "-" + std::to_string(n);
+    return name;
 }
 
 Status Store::init(const StoreOptions& o) {
@@ -246,27 +253,44 @@ Status Store::prepare_reads() {
 // Copies every readable row of the damaged file into the new one, alarms
 // first, in transactions of a page each. Caps are not applied: these rows
 // fitted before.
+//
+// A salvage the new file could not take (a full disk, the page cap) keeps
+// its marker: the next start resumes it where it stopped, as after a crash,
+// instead of leaving the rest only in the damaged file for good.
 void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
-    auto source = store::SalvageSource::open(aside, log_);
+    bool retry_later = false;
+    auto source = store::SalvageSource::open(aside, log_, &retry_later);
     if (!source) {
-        log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
         for (auto& l : recovery_->lanes) l.lost_known = false;
+        if (retry_later) {
+            log_.error("store",
+                       "nothing salvaged yet (a full disk?): tried again at the next start",
+                       {{"error", source.error()}, {"kept_as", aside}});
+            return;
+        }
+        log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
         end_salvage();
         return;
     }
     recovery_->salvaged = true;
     aside_boot = (*source)->boot();
+    bool whole = true;
     for (Lane table : kAllLanes) {
         const auto done = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = '" +
                                      progress_key(table) + "'), 0)");
-        (*source)->read(
-            table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
-            recovery_->lanes, done ? *done : 0);
+        whole = (*source)->read(
+                    table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
+                    recovery_->lanes, done ? *done : 0) &&
+                whole;
     }
-    const int64_t side_rows = (*source)->copy_side_tables(db_, log_);
-    end_salvage();
+    // Last and once: they are copied whole, so a resumed run copies them then.
+    const int64_t side_rows = whole ? (*source)->copy_side_tables(db_, log_) : 0;
+    if (whole) end_salvage();
     const auto& s = recovery_->lanes;
-    log_.warn("store", "salvaged the damaged database",
+    log_.warn("store",
+              whole ? "salvaged the damaged database"
+                    : "salvage cut short: the new database took no more rows (a full disk?); "
+                      "the rest is copied at the next start",
               {{"alarm_saved", s[0].saved},
                {"alarm_lost", s[0].lost},
                {"evidence_saved", s[1].saved},
