@@ -215,6 +215,24 @@ TEST(DaemonCli, SighupAppliesAChangedFileAndLeavesAnUnchangedOne) {
     CHECK(p.wait(5000).has_value());
 }
 
+// A reload onto another store would strand its unsent rows, its command
+// inbox and the reload's own reply: refused, the running config kept.
+TEST(DaemonCli, AReloadCannotMoveTheStore) {
+    gw::test::TempDir dir;
+    std::string cfg = dir.write("gw.toml", minimal_config(dir.path()));
+    gw::test::Process p({GW_GATEWAYD, "--config", cfg}, dir.path(), "gatewayd-move");
+    CHECK_TEXT(p.wait_for_output("msg=ready", 10000), p.err().c_str());
+    std::string moved = minimal_config(dir.path());
+    const std::string key = "data_dir = \"" + dir.path() + "\"";
+    moved.replace(moved.find(key), key.size(), "data_dir = \"" + dir.path() + "/moved\"");
+    dir.write("gw.toml", moved);
+    p.signal(SIGHUP);
+    CHECK_TEXT(p.wait_for_output("a reload cannot move the store", 10000), p.err().c_str());
+    CHECK_TEXT(p.err().find("restarting") == std::string::npos, p.err().c_str());
+    p.signal(SIGTERM);
+    CHECK(p.wait(5000).has_value());
+}
+
 TEST(DaemonCli, UnknownOptionIsAUsageError) {
     auto r = gw::test::run({GW_GATEWAYD, "--frobnicate"});
     LONGS_EQUAL(2, r.code);

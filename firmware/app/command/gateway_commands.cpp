@@ -55,7 +55,7 @@ void selftest(const GatewayCommandContext& ctx, const Done& done) {
 }
 
 void reload(const GatewayCommandContext& ctx, const Done& done) {
-    auto hash = check_new_config(ctx.config.file);
+    auto hash = check_new_config(ctx.config);
     if (!hash) return done(error(hash.error()));
     const bool changed = *hash != ctx.config.hash;
     done({{"config_hash", *hash},
@@ -68,9 +68,12 @@ void reload(const GatewayCommandContext& ctx, const Done& done) {
 
 }  // namespace
 
-Result<std::string> check_new_config(const std::string& path) {
-    auto loaded = load_config(path, detectors::kinds());
-    const auto problems = loaded.ok() ? start_problems(*loaded.config) : loaded.errors.lines;
+Result<std::string> check_new_config(const Config& running) {
+    auto loaded = load_config(running.file, detectors::kinds());
+    auto problems = loaded.ok() ? start_problems(*loaded.config) : loaded.errors.lines;
+    if (loaded.ok())
+        for (auto& line : reload_problems(running, *loaded.config))
+            problems.push_back(std::move(line));
     if (!problems.empty()) {
         std::string all;
         for (const auto& line : problems) all += (all.empty() ? "" : "\n") + line;

@@ -36,8 +36,9 @@ struct GatewayCommandContext {
 //   {"config_hash", "changed"}, then (if changed) the in-process restart.
 void add_gateway_commands(CommandRouter& router, GatewayCommandContext ctx);
 
-// The reload decision, for the daemon and its tests: the loader's lines
-// joined by newlines when `path` is invalid, else the new config's hash.
-Result<std::string> check_new_config(const std::string& path);
+// The reload decision, for the daemon and its tests: the running config's
+// file read again; the loader's lines (and reload_problems) joined by
+// newlines when it cannot replace `running`, else the new config's hash.
+Result<std::string> check_new_config(const Config& running);
 
 }  // namespace gw::command

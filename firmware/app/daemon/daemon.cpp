@@ -216,7 +216,7 @@ Status Daemon::start_commands() {
 // SIGHUP does what the reload command does: nothing when the file is the
 // running config (a restart would reset the detectors and flap the status).
 bool Daemon::new_config_valid() {
-    auto hash = command::check_new_config(config_.file);
+    auto hash = command::check_new_config(config_);
     if (!hash) {
         log_.error("daemon", "SIGHUP: invalid configuration, running config kept",
                    {{"config", config_.file}, {"errors", hash.error()}});

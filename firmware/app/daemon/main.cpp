@@ -81,6 +81,12 @@ int run(const std::string& path) {
             log.error("main", "invalid configuration, running config kept", {{"config", path}});
             continue;
         }
+        // Checked before the restart too; the file may have changed since.
+        if (const auto problems = gw::reload_problems(*config, *next); !problems.empty()) {
+            log.error("main", "configuration cannot be reloaded, running config kept",
+                      {{"config", path}, {"error", problems.front()}});
+            continue;
+        }
         previous = std::move(config);
         config = std::move(next);
     }

@@ -64,6 +64,19 @@ std::vector<std::string> start_problems(const Config& c) {
     return out;
 }
 
+std::vector<std::string> reload_problems(const Config& running, const Config& next) {
+    std::vector<std::string> out;
+    // The store holds the unsent rows, the command inbox and the boot
+    // counter: a reload onto another file would strand them all (and the
+    // reload's own reply, stored just before). Moving it is a stop, a move
+    // of the files, and a start.
+    if (next.store.path != running.store.path)
+        out.push_back(next.file + ": store.path: " + next.store.path +
+                      " is not the running store's " + running.store.path +
+                      "; a reload cannot move the store (stop gatewayd, move the files, start it)");
+    return out;
+}
+
 ProcessIds ProcessIds::own() {
     ProcessIds me{::geteuid(), ::getegid(), {}};
     const int n = ::getgroups(0, nullptr);

@@ -18,6 +18,10 @@ namespace gw {
 // Each "FILE: key: what is wrong"; empty when the gateway can start on it.
 std::vector<std::string> start_problems(const Config& config);
 
+// Why `next` cannot replace `running` by a reload (the center's reload
+// command, SIGHUP), each "FILE: key: why"; empty when it can.
+std::vector<std::string> reload_problems(const Config& running, const Config& next);
+
 // Who this process is, as far as chown() to a group cares.
 struct ProcessIds {
     uid_t euid;
