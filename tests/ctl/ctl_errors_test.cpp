@@ -1,5 +1,7 @@
 // gatewayctl on bad input, with no daemon and with a busy one: the
 // documented message and exit code (docs/gatewayctl.md), never a crash or a hang.
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -91,6 +93,8 @@ TEST(CtlErrors, UnknownCommandsAndBadArgumentsAreUsageErrors) {
 // a negative duration, a path that is not a socket.
 TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
     const std::string folder = dir.path();
+    const std::string fifo = dir.file("fifo");
+    CHECK(::mkfifo(fifo.c_str(), 0600) == 0);
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"frobnicate"}, "unknown command \"frobnicate\""},
         // A level down, CLI11 said only "A subcommand is required".
@@ -104,8 +108,12 @@ TEST(CtlErrors, UsageErrorsSayWhatIsWrong) {
          "--for: must be a duration from 1 ms to 168 h like 30s, 5min or 1h, got \"-5s\""},
         {{"mode", "emergency", "--for", "8d"}, "--for: must be a duration from 1 s to 168 h"},
         {{"status", "-s", ""}, "--socket: must not be empty"},
-        {{"replay", "--config", folder, "--trace", "t.csv"}, "File is actually a directory"},
-        {{"provision", "-c", folder, "--site", "s1"}, "File is actually a directory"},
+        {{"replay", "--config", folder, "--trace", "t.csv"}, "cannot read: Is a directory"},
+        {{"provision", "-c", folder, "--site", "s1"}, "cannot read: Is a directory"},
+        // A FIFO made the command wait for a writer for ever.
+        {{"replay", "--config", fifo, "--trace", fifo}, fifo + ": not a regular file"},
+        {{"provision", "-c", fifo, "--site", "s1"}, fifo + ": not a regular file"},
+        {{"analyze", fifo, "--detector", "crowd"}, "not a regular file"},
         {{"analyze", "v.avi", "--detector", "crowd", "--roi", "0,0,nan,0,3,3"},
          "--roi: must be a number from -1000000 to 1000000, got \"nan\""},
         // Typed in a Latin-1 terminal: JSON cannot carry it (gatewayctl aborted).

@@ -69,7 +69,7 @@ TEST(ProvisionCli, MissingConfigIsAUsageError) {
     auto r = gw::test::run(
         {GW_GATEWAYCTL, "provision", "--config", dir.file("absent.toml"), "--site", "s2"});
     LONGS_EQUAL(2, r.code);
-    STRCMP_CONTAINS("File does not exist", r.err.c_str());
+    STRCMP_CONTAINS("absent.toml: cannot read: No such file or directory", r.err.c_str());
 }
 
 TEST(ProvisionCli, DryRunPrintsAndDoesNotWrite) {
@@ -78,6 +78,20 @@ TEST(ProvisionCli, DryRunPrintsAndDoesNotWrite) {
     LONGS_EQUAL(0, r.code);
     STRCMP_CONTAINS("site = 'site-9'", r.out.c_str());
     CHECK(original == gw::test::read_file(config));
+}
+
+// Written as asked, with the warnings gatewayd would turn into refusals:
+// it runs from / under systemd, and refuses credentials others can read.
+TEST(ProvisionCli, WarnsOfRelativePathsAndCredentialsOthersCanRead) {
+    const std::string creds = dir.write("mqtt.credentials", "user\npassword\n");
+    CHECK(chmod(creds.c_str(), 0644) == 0);
+    auto r = gw::test::run({GW_GATEWAYCTL, "provision", "--config", config, "--broker",
+                            "ssl://center.example:8883", "--ca-file", "ca.crt",
+                            "--credentials-file", creds});
+    LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
+    STRCMP_CONTAINS("warning: ca.crt is a relative path", r.err.c_str());
+    STRCMP_CONTAINS(("warning: " + creds + ": ").c_str(), r.err.c_str());
+    STRCMP_CONTAINS("gatewayd refuses it at start", r.err.c_str());
 }
 
 TEST(ProvisionCli, NoTlsConflictsWithTlsFiles) {

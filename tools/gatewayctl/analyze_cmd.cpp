@@ -17,6 +17,7 @@
 
 #include "commands.hpp"
 #include "config/loader.hpp"
+#include "core/file_io.hpp"
 #include "detectors/frame_detector.hpp"
 #include "detectors/kinds.hpp"
 #include "options.hpp"
@@ -199,10 +200,14 @@ int analyze(const AnalyzeOptions& o) {
         }
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-    std::error_code exists_ec;
+    // A missing file must be reported as such: some backends "open" any
+    // name; a FIFO would wait for a writer for ever.
+    if (auto file = readable_regular_file(o.video); !file) {
+        std::cerr << "analyze: cannot open video " << o.video << ": " << file.error() << "\n";
+        return kUsage;
+    }
     cv::VideoCapture cap;
-    // A missing file must be reported as such: some backends "open" any name.
-    if (!std::filesystem::exists(o.video, exists_ec) || !cap.open(o.video)) {
+    if (!cap.open(o.video)) {
         std::cerr << "analyze: cannot open video " << o.video << "\n";
         return kUsage;
     }

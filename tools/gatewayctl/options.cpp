@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "core/file_io.hpp"
+
 namespace gw::ctl {
 namespace detail {
 
@@ -26,6 +28,15 @@ std::string number_text(double v) {
 }
 
 }  // namespace detail
+
+CLI::Validator readable_file() {
+    return CLI::Validator(
+        [](std::string& path) {
+            auto file = readable_regular_file(path);
+            return file ? std::string() : path + ": " + file.error();
+        },
+        "FILE");
+}
 
 CLI::Validator not_empty() {
     return CLI::Validator(

@@ -16,6 +16,9 @@ std::string number_text(double v);
 }  // namespace detail
 
 CLI::Validator not_empty();
+// A regular file this process may read: CLI::ExistingFile also takes a FIFO
+// (the command then waits for a writer for ever) or /dev/zero (never ends).
+CLI::Validator readable_file();
 
 // A number (a whole number for an integral T) from lo to hi.
 template <typename T>

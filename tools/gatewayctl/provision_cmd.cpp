@@ -9,6 +9,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "config/secret_files.hpp"
+#include "options.hpp"
 #include "provision.hpp"
 
 namespace gw::ctl {
@@ -21,12 +23,27 @@ struct ProvisionArgs {
     bool dry_run = false;
 };
 
-void warn_missing_files(const Provisioning& p) {
+// Warnings, not refusals: a config may be provisioned before its files are
+// copied in. gatewayd, though, refuses at start what is warned of here.
+void warn_file_problems(const Provisioning& p) {
     for (const auto* file : {&p.ca_file, &p.cert_file, &p.key_file, &p.credentials_file}) {
+        if (!*file || (*file)->empty()) continue;
+        const std::string& path = **file;
+        // systemd starts gatewayd in /, not in the technician's folder.
+        if (path.front() != '/')
+            std::cerr << "warning: " << path
+                      << " is a relative path: gatewayd looks for it from its own working folder "
+                         "(/ under systemd); give an absolute path\n";
         struct stat st {};
-        if (*file && stat((*file)->c_str(), &st) != 0)
-            std::cerr << "warning: " << **file
+        if (stat(path.c_str(), &st) != 0) {
+            std::cerr << "warning: " << path
                       << " does not exist yet (the daemon needs it at start)\n";
+            continue;
+        }
+        if (file == &p.credentials_file)
+            if (auto c = read_credentials(path); !c)
+                std::cerr << "warning: " << path << ": " << c.error()
+                          << " (gatewayd refuses it at start)\n";
     }
 }
 
@@ -50,7 +67,7 @@ int provision(ProvisionArgs& a) {
         std::cerr << "provision: not written, " << a.config << " is unchanged\n";
         return kUsage;
     }
-    warn_missing_files(a.changes);
+    warn_file_problems(a.changes);
     if (a.dry_run) {
         std::cout << result.text;
         return kOk;
@@ -72,7 +89,7 @@ void add_provision_commands(CLI::App& app, Runner& run) {
         "set the site identity, brokers and TLS files in the config (validated before writing)");
     cmd->add_option("-c,--config", args->config, "configuration file to edit")
         ->capture_default_str()
-        ->check(CLI::ExistingFile);
+        ->check(readable_file());
     cmd->add_option("--district", args->changes.district, "district name");
     cmd->add_option("--site", args->changes.site, "site id (part of MQTT topics)");
     cmd->add_option("--gateway-id", args->changes.gateway_id, "gateway id, unique in the district");

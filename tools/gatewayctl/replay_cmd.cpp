@@ -12,6 +12,7 @@
 #include "contract/contract.hpp"
 #include "detectors/detector_set.hpp"
 #include "detectors/kinds.hpp"
+#include "options.hpp"
 #include "replay/replay.hpp"
 
 namespace gw::ctl {
@@ -72,10 +73,10 @@ void add_replay_commands(CLI::App& app, Runner& run) {
         "run the configured sensor detectors over a recorded trace (CSV t_ms,point,value)");
     cmd->add_option("--config", args->config, "configuration file")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(readable_file());
     cmd->add_option("--trace", args->trace, "trace CSV with header t_ms,point,value[,quality]")
         ->required()
-        ->check(CLI::ExistingFile);
+        ->check(readable_file());
     cmd->add_flag("--json", args->json, "one JSON object per event and line");
     cmd->callback([&run, args] { run = [args] { return replay(*args); }; });
 }
