@@ -408,6 +408,18 @@ struct RtuSite {
 
 }  // namespace
 
+// "ready" means serving: a line that cannot be opened used to be said
+// only after "ready", and sitesim ran on, serving nothing, exit 0.
+TEST(ModbusRtu, SitesimOnALineThatCannotBeOpenedFailsWithoutReady) {
+    TempDir dir;
+    auto r = gw::test::run(
+        sitesim_args(dir.write("site.csv", kSiteScenario), {"--rtu", dir.file("no-such-tty")}),
+        20000);
+    LONGS_EQUAL_TEXT(1, r.code, r.err.c_str());
+    STRCMP_CONTAINS("cannot open", r.err.c_str());
+    CHECK_TEXT(r.err.find("ready") == std::string::npos, r.err.c_str());
+}
+
 TEST(ModbusRtu, ThreeSlavesOnOneLineAreDecoded) {
     RtuSite site;
     site.start({});

@@ -248,16 +248,14 @@ void Simulator::serve_tcp_connection(UniqueFd connection) {
     }
 }
 
+// The line is opened here, so that "ready" (printed after this returns)
+// means serving: a device that cannot be opened is an error at start.
 Status Simulator::start_rtu(const std::string& device, int baud, char parity, int data_bits,
                             int stop_bits) {
-    rtu_device_ = device;
-    rtu_baud_ = baud;
-    rtu_parity_ = parity;
-    rtu_data_bits_ = data_bits;
-    rtu_stop_bits_ = stop_bits;
-    // Checks the settings now; the line is opened by the serving thread.
-    auto probe = modbus::Context::create(rtu_line(device, baud, parity, data_bits, stop_bits));
-    if (!probe) return fail("invalid serial settings for " + device);
+    auto ctx = modbus::Context::create(rtu_line(device, baud, parity, data_bits, stop_bits));
+    if (!ctx) return fail("invalid serial settings for " + device);
+    if (auto s = ctx->connect(); !s) return fail("cannot open " + device + ": " + s.error());
+    rtu_ = std::make_unique<modbus::Context>(std::move(*ctx));
     stopping_ = false;
     player_ = std::thread([this] { play(); });
     server_ = std::thread([this] { serve_rtu(); });
@@ -269,22 +267,19 @@ Status Simulator::start_rtu(const std::string& device, int baud, char parity, in
 // from the function code, else the end of a silence), their CRC checked, and
 // libmodbus answers them.
 void Simulator::serve_rtu() {
-    auto ctx = modbus::Context::create(
-        rtu_line(rtu_device_, rtu_baud_, rtu_parity_, rtu_data_bits_, rtu_stop_bits_));
-    Status st = ctx ? ctx->connect() : Status(fail(ctx.error()));
-    if (!st) {
-        std::fprintf(stderr, "sitesim: cannot open %s: %s\n", rtu_device_.c_str(),
-                     st.error().c_str());
-        return;
-    }
-    const int fd = ctx->fd();  // borrowed: the context closes it
+    modbus::Context& ctx = *rtu_;
+    const int fd = ctx.fd();  // borrowed: the context closes it
     uint8_t buf[MODBUS_RTU_MAX_ADU_LENGTH];
     while (!stopping_) {
         if (!wait_readable(fd, 100)) continue;
         int n = 0;
+        bool hung_up = false;
         while (n < static_cast<int>(sizeof buf)) {
             const ssize_t r = ::read(fd, buf + n, sizeof buf - static_cast<size_t>(n));
-            if (r <= 0) break;
+            if (r <= 0) {
+                hung_up = r == 0 || (errno != EAGAIN && errno != EINTR);
+                break;
+            }
             n += static_cast<int>(r);
             const int want = rtu_request_length(buf, n);
             if (want > 0 && n >= want) {
@@ -293,9 +288,12 @@ void Simulator::serve_rtu() {
             }
             if (!wait_readable(fd, 20)) break;  // silence: the frame is over
         }
+        // The other end of the line is gone (socat ended): poll() says
+        // readable at once for ever, so rest rather than spin a core.
+        if (hung_up && n == 0) sleep_ms(100);
         if (n < 4 || crc16(buf, static_cast<size_t>(n - 2)) != (buf[n - 2] | (buf[n - 1] << 8)))
             continue;  // noise or a broken frame: a real slave stays silent
-        handle(*ctx, buf, n, true);
+        handle(ctx, buf, n, true);
     }
 }
 
@@ -425,6 +423,7 @@ void Simulator::stop() {
     stopping_ = true;
     if (player_.joinable()) player_.join();
     if (server_.joinable()) server_.join();
+    rtu_.reset();
     std::vector<Connection> conns;
     {
         std::lock_guard<std::mutex> lock(conn_mutex_);

@@ -79,11 +79,7 @@ class Simulator {
     std::atomic<bool> stopping_{false};
     std::atomic<uint64_t> early_requests_{0};
     UniqueFd listen_fd_;
-    std::string rtu_device_;
-    int rtu_baud_ = 9600;
-    char rtu_parity_ = 'N';
-    int rtu_data_bits_ = 8;
-    int rtu_stop_bits_ = 1;
+    std::unique_ptr<modbus::Context> rtu_;  // the open line, served by server_
     std::thread player_;
     std::thread server_;
     std::mutex conn_mutex_;
