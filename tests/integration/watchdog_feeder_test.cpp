@@ -88,3 +88,25 @@ TEST(WatchdogFeeder, PingsWhileTheWatchedBeatAndStarvesWhileOneIsSilent) {
     STRCMP_CONTAINS("part=test.worker", text.c_str());
     STRCMP_CONTAINS("stalled part is running again, watchdog fed", text.c_str());
 }
+
+// A reload rebuilds the parts in the same process while systemd's watchdog
+// runs on; nothing beat then, and a store check longer than WatchdogSec got
+// the gateway killed mid-reload. The rebuild is fed, up to its limit.
+TEST(WatchdogFeeder, ARebuildIsFedUpToItsLimit) {
+    gw::test::TempDir dir;
+    gw::test::NotifySocket systemd(dir.file("notify"), 400000);  // a ping every 0.2 s
+    std::FILE* log_file = std::fopen(dir.file("log").c_str(), "w");
+    CHECK(log_file != nullptr);
+    gw::Log log(gw::LogLevel::info, log_file);
+    gw::SystemClock clock;
+    {
+        gw::RebuildFeeder fed(clock, log, 1500);
+        LONGS_EQUAL(3, systemd.wait_for(kPing, 3, 10000));
+        // Past the limit: a hung rebuild, no more pings.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+        systemd.wait_for(kPing, 1000, 100);  // drains those sent before
+        LONGS_EQUAL(0, systemd.wait_for(kPing, 1, 1500));
+    }
+    std::fclose(log_file);
+    STRCMP_CONTAINS("part=daemon.reload", gw::test::read_file(dir.file("log")).c_str());
+}

@@ -14,12 +14,16 @@
 #include "detectors/kinds.hpp"
 #include "gw/version.hpp"
 #include "signals.hpp"
+#include "watchdog_feeder.hpp"
 
 namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitConfig = 2;
+// How long a reload may take to rebuild the parts (the store's check, a
+// salvage) with the watchdog fed: the workers' stall limit.
+constexpr int64_t kRebuildLimitMs = 300000;
 
 // Loads the config and checks the files it names; the errors go to
 // stderr. Empty when the gateway cannot start on it.
@@ -54,7 +58,7 @@ int run(const std::string& path) {
     // A reload (command from the center, or SIGHUP) ends run() with
     // kRestart: the parts are rebuilt with the new file; the process stays.
     std::optional<gw::Config> previous;  // the config that ran before a reload
-    for (;;) {
+    for (bool rebuild = false;; rebuild = true) {
         gw::LogLevel level = gw::LogLevel::info;
         gw::parse_log_level(config->log_level, level);
         log.set_level(level);
@@ -62,7 +66,15 @@ int run(const std::string& path) {
         int code = kExitRuntime;
         {
             gw::Daemon daemon(*config, log, clock);
-            if (auto started = daemon.start(); !started)
+            gw::Status started;
+            {
+                // At the first start systemd waits for READY; after a
+                // reload its watchdog runs on.
+                std::optional<gw::RebuildFeeder> fed;
+                if (rebuild) fed.emplace(clock, log, kRebuildLimitMs);
+                started = daemon.start();
+            }
+            if (!started)
                 start_error = started.error();
             else
                 code = daemon.run(signals);

@@ -55,4 +55,8 @@ void WatchdogFeeder::feed() {
                 {"watchdog", notifier_.interval_ms() > 0 ? "on" : "off"}});
 }
 
+RebuildFeeder::RebuildFeeder(Clock& clock, Log& log, int64_t limit_ms)
+    : feeder_(notifier_, Liveness({{"daemon.reload", &never_}}, limit_ms, clock.mono_ms()), clock,
+              log) {}
+
 }  // namespace gw

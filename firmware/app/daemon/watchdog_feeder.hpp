@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/heartbeat.hpp"
 #include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "service_notify.hpp"
@@ -38,6 +39,21 @@ class WatchdogFeeder {
     std::condition_variable cv_;
     bool stop_ = false;
     std::thread thread_;  // last: started once the rest is built
+};
+
+// Feeds the watchdog while a reload rebuilds the daemon's parts in this
+// process, when no worker runs to beat: opening the store again (its check,
+// a salvage) may outlast WatchdogSec, and systemd would kill the gateway in
+// the middle of it. For at most `limit_ms`: a rebuild that takes longer
+// counts as hung.
+class RebuildFeeder {
+  public:
+    RebuildFeeder(Clock& clock, Log& log, int64_t limit_ms);
+
+  private:
+    ServiceNotifier notifier_;
+    Heartbeat never_;  // timed from the start, never beaten
+    WatchdogFeeder feeder_;
 };
 
 }  // namespace gw
