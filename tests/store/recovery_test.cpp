@@ -223,6 +223,13 @@ TEST(StoreRecovery, ASalvageCutShortIsResumedWithoutCopyingARowTwice) {
 // of the rows left only in the damaged file, alarms included.
 TEST(StoreRecovery, ASalvageTheNewFileCannotTakeIsResumedWhenThereIsRoom) {
     fill(f);
+    {
+        auto db = sqlite::Db::open(f.path());
+        CHECK(db.ok());
+        CHECK(db->exec("CREATE TABLE loop_mode(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO loop_mode VALUES('mode', 'emergency');")
+                  .ok());
+    }
     auto [page, cells] = middle_leaf(f.path(), "telemetry");
     damage_page(f.path(), page);
     StoreOptions tight = f.opts();
@@ -234,6 +241,12 @@ TEST(StoreRecovery, ASalvageTheNewFileCannotTakeIsResumedWhenThereIsRoom) {
               all_rows(*s, Lane::evidence).size() < 20);
     }
     CHECK_TEXT(store::exists(f.path() + ".salvaging"), "the cut-short salvage is not resumable");
+    {
+        // The daemon ran on the new file meanwhile: the mode went back.
+        auto db = sqlite::Db::open(f.path());
+        CHECK(db.ok());
+        CHECK(db->exec("UPDATE loop_mode SET value = 'normal' WHERE key = 'mode'").ok());
+    }
     auto s = f.open();
     CHECK(s->recovery().has_value());
     STRCMP_CONTAINS("cut short", s->recovery()->reason.c_str());
@@ -245,6 +258,14 @@ TEST(StoreRecovery, ASalvageTheNewFileCannotTakeIsResumedWhenThereIsRoom) {
     LONGS_EQUAL(20, all_rows(*s, Lane::evidence).size());
     LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::telemetry).size());
     CHECK_FALSE(store::exists(f.path() + ".salvaging"));
+    // Copied once, at the first run: the resumed one did not bring back
+    // the mode of the damaged file.
+    auto db = sqlite::Db::open(f.path());
+    CHECK(db.ok());
+    auto mode = db->prepare("SELECT value FROM loop_mode WHERE key = 'mode'");
+    CHECK(mode.ok());
+    LONGS_EQUAL(SQLITE_ROW, mode->step());
+    STRCMP_EQUAL("normal", mode->text_at(0).c_str());
 }
 
 TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -100,8 +101,9 @@ Result<std::unique_ptr<SalvageSource>> SalvageSource::open(const std::string& pa
         return std::unique_ptr<SalvageSource>(new SalvageSource(std::move(*db), {}));
     const std::string copy = path + ".salvage";
     if (auto s = repair_copy(path, copy); !s) {
+        const int why = errno;  // before remove_copy's unlinks
         remove_copy(copy);
-        if (retry_later) *retry_later = true;
+        if (retry_later) *retry_later = why == ENOSPC || why == EDQUOT;
         return fail("cannot salvage " + path + ": " + s.error());
     }
     auto repaired = sqlite::Db::open(copy, true);

@@ -32,7 +32,8 @@ struct LaneSalvage {
 class SalvageSource {
   public:
     // `retry_later` (if given) is set when it failed for want of room for
-    // the copy with a rebuilt header (a full disk), not for the file itself.
+    // the copy with a rebuilt header (ENOSPC, EDQUOT), not for the file
+    // itself (unreadable: EIO, EACCES) or anything else.
     static Result<std::unique_ptr<SalvageSource>> open(const std::string& path, Log& log,
                                                        bool* retry_later = nullptr);
     ~SalvageSource();

@@ -137,8 +137,14 @@ Status Store::init(const StoreOptions& o) {
     const auto resumed = interrupted_salvage();
     if (!resumed) check_present(boot_outside);  // the new file may be missing: not a loss
     if (auto s = open_file(pages); !s) return s;
+    if (resumed && salvage_from_ && *salvage_from_ != *resumed)
+        log_.error("store",
+                   "the store is damaged again before an earlier salvage was done: that one is "
+                   "given up, its rows not yet copied stay in the file it kept",
+                   {{"given_up", *resumed}, {"salvaging", *salvage_from_}});
     if (resumed && !salvage_from_) {
-        log_.error("store", "a salvage was cut short (crash or power cut): resuming it",
+        log_.error("store",
+                   "a salvage was cut short (a crash, a power cut, a full disk): resuming it",
                    {{"path", o.path}, {"kept_as", *resumed}});
         StoreRecovery r;
         r.reason = "a salvage of a damaged database was cut short and is resumed";
@@ -274,17 +280,16 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
     }
     recovery_->salvaged = true;
     aside_boot = (*source)->boot();
+    const int64_t side_rows = salvage_side_tables(**source);
     bool whole = true;
-    for (Lane table : kAllLanes) {
+    for (Lane table : kAllLanes) {  // alarms first; a table the file cannot take ends it
         const auto done = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = '" +
                                      progress_key(table) + "'), 0)");
         whole = (*source)->read(
-                    table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
-                    recovery_->lanes, done ? *done : 0) &&
-                whole;
+            table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
+            recovery_->lanes, done ? *done : 0);
+        if (!whole) break;
     }
-    // Last and once: they are copied whole, so a resumed run copies them then.
-    const int64_t side_rows = whole ? (*source)->copy_side_tables(db_, log_) : 0;
     if (whole) end_salvage();
     const auto& s = recovery_->lanes;
     log_.warn("store",
@@ -298,6 +303,22 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
                {"telemetry_saved", s[2].saved},
                {"telemetry_lost", s[2].lost},
                {"other_rows_saved", side_rows}});
+}
+
+// The closed loop's and the command inbox's tables, copied whole before the
+// rows and once per salvage: a run cut short by a full disk is resumed at a
+// later start, after the daemon has run on this file, and copying them
+// again then would bring back an old mode, cleared incidents and commands
+// already answered.
+int64_t Store::salvage_side_tables(store::SalvageSource& source) {
+    const std::string key = "salvaged_side_tables";
+    if (auto done = db_.scalar("SELECT COUNT(*) FROM meta WHERE key = '" + key + "'");
+        done && *done > 0)
+        return 0;
+    const int64_t rows = source.copy_side_tables(db_, log_);
+    if (auto s = db_.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('" + key + "', 1)"); !s)
+        log_.warn("store", "salvage: side tables not marked copied", {{"error", s.error()}});
+    return rows;
 }
 
 // Each page with how far the copy of its table got, so a resumed salvage
