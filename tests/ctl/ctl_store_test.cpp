@@ -84,11 +84,15 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
     // The store's own files are not export targets: written over, the
     // store (run by a root technician) was gone.
     const std::string store_path = stats["path"].get<std::string>();
-    for (const std::string& onto : {store_path, store_path + "-wal"}) {
+    const std::string boot_count = store_path.substr(0, store_path.rfind('/')) + "/boot.count";
+    for (const std::string& onto : {store_path, store_path + "-wal", boot_count}) {
         auto refused = site->ctl({"store", "export", "--out", onto});
         LONGS_EQUAL_TEXT(2, refused.code, refused.err.c_str());
         STRCMP_CONTAINS("is one of the store's own files", refused.err.c_str());
     }
+    // Beside them, a file of its own is no store file.
+    auto beside = site->ctl({"store", "export", "--out", store_path + "-export.jsonl"});
+    LONGS_EQUAL_TEXT(0, beside.code, beside.err.c_str());
     auto after = json::parse(site->ctl({"store", "stats", "--json"}).out);
     CHECK(after["alarm"]["rows"].get<long>() >= stats["alarm"]["rows"].get<long>());
 }

@@ -71,16 +71,21 @@ long export_lane(const Target& target, const std::string& lane, std::ostream& ou
     }
 }
 
-// The store's own files: an export written over one would wreck the store.
+// The store's own files: an export written over one would wreck the store
+// (the database and its journal files, the salvage marker, the boot
+// counter beside it) or lose what salvage kept (the damaged copies).
 bool is_store_file(const std::string& out, const std::string& store) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path target = fs::weakly_canonical(out, ec);
     if (ec || store.empty()) return false;
     const fs::path db = fs::weakly_canonical(store, ec);
-    if (ec) return false;
-    return target.parent_path() == db.parent_path() &&
-           target.filename().string().rfind(db.filename().string(), 0) == 0;
+    if (ec || target.parent_path() != db.parent_path()) return false;
+    const std::string name = target.filename().string();
+    const std::string base = db.filename().string();
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging"})
+        if (name == base + suffix) return true;
+    return name == "boot.count" || name.rfind(base + ".corrupt-", 0) == 0;
 }
 
 // Written to FILE.part and renamed when whole: a failed export (the daemon
