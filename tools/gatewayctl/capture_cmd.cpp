@@ -19,10 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "config/loader.hpp"
 #include "core/base64.hpp"
 #include "core/file_io.hpp"
 #include "core/types.hpp"
 #include "daemon_link.hpp"
+#include "detectors/kinds.hpp"
 #include "options.hpp"
 
 namespace gw::ctl {
@@ -142,15 +144,19 @@ bool went_away(const ControlError& e) {
            e.kind == ControlError::Kind::stopping;
 }
 
-Return come_back(const Target& target, StopSignals& stop) {
-    auto socket = socket_of(target);
-    if (!socket) return Return::gone;
+// Waits for the daemon on `socket`. Without -s the config is read again
+// each round, and while it is readable its socket is followed: a reload
+// may have moved it. A file half-way through an edit keeps the last one.
+Return come_back(const Target& configured, std::string& socket, StopSignals& stop) {
     std::cerr << "gatewayd went away (a reload or a restart?): waiting up to " << kComeBackMs / 1000
               << " s for it\n";
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kComeBackMs);
     while (std::chrono::steady_clock::now() < until) {
         if (stop.wait(250)) return Return::stopped;
-        if (ControlClient(*socket, 2000).call({{"cmd", "samples"}})) {
+        if (configured.socket.empty())
+            if (auto loaded = load_config(configured.config, detectors::kinds()); loaded.ok())
+                socket = loaded.config->control.socket;
+        if (ControlClient(socket, 2000).call({{"cmd", "samples"}})) {
             std::cerr << "gatewayd is back: recording goes on\n";
             return Return::back;
         }
@@ -164,7 +170,7 @@ Return come_back(const Target& target, StopSignals& stop) {
 // a restart.
 class SampleDrain {
   public:
-    explicit SampleDrain(Target target) : target_(std::move(target)) {}
+    explicit SampleDrain(Target target) : configured_(target), target_(std::move(target)) {}
 
     int start() {
         // The config is read once: the technician may edit it while
@@ -192,7 +198,7 @@ class SampleDrain {
             // the next round.
             if (rc == kBusy && !stopping) return kOk;
             if (rc != kOk && !stopping && went_away(why)) {
-                const Return back = come_back(target_, stop);
+                const Return back = come_back(configured_, target_.socket, stop);
                 // The next reply tells a new ring from the same one (a
                 // dropped connection goes on where it was).
                 if (back == Return::back) continue;
@@ -223,7 +229,8 @@ class SampleDrain {
 
   private:
     static constexpr size_t kPage = 2000;
-    Target target_;  // with its socket resolved at start()
+    const Target configured_;  // as given: -s, or the config to read it from
+    Target target_;            // with its socket resolved at start()
     int64_t cursor_ = 0;
     uint64_t ring_ = 0;
     uint64_t dropped_ = 0;
