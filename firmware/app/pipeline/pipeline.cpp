@@ -131,7 +131,7 @@ void Pipeline::store_batches(const std::vector<TelemetryBatch>& batches) {
     for (const auto& b : batches) {
         if (stop >= 0 && clock_.mono_ms() - stop > kStopBudgetMs) {
             const uint64_t dropped = ++dropped_telemetry_;
-            if (uint64_t n = telemetry_drops_log_.note(clock_.mono_ms()))
+            if (uint64_t n = stop_drops_log_.note(clock_.mono_ms()))
                 log_.warn("pipeline", "stopping: telemetry left out after 5 s",
                           {{"dropped_batches", dropped}, {"since_last_line", n}});
             continue;

@@ -76,7 +76,7 @@ class Pipeline final : public SampleSink, public EventSink {
     std::thread telemetry_thread_;
     Heartbeat detection_beat_, telemetry_beat_;
     std::atomic<uint64_t> samples_{0}, dropped_detection_{0}, dropped_telemetry_{0};
-    LogThrottle detection_drops_log_, telemetry_drops_log_;
+    LogThrottle detection_drops_log_, telemetry_drops_log_, stop_drops_log_;
     std::atomic<uint64_t> events_{0}, event_failures_{0};
     // Monotonic time stop() was called, -1 while running: telemetry still
     // queued then is stored for a bounded time only (a full disk makes every

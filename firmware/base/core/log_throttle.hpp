@@ -3,7 +3,9 @@
 // second (a refused client, a full queue, a detector that throws on every
 // frame): the first is logged at once, later ones at most once per
 // interval, each line carrying how many events it stands for, so the log
-// neither floods nor hides how often it happened.
+// neither floods nor hides how often it happened. Events kept quiet are
+// reported with the next one after the interval (or never, if none comes):
+// no timer, so no thread. One throttle per message.
 #include <cstdint>
 #include <mutex>
 #include <utility>
