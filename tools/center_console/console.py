@@ -510,7 +510,8 @@ def one_shot(args, name, build):
     client.connect(args.broker[0], args.broker[1], keepalive=10)
     client.loop_start()
     reply = None
-    if subscribed.wait(args.reply_timeout):
+    sent = subscribed.wait(args.reply_timeout)
+    if sent:
         topic = contract.command_topic(args.prefix, args.site, args.gateway, name)
         for copy in range(1 + commands.RESENDS):
             if copy:
@@ -524,6 +525,11 @@ def one_shot(args, name, build):
     client.disconnect()
     client.loop_stop()
     print(json.dumps({"request": request, "reply": reply}))
+    if not sent:
+        print("center: not sent: the broker at %s:%d did not confirm the subscription to the "
+              "replies within %g s" % (args.broker[0], args.broker[1], args.reply_timeout),
+              file=sys.stderr)
+        return 1
     if reply is None:
         print("center: no reply to %d copies %g s apart: %s/%s is offline or busy (the broker "
               "keeps the command for the gateway's session)" % (
