@@ -260,29 +260,38 @@ bool plausible_table(const std::string& name, const std::string& sql) {
 }
 
 // Every readable row of `table` from `from` into the same table of `into`,
-// as one transaction; a read error ends the table (its rows so far are kept).
-int64_t copy_table(sqlite::Db& from, sqlite::Db& into, const std::string& table, Log& log) {
+// as one transaction; a read error ends the table (its rows so far are
+// kept). `written` turns false when `into` refused a row or the commit.
+int64_t copy_table(sqlite::Db& from, sqlite::Db& into, const std::string& table, Log& log,
+                   bool& written) {
     auto read = from.prepare("SELECT * FROM \"" + table + "\"");
     if (!read) return 0;
     const int columns = sqlite3_column_count(read->get());
     std::string marks;
     for (int i = 0; i < columns; ++i) marks += i ? ",?" : "?";
     auto write = into.prepare("INSERT OR REPLACE INTO \"" + table + "\" VALUES(" + marks + ")");
-    if (!write || !into.exec("BEGIN IMMEDIATE")) return 0;
+    if (!write || !into.exec("BEGIN IMMEDIATE")) {
+        written = false;
+        return 0;
+    }
     int64_t rows = 0;
     int rc;
     while ((rc = read->step()) == SQLITE_ROW) {
         for (int i = 0; i < columns; ++i)
             sqlite3_bind_value(write->get(), i + 1, sqlite3_column_value(read->get(), i));
-        if (write->step() != SQLITE_DONE) break;
+        if (write->step() != SQLITE_DONE) {
+            written = false;
+            break;
+        }
         write->reset();
         ++rows;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         log.warn("store", "salvage: a side table is damaged, its readable rows kept",
                  {{"table", table}, {"rows", rows}});
     if (!into.exec("COMMIT")) {
         (void)into.exec("ROLLBACK");
+        written = false;
         return 0;
     }
     return rows;
@@ -290,7 +299,8 @@ int64_t copy_table(sqlite::Db& from, sqlite::Db& into, const std::string& table,
 
 }  // namespace
 
-int64_t SalvageSource::copy_side_tables(sqlite::Db& into, Log& log) {
+int64_t SalvageSource::copy_side_tables(sqlite::Db& into, Log& log, bool& whole) {
+    whole = true;
     auto list = db_.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'");
     if (!list) return 0;
     std::vector<std::pair<std::string, std::string>> tables;
@@ -306,9 +316,10 @@ int64_t SalvageSource::copy_side_tables(sqlite::Db& into, Log& log) {
             name + "'");
         if (!present || (*present == 0 && !into.exec(sql))) {
             log.warn("store", "salvage: a side table could not be created", {{"table", name}});
+            whole = false;
             continue;
         }
-        rows += copy_table(db_, into, name, log);
+        rows += copy_table(db_, into, name, log, whole);
     }
     return rows;
 }

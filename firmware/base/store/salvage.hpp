@@ -55,8 +55,9 @@ class SalvageSource {
     // incidents and mode, the command inbox): small, so copied whole into
     // `into`, created there as they were, every readable row. A damaged store
     // then forgets neither an emergency mode nor the acks and request ids it
-    // had recorded. Returns the rows copied.
-    int64_t copy_side_tables(sqlite::Db& into, Log& log);
+    // had recorded. Returns the rows copied; `whole` says whether `into`
+    // took them all (a full disk may refuse some).
+    int64_t copy_side_tables(sqlite::Db& into, Log& log, bool& whole);
 
   private:
     SalvageSource(sqlite::Db db, std::string copy) : db_(std::move(db)), copy_(std::move(copy)) {}

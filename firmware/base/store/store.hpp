@@ -186,7 +186,8 @@ class Store {
     std::string salvage_marker() const;
     std::optional<std::string> interrupted_salvage();
     void salvage(const std::string& aside, uint64_t& aside_boot);
-    int64_t salvage_side_tables(store::SalvageSource& source);
+    int64_t salvage_side_tables(store::SalvageSource* source);
+    bool side_tables_tried();
     bool insert_salvaged(Lane table, const std::vector<Record>& page);
     void end_salvage();
     Status count_boot(uint64_t boot_outside, uint64_t aside_boot);

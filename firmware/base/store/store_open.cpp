@@ -17,6 +17,9 @@
 
 namespace gw {
 namespace {
+// In `meta` while a salvage is under way: its first run has dealt with the
+// side tables (cleared with the other salvaged_ keys at the end).
+constexpr const char* kSideTablesKey = "salvaged_side_tables";
 
 std::string progress_key(Lane table) {
     return std::string("salvaged_") + to_string(table);
@@ -272,6 +275,7 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
             log_.error("store",
                        "nothing salvaged yet (a full disk?): tried again at the next start",
                        {{"error", source.error()}, {"kept_as", aside}});
+            (void)salvage_side_tables(nullptr);  // given up: the daemon runs on without them
             return;
         }
         log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
@@ -280,7 +284,7 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
     }
     recovery_->salvaged = true;
     aside_boot = (*source)->boot();
-    const int64_t side_rows = salvage_side_tables(**source);
+    const int64_t side_rows = salvage_side_tables(source->get());
     bool whole = true;
     for (Lane table : kAllLanes) {  // alarms first; a table the file cannot take ends it
         const auto done = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = '" +
@@ -306,19 +310,34 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
 }
 
 // The closed loop's and the command inbox's tables, copied whole before the
-// rows and once per salvage: a run cut short by a full disk is resumed at a
-// later start, after the daemon has run on this file, and copying them
-// again then would bring back an old mode, cleared incidents and commands
-// already answered.
-int64_t Store::salvage_side_tables(store::SalvageSource& source) {
-    const std::string key = "salvaged_side_tables";
-    if (auto done = db_.scalar("SELECT COUNT(*) FROM meta WHERE key = '" + key + "'");
-        done && *done > 0)
-        return 0;
-    const int64_t rows = source.copy_side_tables(db_, log_);
-    if (auto s = db_.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('" + key + "', 1)"); !s)
-        log_.warn("store", "salvage: side tables not marked copied", {{"error", s.error()}});
+// rows and at the first run of a salvage only, whatever that run could do:
+// a run cut short by a full disk is resumed at a later start, after the
+// daemon has run on this file, and copying them then would bring back an
+// old mode, cleared incidents and commands already answered.
+int64_t Store::salvage_side_tables(store::SalvageSource* source) {
+    if (side_tables_tried()) return 0;
+    int64_t rows = 0;
+    bool whole = false;
+    if (source) rows = source->copy_side_tables(db_, log_, whole);
+    if (!whole)
+        log_.error("store",
+                   source ? "salvage: the new file did not take all of the closed loop's and the "
+                            "command inbox's rows (a full disk?); the rest stays behind"
+                          : "salvage: the closed loop's and the command inbox's rows stay behind "
+                            "(the damaged file cannot be read yet); a later run will not bring "
+                            "them back over newer ones",
+                   {{"rows_copied", rows}});
+    if (auto s = db_.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('" +
+                          std::string(kSideTablesKey) + "', 1)");
+        !s)
+        log_.warn("store", "salvage: side tables not marked tried", {{"error", s.error()}});
     return rows;
+}
+
+bool Store::side_tables_tried() {
+    auto done =
+        db_.scalar("SELECT COUNT(*) FROM meta WHERE key = '" + std::string(kSideTablesKey) + "'");
+    return done && *done > 0;
 }
 
 // Each page with how far the copy of its table got, so a resumed salvage
