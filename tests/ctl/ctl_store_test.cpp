@@ -85,7 +85,8 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
     // store (run by a root technician) was gone.
     const std::string store_path = stats["path"].get<std::string>();
     const std::string boot_count = store_path.substr(0, store_path.rfind('/')) + "/boot.count";
-    for (const std::string& onto : {store_path, store_path + "-wal", boot_count}) {
+    for (const std::string& onto : {store_path, store_path + "-wal", store_path + ".lock",
+                                    store_path + "-reserve", boot_count}) {
         auto refused = site->ctl({"store", "export", "--out", onto});
         LONGS_EQUAL_TEXT(2, refused.code, refused.err.c_str());
         STRCMP_CONTAINS("is one of the store's own files", refused.err.c_str());

@@ -72,8 +72,9 @@ long export_lane(const Target& target, const std::string& lane, std::ostream& ou
 }
 
 // The store's own files: an export written over one would wreck the store
-// (the database and its journal files, the salvage marker, the boot
-// counter beside it) or lose what salvage kept (the damaged copies).
+// (the database and its journal files, the salvage marker, the instance
+// lock, the full-disk reserve, the boot counter beside it) or lose what
+// salvage kept (the damaged copies).
 bool is_store_file(const std::string& out, const std::string& store) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -83,7 +84,7 @@ bool is_store_file(const std::string& out, const std::string& store) {
     if (ec || target.parent_path() != db.parent_path()) return false;
     const std::string name = target.filename().string();
     const std::string base = db.filename().string();
-    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging"})
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging", ".lock", "-reserve"})
         if (name == base + suffix) return true;
     return name == "boot.count" || name.rfind(base + ".corrupt-", 0) == 0;
 }
