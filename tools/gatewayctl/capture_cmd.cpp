@@ -144,22 +144,29 @@ bool went_away(const ControlError& e) {
            e.kind == ControlError::Kind::stopping;
 }
 
-// Waits for the daemon on `socket`. Without -s the config is read again
-// each round, and while it is readable its socket is followed: a reload
-// may have moved it. A file half-way through an edit keeps the last one.
+// Waits for the daemon on `socket` and, without -s, on the socket its
+// config names, read again each round while it is readable: a reload may
+// have moved it, or failed and gone back to the config before (a file
+// half-way through an edit names nothing). `socket` becomes the one that
+// answered.
 Return come_back(const Target& configured, std::string& socket, StopSignals& stop) {
     std::cerr << "gatewayd went away (a reload or a restart?): waiting up to " << kComeBackMs / 1000
               << " s for it\n";
+    const std::string before = socket;
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kComeBackMs);
     while (std::chrono::steady_clock::now() < until) {
         if (stop.wait(250)) return Return::stopped;
+        std::vector<std::string> candidates{before};
         if (configured.socket.empty())
             if (auto loaded = load_config(configured.config, detectors::kinds()); loaded.ok())
-                socket = loaded.config->control.socket;
-        if (ControlClient(socket, 2000).call({{"cmd", "samples"}})) {
-            std::cerr << "gatewayd is back: recording goes on\n";
-            return Return::back;
-        }
+                if (loaded.config->control.socket != before)
+                    candidates.insert(candidates.begin(), loaded.config->control.socket);
+        for (const auto& candidate : candidates)
+            if (ControlClient(candidate, 2000).call({{"cmd", "samples"}})) {
+                socket = candidate;
+                std::cerr << "gatewayd is back: recording goes on\n";
+                return Return::back;
+            }
     }
     std::cerr << "gatewayctl: gatewayd did not come back within " << kComeBackMs / 1000 << " s\n";
     return Return::gone;
