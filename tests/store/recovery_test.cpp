@@ -58,6 +58,16 @@ std::pair<int64_t, int64_t> middle_leaf(const std::string& path, const std::stri
     return leaves[leaves.size() / 2];
 }
 
+// The closed loop's mode row as a side table of the store file holds it.
+std::string stored_mode(const std::string& path) {
+    auto db = sqlite::Db::open(path);
+    CHECK(db.ok());
+    auto mode = db->prepare("SELECT value FROM loop_mode WHERE key = 'mode'");
+    CHECK(mode.ok());
+    LONGS_EQUAL(SQLITE_ROW, mode->step());
+    return mode->text_at(0);
+}
+
 }  // namespace
 
 TEST_GROUP(StoreRecovery) {
@@ -260,12 +270,7 @@ TEST(StoreRecovery, ASalvageTheNewFileCannotTakeIsResumedWhenThereIsRoom) {
     CHECK_FALSE(store::exists(f.path() + ".salvaging"));
     // Copied once, at the first run: the resumed one did not bring back
     // the mode of the damaged file.
-    auto db = sqlite::Db::open(f.path());
-    CHECK(db.ok());
-    auto mode = db->prepare("SELECT value FROM loop_mode WHERE key = 'mode'");
-    CHECK(mode.ok());
-    LONGS_EQUAL(SQLITE_ROW, mode->step());
-    STRCMP_EQUAL("normal", mode->text_at(0).c_str());
+    STRCMP_EQUAL("normal", stored_mode(f.path()).c_str());
 }
 
 TEST(StoreRecovery, BootNeverRepeatsWhateverHappensToTheFile) {
@@ -365,12 +370,9 @@ TEST(StoreRecovery, OtherTablesInTheFileAreSavedWhole) {
     auto s = f.open();
     CHECK(s->recovery()->salvaged);
     LONGS_EQUAL(kRows, lane(*s, Lane::alarm).saved);
+    STRCMP_EQUAL("{\"mode\":\"emergency\"}", stored_mode(f.path()).c_str());
     auto db = sqlite::Db::open(f.path());
     CHECK(db.ok());
-    auto mode = db->prepare("SELECT value FROM loop_mode WHERE key = 'mode'");
-    CHECK(mode.ok());
-    LONGS_EQUAL(SQLITE_ROW, mode->step());
-    STRCMP_EQUAL("{\"mode\":\"emergency\"}", mode->text_at(0).c_str());
     auto commands = db->scalar("SELECT COUNT(*) FROM command");
     CHECK(commands.ok());
     LONGS_EQUAL(2, *commands);
