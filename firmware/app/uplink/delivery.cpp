@@ -458,14 +458,14 @@ void Delivery::lane_readable(Lane lane) {
     state_.store_error.clear();
 }
 
-Status Delivery::publish(Record& row) {
+Status Delivery::publish(Record& row, std::string topic) {
     const Key key{index_of(row.lane), row.seq};
     auto done = [post = post_, c = connection_, lane = row.lane, seq = row.seq](Status s) {
         post({s ? LinkEvent::acked : LinkEvent::publish_failed, c, lane, seq,
               s ? std::string() : s.error()});
     };
-    if (auto s = transport_.publish(topics_.of(row.topic), std::move(row.payload), 1, false,
-                                    std::move(done));
+    if (auto s =
+            transport_.publish(std::move(topic), std::move(row.payload), 1, false, std::move(done));
         !s)
         return s;
     cursor_[key.first] = std::max(cursor_[key.first], row.seq);
@@ -494,11 +494,12 @@ void Delivery::fill_window() {
         if (rows.empty()) break;
         for (auto& r : rows) {
             const Key key{index_of(r.lane), r.seq};
-            if (const char* why = topic_problem(topics_.of(r.topic))) {
+            std::string topic = topics_.of(r.topic);
+            if (const char* why = topic_problem(topic)) {
                 refuse_row(r, why);
                 continue;
             }
-            if (auto s = publish(r); !s) {
+            if (auto s = publish(r, std::move(topic)); !s) {
                 error = s.error();
                 break;
             }

@@ -113,7 +113,7 @@ class Delivery {
     Result<std::vector<Record>> next_rows_of(Lane lane, int free);
     void lane_unreadable(Lane lane, const std::string& error);
     void lane_readable(Lane lane);
-    Status publish(Record& row);
+    Status publish(Record& row, std::string topic);
     void link_down(const std::string& why, const char* what);
     void judge_lost_connection();
     void refuse_row(const Record& row, const char* why);
