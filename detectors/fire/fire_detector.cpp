@@ -96,7 +96,9 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     auto rate = temp_window_.per_minute(t_ms);
     if (!rate) return;
     // Hysteresis: once alarming, the rise must fall below half the setting.
-    ror_alarm_ = *rate >= s_.ror_c_per_min || (ror_alarm_ && *rate >= s_.ror_c_per_min / 2);
+    // Only once the incident is raised: a single noisy fit above the setting
+    // latched it before, and half the setting held through the raise hold.
+    ror_alarm_ = *rate >= s_.ror_c_per_min || (heat_ror_.active() && *rate >= s_.ror_c_per_min / 2);
     observe_lazily(
         heat_ror_, t_ms, alarm_if(ror_alarm_),
         [&] {
@@ -112,7 +114,7 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
 void FireDetector::evaluate_co(int64_t t_ms, std::vector<Event>& out) {
     if (!value("co_ppm", t_ms)) return;
     integrate_co(t_ms);
-    co_alarm_ = co_dose_ >= s_.co_alarm_ppm || (co_alarm_ && co_dose_ >= 0.8 * s_.co_alarm_ppm);
+    co_alarm_ = co_dose_ >= s_.co_alarm_ppm || (co_.active() && co_dose_ >= 0.8 * s_.co_alarm_ppm);
     observe_lazily(
         co_, t_ms, alarm_if(co_alarm_),
         [&] {

@@ -97,6 +97,25 @@ TEST(FireHeat, RateOfRiseAlarmsBeforeTheFixedTemperature) {
     CHECK(!fixed || ror->t_ms < fixed->t_ms);
 }
 
+// A heater warms a room at 6 C/min: between half the setting and the
+// setting, no alarm. One reading 25 C high lifts the fit over 8.3 C/min for
+// under the 5 s hold. It latched the hysteresis before the incident was
+// raised, and the half setting then held it through the hold: an alarm.
+TEST(FireHeat, OneNoisyReadingDoesNotLowerTheRateOfRiseSetting) {
+    Rig rig = fire();
+    Site site;
+    rig.run(120'000, kFireStepMs, [&](int64_t) { site.feed(rig); });
+    const int64_t start = rig.now();
+    const int64_t spike = start + 120'000;
+    rig.run(start + 240'000, kFireStepMs, [&](int64_t t) {
+        site.temp = 22 + 6.0 * static_cast<double>(t - start) / 60'000.0;
+        if (t == spike) site.temp += 25;
+        site.feed(rig);
+    });
+    LONGS_EQUAL_TEXT(0, rig.count("heat_rate_of_rise"), rig.dump().c_str());
+    LONGS_EQUAL_TEXT(0, rig.count("heat_fixed"), rig.dump().c_str());
+}
+
 TEST_GROUP(FireSmoke){};
 
 TEST(FireSmoke, ContactRaisesAfterTheHoldAndClears) {
