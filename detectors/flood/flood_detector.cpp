@@ -8,6 +8,15 @@ namespace {
 // No rain gauge counts more than this: the 1-minute world record is ~38 mm.
 // A bigger jump is a counter reset or glitch and counts as no rain.
 constexpr double kMaxMmPerMinute = 40;
+// Over longer spans rain averages far less: the 1-hour world record is
+// ~305 mm, ~5 mm a minute. 40 mm a minute over a two-hour gap let a gauge
+// restart misread as a wrap (32,539 tips) through as 1,627 mm/h.
+constexpr double kMaxMmPerMinuteSustained = 5;
+
+// The most rain a gap of `minutes` (>= 1) can have seen.
+double most_rain_mm(double minutes) {
+    return kMaxMmPerMinute + kMaxMmPerMinuteSustained * (minutes - 1);
+}
 }  // namespace
 
 FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, EventIdSource& ids)
@@ -47,14 +56,16 @@ void FloodDetector::count_tips(double counter, int64_t t_ms) {
     if (last_count_) {
         double prev = *last_count_;
         double tips = counter - prev;
+        const double gap_ms = static_cast<double>(t_ms - last_count_t_);
         if (tips < 0) {
-            // Wrapped past its maximum, or the gauge restarted from 0.
+            // Wrapped past its maximum, or the gauge restarted from 0. After
+            // a silence (a power cut) a drop is a restart: a wrap needs the
+            // line to have been watched up to it.
             bool wrapped = s_.rain_counter_max > 0 && prev > s_.rain_counter_max / 2 &&
-                           counter < s_.rain_counter_max / 2;
+                           counter < s_.rain_counter_max / 2 && gap_ms <= s_.silent_s * 1000.0;
             tips = wrapped ? counter + s_.rain_counter_max + 1 - prev : counter;
         }
-        double minutes = std::max(1.0, static_cast<double>(t_ms - last_count_t_) / 60000.0);
-        if (tips * s_.mm_per_tip > kMaxMmPerMinute * minutes) tips = 0;
+        if (tips * s_.mm_per_tip > most_rain_mm(std::max(1.0, gap_ms / 60000.0))) tips = 0;
         spread_tips(tips, last_count_t_ / 60000, t_ms / 60000);
     }
     last_count_ = counter;

@@ -194,6 +194,34 @@ TEST(FloodRain, ACounterResetIsNotABurstOfRain) {
     LONGS_EQUAL_TEXT(0, rig.count("rain_intensity"), rig.dump().c_str());
 }
 
+// A power cut: the gauge (0.1 mm tips), its counter past half its range, is
+// silent for two hours and comes back counting from 3. Read as a wrap, that
+// was 32,539 tips, 3,254 mm: under 40 mm a minute over two hours, so kept
+// (1,627 mm/h, an orange alarm at once) for a dry afternoon.
+TEST(FloodRain, AGaugeBackFromAPowerCutIsARestartNotAWrap) {
+    Rig rig = flood([](FloodSettings& s) { s.mm_per_tip = 0.1; });
+    const int64_t cut = 600'000, back = cut + 2 * 3'600'000;
+    rig.run(back + 600'000, 10'000, [&](int64_t t) {
+        if (t < cut) rig.feed("rain", 33'000);
+        if (t >= back) rig.feed("rain", 3);
+        rig.feed("lvl", 1);
+    });
+    LONGS_EQUAL_TEXT(0, rig.count("rain_intensity"), rig.dump().c_str());
+}
+
+// Watched all along, the same drop is a wrap: the tips are rain.
+TEST(FloodRain, ADropWhileWatchedIsAWrap) {
+    Rig rig = flood();
+    rig.run(1'200'000, 10'000, [&](int64_t t) {
+        // 65,500 -> wraps at 65,535 -> 40: 76 tips (38 mm) in 10 s, then dry.
+        rig.feed("rain", t < 600'000 ? 65'500 : 40);
+        rig.feed("lvl", 1);
+    });
+    auto e = rig.find("rain_intensity", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    DOUBLES_EQUAL(38, e->value, 0.5);  // 38 mm in the 60-minute window: blue
+}
+
 TEST_GROUP(FloodFaults){};
 
 TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
