@@ -23,7 +23,10 @@ FloodSettings FloodSettings::read(Params& p) {
     s.rise_window_s = p.number("rise_window_s", s.rise_window_s, 30, 86400);
     s.rise_warn_cm_per_10min =
         p.number("rise_warn_cm_per_10min", s.rise_warn_cm_per_10min, 0.1, 1000);
-    s.rain_window_min = p.number("rain_window_min", s.rain_window_min, 5, 1440);
+    // Whole minutes: the window is counted in minute buckets, and 7.5 read
+    // 7 buckets' tips as 7.5 minutes' rain (6.7 % low).
+    s.rain_window_min = static_cast<double>(
+        p.integer("rain_window_min", static_cast<long>(s.rain_window_min), 5, 1440));
     s.rain_levels_mm_h = p.numbers("rain_levels_mm_h", s.rain_levels_mm_h, 0, 1000);
     check_ascending(p, "rain_levels_mm_h", s.rain_levels_mm_h);
     s.mm_per_tip = p.number("mm_per_tip", s.mm_per_tip, 0.01, 10);

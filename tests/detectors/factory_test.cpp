@@ -67,6 +67,15 @@ TEST(DetectorParams, ReportsWrongTypesAndRanges) {
     STRCMP_CONTAINS("depth_levels_cm: must have 3 entries", p.problems[0].c_str());
 }
 
+// The rain window is counted in minute buckets: 7.5 read 7 minutes' tips as
+// 7.5 minutes' rain.
+TEST(DetectorParams, TheRainWindowIsWholeMinutes) {
+    auto p = read("flood", "rain_window_min = 7.5\n");
+    CHECK_FALSE(p.ok());
+    STRCMP_CONTAINS("rain_window_min", p.problems.at(0).c_str());
+    STRCMP_CONTAINS("integer", p.problems.at(0).c_str());
+}
+
 // The loader (and so `gatewayctl config check`) refuses ground geometry
 // that cannot be a homography; it used to pass the check and make gatewayd
 // exit 1 at start, which systemd restarts on for ever.
