@@ -33,7 +33,12 @@ InputRange ElevatorSettings::input_range(const std::string& role) const {
     // Not a multiple of the rated speed alone: a car in free fall gains
     // ~5 m/s between two polls 0.5 s apart, and that reading must still
     // count as overspeed. No lift runs faster than ~21 m/s (Guangzhou CTF).
-    if (role == "speed") return {0.0, std::max(25.0, 2 * rated_speed_m_s)};
+    // Signed by default: a sensor that reports a descent as negative must not
+    // read out of range (and overspeed unknown) in the free fall that matters.
+    if (role == "speed") {
+        const double most = std::max(25.0, 2 * rated_speed_m_s);
+        return {-most, most};
+    }
     for (const char* signal :
          {"door_open", "moving", "in_zone", "person", "maintenance", "door_cmd_close"})
         if (role == signal) return {0.0, 1.0};  // a contact or a Modbus bit

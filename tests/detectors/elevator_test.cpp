@@ -267,6 +267,21 @@ TEST(ElevatorLimits, OverspeedAtOneHundredFifteenPercent) {
     check_cleared(rig, "overspeed", ok);
 }
 
+// A signed speed sensor reads a descent as negative: with the default
+// range a falling car read out of range, and overspeed was unknown.
+TEST(ElevatorLimits, OverspeedGoingDownOnASignedSensor) {
+    Rig rig = lift(false, [](ElevatorSettings& s) { s.rated_speed_m_s = 1.0; });
+    Car car;
+    car.door = 0, car.moving = 1, car.zone = 0, car.dir = -1, car.speed = -1.0;
+    hold(rig, car, 10'000);
+    LONGS_EQUAL(0, rig.count("overspeed"));
+    LONGS_EQUAL_TEXT(0, rig.count("sensor_out_of_range"), rig.dump().c_str());
+    car.speed = -4.0;
+    int64_t fast = rig.now();
+    hold(rig, car, 2'000);
+    check_raised(rig, "overspeed", fast, 0, Severity::critical);
+}
+
 TEST_GROUP(ElevatorFaults){};
 
 TEST(ElevatorFaults, ASilentDoorSwitchIsASensorFaultNotAnElevatorFault) {
