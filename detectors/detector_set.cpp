@@ -36,6 +36,36 @@ void DetectorSet::on_tick(int64_t t_ms, std::vector<Event>& out) {
     outward(out, from);
 }
 
+void DetectorSet::on_tick(const TickTime& now, std::vector<Event>& out) {
+    note_time(now);
+    on_tick(now.wall_ms, out);
+}
+
+void DetectorSet::on_samples(const std::vector<Sample>& batch, const TickTime& now,
+                             std::vector<Event>& out) {
+    note_time(now);
+    for (const auto& s : batch) on_sample(s, out);
+    on_tick(now.wall_ms, out);
+}
+
+// Wall time gone by minus monotonic time gone by: a step, when it is more
+// than kClockStepMs either way. Taken out of the skew before any sample of
+// the batch is placed, and latest_ moved to now: a sample then more than
+// kClockStepMs ahead was stamped before a step back (read moments ago: it
+// counts as read now, see inward), not an hour in the detectors' future.
+void DetectorSet::note_time(const TickTime& now) {
+    int64_t wall = 0, mono = 0, step = 0, skew = 0;
+    if (last_now_ && !__builtin_sub_overflow(now.wall_ms, last_now_->wall_ms, &wall) &&
+        !__builtin_sub_overflow(now.mono_ms, last_now_->mono_ms, &mono) &&
+        !__builtin_sub_overflow(wall, mono, &step) &&
+        (step > kClockStepMs || step < -kClockStepMs) &&
+        !__builtin_sub_overflow(skew_, step, &skew))
+        skew_ = skew;
+    last_now_ = now;
+    int64_t t = 0;
+    if (!__builtin_add_overflow(now.wall_ms, skew_, &t) && (!latest_ || t > *latest_)) latest_ = t;
+}
+
 // Only a tick may find a clock step: it says the time it is now. A sample
 // says when it was read, and may come late: a Modbus device whose turn took
 // 12 s (a block timing out, with retries) hands in its first block's
@@ -47,10 +77,15 @@ int64_t DetectorSet::inward(int64_t t_ms, bool may_step) {
     // Overflow (a fuzzed trace's times) leaves the skew as it is.
     if (__builtin_add_overflow(t_ms, skew_, &t)) return latest_.value_or(t_ms);
     int64_t skew = 0;
-    if (latest_ && !__builtin_sub_overflow(*latest_, t, &behind) && behind > kClockStepMs) {
+    const bool known = latest_ && !__builtin_sub_overflow(*latest_, t, &behind);
+    if (known && behind > kClockStepMs) {
         // A sample that late counts as read now (detectors' time does not
         // run back further than kClockStepMs).
         if (may_step && !__builtin_add_overflow(skew_, behind, &skew)) skew_ = skew;
+        t = *latest_;
+    } else if (known && !may_step && last_now_ && behind < -kClockStepMs) {
+        // Ahead of the daemon's now: stamped before a step back that the
+        // skew now takes out. It was read moments ago: now.
         t = *latest_;
     }
     if (!latest_ || t > *latest_) latest_ = t;

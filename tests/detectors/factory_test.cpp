@@ -2,6 +2,7 @@
 // and the factory: detectors are built from those settings, and bad input is
 // an error, never a crash.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/loader.hpp"
@@ -230,4 +231,75 @@ TEST(Factory, ALateSampleIsNoClockStep) {
     CHECK_TEXT(!out.empty(), "the water was not raised");
     // Its hold counted from when the reading came in.
     CHECK_TEXT(out[0].t_ms >= now + 10'000 && out[0].t_ms <= now + 12'000, all_events.c_str());
+}
+
+namespace {
+
+// The daemon's feed: a flood detector on "lvl" and "rain", a batch of both
+// (dry, no rain) every second for the first minute, at kBoot and monotonic 0.
+gw::detectors::DetectorSet flood_fed_by_the_daemon(gw::EventIdSource& ids) {
+    std::vector<DetectorConfig> all{*config("flood", {{"depth", "lvl"}, {"rain_counter", "rain"}})};
+    auto set = gw::detectors::DetectorSet::build(all, ids);
+    CHECK(set.ok());
+    std::vector<gw::Event> out;
+    for (int64_t s = 0; s < 60; ++s) {
+        const int64_t t = kBoot + s * 1000;
+        set->on_samples({{"lvl", 5, gw::Quality::good, t}, {"rain", 7, gw::Quality::good, t}},
+                        {t, s * 1000}, out);
+    }
+    CHECK(out.empty());
+    return std::move(*set);
+}
+
+std::string listed(const std::vector<gw::Event>& out) {
+    std::string all;
+    for (const auto& e : out) all += e.type + " " + std::to_string(e.t_ms) + "\n";
+    return all;
+}
+
+}  // namespace
+
+// NTP steps the wall clock of a gateway that booted without a real-time
+// clock an hour forward. Taken as an hour gone by, it raised sensor_silent
+// for every input at once (and cleared it at their next sample), and ended
+// every running hold: water seen 2 s before the step was raised without
+// its 10 s hold. Measured against monotonic time, the step is taken out.
+TEST(Factory, AWallClockSteppedForwardIsNoHourGoneBy) {
+    gw::EventIdSource ids("g", 1);
+    auto set = flood_fed_by_the_daemon(ids);
+    std::vector<gw::Event> out;
+    std::optional<int64_t> raised_at;  // monotonic
+    for (int64_t s = 60; s < 90; ++s) {
+        const int64_t wall = kBoot + s * 1000 + (s >= 62 ? 3'600'000 : 0);
+        const size_t before = out.size();
+        set.on_samples({{"lvl", 60, gw::Quality::good, wall}, {"rain", 7, gw::Quality::good, wall}},
+                       {wall, s * 1000}, out);
+        if (out.size() > before && !raised_at) raised_at = s * 1000;
+    }
+    LONGS_EQUAL_TEXT(1, out.size(), listed(out).c_str());
+    STRCMP_EQUAL("water_depth", out[0].type.c_str());
+    CHECK_TEXT(*raised_at >= 70'000, listed(out).c_str());  // seen at 60 s, held 10 s
+    // The event says the wall time after the step.
+    CHECK_TEXT(out[0].t_ms >= kBoot + 3'600'000 + 70'000, listed(out).c_str());
+}
+
+// The wall clock steps back an hour between a device's read and its batch:
+// the batch's samples were stamped before the step. With the step taken out
+// they landed an hour in the detectors' future, and the hour ended every
+// hold and raised sensor_silent for the inputs not in that batch.
+TEST(Factory, ASampleStampedBeforeAStepBackIsNotAnHourAhead) {
+    gw::EventIdSource ids("g", 1);
+    auto set = flood_fed_by_the_daemon(ids);
+    std::vector<gw::Event> out;
+    const int64_t back = -3'600'000;
+    set.on_tick({kBoot + 60'000 + back, 60'000}, out);  // the tick sees the step
+    // One device's turn, read just before the step: only "lvl".
+    set.on_samples({{"lvl", 5, gw::Quality::good, kBoot + 59'900}}, {kBoot + 60'100 + back, 60'100},
+                   out);
+    for (int64_t s = 61; s < 120; ++s) {
+        const int64_t wall = kBoot + s * 1000 + back;
+        set.on_samples({{"lvl", 5, gw::Quality::good, wall}, {"rain", 7, gw::Quality::good, wall}},
+                       {wall, s * 1000}, out);
+    }
+    CHECK_TEXT(out.empty(), listed(out).c_str());
 }

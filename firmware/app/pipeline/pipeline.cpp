@@ -80,17 +80,16 @@ void Pipeline::detection_loop() {
 void Pipeline::detect(const std::vector<std::vector<Sample>>& batches, int64_t& last_tick_ms) {
     std::vector<Event> out;
     for (const auto& batch : batches) {
-        for (const auto& s : batch) detectors_.on_sample(s, out);
-        // Judge the snapshot now rather than at the next poll. At the time
-        // it is now: a batch's samples may be seconds old (a slow device turn).
-        if (!batch.empty()) detectors_.on_tick(clock_.now_ms(), out);
+        // Judged as a whole at the time it is now rather than at the next
+        // poll: a batch's samples may be seconds old (a slow device turn).
+        if (!batch.empty()) detectors_.on_samples(batch, {clock_.now_ms(), clock_.mono_ms()}, out);
     }
     // Silence and hold expiry need time to pass even when nothing arrives.
     // A wall clock stepped back ticks at once too (the detector set takes
     // the step out), rather than not at all until the clock caught up.
     const int64_t now = clock_.now_ms();
     if (now - last_tick_ms >= kTickMs || now < last_tick_ms) {
-        detectors_.on_tick(now, out);
+        detectors_.on_tick({now, clock_.mono_ms()}, out);
         last_tick_ms = now;
     }
     // Each event waits for its commit: a burst on a slow disk is progress.
