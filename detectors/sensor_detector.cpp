@@ -80,9 +80,16 @@ std::string num(double v, int decimals) {
     return buf;
 }
 
+// Full, every other point goes rather than the oldest: the points still span
+// the window. Dropping the oldest, a 3 h rise window polled every second held
+// its last 68 minutes, never half of it, and the rise was never judged.
 void SlopeWindow::add(int64_t t_ms, double v) {
     points_.push_back({t_ms, v});
-    if (points_.size() > max_points_) points_.erase(points_.begin());
+    if (points_.size() <= max_points_) return;
+    size_t kept = 0;
+    for (size_t i = 0; i < points_.size(); i += 2) points_[kept++] = points_[i];
+    if (points_.size() % 2 == 0) points_[kept++] = points_.back();  // the newest stays
+    points_.resize(kept);
 }
 
 std::optional<double> SlopeWindow::per_minute(int64_t t_ms) {

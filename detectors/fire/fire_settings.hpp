@@ -34,6 +34,10 @@ struct FireSettings final : DetectorSettings {
     // residual_ma 0..2000 (sources: docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
     double input_silent_after_s(const std::string&) const override { return silent_s; }
+    RateWindow input_rate_window(const std::string& role) const override {
+        if (role != "temperature" || !rate_of_rise) return {};
+        return {ror_window_s, "ror_window_s"};
+    }
     std::string input_unit(const std::string& role) const override {
         if (role == "temperature" || role == "cable_temp") return "C";
         if (role == "co_ppm") return "ppm";

@@ -101,6 +101,21 @@ TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
     STRCMP_CONTAINS("15 cm in ~", e->message.c_str());
 }
 
+// A 3 h rise window on a gauge polled every second holds 10,800 readings,
+// more than the fit keeps (4,096). Dropping the oldest, the points spanned
+// 68 minutes, never half the window, and a slow rise was never judged.
+TEST(FloodDepth, ALongRiseWindowOnAFastPollStillJudgesTheRise) {
+    Rig rig = flood([](FloodSettings& s) { s.rise_window_s = 10'800; });
+    rig.run(3 * 3'600'000, 1'000, [&](int64_t t) {
+        rig.feed("lvl", 0.6 * static_cast<double>(t) / 60'000.0);  // 6 cm/10 min
+        rig.feed("rain", 0);
+    });
+    auto e = rig.find("water_rising", EventState::raise);
+    CHECK_TEXT(e.has_value(), "the rise was never judged");
+    DOUBLES_EQUAL(6.0, e->value, 0.5);
+    CHECK(e->t_ms >= 5'400'000 && e->t_ms <= 5'400'000 + 20'000);  // half the window, the hold
+}
+
 // A flash rise, a fall and a level that holds: "rising" is over once the
 // water stops rising, although a fit over the whole window (600 s) still
 // slopes up (it told the center "rising 107 cm/10min, 50 cm in ~1 min" of

@@ -327,33 +327,53 @@ TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
 // polled every 10 min it would be reported silent between polls, and its
 // incidents frozen. The key named is the one to change.
 TEST(Config, APointPolledTooSeldomForItsDetectorsSilenceLimitIsRefused) {
-    std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 600000"));
+    // A rise window long enough for any poll here: only silence is judged.
+    const std::string base = std::string(kBase) + "params = { rise_window_s = 86400 }\n";
+    std::string e = only_error(replace(base, "port = 1502", "port = 1502\npoll_ms = 600000"));
     STRCMP_EQUAL(
         "cfg.toml:15: devices[plc1].poll_ms: polled every 600 s, but "
         "detectors[flood1].inputs.depth (point \"depth\") needs two readings within its "
         "silent_s of 300 s: poll at least every 150 s, or set "
         "detectors[flood1].params.silent_s to 1200 or more",
         e.c_str());
-    CHECK(load(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150000")).ok());
-    e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150001"));
+    CHECK(load(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150000")).ok());
+    e = only_error(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 150001"));
     STRCMP_CONTAINS("points[depth].poll_ms: polled every 150.001 s", e.c_str());
     // Emergency mode polls as it is told, even slower.
-    e = only_error(replace(kBase, "unit = \"cm\"", "unit = \"cm\"\npoll_ms_emergency = 3600000"));
+    e = only_error(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms_emergency = 3600000"));
     STRCMP_CONTAINS("points[depth].poll_ms_emergency: polled every 3600 s", e.c_str());
     // A point's emergency interval of 0 is its device's, even with a
     // poll_ms of its own (the poller's plan_reads uses the same rule).
-    e = only_error(
-        replace(replace(kBase, "port = 1502", "port = 1502\npoll_ms_emergency = 3600000"),
-                "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 1000\npoll_ms_emergency = 0"));
+    e = only_error(replace(replace(base, "port = 1502", "port = 1502\npoll_ms_emergency = 3600000"),
+                           "unit = \"cm\"",
+                           "unit = \"cm\"\npoll_ms = 1000\npoll_ms_emergency = 0"));
     STRCMP_CONTAINS("devices[plc1].poll_ms_emergency: polled every 3600 s", e.c_str());
     // The suggested silent_s is rounded up, and fits.
-    const std::string odd = replace(kBase, "port = 1502", "port = 1502\npoll_ms = 1234567");
+    const std::string odd = replace(base, "port = 1502", "port = 1502\npoll_ms = 1234567");
     STRCMP_CONTAINS("poll_ms: polled every 1234.57 s", all_errors(odd).c_str());
     STRCMP_CONTAINS("silent_s to 2470 or more", all_errors(odd).c_str());
-    CHECK(load(odd + "params = { silent_s = 2470 }\n").ok());
+    CHECK(load(replace(odd, "86400 }", "86400, silent_s = 2470 }")).ok());
     // Past what silent_s can be, only the poll can change.
-    e = all_errors(replace(kBase, "port = 1502", "port = 1502\npoll_ms = 50000000"));
+    e = all_errors(replace(base, "port = 1502", "port = 1502\npoll_ms = 50000000"));
     STRCMP_CONTAINS("poll at least every 150 s (silent_s is at most 86400)", e.c_str());
+}
+
+// A rate of change is fitted over its window and needs three readings in
+// it: a 60 s rate-of-rise window on a temperature polled every 40 s never
+// judged the rise, and said nothing.
+TEST(Config, APointPolledTooSeldomForItsDetectorsRateWindowIsRefused) {
+    const std::string base = std::string(kBase) + "params = { silent_s = 3600 }\n";
+    std::string e = only_error(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 400000"));
+    STRCMP_EQUAL(
+        "cfg.toml:21: points[depth].poll_ms: polled every 400 s, but detectors[flood1].inputs."
+        "depth (point \"depth\") needs three readings within its rise_window_s of 600 s to "
+        "judge a rate: poll at least every 300 s, or set detectors[flood1].params.rise_window_s "
+        "to 800 or more",
+        e.c_str());
+    CHECK(load(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 300000")).ok());
+    CHECK(load(replace(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 400000"),
+                       "silent_s = 3600", "silent_s = 3600, rise_window_s = 800"))
+              .ok());
 }
 
 TEST(Config, RtuDeviceNeedsSerial) {

@@ -545,6 +545,29 @@ void check_point_rate(const DetectorConfig& d, const std::string& role, const Po
     }
 }
 
+// The same for a rate of change: its fit needs three readings in the window.
+void check_point_window(const DetectorConfig& d, const std::string& role, const PointConfig& p,
+                        const Config& c, const std::map<std::string, long>& poll_lines,
+                        std::set<std::string>& reported, Diagnostics& diag) {
+    const auto window =
+        d.settings ? d.settings->input_rate_window(role) : DetectorSettings::RateWindow{};
+    const DeviceConfig* device = c.device(p.device);
+    if (window.s <= 0 || !device) return;
+    for (const auto& poll : polls_of(p, *device)) {
+        if (2 * poll.ms <= static_cast<int64_t>(window.s * 1000)) continue;
+        if (!reported.insert(poll.key + " " + d.id + "." + window.key).second) continue;
+        const int64_t enough_s = (2 * poll.ms + 999) / 1000;
+        diag.add(poll_lines.at(poll.key), poll.key,
+                 "polled every " + config_number(poll.ms / 1000.0) + " s, but detectors[" + d.id +
+                     "].inputs." + role + " (point \"" + p.id + "\") needs three readings" +
+                     " within its " + window.key + " of " + config_number(window.s) +
+                     " s to judge a rate: poll at least every " +
+                     config_number(std::floor(window.s * 500) / 1000) + " s, or set detectors[" +
+                     d.id + "].params." + window.key + " to " + std::to_string(enough_s) +
+                     " or more");
+    }
+}
+
 // A point's min/max is its sensor's range: each bound it sets replaces the
 // detector input's default. Refused if that leaves no valid value (a point
 // setting min 600 on a depth input whose default range ends at 500).
@@ -646,6 +669,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
             else {
                 check_point_unit(d, role, *p, point_lines.at(point), diag);
                 check_point_rate(d, role, *p, c, poll_lines, reported_polls, diag);
+                check_point_window(d, role, *p, c, poll_lines, reported_polls, diag);
                 if (p->min || p->max) use_point_range(d, role, *p, point_lines.at(point), diag);
             }
         }
