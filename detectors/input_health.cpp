@@ -83,8 +83,18 @@ Observation InputHealth::fault(double value, const std::string& what) const {
 
 Observation InputHealth::range_fault() const {
     if (!out_of_range_) return fault(last_value_, "in range");
-    Observation o = fault(last_value_, "reads " + describe(last_value_) +
+    // The driver marks what it cannot decode (a Modbus float that is NaN,
+    // sent on as 0): "reads 0, outside its valid range -5..500" said the
+    // opposite of itself.
+    const bool by_driver = std::isfinite(last_value_) && spec_.range.contains(last_value_);
+    Observation o =
+        by_driver ? fault(last_value_,
+                          "reads no number it can use (marked by its driver: not a "
+                          "number, or outside the point's min/max); valid range " +
+                              describe(spec_.range))
+                  : fault(last_value_, "reads " + describe(last_value_) +
                                            ", outside its valid range " + describe(spec_.range));
+    if (by_driver) o.details["reading"] = "not a number";
     if (!std::isfinite(last_value_)) o.details["reading"] = describe(last_value_);
     if (spec_.range.min) o.details["valid_min"] = *spec_.range.min;
     if (spec_.range.max) o.details["valid_max"] = *spec_.range.max;

@@ -146,6 +146,19 @@ TEST(InputRanges, ADriverMarkedOutOfRangeSampleIsAFaultAndEndsSilence) {
     LONGS_EQUAL_TEXT(0, rig.count_not_faults(), rig.dump().c_str());
 }
 
+// A Modbus float that is NaN comes as 0 marked out of range: "reads 0,
+// outside its valid range -5..500" said the opposite of itself.
+TEST(InputRanges, ADriverMarkedZeroIsNotCalledAReadingOutsideTheRange) {
+    const auto& k = *gw::detectors::find_kind("flood");
+    Rig rig("flood", {{"depth", "lvl"}}, defaults(k));
+    rig.run(60'000, 1'000, [&](int64_t) { rig.feed("lvl", 0, Quality::out_of_range); });
+    auto e = rig.find("sensor_out_of_range", EventState::raise);
+    CHECK_TEXT(e.has_value(), rig.dump().c_str());
+    STRCMP_CONTAINS("reads no number it can use (marked by its driver", e->message.c_str());
+    CHECK(e->message.find("reads 0") == std::string::npos);
+    STRCMP_EQUAL("not a number", e->details.at("reading").get<std::string>().c_str());
+}
+
 TEST(InputRanges, StaleAndCommFailSamplesStillCarryNoInformation) {
     const auto& k = *gw::detectors::find_kind("flood");
     Rig rig("flood", {{"depth", "lvl"}}, defaults(k));
