@@ -81,8 +81,12 @@ Status BusPoller::start() {
     return Status::success();
 }
 
-void BusPoller::stop() {
+void BusPoller::request_stop() {
     stop_.stop();
+}
+
+void BusPoller::stop() {
+    request_stop();
     if (thread_.joinable()) thread_.join();
     link_.reset();
 }
@@ -170,7 +174,11 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     const ReadBlock& block = d.blocks[b];
     ReadBuffers answer;
     Context& ctx = link_->ctx;
-    ctx.set_slave(d.cfg.slave);
+    if (Status s = ctx.set_slave(d.cfg.slave); !s) {
+        count_failure(d, Failure::protocol, s.error());
+        report_failure(d, s.error(), out);
+        return Outcome::failed;
+    }
     ctx.set_timeout_ms(d.cfg.timeout_ms);
     std::string error;
     for (int attempt = 0; attempt <= d.cfg.retries; ++attempt) {
@@ -179,11 +187,11 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             Status st = ctx.connect();
             if (!st) {
                 count(d.index, [](DeviceCounters& c) { c.connection_errors++; });
-                report_failure(d, "reconnect: " + st.error());
+                report_failure(d, "reconnect: " + st.error(), out);
                 return Outcome::link_down;
             }
             if (!wait_after_connect()) return Outcome::stopped;
-            ctx.set_slave(d.cfg.slave);
+            (void)ctx.set_slave(d.cfg.slave);  // checked above
             ctx.set_timeout_ms(d.cfg.timeout_ms);
         }
         // Nothing left on the line from before (noise, an answer later than
@@ -244,7 +252,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             return Outcome::refused;
         }
     }
-    report_failure(d, error);
+    report_failure(d, error, out);
     return ctx.connected() ? Outcome::failed : Outcome::link_down;
 }
 
@@ -304,7 +312,10 @@ void BusPoller::count_failure(const Device& d, Failure f, const std::string& err
 
 // A device that did not answer (or whose link is down): offline, every
 // point reported with its last known value.
-void BusPoller::report_failure(Device& d, const std::string& why) {
+// `read_now`: samples of this poll's earlier blocks. Their points were just
+// read: reported stale too (and after them, at a later time) they flapped.
+void BusPoller::report_failure(Device& d, const std::string& why,
+                               const std::vector<Sample>& read_now) {
     count(d.index, [&](DeviceCounters& c) {
         c.polls_failed++;
         c.online = false;
@@ -316,7 +327,10 @@ void BusPoller::report_failure(Device& d, const std::string& why) {
     d.online = false;
     std::vector<PointConfig> points;
     for (const auto& block : d.blocks)
-        points.insert(points.end(), block.points.begin(), block.points.end());
+        for (const auto& p : block.points)
+            if (std::none_of(read_now.begin(), read_now.end(),
+                             [&](const Sample& s) { return s.point == p.id; }))
+                points.push_back(p);
     send_last_known(d, points);
 }
 
@@ -375,7 +389,11 @@ Status ModbusDriver::start() {
     return Status::success();
 }
 
+// Every bus is told first: told one after another, each went on polling
+// (a new request of up to timeout_ms) until the one before it had joined,
+// and shutdown took the sum of the buses' requests rather than the longest.
 void ModbusDriver::stop() {
+    for (auto& b : buses_) b->request_stop();
     for (auto& b : buses_) b->stop();
 }
 

@@ -63,6 +63,8 @@ class BusPoller {
     // Creates the context and starts the owner thread. Connecting happens on
     // that thread (with backoff), so start() never blocks on a dead peer.
     Status start();
+    // Asks the thread to stop without waiting for it.
+    void request_stop();
     // Stops and joins; at most one request later (2 x timeout_ms: the watchdog).
     void stop();
 
@@ -99,7 +101,8 @@ class BusPoller {
     void take_answer(Device& dev, const ReadBlock& block, const ReadBuffers& answer,
                      int64_t took_us, std::vector<Sample>& out);
     void count_failure(const Device& dev, Failure f, const std::string& error);
-    void report_failure(Device& dev, const std::string& why);
+    void report_failure(Device& dev, const std::string& why,
+                        const std::vector<Sample>& read_now = {});
     void report_refusal(Device& dev, size_t block, const std::string& why);
     void send_last_known(const Device& dev, const std::vector<PointConfig>& points);
     template <typename F>

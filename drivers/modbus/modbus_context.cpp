@@ -143,8 +143,13 @@ int Context::read(Table table, int start, int count, ReadBuffers& into) {
     return -1;
 }
 
-void Context::set_slave(int slave) {
-    modbus_set_slave(ctx_.get(), slave);
+// Checked: libmodbus refuses a TCP unit id of 248-254, and the request then
+// went out with the previous device's id, its registers read as this one's.
+Status Context::set_slave(int slave) {
+    if (modbus_set_slave(ctx_.get(), slave) != 0)
+        return fail("slave " + std::to_string(slave) +
+                    " refused by libmodbus: " + error_text(errno));
+    return Status::success();
 }
 
 }  // namespace gw::modbus

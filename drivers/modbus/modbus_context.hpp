@@ -49,7 +49,7 @@ class Context {
     bool connected() const { return connected_; }
     void flush();
     void set_timeout_ms(int ms);
-    void set_slave(int slave);
+    [[nodiscard]] Status set_slave(int slave);
     // One read request: `count` registers or bits of `table` from `start`.
     // libmodbus's answer: how many were read, or -1 with errno set.
     int read(Table table, int start, int count, ReadBuffers& into);

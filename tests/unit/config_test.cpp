@@ -376,6 +376,19 @@ TEST(Config, APointPolledTooSeldomForItsDetectorsRateWindowIsRefused) {
               .ok());
 }
 
+// Modbus reserves unit ids 248-254. libmodbus refuses them on TCP, and the
+// poller did not check: the request went out with the previous device's id
+// and its registers were read as this device's.
+TEST(Config, AReservedTcpUnitIdIsRefused) {
+    std::string e = only_error(replace(kBase, "port = 1502", "port = 1502\nslave = 250"));
+    STRCMP_EQUAL(
+        "cfg.toml:15: devices[plc1].slave: must be 0-247 or 255 on TCP (248-254 are reserved), "
+        "got 250",
+        e.c_str());
+    CHECK(load(replace(kBase, "port = 1502", "port = 1502\nslave = 255")).ok());
+    CHECK(load(replace(kBase, "port = 1502", "port = 1502\nslave = 0")).ok());
+}
+
 TEST(Config, RtuDeviceNeedsSerial) {
     std::string e =
         only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502", "transport = \"rtu\""));

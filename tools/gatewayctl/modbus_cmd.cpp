@@ -162,7 +162,10 @@ int modbus_read(const Target& target, const ModbusArgs& a) {
     if (!dev) return kUsage;
     Open bus = open_bus(target, *config, *dev, a.timeout_ms > 0 ? a.timeout_ms : dev->timeout_ms);
     if (!bus.ctx) return bus.rc;
-    bus.ctx->set_slave(a.slave > 0 ? a.slave : dev->slave);
+    if (Status s = bus.ctx->set_slave(a.slave > 0 ? a.slave : dev->slave); !s) {
+        std::cerr << "gatewayctl: " << s.error() << "\n";
+        return kUsage;
+    }
     return a.address >= 0 ? read_raw(*bus.ctx, a, target.json)
                           : read_points(*bus.ctx, *config, *dev, target.json);
 }
@@ -188,7 +191,8 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
         for (int slave = a.first; slave <= a.last; ++slave) {
             progress.update(slave - a.first);
             if (!bus.ctx->connected()) (void)bus.ctx->connect();
-            bus.ctx->set_slave(slave);
+            // TCP unit ids 248-254 are reserved: libmodbus refuses them.
+            if (!bus.ctx->set_slave(slave)) continue;
             int rc = bus.ctx->read(table, std::max(0, a.address), 1, reply);
             const int err = errno;
             std::string answer;

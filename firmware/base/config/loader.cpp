@@ -292,6 +292,10 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) 
     if (dev.transport == Transport::rtu && !dev.serial.empty()) lines.claim_for_device(d, dev);
     dev.slave = static_cast<int>(d.integer("slave", 1, dev.transport == Transport::tcp ? 0 : 1,
                                            dev.transport == Transport::tcp ? 255 : 247));
+    // Modbus reserves unit ids 248-254; libmodbus refuses them on TCP.
+    if (dev.slave >= 248 && dev.slave <= 254)
+        d.problem("slave", "must be 0-247 or 255 on TCP (248-254 are reserved), got " +
+                               std::to_string(dev.slave));
     dev.timeout_ms = static_cast<int>(d.integer("timeout_ms", 500, 10, 60000));
     dev.retries = static_cast<int>(d.integer("retries", 2, 0, 10));
     dev.poll_ms = static_cast<int>(d.integer("poll_ms", 1000, 10, 86400000));
