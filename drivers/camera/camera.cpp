@@ -20,9 +20,18 @@ namespace {
 
 constexpr int kIoTimeoutMs = 5000;
 constexpr int kMinReconnectMs = 500;
+// A live stream is back, and its reconnect backoff starts over, only once it
+// has stayed up this long. One frame was enough before: a snapshot URL (one
+// JPEG, then the end), or an RTSP camera that takes one client and is shared
+// with a recorder, reconnected every 0.5 s and stored an offline raise and
+// clear each time, several a second in the alarm lane.
+constexpr int64_t kSteadyMs = 30'000;
 
+// Any path under /dev: the stable udev names of USB cameras are
+// /dev/v4l/by-id/... and /dev/v4l/by-path/..., and FFmpeg's file reader
+// cannot read a video device (that camera stayed offline for good).
 bool is_device(const std::string& url) {
-    return url.rfind("/dev/video", 0) == 0;
+    return url.rfind("/dev/", 0) == 0;
 }
 bool is_network(const std::string& url) {
     return url.find("://") != std::string::npos;
