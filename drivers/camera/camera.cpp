@@ -146,7 +146,9 @@ struct Camera::Impl {
                 counters.opens++;
                 counters.online = true;
             }
-            const uint64_t read = capture(cap);
+            const int64_t opened_ms = clock.mono_ms();
+            const uint64_t read = capture(cap, opened_ms);
+            const bool steady = is_file(cfg.url) || clock.mono_ms() - opened_ms >= kSteadyMs;
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 counters.read_failures++;
@@ -158,8 +160,9 @@ struct Camera::Impl {
                                  : "opened, but no frame came";
             }
             // A file that played is looped at once (it simulates a camera);
-            // a stream that broke, or a source that gave nothing, backs off.
-            if (read > 0) reconnect.reset();
+            // a stream that broke before it was steady, or gave nothing,
+            // backs off further each time.
+            if (read > 0 && steady) reconnect.reset();
             if (read > 0 && is_file(cfg.url)) {
                 // Its last frame's time first: a still image or a one-frame
                 // clip was reopened without a pause, hundreds of times a second.
@@ -179,7 +182,7 @@ struct Camera::Impl {
     // applies as to a live source (surplus frames dropped), so a detector
     // sees what a real camera at `fps` would show, not slow or fast motion.
     // Pacing (FramePacer) is on the Clock's monotonic time.
-    uint64_t capture(cv::VideoCapture& cap) {
+    uint64_t capture(cv::VideoCapture& cap, int64_t opened_ms) {
         const bool file = is_file(cfg.url);
         pacer.start(clock.mono_ms(), file, file ? cap.get(cv::CAP_PROP_FPS) : 0);
         uint64_t read = 0;
@@ -203,7 +206,7 @@ struct Camera::Impl {
                 counters.frames_dropped++;  // faster than the camera's rate: drop
                 continue;
             }
-            if (offline_raised) {
+            if (offline_raised && (file || clock.mono_ms() - opened_ms >= kSteadyMs)) {
                 offline_raised = false;
                 event("offline", false, Severity::info, "camera " + cfg.id + " is back");
             }

@@ -5,10 +5,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <string>
@@ -124,6 +128,72 @@ class DeadCameraPort {
     UniqueFd listener_;
     UniqueFd fillers_[2];
     int port_ = 0;
+};
+
+// A camera's snapshot URL on loopback: each connection gets one JPEG and is
+// closed. To a stream reader that is a stream that ends after one frame, as
+// an RTSP camera that takes one client and is shared with a recorder.
+class SnapshotServer {
+  public:
+    SnapshotServer() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        CHECK_TRUE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        CHECK_TRUE(::listen(listener_.get(), 8) == 0);
+        CHECK_TRUE(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0);
+        port_ = ntohs(a.sin_port);
+        cv::Mat m(120, 160, CV_8UC3, cv::Scalar(80, 100, 120));
+        cv::rectangle(m, cv::Rect(30, 40, 30, 30), cv::Scalar(240, 240, 240), -1);
+        CHECK_TRUE(cv::imencode(".jpg", m, jpeg_));
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~SnapshotServer() {
+        stop_ = true;
+        thread_.join();
+    }
+    SnapshotServer(const SnapshotServer&) = delete;
+    SnapshotServer& operator=(const SnapshotServer&) = delete;
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(port_) + "/snapshot.jpg";
+    }
+    int answered() const { return answered_; }
+
+  private:
+    void serve() {
+        while (!stop_) {
+            pollfd p{listener_.get(), POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            UniqueFd c(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+            if (c && answer(c.get())) ++answered_;
+        }
+    }
+    // After the request's head; a connection that sends none (the driver's
+    // reachability check) is closed.
+    bool answer(int fd) const {
+        std::string head;
+        char buf[1024];
+        while (head.find("\r\n\r\n") == std::string::npos) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 1000) <= 0) return false;
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) return false;
+            head.append(buf, static_cast<size_t>(n));
+        }
+        std::string reply = "HTTP/1.0 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+                            std::to_string(jpeg_.size()) + "\r\nConnection: close\r\n\r\n";
+        reply.append(jpeg_.begin(), jpeg_.end());
+        return ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(reply.size());
+    }
+
+    UniqueFd listener_;
+    int port_ = 0;
+    std::vector<uchar> jpeg_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> answered_{0};
+    std::thread thread_;
 };
 
 }  // namespace
@@ -266,6 +336,25 @@ TEST(Camera, AnUnreachableNetworkCameraNeverHoldsUpAnotherCamerasOpen) {
 // OpenCV's lock finds it dead (OpenCV held the lock for 5 s on it before).
 TEST(Camera, ACameraThatConnectsButNeverAnswersRtspNeverHoldsUpAnother) {
     check_a_dead_camera_never_holds_up_another(DeadCameraPort(false));
+}
+
+// A stream that ends after each frame: the camera is offline until a
+// stream stays up, and it backs off further each time. One frame used to be
+// enough for "is back" and a reconnect 0.5 s later: an offline raise and
+// clear every cycle, durable alarm-lane events, several a second.
+TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
+    SnapshotServer snapshot;
+    Frames frames;
+    auto cfg = cam("cam-snap", snapshot.url());
+    cfg.reconnect_max_ms = 2000;
+    Camera c(cfg, frames, events, clock, log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return snapshot.answered() >= 4; }, 20000));
+    c.stop();
+    CHECK_TEXT(frames.count() >= 3, std::to_string(frames.count()).c_str());  // frames still go
+    LONGS_EQUAL(1, count_events(events, "offline", EventState::raise));
+    LONGS_EQUAL(0, count_events(events, "offline", EventState::clear));
+    STRCMP_CONTAINS("stream lost after 1 frames", c.counters().last_error.c_str());
 }
 
 // A refused connection is an open failure at once, and the offline event
