@@ -104,6 +104,12 @@ Result<UniqueFd> open_tty(const SerialPortConfig& cfg) {
                    : cfg.data_bits == 7 ? CS7
                                         : CS8;
     if (cfg.parity != 'N') tio.c_cflag |= PARENB | (cfg.parity == 'O' ? PARODD : 0);
+    // PARENB only generates and strips the bit: without INPCK a byte with a
+    // parity error was taken as good ("23.5" read "27.5" passed the
+    // pattern). Checked, it is read as a NUL, which makes its line garbage;
+    // IGNPAR would drop the byte instead ("23.5" read "2.5", good).
+    tio.c_iflag &= ~(IGNPAR | PARMRK | INPCK);
+    if (cfg.parity != 'N') tio.c_iflag |= INPCK;
     if (cfg.stop_bits == 2) tio.c_cflag |= CSTOPB;
     tio.c_cc[VMIN] = 0;
     tio.c_cc[VTIME] = 0;

@@ -3,6 +3,7 @@
 #include "serial/serial_port.hpp"
 
 #include <pty.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -66,6 +67,29 @@ SerialPortConfig port_config(const std::string& device, const std::string& frami
 }  // namespace
 
 TEST_GROUP(SerialPty){};
+
+// With parity set, the tty checks it: a bad byte reads as a NUL, and its line
+// is garbage. Without INPCK the parity bit was only stripped, and a byte
+// with an error read as good data.
+TEST(SerialPty, ParityIsCheckedNotOnlyStripped) {
+    Pty pty;
+    CHECK_FALSE(pty.name.empty());
+    auto cfg = port_config(pty.name, "line", "(?<x>.*)");
+    for (char parity : {'E', 'O', 'N'}) {
+        cfg.parity = parity;
+        auto tty = gw::serial::open_tty(cfg);
+        CHECK_TEXT(tty.ok(), tty.ok() ? "" : tty.error().c_str());
+        termios tio{};
+        CHECK(tcgetattr(tty->get(), &tio) == 0);
+        CHECK_EQUAL(parity != 'N', (tio.c_iflag & INPCK) != 0);
+        // (PARENB is not read back: a pty keeps CS8 and no parity in c_cflag.)
+        CHECK_EQUAL(0u, tio.c_iflag & (IGNPAR | PARMRK | ISTRIP));
+    }
+    // What a checked error reads as: a NUL in the line, counted as garbage.
+    gw::serial::LineFramer framer(gw::serial::Framing::line, 64);
+    CHECK(framer.feed(std::string("T=2\0.5\n", 7)).empty());
+    LONGS_EQUAL(1, framer.counters().garbage);
+}
 
 TEST(SerialPty, GarbageIsCountedAndGoodLinesBecomeSamples) {
     Pty pty;
