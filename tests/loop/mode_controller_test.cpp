@@ -189,6 +189,19 @@ TEST(ModeController, AutoRuleEntersEmergencyForItsDuration) {
     CHECK(m.mode() == Mode::normal);
 }
 
+// Of the rules that match, the longest counts, wherever it is in the file.
+TEST(ModeController, TheLongestMatchingRuleCountsNotTheFirst) {
+    auto critical = rule("flood-1", "water_depth", 43200);
+    critical.min_severity = gw::Severity::critical;
+    ModeController m(Mode::normal, {rule("flood-1", "", 3600), critical}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.on_event(event("flood-1", "water_depth", gw::Severity::alarm)).has_value());
+    LONGS_EQUAL(clock.now_ms() + 3600000, *m.state().until_ms);
+    clock.advance(1000);
+    CHECK(m.on_event(event("flood-1", "water_depth", gw::Severity::critical)).has_value());
+    LONGS_EQUAL(clock.now_ms() + 43200000, *m.state().until_ms);
+}
+
 TEST(ModeController, SurvivesARestartInSqlite) {
     gw::test::TempDir dir;
     const std::string path = dir.path() + "/store.db";

@@ -130,29 +130,31 @@ std::optional<ModeChange> ModeController::tick() {
     return *r;
 }
 
+// The longest of the rules that match: the first match alone gave a critical
+// flood 1 h from a general rule listed before its own 12 h rule.
 std::optional<ModeChange> ModeController::on_event(const Event& e) {
     if (e.state == EventState::clear) return std::nullopt;
+    int64_t duration = -1;
     for (const auto& rule : rules_) {
         if (rule.detector != e.detector || e.severity < rule.min_severity) continue;
         if (!rule.type.empty() && rule.type != e.type) continue;
-        const int64_t now = clock_.now_ms();
-        const int64_t duration = static_cast<int64_t>(rule.duration_s) * 1000;
-        const int64_t until = now + duration;
-        std::lock_guard<std::mutex> lock(mutex_);
-        // Already in emergency at least that long (on the clock its end counts on).
-        if (state_.mode == Mode::emergency &&
-            (!until_mono_ || *until_mono_ >= clock_.mono_ms() + duration))
-            return std::nullopt;
-        ModeState next{Mode::emergency, state_.mode == Mode::emergency ? state_.since_ms : now,
-                       until, "auto:" + e.detector + "/" + e.type};
-        auto r = apply(std::move(next));
-        if (!r) {
-            log_.error("mode", "automatic emergency not recorded", {{"error", r.error()}});
-            return std::nullopt;
-        }
-        return *r;
+        duration = std::max(duration, static_cast<int64_t>(rule.duration_s) * 1000);
     }
-    return std::nullopt;
+    if (duration < 0) return std::nullopt;
+    const int64_t now = clock_.now_ms();
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Already in emergency at least that long (on the clock its end counts on).
+    if (state_.mode == Mode::emergency &&
+        (!until_mono_ || *until_mono_ >= clock_.mono_ms() + duration))
+        return std::nullopt;
+    ModeState next{Mode::emergency, state_.mode == Mode::emergency ? state_.since_ms : now,
+                   now + duration, "auto:" + e.detector + "/" + e.type};
+    auto r = apply(std::move(next));
+    if (!r) {
+        log_.error("mode", "automatic emergency not recorded", {{"error", r.error()}});
+        return std::nullopt;
+    }
+    return *r;
 }
 
 }  // namespace gw::loop
