@@ -184,6 +184,40 @@ TEST(CommandBook, ABusyRequestFreesItsIdSoTheSameIdRunsWhenRetried) {
     LONGS_EQUAL(2, runs.load());
 }
 
+// Commands left in the inbox run when the gateway starts again, but one
+// received more than 10 minutes before (a gateway down for days) is
+// answered "expired" with its id freed: it used to run however late.
+TEST(CommandBook, ACommandLeftInTheInboxTooLongIsAnsweredExpiredNotRun) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    const int64_t now = clock.now_ms();
+    CHECK((*book)->admit("old", "selftest", R"({"id":"old"})", now - 11 * 60'000).ok());
+    CHECK((*book)->admit("new", "selftest", R"({"id":"new"})", now - 60'000).ok());
+    add_selftest();
+    command::CommandChannel channel({}, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    auto sent = [&](const char* id) {
+        for (int i = 0; i < 200; ++i) {
+            auto row = (*book)->find(id);
+            if (row.ok() && row->has_value() && (*row)->state == CommandRow::sent) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    };
+    CHECK_TEXT(sent("new"), "the recent command was not run");
+    channel.stop();
+    LONGS_EQUAL(1, runs.load());
+    auto old = (*book)->find("old");
+    CHECK(old.ok() && !old->has_value());  // freed: the center may send it again
+    store->flush();
+    auto replies = store->read(Lane::alarm, 0, 100);
+    CHECK(replies.ok());
+    std::string all;
+    for (const auto& r : *replies) all += r.payload + "\n";
+    STRCMP_CONTAINS(R"("id":"old")", all.c_str());
+    STRCMP_CONTAINS("expired: received 660 s ago", all.c_str());
+}
+
 // A reply the store refused (the alarm lane full) stays in the inbox as
 // "replied". The center's resend with the same id must get it once there
 // is room again: it used to be answered only after a restart, since a

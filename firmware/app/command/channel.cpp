@@ -12,6 +12,13 @@ namespace {
 
 using nlohmann::json;
 
+// A command accepted but not run before the gateway stopped runs when it
+// starts again, unless it is older than this: a `mode` or `reload` left in
+// the inbox of a gateway that stayed down for days ran whenever it came
+// back. It is answered "expired" with its id freed, so the center can send
+// it again if it still wants it.
+constexpr int64_t kPendingTtlMs = 10 * 60 * 1000;
+
 // A command name that may be a reply topic level (and a schema file name).
 bool usable_name(const std::string& name) {
     static const std::regex kName("^[a-z][a-z0-9_]{0,31}$");
@@ -163,6 +170,16 @@ Status CommandChannel::start() {
     for (auto& row : *rows) {
         if (row.state == CommandRow::replied) {
             (void)queue_reply(row.id, row.name, row.reply);
+            continue;
+        }
+        const int64_t age_ms = clock_.now_ms() - row.received_ms;
+        if (age_ms > kPendingTtlMs) {
+            Outcome expired;
+            expired.retry = true;
+            expired.error = "expired: received " + std::to_string(age_ms / 1000) +
+                            " s ago, before the gateway stopped, and not run; send it again to "
+                            "run it";
+            finish(row.id, row.name, expired);
             continue;
         }
         log_.info("command", "executing a command received earlier",
