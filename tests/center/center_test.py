@@ -441,9 +441,11 @@ class CommandsTest(TempDir):
         secret = commands.read_secret(self.secret_file())
         cases = [
             ("cmd-ack.json", commands.ack("gw-01-3-00000001", "center operator")),
-            ("cmd-ack.json", commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret)),
+            ("cmd-ack.json", commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret,
+                                          target="site-001/gw-01")),
             ("cmd-mode.json", commands.mode("emergency")),
-            ("cmd-mode.json", commands.mode("normal", 3600, secret=secret)),
+            ("cmd-mode.json", commands.mode("normal", 3600, secret=secret,
+                                            target="site-001/gw-01")),
         ]
         for name, request in cases:
             self.assertEqual([], validate(request, self.schema(name)), request)
@@ -468,19 +470,41 @@ class CommandsTest(TempDir):
         with self.assertRaises(ValueError):
             commands.build("ack", {}, request_id="has space")
 
-    def test_the_signature_is_hmac_sha256_over_name_and_canonical_json(self):
+    def test_the_signature_is_hmac_sha256_over_target_name_and_canonical_json(self):
         secret = commands.read_secret(self.secret_file())
         req = commands.ack("gw-01-3-00000001", "Zhang Wei", "到场", request_id="r-1",
-                           secret=secret, now_ms=1700000000000)
+                           secret=secret, now_ms=1700000000000, target="site-001/gw-01")
         canonical = ('{"by":"Zhang Wei","id":"r-1","incident":"gw-01-3-00000001",'
                      '"note":"到场","ts":1700000000000}')
         self.assertEqual(canonical, commands.canonical(req))
         # An independent HMAC: openssl over the same bytes.
         out = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", "s3cret"],
-                             input=("ack\n" + canonical).encode(), capture_output=True,
+                             input=("site-001/gw-01\nack\n" + canonical).encode(),
+                             capture_output=True,
                              check=True).stdout.decode()
         self.assertEqual(out.strip().split()[-1], req["sig"])
         self.assertRegex(req["sig"], "^[0-9a-f]{64}$")
+
+    def test_a_signature_is_for_one_gateway_only(self):
+        # Captured for gw-01, a signed command must not pass on gw-02 holding
+        # the same secret: the target is part of the signed text.
+        secret = commands.read_secret(self.secret_file())
+        one = commands.mode("emergency", request_id="m-1", secret=secret,
+                            now_ms=1700000000000, target="site-001/gw-01")
+        other = commands.mode("emergency", request_id="m-1", secret=secret,
+                              now_ms=1700000000000, target="site-001/gw-02")
+        self.assertEqual({k: v for k, v in one.items() if k != "sig"},
+                         {k: v for k, v in other.items() if k != "sig"})
+        self.assertNotEqual(one["sig"], other["sig"])
+        self.assertNotEqual(commands.signature("site-002/gw-01", "mode", one, secret),
+                            one["sig"])
+        for target in (None, "", "gw-01", "site-001/", "/gw-01", "a/b/c", 7):
+            with self.assertRaises(ValueError, msg=repr(target)):
+                commands.mode("emergency", secret=secret, target=target)
+        with self.assertRaises(ValueError):
+            commands.for_resend("mode", one, secret)
+        # Unsigned, no target is needed.
+        self.assertNotIn("sig", commands.mode("emergency"))
 
     def test_a_secret_readable_by_others_or_empty_is_refused(self):
         with self.assertRaises(ValueError):
@@ -527,12 +551,13 @@ class CommandsTest(TempDir):
         unsigned = commands.ack("gw-01-3-00000001", "ops")
         self.assertIs(unsigned, commands.for_resend("ack", unsigned, secret))
         first = commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret,
-                             now_ms=1700000000000)
-        again = commands.for_resend("ack", first, secret, now_ms=1700000600000)
+                             now_ms=1700000000000, target="site-001/gw-01")
+        again = commands.for_resend("ack", first, secret, now_ms=1700000600000,
+                                    target="site-001/gw-01")
         self.assertEqual({k: v for k, v in first.items() if k not in ("ts", "sig")},
                          {k: v for k, v in again.items() if k not in ("ts", "sig")})
         self.assertEqual(1700000600000, again["ts"])
-        self.assertEqual(commands.signature("ack", again, secret), again["sig"])
+        self.assertEqual(commands.signature("site-001/gw-01", "ack", again, secret), again["sig"])
         self.assertEqual([], validate(again, self.schema("cmd-ack.json")))
 
 

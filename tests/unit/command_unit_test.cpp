@@ -34,36 +34,58 @@ TEST(CommandSignature, HmacIsOpenSslsSha256) {
                  command::hmac_sha256_hex("Jefe", "what do ya want for nothing?").c_str());
 }
 
-TEST(CommandSignature, SignsTheSortedRequestWithoutSig) {
+TEST(CommandSignature, SignsTheTargetAndTheSortedRequestWithoutSig) {
     json r = {{"ts", 5}, {"id", "a"}};
-    STRCMP_EQUAL("mode\n{\"id\":\"a\",\"ts\":5}", command::signed_text("mode", r).c_str());
+    STRCMP_EQUAL("s1/gw1\nmode\n{\"id\":\"a\",\"ts\":5}",
+                 command::signed_text("s1/gw1", "mode", r).c_str());
     r["sig"] = "ignored";
-    STRCMP_EQUAL("mode\n{\"id\":\"a\",\"ts\":5}", command::signed_text("mode", r).c_str());
+    STRCMP_EQUAL("s1/gw1\nmode\n{\"id\":\"a\",\"ts\":5}",
+                 command::signed_text("s1/gw1", "mode", r).c_str());
+}
+
+// One secret on many gateways (the reference center signs for all with
+// one): a command captured on its way to gw1 and published to gw2's cmd/
+// within max_skew_s ran there, since the signed text did not say which
+// gateway it was for.
+TEST(CommandSignature, ACommandSignedForOneGatewayIsRefusedByAnother) {
+    command::SignaturePolicy p{"a-secret-of-16-chars", 300000, false};
+    const int64_t now = 1700000000000;
+    json r = {{"id", "x"}, {"mode", "emergency"}, {"ts", now}};
+    r["sig"] = command::sign(p.secret, "s1/gw1", "mode", r);
+    CHECK(command::check_signature(p, "s1/gw1", "mode", r, now, true).ok());
+    STRCMP_CONTAINS("bad signature",
+                    command::check_signature(p, "s1/gw2", "mode", r, now, true).error().c_str());
+    STRCMP_CONTAINS("bad signature",
+                    command::check_signature(p, "s2/gw1", "mode", r, now, true).error().c_str());
 }
 
 TEST(CommandSignature, PolicyRefusesUnsignedStaleWrongAndUnsynced) {
     command::SignaturePolicy p{"a-secret-of-16-chars", 300000, false};
     const int64_t now = 1700000000000;
     json r = {{"id", "x"}, {"ts", now}};
-    r["sig"] = command::sign(p.secret, "selftest", r);
-    CHECK(command::check_signature(p, "selftest", r, now, true).ok());
-    STRCMP_CONTAINS("not synced",
-                    command::check_signature(p, "selftest", r, now, false).error().c_str());
-    p.allow_unsynced = true;
-    CHECK(command::check_signature(p, "selftest", r, now, false).ok());
-    STRCMP_CONTAINS("stale",
-                    command::check_signature(p, "selftest", r, now + 300001, true).error().c_str());
-    STRCMP_CONTAINS("bad signature",
-                    command::check_signature(p, "reload", r, now, true).error().c_str());
+    r["sig"] = command::sign(p.secret, "s1/gw1", "selftest", r);
+    CHECK(command::check_signature(p, "s1/gw1", "selftest", r, now, true).ok());
     STRCMP_CONTAINS(
-        "unsigned",
-        command::check_signature(p, "selftest", {{"id", "x"}}, now, true).error().c_str());
-    CHECK(command::check_signature({}, "selftest", {{"id", "x"}}, now, true).ok());
+        "not synced",
+        command::check_signature(p, "s1/gw1", "selftest", r, now, false).error().c_str());
+    p.allow_unsynced = true;
+    CHECK(command::check_signature(p, "s1/gw1", "selftest", r, now, false).ok());
+    STRCMP_CONTAINS(
+        "stale",
+        command::check_signature(p, "s1/gw1", "selftest", r, now + 300001, true).error().c_str());
+    STRCMP_CONTAINS("bad signature",
+                    command::check_signature(p, "s1/gw1", "reload", r, now, true).error().c_str());
+    STRCMP_CONTAINS("unsigned",
+                    command::check_signature(p, "s1/gw1", "selftest", {{"id", "x"}}, now, true)
+                        .error()
+                        .c_str());
+    CHECK(command::check_signature({}, "s1/gw1", "selftest", {{"id", "x"}}, now, true).ok());
     // A ts beyond int64 was read as a negative one: now - ts overflowed.
     json wrapped = {{"id", "x"}, {"ts", (uint64_t(1) << 63) + 5}};
-    wrapped["sig"] = command::sign(p.secret, "selftest", wrapped);
-    STRCMP_CONTAINS("ts:",
-                    command::check_signature(p, "selftest", wrapped, now, true).error().c_str());
+    wrapped["sig"] = command::sign(p.secret, "s1/gw1", "selftest", wrapped);
+    STRCMP_CONTAINS(
+        "ts:",
+        command::check_signature(p, "s1/gw1", "selftest", wrapped, now, true).error().c_str());
 }
 
 TEST_GROUP(CommandBook) {

@@ -313,7 +313,7 @@ TEST(Commands, SignedCommandsUnsignedWrongOrStaleAreRefused) {
     answered(broker, sub, "warm");  // unsigned, so refused: still an answer
     auto signed_request = [&](const std::string& id, int64_t ts, const std::string& with) {
         json r = {{"id", id}, {"ts", ts}};
-        r["sig"] = gw::command::sign(with, "selftest", r);
+        r["sig"] = gw::command::sign(with, "s1/gw1", "selftest", r);
         return r;
     };
     publish(broker, "selftest", R"({"id":"unsigned-1"})");

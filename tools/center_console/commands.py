@@ -12,8 +12,12 @@ broker's PUBACK and keeping the command.
 
 Signed commands (the gateway has `[commands] secret_file`): the request also
 carries `ts` (UTC ms) and `sig` = lowercase hex HMAC-SHA256(secret,
-"{name}\\n{canonical}") where canonical is the request without `sig`,
-serialised with sorted keys and no whitespace.
+"{site}/{gateway}\\n{name}\\n{canonical}") where site and gateway are the
+target's two topic levels and canonical is the request without `sig`,
+serialised with sorted keys and no whitespace. Naming the target in the
+signed text means a command signed for one gateway is refused ("bad
+signature") by another that holds the same secret: it cannot be replayed
+there.
 """
 import collections
 import hashlib
@@ -52,8 +56,19 @@ def canonical(request):
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def signature(name, request, secret):
-    message = (name + "\n" + canonical(request)).encode("utf-8")
+def _check_target(target):
+    """target is "site/gateway": the two topic levels of the gateway the
+    command is for."""
+    parts = target.split("/") if isinstance(target, str) else []
+    if len(parts) != 2 or not all(parts):
+        raise ValueError("a signed command needs its target gateway, site/gateway")
+    return target
+
+
+def signature(target, name, request, secret):
+    """HMAC-SHA256 over "{site}/{gateway}\\n{name}\\n{canonical}"; target is
+    "site/gateway"."""
+    message = (_check_target(target) + "\n" + name + "\n" + canonical(request)).encode("utf-8")
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
@@ -67,29 +82,31 @@ def _check_text(field, value, max_len, min_len=1):
         raise ValueError("%s must be %d..%d characters" % (field, min_len, max_len))
 
 
-def build(name, fields, request_id=None, secret=None, now_ms=None):
+def build(name, fields, request_id=None, secret=None, now_ms=None, target=None):
     """The request object for command `name`: {"id", fields..., ["ts", "sig"]}.
     Checks what the gateway's schema would refuse, so a mistake is reported
-    here, not as an `ok:false` reply."""
+    here, not as an `ok:false` reply. Signed (secret given), target is
+    required: "site/gateway" of the gateway the command is for."""
     request = {"id": request_id or new_request_id()}
     if not contract.REQUEST_ID.match(request["id"]):
         raise ValueError("request id must match %s" % contract.REQUEST_ID.pattern)
     request.update(fields)
     if secret is not None:
+        _check_target(target)
         request["ts"] = int(now_ms if now_ms is not None else time.time() * 1000)
-        request["sig"] = signature(name, request, secret)
+        request["sig"] = signature(target, name, request, secret)
     return request
 
 
-def for_resend(name, request, secret=None, now_ms=None):
+def for_resend(name, request, secret=None, now_ms=None, target=None):
     """The request to send again: the same one, or, signed, the same id and
-    fields with a fresh ts and sig. The gateway refuses a ts further than its
-    max_skew_s from its clock, and that can be as little as 5 s: shorter than
-    a resend takes."""
+    fields with a fresh ts and sig (for the same target, "site/gateway"). The
+    gateway refuses a ts further than its max_skew_s from its clock, and that
+    can be as little as 5 s: shorter than a resend takes."""
     if "sig" not in request or secret is None:
         return request
     fields = {k: v for k, v in request.items() if k not in ("id", "ts", "sig")}
-    return build(name, fields, request["id"], secret, now_ms)
+    return build(name, fields, request["id"], secret, now_ms, target)
 
 
 def ack(incident, by, note=None, **kw):

@@ -243,7 +243,8 @@ class Console:
             self.book.commands.append(record)
 
         def resend(pending):
-            pending.request = commands.for_resend(name, pending.request, self.secret)
+            pending.request = commands.for_resend(name, pending.request, self.secret,
+                                                  target=key)
             with self.lock:
                 record["resends"] = pending.resends
             self.say("no reply from %s to %s %s within %g s: sending it again, same id (%d of %d)"
@@ -281,7 +282,8 @@ class Console:
                 inc.id, inc.type))
             return
         try:
-            req = commands.ack(inc.id, by, note, secret=self.secret)
+            req = commands.ack(inc.id, by, note, secret=self.secret,
+                               target=inc.site + "/" + inc.gateway)
         except ValueError as e:
             self.say("ack not sent: %s" % e)
             return
@@ -304,7 +306,7 @@ class Console:
     def send_mode(self, site, gateway, new_mode, duration_s=None, why=""):
         key = site + "/" + gateway
         try:
-            req = commands.mode(new_mode, duration_s, secret=self.secret)
+            req = commands.mode(new_mode, duration_s, secret=self.secret, target=key)
         except ValueError as e:
             self.say("mode not sent: %s" % e)
             return
@@ -515,7 +517,8 @@ def one_shot(args, name, build):
         topic = contract.command_topic(args.prefix, args.site, args.gateway, name)
         for copy in range(1 + commands.RESENDS):
             if copy:
-                request = commands.for_resend(name, request, secret)
+                request = commands.for_resend(name, request, secret,
+                                              target=args.site + "/" + args.gateway)
             client.publish(topic, json.dumps(request, separators=(",", ":")), qos=1)
             try:
                 reply = got.get(timeout=args.reply_timeout)
@@ -609,12 +612,15 @@ def main(argv=None):
         print("center: python3-paho-mqtt is missing (tools/setup installs it)", file=sys.stderr)
         return 2
     try:
+        # A signed command names the gateway it is for (docs/contract.md, "Signing").
+        target = "%s/%s" % (args.site, args.gateway) if args.cmd in ("ack", "mode") else None
         if args.cmd == "ack":
             return one_shot(args, "ack", lambda s: commands.ack(args.incident, args.by, args.note,
-                                                                secret=s))
+                                                                secret=s, target=target))
         if args.cmd == "mode":
             return one_shot(args, "mode",
-                            lambda s: commands.mode(args.mode, args.duration, secret=s))
+                            lambda s: commands.mode(args.mode, args.duration, secret=s,
+                                                    target=target))
         return Console(args).run()
     except (ValueError, OSError) as e:  # a bad secret file, an unreachable broker
         print("center: %s" % e, file=sys.stderr)

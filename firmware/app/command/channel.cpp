@@ -102,7 +102,8 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
         return refused({name, id, "invalid request: " + joined(errs, "; ")});
     if (auto why = router_.check(name, request); !why.empty())
         return refused({name, id, "invalid request: " + why});
-    if (auto s = check_signature(options_.signing, name, request, clock_.now_ms(), clock_.synced());
+    if (auto s = check_signature(options_.signing, origin_.site + "/" + origin_.gateway, name,
+                                 request, clock_.now_ms(), clock_.synced());
         !s)
         return refused({name, id, s.error()});
     return Request{*id, std::move(request)};

@@ -20,11 +20,12 @@ std::string hex(const unsigned char* p, size_t n) {
 
 }  // namespace
 
-std::string signed_text(const std::string& name, const nlohmann::json& request) {
+std::string signed_text(const std::string& target, const std::string& name,
+                        const nlohmann::json& request) {
     nlohmann::json unsigned_request = request;
     unsigned_request.erase("sig");
     // nlohmann::json keeps object keys sorted; dump() has no whitespace.
-    return name + "\n" + unsigned_request.dump(-1, ' ', false);
+    return target + "\n" + name + "\n" + unsigned_request.dump(-1, ' ', false);
 }
 
 std::string hmac_sha256_hex(const std::string& secret, const std::string& text) {
@@ -35,16 +36,17 @@ std::string hmac_sha256_hex(const std::string& secret, const std::string& text) 
     return hex(mac, len);
 }
 
-std::string sign(const std::string& secret, const std::string& name,
+std::string sign(const std::string& secret, const std::string& target, const std::string& name,
                  const nlohmann::json& request) {
-    return hmac_sha256_hex(secret, signed_text(name, request));
+    return hmac_sha256_hex(secret, signed_text(target, name, request));
 }
 
 // Year 9999: later than any clock, small enough that now - ts cannot overflow.
 constexpr int64_t kMaxTsMs = 253402300799999;
 
-Status check_signature(const SignaturePolicy& policy, const std::string& name,
-                       const nlohmann::json& request, int64_t now_ms, bool clock_synced) {
+Status check_signature(const SignaturePolicy& policy, const std::string& target,
+                       const std::string& name, const nlohmann::json& request, int64_t now_ms,
+                       bool clock_synced) {
     if (policy.secret.empty()) return Status::success();
     if (!request.contains("sig") || !request.contains("ts"))
         return fail("unsigned: this gateway requires ts and sig on every command");
@@ -64,7 +66,7 @@ Status check_signature(const SignaturePolicy& policy, const std::string& name,
         return fail("stale: ts is " + std::to_string(skew / 1000) +
                     " s away from the gateway's clock (at most " +
                     std::to_string(policy.max_skew_ms / 1000) + " s allowed)");
-    const std::string want = sign(policy.secret, name, request);
+    const std::string want = sign(policy.secret, target, name, request);
     const std::string& got = request["sig"].get_ref<const std::string&>();
     if (got.size() != want.size() || CRYPTO_memcmp(got.data(), want.data(), want.size()) != 0)
         return fail("bad signature");

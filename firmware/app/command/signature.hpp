@@ -1,6 +1,8 @@
 #pragma once
 // Optional signing of commands (docs/contract.md "Commands"): sig =
-// lowercase hex HMAC-SHA256(secret, "{name}\n{canonical}"), canonical = the
+// lowercase hex HMAC-SHA256(secret, "{site}/{gateway}\n{name}\n{canonical}"),
+// the target gateway named so that a command captured on its way to one
+// gateway is refused by another holding the same secret; canonical = the
 // request without "sig", sorted keys, no whitespace (nlohmann dump(); Python
 // json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False)).
 // OpenSSL computes the HMAC.
@@ -13,12 +15,15 @@
 
 namespace gw::command {
 
-// The text that is signed for `request` (its "sig" left out).
-std::string signed_text(const std::string& name, const nlohmann::json& request);
+// The text that is signed for `request` (its "sig" left out), sent to the
+// gateway `target` ("{site}/{gateway}").
+std::string signed_text(const std::string& target, const std::string& name,
+                        const nlohmann::json& request);
 // Lowercase hex HMAC-SHA256 of `text` under `secret`.
 std::string hmac_sha256_hex(const std::string& secret, const std::string& text);
 // Signs: the sig a center would put into `request`.
-std::string sign(const std::string& secret, const std::string& name, const nlohmann::json& request);
+std::string sign(const std::string& secret, const std::string& target, const std::string& name,
+                 const nlohmann::json& request);
 
 struct SignaturePolicy {
     std::string secret;  // empty: commands are not signed, nothing is checked
@@ -27,8 +32,10 @@ struct SignaturePolicy {
 };
 
 // Why `request` (already valid against its schema) must be refused, or
-// success. now_ms: the gateway's UTC time; clock_synced: whether to trust it.
-Status check_signature(const SignaturePolicy& policy, const std::string& name,
-                       const nlohmann::json& request, int64_t now_ms, bool clock_synced);
+// success. target: this gateway, "{site}/{gateway}"; now_ms: the gateway's
+// UTC time; clock_synced: whether to trust it.
+Status check_signature(const SignaturePolicy& policy, const std::string& target,
+                       const std::string& name, const nlohmann::json& request, int64_t now_ms,
+                       bool clock_synced);
 
 }  // namespace gw::command
