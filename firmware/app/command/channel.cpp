@@ -15,8 +15,9 @@ using nlohmann::json;
 // A command accepted but not run before the gateway stopped runs when it
 // starts again, unless it is older than this: a `mode` or `reload` left in
 // the inbox of a gateway that stayed down for days ran whenever it came
-// back. It is answered "expired" with its id freed, so the center can send
-// it again if it still wants it.
+// back. It is answered "expired", its reply kept like any other (a resend
+// of the id gets it again); a new request runs it. Judged only on a synced
+// clock: a gateway without a real-time clock boots on a wrong one.
 constexpr int64_t kPendingTtlMs = 10 * 60 * 1000;
 
 // A command name that may be a reply topic level (and a schema file name).
@@ -174,12 +175,11 @@ Status CommandChannel::start() {
             continue;
         }
         const int64_t age_ms = clock_.now_ms() - row.received_ms;
-        if (age_ms > kPendingTtlMs) {
+        if (clock_.synced() && age_ms > kPendingTtlMs) {
             Outcome expired;
-            expired.retry = true;
             expired.error = "expired: received " + std::to_string(age_ms / 1000) +
-                            " s ago, before the gateway stopped, and not run; send it again to "
-                            "run it";
+                            " s ago, before the gateway stopped; not run after its restart "
+                            "(send it with a new id to run it)";
             finish(row.id, row.name, expired);
             continue;
         }
