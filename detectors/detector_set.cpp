@@ -66,11 +66,11 @@ void DetectorSet::note_time(const TickTime& now) {
     if (!__builtin_add_overflow(now.wall_ms, skew_, &t) && (!latest_ || t > *latest_)) latest_ = t;
 }
 
-// Only a tick may find a clock step: it says the time it is now. A sample
-// says when it was read, and may come late: a Modbus device whose turn took
-// 12 s (a block timing out, with retries) hands in its first block's
-// samples 12 s after the tick moved on. Taken for a step, that grew the
-// skew by 12 s, and every hold from then on ended 12 s early.
+// Without monotonic time (replay) only a tick may find a step back: it says
+// the time it is now. A sample says when it was read, and may come late: a Modbus device whose turn
+// took 12 s (a block timing out, with retries) hands in its first block's samples 12 s after the
+// tick moved on. Taken for a step, that grew the skew by 12 s, and every hold from then on ended 12
+// s early.
 int64_t DetectorSet::inward(int64_t t_ms, bool may_step) {
     int64_t t = 0;
     int64_t behind = 0;
