@@ -36,7 +36,7 @@ struct FireSettings final : DetectorSettings {
     double input_silent_after_s(const std::string&) const override { return silent_s; }
     RateWindow input_rate_window(const std::string& role) const override {
         if (role != "temperature" || !rate_of_rise) return {};
-        return {ror_window_s, "ror_window_s"};
+        return {ror_window_s, "ror_window_s", 600};
     }
     std::string input_unit(const std::string& role) const override {
         if (role == "temperature" || role == "cable_temp") return "C";

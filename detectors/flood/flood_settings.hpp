@@ -33,7 +33,7 @@ struct FloodSettings final : DetectorSettings {
     double input_silent_after_s(const std::string&) const override { return silent_s; }
     RateWindow input_rate_window(const std::string& role) const override {
         if (role != "depth") return {};
-        return {rise_window_s, "rise_window_s"};
+        return {rise_window_s, "rise_window_s", 86400};
     }
     std::string input_unit(const std::string& role) const override {
         return role == "depth" ? "cm" : "";

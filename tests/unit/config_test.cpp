@@ -367,13 +367,24 @@ TEST(Config, APointPolledTooSeldomForItsDetectorsRateWindowIsRefused) {
     STRCMP_EQUAL(
         "cfg.toml:21: points[depth].poll_ms: polled every 400 s, but detectors[flood1].inputs."
         "depth (point \"depth\") needs three readings within its rise_window_s of 600 s to "
-        "judge a rate: poll at least every 300 s, or set detectors[flood1].params.rise_window_s "
-        "to 800 or more",
+        "judge a rate: poll at least every 200 s, or set detectors[flood1].params.rise_window_s "
+        "to 1200 or more",
         e.c_str());
-    CHECK(load(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 300000")).ok());
+    CHECK(load(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 200000")).ok());
     CHECK(load(replace(replace(base, "unit = \"cm\"", "unit = \"cm\"\npoll_ms = 400000"),
-                       "silent_s = 3600", "silent_s = 3600, rise_window_s = 800"))
+                       "silent_s = 3600", "silent_s = 3600, rise_window_s = 1200"))
               .ok());
+    // A fire's rate-of-rise window is at most 600 s: only the poll can change.
+    const std::string fire =
+        std::string(kBase) +
+        "\n[[points]]\nid = \"heat\"\ndevice = \"plc1\"\naddress = 1\n"
+        "unit = \"C\"\npoll_ms = 250000\n\n[[detectors]]\nid = \"fire1\"\nkind = \"fire\"\n"
+        "inputs = { temperature = \"heat\" }\nparams = { silent_s = 3600 }\n";
+    e = all_errors(fire);
+    STRCMP_CONTAINS(
+        "needs three readings within its ror_window_s of 60 s to judge a rate: poll "
+        "at least every 20 s\n",
+        e.c_str());
 }
 
 // Modbus reserves unit ids 248-254. libmodbus refuses them on TCP, and the

@@ -66,13 +66,14 @@ class DetectorSettings {
         return 0;
     }
     // The window over which the detector fits input `role`'s rate of change
-    // (seconds, 0: none) and the parameter that sets it. The fit needs three
-    // readings in it: a point polled less than twice in it is refused (a
-    // 60 s rate-of-rise window on a temperature polled every 40 s never
-    // judged the rise, and said nothing).
+    // (seconds, 0: none), the parameter that sets it and that parameter's
+    // maximum. The fit needs three readings in it: a point polled less than
+    // three times in it is refused (a 60 s rate-of-rise window on a
+    // temperature polled every 40 s never judged the rise, and said nothing).
     struct RateWindow {
         double s = 0;
         std::string key;
+        double max_s = 0;
     };
     virtual RateWindow input_rate_window(const std::string& role) const {
         (void)role;

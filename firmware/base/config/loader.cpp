@@ -550,6 +550,8 @@ void check_point_rate(const DetectorConfig& d, const std::string& role, const Po
 }
 
 // The same for a rate of change: its fit needs three readings in the window.
+// Three polls to the window, not two: at exactly two the third reading sits
+// on the window's edge, and a poll a little late drops it out.
 void check_point_window(const DetectorConfig& d, const std::string& role, const PointConfig& p,
                         const Config& c, const std::map<std::string, long>& poll_lines,
                         std::set<std::string>& reported, Diagnostics& diag) {
@@ -558,17 +560,19 @@ void check_point_window(const DetectorConfig& d, const std::string& role, const 
     const DeviceConfig* device = c.device(p.device);
     if (window.s <= 0 || !device) return;
     for (const auto& poll : polls_of(p, *device)) {
-        if (2 * poll.ms <= static_cast<int64_t>(window.s * 1000)) continue;
+        if (3 * poll.ms <= static_cast<int64_t>(window.s * 1000)) continue;
         if (!reported.insert(poll.key + " " + d.id + "." + window.key).second) continue;
-        const int64_t enough_s = (2 * poll.ms + 999) / 1000;
+        const int64_t enough_s = (3 * poll.ms + 999) / 1000;
+        std::string fix =
+            "poll at least every " + config_number(std::floor(window.s * 1000 / 3) / 1000) + " s";
+        if (enough_s <= window.max_s)
+            fix += ", or set detectors[" + d.id + "].params." + window.key + " to " +
+                   std::to_string(enough_s) + " or more";
         diag.add(poll_lines.at(poll.key), poll.key,
                  "polled every " + config_number(poll.ms / 1000.0) + " s, but detectors[" + d.id +
                      "].inputs." + role + " (point \"" + p.id + "\") needs three readings" +
                      " within its " + window.key + " of " + config_number(window.s) +
-                     " s to judge a rate: poll at least every " +
-                     config_number(std::floor(window.s * 500) / 1000) + " s, or set detectors[" +
-                     d.id + "].params." + window.key + " to " + std::to_string(enough_s) +
-                     " or more");
+                     " s to judge a rate: " + fix);
     }
 }
 
