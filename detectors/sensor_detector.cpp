@@ -1,6 +1,7 @@
 #include "sensor_detector.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 
 namespace gw::detectors {
@@ -74,21 +75,50 @@ void SensorDetector::on_tick(int64_t t_ms, std::vector<Event>& out) {
     evaluate(now_, out);
 }
 
+namespace {
+// later - earlier, saturated: a fuzzed trace's times span all of int64.
+int64_t span_ms(int64_t later, int64_t earlier) {
+    int64_t d = 0;
+    if (__builtin_sub_overflow(later, earlier, &d)) return later > earlier ? INT64_MAX : INT64_MIN;
+    return d;
+}
+}  // namespace
+
 std::string num(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
 
-// Full, every other point goes rather than the oldest: the points still span
-// the window. Dropping the oldest, a 3 h rise window polled every second held
-// its last 68 minutes, never half of it, and the rise was never judged.
+// Full, the points are thinned to an even spacing over the window, and
+// from then on a new point closer than that to the one before the last
+// takes the last one's place (the newest reading always counts). Dropping
+// the oldest, a 3 h rise window polled every second held its last 68
+// minutes, never half of it, and the rise was never judged; halving all the
+// points at each fill left the older part ever sparser, and the fit leaning
+// on the newest readings.
 void SlopeWindow::add(int64_t t_ms, double v) {
+    const size_t n = points_.size();
+    if (gap_ms_ > 0 && n >= 2 && span_ms(t_ms, points_[n - 2].t_ms) < gap_ms_) {
+        points_.back() = {t_ms, v};
+        return;
+    }
     points_.push_back({t_ms, v});
     if (points_.size() <= max_points_) return;
-    size_t kept = 0;
-    for (size_t i = 0; i < points_.size(); i += 2) points_[kept++] = points_[i];
-    if (points_.size() % 2 == 0) points_[kept++] = points_.back();  // the newest stays
+    // What the window no longer sees goes first (per_minute does this too,
+    // but a window nobody asks, a fire's with rate_of_rise off, is bounded
+    // here).
+    points_.erase(points_.begin(),
+                  std::find_if(points_.begin(), points_.end(), [&](const Point& p) {
+                      return span_ms(t_ms, p.t_ms) <= window_ms_;
+                  }));
+    gap_ms_ = std::max<int64_t>(1, 2 * window_ms_ / static_cast<int64_t>(max_points_));
+    if (points_.size() <= 2) return;
+    size_t kept = 1;
+    for (size_t i = 1; i + 1 < points_.size(); ++i)
+        if (span_ms(points_[i].t_ms, points_[kept - 1].t_ms) >= gap_ms_)
+            points_[kept++] = points_[i];
+    points_[kept++] = points_.back();  // the newest stays
     points_.resize(kept);
 }
 

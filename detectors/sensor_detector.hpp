@@ -78,6 +78,7 @@ class SlopeWindow {
     };
     int64_t window_ms_;
     size_t max_points_;
+    int64_t gap_ms_ = 0;  // once full: the spacing points are kept at
     std::vector<Point> points_;
 };
 

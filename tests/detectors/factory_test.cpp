@@ -10,6 +10,7 @@
 #include "detectors/detector_set.hpp"
 #include "detectors/flood/flood_settings.hpp"
 #include "detectors/kinds.hpp"
+#include "detectors/sensor_detector.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -302,4 +303,28 @@ TEST(Factory, ASampleStampedBeforeAStepBackIsNotAnHourAhead) {
                        {wall, s * 1000}, out);
     }
     CHECK_TEXT(out.empty(), listed(out).c_str());
+}
+
+// A full window keeps its points evenly spread: the fit over them is the fit
+// over every reading. Halving all the points at each fill left the older
+// part ever sparser, and the fit leaned on the newest readings.
+TEST(Factory, AFullSlopeWindowFitsAsIfItKeptEveryReading) {
+    const int64_t window = 1'000'000;  // 1000 s of readings, one a second
+    const int64_t end = 3 * window;
+    // Flat, and rising 1 per minute over the last quarter.
+    auto level = [&](int64_t t) {
+        return t < end - window / 4 ? 0.0 : static_cast<double>(t - (end - window / 4)) / 60'000.0;
+    };
+    gw::detectors::SlopeWindow thinned(window, 100);
+    double n = 0, st = 0, sv = 0, stt = 0, stv = 0;  // the fit over every reading in the window
+    for (int64_t t = 0; t <= end; t += 1000) {
+        thinned.add(t, level(t));
+        if (end - t > window) continue;
+        const double x = static_cast<double>(t) / 60'000.0, y = level(t);
+        n += 1, st += x, sv += y, stt += x * x, stv += x * y;
+    }
+    const double every = (n * stv - st * sv) / (n * stt - st * st);
+    auto fit = thinned.per_minute(end);
+    CHECK(fit.has_value());
+    DOUBLES_EQUAL(every, *fit, 0.1 * every);  // halving each fill: 3.2 x every
 }
