@@ -56,7 +56,8 @@ void FloodDetector::count_tips(double counter, int64_t t_ms) {
     if (last_count_) {
         double prev = *last_count_;
         double tips = counter - prev;
-        const double gap_ms = static_cast<double>(t_ms - last_count_t_);
+        // In double: a fuzzed trace's times span all of int64.
+        const double gap_ms = static_cast<double>(t_ms) - static_cast<double>(last_count_t_);
         if (tips < 0) {
             // Wrapped past its maximum, or the gauge restarted from 0. After
             // a silence (a power cut) a drop is a restart: a wrap needs the
