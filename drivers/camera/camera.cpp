@@ -1,5 +1,7 @@
 #include "camera.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
@@ -27,11 +29,15 @@ constexpr int kMinReconnectMs = 500;
 // clear each time, several a second in the alarm lane.
 constexpr int64_t kSteadyMs = 30'000;
 
-// Any path under /dev: the stable udev names of USB cameras are
+// A path under /dev that is not a plain file or pipe (/dev/shm/clip.mp4
+// plays as a file): the stable udev names of USB cameras are
 // /dev/v4l/by-id/... and /dev/v4l/by-path/..., and FFmpeg's file reader
-// cannot read a video device (that camera stayed offline for good).
+// cannot read a video device (that camera stayed offline for good). A
+// device not plugged in yet counts as one.
 bool is_device(const std::string& url) {
-    return url.rfind("/dev/", 0) == 0;
+    if (url.rfind("/dev/", 0) != 0) return false;
+    struct stat st {};
+    return ::stat(url.c_str(), &st) != 0 || S_ISCHR(st.st_mode);
 }
 bool is_network(const std::string& url) {
     return url.find("://") != std::string::npos;

@@ -1,6 +1,6 @@
 #pragma once
 // One Camera per configured camera: an OpenCV VideoCapture owned by its own
-// thread (file, rtsp:// URL or /dev/videoN), frame-rate limit and resize,
+// thread (file, rtsp:// URL or a V4L2 device under /dev), frame-rate limit and resize,
 // reconnect with backoff, and camera faults (offline, frozen, covered) as
 // events of kind "camera". OpenCV stays out of this header (pimpl).
 #include <cstdint>
