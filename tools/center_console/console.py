@@ -419,12 +419,17 @@ class Console:
         self.client.loop_start()
         lines = queue.Queue()
         threading.Thread(target=self.read_stdin, args=(lines,), daemon=True).start()
+        # The handler only notes the signal: it runs in the main thread
+        # between bytecodes, and Event.set() there could find the Event's
+        # own lock held by the stop.wait() it interrupted, and wait on it for
+        # ever (a CI run's console never exited after SIGTERM).
+        signalled = []
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.stop.set())
+            signal.signal(sig, lambda *_: signalled.append(True))
         self.say("center console: %s:%d, topics %s/#, output %s" % (
             self.args.broker[0], self.args.broker[1], self.args.prefix, self.args.out))
         last_summary = 0
-        while not self.stop.wait(0.2):
+        while not signalled and not self.stop.wait(0.2):
             with self.lock:
                 self.outbox.expire(now_ms())
             while not lines.empty():
@@ -434,6 +439,7 @@ class Console:
             if now_ms() - last_summary >= 1000:
                 self.write_summary()
                 last_summary = now_ms()
+        self.stop.set()  # for whoever else waits on it, outside the handler
         self.client.disconnect()
         self.client.loop_stop()
         with self.lock:
