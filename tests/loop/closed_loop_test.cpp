@@ -7,7 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/event_id.hpp"
 #include "core/log.hpp"
+#include "pipeline/intake.hpp"
+#include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
 
@@ -143,4 +147,64 @@ TEST(ClosedLoop, ModeChangesAreStoredInTheOrderMade) {
                      changes[i].details["from"].get<std::string>().c_str());
     STRCMP_EQUAL(std::string(gw::to_string(loop->mode().mode())).c_str(),
                  changes.back().details["to"].get<std::string>().c_str());
+}
+
+// A detector's clear the store refused (its alarm lane full) is made again
+// until it is stored, with its own id, and the incident is neither re-sent
+// nor escalated meanwhile: the detector has moved on and will not clear it
+// again. Before, the incident stayed open, re-sent and escalated, until a
+// restart. Over a real store, intake and book, wired as in the daemon.
+TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
+    gw::test::TempDir dir;
+    gw::StoreOptions so;
+    so.path = dir.file("store.db");
+    so.commit_window_ms = 1;
+    so.alarm_max_bytes = 8192;
+    auto opened = gw::Store::open(so, clock, log);
+    CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+    gw::Store& store = **opened;
+    gw::EventIdSource ids("gw-1", store.boot());
+    gw::Intake intake(store, ids, {"s1", "gw-1"}, clock, log);
+    intake.add_observer(loop.get());
+    std::vector<Event> tried;
+    loop->attach(
+        [&](Event e) -> gw::Result<Event> {
+            // Not the emergency's end (this fixture's auto rule).
+            if (e.type == "flames") tried.push_back(e);
+            return intake.store_event(std::move(e));
+        },
+        nullptr);
+
+    CHECK(intake.store_event(flames("", EventState::raise)).ok());
+    while (store.append(gw::Lane::alarm, 0, "event", "x").ok()) {
+    }
+    auto refused = intake.store_event(flames("", EventState::clear));
+    CHECK_FALSE(refused.ok());
+    LONGS_EQUAL(1, loop->book().open().size());
+
+    // Past the re-send interval and the escalation: only the clear is tried.
+    for (int i = 0; i < 3; ++i) {
+        clock.advance(400000);
+        loop->tick();
+    }
+    CHECK(tried.size() >= 3);
+    for (const auto& e : tried) CHECK(e.state == EventState::clear);
+    const std::string clear_id = tried.front().id;
+    for (const auto& e : tried) STRCMP_EQUAL(clear_id.c_str(), e.id.c_str());
+    CHECK_FALSE(loop->book().open().at(0).escalated);
+    LONGS_EQUAL(0, loop->book().open().at(0).renotify);
+
+    // The broker takes the backlog: the clear is stored and closes it.
+    auto rows = store.read(gw::Lane::alarm, 0, 1000);
+    CHECK(rows.ok());
+    for (const auto& r : *rows) store.ack(gw::Lane::alarm, r.seq);
+    store.flush();
+    tried.clear();
+    loop->tick();
+    LONGS_EQUAL(1, tried.size());
+    STRCMP_EQUAL(clear_id.c_str(), tried[0].id.c_str());
+    CHECK(loop->book().open().empty());
+    loop->tick();
+    LONGS_EQUAL(1, tried.size());
+    intake.clear_observers();
 }

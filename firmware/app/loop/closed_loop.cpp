@@ -81,6 +81,10 @@ void ClosedLoop::after(const Event& event) {
     change_mode([&] { return mode_->on_event(event); });
 }
 
+void ClosedLoop::refused(const Event& event) {
+    book_->refused(event);
+}
+
 void ClosedLoop::send(Event e) {
     if (!publish_) return;
     const std::string type = e.type;

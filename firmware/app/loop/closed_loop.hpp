@@ -42,6 +42,7 @@ class ClosedLoop final : public IntakeObserver {
 
     void before(Event& event) override;
     void after(const Event& event) override;
+    void refused(const Event& event) override;
     // Re-sends, escalations, closes after a restart, emergency expiry.
     void tick();
 

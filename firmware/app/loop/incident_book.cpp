@@ -293,6 +293,17 @@ void IncidentBook::record(const Event& e) {
     save(*inc);
 }
 
+void IncidentBook::refused(const Event& e) {
+    if (e.state != EventState::clear) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    Incident* inc = find(e.incident);
+    // An unconfirmed incident's clear is the book's own: tick() makes it again.
+    if (!inc || !inc->confirmed || inc->refused_clear) return;
+    inc->refused_clear = e;
+    log_.warn("incidents", "the store refused a clear: it is made again until stored",
+              {{"incident", inc->id}, {"event", e.id}});
+}
+
 Event IncidentBook::update_of(const Incident& inc) const {
     Event e;
     e.incident = inc.id;
@@ -329,6 +340,10 @@ std::vector<Event> IncidentBook::tick() {
                 out.push_back(closing(inc));
             }
             continue;  // not re-sent while nobody knows whether it still holds
+        }
+        if (inc.refused_clear) {
+            out.push_back(*inc.refused_clear);
+            continue;  // it is over: neither re-sent nor escalated
         }
         if (inc.acked_by || !inc.due) continue;
         const int64_t age = now - inc.due_mono;

@@ -74,6 +74,12 @@ struct Incident {
     // the store: a raise now starts a new incident instead of continuing
     // this one, which the stored clear then closes. In memory only.
     bool closing = false;
+    // Its detector's clear, which the store refused (its alarm lane full):
+    // made again at every tick until stored, and nothing else is sent of
+    // it meanwhile. The detector has moved on and will not clear it again;
+    // without this the incident stayed open, re-sent and escalated, until
+    // a restart. In memory only: after a restart the grace closes it.
+    std::optional<Event> refused_clear;
     // The last detector event's own fields: what a re-sent update repeats.
     double value = 0.0;
     std::string unit, message;
@@ -108,10 +114,14 @@ class IncidentBook {
     void adopt(Event& e);
     // After it is stored: starts, follows or closes incidents.
     void record(const Event& e);
+    // After adopt(), when the store refused it: a detector's clear is kept
+    // to be made again (Incident::refused_clear); the book's own events
+    // come again at the next tick anyway.
+    void refused(const Event& e);
     // What is due at the Clock's now: re-sent updates, escalations, and
-    // clears of incidents not confirmed since a restart. Store each; the
-    // book changes only when record() takes in the stored event, so one the
-    // store refused comes again at the next tick.
+    // clears of incidents not confirmed since a restart or refused. Store
+    // each; the book changes only when record() takes in the stored event,
+    // so one the store refused comes again at the next tick.
     std::vector<Event> tick();
 
     // By incident id or the id of any of its events. Unknown or closed: error.

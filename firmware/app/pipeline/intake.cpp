@@ -34,8 +34,11 @@ Result<Event> Intake::store_event(Event e) {
     if (e.t_ms == 0) e.t_ms = clock_.now_ms();
     for (auto* o : observers_) o->before(e);
     auto payload = contract::encode_event(e, origin_, clock_.synced());
-    if (auto s = store_.append(Lane::alarm, e.t_ms, contract::kEventRoute, std::move(payload)); !s)
+    if (auto s = store_.append(Lane::alarm, e.t_ms, contract::kEventRoute, std::move(payload));
+        !s) {
+        for (auto* o : observers_) o->refused(e);
         return fail(s.error());
+    }
     for (auto* o : observers_) o->after(e);
     return e;
 }

@@ -29,6 +29,8 @@ class IntakeObserver {
     virtual ~IntakeObserver() = default;
     virtual void before(Event& event) = 0;
     virtual void after(const Event& event) = 0;
+    // Instead of after(): the store refused it (full, or closing).
+    virtual void refused(const Event& /*event*/) {}
 };
 
 class Intake final : public EventSink {
