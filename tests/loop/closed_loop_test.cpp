@@ -185,7 +185,7 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     // Past the re-send interval and the escalation: only the clear is tried.
     for (int i = 0; i < 3; ++i) {
         clock.advance(400000);
-        loop->tick();
+        loop->tick(false);
     }
     CHECK(tried.size() >= 3);
     for (const auto& e : tried) CHECK(e.state == EventState::clear);
@@ -200,11 +200,11 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     for (const auto& r : *rows) store.ack(gw::Lane::alarm, r.seq);
     store.flush();
     tried.clear();
-    loop->tick();
+    loop->tick(false);
     LONGS_EQUAL(1, tried.size());
     STRCMP_EQUAL(clear_id.c_str(), tried[0].id.c_str());
     CHECK(loop->book().open().empty());
-    loop->tick();
+    loop->tick(false);
     LONGS_EQUAL(1, tried.size());
     intake.clear_observers();
 }

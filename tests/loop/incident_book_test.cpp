@@ -145,6 +145,32 @@ TEST(IncidentBook, AReSendOrEscalationTheStoreRefusedComesAgain) {
     LONGS_EQUAL(1, book.open()[0].renotify);
 }
 
+// While the store still holds alarms the broker has not acknowledged (the
+// link is down), nothing is re-sent: the center has not had the last one,
+// and a day offline queued 288 re-sends per incident. The escalation is
+// still made, and re-sends resume once the queue is empty.
+TEST(IncidentBook, NoReSendWhileAlarmsAreQueued) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    for (int i = 0; i < 4; ++i) {
+        clock.advance(60000);
+        CHECK(book.tick(true).empty());
+    }
+    clock.advance(60000);  // 300 s
+    auto out = book.tick(true);
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].escalated);
+    feed(out[0]);
+    clock.advance(60000);
+    CHECK(book.tick(true).empty());
+    out = book.tick(false);
+    LONGS_EQUAL(1, out.size());
+    LONGS_EQUAL(1, *out[0].renotify);
+    STRCMP_CONTAINS("unacknowledged for 360 s", out[0].message.c_str());
+}
+
 TEST(IncidentBook, CriticalStaysCriticalWhenEscalated) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());

@@ -329,7 +329,7 @@ Event IncidentBook::update_of(const Incident& inc) const {
 // an event the store refused (full) is made again at the next tick rather
 // than lost, with the book already counting it sent. Only `closing` is
 // set: a raise racing the clear must not continue what the clear closes.
-std::vector<Event> IncidentBook::tick() {
+std::vector<Event> IncidentBook::tick(bool alarms_queued) {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
@@ -359,7 +359,8 @@ std::vector<Event> IncidentBook::tick() {
             out.push_back(std::move(e));
             continue;
         }
-        if (settings_.renotify_ms > 0 && now - inc.notified_mono >= settings_.renotify_ms) {
+        if (!alarms_queued && settings_.renotify_ms > 0 &&
+            now - inc.notified_mono >= settings_.renotify_ms) {
             Event e = update_of(inc);
             e.renotify = inc.renotify + 1;
             e.message = kUnackedPrefix + std::to_string(age / 1000) + " s: " + inc.message;
