@@ -160,6 +160,10 @@ void BusPoller::poll_device(Device& d, int64_t now) {
         if (r != Outcome::ok && r != Outcome::refused) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
+            // A failed request is still a request: a device that needs its
+            // pause (one that answered late, say) gets it before the next
+            // device's request goes out on the bus.
+            if (r == Outcome::failed && d.cfg.pause_ms > 0) (void)pause(d.cfg.pause_ms);
             return;
         }
         // Stopping ends the device's turn here: at most one request after

@@ -243,6 +243,35 @@ TEST(ModbusTcp, APauseFollowsARefusedBlockToo) {
     bus.stop();
 }
 
+// The pause follows a failed request too: the device that needs it gets it
+// before the next device's request goes out. The fire panel answers busy
+// (no retry here); on a clock that stands still the lift, polled after it,
+// is not asked until the clock moves.
+TEST(ModbusTcp, APauseFollowsAFailedRequestToo) {
+    TempDir dir;
+    const int port = free_port();
+    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario),
+                             {"--tcp", std::to_string(port), "--fault", "2:exception:6"}),
+                dir.path(), "sitesim");
+    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
+    Collector sink;
+    SteppedClock clock;
+    Log log(LogLevel::error);
+    auto devices = tcp_devices(port);
+    for (auto& d : devices) {
+        d.pause_ms = d.id == "fire" ? 1000 : 0;
+        d.retries = 0;
+    }
+    BusPoller bus(devices, site_points(), sink, clock, log);
+    CHECK_TRUE(bus.start().ok());
+    CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").polls_failed >= 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    LONGS_EQUAL(0, counters_of(bus, "lift").requests);  // waiting out the fire panel's pause
+    clock.advance(1000);
+    CHECK_TRUE(wait_until([&] { return counters_of(bus, "lift").responses >= 1; }));
+    bus.stop();
+}
+
 TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
     Site site;
     site.start_tcp({"2:late:400"});
