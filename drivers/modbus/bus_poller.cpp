@@ -140,6 +140,22 @@ bool BusPoller::wait_after_connect() {
     return pause(connect_pause_ms_);
 }
 
+// After a bad frame on a serial line the device may still be talking (a
+// garbled byte count made libmodbus stop reading early): a retry sent into
+// that collides with it on a half-duplex RS-485 pair, and the rest of the
+// old frame is read as the start of the new answer. So the line is drained
+// until it has been silent for a frame gap, or the longest frame's time has
+// passed (a device talking longer is babbling: the retry goes out anyway,
+// and fails or not on its own terms).
+bool BusPoller::wait_quiet(const DeviceConfig& cfg) {
+    const int64_t give_up = clock_.mono_ms() + quiet_wait_max_ms(cfg);
+    for (;;) {
+        link_->ctx.flush();
+        if (!pause(quiet_gap_ms(cfg))) return false;
+        if (link_->ctx.pending_input() == 0 || clock_.mono_ms() >= give_up) return true;
+    }
+}
+
 void BusPoller::poll_due(int64_t now) {
     for (auto& d : devices_) {
         if (stop_.stopping() || !link_->ctx.connected()) return;
@@ -241,6 +257,8 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
         // and decoded as good values of other points. So a serial line is
         // given the timeout again to bring it in before it is thrown away.
         if (f == Failure::timeout && !cut && !ctx.is_tcp() && !pause(d.cfg.timeout_ms))
+            return Outcome::stopped;
+        if ((f == Failure::crc || f == Failure::protocol) && !ctx.is_tcp() && !wait_quiet(d.cfg))
             return Outcome::stopped;
         ctx.flush();
         if (cut || f == Failure::connection || (f == Failure::timeout && ctx.is_tcp())) {

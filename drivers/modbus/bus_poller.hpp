@@ -90,7 +90,8 @@ class BusPoller {
     };
     void run();
     bool connect_bus();
-    bool wait_after_connect();  // false when stopping
+    bool wait_after_connect();                 // false when stopping
+    bool wait_quiet(const DeviceConfig& cfg);  // false when stopping
     void poll_due(int64_t now);
     void poll_device(Device& dev, int64_t now);
     // refused: the device answered this block with an exception (a wrong

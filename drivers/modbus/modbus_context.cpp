@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sys/ioctl.h>
+
 namespace gw::modbus {
 
 Failure classify_errno(int err) {
@@ -118,6 +120,12 @@ void Context::close() {
 
 void Context::flush() {
     if (connected_) modbus_flush(ctx_.get());
+}
+
+int Context::pending_input() const {
+    int n = 0;
+    if (!connected_ || tcp_ || ioctl(fd(), FIONREAD, &n) != 0) return 0;
+    return n;
 }
 
 void Context::set_timeout_ms(int ms) {

@@ -48,6 +48,8 @@ class Context {
     void close();
     bool connected() const { return connected_; }
     void flush();
+    // Bytes received on a serial line and not read yet (0 on TCP or closed).
+    int pending_input() const;
     void set_timeout_ms(int ms);
     [[nodiscard]] Status set_slave(int slave);
     // One read request: `count` registers or bits of `table` from `start`.

@@ -15,14 +15,34 @@ int max_count(Table t) {
     return is_bit_table(t) ? kMaxReadBits : kMaxReadRegisters;
 }
 
+namespace {
+
+int64_t bits_per_char(const DeviceConfig& device) {
+    return 1 + device.data_bits + (device.parity == 'N' ? 0 : 1) + device.stop_bits;
+}
+
+}  // namespace
+
 int wire_ms(const DeviceConfig& device, const ReadBlock& block) {
     if (device.transport != Transport::rtu || device.baud <= 0) return 0;
     // slave, function, address, count, CRC: 8 bytes; the answer: slave,
     // function, byte count, the data, CRC.
     const int64_t data = is_bit_table(block.table) ? (block.count + 7) / 8 : 2 * block.count;
     const int64_t bytes = 8 + (5 + data) + 2 * 4;
-    const int64_t bits = 1 + device.data_bits + (device.parity == 'N' ? 0 : 1) + device.stop_bits;
-    return static_cast<int>((bytes * bits * 1000 + device.baud - 1) / device.baud);
+    return static_cast<int>((bytes * bits_per_char(device) * 1000 + device.baud - 1) / device.baud);
+}
+
+int quiet_gap_ms(const DeviceConfig& device) {
+    const int64_t chars_ms =
+        device.baud > 0 ? (35 * bits_per_char(device) * 1000 / 10 + device.baud - 1) / device.baud
+                        : 0;
+    return static_cast<int>(std::max<int64_t>(20, chars_ms));
+}
+
+int64_t quiet_wait_max_ms(const DeviceConfig& device) {
+    const int64_t frame_ms =
+        device.baud > 0 ? (256 * bits_per_char(device) * 1000 + device.baud - 1) / device.baud : 0;
+    return frame_ms + device.timeout_ms;
 }
 
 int64_t retry_pause_ms(const DeviceConfig& device, int attempt) {
@@ -30,8 +50,12 @@ int64_t retry_pause_ms(const DeviceConfig& device, int attempt) {
 }
 
 int64_t failed_poll_ms(const DeviceConfig& device) {
+    // RTU: a timeout waits as long again; a bad frame is answered within the
+    // timeout and then waits for quiet, which takes longer.
     const int64_t per_try =
-        (device.transport == Transport::rtu ? 2 : 1) * static_cast<int64_t>(device.timeout_ms);
+        device.transport == Transport::rtu
+            ? device.timeout_ms + quiet_wait_max_ms(device) + quiet_gap_ms(device)
+            : device.timeout_ms;
     int64_t total = per_try;
     for (int attempt = 1; attempt <= device.retries; ++attempt)
         total += retry_pause_ms(device, attempt) + per_try;

@@ -45,13 +45,22 @@ std::vector<ReadBlock> plan_reads(std::vector<PointConfig> points, int device_po
 // 0 on TCP. At 2400 baud a full block of 125 registers takes 1.13 s.
 int wire_ms(const DeviceConfig& device, const ReadBlock& block);
 
+// After a bad frame on a serial line: how long the line must be silent to
+// count as quiet (Modbus's 3.5 characters, but at least 20 ms: a loaded
+// gateway or a pty relay pauses longer than the spec's 1.75 ms mid-frame),
+// and how long to wait for that at most (the longest frame, 256 bytes, on
+// the wire plus the device's timeout_ms; longer, the device is babbling).
+int quiet_gap_ms(const DeviceConfig& device);
+int64_t quiet_wait_max_ms(const DeviceConfig& device);
+
 // The pause before try `attempt` (1 for the first retry): 20, 40, 80 ... ms,
 // never longer than the device's timeout_ms.
 int64_t retry_pause_ms(const DeviceConfig& device, int attempt);
 
-// How long one poll of a device takes when every try times out: each try's
-// wait for an answer (on RTU, as long again for a late one to arrive before
-// the line is flushed) and the pauses between tries (retry_pause_ms).
+// How long one poll of a device takes at most when every try fails: each
+// try's wait for an answer (on RTU then the wait for a quiet line, which is
+// longer than the timeout's wait for a late answer) and the pauses between
+// tries (retry_pause_ms).
 int64_t failed_poll_ms(const DeviceConfig& device);
 
 // The raw number a register point holds (before scale/offset), honouring the

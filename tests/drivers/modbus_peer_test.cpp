@@ -476,6 +476,25 @@ TEST(ModbusRtu, CorruptedCrcIsCountedAndOthersKeepPolling) {
     CHECK(site.sink.count("room_temp", Quality::comm_fail) >= 1);
 }
 
+// A frame whose byte count was garbled: libmodbus stops reading at the
+// count (a CRC error) while the device goes on sending for 100 ms. The
+// retry used to go out 20 ms later, into the rest of it (on RS-485 a
+// collision), and failed too; it now waits for the line to go quiet. The
+// fire panel babbles at every other request, so each retry is answered.
+TEST(ModbusRtu, ARetryAfterABadFrameWaitsForTheLineToGoQuiet) {
+    RtuSite site;
+    site.start({"2:babble:100"});
+    CHECK_TRUE(wait_until([&] {
+        const auto fire = counters_of(*site.bus, "fire");
+        return fire.crc_errors >= 4 && fire.responses >= 4;
+    }));
+    site.bus->stop();
+    const auto fire = counters_of(*site.bus, "fire");
+    LONGS_EQUAL(0, fire.polls_failed);
+    LONGS_EQUAL(0, fire.protocol_errors + fire.timeouts);
+    LONGS_EQUAL(0, site.sink.count("room_temp", Quality::comm_fail));
+}
+
 TEST(ModbusRtu, AnswerFromTheWrongSlaveIsRejected) {
     RtuSite site;
     site.start({"3:wrong_slave"});

@@ -121,9 +121,25 @@ TEST(ModbusPlan, WireTimeCountsEveryCharacterOfRequestAndAnswer) {
     LONGS_EQUAL(0, wire_ms(d, full));
 }
 
+// After a bad frame a serial line must be silent for 3.5 characters (at
+// least 20 ms) before the retry; the wait ends after the longest frame's
+// time on the wire plus the timeout (256 bytes at 9600 8N1: 267 ms).
+TEST(ModbusPlan, TheQuietWaitFollowsTheLineSpeed) {
+    DeviceConfig d;
+    d.transport = Transport::rtu;
+    d.timeout_ms = 100;
+    LONGS_EQUAL(20, quiet_gap_ms(d));  // 9600 8N1: 3.6 ms
+    LONGS_EQUAL(267 + 100, quiet_wait_max_ms(d));
+    d.baud = 1200;
+    d.parity = 'E';                    // 11 bits
+    LONGS_EQUAL(33, quiet_gap_ms(d));  // 38.5 bits: 32.1 ms, rounded up
+    LONGS_EQUAL(2347 + 100, quiet_wait_max_ms(d));
+}
+
 // A failed poll's length, which a point's last value stays `stale` beyond
-// three poll intervals: every try's wait (on RTU twice timeout_ms: a late
-// answer is waited for before the flush) and the pauses between tries.
+// three poll intervals: every try's wait and the pauses between tries. On
+// RTU a try's wait is the timeout and then the wait for a quiet line (a bad
+// frame), longer than the timeout again (a late answer).
 TEST(ModbusPlan, AFailedPollTakesEveryTryAndThePausesBetween) {
     DeviceConfig d;
     d.timeout_ms = 100;
@@ -131,7 +147,8 @@ TEST(ModbusPlan, AFailedPollTakesEveryTryAndThePausesBetween) {
     d.transport = Transport::tcp;
     LONGS_EQUAL(100 + (20 + 100) + (40 + 100), failed_poll_ms(d));
     d.transport = Transport::rtu;
-    LONGS_EQUAL(200 + (20 + 200) + (40 + 200), failed_poll_ms(d));
+    const int try_ms = 100 + (267 + 100) + 20;  // 9600 8N1
+    LONGS_EQUAL(try_ms + (20 + try_ms) + (40 + try_ms), failed_poll_ms(d));
 }
 TEST(ModbusPlan, DecodesEveryTypeAndOrder) {
     auto p = point("x", Table::holding_register, 0, ValueType::int16);

@@ -47,6 +47,8 @@ std::string to_string(FaultKind k) {
             return "trickle";
         case FaultKind::drop:
             return "drop";
+        case FaultKind::babble:
+            return "babble";
     }
     return "?";
 }
@@ -75,13 +77,18 @@ Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
         if (!parse_int(arg, 2, 1000000, v)) return fail("drop needs N (2..1000000)");
         f.kind = FaultKind::drop;
         f.arg = static_cast<int>(v);
+    } else if (kind == "babble") {
+        if (!parse_int(arg, 1, 10000, v)) return fail("babble needs the ms of noise (1..10000)");
+        f.kind = FaultKind::babble;
+        f.arg = static_cast<int>(v);
     } else if (kind == "exception") {
         if (!parse_int(arg, 1, 11, v)) return fail("exception needs a code (1..11)");
         f.kind = FaultKind::exception;
         f.arg = static_cast<int>(v);
     } else {
         return fail("unknown fault \"" + kind +
-                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop)");
+                    "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop, "
+                    "babble)");
     }
     return f;
 }

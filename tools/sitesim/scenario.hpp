@@ -12,17 +12,29 @@
 
 namespace gw::sitesim {
 
-enum class FaultKind { none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop };
+enum class FaultKind {
+    none,
+    no_answer,
+    late,
+    exception,
+    wrong_slave,
+    bad_crc,
+    trickle,
+    drop,
+    babble
+};
 
 struct Fault {
     FaultKind kind = FaultKind::none;
     // late: delay ms; exception: code; trickle: ms between bytes; drop: N
-    // (every Nth request of the slave goes unanswered, a lossy link)
+    // (every Nth request of the slave goes unanswered, a lossy link);
+    // babble: ms of noise after a bad-CRC answer, every other request (a
+    // garbled frame whose rest is still coming)
     int arg = 0;
 };
 
 // "none", "no_answer", "late" (arg ms), "exception" (arg code 1..11),
-// "wrong_slave", "bad_crc", "trickle" (arg ms), "drop" (arg N).
+// "wrong_slave", "bad_crc", "trickle" (arg ms), "drop" (arg N), "babble" (arg ms).
 Result<Fault> parse_fault(const std::string& kind, const std::string& arg);
 // "SLAVE:KIND[:ARG]" as given on the command line.
 Result<std::pair<int, Fault>> parse_fault_option(const std::string& text);

@@ -376,6 +376,8 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
         if (fault.kind == FaultKind::drop &&
             s->stats.requests % static_cast<uint64_t>(fault.arg) != 0)
             fault.kind = FaultKind::none;  // only every Nth request is lost
+        if (fault.kind == FaultKind::babble && s->stats.requests % 2 == 0)
+            fault.kind = FaultKind::none;  // every other request, so a retry can succeed
         if (fault.kind != FaultKind::none) s->stats.faulted++;
     }
     const int fc = req[header];
@@ -394,6 +396,21 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
                 std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
                 rsp.back() ^= 0x5A;
                 write_all(context.fd(), rsp.data(), rsp.size());
+                return;
+            }
+            break;
+        case FaultKind::babble:
+            if (rtu && fc >= 1 && fc <= 4) {
+                std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
+                rsp.back() ^= 0x5A;
+                write_all(context.fd(), rsp.data(), rsp.size());
+                // The rest of a frame whose byte count was garbled: the
+                // client stopped reading at the count, the line goes on.
+                const uint8_t noise = 0xAA;
+                for (int ms = 0; ms < fault.arg && !stopping_; ++ms) {
+                    if (!write_all(context.fd(), &noise, 1)) return;
+                    sleep_ms(1);
+                }
                 return;
             }
             break;
