@@ -107,6 +107,9 @@ TEST(ModeController, AWallClockStepDoesNotEndTheEmergency) {
     CHECK(m.load().ok());
     CHECK(m.set(Mode::emergency, 3600000, "control").ok());
     clock.step_wall(6 * 3600 * 1000LL);
+    auto restated = m.tick();  // the end on the new clock, same mode
+    CHECK(restated.has_value());
+    CHECK(restated->to.mode == Mode::emergency);
     CHECK_FALSE(m.tick().has_value());
     clock.advance(3599999);
     CHECK_FALSE(m.tick().has_value());
@@ -114,6 +117,53 @@ TEST(ModeController, AWallClockStepDoesNotEndTheEmergency) {
     clock.advance(1);
     CHECK(m.tick().has_value());
     CHECK(m.mode() == Mode::normal);
+}
+
+// The wall times of an emergency set before a step are restated on the
+// new clock and recorded: stored as they were, its end lay hours in the
+// past, and the next restart ended it at once; the center was told an end
+// hours off. Its since moves with the step too.
+TEST(ModeController, AnEmergencySetBeforeAClockStepOutlivesARestart) {
+    const int64_t step = 6 * 3600 * 1000LL;
+    int64_t since = 0;
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 3600000, "command:r1").ok());
+        since = m.state().since_ms;
+        clock.advance(600000);
+        CHECK_FALSE(m.tick().has_value());
+        clock.step_wall(step);
+        auto c = m.tick();
+        CHECK(c.has_value());
+        LONGS_EQUAL(clock.now_ms() + 3000000, *c->to.until_ms);
+        LONGS_EQUAL(since + step, c->to.since_ms);
+        STRCMP_EQUAL("command:r1", c->to.source.c_str());
+        CHECK_FALSE(m.tick().has_value());
+    }
+    clock.advance(600000);
+    ModeController m(Mode::normal, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(2399999);
+    CHECK_FALSE(m.tick().has_value());
+    clock.advance(1);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
+// A change made after a step and before the tick that would see it is on
+// the new clock already: not moved again.
+TEST(ModeController, AChangeMadeAfterAStepIsNotMovedAgain) {
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    clock.step_wall(3600000);
+    CHECK(m.set(Mode::emergency, 600000, "control").ok());
+    const auto until = *m.state().until_ms;
+    CHECK_FALSE(m.tick().has_value());
+    LONGS_EQUAL(until, *m.state().until_ms);
 }
 
 // After a step, a shorter [[emergency.auto]] rule still does not cut the
@@ -124,6 +174,8 @@ TEST(ModeController, AWallClockStepDoesNotLetAShorterRuleCutTheEmergencyShort) {
     CHECK(m.set(Mode::emergency, 3600000, "control").ok());
     clock.step_wall(5 * 3600 * 1000LL);
     CHECK_FALSE(m.on_event(event("fire-1", "smoke", gw::Severity::critical)).has_value());
+    auto restated = m.tick();  // its end restated on the new clock
+    CHECK(restated.has_value() && restated->to.mode == Mode::emergency);
     clock.advance(3599999);
     CHECK_FALSE(m.tick().has_value());
     clock.advance(1);

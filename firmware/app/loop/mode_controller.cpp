@@ -7,6 +7,9 @@ namespace {
 
 using nlohmann::json;
 constexpr const char* kKey = "mode";
+// Wall time moving this much against monotonic time between two ticks is a
+// step (NTP, a technician's `date`); slewing moves it by well under 1 ms.
+constexpr int64_t kStepMs = 1000;
 
 std::string encode(const ModeState& s) {
     return mode_json(s).dump();
@@ -79,6 +82,8 @@ Result<std::optional<ModeChange>> ModeController::load() {
 // at most the emergency's whole length (a gateway that restarts with its
 // clock months behind must not stay in emergency for months).
 void ModeController::arm_expiry() {
+    // The state's wall times are on the clock as it is now.
+    wall_offset_ = clock_.now_ms() - clock_.mono_ms();
     until_mono_.reset();
     if (!state_.until_ms) return;
     const int64_t left = std::min(*state_.until_ms - clock_.now_ms(),
@@ -117,9 +122,10 @@ Result<std::optional<ModeChange>> ModeController::set(Mode mode, std::optional<i
 }
 
 std::optional<ModeChange> ModeController::tick() {
-    const int64_t now = clock_.now_ms();
+    const int64_t now = clock_.now_ms(), mono = clock_.mono_ms();
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!until_mono_ || *until_mono_ > clock_.mono_ms()) return std::nullopt;
+    if (auto restated = restate_after_step(now, mono)) return restated;
+    if (!until_mono_ || *until_mono_ > mono) return std::nullopt;
     auto r = apply(ModeState{Mode::normal, now, std::nullopt, "expired"});
     if (!r) {
         // Not recorded: the mode stays and the next tick tries again (the
@@ -128,6 +134,32 @@ std::optional<ModeChange> ModeController::tick() {
         return std::nullopt;
     }
     return *r;
+}
+
+// The running state's wall times were read on the clock before the step.
+// Its end is what counts: stored as it was, an emergency set before NTP
+// stepped a gateway booted without an RTC hours forward ended at the next
+// restart (its end lay hours in the past), and the center was told an end
+// hours off. The monotonic end is unchanged; the wall times follow it and
+// are recorded. Caller holds mutex_.
+std::optional<ModeChange> ModeController::restate_after_step(int64_t now, int64_t mono) {
+    const int64_t offset = now - mono;
+    const int64_t step = wall_offset_ ? offset - *wall_offset_ : 0;
+    wall_offset_ = offset;
+    if (step > -kStepMs && step < kStepMs) return std::nullopt;
+    ModeState next = state_;
+    next.since_ms += step;
+    if (until_mono_) next.until_ms = now + std::max<int64_t>(0, *until_mono_ - mono);
+    if (auto s = table_.put(kKey, encode(next)); !s) {
+        log_.error("mode", "times after a clock step not recorded", {{"error", s.error()}});
+        return std::nullopt;
+    }
+    log_.info("mode", "wall clock stepped: mode times restated", {{"step_ms", step}});
+    ModeChange change{state_, next};
+    state_ = std::move(next);
+    // Only an end is news to the center; a since alone waits for the next change.
+    if (!state_.until_ms) return std::nullopt;
+    return change;
 }
 
 // The longest of the rules that match: the first match alone gave a critical

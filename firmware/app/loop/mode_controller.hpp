@@ -54,7 +54,9 @@ class ModeController final : public ModeView {
     // (same mode and end) is no change.
     Result<std::optional<ModeChange>> set(Mode mode, std::optional<int64_t> duration_ms,
                                           const std::string& source);
-    // An emergency whose end has come falls back to normal.
+    // An emergency whose end has come falls back to normal. After a step of
+    // the wall clock, the state's wall times are restated on the new clock
+    // (an emergency with an end: returned as a change, same mode).
     std::optional<ModeChange> tick();
     // An event matching an [[emergency.auto]] rule enters emergency for the
     // rule's duration (or extends a running one that would end sooner).
@@ -63,6 +65,7 @@ class ModeController final : public ModeView {
   private:
     Result<std::optional<ModeChange>> apply(ModeState next);
     void arm_expiry();  // until_mono_ from state_ (caller holds mutex_)
+    std::optional<ModeChange> restate_after_step(int64_t now, int64_t mono);
 
     Mode first_start_;
     std::vector<EmergencyAutoRule> rules_;
@@ -75,6 +78,9 @@ class ModeController final : public ModeView {
     // wall time (the contract's), and an NTP step of the wall clock (a
     // gateway without an RTC boots behind) must not end it early or late.
     std::optional<int64_t> until_mono_;
+    // Wall minus monotonic time when state_'s wall times were last read or
+    // written (arm_expiry, tick): a change is a step.
+    std::optional<int64_t> wall_offset_;
     std::atomic<Mode> mode_{Mode::normal};
 };
 
