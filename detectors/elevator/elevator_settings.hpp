@@ -32,6 +32,10 @@ struct ElevatorSettings final : DetectorSettings {
     std::string input_unit(const std::string& role) const override {
         return role == "speed" ? "m/s" : "";
     }
+    std::vector<Threshold> input_thresholds(const std::string& role) const override {
+        if (role != "speed") return {};
+        return {{"rated_speed_m_s x overspeed_ratio", rated_speed_m_s * overspeed_ratio}};
+    }
 };
 
 }  // namespace gw::detectors

@@ -44,6 +44,15 @@ struct FireSettings final : DetectorSettings {
         if (role == "residual_ma") return "mA";
         return "";
     }
+    std::vector<Threshold> input_thresholds(const std::string& role) const override {
+        if (role == "temperature")
+            return {{fixed_temp_c > 0 ? "fixed_temp_c" : "heat_class", fixed_temperature()}};
+        if (role == "cable_temp") return {{"cable_temp_c", cable_temp_c}};
+        // The dose approaches the concentration: below co_alarm_ppm it never gets there.
+        if (role == "co_ppm") return {{"co_alarm_ppm", co_alarm_ppm}};
+        if (role == "residual_ma") return {{"residual_ma", residual_ma}};
+        return {};
+    }
 };
 
 }  // namespace gw::detectors

@@ -38,6 +38,12 @@ struct FloodSettings final : DetectorSettings {
     std::string input_unit(const std::string& role) const override {
         return role == "depth" ? "cm" : "";
     }
+    std::vector<Threshold> input_thresholds(const std::string& role) const override {
+        std::vector<Threshold> out;
+        if (role == "depth")
+            for (double level : depth_levels_cm) out.push_back({"depth_levels_cm", level});
+        return out;
+    }
 };
 
 }  // namespace gw::detectors

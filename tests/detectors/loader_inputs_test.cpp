@@ -109,6 +109,35 @@ TEST(LoaderInputs, APointBoundThatLeavesNoValidValueIsAnError) {
         "cfg.toml:17: points[depth].min: 600 is above the default maximum 500 of "
         "detectors[flood1].inputs.depth: set max as well",
         r.errors.lines[0].c_str());
-    r = load(site("inputs = { depth = \"depth\" }", "min = 600\nmax = 900"));
+    r = load(site("inputs = { depth = \"depth\"}\nparams = { depth_levels_cm = [650, 700, 800] }",
+                  "min = 600\nmax = 900"));
     CHECK_TEXT(r.ok(), errors(r).c_str());
+}
+
+// A level the input's readings can never reach is refused, with the bound
+// that hides it: a 40 cm gauge under the 50 cm critical level never said
+// critical. Below the range it would be raised for ever.
+TEST(LoaderInputs, ALevelOutsideTheInputsRangeIsAnError) {
+    auto r = load(site("inputs = { depth = \"depth\" }", "min = 0\nmax = 40"));
+    CHECK_FALSE(r.ok());
+    LONGS_EQUAL_TEXT(1, r.errors.lines.size(), errors(r).c_str());
+    STRCMP_EQUAL(
+        "cfg.toml:17: points[depth].max: detectors[flood1].params.depth_levels_cm (50) is above "
+        "the range of inputs.depth (point \"depth\", max 40): its readings would never reach "
+        "it; set the sensor's real range, or change the level",
+        r.errors.lines[0].c_str());
+    r = load(site("inputs = { depth = \"depth\" }", "min = 20\nmax = 400"));
+    STRCMP_CONTAINS("points[depth].min: detectors[flood1].params.depth_levels_cm (15) is below",
+                    errors(r).c_str());
+    // Past the role's default range (-5..500 cm) with no bound on the point:
+    // said at the detector, with the fix.
+    r = load(site("inputs = { depth = \"depth\" }\nparams = { depth_levels_cm = [15, 30, 600] }"));
+    CHECK_FALSE(r.ok());
+    STRCMP_CONTAINS(
+        "detectors[flood1].params.depth_levels_cm: detectors[flood1].params.depth_levels_cm (600) "
+        "is above the range of inputs.depth (point \"depth\", max 500, the default): its "
+        "readings would never reach it; set the point's max to the sensor's range",
+        errors(r).c_str());
+    r = load(site("inputs = { depth = \"depth\" }", "min = 0\nmax = 50"));
+    CHECK_TEXT(r.ok(), errors(r).c_str());  // the level at the range's end is reached
 }

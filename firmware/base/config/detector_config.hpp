@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gw {
 
@@ -76,6 +77,18 @@ class DetectorSettings {
         double max_s = 0;
     };
     virtual RateWindow input_rate_window(const std::string& role) const {
+        (void)role;
+        return {};
+    }
+    // The levels input `role`'s readings are compared with, each with the
+    // parameter that sets it. The loader refuses a point whose min/max
+    // leaves one outside its range: above max it is never reached (a 50 cm
+    // depth alarm on a gauge reading at most 40), below min it always is.
+    struct Threshold {
+        std::string key;
+        double value = 0;
+    };
+    virtual std::vector<Threshold> input_thresholds(const std::string& role) const {
         (void)role;
         return {};
     }

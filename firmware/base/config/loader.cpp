@@ -595,6 +595,36 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
     diag.add(line, "points[" + p.id + "]." + (min_set ? "min" : "max"), what.str());
 }
 
+// A detector level outside its input's range (the role's default, with
+// the point's min/max where it sets them): above max the readings never
+// reach it, below min they always are past it. Said at the point's bound
+// when the point sets it, else at the detector's inputs.
+void check_point_thresholds(const DetectorConfig& d, const std::string& role, const PointConfig& p,
+                            long point_line, long inputs_line, Diagnostics& diag) {
+    if (!d.settings) return;
+    const InputRange range = d.settings->input_range(role).overridden_by({p.min, p.max});
+    if (range.empty()) return;  // reported where the range was taken
+    for (const auto& t : d.settings->input_thresholds(role)) {
+        if (range.contains(t.value)) continue;
+        const bool above = range.max && t.value > *range.max;
+        const bool point_bound = above ? p.max.has_value() : p.min.has_value();
+        std::ostringstream what;
+        what << "detectors[" << d.id << "].params." << t.key << " (" << t.value << ") is "
+             << (above ? "above" : "below") << " the range of inputs." << role << " (point \""
+             << p.id << "\", " << (above ? "max " : "min ") << (above ? *range.max : *range.min)
+             << (point_bound ? "" : ", the default") << "): its readings would "
+             << (above ? "never reach it" : "always be past it") << "; "
+             << (point_bound ? "set the sensor's real range, or change the level"
+                             : "set the point's " + std::string(above ? "max" : "min") +
+                                   " to the sensor's range, or change the level");
+        diag.add(point_bound ? point_line : inputs_line,
+                 point_bound ? "points[" + p.id + "]." + (above ? "max" : "min")
+                             : "detectors[" + d.id + "].params." + t.key,
+                 what.str());
+        return;  // one line per point and input
+    }
+}
+
 // A serial point's field must be a named group of its port's pattern (a
 // pattern that does not compile was reported where it was read).
 // The field names each serial port's pattern captures; a port whose
@@ -679,6 +709,8 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                 check_point_rate(d, role, *p, c, poll_lines, reported_polls, diag);
                 check_point_window(d, role, *p, c, poll_lines, reported_polls, diag);
                 if (p->min || p->max) use_point_range(d, role, *p, point_lines.at(point), diag);
+                check_point_thresholds(d, role, *p, point_lines.at(point),
+                                       detector_lines.at(d.id + ".inputs"), diag);
             }
         }
         if (!d.camera.empty() && !c.camera(d.camera))
