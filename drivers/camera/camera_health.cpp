@@ -23,25 +23,30 @@ std::vector<HealthChange> CameraHealth::update(const cv::Mat& bgr, int64_t t_ms)
         same = cv::norm(previous_, gray, cv::NORM_INF) <= s_.identical_max;
     previous_ = gray.clone();
 
-    auto track = [&](bool condition, int64_t& since, bool& active, int64_t limit,
-                     const char* type) {
-        if (condition) {
-            if (since < 0) since = t_ms;
-            if (!active && t_ms - since >= limit) {
-                active = true;
-                changes.push_back({type, true, since, mean[0], stddev[0]});
-            }
-        } else {
-            since = -1;
-            if (active) {
-                active = false;
-                changes.push_back({type, false, t_ms, mean[0], stddev[0]});
-            }
-        }
-    };
-    track(dark, dark_since_, covered_, s_.covered_ms, "covered");
-    track(same, same_since_, frozen_, s_.frozen_ms, "frozen");
+    track(dark, covered_, s_.covered_ms, "covered", t_ms, mean[0], stddev[0], changes);
+    track(same, frozen_, s_.frozen_ms, "frozen", t_ms, mean[0], stddev[0], changes);
     return changes;
+}
+
+void CameraHealth::track(bool condition, Fault& f, int64_t raise_after_ms, const char* type,
+                         int64_t t_ms, double mean, double stddev,
+                         std::vector<HealthChange>& changes) const {
+    if (condition) {
+        f.gone_since = -1;
+        if (f.since < 0) f.since = t_ms;
+        if (!f.active && t_ms - f.since >= raise_after_ms) {
+            f.active = true;
+            changes.push_back({type, true, f.since, mean, stddev});
+        }
+        return;
+    }
+    f.since = -1;
+    if (!f.active) return;
+    if (f.gone_since < 0) f.gone_since = t_ms;
+    if (t_ms - f.gone_since < s_.clear_ms) return;
+    f.active = false;
+    f.gone_since = -1;
+    changes.push_back({type, false, t_ms, mean, stddev});
 }
 
 }  // namespace gw::camera

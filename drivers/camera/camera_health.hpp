@@ -17,6 +17,11 @@ struct HealthSettings {
     double dark_mean = 15.0;      // grey level below which the image is black
     double uniform_stddev = 4.0;  // grey spread below which the image is featureless
     double identical_max = 1.0;   // max per-pixel difference still "identical"
+    // A fault clears once its condition has been gone this long: a headlight
+    // sweeping a covered lens, or one glitched frame of a frozen stream,
+    // cleared it at once and it was raised again frozen_ms later, a pair of
+    // events for the center every few seconds.
+    int64_t clear_ms = 3000;
 };
 
 struct HealthChange {
@@ -31,18 +36,25 @@ class CameraHealth {
   public:
     explicit CameraHealth(HealthSettings s) : s_(s) {}
     std::vector<HealthChange> update(const cv::Mat& bgr, int64_t t_ms);
-    bool frozen() const { return frozen_; }
-    bool covered() const { return covered_; }
+    bool frozen() const { return frozen_.active; }
+    bool covered() const { return covered_.active; }
     // No reset on a reconnect: a camera that comes back with the same still
     // picture is still frozen.
 
   private:
+    // One fault's timing: since when its condition holds, since when it is
+    // gone (while raised), and whether it is raised.
+    struct Fault {
+        int64_t since = -1;
+        int64_t gone_since = -1;
+        bool active = false;
+    };
+    void track(bool condition, Fault& f, int64_t raise_after_ms, const char* type, int64_t t_ms,
+               double mean, double stddev, std::vector<HealthChange>& changes) const;
+
     HealthSettings s_;
     cv::Mat previous_;
-    int64_t same_since_ = -1;
-    int64_t dark_since_ = -1;
-    bool frozen_ = false;
-    bool covered_ = false;
+    Fault frozen_, covered_;
 };
 
 }  // namespace gw::camera

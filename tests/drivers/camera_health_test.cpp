@@ -43,9 +43,38 @@ TEST(CameraHealth, IdenticalFramesForFrozenMsRaiseThenClear) {
     STRCMP_EQUAL("frozen", raised[0].type.c_str());
     CHECK_TRUE(raised[0].raised);
     CHECK(h.update(still, 1200).empty());  // raised once, not every frame
-    auto cleared = h.update(scene(5), 1300);
+    // Moving again: cleared once it has moved for clear_ms (3 s).
+    for (int t = 1300; t < 4300; t += 100) CHECK(h.update(scene(t / 100), t).empty());
+    auto cleared = h.update(scene(43), 4300);
     LONGS_EQUAL(1, cleared.size());
     CHECK_FALSE(cleared[0].raised);
+    CHECK_FALSE(h.frozen());
+}
+
+// A fault is not cleared by a moment without its condition: one glitched
+// frame in a frozen stream, a headlight sweeping a covered lens. Each
+// cleared it at once, and it was raised again a frozen_ms later: a pair of
+// events every few seconds for as long as it lasted.
+TEST(CameraHealth, AMomentWithoutTheConditionDoesNotClearAFault) {
+    CameraHealth h(settings());
+    const cv::Mat still = scene(0);
+    cv::Mat black(120, 160, CV_8UC3, cv::Scalar(3, 3, 3));
+    std::vector<HealthChange> all;
+    auto feed = [&](const cv::Mat& m, int t) {
+        auto c = h.update(m, t);
+        all.insert(all.end(), c.begin(), c.end());
+    };
+    for (int t = 0; t <= 1100; t += 100) feed(still, t);
+    LONGS_EQUAL(1, all.size());  // frozen
+    for (int t = 1200; t < 20000; t += 100) feed(t % 2000 == 0 ? scene(7) : still, t);
+    LONGS_EQUAL(1, all.size());
+    CHECK_TRUE(h.frozen());
+    for (int t = 20000; t <= 21100; t += 100) feed(black, t);
+    LONGS_EQUAL(2, all.size());  // covered raised
+    for (int t = 21200; t < 40000; t += 100) feed(t % 2000 == 0 ? scene(t / 100) : black, t);
+    LONGS_EQUAL(3, all.size());  // frozen cleared: a black image is covered, not frozen
+    CHECK_FALSE(all[2].raised);
+    CHECK_TRUE(h.covered());
 }
 
 TEST(CameraHealth, BlackOrUniformImageIsCoveredNotFrozen) {
