@@ -195,7 +195,10 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
     ReadBuffers answer;
     Context& ctx = link_->ctx;
     if (Status s = ctx.set_slave(d.cfg.slave); !s) {
-        count_failure(d, Failure::protocol, s.error());
+        count(d.index, [&](DeviceCounters& c) {  // no request went out
+            c.protocol_errors++;
+            c.last_error = s.error();
+        });
         report_failure(d, s.error(), out);
         return Outcome::failed;
     }

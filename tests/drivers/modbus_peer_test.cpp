@@ -215,30 +215,53 @@ TEST(ModbusTcp, ABusyDeviceIsAskedAgain) {
     STRCMP_CONTAINS("exception 6", fire.last_error.c_str());
 }
 
+namespace {
+
+// sitesim over TCP, polled on a clock that moves only when the test moves
+// it; the fire panel needs a 1 s pause after each request.
+struct PausingFireSite {
+    TempDir dir;
+    int port = free_port();
+    std::unique_ptr<Process> sim;
+    Collector sink;
+    SteppedClock clock;
+    Log log{LogLevel::error};
+    std::unique_ptr<BusPoller> bus;
+
+    void start(const std::vector<std::string>& faults, const std::vector<PointConfig>& points,
+               int retries) {
+        std::vector<std::string> extra{"--tcp", std::to_string(port)};
+        for (const auto& f : faults) extra.insert(extra.end(), {"--fault", f});
+        sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", kSiteScenario), extra),
+                                        dir.path(), "sitesim");
+        CHECK_TRUE(sim->wait_for_output("sitesim: ready", 10000));
+        auto devices = tcp_devices(port);
+        for (auto& d : devices) {
+            d.pause_ms = d.id == "fire" ? 1000 : 0;
+            d.retries = retries;
+        }
+        bus = std::make_unique<BusPoller>(devices, points, sink, clock, log);
+        CHECK_TRUE(bus->start().ok());
+    }
+};
+
+}  // namespace
+
 // A device's pause between requests holds after a block it refused too:
 // the refused block's answer was skipped past it, and a device that needs
 // the pause missed the next request. The clock stands still, so the pause
 // after the refused first block (a coil it does not have) never ends: the
 // device's next block is not asked until the clock moves.
 TEST(ModbusTcp, APauseFollowsARefusedBlockToo) {
-    TempDir dir;
-    const int port = free_port();
-    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario), {"--tcp", std::to_string(port)}),
-                dir.path(), "sitesim");
-    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
-    Collector sink;
-    SteppedClock clock;
-    Log log(LogLevel::error);
-    auto devices = tcp_devices(port);
-    for (auto& d : devices) d.pause_ms = d.id == "fire" ? 1000 : 0;
+    PausingFireSite site;
     auto points = site_points();
     points.push_back(point("missing", "fire", Table::coil, 20000));  // the fire panel's first block
-    BusPoller bus(devices, points, sink, clock, log);
-    CHECK_TRUE(bus.start().ok());
+    site.start({}, points, 1);
+    BusPoller& bus = *site.bus;
     CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").exceptions >= 1; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     LONGS_EQUAL(1, counters_of(bus, "fire").requests);  // waiting out the pause
-    clock.advance(1000);
+    site.clock.advance(1000);
     CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").responses >= 1; }));
     bus.stop();
 }
@@ -248,28 +271,45 @@ TEST(ModbusTcp, APauseFollowsARefusedBlockToo) {
 // (no retry here); on a clock that stands still the lift, polled after it,
 // is not asked until the clock moves.
 TEST(ModbusTcp, APauseFollowsAFailedRequestToo) {
-    TempDir dir;
-    const int port = free_port();
-    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario),
-                             {"--tcp", std::to_string(port), "--fault", "2:exception:6"}),
-                dir.path(), "sitesim");
-    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
-    Collector sink;
-    SteppedClock clock;
-    Log log(LogLevel::error);
-    auto devices = tcp_devices(port);
-    for (auto& d : devices) {
-        d.pause_ms = d.id == "fire" ? 1000 : 0;
-        d.retries = 0;
-    }
-    BusPoller bus(devices, site_points(), sink, clock, log);
-    CHECK_TRUE(bus.start().ok());
+    PausingFireSite site;
+    site.start({"2:exception:6"}, site_points(), 0);
+    BusPoller& bus = *site.bus;
     CHECK_TRUE(wait_until([&] { return counters_of(bus, "fire").polls_failed >= 1; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     LONGS_EQUAL(0, counters_of(bus, "lift").requests);  // waiting out the fire panel's pause
-    clock.advance(1000);
+    site.clock.advance(1000);
     CHECK_TRUE(wait_until([&] { return counters_of(bus, "lift").responses >= 1; }));
     bus.stop();
+}
+
+// A unit id libmodbus refuses (248-254 on TCP; the loader refuses them
+// first, this is the driver's own guard): nothing is sent, the device
+// fails with the reason, the others are polled. It used to be counted as
+// a request.
+TEST(ModbusTcp, AUnitIdLibmodbusRefusesSendsNothing) {
+    TempDir dir;
+    const int port = free_port();
+    Process sim(sitesim_args(dir.write("site.csv", kSiteScenario), {"--tcp", std::to_string(port)}),
+                dir.path(), "sitesim");
+    CHECK_TRUE(sim.wait_for_output("sitesim: ready", 10000));
+    Collector sink;
+    SystemClock clock;
+    Log log(LogLevel::error);
+    auto devices = tcp_devices(port);
+    for (auto& d : devices)
+        if (d.id == "fire") d.slave = 250;
+    BusPoller bus(devices, site_points(), sink, clock, log);
+    CHECK_TRUE(bus.start().ok());
+    CHECK_TRUE(wait_until([&] {
+        return counters_of(bus, "fire").polls_failed >= 1 &&
+               counters_of(bus, "lift").responses >= 2;
+    }));
+    bus.stop();
+    const auto fire = counters_of(bus, "fire");
+    LONGS_EQUAL(0, fire.requests);
+    CHECK(fire.protocol_errors >= 1);
+    STRCMP_CONTAINS("slave 250 refused by libmodbus", fire.last_error.c_str());
+    CHECK(sink.count("room_temp", Quality::comm_fail) >= 1);
 }
 
 TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {

@@ -406,8 +406,11 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
                 write_all(context.fd(), rsp.data(), rsp.size());
                 // The rest of a frame whose byte count was garbled: the
                 // client stopped reading at the count, the line goes on.
+                // To a deadline: on a loaded machine each 1 ms sleep takes longer.
                 const uint8_t noise = 0xAA;
-                for (int ms = 0; ms < fault.arg && !stopping_; ++ms) {
+                const auto end =
+                    std::chrono::steady_clock::now() + std::chrono::milliseconds(fault.arg);
+                while (std::chrono::steady_clock::now() < end && !stopping_) {
                     if (!write_all(context.fd(), &noise, 1)) return;
                     sleep_ms(1);
                 }
