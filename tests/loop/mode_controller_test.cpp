@@ -154,6 +154,41 @@ TEST(ModeController, AnEmergencySetBeforeAClockStepOutlivesARestart) {
     CHECK(m.mode() == Mode::normal);
 }
 
+// Restarted with its clock behind (no RTC), then set by NTP: the times
+// stored before the restart were on the right clock already. Moved by the
+// step, the since lay in the future, after the end, and the next restart
+// ended the emergency at once.
+TEST(ModeController, AStepAfterARestartWithTheClockBehindKeepsTheStoredSince) {
+    const int64_t behind = 90LL * 24 * 3600 * 1000;
+    int64_t since = 0;
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 3600000, "control").ok());
+        since = m.state().since_ms;
+    }
+    clock.step_wall(-behind);
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK_FALSE(m.tick().has_value());
+        clock.advance(600000);
+        clock.step_wall(behind);
+        auto c = m.tick();
+        CHECK(c.has_value());
+        LONGS_EQUAL(since, c->to.since_ms);
+        LONGS_EQUAL(clock.now_ms() + 3000000, *c->to.until_ms);
+    }
+    ModeController m(Mode::normal, {}, table, clock, log);
+    auto r = m.load();
+    CHECK(r.ok());
+    CHECK_FALSE(r->has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(3000000);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
 // A change made after a step and before the tick that would see it is on
 // the new clock already: not moved again.
 TEST(ModeController, AChangeMadeAfterAStepIsNotMovedAgain) {

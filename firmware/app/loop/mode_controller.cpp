@@ -61,6 +61,7 @@ Result<std::optional<ModeChange>> ModeController::load() {
         // First start (or an unreadable record): the config's mode.
         state_ = ModeState{first_start_, now, std::nullopt, "config"};
         mode_ = state_.mode;
+        wall_offset_ = now - clock_.mono_ms();
         if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
         return std::optional<ModeChange>();
     }
@@ -122,8 +123,10 @@ Result<std::optional<ModeChange>> ModeController::set(Mode mode, std::optional<i
 }
 
 std::optional<ModeChange> ModeController::tick() {
-    const int64_t now = clock_.now_ms(), mono = clock_.mono_ms();
     std::lock_guard<std::mutex> lock(mutex_);
+    // Read under the lock: a change made while this tick waited for it set
+    // the step baseline on the clock as it is after that change.
+    const int64_t now = clock_.now_ms(), mono = clock_.mono_ms();
     if (auto restated = restate_after_step(now, mono)) return restated;
     if (!until_mono_ || *until_mono_ > mono) return std::nullopt;
     auto r = apply(ModeState{Mode::normal, now, std::nullopt, "expired"});
@@ -141,19 +144,24 @@ std::optional<ModeChange> ModeController::tick() {
 // stepped a gateway booted without an RTC hours forward ended at the next
 // restart (its end lay hours in the past), and the center was told an end
 // hours off. The monotonic end is unchanged; the wall times follow it and
-// are recorded. Caller holds mutex_.
+// are recorded. A since loaded at a restart may already be on the right
+// clock (the step sets a clock that booted behind): one the step would
+// carry past now is kept (at most now). Caller holds mutex_.
 std::optional<ModeChange> ModeController::restate_after_step(int64_t now, int64_t mono) {
     const int64_t offset = now - mono;
-    const int64_t step = wall_offset_ ? offset - *wall_offset_ : 0;
-    wall_offset_ = offset;
+    if (!wall_offset_) wall_offset_ = offset;
+    const int64_t step = offset - *wall_offset_;
     if (step > -kStepMs && step < kStepMs) return std::nullopt;
     ModeState next = state_;
-    next.since_ms += step;
+    const int64_t moved = state_.since_ms + step;
+    next.since_ms = moved <= now ? moved : std::min(state_.since_ms, now);
     if (until_mono_) next.until_ms = now + std::max<int64_t>(0, *until_mono_ - mono);
     if (auto s = table_.put(kKey, encode(next)); !s) {
+        // The baseline stays: the next tick tries again.
         log_.error("mode", "times after a clock step not recorded", {{"error", s.error()}});
         return std::nullopt;
     }
+    wall_offset_ = offset;
     log_.info("mode", "wall clock stepped: mode times restated", {{"step_ms", step}});
     ModeChange change{state_, next};
     state_ = std::move(next);
