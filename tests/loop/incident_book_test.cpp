@@ -145,11 +145,10 @@ TEST(IncidentBook, AReSendOrEscalationTheStoreRefusedComesAgain) {
     LONGS_EQUAL(1, book.open()[0].renotify);
 }
 
-// While the store still holds alarms the broker has not acknowledged (the
-// link is down), nothing is re-sent: the center has not had the last one,
-// and a day offline queued 288 re-sends per incident. The escalation is
-// still made, and re-sends resume once the queue is empty.
-TEST(IncidentBook, NoReSendWhileAlarmsAreQueued) {
+// While the link is down nothing is re-sent: the center has not had the
+// last one, and a day offline queued 288 re-sends per incident. The
+// escalation is still made, and re-sends resume once the link is back.
+TEST(IncidentBook, NoReSendWhileTheLinkIsDown) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());
     Feed feed{book};
@@ -333,6 +332,40 @@ TEST(IncidentBook, AClearThatNamesNoIncidentClosesItsDetectorsOpenOne) {
     Event sent = feed(back);
     STRCMP_EQUAL("gw-1-1", sent.incident.c_str());
     LONGS_EQUAL(0, book.open().size());
+}
+
+// A camera raised the same fault again while its earlier incident waited
+// for a clear the store had refused: its next clear, naming no incident,
+// means the new one. It closed the old one (first by the order of ids),
+// and the new one stayed open, re-sent and escalated.
+TEST(IncidentBook, AClearThatNamesNoIncidentSkipsOneOnItsWayOut) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event offline = raise("gw-1-1", Severity::warning);
+    offline.detector = "cam-1";
+    offline.kind = "camera";
+    offline.type = "offline";
+    feed(offline);
+    Event back = offline;
+    back.id = "gw-1-2";
+    back.incident = back.id;  // as the intake sets it
+    back.state = EventState::clear;
+    back.severity = Severity::info;
+    book.adopt(back);
+    book.refused(back);  // the alarm lane is full
+    Event again = offline;
+    again.id = again.incident = "gw-1-5";
+    feed(again);
+    LONGS_EQUAL(2, book.open().size());
+    Event back2 = back;
+    back2.id = back2.incident = "gw-1-6";
+    STRCMP_EQUAL("gw-1-5", feed(back2).incident.c_str());
+    auto out = book.tick();  // the refused clear, made again
+    LONGS_EQUAL(1, out.size());
+    STRCMP_EQUAL("gw-1-2", out[0].id.c_str());
+    feed(out[0]);
+    CHECK(book.open().empty());
 }
 
 TEST(IncidentBook, AckStopsResendsAndLaterUpdatesCarryIt) {

@@ -303,7 +303,7 @@ void Daemon::serve(ShutdownSignals& signals) {
         main_beat_.beat(clock_.mono_ms());
         intake_->report_store_notices();
         if (restart_requested_) return;
-        loop_->tick(store_->stats().alarm.rows > 0);
+        loop_->tick(!uplink_->state().connected);
         auto sig = signals.wait(1000);
         if (!sig) continue;
         if (*sig == SIGHUP) {

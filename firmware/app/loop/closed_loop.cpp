@@ -92,8 +92,8 @@ void ClosedLoop::send(Event e) {
     if (!r) log_.error("loop", "event not stored", {{"type", type}, {"error", r.error()}});
 }
 
-void ClosedLoop::tick(bool alarms_queued) {
-    for (auto& e : book_->tick(alarms_queued)) send(std::move(e));
+void ClosedLoop::tick(bool link_down) {
+    for (auto& e : book_->tick(link_down)) send(std::move(e));
     change_mode([&] { return mode_->tick(); });
 }
 

@@ -44,8 +44,8 @@ class ClosedLoop final : public IntakeObserver {
     void after(const Event& event) override;
     void refused(const Event& event) override;
     // Re-sends, escalations, closes after a restart, emergency expiry.
-    // alarms_queued: see IncidentBook::tick().
-    void tick(bool alarms_queued);
+    // link_down: see IncidentBook::tick().
+    void tick(bool link_down);
 
     Result<AckOutcome> ack(const std::string& id, const std::string& by, const std::string& note);
     // duration_ms: emergency only; none: until changed.

@@ -134,10 +134,18 @@ const Incident* IncidentBook::find(const std::string& id) const {
     return nullptr;
 }
 
+// One on its way out (its clear made, or refused and waiting) only if
+// there is no other: a camera that raised the same fault again meanwhile
+// means the new one, and its clear closed the old one (by the order of
+// ids), leaving the new one open, re-sent and escalated.
 Incident* IncidentBook::open_of(const std::string& detector, const std::string& type) {
-    for (auto& [_, inc] : open_)
-        if (!foreign(inc) && inc.detector == detector && inc.type == type) return &inc;
-    return nullptr;
+    Incident* leaving = nullptr;
+    for (auto& [_, inc] : open_) {
+        if (foreign(inc) || inc.detector != detector || inc.type != type) continue;
+        if (!inc.closing && !inc.refused_clear) return &inc;
+        if (!leaving) leaving = &inc;
+    }
+    return leaving;
 }
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
@@ -329,7 +337,7 @@ Event IncidentBook::update_of(const Incident& inc) const {
 // an event the store refused (full) is made again at the next tick rather
 // than lost, with the book already counting it sent. Only `closing` is
 // set: a raise racing the clear must not continue what the clear closes.
-std::vector<Event> IncidentBook::tick(bool alarms_queued) {
+std::vector<Event> IncidentBook::tick(bool link_down) {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
@@ -359,7 +367,7 @@ std::vector<Event> IncidentBook::tick(bool alarms_queued) {
             out.push_back(std::move(e));
             continue;
         }
-        if (!alarms_queued && settings_.renotify_ms > 0 &&
+        if (!link_down && settings_.renotify_ms > 0 &&
             now - inc.notified_mono >= settings_.renotify_ms) {
             Event e = update_of(inc);
             e.renotify = inc.renotify + 1;

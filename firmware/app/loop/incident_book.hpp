@@ -122,12 +122,12 @@ class IncidentBook {
     // clears of incidents not confirmed since a restart or refused. Store
     // each; the book changes only when record() takes in the stored event,
     // so one the store refused comes again at the next tick.
-    // `alarms_queued`: the store holds alarm events the broker has not yet
-    // acknowledged (the link is down, or a backlog is draining). No re-send
-    // is made then: the center has not had the last one, and each would
-    // only queue behind it (a day offline queued 288 per incident at
-    // renotify_s = 300). Escalations and closes are still made.
-    std::vector<Event> tick(bool alarms_queued = false);
+    // `link_down`: the uplink has no broker. No re-send is made then: the
+    // center has not had the last one, and each would only queue behind it
+    // (a day offline queued 288 per incident at renotify_s = 300).
+    // Escalations and closes are still made. (Not "the store holds alarm
+    // rows": a row the broker refuses is parked in the store for good.)
+    std::vector<Event> tick(bool link_down = false);
 
     // By incident id or the id of any of its events. Unknown or closed: error.
     Result<AckOutcome> ack(const std::string& id, const std::string& by, const std::string& note);
