@@ -126,9 +126,11 @@ TEST(LoaderInputs, ALevelOutsideTheInputsRangeIsAnError) {
         "the range of inputs.depth (point \"depth\", max 40): its readings would never reach "
         "it; set the sensor's real range, or change the level",
         r.errors.lines[0].c_str());
-    r = load(site("inputs = { depth = \"depth\" }", "min = 20\nmax = 400"));
-    STRCMP_CONTAINS("points[depth].min: detectors[flood1].params.depth_levels_cm (15) is below",
-                    errors(r).c_str());
+    r = load(site("inputs = { depth = \"depth\" }", "min = 15\nmax = 400"));
+    STRCMP_CONTAINS(
+        "points[depth].min: detectors[flood1].params.depth_levels_cm (15) is at or below the "
+        "bottom of the range",
+        errors(r).c_str());
     // Past the role's default range (-5..500 cm) with no bound on the point:
     // said at the detector, with the fix.
     r = load(site("inputs = { depth = \"depth\" }\nparams = { depth_levels_cm = [15, 30, 600] }"));

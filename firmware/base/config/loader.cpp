@@ -597,7 +597,7 @@ void use_point_range(DetectorConfig& d, const std::string& role, const PointConf
 
 // A detector level outside its input's range (the role's default, with
 // the point's min/max where it sets them): above max the readings never
-// reach it, below min they always are past it. Said at the point's bound
+// reach it, at or below min they always are past it. Said at the point's bound
 // when the point sets it, else at the detector's inputs.
 void check_point_thresholds(const DetectorConfig& d, const std::string& role, const PointConfig& p,
                             long point_line, long inputs_line, Diagnostics& diag) {
@@ -605,15 +605,17 @@ void check_point_thresholds(const DetectorConfig& d, const std::string& role, co
     const InputRange range = d.settings->input_range(role).overridden_by({p.min, p.max});
     if (range.empty()) return;  // reported where the range was taken
     for (const auto& t : d.settings->input_thresholds(role)) {
-        if (range.contains(t.value)) continue;
+        // Levels are "at or above": one at the bottom of the range is
+        // always past as well.
         const bool above = range.max && t.value > *range.max;
+        if (!above && !(range.min && t.value <= *range.min)) continue;
         const bool point_bound = above ? p.max.has_value() : p.min.has_value();
         std::ostringstream what;
         what << "detectors[" << d.id << "].params." << t.key << " (" << t.value << ") is "
-             << (above ? "above" : "below") << " the range of inputs." << role << " (point \""
-             << p.id << "\", " << (above ? "max " : "min ") << (above ? *range.max : *range.min)
-             << (point_bound ? "" : ", the default") << "): its readings would "
-             << (above ? "never reach it" : "always be past it") << "; "
+             << (above ? "above" : "at or below the bottom of") << " the range of inputs." << role
+             << " (point \"" << p.id << "\", " << (above ? "max " : "min ")
+             << (above ? *range.max : *range.min) << (point_bound ? "" : ", the default")
+             << "): its readings would " << (above ? "never reach it" : "always be past it") << "; "
              << (point_bound ? "set the sensor's real range, or change the level"
                              : "set the point's " + std::string(above ? "max" : "min") +
                                    " to the sensor's range, or change the level");
