@@ -23,30 +23,40 @@ std::vector<HealthChange> CameraHealth::update(const cv::Mat& bgr, int64_t t_ms)
         same = cv::norm(previous_, gray, cv::NORM_INF) <= s_.identical_max;
     previous_ = gray.clone();
 
-    track(dark, covered_, s_.covered_ms, "covered", t_ms, mean[0], stddev[0], changes);
-    track(same, frozen_, s_.frozen_ms, "frozen", t_ms, mean[0], stddev[0], changes);
+    const Frame frame{t_ms, mean[0], stddev[0]};
+    track(dark, covered_, s_.covered_ms, "covered", frozen_, "frozen", frame, changes);
+    track(same, frozen_, s_.frozen_ms, "frozen", covered_, "covered", frame, changes);
     return changes;
 }
 
+// One cause at a time: a fault raised ends the other at once when the
+// other's condition is gone already (a lens covered on a frozen stream is
+// covered, not also frozen), without waiting out its clear_ms.
 void CameraHealth::track(bool condition, Fault& f, int64_t raise_after_ms, const char* type,
-                         int64_t t_ms, double mean, double stddev,
+                         Fault& other, const char* other_type, const Frame& frame,
                          std::vector<HealthChange>& changes) const {
     if (condition) {
         f.gone_since = -1;
-        if (f.since < 0) f.since = t_ms;
-        if (!f.active && t_ms - f.since >= raise_after_ms) {
+        if (f.since < 0) f.since = frame.t_ms;
+        if (!f.active && frame.t_ms - f.since >= raise_after_ms) {
+            if (other.active && other.gone_since >= 0) end(other, other_type, frame, changes);
             f.active = true;
-            changes.push_back({type, true, f.since, mean, stddev});
+            changes.push_back({type, true, f.since, frame.mean, frame.stddev});
         }
         return;
     }
     f.since = -1;
     if (!f.active) return;
-    if (f.gone_since < 0) f.gone_since = t_ms;
-    if (t_ms - f.gone_since < s_.clear_ms) return;
+    if (f.gone_since < 0) f.gone_since = frame.t_ms;
+    if (frame.t_ms - f.gone_since >= s_.clear_ms) end(f, type, frame, changes);
+}
+
+// The clear says when the condition went (since_ms), not when it was decided.
+void CameraHealth::end(Fault& f, const char* type, const Frame& frame,
+                       std::vector<HealthChange>& changes) {
+    changes.push_back({type, false, f.gone_since, frame.mean, frame.stddev});
     f.active = false;
     f.gone_since = -1;
-    changes.push_back({type, false, t_ms, mean, stddev});
 }
 
 }  // namespace gw::camera

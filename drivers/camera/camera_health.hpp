@@ -27,7 +27,7 @@ struct HealthSettings {
 struct HealthChange {
     std::string type;      // "frozen" | "covered"
     bool raised = false;   // true: the fault began; false: it cleared
-    int64_t since_ms = 0;  // when the condition started (raise) or t (clear)
+    int64_t since_ms = 0;  // when the condition started (raise) or went (clear)
     double mean = 0.0;     // grey mean and spread of the frame, for the event
     double stddev = 0.0;
 };
@@ -49,8 +49,15 @@ class CameraHealth {
         int64_t gone_since = -1;
         bool active = false;
     };
-    void track(bool condition, Fault& f, int64_t raise_after_ms, const char* type, int64_t t_ms,
-               double mean, double stddev, std::vector<HealthChange>& changes) const;
+    struct Frame {
+        int64_t t_ms = 0;
+        double mean = 0, stddev = 0;
+    };
+    void track(bool condition, Fault& f, int64_t raise_after_ms, const char* type, Fault& other,
+               const char* other_type, const Frame& frame,
+               std::vector<HealthChange>& changes) const;
+    static void end(Fault& f, const char* type, const Frame& frame,
+                    std::vector<HealthChange>& changes);
 
     HealthSettings s_;
     cv::Mat previous_;

@@ -48,6 +48,7 @@ TEST(CameraHealth, IdenticalFramesForFrozenMsRaiseThenClear) {
     auto cleared = h.update(scene(43), 4300);
     LONGS_EQUAL(1, cleared.size());
     CHECK_FALSE(cleared[0].raised);
+    LONGS_EQUAL(1300, cleared[0].since_ms);
     CHECK_FALSE(h.frozen());
 }
 
@@ -69,11 +70,18 @@ TEST(CameraHealth, AMomentWithoutTheConditionDoesNotClearAFault) {
     for (int t = 1200; t < 20000; t += 100) feed(t % 2000 == 0 ? scene(7) : still, t);
     LONGS_EQUAL(1, all.size());
     CHECK_TRUE(h.frozen());
+    // Covered with the stream still frozen: covered is raised and frozen
+    // ends with it (within frozen_ms, less than clear_ms here), never both.
     for (int t = 20000; t <= 21100; t += 100) feed(black, t);
-    LONGS_EQUAL(2, all.size());  // covered raised
+    LONGS_EQUAL(3, all.size());
+    STRCMP_EQUAL("frozen", all[1].type.c_str());
+    CHECK_FALSE(all[1].raised);
+    LONGS_EQUAL(20000, all[1].since_ms);  // when the condition went
+    STRCMP_EQUAL("covered", all[2].type.c_str());
+    CHECK_TRUE(all[2].raised);
+    CHECK_FALSE(h.frozen());
     for (int t = 21200; t < 40000; t += 100) feed(t % 2000 == 0 ? scene(t / 100) : black, t);
-    LONGS_EQUAL(3, all.size());  // frozen cleared: a black image is covered, not frozen
-    CHECK_FALSE(all[2].raised);
+    LONGS_EQUAL(3, all.size());
     CHECK_TRUE(h.covered());
 }
 
