@@ -115,8 +115,8 @@ Result<std::optional<ModeChange>> ModeController::apply(ModeState next) {
 
 Result<std::optional<ModeChange>> ModeController::set(Mode mode, std::optional<int64_t> duration_ms,
                                                       const std::string& source) {
-    const int64_t now = clock_.now_ms();
     std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t now = clock_.now_ms();  // under the lock: see tick()
     ModeState next{mode, state_.mode == mode ? state_.since_ms : now, std::nullopt, source};
     if (mode == Mode::emergency && duration_ms) next.until_ms = now + *duration_ms;
     return apply(std::move(next));
@@ -181,8 +181,8 @@ std::optional<ModeChange> ModeController::on_event(const Event& e) {
         duration = std::max(duration, static_cast<int64_t>(rule.duration_s) * 1000);
     }
     if (duration < 0) return std::nullopt;
-    const int64_t now = clock_.now_ms();
     std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t now = clock_.now_ms();  // under the lock: see tick()
     // Already in emergency at least that long (on the clock its end counts on).
     if (state_.mode == Mode::emergency &&
         (!until_mono_ || *until_mono_ >= clock_.mono_ms() + duration))
