@@ -51,6 +51,22 @@ Event follow(const std::string& id, const std::string& incident, EventState stat
     return e;
 }
 
+// A camera's offline fault and its end; they name no incident of their own
+// (the intake gives each its own id as incident).
+Event camera_offline(const std::string& id) {
+    Event e = raise(id, Severity::warning);
+    e.detector = "cam-1";
+    e.kind = "camera";
+    e.type = "offline";
+    return e;
+}
+Event camera_back(const std::string& id) {
+    Event e = camera_offline(id);
+    e.state = EventState::clear;
+    e.severity = Severity::info;
+    return e;
+}
+
 // What the intake does with an event: adopt, "store" (an id), record.
 struct Feed {
     IncidentBook& book;
@@ -318,17 +334,11 @@ TEST(IncidentBook, AClearThatNamesNoIncidentClosesItsDetectorsOpenOne) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());
     Feed feed{book};
-    Event offline = raise("gw-1-1", Severity::warning);
-    offline.detector = "cam-1";
-    offline.kind = "camera";
-    offline.type = "offline";
+    const Event offline = camera_offline("gw-1-1");
     feed(offline);
     LONGS_EQUAL(1, book.open().size());
-    Event back = offline;
-    back.id = "gw-1-2";
+    Event back = camera_back("gw-1-2");
     back.incident.clear();  // the intake sets it to the clear's own id
-    back.state = EventState::clear;
-    back.severity = Severity::info;
     Event sent = feed(back);
     STRCMP_EQUAL("gw-1-1", sent.incident.c_str());
     LONGS_EQUAL(0, book.open().size());
@@ -342,25 +352,14 @@ TEST(IncidentBook, AClearThatNamesNoIncidentSkipsOneOnItsWayOut) {
     IncidentBook book(settings(), table, clock, log);
     CHECK(book.load().ok());
     Feed feed{book};
-    Event offline = raise("gw-1-1", Severity::warning);
-    offline.detector = "cam-1";
-    offline.kind = "camera";
-    offline.type = "offline";
+    const Event offline = camera_offline("gw-1-1");
     feed(offline);
-    Event back = offline;
-    back.id = "gw-1-2";
-    back.incident = back.id;  // as the intake sets it
-    back.state = EventState::clear;
-    back.severity = Severity::info;
+    Event back = camera_back("gw-1-2");
     book.adopt(back);
     book.refused(back);  // the alarm lane is full
-    Event again = offline;
-    again.id = again.incident = "gw-1-5";
-    feed(again);
+    feed(camera_offline("gw-1-5"));
     LONGS_EQUAL(2, book.open().size());
-    Event back2 = back;
-    back2.id = back2.incident = "gw-1-6";
-    STRCMP_EQUAL("gw-1-5", feed(back2).incident.c_str());
+    STRCMP_EQUAL("gw-1-5", feed(camera_back("gw-1-6")).incident.c_str());
     auto out = book.tick();  // the refused clear, made again
     LONGS_EQUAL(1, out.size());
     STRCMP_EQUAL("gw-1-2", out[0].id.c_str());
