@@ -17,32 +17,32 @@ int max_count(Table t) {
 
 namespace {
 
-int64_t bits_per_char(const DeviceConfig& device) {
-    return 1 + device.data_bits + (device.parity == 'N' ? 0 : 1) + device.stop_bits;
+// How long `tenths` tenths of a character take on the line at the
+// device's settings (a start bit, data, parity and stop bits each),
+// rounded up to the ms; 0 without a baud rate.
+int64_t line_ms(const DeviceConfig& device, int64_t tenths) {
+    if (device.baud <= 0) return 0;
+    const int64_t bits = 1 + device.data_bits + (device.parity == 'N' ? 0 : 1) + device.stop_bits;
+    return (tenths * bits * 100 + device.baud - 1) / device.baud;
 }
 
 }  // namespace
 
 int wire_ms(const DeviceConfig& device, const ReadBlock& block) {
-    if (device.transport != Transport::rtu || device.baud <= 0) return 0;
+    if (device.transport != Transport::rtu) return 0;
     // slave, function, address, count, CRC: 8 bytes; the answer: slave,
     // function, byte count, the data, CRC.
     const int64_t data = is_bit_table(block.table) ? (block.count + 7) / 8 : 2 * block.count;
     const int64_t bytes = 8 + (5 + data) + 2 * 4;
-    return static_cast<int>((bytes * bits_per_char(device) * 1000 + device.baud - 1) / device.baud);
+    return static_cast<int>(line_ms(device, 10 * bytes));
 }
 
 int quiet_gap_ms(const DeviceConfig& device) {
-    const int64_t chars_ms =
-        device.baud > 0 ? (35 * bits_per_char(device) * 1000 / 10 + device.baud - 1) / device.baud
-                        : 0;
-    return static_cast<int>(std::max<int64_t>(20, chars_ms));
+    return static_cast<int>(std::max<int64_t>(20, line_ms(device, 35)));
 }
 
 int64_t quiet_wait_max_ms(const DeviceConfig& device) {
-    const int64_t frame_ms =
-        device.baud > 0 ? (256 * bits_per_char(device) * 1000 + device.baud - 1) / device.baud : 0;
-    return frame_ms + device.timeout_ms;
+    return line_ms(device, 2560) + device.timeout_ms;  // 256 characters
 }
 
 int64_t retry_pause_ms(const DeviceConfig& device, int attempt) {

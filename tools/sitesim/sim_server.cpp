@@ -381,6 +381,12 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
         if (fault.kind != FaultKind::none) s->stats.faulted++;
     }
     const int fc = req[header];
+    // A read's answer with its CRC spoilt, as a noisy line leaves it.
+    auto send_bad_crc = [&] {
+        std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
+        rsp.back() ^= 0x5A;
+        write_all(context.fd(), rsp.data(), rsp.size());
+    };
     switch (fault.kind) {
         case FaultKind::no_answer:
         case FaultKind::drop:
@@ -393,17 +399,13 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
             return;
         case FaultKind::bad_crc:
             if (rtu && fc >= 1 && fc <= 4) {
-                std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
-                rsp.back() ^= 0x5A;
-                write_all(context.fd(), rsp.data(), rsp.size());
+                send_bad_crc();
                 return;
             }
             break;
         case FaultKind::babble:
             if (rtu && fc >= 1 && fc <= 4) {
-                std::vector<uint8_t> rsp = read_response(id, req, header, rtu);
-                rsp.back() ^= 0x5A;
-                write_all(context.fd(), rsp.data(), rsp.size());
+                send_bad_crc();
                 // The rest of a frame whose byte count was garbled: the
                 // client stopped reading at the count, the line goes on.
                 // To a deadline: on a loaded machine each 1 ms sleep takes longer.
