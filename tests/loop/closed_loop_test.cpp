@@ -45,11 +45,15 @@ TEST_GROUP(ClosedLoop) {
     std::vector<Event> sent;
 
     void setup() override {
-        gw::Config config;
         gw::EmergencyAutoRule rule;
         rule.detector = "cam-1-fire";
         rule.duration_s = 600;
+        open_with(rule, gw::IncidentsConfig{});
+    }
+    void open_with(const gw::EmergencyAutoRule& rule, const gw::IncidentsConfig& incidents) {
+        gw::Config config;
         config.emergency_auto.push_back(rule);
+        config.incidents = incidents;
         auto opened =
             gw::loop::ClosedLoop::open(config, std::make_unique<gw::loop::MemoryStateTable>(),
                                        std::make_unique<gw::loop::MemoryStateTable>(), clock, log);
@@ -90,6 +94,39 @@ TEST(ClosedLoop, FreshEvidenceIsNoNewFinding) {
     LONGS_EQUAL(900, open[0].details.value("area_px", 0));
     // Its event id still names the incident for an ack.
     CHECK(loop->ack("gw-1-2", "ops", "").ok());
+}
+
+// A rule for critical findings answers to the severity the detector found.
+// Once its incident is escalated (alarm -> critical, nobody acknowledged
+// it), the detector's next alarm update is sent as critical: it switched
+// the site to emergency though the detector found no more than before.
+TEST(ClosedLoop, AnEscalatedAlarmIsNoCriticalFindingForTheRules) {
+    gw::EmergencyAutoRule rule;
+    rule.detector = "cam-1-fire";
+    rule.min_severity = Severity::critical;
+    gw::IncidentsConfig incidents;
+    incidents.renotify_s = 0;
+    incidents.escalate_after_s = 600;
+    open_with(rule, incidents);
+    store(flames("gw-1-1", EventState::raise));
+    clock.advance(600000);
+    loop->tick(false);
+    LONGS_EQUAL(1, sent.size());
+    CHECK(sent[0].escalated);
+    CHECK(sent[0].severity == Severity::critical);
+    store(sent[0]);
+    CHECK(loop->mode().mode() == Mode::normal);
+
+    Event update = flames("gw-1-3", EventState::update);
+    store(update);
+    CHECK(loop->mode().mode() == Mode::normal);
+    // Sent at the escalated severity all the same (the contract's).
+    CHECK(loop->book().open().at(0).severity == Severity::critical);
+    // A critical finding of the detector's own does meet the rule.
+    update = flames("gw-1-4", EventState::update);
+    update.severity = Severity::critical;
+    store(update);
+    CHECK(loop->mode().mode() == Mode::emergency);
 }
 
 // A rule, the center and the expiry change the mode from three threads:

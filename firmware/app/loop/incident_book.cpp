@@ -183,7 +183,10 @@ void IncidentBook::adopt(Event& e) {
     // Escalated, it keeps the escalated severity (the contract's "later
     // updates keep that severity"); before that, each update says the
     // detector's own, lower too, and a clear the severity it cleared at.
-    if (inc->escalated && e.severity < inc->severity) e.severity = inc->severity;
+    if (inc->escalated && e.severity < inc->severity) {
+        e.found_severity = e.severity;
+        e.severity = inc->severity;
+    }
     e.escalated = e.escalated || inc->escalated;
     if (inc->acked_by) {
         e.acked_by = inc->acked_by;

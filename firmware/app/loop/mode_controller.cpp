@@ -174,9 +174,13 @@ std::optional<ModeChange> ModeController::restate_after_step(int64_t now, int64_
 // flood 1 h from a general rule listed before its own 12 h rule.
 std::optional<ModeChange> ModeController::on_event(const Event& e) {
     if (e.state == EventState::clear) return std::nullopt;
+    // What the detector found, not the severity its incident was escalated
+    // to: an alarm nobody acknowledged switched the site to emergency by a
+    // rule for critical findings.
+    const Severity found = e.found_severity.value_or(e.severity);
     int64_t duration = -1;
     for (const auto& rule : rules_) {
-        if (rule.detector != e.detector || e.severity < rule.min_severity) continue;
+        if (rule.detector != e.detector || found < rule.min_severity) continue;
         if (!rule.type.empty() && rule.type != e.type) continue;
         duration = std::max(duration, static_cast<int64_t>(rule.duration_s) * 1000);
     }

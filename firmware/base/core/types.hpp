@@ -76,6 +76,11 @@ struct Event {
     std::optional<std::string> ack_note;
     std::optional<int> renotify;
     bool escalated = false;
+    // Set by the incident book when it raised a detector's update of an
+    // escalated incident to the escalated severity: the severity the
+    // detector found. The emergency rules answer to it (an incident nobody
+    // acknowledged is no more severe a finding). Not part of the contract.
+    std::optional<Severity> found_severity;
     // Set only on the close of an incident a re-provisioned gateway opened
     // under its earlier site or id: the identity the incident belongs to,
     // which the encoder names instead of the gateway's own.
