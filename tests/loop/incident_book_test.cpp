@@ -128,6 +128,74 @@ TEST(IncidentBook, UnackedAlarmIsResentThenEscalatedOnce) {
     LONGS_EQUAL(5, *out[0].renotify);
 }
 
+// The record of an incident is made before the store has the event that
+// opens it: a restart between the two (power lost, kill -9) found the
+// raise in the store but no record, and the center's incident was never
+// closed. Loaded unconfirmed, it is closed after the grace.
+TEST(IncidentBook, AnIncidentOpenedJustBeforeARestartIsClosedAfterIt) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Event e = raise("gw-1-1");
+        book.adopt(e);  // the store commits it; the power goes before record()
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    LONGS_EQUAL(1, book.open().size());
+    CHECK_FALSE(book.open()[0].confirmed);
+    clock.advance(120000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    STRCMP_EQUAL("gw-1-1", out[0].incident.c_str());
+    CHECK(out[0].state == EventState::clear);
+}
+
+// ... and one whose detector raises it again is continued: the center's
+// incident goes on under its first id.
+TEST(IncidentBook, AnIncidentOpenedJustBeforeARestartIsContinuedByItsNextRaise) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Event e = raise("gw-1-1");
+        book.adopt(e);
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    Event again = feed(raise("gw-2-1"));
+    STRCMP_EQUAL("gw-1-1", again.incident.c_str());
+    CHECK(again.state == EventState::update);
+    clock.advance(120000);
+    CHECK(book.open().at(0).confirmed);
+}
+
+// An opening the store refused leaves no record (it would be closed at
+// the center after a restart, which never had it). A record that another
+// event of the incident opened meanwhile stays: an info raise, then two
+// updates that cross the threshold, the first refused after the second
+// was stored.
+TEST(IncidentBook, ARefusedOpeningLeavesNoRecord) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Event e = raise("gw-1-1");
+    book.adopt(e);
+    book.refused(e);
+    CHECK(table.all()->empty());
+    CHECK(book.open().empty());
+
+    Feed feed{book};
+    feed(raise("gw-1-2", Severity::info));
+    CHECK(table.all()->empty());  // not followed
+    Event first = follow("gw-1-3", "gw-1-2", EventState::update);
+    Event second = follow("gw-1-4", "gw-1-2", EventState::update);
+    book.adopt(first);
+    book.adopt(second);
+    book.record(second);
+    book.refused(first);
+    LONGS_EQUAL(1, table.all()->size());
+    LONGS_EQUAL(1, book.open().size());
+}
+
 // A re-send or an escalation the store refused (full) is not counted as
 // sent: the next tick makes it again, the same. (The book used to count it
 // and mark the incident escalated before it was stored, so a refused

@@ -161,7 +161,10 @@ void IncidentBook::adopt(Event& e) {
     Incident* inc = nullptr;
     if (e.state == EventState::raise) {
         inc = unconfirmed(e.detector, e.type);
-        if (!inc) return;
+        if (!inc) {
+            save_opening(e);
+            return;
+        }
         // The detector raised it anew after a restart: it continues the
         // incident the center already has (and may have acknowledged).
         inc->aliases.push_back(e.incident);
@@ -177,7 +180,10 @@ void IncidentBook::adopt(Event& e) {
         // its detector and type; naming it lets the book and the center
         // close what the raise opened.
         if (!inc && e.incident == e.id) inc = open_of(e.detector, e.type);
-        if (!inc) return;
+        if (!inc) {
+            save_opening(e);
+            return;
+        }
         e.incident = inc->id;
     }
     // Escalated, it keeps the escalated severity (the contract's "later
@@ -236,7 +242,7 @@ void IncidentBook::bound_followed() {
     drop(id, "let go incident not removed");
 }
 
-void IncidentBook::start(const Event& e) {
+Incident IncidentBook::opened(const Event& e) {
     Incident inc;
     inc.id = e.incident.empty() ? e.id : e.incident;
     inc.detector = e.detector;
@@ -253,6 +259,11 @@ void IncidentBook::start(const Event& e) {
     inc.details = e.details;
     inc.origin = settings_.origin;
     note_event(inc, e.id);
+    return inc;
+}
+
+void IncidentBook::start(const Event& e) {
+    Incident inc = opened(e);
     save(inc);
     const bool followed = !inc.due;
     open_[inc.id] = std::move(inc);
@@ -264,13 +275,7 @@ void IncidentBook::record(const Event& e) {
     const std::string& id = e.incident.empty() ? e.id : e.incident;
     Incident* inc = find(id);
     if (!inc) {
-        // A repeat of an incident whose clear was stored while it was on
-        // its way (a re-send, an ack's update, fresh evidence), or any later event
-        // of a closed incident, must not open it again: it was re-sent and
-        // escalated for ever, its ack lost.
-        if (e.repeats_incident || was_closed(id)) return;
-        // An update may cross the threshold (a warning that grew into an alarm).
-        if (e.state != EventState::clear && tracked(e)) start(e);
+        if (opens_incident(e)) start(e);
         return;
     }
     if (e.state == EventState::clear) {
@@ -305,9 +310,14 @@ void IncidentBook::record(const Event& e) {
 }
 
 void IncidentBook::refused(const Event& e) {
-    if (e.state != EventState::clear) return;
     std::lock_guard<std::mutex> lock(mutex_);
     Incident* inc = find(e.incident);
+    if (e.state != EventState::clear) {
+        // Never stored: the record adopt() made for it goes (an incident
+        // another event of it opened meanwhile is found, and stays).
+        if (!inc && opens_incident(e)) drop(e.incident, "refused incident not removed");
+        return;
+    }
     // An unconfirmed incident's clear is the book's own: tick() makes it again.
     if (!inc || !inc->confirmed || inc->refused_clear) return;
     inc->refused_clear = e;
@@ -431,6 +441,27 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
     e.repeats_incident = true;
     out.update = std::move(e);
     return out;
+}
+
+// An event of no open incident starts one once stored: a raise, or an
+// update that crossed the threshold (a warning that grew into an alarm).
+// Not a repeat of an incident whose clear was stored while it was on its
+// way (a re-send, an ack's update, fresh evidence), nor any later event of
+// a closed incident: those opened it again, re-sent and escalated for ever,
+// its ack lost.
+bool IncidentBook::opens_incident(const Event& e) const {
+    const std::string& id = e.incident.empty() ? e.id : e.incident;
+    return e.state != EventState::clear && !e.repeats_incident && tracked(e) && !was_closed(id);
+}
+
+// Recorded before the store has the event that opens it: a restart between
+// the two (power lost, kill -9) read the store's raise back but no record,
+// so the center's incident was never closed. Found after the restart, it is
+// unconfirmed like any other: continued by the detector's next raise, or
+// closed after the grace. record() saves it again once the event is stored;
+// refused() takes it out.
+void IncidentBook::save_opening(const Event& e) {
+    if (opens_incident(e)) save(opened(e));
 }
 
 void IncidentBook::save(const Incident& inc) {

@@ -110,13 +110,16 @@ class IncidentBook {
     // Before an event is stored: a raise of an unconfirmed incident's
     // (detector, type) becomes an update of it; events under an alias get
     // the incident id; updates of a tracked incident carry its ack state,
-    // escalation and (if higher) its escalated severity.
+    // escalation and (if higher) its escalated severity. An event that
+    // opens an incident has its record made now, so that a restart before
+    // record() does not lose it (it loads unconfirmed).
     void adopt(Event& e);
     // After it is stored: starts, follows or closes incidents.
     void record(const Event& e);
     // After adopt(), when the store refused it: a detector's clear is kept
-    // to be made again (Incident::refused_clear); the book's own events
-    // come again at the next tick anyway.
+    // to be made again (Incident::refused_clear); the record of an incident
+    // it would have opened goes; the book's own events come again at the
+    // next tick anyway.
     void refused(const Event& e);
     // What is due at the Clock's now: re-sent updates, escalations, and
     // clears of incidents not confirmed since a restart or refused. Store
@@ -148,6 +151,9 @@ class IncidentBook {
     bool foreign(const Incident& inc) const { return inc.origin != settings_.origin; }
     Event closing(const Incident& inc) const;
     bool tracked(const Event& e) const;
+    bool opens_incident(const Event& e) const;
+    Incident opened(const Event& e);  // the record an event opens
+    void save_opening(const Event& e);
     void start(const Event& e);
     void make_due(Incident& inc);
     void notified(Incident& inc);  // an event of it was sent now
