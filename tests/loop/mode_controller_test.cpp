@@ -31,6 +31,23 @@ gw::Event event(const std::string& detector, const std::string& type, gw::Severi
     return e;
 }
 
+// A table whose writes fail while `full` (a full disk, a locked file).
+class FullableTable final : public gw::loop::StateTable {
+  public:
+    bool full = false;
+    gw::Status put(const std::string& key, const std::string& value) override {
+        if (full) return gw::fail("database or disk is full");
+        return rows_.put(key, value);
+    }
+    gw::Status erase(const std::string& key) override { return rows_.erase(key); }
+    gw::Result<std::vector<std::pair<std::string, std::string>>> all() override {
+        return rows_.all();
+    }
+
+  private:
+    gw::loop::MemoryStateTable rows_;
+};
+
 }  // namespace
 
 TEST_GROUP(ModeController) {
@@ -187,6 +204,44 @@ TEST(ModeController, AStepAfterARestartWithTheClockBehindKeepsTheStoredSince) {
     clock.advance(3000000);
     CHECK(m.tick().has_value());
     CHECK(m.mode() == Mode::normal);
+}
+
+// A step before the first tick after the very first start moves the
+// since the config's mode was given: the clock it was read on is the one
+// before the step. The first tick used to take the stepped clock as the
+// baseline, leaving the since hours off.
+TEST(ModeController, AStepBeforeTheFirstTickAfterTheFirstStartMovesTheSince) {
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    const int64_t since = m.state().since_ms;
+    clock.advance(1000);
+    clock.step_wall(6 * 3600 * 1000LL);
+    CHECK_FALSE(m.tick().has_value());  // no end: nothing to tell the center
+    LONGS_EQUAL(since + 6 * 3600 * 1000LL, m.state().since_ms);
+}
+
+// Times restated after a step that could not be recorded are restated at
+// a later tick: the step stays measured from the clock they were read on.
+// Taken as the new baseline at once, the failed restatement was never made
+// again, and the record kept an end hours in the past.
+TEST(ModeController, TimesNotRecordedAfterAStepAreRestatedAtALaterTick) {
+    FullableTable flaky;
+    ModeController m(Mode::normal, {}, flaky, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.set(Mode::emergency, 3600000, "control").ok());
+    const int64_t until = *m.state().until_ms;
+    clock.step_wall(6 * 3600 * 1000LL);
+    flaky.full = true;
+    CHECK_FALSE(m.tick().has_value());
+    LONGS_EQUAL(until, *m.state().until_ms);
+    flaky.full = false;
+    auto c = m.tick();
+    CHECK(c.has_value());
+    LONGS_EQUAL(clock.now_ms() + 3600000, *c->to.until_ms);
+    // Recorded: a restart keeps the restated end.
+    ModeController again(Mode::normal, {}, flaky, clock, log);
+    CHECK(again.load().ok());
+    LONGS_EQUAL(clock.now_ms() + 3600000, *again.state().until_ms);
 }
 
 // A change made after a step and before the tick that would see it is on
