@@ -24,7 +24,10 @@ BookSettings book_settings(const IncidentsConfig& c) {
 
 ClosedLoop::ClosedLoop(const Config& config, std::unique_ptr<StateTable> incidents,
                        std::unique_ptr<StateTable> mode, const Clock& clock, Log& log)
-    : log_(log), incident_table_(std::move(incidents)), mode_table_(std::move(mode)) {
+    : clock_(clock),
+      log_(log),
+      incident_table_(std::move(incidents)),
+      mode_table_(std::move(mode)) {
     auto settings = book_settings(config.incidents);
     settings.origin = {config.identity.site, config.identity.gateway};
     book_ = std::make_unique<IncidentBook>(settings, *incident_table_, clock, log);
@@ -89,7 +92,10 @@ void ClosedLoop::send(Event e) {
     if (!publish_) return;
     const std::string type = e.type;
     auto r = publish_(std::move(e));
-    if (!r) log_.error("loop", "event not stored", {{"type", type}, {"error", r.error()}});
+    if (r) return;
+    if (uint64_t n = not_stored_log_.note(clock_.mono_ms()))
+        log_.error("loop", "event not stored",
+                   {{"type", type}, {"error", r.error()}, {"since_last_line", n}});
 }
 
 void ClosedLoop::tick(bool link_down) {

@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 #include "core/result.hpp"
 #include "incident_book.hpp"
 #include "mode_controller.hpp"
@@ -64,7 +65,11 @@ class ClosedLoop final : public IntakeObserver {
     void announce(const ModeChange& change);
     void send(Event e);
 
+    const Clock& clock_;
     Log& log_;
+    // The book's events the store refused: with the alarm lane full, made
+    // again (and refused) at every tick.
+    LogThrottle not_stored_log_;
     std::unique_ptr<StateTable> incident_table_, mode_table_;
     std::unique_ptr<IncidentBook> book_;
     std::unique_ptr<ModeController> mode_;
