@@ -371,6 +371,25 @@ TEST(ModbusTcp, ARetryOnAFreshConnectionWaitsConnectPause) {
     CHECK(fire.responses >= 6);
 }
 
+// A poll that fails part-way reports only the blocks it did not read. The
+// fire panel loses every second request and is not retried: its smoke
+// input (its first block) is read good at every poll, its registers never.
+// The smoke input must not also go out stale in the poll it was just read.
+TEST(ModbusTcp, APartialPollReportsOnlyTheBlocksItMissed) {
+    Site site;
+    site.retries = 0;
+    site.start_tcp({"2:drop:2"});
+    CHECK_TRUE(wait_until([&] { return counters_of(*site.bus, "fire").polls_failed >= 2; }));
+    site.bus->stop();
+    CHECK(site.sink.count("smoke", Quality::good) >= 2);
+    LONGS_EQUAL(0, site.sink.count("smoke", Quality::stale));
+    LONGS_EQUAL(0, site.sink.count("smoke", Quality::comm_fail));
+    LONGS_EQUAL(0, site.sink.count("room_temp", Quality::good));
+    CHECK(site.sink.count("room_temp", Quality::stale) +
+              site.sink.count("room_temp", Quality::comm_fail) >=
+          1);
+}
+
 // Stopping the poller while a silent device is between retries is no
 // failure of the device: it is not reported offline, no stale or comm_fail
 // samples go out for it on the way down.
