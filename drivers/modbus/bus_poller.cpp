@@ -200,7 +200,7 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             c.last_error = s.error();
         });
         report_failure(d, s.error(), out);
-        return Outcome::failed;
+        return Outcome::not_sent;
     }
     ctx.set_timeout_ms(d.cfg.timeout_ms);
     std::string error;

@@ -97,7 +97,9 @@ class BusPoller {
     // refused: the device answered this block with an exception (a wrong
     // address, say); it is online and its other blocks are read as usual.
     // stopped: the poller stopped between retries; the device did not fail.
-    enum class Outcome { ok, refused, failed, link_down, stopped };
+    // not_sent: failed before any request went out (a unit id libmodbus
+    // refuses): the bus needs no pause after it.
+    enum class Outcome { ok, refused, failed, not_sent, link_down, stopped };
     Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
     void take_answer(Device& dev, const ReadBlock& block, const ReadBuffers& answer,
                      int64_t took_us, std::vector<Sample>& out);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -228,8 +229,9 @@ struct PausingFireSite {
     Log log{LogLevel::error};
     std::unique_ptr<BusPoller> bus;
 
+    // fire_slave: the fire panel's unit id, when not the scenario's.
     void start(const std::vector<std::string>& faults, const std::vector<PointConfig>& points,
-               int retries) {
+               int retries, std::optional<int> fire_slave = std::nullopt) {
         std::vector<std::string> extra{"--tcp", std::to_string(port)};
         for (const auto& f : faults) extra.insert(extra.end(), {"--fault", f});
         sim = std::make_unique<Process>(sitesim_args(dir.write("site.csv", kSiteScenario), extra),
@@ -239,6 +241,7 @@ struct PausingFireSite {
         for (auto& d : devices) {
             d.pause_ms = d.id == "fire" ? 1000 : 0;
             d.retries = retries;
+            if (d.id == "fire" && fire_slave) d.slave = *fire_slave;
         }
         bus = std::make_unique<BusPoller>(devices, points, sink, clock, log);
         CHECK_TRUE(bus->start().ok());
@@ -310,6 +313,21 @@ TEST(ModbusTcp, AUnitIdLibmodbusRefusesSendsNothing) {
     CHECK(fire.protocol_errors >= 1);
     STRCMP_CONTAINS("slave 250 refused by libmodbus", fire.last_error.c_str());
     CHECK(sink.count("room_temp", Quality::comm_fail) >= 1);
+}
+
+// ... and no pause follows it: nothing went out on the bus, yet the fire
+// panel's pause_ms held the bus after it at every poll. On a clock that
+// stands still, the lift polled after it is asked all the same.
+TEST(ModbusTcp, NoPauseFollowsARequestNeverSent) {
+    PausingFireSite site;
+    site.start({}, site_points(), 0, 250);
+    BusPoller& bus = *site.bus;
+    CHECK_TRUE(wait_until([&] {
+        return counters_of(bus, "fire").polls_failed >= 1 &&
+               counters_of(bus, "lift").responses >= 1;
+    }));
+    bus.stop();
+    LONGS_EQUAL(0, counters_of(bus, "fire").requests);
 }
 
 TEST(ModbusTcp, LateAnswerIsATimeoutAndTheLinkRecovers) {
