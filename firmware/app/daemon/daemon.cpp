@@ -282,6 +282,10 @@ int Daemon::run(ShutdownSignals& signals) {
     serve(signals);
     if (restart_requested_) {
         log_.info("daemon", "restarting with the new config", {{"config", config_.file}});
+        // The process stays, so systemd's watchdog runs on through the stop
+        // with no worker left to beat (a camera's read, a broker's DNS
+        // lookup may hold it for seconds): fed, for at most a minute.
+        const RebuildFeeder fed(clock_, log_, kReloadStopLimitMs);
         stop();
         return kRestart;
     }

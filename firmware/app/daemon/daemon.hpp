@@ -66,6 +66,8 @@ class Daemon {
     // `reload` command from the center, or SIGHUP): the caller reloads it and
     // builds a new Daemon. Not a process exit code.
     static constexpr int kRestart = -1;
+    // How long the stop before a reload may take with the watchdog fed.
+    static constexpr int64_t kReloadStopLimitMs = 60000;
     // Runs until SIGTERM/SIGINT (returns the process exit code) or a restart
     // with a new config (kRestart).
     int run(ShutdownSignals& signals);
