@@ -148,6 +148,26 @@ TEST(StoreAcks, ACrashBeforeTheAcksAreCommittedKeepsTheRows) {
     LONGS_EQUAL(5, all_rows(*s, Lane::alarm).size());
 }
 
+// A read that meets a page damaged at run time says so (damage_seen), and
+// the check at open, run again, finds it: what has the daemon rebuild its
+// parts, so that the store's open salvages the file. On a sound store the
+// check finds nothing.
+TEST(StoreAcks, APageDamagedAtRunTimeIsSeenAndFoundByTheCheckAgain) {
+    {
+        auto sound = f.open();
+        CHECK(sound->append(Lane::alarm, 1, "event", json_payload("a", 1)).ok());
+        CHECK_FALSE(sound->check_integrity().has_value());
+    }
+    auto [s, seqs] = damaged_under_rows(f);
+    CHECK_FALSE(s->damage_seen());
+    CHECK_FALSE(s->read(Lane::telemetry, 0, static_cast<int>(seqs.size())).ok());
+    CHECK(s->damage_seen());
+    auto found = s->check_integrity();
+    CHECK(found.has_value());
+    STRCMP_CONTAINS("quick_check", found->c_str());
+    CHECK_FALSE(s->damage_seen());
+}
+
 // The center acked rows on a damaged page: their deletes fail. Alarms that
 // come meanwhile are stored all the same (acks and rows shared one
 // transaction, and every alarm failed with the acks, retried for ever).

@@ -280,14 +280,15 @@ int Daemon::run(ShutdownSignals& signals) {
     notifier_.ready("running");
     log_.info("daemon", "ready", {{"boot", store_->boot()}});
     serve(signals);
-    if (restart_requested_) {
-        log_.info("daemon", "restarting with the new config", {{"config", config_.file}});
+    if (restart_requested_ || salvage_requested_) {
+        if (restart_requested_)
+            log_.info("daemon", "restarting with the new config", {{"config", config_.file}});
         // The process stays, so systemd's watchdog runs on through the stop
         // with no worker left to beat (a camera's read, a broker's DNS
         // lookup may hold it for seconds): fed, for at most a minute.
         const RebuildFeeder fed(clock_, log_, kReloadStopLimitMs);
         stop();
-        return kRestart;
+        return restart_requested_ ? kRestart : kRebuild;
     }
     notifier_.stopping();
     stop();
@@ -307,6 +308,10 @@ void Daemon::serve(ShutdownSignals& signals) {
         main_beat_.beat(clock_.mono_ms());
         intake_->report_store_notices();
         if (restart_requested_) return;
+        if (salvage_due()) {
+            salvage_requested_ = true;
+            return;
+        }
         loop_->tick(!uplink_->state().connected);
         auto sig = signals.wait(1000);
         if (!sig) continue;
@@ -317,6 +322,31 @@ void Daemon::serve(ShutdownSignals& signals) {
         log_.info("daemon", "shutdown requested", {{"signal", *sig}});
         return;
     }
+}
+
+// A page of the store damaged while it runs (the check at open finds only
+// what is damaged by then) holds the rows behind it, alarms too, until the
+// salvage at the next open: the lane waited for a restart nobody made.
+// Once the check finds the damage, the parts are rebuilt in this process
+// with the running config, and the store's open salvages it. A damage the
+// check does not find is checked again at most every 10 minutes: the
+// rebuild would not mend it, and the check reads the whole file.
+bool Daemon::salvage_due() {
+    constexpr int64_t kDamageCheckIntervalMs = 600000;
+    const int64_t now = clock_.mono_ms();
+    if (!store_->damage_seen() || now < next_damage_check_mono_) return false;
+    next_damage_check_mono_ = now + kDamageCheckIntervalMs;
+    auto found = store_->check_integrity();
+    if (!found) {
+        log_.warn("daemon",
+                  "the store met a damaged page its check does not find: what is behind it "
+                  "waits for a restart",
+                  {{"check_again_in_s", kDamageCheckIntervalMs / 1000}});
+        return false;
+    }
+    log_.error("daemon", "the store is damaged: rebuilding the gateway's parts to salvage it",
+               {{"finding", *found}});
+    return true;
 }
 
 // The threads that carry an event from a driver to the broker, and the

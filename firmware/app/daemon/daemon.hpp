@@ -66,6 +66,10 @@ class Daemon {
     // `reload` command from the center, or SIGHUP): the caller reloads it and
     // builds a new Daemon. Not a process exit code.
     static constexpr int kRestart = -1;
+    // Returned by run() when the store was found damaged while running: the
+    // caller builds a new Daemon with the same config, whose open of the
+    // store salvages it. Not a process exit code.
+    static constexpr int kRebuild = -2;
     // How long the stop before a reload may take with the watchdog fed.
     static constexpr int64_t kReloadStopLimitMs = 60000;
     // Runs until SIGTERM/SIGINT (returns the process exit code) or a restart
@@ -88,6 +92,7 @@ class Daemon {
     void add_control_commands();
     contract::Origin origin() const;
     bool new_config_valid();
+    bool salvage_due();
 
     const Config& config_;
     Log& log_;
@@ -116,6 +121,8 @@ class Daemon {
     std::unique_ptr<command::CommandRouter> router_;
     std::unique_ptr<command::CommandChannel> channel_;
     std::atomic<bool> restart_requested_{false};
+    bool salvage_requested_ = false;  // main loop only
+    int64_t next_damage_check_mono_ = 0;
     Heartbeat main_beat_;  // the main loop's, watched with the workers'
 };
 

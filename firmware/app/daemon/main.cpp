@@ -87,6 +87,10 @@ int run(const std::string& path) {
             previous.reset();
             continue;
         }
+        if (code == gw::Daemon::kRebuild) {
+            previous.reset();  // the same config: nothing to fall back to
+            continue;
+        }
         if (code != gw::Daemon::kRestart) return code;
         std::optional<gw::Config> next = load(path);
         if (!next) {

@@ -434,14 +434,15 @@ Result<std::vector<Record>> Delivery::next_rows_of(Lane lane, int free) {
 // (the check at open finds only what is damaged by then), a failing card.
 // That is no fault of the link, which used to be dropped and made again
 // every reconnect_min_ms, the other lanes held back with it. The lane waits
-// and is tried again; a damaged file is salvaged at the next start.
+// and is tried again; the daemon has a damaged file salvaged meanwhile
+// (Daemon::salvage_due).
 void Delivery::lane_unreadable(Lane lane, const std::string& error) {
     const bool first = unreadable_until_[index_of(lane)] == 0;  // logged once, not every retry
     unreadable_until_[index_of(lane)] = clock_.mono_ms() + kUnreadableRetryMs;
     if (first)
         log_.error("uplink",
                    "rows to send cannot be read from the store: this lane waits (a damaged store "
-                   "file is salvaged when gatewayd starts again)",
+                   "file is salvaged once its check finds the damage)",
                    {{"lane", to_string(lane)},
                     {"error", error},
                     {"retry_in_s", kUnreadableRetryMs / 1000}});

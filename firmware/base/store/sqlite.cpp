@@ -62,6 +62,11 @@ std::string Stmt::text_at(int col) const {
     return p ? std::string(p, static_cast<size_t>(n)) : std::string();
 }
 
+bool is_corrupt(int rc) {
+    rc &= 0xff;
+    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+}
+
 bool is_full(sqlite3* db, int rc) {
     if ((rc & 0xff) == SQLITE_FULL) return true;
     return (rc & 0xff) == SQLITE_IOERR && db && sqlite3_system_errno(db) == ENOSPC;

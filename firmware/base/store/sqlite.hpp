@@ -70,5 +70,7 @@ class Stmt {
 // (max_page_count) or the disk itself (ENOSPC surfaces as SQLITE_FULL, or as
 // an I/O error whose system errno is ENOSPC).
 bool is_full(sqlite3* db, int rc);
+// True for the result codes that mean the file is damaged.
+bool is_corrupt(int rc);
 
 }  // namespace gw::sqlite

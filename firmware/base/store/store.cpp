@@ -343,6 +343,7 @@ bool Store::commit_acks(Batch& batch) {
 
 void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& delta) {
     if (rc != SQLITE_OK) {
+        if (sqlite::is_corrupt(rc)) damage_seen_ = true;
         const bool full = sqlite::is_full(db_.get(), rc);
         const std::string why =
             full ? "store full (database cap or disk): not stored" : write_failed_text(rc);
@@ -615,9 +616,27 @@ Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit)
     // Before reset(), which would clear the error; reset also ends the read
     // transaction, so the WAL is not pinned between reads.
     const std::string error = rc == SQLITE_DONE ? std::string() : reader_.errmsg();
+    if (sqlite::is_corrupt(rc)) damage_seen_ = true;
     st.reset();
     if (!error.empty()) return fail("store read: " + error);
     return out;
+}
+
+std::optional<std::string> Store::check_integrity() {
+    damage_seen_ = false;
+    std::lock_guard<std::mutex> lock(reader_mutex_);
+    // Only damage counts: a check that cannot run for another reason (the
+    // file busy, no memory) is no reason to salvage.
+    auto qc = reader_.prepare("PRAGMA quick_check");
+    if (!qc)
+        return sqlite::is_corrupt(reader_.extended_errcode()) ? std::optional(qc.error())
+                                                              : std::nullopt;
+    const int rc = qc->step();
+    if (rc == SQLITE_ROW)
+        return qc->text_at(0) == "ok" ? std::nullopt
+                                      : std::optional("quick_check: " + qc->text_at(0));
+    if (sqlite::is_corrupt(rc)) return "quick_check: " + reader_.errmsg();
+    return std::nullopt;
 }
 
 std::optional<int64_t> Store::oldest_t_ms(Lane lane) {

@@ -148,6 +148,13 @@ class Store {
     Result<bool> has_row(Lane lane, int64_t seq);
 
     StoreStats stats() const;
+    // A read or a write met a damaged page (SQLITE_CORRUPT) since the
+    // check at open, or since check_integrity().
+    bool damage_seen() const { return damage_seen_; }
+    // Runs the check at open again (PRAGMA quick_check, on the reader):
+    // what it finds wrong, which the salvage at the next open mends; none
+    // if it finds nothing or cannot run for another reason than damage.
+    std::optional<std::string> check_integrity();
     // The writer thread's heartbeat, for the watchdog. A transaction that
     // hangs (an I/O error the kernel retries forever) silences it.
     Vital writer_vital() const { return {"store.writer", &writer_beat_}; }
@@ -265,6 +272,7 @@ class Store {
     std::mutex on_commit_mutex_;  // held while on_commit_ runs
     std::function<void()> on_commit_;
     bool dirty_since_checkpoint_ = false;
+    std::atomic<bool> damage_seen_{false};  // see damage_found()
     std::thread writer_;
     Heartbeat writer_beat_;
 };

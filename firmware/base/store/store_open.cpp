@@ -25,11 +25,6 @@ std::string progress_key(Lane table) {
     return std::string("salvaged_") + to_string(table);
 }
 
-bool is_corrupt_code(int rc) {
-    rc &= 0xff;
-    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
-}
-
 std::string utc_stamp(int64_t now_ms) {
     std::time_t t = static_cast<std::time_t>(now_ms / 1000);
     std::tm tm{};
@@ -60,7 +55,7 @@ Opened open_checked(const std::string& path, int64_t max_pages) {
     }
     o.db = std::move(*db);
     auto fail_with = [&](const std::string& what) {
-        o.corrupt = is_corrupt_code(o.db.extended_errcode());
+        o.corrupt = sqlite::is_corrupt(o.db.extended_errcode());
         o.error = what;
         return std::move(o);
     };
