@@ -53,6 +53,7 @@ json incident_json(const Incident& inc) {
               {"aliases", inc.aliases},
               {"site", inc.origin.site},
               {"gateway", inc.origin.gateway}};
+    if (inc.opening) j["opening"] = true;
     return j;
 }
 
@@ -87,6 +88,7 @@ std::optional<Incident> incident_from_json(const json& j) {
         // Records of earlier versions name no origin: taken as the gateway's.
         inc.origin.site = j.value("site", std::string());
         inc.origin.gateway = j.value("gateway", std::string());
+        inc.opening = j.value("opening", false);
         return inc;
     } catch (const json::exception&) {
         return std::nullopt;
@@ -150,8 +152,8 @@ Incident* IncidentBook::open_of(const std::string& detector, const std::string& 
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
     for (auto& [_, inc] : open_)
-        if (!inc.confirmed && !inc.closing && !foreign(inc) && inc.detector == detector &&
-            inc.type == type)
+        if (!inc.confirmed && !inc.closing && !inc.opening && !foreign(inc) &&
+            inc.detector == detector && inc.type == type)
             return &inc;
     return nullptr;
 }
@@ -273,6 +275,7 @@ void IncidentBook::start(const Event& e) {
 void IncidentBook::record(const Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string& id = e.incident.empty() ? e.id : e.incident;
+    (void)settle_opening(id);
     Incident* inc = find(id);
     if (!inc) {
         if (opens_incident(e)) start(e);
@@ -315,7 +318,8 @@ void IncidentBook::refused(const Event& e) {
     if (e.state != EventState::clear) {
         // Never stored: the record adopt() made for it goes (an incident
         // another event of it opened meanwhile is found, and stays).
-        if (!inc && opens_incident(e)) drop(e.incident, "refused incident not removed");
+        const std::string& id = e.incident.empty() ? e.id : e.incident;
+        if (settle_opening(id) && !inc) drop(id, "refused incident not removed");
         return;
     }
     // An unconfirmed incident's clear is the book's own: tick() makes it again.
@@ -457,17 +461,34 @@ bool IncidentBook::opens_incident(const Event& e) const {
 // Recorded before the store has the event that opens it: a restart between
 // the two (power lost, kill -9) read the store's raise back but no record,
 // so the center's incident was never closed. Found after the restart, it is
-// unconfirmed like any other: continued by the detector's next raise, or
-// closed after the grace. record() saves it again once the event is stored;
-// refused() takes it out.
+// closed after the grace, never continued (Incident::opening). record()
+// saves it again once the event is stored; refused() takes it out.
 void IncidentBook::save_opening(const Event& e) {
-    if (opens_incident(e)) save(opened(e));
+    if (!opens_incident(e)) return;
+    Incident inc = opened(e);
+    inc.opening = true;
+    ++openings_[inc.id];
+    save(inc);
+}
+
+// One event that save_opening() counted was stored or refused. True when
+// it was the last of its incident on its way: the record is then the
+// book's own to keep or take out (another event of the same incident,
+// adopted meanwhile, may still be on its way to the store).
+bool IncidentBook::settle_opening(const std::string& id) {
+    auto it = openings_.find(id);
+    if (it == openings_.end()) return false;
+    if (--it->second > 0) return false;
+    openings_.erase(it);
+    return true;
 }
 
 void IncidentBook::save(const Incident& inc) {
-    if (auto s = table_.put(inc.id, incident_json(inc).dump()); !s)
+    auto s = table_.put(inc.id, incident_json(inc).dump());
+    if (s) return;
+    if (uint64_t n = save_failures_.note(clock_.mono_ms()))
         log_.error("incidents", "incident state not saved",
-                   {{"incident", inc.id}, {"error", s.error()}});
+                   {{"incident", inc.id}, {"error", s.error()}, {"since_last_line", n}});
 }
 
 bool IncidentBook::was_closed(const std::string& id) const {

@@ -23,6 +23,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 #include "core/result.hpp"
 #include "core/types.hpp"
 #include "state_table.hpp"
@@ -90,6 +91,11 @@ struct Incident {
     std::vector<std::string> aliases;
     // The site and id the gateway had when it opened the incident.
     Origin origin;
+    // Recorded before the event that opens it was stored (adopt()): loaded
+    // so after a restart, the center may never have had that event, so it
+    // is not continued by the detector's next raise (an update of an
+    // incident the center does not know); closed after the grace instead.
+    bool opening = false;
 };
 
 struct AckOutcome {
@@ -154,6 +160,7 @@ class IncidentBook {
     bool opens_incident(const Event& e) const;
     Incident opened(const Event& e);  // the record an event opens
     void save_opening(const Event& e);
+    bool settle_opening(const std::string& id);
     void start(const Event& e);
     void make_due(Incident& inc);
     void notified(Incident& inc);  // an event of it was sent now
@@ -172,7 +179,12 @@ class IncidentBook {
     mutable std::mutex mutex_;
     std::map<std::string, Incident> open_;  // by incident id
     std::deque<std::string> closed_;        // recently closed incident and event ids
-    int64_t grace_until_mono_ = 0;          // monotonic: see Incident::due_mono
+    // Incident ids of events save_opening() recorded, not yet stored or
+    // refused: how many.
+    std::map<std::string, int> openings_;
+    int64_t grace_until_mono_ = 0;  // monotonic: see Incident::due_mono
+    // A full disk fails every save, two per alarm that opens an incident.
+    LogThrottle save_failures_;
 };
 
 // The book's record of an incident, as stored in its StateTable.
