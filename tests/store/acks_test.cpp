@@ -179,6 +179,9 @@ TEST(StoreAcks, AlarmsAreStoredWhileTheAcksOfADamagedPageFail) {
         CHECK_TEXT(stored.ok(), stored.ok() ? "" : stored.error().c_str());
     }
     LONGS_EQUAL(3, s->stats().alarm.rows);
+    // The write that met the page is told to the daemon all the same,
+    // though the retry without the acks got past it.
+    CHECK(s->damage_seen());
 }
 
 // The telemetry lane at its cap, a page under its oldest rows damaged: the

@@ -328,20 +328,20 @@ void Daemon::serve(ShutdownSignals& signals) {
 // what is damaged by then) holds the rows behind it, alarms too, until the
 // salvage at the next open: the lane waited for a restart nobody made.
 // Once the check finds the damage, the parts are rebuilt in this process
-// with the running config, and the store's open salvages it. A damage the
-// check does not find is checked again at most every 10 minutes: the
-// rebuild would not mend it, and the check reads the whole file.
+// with the running config, and the store's open salvages it. At most
+// every kSalvageGapMs (the check reads the whole file; see there).
 bool Daemon::salvage_due() {
-    constexpr int64_t kDamageCheckIntervalMs = 600000;
     const int64_t now = clock_.mono_ms();
     if (!store_->damage_seen() || now < next_damage_check_mono_) return false;
-    next_damage_check_mono_ = now + kDamageCheckIntervalMs;
+    next_damage_check_mono_ = now + kSalvageGapMs;
     auto found = store_->check_integrity();
     if (!found) {
+        // A damaged index, say: the check at open would not find it either,
+        // so neither a rebuild nor a restart would salvage the file.
         log_.warn("daemon",
-                  "the store met a damaged page its check does not find: what is behind it "
-                  "waits for a restart",
-                  {{"check_again_in_s", kDamageCheckIntervalMs / 1000}});
+                  "the store met damage its check does not find: no salvage; reads over it "
+                  "keep failing",
+                  {{"check_again_in_s", kSalvageGapMs / 1000}});
         return false;
     }
     log_.error("daemon", "the store is damaged: rebuilding the gateway's parts to salvage it",

@@ -70,6 +70,14 @@ class Daemon {
     // caller builds a new Daemon with the same config, whose open of the
     // store salvages it. Not a process exit code.
     static constexpr int kRebuild = -2;
+    // A damaged store is checked (and salvaged) at most this often: a
+    // damage its check does not find would be checked on every read, and a
+    // card that keeps damaging the new file would rebuild the gateway every
+    // few seconds.
+    static constexpr int64_t kSalvageGapMs = 600000;
+    // No check for damage, nor a salvage, before then (monotonic ms): the
+    // caller's record of the last rebuild for a salvage.
+    void hold_salvage_until(int64_t mono_ms) { next_damage_check_mono_ = mono_ms; }
     // How long the stop before a reload may take with the watchdog fed.
     static constexpr int64_t kReloadStopLimitMs = 60000;
     // Runs until SIGTERM/SIGINT (returns the process exit code) or a restart

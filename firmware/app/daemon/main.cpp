@@ -58,6 +58,7 @@ int run(const std::string& path) {
     // A reload (command from the center, or SIGHUP) ends run() with
     // kRestart: the parts are rebuilt with the new file; the process stays.
     std::optional<gw::Config> previous;  // the config that ran before a reload
+    int64_t salvage_hold_until = 0;      // see Daemon::kSalvageGapMs
     for (bool rebuild = false;; rebuild = true) {
         gw::LogLevel level = gw::LogLevel::info;
         gw::parse_log_level(config->log_level, level);
@@ -66,6 +67,7 @@ int run(const std::string& path) {
         int code = kExitRuntime;
         {
             gw::Daemon daemon(*config, log, clock);
+            daemon.hold_salvage_until(salvage_hold_until);
             gw::Status started;
             {
                 // At the first start systemd waits for READY; after a
@@ -89,6 +91,7 @@ int run(const std::string& path) {
         }
         if (code == gw::Daemon::kRebuild) {
             previous.reset();  // the same config: nothing to fall back to
+            salvage_hold_until = clock.mono_ms() + gw::Daemon::kSalvageGapMs;
             continue;
         }
         if (code != gw::Daemon::kRestart) return code;

@@ -329,7 +329,7 @@ bool Store::commit_acks(Batch& batch) {
     if (batch.acks.empty()) return false;
     TxnDelta delta;
     if (!db_.exec("BEGIN IMMEDIATE")) return false;
-    if (delete_acked(batch.acks, delta) == SQLITE_OK && db_.exec("COMMIT")) {
+    if (noted(delete_acked(batch.acks, delta)) == SQLITE_OK && db_.exec("COMMIT")) {
         store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
         batch.acks.clear();
@@ -343,7 +343,6 @@ bool Store::commit_acks(Batch& batch) {
 
 void Store::complete(Batch& batch, Results& results, int rc, const TxnDelta& delta) {
     if (rc != SQLITE_OK) {
-        if (sqlite::is_corrupt(rc)) damage_seen_ = true;
         const bool full = sqlite::is_full(db_.get(), rc);
         const std::string why =
             full ? "store full (database cap or disk): not stored" : write_failed_text(rc);
@@ -394,6 +393,13 @@ int Store::run_txn(Batch& batch, Results& results, TxnDelta& delta) {
         rc = db_.extended_errcode();
     }
     if (!sqlite3_get_autocommit(db_.get())) (void)db_.exec("ROLLBACK");
+    return noted(rc);
+}
+
+// Every failure of the writer passes here, those a retry gets past too (an
+// ack's delete, an eviction over a damaged page): see damage_seen().
+int Store::noted(int rc) {
+    if (sqlite::is_corrupt(rc)) damage_seen_ = true;
     return rc;
 }
 
@@ -489,7 +495,7 @@ int64_t Store::evict_when_full(Lane lane, int64_t incoming) {
     if (need <= 0) return 0;
     TxnDelta delta;
     if (!db_.exec("BEGIN IMMEDIATE")) return 0;
-    int rc = evict_oldest(lane, need, delta);
+    int rc = noted(evict_oldest(lane, need, delta));
     if (rc == SQLITE_OK && db_.exec("COMMIT")) {
         store::fold_wal(db_, options_.path);  // the freed pages into the file, for reuse
         apply(delta);
@@ -624,18 +630,21 @@ Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit)
 
 std::optional<std::string> Store::check_integrity() {
     damage_seen_ = false;
-    std::lock_guard<std::mutex> lock(reader_mutex_);
+    // On a read-only connection of its own: the check reads the whole file,
+    // and the uplink's reads of the lanes it can still read go on meanwhile.
     // Only damage counts: a check that cannot run for another reason (the
     // file busy, no memory) is no reason to salvage.
-    auto qc = reader_.prepare("PRAGMA quick_check");
+    auto db = sqlite::Db::open(options_.path, true);
+    if (!db) return std::nullopt;
+    auto qc = db->prepare("PRAGMA quick_check");
     if (!qc)
-        return sqlite::is_corrupt(reader_.extended_errcode()) ? std::optional(qc.error())
-                                                              : std::nullopt;
+        return sqlite::is_corrupt(db->extended_errcode()) ? std::optional(qc.error())
+                                                          : std::nullopt;
     const int rc = qc->step();
     if (rc == SQLITE_ROW)
         return qc->text_at(0) == "ok" ? std::nullopt
                                       : std::optional("quick_check: " + qc->text_at(0));
-    if (sqlite::is_corrupt(rc)) return "quick_check: " + reader_.errmsg();
+    if (sqlite::is_corrupt(rc)) return "quick_check: " + db->errmsg();
     return std::nullopt;
 }
 

@@ -151,7 +151,8 @@ class Store {
     // A read or a write met a damaged page (SQLITE_CORRUPT) since the
     // check at open, or since check_integrity().
     bool damage_seen() const { return damage_seen_; }
-    // Runs the check at open again (PRAGMA quick_check, on the reader):
+    // Runs the check at open again (PRAGMA quick_check, on a connection of
+    // its own; the whole file is read, so not on a thread with a deadline):
     // what it finds wrong, which the salvage at the next open mends; none
     // if it finds nothing or cannot run for another reason than damage.
     std::optional<std::string> check_integrity();
@@ -218,6 +219,7 @@ class Store {
     void refuse_telemetry_while_shut(Batch& batch, Results& results);
     void complete(Batch& batch, Results& results, int rc, const TxnDelta& delta);
     int run_txn(Batch& batch, Results& results, TxnDelta& delta);
+    int noted(int rc);  // sets damage_seen_ on a damaged page
     int delete_acked(const std::vector<std::pair<Lane, int64_t>>& acks, TxnDelta& delta);
     int insert(const Pending& p, TxnDelta& delta, Status& result);
     int evict_oldest(Lane lane, int64_t need, TxnDelta& delta);
@@ -272,7 +274,7 @@ class Store {
     std::mutex on_commit_mutex_;  // held while on_commit_ runs
     std::function<void()> on_commit_;
     bool dirty_since_checkpoint_ = false;
-    std::atomic<bool> damage_seen_{false};  // see damage_found()
+    std::atomic<bool> damage_seen_{false};  // see damage_seen()
     std::thread writer_;
     Heartbeat writer_beat_;
 };
