@@ -67,6 +67,15 @@ bool is_corrupt(int rc) {
     return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
+std::optional<CheckFinding> quick_check(Db& db) {
+    auto qc = db.prepare("PRAGMA quick_check");
+    if (!qc) return CheckFinding{qc.error(), is_corrupt(db.extended_errcode())};
+    if (qc->step() != SQLITE_ROW)
+        return CheckFinding{"quick_check: " + db.errmsg(), is_corrupt(db.extended_errcode())};
+    if (qc->text_at(0) == "ok") return std::nullopt;
+    return CheckFinding{"quick_check: " + qc->text_at(0), true};
+}
+
 bool is_full(sqlite3* db, int rc) {
     if ((rc & 0xff) == SQLITE_FULL) return true;
     return (rc & 0xff) == SQLITE_IOERR && db && sqlite3_system_errno(db) == ENOSPC;

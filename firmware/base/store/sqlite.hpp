@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -72,5 +73,13 @@ class Stmt {
 bool is_full(sqlite3* db, int rc);
 // True for the result codes that mean the file is damaged.
 bool is_corrupt(int rc);
+
+// What PRAGMA quick_check found wrong with the file, or why it could not
+// run (`damage`: SQLite called the file damaged); none if it is "ok".
+struct CheckFinding {
+    std::string what;
+    bool damage = false;
+};
+std::optional<CheckFinding> quick_check(Db& db);
 
 }  // namespace gw::sqlite

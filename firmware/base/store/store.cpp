@@ -636,16 +636,9 @@ std::optional<std::string> Store::check_integrity() {
     // file busy, no memory) is no reason to salvage.
     auto db = sqlite::Db::open(options_.path, true);
     if (!db) return std::nullopt;
-    auto qc = db->prepare("PRAGMA quick_check");
-    if (!qc)
-        return sqlite::is_corrupt(db->extended_errcode()) ? std::optional(qc.error())
-                                                          : std::nullopt;
-    const int rc = qc->step();
-    if (rc == SQLITE_ROW)
-        return qc->text_at(0) == "ok" ? std::nullopt
-                                      : std::optional("quick_check: " + qc->text_at(0));
-    if (sqlite::is_corrupt(rc)) return "quick_check: " + db->errmsg();
-    return std::nullopt;
+    auto found = sqlite::quick_check(*db);
+    if (!found || !found->damage) return std::nullopt;
+    return found->what;
 }
 
 std::optional<int64_t> Store::oldest_t_ms(Lane lane) {

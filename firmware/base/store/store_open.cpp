@@ -64,16 +64,11 @@ Opened open_checked(const std::string& path, int64_t max_pages) {
     if (mode->step() != SQLITE_ROW) return fail_with("PRAGMA journal_mode: " + o.db.errmsg());
     if (mode->text_at(0) != "wal") return fail_with("cannot switch to WAL: " + mode->text_at(0));
     *mode = sqlite::Stmt();  // finalized: an open statement would hold a read lock
-    auto qc = o.db.prepare("PRAGMA quick_check");
-    if (!qc) return fail_with(qc.error());
-    int rc = qc->step();
-    if (rc != SQLITE_ROW) return fail_with("quick_check: " + o.db.errmsg());
-    if (qc->text_at(0) != "ok") {
-        o.corrupt = true;
-        o.error = "quick_check: " + qc->text_at(0);
+    if (auto found = sqlite::quick_check(o.db)) {
+        o.corrupt = found->damage;
+        o.error = found->what;
         return o;
     }
-    *qc = sqlite::Stmt();
     const std::string setup =
         "PRAGMA synchronous=FULL;"
         "PRAGMA journal_size_limit=16777216;"
