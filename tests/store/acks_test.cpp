@@ -36,6 +36,13 @@ bool eventually(F done) {
     return gw::test::wait_for(done, 30000, 10);
 }
 
+// What the background check of `s` finds, once it is done.
+std::optional<std::string> checked(Store& s) {
+    auto check = s.start_integrity_check();
+    CHECK(eventually([&] { return check->done(); }));
+    return check->damage();
+}
+
 // 3,000 telemetry rows of 1 KB in a closed store; then, with the store open
 // again, an early leaf page under some of them damaged behind its back
 // (found at run time, not by the check at open: the rows are more than
@@ -149,23 +156,39 @@ TEST(StoreAcks, ACrashBeforeTheAcksAreCommittedKeepsTheRows) {
 }
 
 // A read that meets a page damaged at run time says so (damage_seen), and
-// the check at open, run again, finds it: what has the daemon rebuild its
-// parts, so that the store's open salvages the file. On a sound store the
-// check finds nothing.
+// the check at open, run again in the background, finds it: what has the
+// daemon rebuild its parts, so that the store's open salvages the file. On
+// a sound store the check finds nothing.
 TEST(StoreAcks, APageDamagedAtRunTimeIsSeenAndFoundByTheCheckAgain) {
     {
         auto sound = f.open();
         CHECK(sound->append(Lane::alarm, 1, "event", json_payload("a", 1)).ok());
-        CHECK_FALSE(sound->check_integrity().has_value());
+        CHECK_FALSE(checked(*sound).has_value());
     }
     auto [s, seqs] = damaged_under_rows(f);
     CHECK_FALSE(s->damage_seen());
     CHECK_FALSE(s->read(Lane::telemetry, 0, static_cast<int>(seqs.size())).ok());
     CHECK(s->damage_seen());
-    auto found = s->check_integrity();
+    auto found = checked(*s);
     CHECK(found.has_value());
     STRCMP_CONTAINS("quick_check", found->c_str());
     CHECK_FALSE(s->damage_seen());
+}
+
+// A stop does not wait for the check to read the rest of a large file: it
+// abandons the check, which then finds nothing (no salvage starts from a
+// check cut short), though the file is damaged. Then the store still reads
+// and writes (the check's connection is its own).
+TEST(StoreAcks, AnAbandonedCheckEndsFindingNothing) {
+    auto [s, seqs] = damaged_under_rows(f);
+    auto check = s->start_integrity_check();
+    check->abandon();
+    CHECK(check->done());
+    CHECK_FALSE(check->damage().has_value());
+    CHECK(s->append(Lane::alarm, 1, "event", json_payload("a", 1)).ok());
+    LONGS_EQUAL(1, all_rows(*s, Lane::alarm).size());
+    // Each check is new: the next one, not abandoned, finds the damage.
+    CHECK(checked(*s).has_value());
 }
 
 // The center acked rows on a damaged page: their deletes fail. Alarms that

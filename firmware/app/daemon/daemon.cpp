@@ -328,13 +328,23 @@ void Daemon::serve(ShutdownSignals& signals) {
 // what is damaged by then) holds the rows behind it, alarms too, until the
 // salvage at the next open: the lane waited for a restart nobody made.
 // Once the check finds the damage, the parts are rebuilt in this process
-// with the running config, and the store's open salvages it. At most
-// every kSalvageGapMs (the check reads the whole file; see there).
+// with the running config, and the store's open salvages it. The check
+// runs in the background, started at most every kSalvageGapMs (it reads
+// the whole file; see there): this loop goes on beating and ticking the
+// closed loop meanwhile, and is asked again each second.
 bool Daemon::salvage_due() {
+    if (damage_check_) return damage_found();
     const int64_t now = clock_.mono_ms();
     if (!store_->damage_seen() || now < next_damage_check_mono_) return false;
     next_damage_check_mono_ = now + kSalvageGapMs;
-    auto found = store_->check_integrity();
+    damage_check_ = store_->start_integrity_check();
+    return false;
+}
+
+bool Daemon::damage_found() {
+    if (!damage_check_->done()) return false;
+    auto found = damage_check_->damage();
+    damage_check_.reset();
     if (!found) {
         // A damaged index, say: the check at open would not find it either,
         // so neither a rebuild nor a restart would salvage the file.
@@ -368,6 +378,8 @@ Liveness Daemon::watch_workers() const {
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
+    // A check reading a large file would hold the stop for up to a minute.
+    if (damage_check_) damage_check_->abandon();
     // A running mqtt test or selftest is cancelled first, so its client
     // still hears "gatewayd is stopping" before the socket closes.
     // Commands from the center first: one still running stays pending in the
@@ -397,6 +409,7 @@ void Daemon::stop() {
     command_book_.reset();
     intake_.reset();
     loop_.reset();
+    damage_check_.reset();
     store_.reset();
 }
 

@@ -37,6 +37,9 @@ class Pipeline;
 class FrameKeeper;
 class VisionRunner;
 class CommandBook;
+namespace store {
+class IntegrityCheck;
+}
 namespace command {
 class CommandRouter;
 class CommandChannel;
@@ -101,6 +104,7 @@ class Daemon {
     contract::Origin origin() const;
     bool new_config_valid();
     bool salvage_due();
+    bool damage_found();
 
     const Config& config_;
     Log& log_;
@@ -131,6 +135,7 @@ class Daemon {
     std::atomic<bool> restart_requested_{false};
     bool salvage_requested_ = false;  // main loop only
     int64_t next_damage_check_mono_ = 0;
+    std::unique_ptr<store::IntegrityCheck> damage_check_;  // main loop only; see salvage_due()
     Heartbeat main_beat_;  // the main loop's, watched with the workers'
 };
 

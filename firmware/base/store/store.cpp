@@ -628,17 +628,9 @@ Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit)
     return out;
 }
 
-std::optional<std::string> Store::check_integrity() {
+std::unique_ptr<store::IntegrityCheck> Store::start_integrity_check() {
     damage_seen_ = false;
-    // On a read-only connection of its own: the check reads the whole file,
-    // and the uplink's reads of the lanes it can still read go on meanwhile.
-    // Only damage counts: a check that cannot run for another reason (the
-    // file busy, no memory) is no reason to salvage.
-    auto db = sqlite::Db::open(options_.path, true);
-    if (!db) return std::nullopt;
-    auto found = sqlite::quick_check(*db);
-    if (!found || !found->damage) return std::nullopt;
-    return found->what;
+    return std::make_unique<store::IntegrityCheck>(options_.path);
 }
 
 std::optional<int64_t> Store::oldest_t_ms(Lane lane) {

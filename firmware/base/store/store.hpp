@@ -46,6 +46,7 @@
 #include "core/liveness.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "integrity_check.hpp"
 #include "record.hpp"
 #include "salvage.hpp"
 #include "sqlite.hpp"
@@ -149,13 +150,11 @@ class Store {
 
     StoreStats stats() const;
     // A read or a write met a damaged page (SQLITE_CORRUPT) since the
-    // check at open, or since check_integrity().
+    // check at open, or since start_integrity_check().
     bool damage_seen() const { return damage_seen_; }
-    // Runs the check at open again (PRAGMA quick_check, on a connection of
-    // its own; the whole file is read, so not on a thread with a deadline):
-    // what it finds wrong, which the salvage at the next open mends; none
-    // if it finds nothing or cannot run for another reason than damage.
-    std::optional<std::string> check_integrity();
+    // Starts the check at open again, in the background (it reads the whole
+    // file): what it finds, the salvage at the next open mends.
+    std::unique_ptr<store::IntegrityCheck> start_integrity_check();
     // The writer thread's heartbeat, for the watchdog. A transaction that
     // hangs (an I/O error the kernel retries forever) silences it.
     Vital writer_vital() const { return {"store.writer", &writer_beat_}; }
