@@ -15,11 +15,6 @@ constexpr size_t kClosedKept = 1024;
 // never-cleared warnings must not grow the book without end.
 constexpr size_t kFollowedKept = 256;
 
-// The incident an event is of: its own id when it names none (a raise).
-const std::string& incident_of(const Event& e) {
-    return e.incident.empty() ? e.id : e.incident;
-}
-
 Severity one_step_up(Severity s) {
     return s == Severity::critical ? s : static_cast<Severity>(static_cast<int>(s) + 1);
 }
@@ -251,7 +246,7 @@ void IncidentBook::bound_followed() {
 
 Incident IncidentBook::opened(const Event& e) {
     Incident inc;
-    inc.id = incident_of(e);
+    inc.id = e.incident_id();
     inc.detector = e.detector;
     inc.kind = e.kind;
     inc.type = e.type;
@@ -279,7 +274,7 @@ void IncidentBook::start(const Event& e) {
 
 void IncidentBook::record(const Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::string& id = incident_of(e);
+    const std::string& id = e.incident_id();
     (void)settle_opening(id);
     Incident* inc = find(id);
     if (!inc) {
@@ -323,7 +318,7 @@ void IncidentBook::refused(const Event& e) {
     if (e.state != EventState::clear) {
         // Never stored: the record adopt() made for it goes (an incident
         // another event of it opened meanwhile is found, and stays).
-        const std::string& id = incident_of(e);
+        const std::string& id = e.incident_id();
         if (settle_opening(id) && !inc) drop(id, "refused incident not removed");
         return;
     }
@@ -459,7 +454,7 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
 // a closed incident: those opened it again, re-sent and escalated for ever,
 // its ack lost.
 bool IncidentBook::opens_incident(const Event& e) const {
-    const std::string& id = incident_of(e);
+    const std::string& id = e.incident_id();
     return e.state != EventState::clear && !e.repeats_incident && tracked(e) && !was_closed(id);
 }
 

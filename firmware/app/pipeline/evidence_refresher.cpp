@@ -7,7 +7,7 @@ namespace gw {
 void EvidenceRefresher::observe(const std::vector<Event>& events,
                                 const std::vector<std::string>& with_evidence, int64_t now_ms) {
     for (const auto& e : events) {
-        const std::string& incident = e.incident.empty() ? e.id : e.incident;
+        const std::string& incident = e.incident_id();
         if (e.state == EventState::clear) {
             open_.erase(incident);
             continue;

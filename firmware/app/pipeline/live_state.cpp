@@ -39,10 +39,6 @@ SamplePage LiveState::samples_after(uint64_t after, size_t limit) const {
     return page;
 }
 
-std::string LiveState::incident_key(const Event& e) {
-    return e.incident.empty() ? e.id : e.incident;
-}
-
 void LiveState::on_event(const Event& event) {
     std::lock_guard<std::mutex> lock(mutex_);
     recent_.push_back(event);
@@ -50,9 +46,9 @@ void LiveState::on_event(const Event& event) {
     // One-shot reports never clear: they are never "active".
     if (event.one_shot) return;
     if (event.state == EventState::clear) {
-        active_.erase(incident_key(event));
+        active_.erase(event.incident_id());
     } else {
-        active_[incident_key(event)] = event;
+        active_[event.incident_id()] = event;
     }
 }
 

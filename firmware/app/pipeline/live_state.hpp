@@ -50,8 +50,6 @@ class LiveState final : public IntakeObserver {
     SamplePage samples_after(uint64_t after, size_t limit) const;
 
   private:
-    static std::string incident_key(const Event& e);
-
     size_t capacity_;
     mutable std::mutex mutex_;
     std::map<std::string, PointState> points_;

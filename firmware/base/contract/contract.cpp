@@ -34,7 +34,7 @@ Topics make_topics(const std::string& prefix, const std::string& site, const std
 json event_json(const Event& e, const char* time_key) {
     json j = {
         {"id", e.id},
-        {"incident", e.incident.empty() ? e.id : e.incident},
+        {"incident", e.incident_id()},
         {time_key, e.t_ms},
         {"detector", e.detector},
         {"kind", e.kind},

@@ -94,6 +94,9 @@ struct Event {
     // fresh evidence in emergency mode. The mode rules and the book's own
     // record skip it. Not part of the contract: never encoded.
     bool repeats_incident = false;
+
+    // The incident this event is of: its own id when it names none (a raise).
+    const std::string& incident_id() const { return incident.empty() ? id : incident; }
 };
 
 std::string_view to_string(Quality q);
