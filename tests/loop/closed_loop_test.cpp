@@ -3,6 +3,7 @@
 #include "loop/closed_loop.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -244,4 +245,33 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     loop->tick(false);
     LONGS_EQUAL(1, tried.size());
     intake.clear_observers();
+}
+
+// The store refuses every event (the alarm lane full). The book's re-sends
+// are made again at every tick, and their log line is throttled; a mode
+// change comes once, and each one the center will not hear of is said in
+// the log. The throttle kept quiet a second change within its interval.
+TEST(ClosedLoop, EachModeChangeNotStoredIsSaid) {
+    std::FILE* log_file = std::tmpfile();
+    CHECK(log_file != nullptr);
+    gw::Log captured(gw::LogLevel::error, log_file);
+    auto opened =
+        gw::loop::ClosedLoop::open(gw::Config{}, std::make_unique<gw::loop::MemoryStateTable>(),
+                                   std::make_unique<gw::loop::MemoryStateTable>(), clock, captured);
+    CHECK(opened.ok());
+    auto refusing = std::move(*opened);
+    refusing->attach([](Event) -> gw::Result<Event> { return gw::fail("store full"); }, nullptr);
+    CHECK(refusing->set_mode(Mode::emergency, std::nullopt, "center").ok());
+    clock.advance(1000);
+    CHECK(refusing->set_mode(Mode::normal, std::nullopt, "center").ok());
+
+    std::rewind(log_file);
+    std::string text;
+    char buf[512];
+    while (size_t n = std::fread(buf, 1, sizeof buf, log_file)) text.append(buf, n);
+    std::fclose(log_file);
+    size_t said = 0;
+    for (size_t at = 0; (at = text.find("type=mode_changed", at)) != std::string::npos; ++at)
+        ++said;
+    LONGS_EQUAL_TEXT(2, said, text.c_str());
 }

@@ -91,9 +91,14 @@ void ClosedLoop::refused(const Event& event) {
 void ClosedLoop::send(Event e) {
     if (!publish_) return;
     const std::string type = e.type;
+    const bool mode_change = is_mode_change(e);
     auto r = publish_(std::move(e));
     if (r) return;
-    if (uint64_t n = not_stored_log_.note(clock_.mono_ms()))
+    // The book's events are made again at every tick while the alarm lane
+    // is full: throttled. A mode change comes once, and the center misses
+    // each one that is not stored: always said.
+    const uint64_t n = mode_change ? 1 : not_stored_log_.note(clock_.mono_ms());
+    if (n)
         log_.error("loop", "event not stored",
                    {{"type", type}, {"error", r.error()}, {"since_last_line", n}});
 }

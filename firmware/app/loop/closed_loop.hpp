@@ -68,7 +68,7 @@ class ClosedLoop final : public IntakeObserver {
     const Clock& clock_;
     Log& log_;
     // The book's events the store refused: with the alarm lane full, made
-    // again (and refused) at every tick.
+    // again (and refused) at every tick. Not mode changes (see send()).
     LogThrottle not_stored_log_;
     std::unique_ptr<StateTable> incident_table_, mode_table_;
     std::unique_ptr<IncidentBook> book_;
