@@ -175,8 +175,10 @@ void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     for (int i = 0; i < kFaultCount; ++i) {
         const Finding& f = found[i];
         // A faulty input freezes what depends on it: a broken PIR must not
-        // clear an entrapment while the passenger is still inside.
-        if (!f.on && faults_[i].tracker.active()) continue;
+        // clear an entrapment while the passenger is still inside, nor a
+        // glitch restart a raise hold under way (one bad zone reading every
+        // 30 s kept a real entrapment from ever being raised).
+        if (!f.on) continue;
         const bool on = f.on.value_or(false);
         std::optional<Severity> sev;
         // Maintenance (inspection) mode: a technician is working on the car.

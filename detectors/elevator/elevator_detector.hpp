@@ -39,7 +39,8 @@ class ElevatorDetector final : public SensorDetector {
         bool maintenance = false;
     };
     // on: nullopt when an input the fault needs is faulty and none of the
-    // trusted ones rules it out; the fault's incident then stays as it is.
+    // trusted ones rules it out; the fault's incident then stays as it is,
+    // and so does a raise hold under way.
     struct Finding {
         std::optional<bool> on = false;
         double value = 0;

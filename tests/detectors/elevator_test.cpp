@@ -107,6 +107,30 @@ TEST(ElevatorEntrapment, AtALandingWhenTheDoorsDoNotOpen) {
     check_cleared(rig, "entrapment_at_landing", open);
 }
 
+// A loose contact on the door-zone flag: one bad reading every 20 s. It
+// makes the faults that need the zone unknown for a moment, which freezes
+// their raise holds. It restarted them, and a passenger trapped between
+// floors was never raised (nor was the sensor fault: one reading is no
+// fault).
+TEST(ElevatorEntrapment, ABadReadingNowAndThenDoesNotRestartTheHold) {
+    Rig rig = lift();
+    Car car;
+    car.pir = 1;
+    hold(rig, car, 20'000);
+    car.door = 0;
+    hold(rig, car, 2'000);
+    car.moving = 1, car.zone = 0, car.speed = 1, car.dir = 1;
+    hold(rig, car, 2'000);
+    car.moving = 0, car.speed = 0;  // stops between floors 3 and 4
+    const int64_t stuck = rig.now();
+    rig.run(stuck + 70'000, kLiftPollMs, [&](int64_t t) {
+        car.feed(rig);
+        if ((t - stuck) % 20'000 == 10'000) rig.feed("zone", 0, gw::Quality::out_of_range);
+    });
+    check_raised(rig, "entrapment_between_floors", stuck, 60'000, Severity::critical);
+    check_raised(rig, "stopped_outside_zone", stuck, 45'000, Severity::alarm);
+}
+
 TEST(ElevatorEntrapment, PirBlipsInAnEmptyParkedCarAreDebounced) {
     Rig rig = lift();
     Car car;
