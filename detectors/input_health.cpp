@@ -35,7 +35,9 @@ InputHealth::InputHealth(InputHealthSpec spec, EventIdSource& ids)
 std::optional<double> InputHealth::on_sample(const Sample& s, std::vector<Event>& out) {
     if (!start_) start_ = s.t_ms;
     std::optional<double> reading;
+    if (s.quality == Quality::comm_fail) lost_ = true;
     if (s.quality == Quality::good || s.quality == Quality::out_of_range) {
+        lost_ = false;
         last_heard_ = s.t_ms;
         last_value_ = s.value;
         out_of_range_ = s.quality == Quality::out_of_range || !spec_.range.contains(s.value);
@@ -69,7 +71,7 @@ bool InputHealth::stuck(int64_t t_ms) const {
 }
 
 bool InputHealth::trusted(int64_t t_ms) const {
-    return last_heard_ && !silent(t_ms) && !out_of_range_ && !stuck(t_ms);
+    return last_heard_ && !lost_ && !silent(t_ms) && !out_of_range_ && !stuck(t_ms);
 }
 
 Observation InputHealth::fault(double value, const std::string& what) const {

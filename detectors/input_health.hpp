@@ -5,7 +5,11 @@
 // never as the quantity the sensor measures. A reading outside the input's
 // valid range, NaN or infinite, or marked `out_of_range` by its driver, is a
 // faulty sensor talking: it ends silence and is never used. A `stale` or
-// `comm_fail` sample carries no information: it does not end silence.
+// `comm_fail` sample carries no information: it does not end silence. A
+// `comm_fail` (the driver has given up on the device, past the few polls it
+// reports `stale` with the last value) also ends the last reading's
+// standing: a lift's last snapshot must not raise a critical fault half a
+// minute after the controller stopped answering.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -57,7 +61,8 @@ class InputHealth {
     // Returns the reading when it can be used (good quality, in range).
     std::optional<double> on_sample(const Sample& s, std::vector<Event>& out);
     void on_tick(int64_t t_ms, std::vector<Event>& out);
-    // The last reading is recent, in range and not stuck.
+    // The last reading is recent, in range and not stuck, and the driver
+    // has not lost the device since.
     bool trusted(int64_t t_ms) const;
     const InputHealthSpec& spec() const { return spec_; }
 
@@ -75,6 +80,7 @@ class InputHealth {
     std::optional<int64_t> start_;       // first time seen: silence counts from here
     std::optional<int64_t> last_heard_;  // last reading, in range or not
     bool out_of_range_ = false;
+    bool lost_ = false;                  // comm_fail since the last reading
     double last_value_ = 0;              // the last reading, in range or not
     std::optional<double> stuck_value_;  // value held since stuck_since_
     int64_t stuck_since_ = 0;

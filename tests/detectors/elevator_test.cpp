@@ -361,6 +361,24 @@ TEST(ElevatorFaults, AFaultyPirFreezesAnEntrapmentInsteadOfClearingIt) {
     check_cleared(rig, "entrapment_at_landing", open);
 }
 
+// The controller stops answering while the car re-levels with its doors
+// open: the driver sends comm_fail. The last snapshot no longer stands, so
+// no fault is raised on it: moving_with_doors_open (critical) was raised
+// 28 s after the last reading. The lost link is said as sensor_silent.
+TEST(ElevatorFaults, ALostControllerRaisesNoFaultFromItsLastSnapshot) {
+    Rig rig = lift();
+    Car car;
+    car.moving = 1, car.speed = 0.1;  // re-levelling, doors open
+    hold(rig, car, 2'000);
+    const int64_t lost = rig.now();
+    rig.run(lost + 70'000, kLiftPollMs, [&](int64_t) {
+        for (const char* p : {"door", "mov", "dir", "floor", "zone", "pir", "speed", "maint"})
+            rig.feed(p, 0, gw::Quality::comm_fail);
+    });
+    CHECK_TEXT(rig.find("sensor_silent", EventState::raise).has_value(), rig.dump().c_str());
+    LONGS_EQUAL_TEXT(0, rig.count_not_faults(), rig.dump().c_str());
+}
+
 TEST(ElevatorLimits, OverspeedGoingDownOnASignedSpeedSensor) {
     Rig rig(
         "elevator", {{"door_open", "door"}, {"moving", "mov"}, {"speed", "speed"}},
