@@ -17,6 +17,7 @@
 #include "contract/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/utf8.hpp"
 #include "store/command_book.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
@@ -398,4 +399,35 @@ TEST(CommandRouter, ErrorResultsAreRefusals) {
     STRCMP_EQUAL("unknown incident", o.error.c_str());
     CHECK(command::Outcome::of({{"incident", "x"}}).ok);
     CHECK_FALSE(command::Outcome::of(json::array()).ok);
+}
+
+// A refusal's reply is stored in the alarm lane, which is never evicted. A
+// garbage object of 1,000 unknown fields made a reply with a reason for
+// each (~20 KB from a 9 KB request), and one field's name as long as the
+// request made one as long: each is now about a kilobyte at most, still
+// valid UTF-8, and says how many reasons it left out.
+TEST(CommandBook, TheRefusalOfAGarbageRequestStaysShort) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    add_selftest();
+    command::CommandChannel channel({}, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    json many = {{"id", "g1"}};
+    for (int i = 0; i < 1000; ++i) many["f" + std::to_string(i)] = 0;
+    channel.on_command("selftest", many.dump(), false);
+    json one_long = {{"id", "g2"}, {std::string(8000, 'k') + "\xc3\xa9" + "tag", 0}};
+    channel.on_command("selftest", one_long.dump(), false);
+    channel.stop();
+    LONGS_EQUAL(0, runs.load());
+    auto rows = store->read(Lane::alarm, 0, 10);
+    CHECK(rows.ok());
+    LONGS_EQUAL(2, rows->size());
+    for (const auto& row : *rows) {
+        CHECK_TEXT(row.payload.size() < 2048, std::to_string(row.payload.size()).c_str());
+        CHECK(is_utf8(row.payload));
+        const json reply = json::parse(row.payload);
+        STRCMP_CONTAINS("invalid request", reply.value("error", "").c_str());
+    }
+    STRCMP_CONTAINS("and 995 more",
+                    json::parse(rows->at(0).payload)["error"].get<std::string>().c_str());
 }

@@ -35,10 +35,29 @@ std::optional<std::string> usable_id(const json& j) {
     return id;
 }
 
-std::string joined(const std::vector<std::string>& lines, const char* sep) {
+// A refusal's reply is stored in the alarm lane, which is never evicted:
+// its text must stay short whatever the request. Each unknown field of a
+// garbage object was one reason, and a 16 KiB request made a 49 KB reply
+// (60 a minute); one field's name can be as long as the request.
+constexpr size_t kReasonsShown = 5;
+constexpr size_t kMaxReasonBytes = 1024;
+
+std::string first_reasons(const std::vector<std::string>& reasons) {
     std::string out;
-    for (const auto& l : lines) out += (out.empty() ? "" : sep) + l;
+    for (size_t i = 0; i < reasons.size() && i < kReasonsShown; ++i)
+        out += (i ? "; " : "") + reasons[i];
+    if (reasons.size() > kReasonsShown)
+        out += "; and " + std::to_string(reasons.size() - kReasonsShown) + " more";
     return out;
+}
+
+// Cut at a character's first byte: the reply is JSON, which must stay UTF-8.
+std::string clipped(std::string text) {
+    if (text.size() <= kMaxReasonBytes) return text;
+    size_t end = kMaxReasonBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    text.resize(end);
+    return text + "...";
 }
 
 }  // namespace
@@ -100,7 +119,7 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
         return refused(
             {name, id, "unknown command " + name + " (commands: " + router_.names() + ")"});
     if (auto errs = contract::schema_errors(*schema, request); !errs.empty())
-        return refused({name, id, "invalid request: " + joined(errs, "; ")});
+        return refused({name, id, "invalid request: " + first_reasons(errs)});
     if (auto why = router_.check(name, request); !why.empty())
         return refused({name, id, "invalid request: " + why});
     if (auto s = check_signature(options_.signing, origin_.site + "/" + origin_.gateway, name,
@@ -280,12 +299,13 @@ bool CommandChannel::refusal_allowed(int64_t now_mono) {
 
 void CommandChannel::refuse(const Refusal& r) {
     if (!refusal_allowed(clock_.mono_ms())) return;
+    const std::string why = clipped(r.why);
     log_.warn("command", "refused",
-              {{"command", r.name}, {"id", r.id ? *r.id : std::string()}, {"error", r.why}});
+              {{"command", r.name}, {"id", r.id ? *r.id : std::string()}, {"error", why}});
     if (r.name.empty()) return;  // no topic to answer on
     contract::Reply reply;
     reply.id = r.id;
-    reply.error = r.why;
+    reply.error = why;
     reply.ts = clock_.now_ms();
     if (auto s = store_.append(Lane::alarm, reply.ts, contract::reply_route(r.name),
                                contract::encode_reply(reply, origin_));
