@@ -43,6 +43,11 @@ std::vector<std::string> LineFramer::feed(std::string_view bytes) {
 }
 
 void LineFramer::finish_line(std::vector<std::string>& out) {
+    if (resyncing_) {
+        resyncing_ = false;
+        reset();  // the tail of a line, if any: partial
+        return;
+    }
     if (overflowed_) {
         counters_.overlong++;
     } else if (buf_.empty()) {
@@ -87,6 +92,15 @@ bool LineFramer::nmea_payload(const std::string& line, std::string& payload) {
         return false;
     }
     return true;
+}
+
+void LineFramer::resync() {
+    reset();
+    resyncing_ = true;
+}
+
+void LineFramer::idle() {
+    if (buf_.empty() && !overflowed_) resyncing_ = false;
 }
 
 void LineFramer::reset() {

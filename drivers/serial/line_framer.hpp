@@ -20,7 +20,7 @@ struct FramerCounters {
     uint64_t overlong = 0;      // lines longer than max_line (dropped whole)
     uint64_t garbage = 0;       // lines with control bytes or not UTF-8, or no '$' (nmea)
     uint64_t bad_checksum = 0;  // nmea lines whose checksum is missing or wrong
-    uint64_t partial = 0;       // an unterminated line discarded at reset()
+    uint64_t partial = 0;       // a line cut short: at reset(), or its tail after resync()
     uint64_t empty = 0;         // blank lines (not an error; counted for diagnostics)
 };
 
@@ -32,6 +32,17 @@ class LineFramer {
     std::vector<std::string> feed(std::string_view bytes);
     // Drops an unterminated tail (e.g. the port was reopened mid-line).
     void reset();
+    // The port was (re)opened: what comes may be the tail of a line the
+    // sensor was sending (the bytes before were flushed), and "1.25" would
+    // read "25". Up to the first line end it is a partial line, unless the
+    // line is idle() first.
+    void resync();
+    // The line has been quiet for a while: if nothing came since resync(),
+    // the next byte starts a line, and a sensor that reports on change
+    // keeps its first line.
+    void idle();
+    // What comes next starts a line.
+    bool in_sync() const { return !resyncing_; }
     const FramerCounters& counters() const { return counters_; }
 
   private:
@@ -44,6 +55,7 @@ class LineFramer {
     bool overflowed_ = false;  // dropping until the next terminator
     bool dirty_ = false;       // the line holds a byte that makes it garbage
     bool eight_bit_ = false;   // ... or bytes >= 0x80, garbage unless it is UTF-8
+    bool resyncing_ = false;   // see resync()
     FramerCounters counters_;
 };
 

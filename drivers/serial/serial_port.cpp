@@ -196,6 +196,7 @@ void SerialPort::run() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.open = false;
+            counters_.in_sync = false;
             framer_.reset();
             counters_.framer = framer_.counters();
             why = counters_.last_error;
@@ -212,10 +213,22 @@ void SerialPort::run() {
 bool SerialPort::read_until_error(const UniqueFd& tty) {
     char buf[512];
     bool delivered = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        framer_.resync();
+        counters_.in_sync = false;
+    }
     while (!stop_.stopping()) {
         pollfd p{tty.get(), POLLIN, 0};
         const int pr = ::poll(&p, 1, 100);
-        if (pr == 0) continue;
+        if (pr == 0) {
+            // 100 ms quiet (about 96 characters at 9600 baud) with nothing
+            // read since the open: no line was under way.
+            std::lock_guard<std::mutex> lock(mutex_);
+            framer_.idle();
+            counters_.in_sync = framer_.in_sync();
+            continue;
+        }
         if (pr < 0 && errno == EINTR) continue;
         // POLLHUP or POLLERR without data: the device is gone (errno is
         // stale here; testing it could spin on an old EAGAIN).
@@ -244,6 +257,7 @@ bool SerialPort::read_until_error(const UniqueFd& tty) {
                 samples.insert(samples.end(), s.begin(), s.end());
             }
             counters_.framer = framer_.counters();
+            counters_.in_sync = framer_.in_sync();
         }
         if (!samples.empty()) sink_.on_samples(samples);
     }

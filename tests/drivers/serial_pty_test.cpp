@@ -102,7 +102,9 @@ TEST(SerialPty, GarbageIsCountedAndGoodLinesBecomeSamples) {
     SerialPort port(port_config(pty.name, "line", R"(CO=(?<co>[0-9]+) T=(?<temp>\S+))"),
                     {co, field_point("temp", "smoke-co", "temp")}, sink, clock, log);
     CHECK_TRUE(port.start().ok());
-    CHECK_TRUE(wait_until([&] { return port.counters().open; }));
+    // Once the line was quiet: until then a first line could be the tail
+    // of one sent before the open (LineFramer::resync).
+    CHECK_TRUE(wait_until([&] { return port.counters().in_sync; }));
     pty.send("CO=5 T=21.5\r\n");
     pty.send(std::string("\x00\xff\xfe\x01junk\r\n", 11));  // line noise
     pty.send(std::string(500, 'Z') + "\n");                 // over-long
@@ -136,7 +138,9 @@ TEST(SerialPty, NmeaFramingDropsBadChecksums) {
         {field_point("smoke", "smoke-co", "smoke"), field_point("co", "smoke-co", "co")}, sink,
         clock, log);
     CHECK_TRUE(port.start().ok());
-    CHECK_TRUE(wait_until([&] { return port.counters().open; }));
+    // Once the line was quiet: until then a first line could be the tail
+    // of one sent before the open (LineFramer::resync).
+    CHECK_TRUE(wait_until([&] { return port.counters().in_sync; }));
     char good[64];
     std::snprintf(good, sizeof good, "$SMK,1,42*%02X\r\n", serial::nmea_checksum("SMK,1,42"));
     pty.send("$SMK,1,43*00\r\n");  // wrong checksum

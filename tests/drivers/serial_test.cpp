@@ -78,6 +78,43 @@ TEST(LineFramer, PartialLineAtResetIsCounted) {
     LONGS_EQUAL(1, f.counters().partial);
 }
 
+// The port opened while the sensor was sending "1.25\r\n": the bytes
+// before the open were flushed, and the rest read "25", taken as a good
+// reading. Up to the first line end after an open it is a partial line.
+TEST(LineFramer, TheTailOfALineAfterAnOpenIsPartialNotAReading) {
+    LineFramer f(Framing::line, 64);
+    f.resync();
+    CHECK_FALSE(f.in_sync());
+    auto lines = f.feed("25\r\n1.30\r\n");
+    LONGS_EQUAL(1, lines.size());
+    STRCMP_EQUAL("1.30", lines[0].c_str());
+    LONGS_EQUAL(1, f.counters().partial);
+    CHECK(f.in_sync());
+}
+
+// The line was quiet since the open: the first line is whole, and a sensor
+// that reports only on change keeps it. Quiet in the middle of a line
+// proves nothing.
+TEST(LineFramer, AfterAQuietLineTheFirstLineIsKept) {
+    LineFramer f(Framing::line, 64);
+    f.resync();
+    f.idle();
+    CHECK(f.in_sync());
+    auto lines = f.feed("1.25\n");
+    LONGS_EQUAL(1, lines.size());
+    STRCMP_EQUAL("1.25", lines[0].c_str());
+    f.resync();
+    CHECK(f.feed("5\r").empty());
+    f.resync();
+    CHECK(f.feed("2").empty());
+    f.idle();
+    CHECK_FALSE(f.in_sync());
+    lines = f.feed(".5\n7\n");
+    LONGS_EQUAL(1, lines.size());
+    STRCMP_EQUAL("7", lines[0].c_str());
+    LONGS_EQUAL(2, f.counters().partial);
+}
+
 TEST(LineFramer, NmeaChecksumsAreVerified) {
     LineFramer f(Framing::nmea, 80);
     const std::string good = nmea("SMK,12,3");
