@@ -113,17 +113,24 @@ std::optional<double> FloodDetector::minutes_to_next_level(double depth,
     return std::nullopt;
 }
 
-// The rise over rise_window_s, unless the water has since stopped rising:
-// after a flash rise and a fall the fit over the whole window still slopes
-// up, and the center was told "rising, 50 cm in ~1 min" of water that had
-// been falling for minutes. The last quarter of the window has the say
-// when it rises slower (a noisy gauge's short fit is still within a
-// fraction of the warning rate: 150 s of 1 s samples at 0.5 cm noise).
-std::optional<double> FloodDetector::rise_rate(int64_t t_ms) {
+// What water_rising grades: the rise over rise_window_s, unless the water
+// has since stopped rising: after a flash rise and a fall the fit over the
+// whole window still slopes up, and the center was told "rising, 50 cm in
+// ~1 min" of water that had been falling for minutes. The last quarter of
+// the window has the say when it rises slower (a noisy gauge's short fit
+// is still within a fraction of the warning rate: 150 s of 1 s samples at
+// 0.5 cm noise). The time to the next level follows the rise now, that
+// last quarter's fit, faster or not: a flash flood speeds up, and the
+// whole window's fit, still full of the dry minutes before, told "next
+// level in ~26 min" of a level two minutes away.
+void FloodDetector::measure_rise(int64_t t_ms) {
+    rate_cm_per_10min_.reset();
+    rate_now_cm_per_10min_.reset();
     auto whole = rise_window_.per_minute(t_ms);
-    if (!whole) return std::nullopt;
+    if (!whole) return;
     auto recent = rise_window_.per_minute_last(t_ms, to_ms(s_.rise_window_s) / 4);
-    return 10 * (recent ? std::min(*whole, *recent) : *whole);
+    rate_cm_per_10min_ = 10 * (recent ? std::min(*whole, *recent) : *whole);
+    rate_now_cm_per_10min_ = 10 * (recent ? *recent : *whole);
 }
 
 void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
@@ -131,7 +138,7 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     // Sensor faults freeze the water incidents: a broken gauge neither raises
     // nor clears water.
     if (depth) {
-        rate_cm_per_10min_ = rise_rate(t_ms);
+        measure_rise(t_ms);
         evaluate_depth(t_ms, *depth, out);
         evaluate_rise(t_ms, *depth, out);
     }
@@ -147,12 +154,14 @@ void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event
             o.message = "water depth " + num(depth) + " cm";
             o.details = {{"depth_cm", depth}, {"levels_cm", s_.depth_levels_cm}};
             if (!rate_cm_per_10min_) return o;
+            const double now = *rate_now_cm_per_10min_;
             o.details["rise_cm_per_10min"] = *rate_cm_per_10min_;
-            auto eta = minutes_to_next_level(depth, *rate_cm_per_10min_);
-            if (eta && *rate_cm_per_10min_ >= s_.rise_warn_cm_per_10min) {
+            o.details["rise_now_cm_per_10min"] = now;
+            auto eta = minutes_to_next_level(depth, now);
+            if (eta && now >= s_.rise_warn_cm_per_10min) {
                 o.details["minutes_to_next_level"] = *eta;
-                o.message += ", rising " + num(*rate_cm_per_10min_) + " cm/10min, next level in ~" +
-                             num(*eta, 0) + " min";
+                o.message +=
+                    ", rising " + num(now) + " cm/10min, next level in ~" + num(*eta, 0) + " min";
             }
             return o;
         },
@@ -178,8 +187,14 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
             Observation o;
             o.value = rate;
             o.message = rise_text(rate, depth);
-            o.details = {{"depth_cm", depth}, {"rise_cm_per_10min", rate}};
-            if (auto eta = minutes_to_next_level(depth, rate)) {
+            const double now = *rate_now_cm_per_10min_;
+            o.details = {
+                {"depth_cm", depth}, {"rise_cm_per_10min", rate}, {"rise_now_cm_per_10min", now}};
+            // Said only of water the grade calls rising (never after
+            // "water falling"); when, by the rise now.
+            auto eta = rate >= s_.rise_warn_cm_per_10min / 2 ? minutes_to_next_level(depth, now)
+                                                             : std::nullopt;
+            if (eta) {
                 auto next = std::find_if(s_.depth_levels_cm.begin(), s_.depth_levels_cm.end(),
                                          [&](double l) { return l > depth; });
                 o.details["minutes_to_next_level"] = *eta;

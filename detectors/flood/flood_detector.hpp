@@ -24,7 +24,7 @@ class FloodDetector final : public SensorDetector {
     std::optional<double> minutes_to_next_level(double depth, double cm_per_10min) const;
     std::string rise_text(double rate, double depth) const;
     void evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out);
-    std::optional<double> rise_rate(int64_t t_ms);
+    void measure_rise(int64_t t_ms);
     void evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out);
     void evaluate_rain(int64_t t_ms, std::vector<Event>& out);
 
@@ -36,7 +36,9 @@ class FloodDetector final : public SensorDetector {
     IncidentTracker rise_;
     IncidentTracker rain_;
     SlopeWindow rise_window_;
-    std::optional<double> rate_cm_per_10min_;
+    // cm/10min (measure_rise): what water_rising grades, and the rise now,
+    // which the time to the next level follows.
+    std::optional<double> rate_cm_per_10min_, rate_now_cm_per_10min_;
     std::optional<double> last_count_;
     int64_t last_count_t_ = 0;
     std::deque<std::pair<int64_t, double>> tip_minutes_;  // (minute index, tips)

@@ -101,6 +101,30 @@ TEST(FloodDepth, RiseReportsTheTimeToTheNextLevel) {
     STRCMP_CONTAINS("15 cm in ~", e->message.c_str());
 }
 
+// A flash flood: ten dry minutes, then 6 cm a minute. The time to the next
+// level follows the rise now. By the whole window's fit, still full of the
+// dry minutes, the warning at 16 cm said "next level in ~26 min" of 30 cm,
+// which the water reached two minutes later.
+TEST(FloodDepth, TheTimeToTheNextLevelFollowsARiseThatSpeedsUp) {
+    Rig rig = flood();
+    auto level = [](int64_t t) {
+        const double min = static_cast<double>(t) / 60'000.0;
+        return min < 10 ? 5.0 : 5.0 + (min - 10) * 6;
+    };
+    rig.run(780'000, kFloodStepMs, [&](int64_t t) {
+        rig.feed("lvl", level(t));
+        rig.feed("rain", 0);
+    });
+    auto warning = rig.find("water_depth", EventState::raise);
+    CHECK_TEXT(warning.has_value(), rig.dump().c_str());
+    const double depth = warning->details.at("depth_cm").get<double>();
+    const double truth = (30.0 - depth) / 6.0;  // minutes, at 6 cm a minute
+    CHECK_TEXT(warning->details.contains("minutes_to_next_level"), rig.dump().c_str());
+    const double eta = warning->details.at("minutes_to_next_level").get<double>();
+    CHECK_TEXT(eta >= truth * 0.8 && eta <= truth * 1.5, rig.dump().c_str());
+    STRCMP_CONTAINS("next level in ~", warning->message.c_str());
+}
+
 // A 3 h rise window on a gauge polled every second holds 10,800 readings,
 // more than the fit keeps (4,096). Dropping the oldest, the points spanned
 // 68 minutes, never half the window, and a slow rise was never judged.
