@@ -61,11 +61,8 @@ Status check_signature(const SignaturePolicy& policy, const std::string& target,
                                                  : t.is_number_integer() && t.get<int64_t>() >= 0 &&
                                                        t.get<int64_t>() <= kMaxTsMs;
     if (!in_range) return fail("ts: not a time in UTC milliseconds");
-    // Accepted unsynced (allow_unsynced), the age is not judged: measured
-    // against a clock days behind (no RTC, after a power cut), every
-    // command was refused as stale. Copies still hit the id cache.
     const int64_t skew = now_ms - t.get<int64_t>();
-    if (clock_synced && (skew > policy.max_skew_ms || -skew > policy.max_skew_ms))
+    if (skew > policy.max_skew_ms || -skew > policy.max_skew_ms)
         return fail("stale: ts is " + std::to_string(skew / 1000) +
                     " s away from the gateway's clock (at most " +
                     std::to_string(policy.max_skew_ms / 1000) + " s allowed)");
