@@ -305,7 +305,7 @@ int Daemon::run(ShutdownSignals& signals) {
 void Daemon::serve(ShutdownSignals& signals) {
     const WatchdogFeeder feeder(notifier_, watch_workers(), clock_, log_);
     for (;;) {
-        main_beat_.beat(clock_.mono_ms());
+        if (!damage_check_hangs()) main_beat_.beat(clock_.mono_ms());
         intake_->report_store_notices();
         if (restart_requested_) return;
         if (salvage_due()) {
@@ -338,7 +338,18 @@ bool Daemon::salvage_due() {
     if (!store_->damage_seen() || now < next_damage_check_mono_) return false;
     next_damage_check_mono_ = now + kSalvageGapMs;
     damage_check_ = store_->start_integrity_check();
+    damage_check_started_mono_ = now;
     return false;
+}
+
+// A check still reading after kDamageCheckLimitMs (a large store on a slow
+// card takes about one) hangs in I/O: no salvage would ever come. The main
+// loop then stops beating, and the watchdog restarts gatewayd after the
+// workers' stall limit, as when the check ran on this loop; the store's
+// open checks and salvages the file.
+bool Daemon::damage_check_hangs() const {
+    return damage_check_ && !damage_check_->done() &&
+           clock_.mono_ms() - damage_check_started_mono_ > kDamageCheckLimitMs;
 }
 
 bool Daemon::damage_found() {

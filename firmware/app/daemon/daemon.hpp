@@ -78,6 +78,9 @@ class Daemon {
     // card that keeps damaging the new file would rebuild the gateway every
     // few seconds.
     static constexpr int64_t kSalvageGapMs = 600000;
+    // A check of a damaged store still running after this hangs (see
+    // damage_check_hangs()).
+    static constexpr int64_t kDamageCheckLimitMs = 300000;
     // No check for damage, nor a salvage, before then (monotonic ms): the
     // caller's record of the last rebuild for a salvage.
     void hold_salvage_until(int64_t mono_ms) { next_damage_check_mono_ = mono_ms; }
@@ -105,6 +108,7 @@ class Daemon {
     bool new_config_valid();
     bool salvage_due();
     bool damage_found();
+    bool damage_check_hangs() const;
 
     const Config& config_;
     Log& log_;
@@ -136,6 +140,7 @@ class Daemon {
     bool salvage_requested_ = false;  // main loop only
     int64_t next_damage_check_mono_ = 0;
     std::unique_ptr<store::IntegrityCheck> damage_check_;  // main loop only; see salvage_due()
+    int64_t damage_check_started_mono_ = 0;
     Heartbeat main_beat_;  // the main loop's, watched with the workers'
 };
 

@@ -4,6 +4,11 @@
 
 namespace gw::store {
 
+namespace {
+// SQLite calls it every this many virtual machine steps: a few microseconds.
+constexpr int kStepsBetweenLooks = 1000;
+}  // namespace
+
 IntegrityCheck::IntegrityCheck(const std::string& path) : thread_([this, path] { run(path); }) {}
 
 IntegrityCheck::~IntegrityCheck() {
@@ -11,37 +16,29 @@ IntegrityCheck::~IntegrityCheck() {
 }
 
 std::optional<std::string> IntegrityCheck::damage() const {
+    if (abandoned_) return std::nullopt;
     std::lock_guard<std::mutex> lock(mutex_);
     return damage_;
 }
 
 void IntegrityCheck::abandon() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        abandoned_ = true;
-        // Under the lock: run() clears running_ under it before the
-        // connection closes, and interrupting a closed one is undefined.
-        if (running_) sqlite3_interrupt(running_);
-    }
+    abandoned_ = true;
     if (thread_.joinable()) thread_.join();
 }
 
 void IntegrityCheck::run(const std::string& path) {
     auto db = sqlite::Db::open(path, true);
-    std::optional<sqlite::CheckFinding> found;
-    if (db) {
-        bool started = false;
-        {
+    if (db && !abandoned_) {
+        // Non-zero ends the statement (SQLITE_INTERRUPT): no damage.
+        sqlite3_progress_handler(
+            db->get(), kStepsBetweenLooks,
+            [](void* self) -> int { return static_cast<IntegrityCheck*>(self)->abandoned_; }, this);
+        auto found = sqlite::quick_check(*db);
+        if (found && found->damage) {
             std::lock_guard<std::mutex> lock(mutex_);
-            started = !abandoned_;
-            if (started) running_ = db->get();
+            damage_ = found->what;
         }
-        // An interrupted check fails with SQLITE_INTERRUPT: no damage.
-        if (started) found = sqlite::quick_check(*db);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    running_ = nullptr;
-    if (found && found->damage && !abandoned_) damage_ = found->what;
     done_ = true;
 }
 

@@ -4,8 +4,6 @@
 // store on a slow card. Meanwhile the daemon's main loop must go on beating,
 // ticking the closed loop (re-sends, escalations) and answering signals,
 // and the uplink goes on reading the lanes it still can.
-#include <sqlite3.h>
-
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -28,17 +26,17 @@ class IntegrityCheck {
     // was abandoned, or could not run for another reason than damage (the
     // file busy, no memory): no reason to salvage.
     std::optional<std::string> damage() const;
-    // Interrupts the check (sqlite3_interrupt) and waits for its thread, so
-    // a stop is not held for the rest of a read of the whole file. done()
-    // after; it finds nothing.
+    // Stops the check between two steps of SQLite's (a progress handler:
+    // an sqlite3_interrupt could land before the statement starts, which
+    // clears it) and waits for its thread, so a stop is not held for the
+    // rest of a read of the whole file. It finds nothing after.
     void abandon();
 
   private:
     void run(const std::string& path);
 
+    std::atomic<bool> abandoned_{false};
     mutable std::mutex mutex_;
-    sqlite3* running_ = nullptr;  // the check's connection while it runs
-    bool abandoned_ = false;
     std::optional<std::string> damage_;
     std::atomic<bool> done_{false};
     std::thread thread_;  // last: started once the members above exist
