@@ -379,6 +379,24 @@ TEST(ElevatorFaults, ALostControllerRaisesNoFaultFromItsLastSnapshot) {
     LONGS_EQUAL_TEXT(0, rig.count_not_faults(), rig.dump().c_str());
 }
 
+// The link is lost for a minute while a fault's raise hold runs. When it
+// is back and the fault is seen again, its hold starts anew: what the car
+// did meanwhile is unknown. Frozen without a bound, the hold completed on
+// the first snapshot after the link came back.
+TEST(ElevatorFaults, ALostLinkEndsARaiseHoldUnderWay) {
+    Rig rig = lift();
+    Car car;
+    car.moving = 1, car.speed = 0.1;  // moving with its doors open
+    hold(rig, car, 2'000);
+    rig.run(rig.now() + 60'000, kLiftPollMs, [&](int64_t) {
+        for (const char* p : {"door", "mov", "dir", "floor", "zone", "pir", "speed", "maint"})
+            rig.feed(p, 0, gw::Quality::comm_fail);
+    });
+    const int64_t back = rig.now();
+    hold(rig, car, 35'000);
+    check_raised(rig, "moving_with_doors_open", back, 30'000, Severity::critical);
+}
+
 TEST(ElevatorLimits, OverspeedGoingDownOnASignedSpeedSensor) {
     Rig rig(
         "elevator", {{"door_open", "door"}, {"moving", "mov"}, {"speed", "speed"}},
