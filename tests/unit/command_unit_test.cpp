@@ -404,8 +404,8 @@ TEST(CommandRouter, ErrorResultsAreRefusals) {
 // A refusal's reply is stored in the alarm lane, which is never evicted. A
 // garbage object of 1,000 unknown fields made a reply with a reason for
 // each (~20 KB from a 9 KB request), and one field's name as long as the
-// request made one as long: each is now about a kilobyte at most, still
-// valid UTF-8, and says how many reasons it left out.
+// request made one as long: each is now about a kilobyte at most, cut on
+// a character's first byte, and says how many reasons it left out.
 TEST(CommandBook, TheRefusalOfAGarbageRequestStaysShort) {
     auto book = CommandBook::open(dir.file("store.db"));
     CHECK(book.ok());
@@ -415,7 +415,10 @@ TEST(CommandBook, TheRefusalOfAGarbageRequestStaysShort) {
     json many = {{"id", "g1"}};
     for (int i = 0; i < 1000; ++i) many["f" + std::to_string(i)] = 0;
     channel.on_command("selftest", many.dump(), false);
-    json one_long = {{"id", "g2"}, {std::string(8000, 'k') + "\xc3\xa9" + "tag", 0}};
+    // Its reason, "invalid request: $: unknown field kk...", has the two
+    // bytes of an e-acute at 1023 and 1024: a cut through it would leave a
+    // lone lead byte, which the encoder turns into U+FFFD.
+    json one_long = {{"id", "g2"}, {std::string(1023 - 34, 'k') + "\xc3\xa9" + "tag", 0}};
     channel.on_command("selftest", one_long.dump(), false);
     channel.stop();
     LONGS_EQUAL(0, runs.load());
@@ -430,4 +433,9 @@ TEST(CommandBook, TheRefusalOfAGarbageRequestStaysShort) {
     }
     STRCMP_CONTAINS("and 995 more",
                     json::parse(rows->at(0).payload)["error"].get<std::string>().c_str());
+    const std::string cut = json::parse(rows->at(1).payload)["error"].get<std::string>();
+    LONGS_EQUAL(1023 + 3, cut.size());
+    STRCMP_CONTAINS("kk...", cut.c_str());
+    CHECK(cut.find('\xc3') == std::string::npos);
+    CHECK(cut.find("\xef\xbf\xbd") == std::string::npos);
 }
