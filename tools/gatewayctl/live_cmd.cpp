@@ -194,14 +194,17 @@ void print_devices(const json& list) {
              "frames", "last error"});
     for (const auto& d : list) {
         bool online = d.value("online", d.value("open", false));
+        std::string state = online ? st.good("online") : st.bad("offline");
+        // A serial port that has seen no line end since it opened: a wrong
+        // baud rate, or a sensor that sends no terminator.
+        if (online && !d.value("in_sync", true)) state = st.warn("online, no line end yet");
         std::string latency = d.contains("latency_avg_ms")
                                   ? number(std::round(d.value("latency_avg_ms", 0.0) * 10) / 10) +
                                         "/" + number(d.value("latency_max_ms", 0.0))
                                   : "-";
-        t.add({d.value("id", std::string("?")), d.value("kind", std::string("?")),
-               online ? st.good("online") : st.bad("offline"), field(d, "requests"),
-               field(d, "timeouts"), sum_errors(d), latency, field(d, "frames_delivered"),
-               d.value("last_error", std::string())});
+        t.add({d.value("id", std::string("?")), d.value("kind", std::string("?")), state,
+               field(d, "requests"), field(d, "timeouts"), sum_errors(d), latency,
+               field(d, "frames_delivered"), d.value("last_error", std::string())});
     }
     std::cout << (t.empty() ? std::string("no devices configured\n") : t.render());
 }
