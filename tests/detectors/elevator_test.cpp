@@ -49,6 +49,20 @@ void hold(Rig& rig, const Car& car, int64_t ms) {
     rig.run(rig.now() + ms, kLiftPollMs, [&](int64_t) { car.feed(rig); });
 }
 
+// A passenger boards at floor 3, the car leaves and stops between floors 3
+// and 4: the car as it stands there.
+Car stopped_between_floors(Rig& rig) {
+    Car car;
+    car.pir = 1;
+    hold(rig, car, 20'000);
+    car.door = 0;
+    hold(rig, car, 2'000);
+    car.moving = 1, car.zone = 0, car.speed = 1, car.dir = 1;
+    hold(rig, car, 2'000);
+    car.moving = 0, car.speed = 0;
+    return car;
+}
+
 void check_raised(const Rig& rig, const char* type, int64_t from, int64_t delay, Severity sev) {
     auto e = rig.find(type, EventState::raise, from);
     CHECK_TEXT(e.has_value(), (std::string(type) + " not raised:\n" + rig.dump()).c_str());
@@ -68,14 +82,7 @@ TEST_GROUP(ElevatorEntrapment){};
 
 TEST(ElevatorEntrapment, BetweenFloorsRaisesEntrapmentAndStopOutsideZone) {
     Rig rig = lift();
-    Car car;
-    car.pir = 1;
-    hold(rig, car, 20'000);  // a passenger boards at floor 3
-    car.door = 0;
-    hold(rig, car, 2'000);
-    car.moving = 1, car.zone = 0, car.speed = 1, car.dir = 1;
-    hold(rig, car, 2'000);
-    car.moving = 0, car.speed = 0;  // stops between floors 3 and 4
+    Car car = stopped_between_floors(rig);
     int64_t stuck = rig.now();
     hold(rig, car, 70'000);
     check_raised(rig, "entrapment_between_floors", stuck, 60'000, Severity::critical);
@@ -114,14 +121,7 @@ TEST(ElevatorEntrapment, AtALandingWhenTheDoorsDoNotOpen) {
 // fault).
 TEST(ElevatorEntrapment, ABadReadingNowAndThenDoesNotRestartTheHold) {
     Rig rig = lift();
-    Car car;
-    car.pir = 1;
-    hold(rig, car, 20'000);
-    car.door = 0;
-    hold(rig, car, 2'000);
-    car.moving = 1, car.zone = 0, car.speed = 1, car.dir = 1;
-    hold(rig, car, 2'000);
-    car.moving = 0, car.speed = 0;  // stops between floors 3 and 4
+    Car car = stopped_between_floors(rig);
     const int64_t stuck = rig.now();
     rig.run(stuck + 70'000, kLiftPollMs, [&](int64_t t) {
         car.feed(rig);
