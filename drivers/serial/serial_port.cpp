@@ -159,7 +159,9 @@ void SerialPort::stop() {
 
 SerialCounters SerialPort::counters() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return counters_;
+    SerialCounters c = counters_;
+    c.in_sync = c.open && framer_.in_sync();
+    return c;
 }
 
 void SerialPort::run() {
@@ -188,6 +190,7 @@ void SerialPort::run() {
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.opens++;
             counters_.open = true;
+            framer_.resync();  // with open: never seen in sync before it
         }
         const bool quiet = last == Last::empty;
         if (!quiet) log_.info("serial", "opened", {{"port", cfg_.id}, {"device", cfg_.device}});
@@ -196,7 +199,6 @@ void SerialPort::run() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             counters_.open = false;
-            counters_.in_sync = false;
             framer_.reset();
             counters_.framer = framer_.counters();
             why = counters_.last_error;
@@ -213,11 +215,6 @@ void SerialPort::run() {
 bool SerialPort::read_until_error(const UniqueFd& tty) {
     char buf[512];
     bool delivered = false;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        framer_.resync();
-        counters_.in_sync = false;
-    }
     while (!stop_.stopping()) {
         pollfd p{tty.get(), POLLIN, 0};
         const int pr = ::poll(&p, 1, 100);
@@ -226,7 +223,6 @@ bool SerialPort::read_until_error(const UniqueFd& tty) {
             // read since the open: no line was under way.
             std::lock_guard<std::mutex> lock(mutex_);
             framer_.idle();
-            counters_.in_sync = framer_.in_sync();
             continue;
         }
         if (pr < 0 && errno == EINTR) continue;
@@ -257,7 +253,6 @@ bool SerialPort::read_until_error(const UniqueFd& tty) {
                 samples.insert(samples.end(), s.begin(), s.end());
             }
             counters_.framer = framer_.counters();
-            counters_.in_sync = framer_.in_sync();
         }
         if (!samples.empty()) sink_.on_samples(samples);
     }

@@ -34,7 +34,9 @@ struct SerialCounters {
     uint64_t open_errors = 0;
     uint64_t read_errors = 0;
     bool open = false;
-    bool in_sync = false;  // open, and what it reads next starts a line (LineFramer::resync)
+    // Open, and what it reads next starts a line (LineFramer::resync); set
+    // by counters() from the framer.
+    bool in_sync = false;
     std::string last_error;
 };
 

@@ -16,8 +16,8 @@ IntegrityCheck::~IntegrityCheck() {
 }
 
 std::optional<std::string> IntegrityCheck::damage() const {
-    if (abandoned_) return std::nullopt;
-    std::lock_guard<std::mutex> lock(mutex_);
+    // damage_ is written before done_ is set, and read only after.
+    if (abandoned_ || !done_) return std::nullopt;
     return damage_;
 }
 
@@ -34,10 +34,7 @@ void IntegrityCheck::run(const std::string& path) {
             db->get(), kStepsBetweenLooks,
             [](void* self) -> int { return static_cast<IntegrityCheck*>(self)->abandoned_; }, this);
         auto found = sqlite::quick_check(*db);
-        if (found && found->damage) {
-            std::lock_guard<std::mutex> lock(mutex_);
-            damage_ = found->what;
-        }
+        if (found && found->damage) damage_ = found->what;
     }
     done_ = true;
 }

@@ -5,7 +5,6 @@
 // ticking the closed loop (re-sends, escalations) and answering signals,
 // and the uplink goes on reading the lanes it still can.
 #include <atomic>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -36,8 +35,7 @@ class IntegrityCheck {
     void run(const std::string& path);
 
     std::atomic<bool> abandoned_{false};
-    mutable std::mutex mutex_;
-    std::optional<std::string> damage_;
+    std::optional<std::string> damage_;  // the thread's until done_
     std::atomic<bool> done_{false};
     std::thread thread_;  // last: started once the members above exist
 };
