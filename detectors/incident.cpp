@@ -21,7 +21,15 @@ Event IncidentTracker::make(int64_t t_ms, EventState state, Severity sev, const 
 }
 
 std::optional<Event> IncidentTracker::observe(int64_t t_ms, const Observation& obs) {
+    unknown_since_.reset();
     return active_ ? while_active(t_ms, obs) : while_inactive(t_ms, obs);
+}
+
+void IncidentTracker::unknown(int64_t t_ms) {
+    if (!unknown_since_) unknown_since_ = t_ms;
+    if (t_ms - *unknown_since_ < spec_.clear_hold_ms) return;
+    pending_since_.reset();
+    lower_since_.reset();
 }
 
 std::optional<Event> IncidentTracker::while_inactive(int64_t t_ms, const Observation& obs) {

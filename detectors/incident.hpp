@@ -5,6 +5,8 @@
 //   update  at once when it gets worse (escalation must never wait), and
 //           after `clear_hold_ms` when it gets better (no flapping down/up);
 //   clear   when no condition has been seen for `clear_hold_ms`.
+// A spell when the condition cannot be judged (its input faulty or lost)
+// moves nothing: see unknown().
 // Every event of one incident carries the raise event's id as `incident`.
 // Pure: time comes from the caller (sample or frame timestamps).
 #include <cstdint>
@@ -40,6 +42,13 @@ class IncidentTracker {
 
     // Feeds one observation; returns the event to report, if the lifecycle moved.
     std::optional<Event> observe(int64_t t_ms, const Observation& obs);
+    // The condition cannot be judged now: an input it needs is faulty or
+    // lost. A raised incident stays as it is. A spell shorter than the clear
+    // hold is a glitch, and a hold under way goes on: restarting it, one bad
+    // reading every 30 s kept a real entrapment from ever being raised. A
+    // longer spell ends the hold: what happened meanwhile is unknown, and
+    // neither a raise nor a clear may complete on the first reading after it.
+    void unknown(int64_t t_ms);
 
     bool active() const { return active_.has_value(); }
     const IncidentSpec& spec() const { return spec_; }
@@ -55,6 +64,7 @@ class IncidentTracker {
     std::optional<int64_t> pending_since_;  // condition seen, raise hold running
     std::optional<int64_t> lower_since_;    // better (or gone) since, clear hold running
     std::optional<Severity> lowest_seen_;   // worst severity seen during the lower period
+    std::optional<int64_t> unknown_since_;  // cannot be judged since
     std::string incident_;
 };
 

@@ -59,9 +59,8 @@ void ElevatorDetector::add_fault([[maybe_unused]] Fault fault, const char* type,
     // Added in enum order: faults_[fault] is that fault's tracker.
     assert(static_cast<size_t>(fault) == faults_.size());
     faults_.push_back(
-        {severity,
-         IncidentTracker({id_, "elevator", type, "", to_ms(hold_s), to_ms(s_.clear_hold_s)}, ids_),
-         std::nullopt});
+        {severity, IncidentTracker(
+                       {id_, "elevator", type, "", to_ms(hold_s), to_ms(s_.clear_hold_s)}, ids_)});
 }
 
 void ElevatorDetector::on_reading(const std::string& role, double value, int64_t t_ms) {
@@ -170,30 +169,17 @@ std::string ElevatorDetector::message(Fault fault, const Finding& f) const {
     return "";
 }
 
-// A glitch, shorter than the clear hold, freezes a raise hold under way; a
-// longer spell (the controller's link lost) ends it: what the car did
-// meanwhile is unknown, and the hold must not complete on the first
-// snapshot after the link comes back.
-void ElevatorDetector::end_hold_after_long_unknown(FaultTracker& fault, int64_t t_ms) {
-    if (!fault.unknown_since) fault.unknown_since = t_ms;
-    if (!fault.tracker.active() && t_ms - *fault.unknown_since >= to_ms(s_.clear_hold_s))
-        fault.tracker.observe(t_ms, Observation{});  // no severity: no hold
-}
-
 void ElevatorDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     State st = state(t_ms);
     auto found = findings(st, t_ms);
     for (int i = 0; i < kFaultCount; ++i) {
         const Finding& f = found[i];
         // A faulty input freezes what depends on it: a broken PIR must not
-        // clear an entrapment while the passenger is still inside, nor a
-        // glitch restart a raise hold under way (one bad zone reading every
-        // 30 s kept a real entrapment from ever being raised).
+        // clear an entrapment while the passenger is still inside.
         if (!f.on) {
-            end_hold_after_long_unknown(faults_[i], t_ms);
+            faults_[i].tracker.unknown(t_ms);
             continue;
         }
-        faults_[i].unknown_since.reset();
         const bool on = f.on.value_or(false);
         std::optional<Severity> sev;
         // Maintenance (inspection) mode: a technician is working on the car.

@@ -48,12 +48,10 @@ class ElevatorDetector final : public SensorDetector {
     struct FaultTracker {
         Severity severity;
         IncidentTracker tracker;
-        std::optional<int64_t> unknown_since;  // its finding is unknown since
     };
 
     void on_reading(const std::string& role, double value, int64_t t_ms) override;
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
-    void end_hold_after_long_unknown(FaultTracker& fault, int64_t t_ms);
     State state(int64_t t_ms);
     void debounce_person(int64_t t_ms);
     std::array<Finding, kFaultCount> findings(const State& st, int64_t t_ms);

@@ -59,18 +59,7 @@ void FireDetector::integrate_co(int64_t t_ms) {
 
 void FireDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
     evaluate_heat(t_ms, out);
-    if (auto smoke = value("smoke", t_ms)) {
-        bool on = *smoke >= 0.5;
-        observe_lazily(
-            smoke_, t_ms, alarm_if(on),
-            [&] {
-                Observation o;
-                o.value = *smoke;
-                o.message = on ? "smoke detected" : "no smoke";
-                return o;
-            },
-            out);
-    }
+    evaluate_smoke(t_ms, out);
     evaluate_co(t_ms, out);
     evaluate_level(residual_, residual_bands_, "residual_ma", "residual current", t_ms, out);
     evaluate_level(cable_, cable_bands_, "cable_temp", "cable temperature", t_ms, out);
@@ -79,7 +68,11 @@ void FireDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
 
 void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     auto temp = value("temperature", t_ms);
-    if (!temp) return;
+    if (!temp) {
+        heat_fixed_.unknown(t_ms);
+        heat_ror_.unknown(t_ms);
+        return;
+    }
     double fixed = s_.fixed_temperature();
     observe_lazily(
         heat_fixed_, t_ms, fixed_bands_.classify(*temp, heat_fixed_.active()),
@@ -111,8 +104,29 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
         out);
 }
 
+void FireDetector::evaluate_smoke(int64_t t_ms, std::vector<Event>& out) {
+    auto smoke = value("smoke", t_ms);
+    if (!smoke) {
+        smoke_.unknown(t_ms);
+        return;
+    }
+    bool on = *smoke >= 0.5;
+    observe_lazily(
+        smoke_, t_ms, alarm_if(on),
+        [&] {
+            Observation o;
+            o.value = *smoke;
+            o.message = on ? "smoke detected" : "no smoke";
+            return o;
+        },
+        out);
+}
+
 void FireDetector::evaluate_co(int64_t t_ms, std::vector<Event>& out) {
-    if (!value("co_ppm", t_ms)) return;
+    if (!value("co_ppm", t_ms)) {
+        co_.unknown(t_ms);
+        return;
+    }
     integrate_co(t_ms);
     co_alarm_ = co_dose_ >= s_.co_alarm_ppm || (co_.active() && co_dose_ >= 0.8 * s_.co_alarm_ppm);
     observe_lazily(
@@ -132,7 +146,10 @@ void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
                                   const std::string& role, const std::string& what, int64_t t_ms,
                                   std::vector<Event>& out) {
     auto v = value(role, t_ms);
-    if (!v) return;
+    if (!v) {
+        tracker.unknown(t_ms);
+        return;
+    }
     observe_lazily(
         tracker, t_ms, bands.classify(*v, tracker.active()),
         [&] {

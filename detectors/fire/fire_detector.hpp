@@ -20,6 +20,7 @@ class FireDetector final : public SensorDetector {
     void evaluate(int64_t t_ms, std::vector<Event>& out) override;
     void integrate_co(int64_t t_ms);
     void evaluate_heat(int64_t t_ms, std::vector<Event>& out);
+    void evaluate_smoke(int64_t t_ms, std::vector<Event>& out);
     void evaluate_co(int64_t t_ms, std::vector<Event>& out);
     void evaluate_level(IncidentTracker& tracker, LevelBands& bands, const std::string& role,
                         const std::string& what, int64_t t_ms, std::vector<Event>& out);

@@ -141,8 +141,14 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
         measure_rise(t_ms);
         evaluate_depth(t_ms, *depth, out);
         evaluate_rise(t_ms, *depth, out);
+    } else {
+        depth_.unknown(t_ms);
+        rise_.unknown(t_ms);
     }
-    if (value("rain_counter", t_ms)) evaluate_rain(t_ms, out);
+    if (value("rain_counter", t_ms))
+        evaluate_rain(t_ms, out);
+    else
+        rain_.unknown(t_ms);
 }
 
 void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out) {

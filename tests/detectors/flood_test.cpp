@@ -290,6 +290,33 @@ TEST(FloodFaults, SilenceAndBadQualityAreSensorFaultsAndClearOnGoodSamples) {
     LONGS_EQUAL(0, rig.count("water_depth"));
 }
 
+// The water may have come back while the gauge was lost: a clear hold
+// begun before the loss does not complete on the first reading after it.
+TEST(FloodFaults, AGaugeLostLongerThanTheClearHoldRestartsTheClear) {
+    Rig rig = flood();
+    rig.run(30'000, kFloodStepMs, [&](int64_t) {
+        rig.feed("lvl", 20);
+        rig.feed("rain", 0);
+    });
+    CHECK_TEXT(rig.find("water_depth", EventState::raise).has_value(), rig.dump().c_str());
+    rig.run(rig.now() + kClearHold / 2, kFloodStepMs, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
+    rig.run(rig.now() + kClearHold + 30'000, kFloodStepMs, [&](int64_t) {
+        rig.feed("lvl", 0, Quality::comm_fail);
+        rig.feed("rain", 0);
+    });
+    const int64_t back = rig.now();
+    rig.run(back + kClearHold + 5'000, kFloodStepMs, [&](int64_t) {
+        rig.feed("lvl", 3);
+        rig.feed("rain", 0);
+    });
+    auto c = rig.find("water_depth", EventState::clear);
+    CHECK_TEXT(c.has_value(), rig.dump().c_str());
+    CHECK_TEXT(c->t_ms >= back + kClearHold, rig.dump().c_str());
+}
+
 TEST(FloodFaults, OutOfRangeIsAFaultNeverWater) {
     Rig rig = flood();
     rig.run(30'000, kFloodStepMs, [&](int64_t) {

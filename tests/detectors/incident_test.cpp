@@ -90,6 +90,40 @@ TEST(Incident, ReturningConditionCancelsTheClear) {
     CHECK(tracker.active());
 }
 
+// Holds under way when the condition cannot be judged (clear hold: 60 s).
+TEST(Incident, AGlitchShorterThanTheClearHoldLeavesTheRaiseHoldGoingOn) {
+    CHECK_FALSE(tracker.observe(0, at(Severity::alarm)));
+    tracker.unknown(4'000);
+    tracker.unknown(5'000);
+    auto e = tracker.observe(10'000, at(Severity::alarm));
+    CHECK(e.has_value());
+    CHECK(e->state == EventState::raise);
+}
+
+TEST(Incident, ALongUnknownSpellEndsTheRaiseHold) {
+    CHECK_FALSE(tracker.observe(0, at(Severity::alarm)));
+    for (int64_t t = 1'000; t <= 61'000; t += 1'000) tracker.unknown(t);
+    CHECK_FALSE(tracker.observe(62'000, at(Severity::alarm)));
+    CHECK_FALSE(tracker.observe(71'999, at(Severity::alarm)));
+    auto e = tracker.observe(72'000, at(Severity::alarm));
+    CHECK(e.has_value());
+    CHECK(e->state == EventState::raise);
+}
+
+TEST(Incident, ALongUnknownSpellEndsTheClearHoldAndKeepsTheIncident) {
+    tracker.observe(0, at(Severity::warning));
+    tracker.observe(10'000, at(Severity::warning));
+    CHECK_FALSE(tracker.observe(20'000, at(std::nullopt)));
+    for (int64_t t = 30'000; t <= 90'000; t += 1'000) tracker.unknown(t);
+    CHECK(tracker.active());
+    // The clear needs its whole hold of readings after the spell.
+    CHECK_FALSE(tracker.observe(95'000, at(std::nullopt)));
+    CHECK_FALSE(tracker.observe(154'999, at(std::nullopt)));
+    auto clear = tracker.observe(155'000, at(std::nullopt));
+    CHECK(clear.has_value());
+    CHECK(clear->state == EventState::clear);
+}
+
 TEST_GROUP(LevelBands) {
     LevelBands bands{{15, 30, 50}, {Severity::warning, Severity::alarm, Severity::critical}, 3};
 };
