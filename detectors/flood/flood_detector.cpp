@@ -124,13 +124,12 @@ std::optional<double> FloodDetector::minutes_to_next_level(double depth,
 // whole window's fit, still full of the dry minutes before, told "next
 // level in ~26 min" of a level two minutes away.
 void FloodDetector::measure_rise(int64_t t_ms) {
-    rate_cm_per_10min_.reset();
-    rate_now_cm_per_10min_.reset();
+    rise_rate_.reset();
     auto whole = rise_window_.per_minute(t_ms);
     if (!whole) return;
     auto recent = rise_window_.per_minute_last(t_ms, to_ms(s_.rise_window_s) / 4);
-    rate_cm_per_10min_ = 10 * (recent ? std::min(*whole, *recent) : *whole);
-    rate_now_cm_per_10min_ = 10 * (recent ? *recent : *whole);
+    rise_rate_ =
+        Rise{10 * (recent ? std::min(*whole, *recent) : *whole), 10 * (recent ? *recent : *whole)};
 }
 
 void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
@@ -159,9 +158,9 @@ void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event
             o.value = depth;
             o.message = "water depth " + num(depth) + " cm";
             o.details = {{"depth_cm", depth}, {"levels_cm", s_.depth_levels_cm}};
-            if (!rate_cm_per_10min_) return o;
-            const double now = *rate_now_cm_per_10min_;
-            o.details["rise_cm_per_10min"] = *rate_cm_per_10min_;
+            if (!rise_rate_) return o;
+            const double now = rise_rate_->now;
+            o.details["rise_cm_per_10min"] = rise_rate_->graded;
             o.details["rise_now_cm_per_10min"] = now;
             auto eta = minutes_to_next_level(depth, now);
             if (eta && now >= s_.rise_warn_cm_per_10min) {
@@ -185,15 +184,15 @@ std::string FloodDetector::rise_text(double rate, double depth) const {
 }
 
 void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out) {
-    if (!rate_cm_per_10min_) return;
-    double rate = *rate_cm_per_10min_;
+    if (!rise_rate_) return;
+    const double rate = rise_rate_->graded;
     observe_lazily(
         rise_, t_ms, rise_bands_.classify(rate, rise_.active()),
         [&] {
             Observation o;
             o.value = rate;
             o.message = rise_text(rate, depth);
-            const double now = *rate_now_cm_per_10min_;
+            const double now = rise_rate_->now;
             o.details = {
                 {"depth_cm", depth}, {"rise_cm_per_10min", rate}, {"rise_now_cm_per_10min", now}};
             // Said only of water the grade calls rising (never after

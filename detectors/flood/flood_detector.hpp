@@ -36,9 +36,12 @@ class FloodDetector final : public SensorDetector {
     IncidentTracker rise_;
     IncidentTracker rain_;
     SlopeWindow rise_window_;
-    // cm/10min (measure_rise): what water_rising grades, and the rise now,
-    // which the time to the next level follows.
-    std::optional<double> rate_cm_per_10min_, rate_now_cm_per_10min_;
+    // The rise in cm/10min (measure_rise), once the window can tell it.
+    struct Rise {
+        double graded;  // what water_rising grades
+        double now;     // the rise now, which the time to the next level follows
+    };
+    std::optional<Rise> rise_rate_;
     std::optional<double> last_count_;
     int64_t last_count_t_ = 0;
     std::deque<std::pair<int64_t, double>> tip_minutes_;  // (minute index, tips)
