@@ -27,6 +27,7 @@
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
+#include "support/captured_log.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -403,8 +404,8 @@ TEST(Control, IdleConnectionsBeyondTheLimitLockNobodyOut) {
 }
 
 TEST(Control, WhenEveryConnectionIsRunningANewOneIsToldBusyAndTheLogStaysQuiet) {
-    std::FILE* log_file = std::tmpfile();
-    gw::Log counted(gw::LogLevel::info, log_file);
+    gw::test::CapturedLog captured;
+    gw::Log& counted = captured.log();
     server.reset();
     commands = std::make_unique<gw::Dispatcher>(clock, counted);
     commands->add("hold", gw::Dispatcher::Pool::wait, 600000, gate.handler());
@@ -428,14 +429,8 @@ TEST(Control, WhenEveryConnectionIsRunningANewOneIsToldBusyAndTheLogStaysQuiet) 
     CHECK(held.get().ok());
     server.reset();
     commands.reset();  // both hold `counted`
-    std::fflush(log_file);
-    std::rewind(log_file);
-    std::string text;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, log_file)) > 0;) text.append(buf, n);
-    std::fclose(log_file);
-    size_t lines = 0;
-    for (size_t at = 0; (at = text.find("client refused", at)) != std::string::npos; ++at) ++lines;
+    const std::string text = captured.text();
+    const size_t lines = captured.count("client refused");
     CHECK_TEXT(lines >= 1, text.c_str());
     CHECK_TEXT(lines < size_t(attempts), text.c_str());  // one line stands for many
     STRCMP_CONTAINS("refused=", text.c_str());

@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "pipeline/intake.hpp"
 #include "store/store.hpp"
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -252,12 +253,10 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
 // change comes once, and each one the center will not hear of is said in
 // the log. The throttle kept quiet a second change within its interval.
 TEST(ClosedLoop, EachModeChangeNotStoredIsSaid) {
-    std::FILE* log_file = std::tmpfile();
-    CHECK(log_file != nullptr);
-    gw::Log captured(gw::LogLevel::error, log_file);
-    auto opened =
-        gw::loop::ClosedLoop::open(gw::Config{}, std::make_unique<gw::loop::MemoryStateTable>(),
-                                   std::make_unique<gw::loop::MemoryStateTable>(), clock, captured);
+    gw::test::CapturedLog captured(gw::LogLevel::error);
+    auto opened = gw::loop::ClosedLoop::open(
+        gw::Config{}, std::make_unique<gw::loop::MemoryStateTable>(),
+        std::make_unique<gw::loop::MemoryStateTable>(), clock, captured.log());
     CHECK(opened.ok());
     auto refusing = std::move(*opened);
     refusing->attach([](Event) -> gw::Result<Event> { return gw::fail("store full"); }, nullptr);
@@ -265,13 +264,5 @@ TEST(ClosedLoop, EachModeChangeNotStoredIsSaid) {
     clock.advance(1000);
     CHECK(refusing->set_mode(Mode::normal, std::nullopt, "center").ok());
 
-    std::rewind(log_file);
-    std::string text;
-    char buf[512];
-    while (size_t n = std::fread(buf, 1, sizeof buf, log_file)) text.append(buf, n);
-    std::fclose(log_file);
-    size_t said = 0;
-    for (size_t at = 0; (at = text.find("type=mode_changed", at)) != std::string::npos; ++at)
-        ++said;
-    LONGS_EQUAL_TEXT(2, said, text.c_str());
+    LONGS_EQUAL_TEXT(2, captured.count("type=mode_changed"), captured.text().c_str());
 }
