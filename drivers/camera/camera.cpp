@@ -177,6 +177,9 @@ struct Camera::Impl {
             }
             if (!offline_raised && !stop.stopping()) {
                 offline_raised = true;
+                // In the journal too: a technician at the site reads it, not the center's feed.
+                log.warn("camera", "stream lost",
+                         {{"camera", cfg.id}, {"url", shown_url}, {"frames", read}});
                 event("offline", true, Severity::warning, "camera " + cfg.id + " stream lost");
             }
             back_off();
@@ -214,6 +217,7 @@ struct Camera::Impl {
             }
             if (offline_raised && (file || clock.mono_ms() - opened_ms >= kSteadyMs)) {
                 offline_raised = false;
+                log.info("camera", "back", {{"camera", cfg.id}, {"url", shown_url}});
                 event("offline", false, Severity::info, "camera " + cfg.id + " is back");
             }
             deliver(frame);

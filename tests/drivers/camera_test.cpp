@@ -24,6 +24,7 @@
 #include "core/log.hpp"
 #include "core/unique_fd.hpp"
 #include "stepped_clock.hpp"
+#include "support/captured_log.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -347,7 +348,8 @@ TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
     Frames frames;
     auto cfg = cam("cam-snap", snapshot.url());
     cfg.reconnect_max_ms = 2000;
-    Camera c(cfg, frames, events, clock, log);
+    CapturedLog captured;
+    Camera c(cfg, frames, events, clock, captured.log());
     CHECK_TRUE(c.start().ok());
     CHECK_TRUE(wait_until([&] { return snapshot.answered() >= 4; }, 20000));
     c.stop();
@@ -355,6 +357,28 @@ TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
     LONGS_EQUAL(1, count_events(events, "offline", EventState::raise));
     LONGS_EQUAL(0, count_events(events, "offline", EventState::clear));
     STRCMP_CONTAINS("stream lost after 1 frames", c.counters().last_error.c_str());
+    // Said in the journal once too, for a technician at the site.
+    LONGS_EQUAL_TEXT(1, captured.count("stream lost"), captured.text().c_str());
+}
+
+// A camera that could not be opened and then plays says both in the
+// journal, as it does to the center.
+TEST(Camera, ACameraThatComesBackSaysSoInTheLog) {
+    Frames frames;
+    const std::string path = dir.file("late.avi");
+    auto cfg = cam("cam-late", path);
+    cfg.reconnect_max_ms = 300;
+    CapturedLog captured;
+    Camera c(cfg, frames, events, clock, captured.log());
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return count_events(events, "offline", EventState::raise) == 1; }));
+    const std::string made = make_video(dir, "made.avi", "moving", 15);
+    CHECK(std::rename(made.c_str(), path.c_str()) == 0);  // whole, never half written
+    CHECK_TRUE(wait_until([&] { return count_events(events, "offline", EventState::clear) == 1; }));
+    c.stop();
+    const std::string text = captured.text();
+    LONGS_EQUAL_TEXT(1, captured.count("msg=\"cannot open\""), text.c_str());
+    LONGS_EQUAL_TEXT(1, captured.count("msg=back"), text.c_str());
 }
 
 // A refused connection is an open failure at once, and the offline event
