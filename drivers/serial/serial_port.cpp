@@ -204,8 +204,12 @@ void SerialPort::run() {
             why = counters_.last_error;
         }
         if (stop_.stopping()) break;
-        if (!quiet)
-            log_.warn("serial", "read failed; reopening", {{"port", cfg_.id}, {"error", why}});
+        // Quiet opens and failures (a tty that hangs up at once, again and
+        // again) are counted, not logged; a session that read data is not
+        // one of them, and its end is news.
+        if (!quiet || delivered)
+            log_.warn("serial", "read failed; reopening",
+                      {{"port", cfg_.id}, {"error", why}, {"after_data", delivered}});
         last = delivered ? Last::data : Last::empty;
         if (delivered) reopen.reset();
         stop_.sleep_for(clock_, reopen.next());

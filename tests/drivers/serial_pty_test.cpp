@@ -16,6 +16,7 @@
 #include "collector.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
 #include <CppUTest/TestHarness.h>
@@ -211,4 +212,43 @@ TEST(SerialPty, APortThatHangsUpOnEveryOpenIsReopenedWithBackoff) {
     CHECK_TEXT(c.opens >= 3 && c.opens <= 6, opens.c_str());
     CHECK_TRUE(c.read_errors >= 2);
     LONGS_EQUAL(0, c.open_errors);
+}
+
+// A port that hung up once with nothing read is quiet about its next opens;
+// a session after them that read data, and then failed, is news: it was
+// counted only.
+TEST(SerialPty, AFailureAfterDataIsLoggedAfterAQuietFailure) {
+    TempDir dir;
+    const std::string device = dir.file("tty");
+    std::unique_ptr<Pty> pty;
+    auto fresh_pty = [&] {
+        pty = std::make_unique<Pty>();
+        const std::string tmp = device + ".new";
+        CHECK_EQUAL(0, ::symlink(pty->name.c_str(), tmp.c_str()));
+        CHECK_EQUAL(0, ::rename(tmp.c_str(), device.c_str()));
+    };
+    fresh_pty();
+    Collector sink;
+    SystemClock clock;
+    CapturedLog captured;
+    SerialPort port(port_config(device, "line", "(?<x>.*)"), {field_point("x", "smoke-co", "x")},
+                    sink, clock, captured.log());
+    CHECK_TRUE(port.start().ok());
+    auto opened = [&](uint64_t n) {
+        return wait_until([&] { return port.counters().opens >= n; }, 5000);
+    };
+    CHECK_TRUE(opened(1));
+    pty.reset();  // hung up with nothing read
+    fresh_pty();
+    CHECK_TRUE(opened(2));
+    CHECK_TRUE(wait_until([&] { return port.counters().in_sync; }, 5000));
+    pty->send("1.5\n");
+    CHECK_TRUE(wait_until([&] { return !sink.samples().empty(); }, 5000));
+    pty.reset();  // hung up after a reading
+    fresh_pty();
+    CHECK_TRUE(opened(3));
+    port.stop();
+    const std::string text = captured.text();
+    LONGS_EQUAL_TEXT(2, captured.count("read failed"), text.c_str());
+    LONGS_EQUAL_TEXT(1, captured.count("after_data=1"), text.c_str());
 }
