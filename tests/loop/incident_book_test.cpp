@@ -206,6 +206,76 @@ TEST(IncidentBook, ARefusedOpeningLeavesNoRecord) {
     LONGS_EQUAL(1, book.open().size());
 }
 
+// A detector's raise the store refused (its alarm lane full) is made again
+// at every tick until stored: the detector has moved on and never sends it
+// again, and the center never heard of the incident.
+TEST(IncidentBook, ARaiseTheStoreRefusedIsMadeAgainUntilStored) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Event e = raise("gw-1-1");
+    book.adopt(e);
+    book.refused(e);
+    clock.advance(1000);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    STRCMP_EQUAL("gw-1-1", out[0].id.c_str());
+    CHECK(out[0].state == EventState::raise);
+    book.adopt(out[0]);
+    book.refused(out[0]);  // still full
+    out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    Feed feed{book};
+    feed(out[0]);
+    LONGS_EQUAL(1, book.open().size());
+    CHECK(book.tick().empty());
+}
+
+// A refused update (a warning that became an alarm) is made again, and the
+// incident is not re-sent at its old state meanwhile.
+TEST(IncidentBook, AnUpdateTheStoreRefusedIsMadeAgainInsteadOfAReSend) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    feed(raise("gw-1-1"));
+    Event up = follow("gw-1-2", "gw-1-1", EventState::update, Severity::critical);
+    book.adopt(up);
+    book.refused(up);
+    clock.advance(60000);  // a re-send is due
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    STRCMP_EQUAL("gw-1-2", out[0].id.c_str());
+    CHECK(out[0].severity == Severity::critical);
+    CHECK_FALSE(out[0].renotify.has_value());
+    feed(out[0]);
+    CHECK(book.open()[0].severity == Severity::critical);
+    CHECK(book.tick().empty());
+}
+
+// The detector's next update of a raise still waiting becomes that raise,
+// with the newer news; its clear goes as it is and nothing waits after it.
+TEST(IncidentBook, ANewerEventOfARefusedRaiseTakesItsPlace) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Event e = raise("gw-1-1", Severity::warning);
+    book.adopt(e);
+    book.refused(e);
+    Feed feed{book};
+    Event up = feed(follow("gw-1-2", "gw-1-1", EventState::update, Severity::critical));
+    STRCMP_EQUAL("gw-1-1", up.id.c_str());
+    CHECK(up.state == EventState::raise);
+    LONGS_EQUAL(1, book.open().size());
+    CHECK(book.open()[0].severity == Severity::critical);
+    CHECK(book.tick().empty());
+
+    Event other = raise("gw-1-3");
+    other.type = "water_rising";
+    book.adopt(other);
+    book.refused(other);
+    feed(follow("gw-1-4", "gw-1-3", EventState::clear));
+    auto out = book.tick();
+    LONGS_EQUAL(0, out.size());
+}
+
 // A re-send or an escalation the store refused (full) is not counted as
 // sent: the next tick makes it again, the same. (The book used to count it
 // and mark the incident escalated before it was stored, so a refused

@@ -160,6 +160,7 @@ Incident* IncidentBook::unconfirmed(const std::string& detector, const std::stri
 
 void IncidentBook::adopt(Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
+    supersede_refused(e);
     Incident* inc = nullptr;
     if (e.state == EventState::raise) {
         inc = unconfirmed(e.detector, e.type);
@@ -200,6 +201,32 @@ void IncidentBook::adopt(Event& e) {
         e.acked_by = inc->acked_by;
         e.ack_note = inc->ack_note;
     }
+}
+
+// A detector's newer event of an incident whose refused event waits to be
+// made again takes its place. Of a raise the center never had, an update
+// becomes that raise (its id, the incident's), with the update's news: an
+// update of an incident it does not know would open nothing there. A clear
+// goes as it is and says what the incident was.
+void IncidentBook::supersede_refused(Event& e) {
+    if (e.repeats_incident) return;
+    auto it = refused_.find(e.incident_id());
+    if (it == refused_.end() || it->second.id == e.id) return;  // none, or itself made again
+    if (it->second.state == EventState::raise && e.state == EventState::update) {
+        e.id = it->second.id;
+        e.state = EventState::raise;
+    }
+    refused_.erase(it);
+}
+
+void IncidentBook::keep_refused(const Event& e) {
+    if (e.repeats_incident || !tracked(e) || was_closed(e.incident_id())) return;
+    const bool first = refused_.count(e.incident_id()) == 0;
+    refused_[e.incident_id()] = e;
+    if (first)
+        log_.warn("incidents",
+                  "the store refused a detector's event: it is made again until stored",
+                  {{"incident", e.incident_id()}, {"event", e.id}, {"type", e.type}});
 }
 
 void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
@@ -276,6 +303,7 @@ void IncidentBook::record(const Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string& id = e.incident_id();
     (void)settle_opening(id);
+    if (!e.repeats_incident) refused_.erase(id);  // stored, or a newer one of it was
     Incident* inc = find(id);
     if (!inc) {
         if (opens_incident(e)) start(e);
@@ -320,6 +348,7 @@ void IncidentBook::refused(const Event& e) {
         // another event of it opened meanwhile is found, and stays).
         const std::string& id = e.incident_id();
         if (settle_opening(id) && !inc) drop(id, "refused incident not removed");
+        keep_refused(e);
         return;
     }
     // An unconfirmed incident's clear is the book's own: tick() makes it again.
@@ -358,6 +387,7 @@ std::vector<Event> IncidentBook::tick(bool link_down) {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
+    for (const auto& [_, e] : refused_) out.push_back(e);
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
             if (foreign(inc) || now >= grace_until_mono_) {
@@ -370,6 +400,9 @@ std::vector<Event> IncidentBook::tick(bool link_down) {
             out.push_back(*inc.refused_clear);
             continue;  // it is over: neither re-sent nor escalated
         }
+        // Its refused update, made above, is the news: a re-send now would
+        // repeat what it replaces.
+        if (refused_.count(id)) continue;
         if (inc.acked_by || !inc.due) continue;
         const int64_t age = now - inc.due_mono;
         if (!inc.escalated && settings_.escalate_after_ms > 0 &&

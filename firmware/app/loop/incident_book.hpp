@@ -123,12 +123,13 @@ class IncidentBook {
     // After it is stored: starts, follows or closes incidents.
     void record(const Event& e);
     // After adopt(), when the store refused it: a detector's clear is kept
-    // to be made again (Incident::refused_clear); the record of an incident
-    // it would have opened goes; the book's own events come again at the
-    // next tick anyway.
+    // to be made again (Incident::refused_clear), and so is a detector's
+    // raise or update (refused_); the record of an incident it would have
+    // opened goes; the book's own events come again at the next tick anyway.
     void refused(const Event& e);
-    // What is due at the Clock's now: re-sent updates, escalations, and
-    // clears of incidents not confirmed since a restart or refused. Store
+    // What is due at the Clock's now: detectors' raises and updates the
+    // store refused, re-sent updates, escalations, and clears of incidents
+    // not confirmed since a restart or refused. Store
     // each; the book changes only when record() takes in the stored event,
     // so one the store refused comes again at the next tick.
     // `link_down`: the uplink has no broker. No re-send is made then: the
@@ -171,6 +172,8 @@ class IncidentBook {
     bool was_closed(const std::string& id) const;
     void save(const Incident& inc);
     void note_event(Incident& inc, const std::string& event_id);
+    void keep_refused(const Event& e);
+    void supersede_refused(Event& e);
 
     BookSettings settings_;
     StateTable& table_;
@@ -182,6 +185,13 @@ class IncidentBook {
     // Incident ids of events save_opening() recorded, not yet stored or
     // refused: how many.
     std::map<std::string, int> openings_;
+    // A detector's raise or update the store refused (its alarm lane full),
+    // newest per incident id: made again at every tick until stored. The
+    // detector has moved on and will not send it again: without this a
+    // refused raise never reached the center, and a refused update left it
+    // at the old severity (neither re-sent nor escalated as the new one).
+    // In memory only: after a restart the detector raises what still holds.
+    std::map<std::string, Event> refused_;
     int64_t grace_until_mono_ = 0;  // monotonic: see Incident::due_mono
     // A full disk fails every save, two per alarm that opens an incident.
     LogThrottle save_failures_;
