@@ -21,6 +21,10 @@ struct BusPoller::Device {
         int64_t stale_ms;  // how long a failure may reuse it as `stale`
     };
     std::map<std::string, Last> last_good;
+    // Where the next turn starts: after a block the device failed on, so a
+    // block it never answers cannot hide the blocks after it.
+    size_t first_block = 0;
+    std::vector<bool> block_failing;  // failing alone while the device answers
 };
 
 struct BusPoller::Link {
@@ -41,6 +45,7 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         for (const auto& p : points)
             if (p.device == cfg.id) mine.push_back(p);
         d.blocks = plan_reads(mine, cfg.poll_ms, cfg.poll_ms_emergency);
+        d.block_failing.assign(d.blocks.size(), false);
         DeviceCounters c;
         c.device = cfg.id;
         c.bus = bus_;
@@ -105,7 +110,7 @@ bool BusPoller::pause(int64_t ms) {
 void BusPoller::run() {
     while (!stop_.stopping()) {
         if (!link_->ctx.connected() && !connect_bus()) continue;
-        poll_due(clock_.mono_ms());
+        poll_due();
         if (!link_->ctx.connected()) continue;
         stop_.sleep_until(clock_, schedule_->next_wake(clock_.mono_ms()));
     }
@@ -156,41 +161,63 @@ bool BusPoller::wait_quiet(const DeviceConfig& cfg) {
     }
 }
 
-void BusPoller::poll_due(int64_t now) {
+// Each device and block is judged at the time it comes up: after a device
+// that took seconds to fail, a time taken once before it marked the next
+// devices polled back then, due again at once, and they were asked twice
+// back to back.
+void BusPoller::poll_due() {
     for (auto& d : devices_) {
         if (stop_.stopping() || !link_->ctx.connected()) return;
-        if (!schedule_->ready(d.index, now)) continue;
-        poll_device(d, now);
+        if (!schedule_->ready(d.index, clock_.mono_ms())) continue;
+        poll_device(d);
     }
 }
 
-// Polls every due block of one device; a failed block ends it (the device is
-// then backed off, or the link is down).
-void BusPoller::poll_device(Device& d, int64_t now) {
+// Polls every due block of one device. A block that fails before the
+// device has answered in this turn ends the turn: the device is offline (or
+// the link is down) and is backed off, and its next turn starts after that
+// block. One that fails after the device answered fails alone: backed off on
+// its own while the device's other blocks are read on time (a firmware that
+// stays silent on registers it lacks used to hide every block after them,
+// and flip the device offline and online at each poll).
+void BusPoller::poll_device(Device& d) {
     std::vector<Sample> samples;
-    for (size_t b = 0; b < d.blocks.size(); ++b) {
+    bool answered = false;
+    const size_t n = d.blocks.size();
+    for (size_t k = 0; k < n; ++k) {
+        const size_t b = (d.first_block + k) % n;
+        const int64_t now = clock_.mono_ms();
         if (!schedule_->due(d.index, b, now)) continue;
         schedule_->polled(d.index, b, now);
-        const Outcome r = read_block(d, b, samples);
+        // A block already failing alone fails alone again while the device
+        // is online, even when its backoff has it asked before the others.
+        const bool alone = answered || (d.online && d.block_failing[b]);
+        const Outcome r = read_block(d, b, samples, alone);
         if (r == Outcome::stopped) break;
-        if (r != Outcome::ok && r != Outcome::refused) {
+        if (r == Outcome::block_failed) {
+            schedule_->block_failed(d.index, b);
+        } else if (r != Outcome::ok && r != Outcome::refused) {
             if (!samples.empty()) sink_.on_samples(samples);
             schedule_->failed(d.index, clock_.mono_ms());
+            d.first_block = (b + 1) % n;
             // A failed request is still a request: a device that needs its
             // pause (one that answered late, say) gets it before the next
             // device's request goes out on the bus.
             if (r == Outcome::failed && d.cfg.pause_ms > 0) (void)pause(d.cfg.pause_ms);
             return;
+        } else {
+            answered = true;
         }
         // Stopping ends the device's turn here: at most one request after
         // stop() (a slow RTU device's remaining blocks took seconds). A
-        // refused block was answered too: the device needs its pause.
+        // refused or failed block was a request too: the device needs its pause.
         if (stop_.stopping() || (d.cfg.pause_ms > 0 && !pause(d.cfg.pause_ms))) break;
     }
     if (!samples.empty()) sink_.on_samples(samples);
 }
 
-BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample>& out) {
+BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample>& out,
+                                         bool fails_alone) {
     const ReadBlock& block = d.blocks[b];
     ReadBuffers answer;
     Context& ctx = link_->ctx;
@@ -237,8 +264,9 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             err = ETIMEDOUT;
         }
         if (rc == block.count) {
-            take_answer(d, block, answer, clock_.mono_us() - t0_us, out);
+            take_answer(d, b, answer, clock_.mono_us() - t0_us, out);
             schedule_->answered(d.index);
+            schedule_->block_answered(d.index, b);
             return Outcome::ok;
         }
         const Failure f = rc >= 0 ? Failure::protocol : classify_errno(err);
@@ -277,14 +305,21 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             return Outcome::refused;
         }
     }
+    if (fails_alone) {
+        // On TCP the link was closed after the timeout: the next block's
+        // request connects again, and a link truly down fails the device there.
+        report_block_failure(d, b, error);
+        return Outcome::block_failed;
+    }
     report_failure(d, error, out);
     return ctx.connected() ? Outcome::failed : Outcome::link_down;
 }
 
 // An answer in full: counted, decoded, remembered as the points' last good
 // values and added to `out`.
-void BusPoller::take_answer(Device& d, const ReadBlock& block, const ReadBuffers& answer,
-                            int64_t took_us, std::vector<Sample>& out) {
+void BusPoller::take_answer(Device& d, size_t b, const ReadBuffers& answer, int64_t took_us,
+                            std::vector<Sample>& out) {
+    const ReadBlock& block = d.blocks[b];
     const double ms = static_cast<double>(took_us) / 1000.0;
     const int64_t wall = clock_.now_ms();
     count(d.index, [&](DeviceCounters& c) {
@@ -304,6 +339,9 @@ void BusPoller::take_answer(Device& d, const ReadBlock& block, const ReadBuffers
     out.insert(out.end(), samples.begin(), samples.end());
     if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
     d.online = true;
+    if (d.block_failing[b])
+        log_.info("modbus", "block answered again", {{"device", d.cfg.id}, {"block", what(block)}});
+    d.block_failing[b] = false;
 }
 
 // One failed request, counted by its kind.
@@ -369,6 +407,22 @@ void BusPoller::report_refusal(Device& d, size_t block, const std::string& why) 
         c.last_error = why;
     });
     send_last_known(d, d.blocks[block].points);
+}
+
+// One block failed while the device answers its others: only its points
+// are reported, the device stays online, and the block's failing is logged
+// when it begins (its retries are counted).
+void BusPoller::report_block_failure(Device& d, size_t b, const std::string& why) {
+    count(d.index, [&](DeviceCounters& c) {
+        c.polls_failed++;
+        c.online = true;  // it answered this turn
+        c.last_error = why;
+    });
+    if (!d.block_failing[b])
+        log_.warn("modbus", "block not answered while the device answers others",
+                  {{"device", d.cfg.id}, {"block", what(d.blocks[b])}, {"error", why}});
+    d.block_failing[b] = true;
+    send_last_known(d, d.blocks[b].points);
 }
 
 // `stale` with the last good value while it is younger than three poll

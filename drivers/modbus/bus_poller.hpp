@@ -92,21 +92,25 @@ class BusPoller {
     bool connect_bus();
     bool wait_after_connect();                 // false when stopping
     bool wait_quiet(const DeviceConfig& cfg);  // false when stopping
-    void poll_due(int64_t now);
-    void poll_device(Device& dev, int64_t now);
+    void poll_due();
+    void poll_device(Device& dev);
     // refused: the device answered this block with an exception (a wrong
     // address, say); it is online and its other blocks are read as usual.
     // stopped: the poller stopped between retries; the device did not fail.
     // not_sent: failed before any request went out (a unit id libmodbus
     // refuses): the bus needs no pause after it.
-    enum class Outcome { ok, refused, failed, not_sent, link_down, stopped };
-    Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out);
-    void take_answer(Device& dev, const ReadBlock& block, const ReadBuffers& answer,
-                     int64_t took_us, std::vector<Sample>& out);
+    // block_failed: the block failed where it fails alone (fails_alone: the
+    // device answered another block in this turn, or it is online and this
+    // block is known to fail alone); the device stays online.
+    enum class Outcome { ok, refused, failed, block_failed, not_sent, link_down, stopped };
+    Outcome read_block(Device& dev, size_t block, std::vector<Sample>& out, bool fails_alone);
+    void take_answer(Device& dev, size_t block, const ReadBuffers& answer, int64_t took_us,
+                     std::vector<Sample>& out);
     void count_failure(const Device& dev, Failure f, const std::string& error);
     void report_failure(Device& dev, const std::string& why,
                         const std::vector<Sample>& read_now = {});
     void report_refusal(Device& dev, size_t block, const std::string& why);
+    void report_block_failure(Device& dev, size_t block, const std::string& why);
     void send_last_known(const Device& dev, const std::vector<PointConfig>& points);
     template <typename F>
     void count(size_t device, F&& update) {

@@ -15,6 +15,11 @@ int max_count(Table t) {
     return is_bit_table(t) ? kMaxReadBits : kMaxReadRegisters;
 }
 
+std::string what(const ReadBlock& block) {
+    return to_string(block.table) + " " + std::to_string(block.start) + ".." +
+           std::to_string(block.start + block.count - 1);
+}
+
 namespace {
 
 // How long `tenths` tenths of a character take on the line at the

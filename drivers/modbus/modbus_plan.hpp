@@ -29,6 +29,8 @@ struct ReadBlock {
 
 bool is_bit_table(Table t);
 int max_count(Table t);
+// "holding_register 50..51": a block for a log line or an error.
+std::string what(const ReadBlock& block);
 
 // Groups a device's points into as few requests as the protocol allows:
 // points of the same table and interval whose spans touch or overlap share a

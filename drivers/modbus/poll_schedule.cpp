@@ -9,6 +9,7 @@ PollSchedule::PollSchedule(std::vector<Device> devices, const PollIntervals& int
     for (const auto& d : devices) {
         State s;
         s.next_due.assign(d.blocks, 0);
+        s.block_backoff.assign(d.blocks, 0);
         s.backoff_max_ms = d.backoff_max_ms;
         devices_.push_back(std::move(s));
     }
@@ -35,17 +36,35 @@ void PollSchedule::polled(size_t device, size_t block, int64_t now) {
     if (next <= now) next = now + interval;
 }
 
+// The first backoff is one interval even where that exceeds the maximum:
+// a device polled hourly is not asked again sooner because it failed.
+int64_t PollSchedule::next_backoff(int64_t current, int64_t interval, int64_t max_ms) {
+    return current == 0 ? interval : std::min(current * 2, max_ms);
+}
+
 void PollSchedule::failed(size_t device, int64_t now) {
     State& d = devices_[device];
-    // The first backoff is one interval even where that exceeds the maximum:
-    // a device polled hourly is not asked again sooner because it failed.
-    d.backoff_ms = d.backoff_ms == 0 ? intervals_.device_ms(device)
-                                     : std::min(d.backoff_ms * 2, d.backoff_max_ms);
+    d.backoff_ms = next_backoff(d.backoff_ms, intervals_.device_ms(device), d.backoff_max_ms);
     d.backoff_until = now + d.backoff_ms;
 }
 
 void PollSchedule::answered(size_t device) {
     devices_[device].backoff_ms = 0;
+}
+
+// From the slot polled() set, not from the failure's time: the block stays
+// on its device's grid and is asked in the same turns as the others (a
+// block asked alone, after a timeout, is a turn the device did not answer).
+void PollSchedule::block_failed(size_t device, size_t block) {
+    State& d = devices_[device];
+    const int64_t interval = intervals_.block_ms(device, block);
+    int64_t& backoff = d.block_backoff[block];
+    backoff = next_backoff(backoff, interval, d.backoff_max_ms);
+    d.next_due[block] += std::max<int64_t>(0, backoff - interval);
+}
+
+void PollSchedule::block_answered(size_t device, size_t block) {
+    devices_[device].block_backoff[block] = 0;
 }
 
 int64_t PollSchedule::next_wake(int64_t now) const {

@@ -49,6 +49,13 @@ class PollSchedule {
     void failed(size_t device, int64_t now);
     // The device answered: its next failure starts the backoff afresh.
     void answered(size_t device);
+    // One block failed while the device answers its others (a register
+    // range it never answers), after polled(): that block alone is backed
+    // off, as a failed device is (from one interval, doubling), and the
+    // device's other blocks stay on time.
+    void block_failed(size_t device, size_t block);
+    // The block answered: its next failure starts its backoff afresh.
+    void block_answered(size_t device, size_t block);
     // When the bus thread should wake: the earliest due block of a device
     // not backed off, or the end of a backoff; at most kMaxIdleMs after now.
     int64_t next_wake(int64_t now) const;
@@ -63,12 +70,15 @@ class PollSchedule {
 
   private:
     struct State {
-        std::vector<int64_t> next_due;  // per block
+        std::vector<int64_t> next_due;       // per block
+        std::vector<int64_t> block_backoff;  // per block, 0: not failing alone
         int64_t backoff_max_ms = 0;
         int64_t backoff_ms = 0;
         int64_t backoff_until = 0;
     };
     static int64_t longest_backoff(const std::vector<Device>& devices);
+    // The next backoff after `current` (0: none yet), starting at `interval`.
+    static int64_t next_backoff(int64_t current, int64_t interval, int64_t max_ms);
 
     const PollIntervals& intervals_;
     std::vector<State> devices_;

@@ -101,6 +101,35 @@ TEST(PollSchedule, FailedDeviceBacksOffFromItsIntervalDoublingToItsMaximum) {
     LONGS_EQUAL(100, s.backoff_ms(0));  // afresh after an answer
 }
 
+// A block failing alone skips 0, 1, 3, 7 of its device's polls (backoff
+// 100, 200, 400, 800 ms on a 100 ms grid), and is asked in the same polls
+// as the device's other block; an answer starts it afresh.
+TEST(PollSchedule, ABlockFailingAloneBacksOffOnItsDevicesGrid) {
+    ManualClock clock;
+    Intervals iv({{100, 100}}, {100});
+    PollSchedule s({{2, 800}}, iv);
+    std::vector<int64_t> asked;  // when block 1 was asked
+    for (int step = 0; step < 16; ++step) {
+        const int64_t now = clock.mono_ms();
+        CHECK_TRUE(s.due(0, 0, now));  // the good block: every poll
+        s.polled(0, 0, now);
+        if (s.due(0, 1, now)) {
+            asked.push_back(now);
+            s.polled(0, 1, now);
+            s.block_failed(0, 1);
+        }
+        clock.advance(100);
+    }
+    const std::vector<int64_t> expected{0, 100, 300, 700, 1500};
+    LONGS_EQUAL(expected.size(), asked.size());
+    for (size_t i = 0; i < expected.size(); ++i) LONGS_EQUAL(expected[i], asked[i]);
+    s.block_answered(0, 1);
+    while (!s.due(0, 1, clock.mono_ms())) clock.advance(100);
+    s.polled(0, 1, clock.mono_ms());
+    s.block_failed(0, 1);
+    CHECK_TRUE(s.due(0, 1, clock.mono_ms() + 100));  // afresh: one interval
+}
+
 TEST(PollSchedule, FirstBackoffIsOneIntervalEvenAboveTheMaximum) {
     ManualClock clock;
     Intervals iv({{5000}}, {5000});

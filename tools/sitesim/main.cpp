@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     app.add_option(
         "--fault", faults,
         "SLAVE:KIND[:ARG], KIND = none|no_answer|late:MS|exception:CODE|wrong_slave|bad_crc|"
-        "trickle:MS|drop:N|babble:MS");
+        "trickle:MS|drop:N|babble:MS|silent_at:ADDRESS");
     bool stdin_set = false;
     app.add_flag("--stdin-set", stdin_set,
                  "read SLAVE,TABLE,ADDRESS,VALUE lines on stdin, set each at once and answer "

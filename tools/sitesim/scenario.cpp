@@ -49,6 +49,8 @@ std::string to_string(FaultKind k) {
             return "drop";
         case FaultKind::babble:
             return "babble";
+        case FaultKind::silent_at:
+            return "silent_at";
     }
     return "?";
 }
@@ -81,6 +83,10 @@ Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
         if (!parse_int(arg, 1, 10000, v)) return fail("babble needs the ms of noise (1..10000)");
         f.kind = FaultKind::babble;
         f.arg = static_cast<int>(v);
+    } else if (kind == "silent_at") {
+        if (!parse_int(arg, 0, 65535, v)) return fail("silent_at needs an address (0..65535)");
+        f.kind = FaultKind::silent_at;
+        f.arg = static_cast<int>(v);
     } else if (kind == "exception") {
         if (!parse_int(arg, 1, 11, v)) return fail("exception needs a code (1..11)");
         f.kind = FaultKind::exception;
@@ -88,7 +94,7 @@ Result<Fault> parse_fault(const std::string& kind, const std::string& arg) {
     } else {
         return fail("unknown fault \"" + kind +
                     "\" (none, no_answer, late, exception, wrong_slave, bad_crc, trickle, drop, "
-                    "babble)");
+                    "babble, silent_at)");
     }
     return f;
 }

@@ -21,7 +21,8 @@ enum class FaultKind {
     bad_crc,
     trickle,
     drop,
-    babble
+    babble,
+    silent_at
 };
 
 struct Fault {
@@ -29,12 +30,14 @@ struct Fault {
     // late: delay ms; exception: code; trickle: ms between bytes; drop: N
     // (every Nth request of the slave goes unanswered, a lossy link);
     // babble: ms of noise after a bad-CRC answer, every other request (a
-    // garbled frame whose rest is still coming)
+    // garbled frame whose rest is still coming); silent_at: the start
+    // address of the reads it ignores (a firmware silent on registers it lacks)
     int arg = 0;
 };
 
 // "none", "no_answer", "late" (arg ms), "exception" (arg code 1..11),
-// "wrong_slave", "bad_crc", "trickle" (arg ms), "drop" (arg N), "babble" (arg ms).
+// "wrong_slave", "bad_crc", "trickle" (arg ms), "drop" (arg N), "babble" (arg ms),
+// "silent_at" (arg address).
 Result<Fault> parse_fault(const std::string& kind, const std::string& arg);
 // "SLAVE:KIND[:ARG]" as given on the command line.
 Result<std::pair<int, Fault>> parse_fault_option(const std::string& text);

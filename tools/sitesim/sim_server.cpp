@@ -344,6 +344,13 @@ std::vector<uint8_t> tcp_from_rtu(const uint8_t* tcp_req, const std::vector<uint
     return out;
 }
 
+// A read (function 1-4) that starts at `address`.
+bool reads_at(const uint8_t* req, int header, int address) {
+    const int fc = req[header];
+    const int start = (req[header + 1] << 8) | req[header + 2];
+    return fc >= 1 && fc <= 4 && start == address;
+}
+
 }  // namespace
 
 // The answer to a read request (function 1-4), framed for the wire, built
@@ -378,6 +385,8 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
             fault.kind = FaultKind::none;  // only every Nth request is lost
         if (fault.kind == FaultKind::babble && s->stats.requests % 2 == 0)
             fault.kind = FaultKind::none;  // every other request, so a retry can succeed
+        if (fault.kind == FaultKind::silent_at && !reads_at(req, header, fault.arg))
+            fault.kind = FaultKind::none;
         if (fault.kind != FaultKind::none) s->stats.faulted++;
     }
     const int fc = req[header];
@@ -390,6 +399,7 @@ void Simulator::handle(modbus::Context& context, const uint8_t* req, int len, bo
     switch (fault.kind) {
         case FaultKind::no_answer:
         case FaultKind::drop:
+        case FaultKind::silent_at:
             return;
         case FaultKind::late:
             sleep_ms(fault.arg);
