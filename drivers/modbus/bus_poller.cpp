@@ -335,7 +335,10 @@ void BusPoller::take_answer(Device& d, size_t b, const ReadBuffers& answer, int6
     // Stale for three poll intervals plus the time one failed poll
     // (every retry timing out) takes; comm_fail after that.
     const int64_t stale_ms = 3LL * block.poll_ms + d.failed_poll_ms;
-    for (const auto& s : samples) d.last_good[s.point] = {s.value, mono, stale_ms};
+    // Only a good value is one to fall back on: an out-of-range reading (a
+    // float NaN arrives as 0) repeated as `stale` read as a plain value.
+    for (const auto& s : samples)
+        if (s.quality == Quality::good) d.last_good[s.point] = {s.value, mono, stale_ms};
     out.insert(out.end(), samples.begin(), samples.end());
     if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
     d.online = true;

@@ -445,6 +445,20 @@ TEST(ModbusTcp, FailingDeviceIsStaleFirstThenCommFail) {
     DOUBLES_EQUAL(-5.5, temps[first_bad].value, 1e-9);  // the last good value, marked
 }
 
+// What a failing device's points fall back on is their last good value: a
+// point that only ever read out of range goes comm_fail, never stale with
+// its out-of-range reading as a value.
+TEST(ModbusTcp, AnOutOfRangeReadingIsNeverRepeatedAsStale) {
+    Site site;
+    site.start_tcp({}, std::string(kSiteScenario) + "1,1,fault,no_answer,0\n");
+    CHECK_TRUE(wait_until([&] { return site.sink.count("water_depth", Quality::stale) >= 1; }));
+    CHECK_TRUE(
+        wait_until([&] { return site.sink.count("depth_limited", Quality::comm_fail) >= 1; }));
+    site.bus->stop();
+    CHECK(site.sink.count("depth_limited", Quality::out_of_range) >= 1);
+    LONGS_EQUAL(0, site.sink.count("depth_limited", Quality::stale));
+}
+
 TEST(ModbusTcp, ServerRestartIsReconnected) {
     Site site;
     site.start_tcp({});
