@@ -668,6 +668,22 @@ void check_auto_rule(const EmergencyAutoRule& rule, long line, const Config& c,
 
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
+// What a Modbus device's point must not be: a bool read from a register
+// (without `table` a bool point read holding register N as a number: a smoke
+// input on a register holding a temperature was smoke for good), or given a
+// serial field (ignored: the technician meant a serial port).
+void check_modbus_point(const PointConfig& p, long line, Diagnostics& diag) {
+    const std::string key = "points[" + p.id + "].";
+    if (p.type == ValueType::boolean && p.table != Table::coil && p.table != Table::discrete_input)
+        diag.add(line, key + "table",
+                 "type bool needs table = \"coil\" or \"discrete_input\" (without it, holding "
+                 "register " +
+                     std::to_string(p.address) + " is read as a number)");
+    if (!p.field.empty())
+        diag.add(line, key + "field",
+                 "a Modbus device's point is read from its address; field is for serial ports");
+}
+
 void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
                       const std::map<std::string, long>& poll_lines,
                       const std::map<std::string, long>& detector_lines,
@@ -696,6 +712,8 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
             diag.add(
                 line, "points[" + p.id + "].field",
                 "serial port \"" + p.device + "\"'s pattern names no field \"" + p.field + "\"");
+        } else if (it != is_serial.end() && !it->second) {
+            check_modbus_point(p, line, diag);
         }
     }
     std::set<std::string> reported_polls;
