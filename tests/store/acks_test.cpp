@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "failing_reads.hpp"
 #include "fixture.hpp"
 #include "support/wait.hpp"
 
@@ -173,6 +174,31 @@ TEST(StoreAcks, APageDamagedAtRunTimeIsSeenAndFoundByTheCheckAgain) {
     CHECK(found.has_value());
     STRCMP_CONTAINS("quick_check", found->c_str());
     CHECK_FALSE(s->damage_seen());
+}
+
+// A sector that goes unreadable while the store runs (EIO, the way SD
+// cards fail) is damage like a garbled page: the read that meets it says
+// so, and the check finds it. An I/O error was not taken for damage: no
+// check followed, and the uplink retried the rows behind it for ever.
+TEST(StoreAcks, ASectorUnreadableAtRunTimeIsSeenAndFoundByTheCheck) {
+    {
+        auto s = f.open();
+        for (int i = 0; i < 3000; ++i)
+            CHECK(s->append(Lane::telemetry, i, "telemetry", json_payload("t", i, 1000)).ok());
+    }
+    auto leaves = test::pages_of(f.path(), "telemetry", "leaf");
+    CHECK(leaves.size() >= 3);
+    test::FailingReads bad(f.path(), (leaves[1].first - 1) * 4096, 4096, false);
+    {
+        auto s = f.open();
+        CHECK_FALSE(s->recovery().has_value());
+        bad.arm();
+        CHECK_FALSE(s->read(Lane::telemetry, 0, 3000).ok());
+        CHECK(bad.failed() > 0);
+        CHECK(s->damage_seen());
+        auto found = checked(*s);
+        CHECK(found.has_value());
+    }  // closed while the VFS it opened through is still there
 }
 
 // A stop does not wait for the check to read the rest of a large file: it

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "contract/routes.hpp"
+#include "failing_reads.hpp"
 #include "fixture.hpp"
 #include "store/boot_counter.hpp"
 #include "store/files.hpp"
@@ -107,6 +108,25 @@ TEST(StoreRecovery, ADamagedAlarmPageCostsOnlyTheAlarmsOnIt) {
     LONGS_EQUAL(kRows, lane(*s, Lane::telemetry).saved);
     LONGS_EQUAL(20, lane(*s, Lane::evidence).saved);
     LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::alarm).size());
+}
+
+// An unreadable sector (EIO, the way SD cards fail) under an alarm page is
+// damage like a garbled page: the file is moved aside and what can be read
+// is saved. Before, the check's I/O error failed the open, at every
+// restart, and the gateway stored nothing at all.
+TEST(StoreRecovery, AnUnreadableSectorIsSalvagedNotFatal) {
+    fill(f);
+    auto [page, cells] = middle_leaf(f.path(), "alarm");
+    FailingReads bad(f.path(), (page - 1) * 4096, 4096);
+    {
+        auto s = f.open();
+        CHECK(bad.failed() > 0);
+        CHECK(s->recovery().has_value());
+        CHECK(s->recovery()->salvaged);
+        LONGS_EQUAL(kRows - cells, lane(*s, Lane::alarm).saved);
+        LONGS_EQUAL(cells, lane(*s, Lane::alarm).lost);
+        LONGS_EQUAL(kRows, lane(*s, Lane::telemetry).saved);
+    }  // closed while the VFS it opened through is still there
 }
 
 TEST(StoreRecovery, ADamagedEvidenceImageCostsThatImage) {

@@ -63,6 +63,11 @@ std::string Stmt::text_at(int col) const {
 }
 
 bool is_corrupt(int rc) {
+    // An unreadable sector (EIO, the way SD cards fail): its page is as lost
+    // as a garbled one, and a salvage copies around it as around damage.
+    // Taken for an error only, a read that met one at run time started no
+    // check, and the rows behind it were retried for ever.
+    if (rc == SQLITE_IOERR_READ) return true;
     rc &= 0xff;
     return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }

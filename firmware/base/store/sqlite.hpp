@@ -71,7 +71,8 @@ class Stmt {
 // (max_page_count) or the disk itself (ENOSPC surfaces as SQLITE_FULL, or as
 // an I/O error whose system errno is ENOSPC).
 bool is_full(sqlite3* db, int rc);
-// True for the result codes that mean the file is damaged.
+// True for the result codes that mean the file is damaged, an unreadable
+// sector (SQLITE_IOERR_READ) among them.
 bool is_corrupt(int rc);
 
 // What PRAGMA quick_check found wrong with the file, or why it could not
