@@ -59,6 +59,24 @@ TEST(StoreLanes, EvidenceCapEvictsOldestEvidenceOnlyAndReportsIt) {
     LONGS_EQUAL(0, s->stats().telemetry_evicted_rows);  // that counter is telemetry's
 }
 
+// An image larger than the whole evidence lane is refused, and the images
+// there stay: making room for it evicted every one of them, and it was
+// stored over the cap all the same.
+TEST(StoreLanes, ARowLargerThanItsLaneIsRefusedAndEvictsNothing) {
+    auto o = f.opts();
+    o.evidence_max_bytes = 50000;
+    auto s = f.open(o);
+    for (int i = 0; i < 3; ++i)
+        CHECK(s->append(Lane::evidence, i, "evidence/e" + std::to_string(i),
+                        json_payload("e", i, 6000))
+                  .ok());
+    auto big = s->append(Lane::evidence, 3, "evidence/big", json_payload("e", 3, 60000));
+    CHECK_FALSE(big.ok());
+    STRCMP_CONTAINS("larger than its lane's cap", big.error().c_str());
+    LONGS_EQUAL(3, all_rows(*s, Lane::evidence).size());
+    LONGS_EQUAL(0, s->stats().evidence_evicted_rows);
+}
+
 TEST(StoreLanes, AFullDiskTakesEvidenceBeforeItRefusesAnAlarm) {
     auto o = f.opts();
     o.max_page_count = 60;

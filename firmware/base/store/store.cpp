@@ -435,6 +435,14 @@ int Store::insert(const Pending& p, TxnDelta& delta, Status& result) {
     } else {
         const int64_t cap =
             p.lane == Lane::evidence ? options_.evidence_max_bytes : options_.telemetry_max_bytes;
+        // A row its lane cannot hold at all: making room for it evicted the
+        // whole lane, and it was stored over the cap all the same.
+        if (cost > cap) {
+            result = fail(std::string(to_string(p.lane)) + " row of " + std::to_string(cost) +
+                          " bytes is larger than its lane's cap (" + std::to_string(cap) +
+                          " bytes): not stored");
+            return SQLITE_OK;
+        }
         if (int64_t need = store::bytes_over_cap(now, cost, cap); need > 0) {
             if (int rc = evict_oldest(p.lane, need, delta); rc != SQLITE_OK) return rc;
         }
