@@ -76,21 +76,46 @@ void Intake::on_event(const Event& event) {
     if (!r) log_.error("intake", "event not stored", {{"type", event.type}, {"error", r.error()}});
 }
 
+Event Intake::notice_event(const StoreNotice& n) {
+    Event e;
+    e.detector = "store";
+    e.kind = "store";
+    e.one_shot = true;
+    e.type = n.type;
+    const bool evicted = n.type == "telemetry_evicted" || n.type == "evidence_evicted";
+    e.severity = evicted ? Severity::warning : Severity::alarm;
+    e.value = static_cast<double>(n.count);
+    e.unit = "rows";
+    e.message = n.message;
+    e.details = {{"bytes", n.bytes}};
+    return e;
+}
+
+// A notice taken from the store is the store's only account of it: the
+// first `store_full`, made into an alarm the full store refused, was lost,
+// and the center heard only of the refusals counted after it.
 void Intake::report_store_notices() {
-    for (const auto& n : store_.take_notices()) {
-        Event e;
-        e.detector = "store";
-        e.kind = "store";
-        e.one_shot = true;
-        e.type = n.type;
-        const bool evicted = n.type == "telemetry_evicted" || n.type == "evidence_evicted";
-        e.severity = evicted ? Severity::warning : Severity::alarm;
-        e.value = static_cast<double>(n.count);
-        e.unit = "rows";
-        e.message = n.message;
-        e.details = {{"bytes", n.bytes}};
+    for (auto& n : store_.take_notices()) {
         log_.warn("store", n.message, {{"type", n.type}, {"count", n.count}, {"bytes", n.bytes}});
-        on_event(e);
+        unreported_.push_back(std::move(n));
+    }
+    while (unreported_.size() > kUnreportedKept) {
+        log_.error("store", "store notice never stored: let go",
+                   {{"type", unreported_.front().type}});
+        unreported_.pop_front();
+        front_refused_ = false;
+    }
+    while (!unreported_.empty()) {
+        auto r = store_event(notice_event(unreported_.front()));
+        if (!r) {
+            if (!front_refused_)
+                log_.error("intake", "store notice not stored: raised again until it is",
+                           {{"type", unreported_.front().type}, {"error", r.error()}});
+            front_refused_ = true;
+            return;
+        }
+        unreported_.pop_front();
+        front_refused_ = false;
     }
 }
 

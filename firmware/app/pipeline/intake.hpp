@@ -4,6 +4,7 @@
 // encoded with the contract encoder, given its route (contract/routes.hpp)
 // and made durable in the store before the call returns, so a successful
 // return means "the center will get it, even across a crash".
+#include <deque>
 #include <future>
 #include <string>
 #include <vector>
@@ -61,7 +62,10 @@ class Intake final : public EventSink {
     void on_event(const Event& event) override;
 
     // Raises an event (kind "store") for each thing the store had to do on
-    // its own: telemetry or evidence evicted, database full. Call periodically.
+    // its own: telemetry or evidence evicted, database full. Call periodically
+    // (one thread). One the store refuses (it is full: the first `store_full`
+    // is) is kept and raised again at the next call, oldest first, so the
+    // center learns when refusing began and how many were refused.
     void report_store_notices();
     // Raises `store_recovered` if the store found its file damaged, empty or
     // missing: what it kept, saved and lost.
@@ -72,12 +76,18 @@ class Intake final : public EventSink {
     void clear_observers() { observers_.clear(); }
 
   private:
+    static Event notice_event(const StoreNotice& n);
+
     Store& store_;
     EventIdSource& ids_;
     contract::Origin origin_;
     Clock& clock_;
     Log& log_;
     std::vector<IntakeObserver*> observers_;
+    // Notices not stored yet, oldest first; bounded (the oldest go first).
+    static constexpr size_t kUnreportedKept = 16;
+    std::deque<StoreNotice> unreported_;
+    bool front_refused_ = false;  // its refusal is logged once
 };
 
 }  // namespace gw
