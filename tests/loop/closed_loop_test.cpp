@@ -188,6 +188,48 @@ TEST(ClosedLoop, ModeChangesAreStoredInTheOrderMade) {
                  changes.back().details["to"].get<std::string>().c_str());
 }
 
+// The center set the site back to normal during a fire; the gateway then
+// restarts (the center's own reload, a salvage), and the detector raises the
+// fire again, which continues the open incident: no new finding, so the
+// site stays normal. It went into emergency again at every restart. A worse
+// finding after it still switches.
+TEST(ClosedLoop, AnIncidentContinuedAfterARestartIsNoNewFindingForTheRules) {
+    gw::test::TempDir dir;
+    gw::Config config;
+    gw::EmergencyAutoRule rule;
+    rule.detector = "cam-1-fire";
+    rule.duration_s = 600;
+    config.emergency_auto.push_back(rule);
+    auto publish = [](Event e) -> gw::Result<Event> { return e; };
+    {
+        auto first = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
+        CHECK(first.ok());
+        (*first)->attach(publish, nullptr);
+        Event fire = flames("gw-1-1", EventState::raise);
+        (*first)->before(fire);
+        (*first)->after(fire);
+        CHECK((*first)->mode().state().mode == Mode::emergency);
+        CHECK((*first)->set_mode(Mode::normal, std::nullopt, "command:c-1").ok());
+    }
+    auto again = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
+    CHECK(again.ok());
+    (*again)->attach(publish, nullptr);
+    Event fire = flames("gw-2-1", EventState::raise);
+    fire.incident = "gw-2-1";
+    (*again)->before(fire);
+    (*again)->after(fire);
+    CHECK(fire.state == EventState::update);
+    STRCMP_EQUAL("gw-1-1", fire.incident.c_str());
+    CHECK((*again)->mode().state().mode == Mode::normal);
+
+    Event worse = flames("gw-2-2", EventState::update);
+    worse.incident = "gw-2-1";
+    worse.severity = Severity::critical;
+    (*again)->before(worse);
+    (*again)->after(worse);
+    CHECK((*again)->mode().state().mode == Mode::emergency);
+}
+
 // A detector's clear the store refused (its alarm lane full) is made again
 // until it is stored, with its own id, and the incident is neither re-sent
 // nor escalated meanwhile: the detector has moved on and will not clear it

@@ -67,11 +67,21 @@ void ClosedLoop::attach(Publish publish, StatusChanged status_changed) {
 }
 
 void ClosedLoop::before(Event& event) {
-    book_->adopt(event);
+    if (!book_->adopt(event)) return;
+    std::lock_guard<std::mutex> lock(continued_mutex_);
+    continued_.insert(event.id);
 }
 
 void ClosedLoop::after(const Event& event) {
     book_->record(event);
+    // An incident continued after a restart (a reload's, a salvage's) at no
+    // worse a severity is no new finding: a site the center had set back to
+    // normal went into emergency again at every restart, the center's own
+    // reload too.
+    {
+        std::lock_guard<std::mutex> lock(continued_mutex_);
+        if (continued_.erase(event.id)) return;
+    }
     // The emergency rules answer to what detectors find: the book's own
     // re-sends and ack updates of an incident, and a camera's fresh
     // evidence, are not new alarms (they switched a site the center had set
@@ -85,6 +95,10 @@ void ClosedLoop::after(const Event& event) {
 }
 
 void ClosedLoop::refused(const Event& event) {
+    {
+        std::lock_guard<std::mutex> lock(continued_mutex_);
+        continued_.erase(event.id);
+    }
     book_->refused(event);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -75,6 +76,11 @@ class ClosedLoop final : public IntakeObserver {
     std::unique_ptr<ModeController> mode_;
     std::optional<ModeChange> loaded_change_;
     std::mutex mode_mutex_;  // a mode change and its status, together
+    // Events on their way to the store (between before() and after() or
+    // refused()) that are no news for the emergency rules: an incident
+    // continued after a restart at no worse a severity (IncidentBook::adopt).
+    std::mutex continued_mutex_;
+    std::set<std::string> continued_;
     Publish publish_;
     StatusChanged status_changed_;
 };

@@ -19,6 +19,10 @@ Severity one_step_up(Severity s) {
     return s == Severity::critical ? s : static_cast<Severity>(static_cast<int>(s) + 1);
 }
 
+Severity one_step_down(Severity s) {
+    return s == Severity::info ? s : static_cast<Severity>(static_cast<int>(s) - 1);
+}
+
 template <typename T>
 std::optional<T> opt(const json& j, const char* key) {
     if (!j.contains(key) || j[key].is_null()) return std::nullopt;
@@ -158,16 +162,20 @@ Incident* IncidentBook::unconfirmed(const std::string& detector, const std::stri
     return nullptr;
 }
 
-void IncidentBook::adopt(Event& e) {
+bool IncidentBook::adopt(Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     supersede_refused(e);
     Incident* inc = nullptr;
+    bool continued = false;
     if (e.state == EventState::raise) {
         inc = unconfirmed(e.detector, e.type);
         if (!inc) {
             save_opening(e);
-            return;
+            return false;
         }
+        // What its detector found before (an escalation is one step above).
+        const Severity found = inc->escalated ? one_step_down(inc->severity) : inc->severity;
+        continued = e.severity <= found;
         // The detector raised it anew after a restart: it continues the
         // incident the center already has (and may have acknowledged).
         inc->aliases.push_back(e.incident);
@@ -185,7 +193,7 @@ void IncidentBook::adopt(Event& e) {
         if (!inc && e.incident == e.id) inc = open_of(e.detector, e.type);
         if (!inc) {
             save_opening(e);
-            return;
+            return false;
         }
         e.incident = inc->id;
     }
@@ -201,6 +209,7 @@ void IncidentBook::adopt(Event& e) {
         e.acked_by = inc->acked_by;
         e.ack_note = inc->ack_note;
     }
+    return continued;
 }
 
 // A detector's newer event of an incident whose refused event waits to be

@@ -118,8 +118,10 @@ class IncidentBook {
     // the incident id; updates of a tracked incident carry its ack state,
     // escalation and (if higher) its escalated severity. An event that
     // opens an incident has its record made now, so that a restart before
-    // record() does not lose it (it loads unconfirmed).
-    void adopt(Event& e);
+    // record() does not lose it (it loads unconfirmed). True when `e`
+    // continues an incident after a restart at no worse a severity than it
+    // had: no new finding, for the emergency rules.
+    bool adopt(Event& e);
     // After it is stored: starts, follows or closes incidents.
     void record(const Event& e);
     // After adopt(), when the store refused it: a detector's clear is kept
