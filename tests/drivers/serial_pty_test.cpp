@@ -45,6 +45,28 @@ struct Pty {
     }
 };
 
+// A device path that is a symlink to a pty: hang_up_and_swap() closes the
+// pty's master (the device hangs up) and points the path at a fresh one,
+// as an adapter that drops off the bus and comes back does.
+struct SwappedPty {
+    TempDir dir;
+    std::string device = dir.file("tty");
+    std::unique_ptr<Pty> pty;
+    SwappedPty() { swap(); }
+    void hang_up_and_swap() {
+        pty.reset();
+        swap();
+    }
+
+  private:
+    void swap() {
+        pty = std::make_unique<Pty>();
+        const std::string tmp = device + ".new";
+        CHECK_EQUAL(0, ::symlink(pty->name.c_str(), tmp.c_str()));
+        CHECK_EQUAL(0, ::rename(tmp.c_str(), device.c_str()));
+    }
+};
+
 PointConfig field_point(const std::string& id, const std::string& port, const std::string& field) {
     PointConfig p;
     p.id = id;
@@ -179,16 +201,8 @@ TEST(SerialPty, APortThatHangsUpOnEveryOpenIsReopenedWithBackoff) {
     // A tty that opens and hangs up at once (a broken adapter cable): each
     // pty is hung up as soon as the driver has opened it, by closing its
     // master, and the device path is pointed at a fresh one.
-    TempDir dir;
-    const std::string device = dir.file("tty");
-    std::unique_ptr<Pty> pty;
-    auto fresh_pty = [&] {
-        pty = std::make_unique<Pty>();
-        const std::string tmp = device + ".new";
-        CHECK_EQUAL(0, ::symlink(pty->name.c_str(), tmp.c_str()));
-        CHECK_EQUAL(0, ::rename(tmp.c_str(), device.c_str()));
-    };
-    fresh_pty();
+    SwappedPty swapped;
+    const std::string& device = swapped.device;
     Collector sink;
     SystemClock clock;
     Log log(LogLevel::error);
@@ -199,8 +213,7 @@ TEST(SerialPty, APortThatHangsUpOnEveryOpenIsReopenedWithBackoff) {
     while (std::chrono::steady_clock::now() < end) {
         if (port.counters().opens > hung_up) {
             hung_up = port.counters().opens;
-            pty.reset();
-            fresh_pty();
+            swapped.hang_up_and_swap();
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -218,16 +231,8 @@ TEST(SerialPty, APortThatHangsUpOnEveryOpenIsReopenedWithBackoff) {
 // a session after them that read data, and then failed, is news: it was
 // counted only.
 TEST(SerialPty, AFailureAfterDataIsLoggedAfterAQuietFailure) {
-    TempDir dir;
-    const std::string device = dir.file("tty");
-    std::unique_ptr<Pty> pty;
-    auto fresh_pty = [&] {
-        pty = std::make_unique<Pty>();
-        const std::string tmp = device + ".new";
-        CHECK_EQUAL(0, ::symlink(pty->name.c_str(), tmp.c_str()));
-        CHECK_EQUAL(0, ::rename(tmp.c_str(), device.c_str()));
-    };
-    fresh_pty();
+    SwappedPty swapped;
+    const std::string& device = swapped.device;
     Collector sink;
     SystemClock clock;
     CapturedLog captured;
@@ -238,14 +243,12 @@ TEST(SerialPty, AFailureAfterDataIsLoggedAfterAQuietFailure) {
         return wait_until([&] { return port.counters().opens >= n; }, 5000);
     };
     CHECK_TRUE(opened(1));
-    pty.reset();  // hung up with nothing read
-    fresh_pty();
+    swapped.hang_up_and_swap();  // with nothing read
     CHECK_TRUE(opened(2));
     CHECK_TRUE(wait_until([&] { return port.counters().in_sync; }, 5000));
-    pty->send("1.5\n");
+    swapped.pty->send("1.5\n");
     CHECK_TRUE(wait_until([&] { return !sink.samples().empty(); }, 5000));
-    pty.reset();  // hung up after a reading
-    fresh_pty();
+    swapped.hang_up_and_swap();  // after a reading
     CHECK_TRUE(opened(3));
     port.stop();
     const std::string text = captured.text();
