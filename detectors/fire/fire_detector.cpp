@@ -87,7 +87,10 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
         out);
     if (!s_.rate_of_rise) return;
     auto rate = temp_window_.per_minute(t_ms);
-    if (!rate) return;
+    if (!rate) {  // the window refills after a gap: unknown as long
+        heat_ror_.unknown(t_ms);
+        return;
+    }
     // Hysteresis: once alarming, the rise must fall below half the setting.
     // Only once the incident is raised: a single noisy fit above the setting
     // latched it before, and half the setting held through the raise hold.

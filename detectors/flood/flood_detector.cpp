@@ -184,7 +184,10 @@ std::string FloodDetector::rise_text(double rate, double depth) const {
 }
 
 void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>& out) {
-    if (!rise_rate_) return;
+    if (!rise_rate_) {  // the window refills after a gap: unknown as long
+        rise_.unknown(t_ms);
+        return;
+    }
     const double rate = rise_rate_->graded;
     observe_lazily(
         rise_, t_ms, rise_bands_.classify(rate, rise_.active()),

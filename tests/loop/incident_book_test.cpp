@@ -276,6 +276,39 @@ TEST(IncidentBook, ANewerEventOfARefusedRaiseTakesItsPlace) {
     LONGS_EQUAL(0, out.size());
 }
 
+// A camera's clear names no incident: it still takes the place of its
+// refused raise, which, made again after it, opened an incident nothing
+// closed.
+TEST(IncidentBook, ACameraClearTakesThePlaceOfItsRefusedRaise) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Event off = camera_offline("gw-1-1");
+    book.adopt(off);
+    book.refused(off);
+    LONGS_EQUAL(1, book.tick().size());
+    Feed feed{book};
+    feed(camera_back("gw-1-2"));
+    CHECK(book.tick().empty());
+    CHECK(book.open().empty());
+}
+
+// A copy tick() made is stale once a newer event of its incident came:
+// it is not to be stored (each store waits for a commit, and meanwhile the
+// clear may have been stored).
+TEST(IncidentBook, ARefusedEventMadeAgainIsStaleOnceANewerOneCame) {
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Event e = raise("gw-1-1");
+    book.adopt(e);
+    book.refused(e);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(book.still_refused(out[0]));
+    Feed feed{book};
+    feed(follow("gw-1-2", "gw-1-1", EventState::clear));
+    CHECK_FALSE(book.still_refused(out[0]));
+}
+
 // A re-send or an escalation the store refused (full) is not counted as
 // sent: the next tick makes it again, the same. (The book used to count it
 // and mark the incident escalated before it was stored, so a refused

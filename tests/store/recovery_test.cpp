@@ -112,8 +112,8 @@ TEST(StoreRecovery, ADamagedAlarmPageCostsOnlyTheAlarmsOnIt) {
 
 // An unreadable sector (EIO, the way SD cards fail) under an alarm page is
 // damage like a garbled page: the file is moved aside and what can be read
-// is saved. Before, the check's I/O error failed the open, at every
-// restart, and the gateway stored nothing at all.
+// is saved. (quick_check already lists such a page as damage; this pins it,
+// beside the run-time case in acks_test.cpp, which was missed.)
 TEST(StoreRecovery, AnUnreadableSectorIsSalvagedNotFatal) {
     fill(f);
     auto [page, cells] = middle_leaf(f.path(), "alarm");

@@ -140,18 +140,18 @@ TEST(Config, WrongTypeIsReported) {
 
 // A bool point on a Modbus device without `table` read holding register N
 // as a number: a smoke input on a register holding a temperature was smoke
-// for good. A serial field on a Modbus point is a mix-up, not ignored.
-TEST(Config, AModbusPointIsABitOrANumberAndHasNoField) {
+// for good. Said once, with or without `table`.
+TEST(Config, ABoolModbusPointNeedsABitTable) {
     std::string e = only_error(replace(kBase, "address = 0\n", "address = 0\ntype = \"bool\"\n"));
     STRCMP_CONTAINS("cfg.toml:18: points[depth].table: type bool needs table = \"coil\" or",
                     e.c_str());
-    STRCMP_CONTAINS("holding register 0 is read as a number", e.c_str());
+    STRCMP_CONTAINS("reads holding_register 0 as a number", e.c_str());
+    e = only_error(replace(kBase, "address = 0\n",
+                           "address = 0\ntype = \"bool\"\ntable = \"input_register\"\n"));
+    STRCMP_CONTAINS("reads input_register 0 as a number", e.c_str());
     CHECK(load(replace(kBase, "address = 0\n",
                        "address = 0\ntype = \"bool\"\ntable = \"discrete_input\"\n"))
               .ok());
-    e = only_error(replace(kBase, "address = 0\n", "address = 0\nfield = \"level\"\n"));
-    STRCMP_CONTAINS("points[depth].field: a Modbus device's point is read from its address",
-                    e.c_str());
 }
 
 TEST(Config, OutOfRangeIsReported) {

@@ -55,6 +55,7 @@ TEST(IntakeNotices, ANoticeTheFullStoreRefusedIsRaisedAgain) {
     auto rows = alarms(store);
     for (const auto& r : rows) store.ack(gw::Lane::alarm, r.seq);
     store.flush();
+    clock.advance(10000);           // a refused notice is tried every 10 s
     intake.report_store_notices();  // the kept notice
     intake.report_store_notices();  // the count of refusals after it
     int64_t counted = 0, notices = 0;

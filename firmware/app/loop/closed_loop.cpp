@@ -95,11 +95,12 @@ void ClosedLoop::after(const Event& event) {
 }
 
 void ClosedLoop::refused(const Event& event) {
+    bool continued = false;
     {
         std::lock_guard<std::mutex> lock(continued_mutex_);
-        continued_.erase(event.id);
+        continued = continued_.erase(event.id) > 0;
     }
-    book_->refused(event);
+    book_->refused(event, continued);
 }
 
 void ClosedLoop::send(Event e) {
@@ -118,7 +119,14 @@ void ClosedLoop::send(Event e) {
 }
 
 void ClosedLoop::tick(bool link_down) {
-    for (auto& e : book_->tick(link_down)) send(std::move(e));
+    for (auto& e : book_->tick(link_down)) {
+        // A detector's refused event made again goes only while it still
+        // waits: each send waits for a commit, and meanwhile a newer event
+        // of its incident (its clear, say) may have been stored.
+        const bool remade = !e.repeats_incident && e.state != EventState::clear;
+        if (remade && !book_->still_refused(e)) continue;
+        send(std::move(e));
+    }
     change_mode([&] { return mode_->tick(); });
 }
 

@@ -40,6 +40,7 @@ json incident_json(const Incident& inc) {
               {"kind", inc.kind},
               {"type", inc.type},
               {"severity", std::string(to_string(inc.severity))},
+              {"found", std::string(to_string(inc.found))},
               {"raised_ms", inc.raised_ms},
               {"due", inc.due},
               {"due_ms", inc.due_ms},
@@ -78,6 +79,9 @@ std::optional<Incident> incident_from_json(const json& j) {
         inc.last_notified_ms = j.at("last_notified_ms").get<int64_t>();
         inc.renotify = j.at("renotify").get<int>();
         inc.escalated = j.at("escalated").get<bool>();
+        // Records of earlier versions: an escalation was one step up.
+        auto found = severity_from_string(j.value("found", std::string()));
+        inc.found = found ? *found : inc.escalated ? one_step_down(inc.severity) : inc.severity;
         inc.acked_by = opt<std::string>(j, "acked_by");
         inc.ack_note = opt<std::string>(j, "ack_note");
         inc.acked_ms = j.value("acked_ms", int64_t{0});
@@ -164,18 +168,15 @@ Incident* IncidentBook::unconfirmed(const std::string& detector, const std::stri
 
 bool IncidentBook::adopt(Event& e) {
     std::lock_guard<std::mutex> lock(mutex_);
-    supersede_refused(e);
+    bool continued = supersede_refused(e);
     Incident* inc = nullptr;
-    bool continued = false;
     if (e.state == EventState::raise) {
         inc = unconfirmed(e.detector, e.type);
         if (!inc) {
             save_opening(e);
-            return false;
+            return continued;
         }
-        // What its detector found before (an escalation is one step above).
-        const Severity found = inc->escalated ? one_step_down(inc->severity) : inc->severity;
-        continued = e.severity <= found;
+        continued = e.severity <= inc->found;
         // The detector raised it anew after a restart: it continues the
         // incident the center already has (and may have acknowledged).
         inc->aliases.push_back(e.incident);
@@ -193,7 +194,7 @@ bool IncidentBook::adopt(Event& e) {
         if (!inc && e.incident == e.id) inc = open_of(e.detector, e.type);
         if (!inc) {
             save_opening(e);
-            return false;
+            return continued;
         }
         e.incident = inc->id;
     }
@@ -216,26 +217,41 @@ bool IncidentBook::adopt(Event& e) {
 // made again takes its place. Of a raise the center never had, an update
 // becomes that raise (its id, the incident's), with the update's news: an
 // update of an incident it does not know would open nothing there. A clear
-// goes as it is and says what the incident was.
-void IncidentBook::supersede_refused(Event& e) {
-    if (e.repeats_incident) return;
+// goes as it is and says what the incident was. A source that names no
+// incident (a camera's clear) means the waiting event of its detector and
+// type, as open_of() does for open incidents.
+bool IncidentBook::supersede_refused(Event& e) {
+    if (e.repeats_incident) return false;
     auto it = refused_.find(e.incident_id());
-    if (it == refused_.end() || it->second.id == e.id) return;  // none, or itself made again
-    if (it->second.state == EventState::raise && e.state == EventState::update) {
-        e.id = it->second.id;
+    if (it == refused_.end() && e.incident == e.id)
+        it = std::find_if(refused_.begin(), refused_.end(), [&](const auto& w) {
+            return w.second.event.detector == e.detector && w.second.event.type == e.type;
+        });
+    if (it == refused_.end()) return false;
+    const Event& waiting = it->second.event;
+    if (waiting.id == e.id) return it->second.continued;  // itself, made again
+    if (waiting.state == EventState::raise && e.state == EventState::update) {
+        e.id = waiting.id;
         e.state = EventState::raise;
     }
     refused_.erase(it);
+    return false;
 }
 
-void IncidentBook::keep_refused(const Event& e) {
+void IncidentBook::keep_refused(const Event& e, bool continued) {
     if (e.repeats_incident || !tracked(e) || was_closed(e.incident_id())) return;
     const bool first = refused_.count(e.incident_id()) == 0;
-    refused_[e.incident_id()] = e;
+    refused_[e.incident_id()] = Waiting{e, continued};
     if (first)
         log_.warn("incidents",
                   "the store refused a detector's event: it is made again until stored",
                   {{"incident", e.incident_id()}, {"event", e.id}, {"type", e.type}});
+}
+
+bool IncidentBook::still_refused(const Event& e) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = refused_.find(e.incident_id());
+    return it != refused_.end() && it->second.event.id == e.id;
 }
 
 void IncidentBook::note_event(Incident& inc, const std::string& event_id) {
@@ -287,6 +303,7 @@ Incident IncidentBook::opened(const Event& e) {
     inc.kind = e.kind;
     inc.type = e.type;
     inc.severity = e.severity;
+    inc.found = e.found_severity.value_or(e.severity);
     inc.raised_ms = clock_.now_ms();
     notified(inc);
     make_due(inc);
@@ -333,6 +350,7 @@ void IncidentBook::record(const Event& e) {
         // A followed warning that grew into an alarm is re-sent from now on.
         if (!inc->due && e.severity >= settings_.min_severity) make_due(*inc);
         inc->severity = e.severity;
+        inc->found = e.found_severity.value_or(e.severity);
         inc->value = e.value;
         inc->unit = e.unit;
         inc->message = e.message;
@@ -349,7 +367,7 @@ void IncidentBook::record(const Event& e) {
     save(*inc);
 }
 
-void IncidentBook::refused(const Event& e) {
+void IncidentBook::refused(const Event& e, bool continued) {
     std::lock_guard<std::mutex> lock(mutex_);
     Incident* inc = find(e.incident);
     if (e.state != EventState::clear) {
@@ -357,7 +375,7 @@ void IncidentBook::refused(const Event& e) {
         // another event of it opened meanwhile is found, and stays).
         const std::string& id = e.incident_id();
         if (settle_opening(id) && !inc) drop(id, "refused incident not removed");
-        keep_refused(e);
+        keep_refused(e, continued);
         return;
     }
     // An unconfirmed incident's clear is the book's own: tick() makes it again.
@@ -396,7 +414,7 @@ std::vector<Event> IncidentBook::tick(bool link_down) {
     std::lock_guard<std::mutex> lock(mutex_);
     const int64_t now = clock_.mono_ms();
     std::vector<Event> out;
-    for (const auto& [_, e] : refused_) out.push_back(e);
+    for (const auto& [_, w] : refused_) out.push_back(w.event);
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
             if (foreign(inc) || now >= grace_until_mono_) {

@@ -52,6 +52,9 @@ struct Incident {
     // Current: the detector's latest; once escalated, one step above the
     // severity it then had, and never below that again.
     Severity severity = Severity::alarm;
+    // What its detector last found (below `severity` once escalated): what
+    // a raise after a restart is compared with (ClosedLoop's rules).
+    Severity found = Severity::alarm;
     int64_t raised_ms = 0;  // wall ms when tracking began
     // Re-sent and escalated (it reached min_severity; it stays so), and
     // since when: what "unacknowledged for" counts from.
@@ -128,7 +131,12 @@ class IncidentBook {
     // to be made again (Incident::refused_clear), and so is a detector's
     // raise or update (refused_); the record of an incident it would have
     // opened goes; the book's own events come again at the next tick anyway.
-    void refused(const Event& e);
+    void refused(const Event& e, bool continued = false);
+    // Whether `e`, made by tick() from a refused raise or update, still
+    // waits to be stored: a newer event of its incident (or one stored
+    // meanwhile) makes it stale, and a stale copy stored after its clear
+    // opened an incident nothing closed.
+    bool still_refused(const Event& e) const;
     // What is due at the Clock's now: detectors' raises and updates the
     // store refused, re-sent updates, escalations, and clears of incidents
     // not confirmed since a restart or refused. Store
@@ -174,8 +182,10 @@ class IncidentBook {
     bool was_closed(const std::string& id) const;
     void save(const Incident& inc);
     void note_event(Incident& inc, const std::string& event_id);
-    void keep_refused(const Event& e);
-    void supersede_refused(Event& e);
+    void keep_refused(const Event& e, bool continued);
+    // A newer detector event takes a waiting one's place; true when `e` is
+    // the waiting one made again, and it was no new finding.
+    bool supersede_refused(Event& e);
 
     BookSettings settings_;
     StateTable& table_;
@@ -193,7 +203,11 @@ class IncidentBook {
     // refused raise never reached the center, and a refused update left it
     // at the old severity (neither re-sent nor escalated as the new one).
     // In memory only: after a restart the detector raises what still holds.
-    std::map<std::string, Event> refused_;
+    struct Waiting {
+        Event event;
+        bool continued = false;  // adopt() found it no new finding
+    };
+    std::map<std::string, Waiting> refused_;
     int64_t grace_until_mono_ = 0;  // monotonic: see Incident::due_mono
     // A full disk fails every save, two per alarm that opens an incident.
     LogThrottle save_failures_;

@@ -97,14 +97,12 @@ Event Intake::notice_event(const StoreNotice& n) {
 void Intake::report_store_notices() {
     for (auto& n : store_.take_notices()) {
         log_.warn("store", n.message, {{"type", n.type}, {"count", n.count}, {"bytes", n.bytes}});
-        unreported_.push_back(std::move(n));
+        keep_notice(std::move(n));
     }
-    while (unreported_.size() > kUnreportedKept) {
-        log_.error("store", "store notice never stored: let go",
-                   {{"type", unreported_.front().type}});
-        unreported_.pop_front();
-        front_refused_ = false;
-    }
+    if (unreported_.empty()) return;
+    const int64_t now = clock_.mono_ms();
+    if (front_refused_ && now - last_try_mono_ < kRetryMs) return;
+    last_try_mono_ = now;
     while (!unreported_.empty()) {
         auto r = store_event(notice_event(unreported_.front()));
         if (!r) {
@@ -117,6 +115,19 @@ void Intake::report_store_notices() {
         unreported_.pop_front();
         front_refused_ = false;
     }
+}
+
+// One per type: a full telemetry lane evicts at every commit, and a notice
+// of each, refused by a full alarm lane, queued one a second. The first
+// keeps its message (when it began); the count is the total.
+void Intake::keep_notice(StoreNotice n) {
+    for (auto& kept : unreported_) {
+        if (kept.type != n.type) continue;
+        kept.count += n.count;
+        kept.bytes += n.bytes;
+        return;
+    }
+    unreported_.push_back(std::move(n));
 }
 
 void Intake::report_store_recovery() {

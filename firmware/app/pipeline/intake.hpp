@@ -64,8 +64,9 @@ class Intake final : public EventSink {
     // Raises an event (kind "store") for each thing the store had to do on
     // its own: telemetry or evidence evicted, database full. Call periodically
     // (one thread). One the store refuses (it is full: the first `store_full`
-    // is) is kept and raised again at the next call, oldest first, so the
-    // center learns when refusing began and how many were refused.
+    // is) is kept, one per type (a later one of its type is added to it),
+    // and raised again every 10 s, oldest first, so the center learns when
+    // refusing began and how many were refused.
     void report_store_notices();
     // Raises `store_recovered` if the store found its file damaged, empty or
     // missing: what it kept, saved and lost.
@@ -77,6 +78,7 @@ class Intake final : public EventSink {
 
   private:
     static Event notice_event(const StoreNotice& n);
+    void keep_notice(StoreNotice n);
 
     Store& store_;
     EventIdSource& ids_;
@@ -84,10 +86,13 @@ class Intake final : public EventSink {
     Clock& clock_;
     Log& log_;
     std::vector<IntakeObserver*> observers_;
-    // Notices not stored yet, oldest first; bounded (the oldest go first).
-    static constexpr size_t kUnreportedKept = 16;
+    // Notices not stored yet, oldest first, one per type (so at most four).
     std::deque<StoreNotice> unreported_;
     bool front_refused_ = false;  // its refusal is logged once
+    // When a refused one was tried last: each try the full store refuses
+    // counts as a refused alarm too, so they are not tried every second.
+    int64_t last_try_mono_ = 0;
+    static constexpr int64_t kRetryMs = 10000;
 };
 
 }  // namespace gw

@@ -318,8 +318,6 @@ void load_point(TomlReader& p, Config& c, IdRegistry& ids) {
     pt.type = p.choice("type", bit_table ? ValueType::boolean : ValueType::uint16, kValueTypeNames);
     if (bit_table && pt.type != ValueType::boolean)
         p.problem("type", "coils and discrete inputs are single bits: type must be bool");
-    if (!bit_table && pt.type == ValueType::boolean && p.has("table"))
-        p.problem("type", "bool needs table = \"coil\" or \"discrete_input\"");
     pt.word_order = p.choice("word_order", Order::big, kOrderNames);
     pt.byte_order = p.choice("byte_order", Order::big, kOrderNames);
     pt.scale = p.number("scale", 1.0, -1e9, 1e9);
@@ -668,20 +666,17 @@ void check_auto_rule(const EmergencyAutoRule& rule, long line, const Config& c,
 
 // References between sections are checked after everything is read, so the
 // order of sections in the file does not matter.
-// What a Modbus device's point must not be: a bool read from a register
-// (without `table` a bool point read holding register N as a number: a smoke
-// input on a register holding a temperature was smoke for good), or given a
-// serial field (ignored: the technician meant a serial port).
+// A bool on a Modbus device is a bit: read from a register it is any
+// non-zero value, and without `table` a bool point read holding register N
+// (a smoke input mapped onto a register holding a temperature was smoke for
+// good). Checked here, once the point is known to be a Modbus device's: a
+// serial port's bool point has no table.
 void check_modbus_point(const PointConfig& p, long line, Diagnostics& diag) {
-    const std::string key = "points[" + p.id + "].";
     if (p.type == ValueType::boolean && p.table != Table::coil && p.table != Table::discrete_input)
-        diag.add(line, key + "table",
-                 "type bool needs table = \"coil\" or \"discrete_input\" (without it, holding "
-                 "register " +
-                     std::to_string(p.address) + " is read as a number)");
-    if (!p.field.empty())
-        diag.add(line, key + "field",
-                 "a Modbus device's point is read from its address; field is for serial ports");
+        diag.add(line, "points[" + p.id + "].table",
+                 "type bool needs table = \"coil\" or \"discrete_input\" (this reads " +
+                     to_string(p.table) + " " + std::to_string(p.address) +
+                     " as a number, any non-zero value true)");
 }
 
 void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
