@@ -24,7 +24,6 @@ struct BusPoller::Device {
     // Where the next turn starts: after a block the device failed on, so a
     // block it never answers cannot hide the blocks after it.
     size_t first_block = 0;
-    std::vector<bool> block_failing;  // failing alone while the device answers
 };
 
 struct BusPoller::Link {
@@ -45,7 +44,6 @@ BusPoller::BusPoller(std::vector<DeviceConfig> devices, const std::vector<PointC
         for (const auto& p : points)
             if (p.device == cfg.id) mine.push_back(p);
         d.blocks = plan_reads(mine, cfg.poll_ms, cfg.poll_ms_emergency);
-        d.block_failing.assign(d.blocks.size(), false);
         DeviceCounters c;
         c.device = cfg.id;
         c.bus = bus_;
@@ -191,7 +189,7 @@ void BusPoller::poll_device(Device& d) {
         schedule_->polled(d.index, b, now);
         // A block already failing alone fails alone again while the device
         // is online, even when its backoff has it asked before the others.
-        const bool alone = answered || (d.online && d.block_failing[b]);
+        const bool alone = answered || (d.online && schedule_->failing_alone(d.index, b));
         const Outcome r = read_block(d, b, samples, alone);
         if (r == Outcome::stopped) break;
         if (r == Outcome::block_failed) {
@@ -342,9 +340,9 @@ void BusPoller::take_answer(Device& d, size_t b, const ReadBuffers& answer, int6
     out.insert(out.end(), samples.begin(), samples.end());
     if (!d.online) log_.info("modbus", "device online", {{"device", d.cfg.id}, {"bus", bus_}});
     d.online = true;
-    if (d.block_failing[b])
+    // Before block_answered(): the schedule still says whether it was failing.
+    if (schedule_->failing_alone(d.index, b))
         log_.info("modbus", "block answered again", {{"device", d.cfg.id}, {"block", what(block)}});
-    d.block_failing[b] = false;
 }
 
 // One failed request, counted by its kind.
@@ -421,10 +419,10 @@ void BusPoller::report_block_failure(Device& d, size_t b, const std::string& why
         c.online = true;  // it answered this turn
         c.last_error = why;
     });
-    if (!d.block_failing[b])
+    // Before block_failed(): the schedule says whether it was failing already.
+    if (!schedule_->failing_alone(d.index, b))
         log_.warn("modbus", "block not answered while the device answers others",
                   {{"device", d.cfg.id}, {"block", what(d.blocks[b])}, {"error", why}});
-    d.block_failing[b] = true;
     send_last_known(d, d.blocks[b].points);
 }
 

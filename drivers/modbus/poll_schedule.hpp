@@ -56,6 +56,10 @@ class PollSchedule {
     void block_failed(size_t device, size_t block);
     // The block answered: its next failure starts its backoff afresh.
     void block_answered(size_t device, size_t block);
+    // Failed alone since it last answered (it is backed off on its own).
+    bool failing_alone(size_t device, size_t block) const {
+        return devices_[device].block_backoff[block] > 0;
+    }
     // When the bus thread should wake: the earliest due block of a device
     // not backed off, or the end of a backoff; at most kMaxIdleMs after now.
     int64_t next_wake(int64_t now) const;
