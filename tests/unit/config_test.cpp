@@ -339,6 +339,46 @@ TEST(Config, ASerialLineHasOneSetOfSettingsAndOneKindOfOwner) {
                     e.c_str());
 }
 
+// Two entries at one Modbus address poll one device twice, and its
+// failures would mark both offline: the second is refused, on RTU (line and
+// slave id) and on TCP (host, port and unit id).
+TEST(Config, TwoDevicesAtOneModbusAddressAreRefused) {
+    const std::string rtu = replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
+                                    "transport = \"rtu\"\nserial = \"/dev/ttyS1\"\nslave = 2");
+    const std::string second =
+        "\n[[devices]]\nid = \"plc2\"\ntransport = \"rtu\"\nserial = \"/dev/ttyS1\"\n";
+    CHECK(load(rtu + second + "slave = 3\n").ok());
+    CHECK(load(rtu + replace(second, "ttyS1", "ttyS2") + "slave = 2\n").ok());
+    STRCMP_EQUAL(
+        "cfg.toml:32: devices[plc2].slave: slave 2 on /dev/ttyS1 is also device \"plc1\" (line "
+        "12): two entries would poll one device; give each its own slave id, or merge their "
+        "points",
+        only_error(rtu + second + "slave = 2\n").c_str());
+
+    const std::string tcp = "\n[[devices]]\nid = \"plc2\"\nhost = \"127.0.0.1\"\n";
+    CHECK(load(kBase + tcp + "port = 1502\nslave = 2\n").ok());
+    CHECK(load(kBase + tcp + "port = 1503\n").ok());
+    STRCMP_CONTAINS(
+        "devices[plc2].slave: unit id 1 at 127.0.0.1:1502 is also device \"plc1\" (line 12): "
+        "two entries would poll one device; give each its own unit id",
+        only_error(kBase + tcp + "port = 1502\n").c_str());
+}
+
+// A key of the other transport is no typo: the technician is told which
+// transport it belongs to, not sent looking for a misspelling.
+TEST(Config, AKeyOfTheOtherTransportSaysWhichTransportItIsFor) {
+    STRCMP_EQUAL(
+        "cfg.toml:15: devices[plc1].baud: applies to transport = \"rtu\" only; this device's "
+        "transport is \"tcp\" (the default)",
+        only_error(replace(kBase, "port = 1502", "port = 1502\nbaud = 19200")).c_str());
+    STRCMP_EQUAL(
+        "cfg.toml:15: devices[plc1].host: applies to transport = \"tcp\" only; this device's "
+        "transport is \"rtu\"",
+        only_error(replace(kBase, "host = \"127.0.0.1\"\nport = 1502",
+                           "transport = \"rtu\"\nserial = \"/dev/ttyS1\"\nhost = \"127.0.0.1\""))
+            .c_str());
+}
+
 // A flood gauge needs two readings within its silent_s (300 s by default):
 // polled every 10 min it would be reported silent between polls, and its
 // incidents frozen. The key named is the one to change.

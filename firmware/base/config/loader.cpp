@@ -109,6 +109,34 @@ class SerialLines {
     std::map<std::string, Owner> owners_;
 };
 
+// Which device answers at each Modbus address (a line and slave id on RTU,
+// a host, port and unit id on TCP). Two entries at one address poll one
+// device: each would be sent the other's point plan and its failures would
+// mark both offline, so the second is refused.
+class DeviceAddresses {
+  public:
+    void claim(TomlReader& r, const DeviceConfig& d) {
+        const bool rtu = d.transport == Transport::rtu;
+        const std::string where =
+            rtu ? "on " + d.serial : "at " + d.host + ":" + std::to_string(d.port);
+        auto [it, first] =
+            seen_.emplace(where + "#" + std::to_string(d.slave), Seen{d.id, r.line_of("id")});
+        if (first) return;
+        r.problem("slave", std::string(rtu ? "slave " : "unit id ") + std::to_string(d.slave) +
+                               " " + where + " is also device \"" + it->second.id + "\" (line " +
+                               std::to_string(it->second.line) +
+                               "): two entries would poll one device; give each its own " +
+                               (rtu ? "slave id" : "unit id") + ", or merge their points");
+    }
+
+  private:
+    struct Seen {
+        std::string id;
+        long line;
+    };
+    std::map<std::string, Seen> seen_;
+};
+
 // One spelling per tty ("/dev//ttyS1" is "/dev/ttyS1"), so that devices on
 // one line share one poller and a second reader of it is seen.
 std::string tty_path(const std::string& path) {
@@ -276,7 +304,24 @@ void read_line_settings(TomlReader& r, T& out) {
     out.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
 }
 
-void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) {
+// Keys of the other transport are no typo: say where they belong, since
+// "unknown key" would send a technician looking for a misspelling.
+void refuse_other_transport_keys(TomlReader& d, Transport transport) {
+    static const std::vector<std::string> kTcpKeys = {"host", "port"};
+    static const std::vector<std::string> kRtuKeys = {"serial",    "baud",  "parity", "data_bits",
+                                                      "stop_bits", "rs485", "rts"};
+    const bool tcp = transport == Transport::tcp;
+    for (const auto& key : tcp ? kRtuKeys : kTcpKeys) {
+        if (!d.has(key)) continue;
+        d.problem(key, std::string("applies to transport = \"") + (tcp ? "rtu" : "tcp") +
+                           "\" only; this device's transport is \"" + (tcp ? "tcp" : "rtu") + "\"" +
+                           (d.has("transport") ? "" : " (the default)"));
+        d.ignore(key);
+    }
+}
+
+void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines,
+                 DeviceAddresses& addresses) {
     DeviceConfig dev;
     dev.id = read_id(d, "devices", ids);
     dev.transport = d.choice("transport", Transport::tcp, kTransportNames);
@@ -296,6 +341,9 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) 
     if (dev.slave >= 248 && dev.slave <= 254)
         d.problem("slave", "must be 0-247 or 255 on TCP (248-254 are reserved), got " +
                                std::to_string(dev.slave));
+    if (!dev.id.empty() &&
+        (dev.transport == Transport::rtu ? !dev.serial.empty() : !dev.host.empty()))
+        addresses.claim(d, dev);
     dev.timeout_ms = static_cast<int>(d.integer("timeout_ms", 500, 10, 60000));
     dev.retries = static_cast<int>(d.integer("retries", 2, 0, 10));
     dev.poll_ms = static_cast<int>(d.integer("poll_ms", 1000, 10, 86400000));
@@ -304,6 +352,7 @@ void load_device(TomlReader& d, Config& c, IdRegistry& ids, SerialLines& lines) 
     dev.pause_ms = static_cast<int>(d.integer("pause_ms", 0, 0, 10000));
     dev.connect_pause_ms = static_cast<int>(d.integer("connect_pause_ms", 0, 0, 60000));
     dev.backoff_max_ms = static_cast<int>(d.integer("backoff_max_ms", 30000, 100, 3600000));
+    refuse_other_transport_keys(d, dev.transport);
     d.finish();
     c.devices.push_back(dev);
 }
@@ -755,8 +804,9 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     std::vector<long> auto_lines;
     load_emergency(root, c, auto_lines);
     SerialLines lines;
+    DeviceAddresses addresses;
     for (auto& d : root.tables("devices")) {
-        load_device(d, c, ids, lines);
+        load_device(d, c, ids, lines, addresses);
         note_polls(d, "devices[" + c.devices.back().id + "]");
     }
     for (auto& p : root.tables("points")) {

@@ -79,6 +79,9 @@ class TomlReader {
 
     void problem(const std::string& key, const std::string& what);
     void problem_at(long line, const std::string& key, const std::string& what);
+    // Marks a key as dealt with (its problem already said), so finish()
+    // does not call it unknown too.
+    void ignore(const std::string& key) { used_.insert(key); }
     // Reports every key that no read asked for.
     void finish();
 
