@@ -24,6 +24,17 @@ ElevatorSettings ElevatorSettings::read(Params& p) {
     return s;
 }
 
+double ElevatorSettings::seen_again_within_s(const std::string& type) const {
+    if (type == "entrapment_between_floors" || type == "entrapment_at_landing") return entrapment_s;
+    if (type == "stopped_outside_zone") return outside_zone_s;
+    if (type == "door_open_while_running" || type == "moving_with_doors_open") return door_fault_s;
+    if (type == "door_fail_to_close") return std::max(door_close_s, door_open_max_s);
+    if (type == "door_cycling") return door_cycle_window_s;
+    if (type == "sensor_silent") return silent_s;
+    if (type == "sensor_out_of_range") return clear_hold_s;
+    return 0;
+}
+
 InputRange ElevatorSettings::input_range(const std::string& role) const {
     if (role == "direction") return {-1.0, 1.0};  // down, stopped, up
     // The pit and the headroom are each less than a storey: a car is never

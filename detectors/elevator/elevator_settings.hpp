@@ -29,6 +29,7 @@ struct ElevatorSettings final : DetectorSettings {
     // speed 0..max(25 m/s, 2 x rated) (sources: docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
     double input_silent_after_s(const std::string&) const override { return silent_s; }
+    double seen_again_within_s(const std::string& type) const override;
     std::string input_unit(const std::string& role) const override {
         return role == "speed" ? "m/s" : "";
     }

@@ -31,6 +31,16 @@ double FireSettings::fixed_temperature() const {
     return 70;
 }
 
+double FireSettings::seen_again_within_s(const std::string& type) const {
+    if (type == "heat_rate_of_rise") return ror_window_s + hold_s;
+    // The dose starts from 0: a level 1.6 x co_alarm_ppm reaches the alarm
+    // within one time constant (a weaker one takes longer; it is closed).
+    if (type == "co") return co_tau_min * 60;
+    if (type == "sensor_silent") return silent_s;
+    if (type == "sensor_stuck") return 0;  // not judged on fire inputs
+    return hold_s;
+}
+
 InputRange FireSettings::input_range(const std::string& role) const {
     // Above the highest EN 54-5 class (G: static response up to 160 C) and
     // the highest settable cable_temp_c; -40 C is the usual lower limit of

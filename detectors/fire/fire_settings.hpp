@@ -34,6 +34,7 @@ struct FireSettings final : DetectorSettings {
     // residual_ma 0..2000 (sources: docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
     double input_silent_after_s(const std::string&) const override { return silent_s; }
+    double seen_again_within_s(const std::string& type) const override;
     RateWindow input_rate_window(const std::string& role) const override {
         if (role != "temperature" || !rate_of_rise) return {};
         return {ror_window_s, "ror_window_s", 600};

@@ -31,6 +31,7 @@ struct FloodSettings final : DetectorSettings {
     // depth: -5..500 cm; rain_counter: 0..rain_counter_max (docs/detectors.md).
     InputRange input_range(const std::string& role) const override;
     double input_silent_after_s(const std::string&) const override { return silent_s; }
+    double seen_again_within_s(const std::string& type) const override;
     RateWindow input_rate_window(const std::string& role) const override {
         if (role != "depth") return {};
         return {rise_window_s, "rise_window_s", 86400};

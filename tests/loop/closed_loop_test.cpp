@@ -8,8 +8,10 @@
 #include <thread>
 #include <vector>
 
+#include "config/loader.hpp"
 #include "core/event_id.hpp"
 #include "core/log.hpp"
+#include "detectors/kinds.hpp"
 #include "pipeline/intake.hpp"
 #include "store/store.hpp"
 #include "support/captured_log.hpp"
@@ -239,6 +241,87 @@ TEST(ClosedLoop, AnIncidentContinuedAfterARestartIsNoNewFindingForTheRules) {
     (*again)->before(worse);
     (*again)->after(worse);
     CHECK((*again)->mode().state().mode == Mode::emergency);
+}
+
+// After a restart a flood gauge's detector tells a stuck gauge again only
+// after stuck_s (an hour): the book kept the incident the grace (300 s)
+// only, closed it "not seen since restart" and the center got a new
+// incident an hour later for the same stuck gauge. Each type now waits
+// for its detector's own time, then the grace.
+TEST(ClosedLoop, AnIncidentItsDetectorTellsOnlyLaterOutlastsTheRestartGrace) {
+    auto loaded = gw::load_config_text(R"(
+[gateway]
+district = "d"
+site = "s"
+id = "g"
+[uplink]
+brokers = ["tcp://127.0.0.1:1883"]
+[[devices]]
+id = "gauge"
+host = "127.0.0.1"
+[[points]]
+id = "water_depth"
+device = "gauge"
+unit = "cm"
+[[detectors]]
+id = "flood-1"
+kind = "flood"
+inputs = { depth = "water_depth" }
+)",
+                                       "cfg.toml", gw::detectors::kinds());
+    CHECK_TEXT(loaded.ok(), loaded.ok() ? "" : loaded.errors.lines.at(0).c_str());
+    const gw::Config& config = *loaded.config;
+    auto flood = [](const std::string& id, const std::string& type) {
+        Event e;
+        e.id = e.incident = id;
+        e.detector = "flood-1";
+        e.kind = "flood";
+        e.type = type;
+        e.severity = Severity::warning;
+        e.state = EventState::raise;
+        return e;
+    };
+    gw::test::TempDir dir;
+    {
+        auto first = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
+        CHECK(first.ok());
+        (*first)->attach([](Event e) -> gw::Result<Event> { return e; }, nullptr);
+        for (Event e : {flood("gw-1-1", "water_depth"), flood("gw-1-2", "sensor_stuck")}) {
+            (*first)->before(e);
+            (*first)->after(e);
+        }
+    }
+    auto again = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
+    CHECK(again.ok());
+    std::vector<Event> stored;
+    (*again)->attach(
+        [&](Event e) -> gw::Result<Event> {
+            (*again)->before(e);
+            (*again)->after(e);
+            stored.push_back(e);
+            return e;
+        },
+        nullptr);
+    // The depth is told again within its raise hold (10 s): grace 310 s.
+    clock.advance(309999);
+    (*again)->tick(false);
+    CHECK(stored.empty());
+    clock.advance(1);
+    (*again)->tick(false);
+    LONGS_EQUAL(1, stored.size());
+    STRCMP_EQUAL("gw-1-1", stored[0].incident.c_str());
+    CHECK(stored[0].state == EventState::clear);
+    // The stuck gauge, still stuck, is told again after stuck_s: the same
+    // incident goes on.
+    clock.advance(3600000 - 310000);
+    (*again)->tick(false);
+    LONGS_EQUAL(1, stored.size());
+    Event stuck = flood("gw-2-1", "sensor_stuck");
+    (*again)->before(stuck);
+    (*again)->after(stuck);
+    STRCMP_EQUAL("gw-1-2", stuck.incident.c_str());
+    CHECK(stuck.state == EventState::update);
+    LONGS_EQUAL(1, (*again)->book().open().size());  // the stuck gauge's
 }
 
 // A detector's clear the store refused (its alarm lane full) is made again

@@ -661,6 +661,32 @@ TEST(IncidentBook, RestartAdoptsAReRaiseAndKeepsTheAck) {
     LONGS_EQUAL(0, book.open().size());
 }
 
+// A type its detector tells only some time after a start (a stuck gauge:
+// stuck_s) is kept that long, then the grace, before it is closed.
+TEST(IncidentBook, ATypeToldLaterIsClosedAfterItsOwnTimeAndTheGrace) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Feed feed{book};
+        Event stuck = raise("gw-1-1", Severity::warning);
+        stuck.type = "sensor_stuck";
+        feed(stuck);
+    }
+    BookSettings s = settings();
+    s.seen_again_ms = [](const std::string& detector, const std::string& type) -> int64_t {
+        return detector == "flood-1" && type == "sensor_stuck" ? 3600000 : 0;
+    };
+    IncidentBook book(s, table, clock, log);
+    CHECK(book.load().ok());
+    clock.advance(3600000 + 120000 - 1);
+    CHECK(book.tick().empty());
+    clock.advance(1);
+    auto out = book.tick();
+    LONGS_EQUAL(1, out.size());
+    CHECK(out[0].state == EventState::clear);
+    STRCMP_CONTAINS("not seen since restart", out[0].message.c_str());
+}
+
 // A reload or a restart forgets what the detectors had raised: an alarm, and
 // a warning too (it used to stay open at the center for ever), is closed if
 // its detector does not raise it again within the grace.

@@ -1,5 +1,8 @@
 #include "closed_loop.hpp"
 
+#include <cmath>
+#include <map>
+
 namespace gw::loop {
 namespace {
 
@@ -9,6 +12,20 @@ constexpr const char* kModeChanged = "mode_changed";
 
 bool is_mode_change(const Event& e) {
     return e.detector == kModeDetector && e.type == kModeChanged;
+}
+
+// Each detector's own time to see an incident again after a start, by the
+// settings the config loader read (a kind without them: 0).
+std::function<int64_t(const std::string&, const std::string&)> seen_again_ms(
+    const std::vector<DetectorConfig>& detectors) {
+    std::map<std::string, std::shared_ptr<const DetectorSettings>> by_id;
+    for (const auto& d : detectors)
+        if (d.settings) by_id[d.id] = d.settings;
+    return [by_id](const std::string& detector, const std::string& type) -> int64_t {
+        auto it = by_id.find(detector);
+        if (it == by_id.end()) return 0;
+        return static_cast<int64_t>(std::ceil(it->second->seen_again_within_s(type) * 1000));
+    };
 }
 
 }  // namespace
@@ -30,6 +47,7 @@ ClosedLoop::ClosedLoop(const Config& config, std::unique_ptr<StateTable> inciden
       mode_table_(std::move(mode)) {
     auto settings = book_settings(config.incidents);
     settings.origin = {config.identity.site, config.identity.gateway};
+    settings.seen_again_ms = seen_again_ms(config.detectors);
     book_ = std::make_unique<IncidentBook>(settings, *incident_table_, clock, log);
     mode_ = std::make_unique<ModeController>(config.mode, config.emergency_auto, *mode_table_,
                                              clock, log);

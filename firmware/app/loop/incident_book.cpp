@@ -127,10 +127,14 @@ Status IncidentBook::load() {
         if (inc->origin.site.empty() && inc->origin.gateway.empty()) inc->origin = settings_.origin;
         open_[inc->id] = std::move(*inc);
     }
-    grace_until_mono_ = mono + settings_.restart_grace_ms;
+    loaded_mono_ = mono;
+    int64_t longest = 0;
+    for (const auto& [_, inc] : open_) longest = std::max(longest, grace_ms(inc));
     if (!open_.empty())
         log_.info("incidents", "open incidents from before the restart",
-                  {{"count", open_.size()}, {"grace_ms", settings_.restart_grace_ms}});
+                  {{"count", open_.size()},
+                   {"grace_ms", settings_.restart_grace_ms},
+                   {"longest_grace_ms", longest}});
     return Status::success();
 }
 
@@ -156,6 +160,14 @@ Incident* IncidentBook::open_of(const std::string& detector, const std::string& 
         if (!leaving) leaving = &inc;
     }
     return leaving;
+}
+
+// An incident from before a restart is given the time its detector needs
+// to see it again (a stuck gauge: stuck_s), then the grace.
+int64_t IncidentBook::grace_ms(const Incident& inc) const {
+    const int64_t again =
+        settings_.seen_again_ms ? settings_.seen_again_ms(inc.detector, inc.type) : 0;
+    return settings_.restart_grace_ms + std::max<int64_t>(0, again);
 }
 
 Incident* IncidentBook::unconfirmed(const std::string& detector, const std::string& type) {
@@ -417,7 +429,7 @@ std::vector<Event> IncidentBook::tick(bool link_down) {
     for (const auto& [_, w] : refused_) out.push_back(w.event);
     for (auto& [id, inc] : open_) {
         if (!inc.confirmed) {
-            if (foreign(inc) || now >= grace_until_mono_) {
+            if (foreign(inc) || now >= loaded_mono_ + grace_ms(inc)) {
                 inc.closing = true;
                 out.push_back(closing(inc));
             }

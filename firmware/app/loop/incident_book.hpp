@@ -14,6 +14,7 @@
 // calls back into the intake, so no lock is held across it. Thread-safe.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,10 @@ struct BookSettings {
     int64_t renotify_ms = 0;        // 0: never re-sent
     int64_t escalate_after_ms = 0;  // 0: never escalated
     int64_t restart_grace_ms = 0;   // 0: closed at the first tick after a restart
+    // How long after a restart the detector may need before it raises an
+    // incident of this type again (ms; DetectorSettings::seen_again_within_s):
+    // added to restart_grace_ms for that incident. Unset: 0 for every one.
+    std::function<int64_t(const std::string& detector, const std::string& type)> seen_again_ms;
     // The gateway's site and id. An incident opened under another (the
     // gateway was re-provisioned: moved, or given a new id) is about a place
     // this gateway no longer watches: closed at once, never continued.
@@ -162,6 +167,7 @@ class IncidentBook {
         return const_cast<Incident*>(std::as_const(*this).find(id));
     }
     Incident* unconfirmed(const std::string& detector, const std::string& type);
+    int64_t grace_ms(const Incident& inc) const;
     Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
     // Opened under another identity than the gateway has now.
@@ -208,7 +214,7 @@ class IncidentBook {
         bool continued = false;  // adopt() found it no new finding
     };
     std::map<std::string, Waiting> refused_;
-    int64_t grace_until_mono_ = 0;  // monotonic: see Incident::due_mono
+    int64_t loaded_mono_ = 0;  // when load() ran; monotonic: see Incident::due_mono
     // A full disk fails every save, two per alarm that opens an incident.
     LogThrottle save_failures_;
 };

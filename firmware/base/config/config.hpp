@@ -66,7 +66,9 @@ struct IncidentsConfig {
     Severity renotify_min_severity = Severity::alarm;  // at or above: re-sent, escalated
     int renotify_s = 300;                              // 0: never re-sent
     int escalate_after_s = 600;                        // 0: never escalated
-    int restart_grace_s = 300;  // an open incident not re-raised after a restart closes
+    // An open incident not re-raised after a restart closes this long after
+    // its detector could tell again (DetectorSettings::seen_again_within_s).
+    int restart_grace_s = 300;
 };
 
 // [[emergency.auto]]: an event that switches the site to emergency mode.

@@ -66,6 +66,17 @@ class DetectorSettings {
         (void)role;
         return 0;
     }
+    // How long after a start the detector may need before it raises again
+    // an incident of `type` that still holds (its raise hold, or the window
+    // it must fill first; 0: at once). A restarted gateway keeps an open
+    // incident that long, plus [incidents] restart_grace_s, before closing
+    // it "not seen since restart": a stuck gauge is told again only after
+    // stuck_s, a silent one after silent_s, rain once its window has
+    // filled; closed sooner, it would be closed and then opened anew.
+    virtual double seen_again_within_s(const std::string& type) const {
+        (void)type;
+        return 0;
+    }
     // The window over which the detector fits input `role`'s rate of change
     // (seconds, 0: none), the parameter that sets it and that parameter's
     // maximum. The fit needs three readings in it: a point polled less than
