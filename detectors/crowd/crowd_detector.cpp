@@ -240,10 +240,14 @@ void CrowdDetector::restart() {
     history_.clear();
 }
 
+// A gap is judged against the spacing learnt since the start: the first
+// one is learnt, not judged, or a camera slower than 1 frame/s would be
+// restarted at every frame and never count.
 bool CrowdDetector::is_gap(int64_t t_ms) {
     if (last_t_ < 0) return false;
     double dt = double(t_ms - last_t_);
-    bool gap = dt > std::max(double(kRestartGapMs), kRestartGapFrames * mean_dt_ms_);
+    bool gap =
+        mean_dt_ms_ > 0 && dt > std::max(double(kRestartGapMs), kRestartGapFrames * mean_dt_ms_);
     if (!gap) mean_dt_ms_ = mean_dt_ms_ <= 0 ? dt : 0.9 * mean_dt_ms_ + 0.1 * dt;
     return gap;
 }

@@ -278,6 +278,28 @@ TEST(Crowd, LearnsTheBackgroundAgainAfterAReconnectAndCountsNothingMeanwhile) {
     CHECK(r.events.empty());                            // the changed view never counted as people
 }
 
+// A camera set to 0.5 frames/s (the loader allows down to 0.1): every frame
+// 2 s after the last was taken for a gap, since the spacing was not known
+// yet, and restarted the detector: it never counted and never said why.
+// The first spacing after a start is learnt, not judged; a gap after it
+// is still a reconnect.
+TEST(Crowd, ASlowCameraCounts) {
+    auto d = walker_crowd(ids, 0);
+    Run r;
+    int ready_at = -1;
+    for (int n = 0; n < 30; ++n) {
+        const auto& res =
+            d->on_frame(gw::test::crowd_frame(bg, n, 5, 60), n * 2000, r.events, r.evidence);
+        if (res.ready && ready_at < 0) ready_at = n;
+    }
+    LONGS_EQUAL(9, ready_at);  // its 10th frame, 18 s: the warm-up's frames
+    CHECK(!r.events.empty());  // 5 walkers over the limit of 3
+    // A gap of a minute is a reconnect: learnt again.
+    CHECK_FALSE(
+        d->on_frame(gw::test::crowd_frame(bg, 30, 5, 60), 29 * 2000 + 60000, r.events, r.evidence)
+            .ready);
+}
+
 // The same view change without a gap (a reconnect that took no time): the
 // whole view "moving" at once is a new view, not a crowd.
 TEST(Crowd, AWholeViewChangeIsANewViewNotACrowd) {
