@@ -111,6 +111,24 @@ TEST_GROUP(CommandBook) {
         router.add("selftest",
                    [this, answer](const json&, command::Done done) { done(answer(++runs)); });
     }
+    // The replies on reply/selftest in the alarm lane, oldest first.
+    std::vector<json> stored_replies() {
+        auto rows = store->read(Lane::alarm, 0, 1000);
+        CHECK(rows.ok());
+        std::vector<json> out;
+        for (const auto& r : *rows)
+            if (r.topic == contract::reply_route("selftest")) out.push_back(json::parse(r.payload));
+        return out;
+    }
+    // Whether the command `id` was answered (its reply stored) within 5 s.
+    static bool wait_sent(CommandBook & book, const std::string& id) {
+        for (int i = 0; i < 500; ++i) {
+            auto row = book.find(id);
+            if (row.ok() && row->has_value() && (*row)->state == CommandRow::sent) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return false;
+    }
 };
 
 TEST(CommandBook, ARepeatedIdFindsItsRowAndReplyAcrossReopen) {
@@ -352,6 +370,90 @@ TEST(CommandBook, CopiesOfOneCommandAreAnsweredOncePerPause) {
     LONGS_EQUAL(before + 1, replies());
     channel.stop();
     LONGS_EQUAL(1, runs.load());
+}
+
+// With signing on, an unsigned request named the id of a command under
+// way, and its refusal went out under that id: a center that takes the
+// first reply for an id took the forgery's "refused" for its command's.
+// Now only a request the center signed names the reply's id; the id it
+// claims is in the error text, for whoever reads it.
+TEST(CommandBook, WithSigningOnlyASignedRequestNamesTheIdOfItsRefusal) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    add_selftest();
+    command::ChannelOptions options;
+    options.signing.secret = "0123456789abcdef-secret";
+    options.signing.max_skew_ms = 60000;
+    command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    auto signed_request = [&](const std::string& id, int64_t ts) {
+        json r = {{"id", id}, {"ts", ts}};
+        r["sig"] = command::sign(options.signing.secret, "s1/gw1", "selftest", r);
+        return r;
+    };
+    channel.on_command("selftest", R"({"id":"victim-1"})", false);
+    channel.on_command("selftest",
+                       R"({"id":"victim-1","ts":1,"sig":")" + std::string(64, '0') + "\"}", false);
+    channel.on_command("selftest", signed_request("old-1", clock.now_ms() - 3600000).dump(), false);
+    auto replies = stored_replies();
+    LONGS_EQUAL(3, replies.size());
+    CHECK(replies[0]["id"].is_null());
+    STRCMP_CONTAINS("unsigned", replies[0]["error"].get<std::string>().c_str());
+    STRCMP_CONTAINS("request id \"victim-1\" not signed: the reply names none",
+                    replies[0]["error"].get<std::string>().c_str());
+    CHECK(replies[1]["id"].is_null());
+    STRCMP_CONTAINS("bad signature", replies[1]["error"].get<std::string>().c_str());
+    // Signed but stale: the center's own, answered under its id.
+    STRCMP_EQUAL("old-1", replies[2]["id"].get<std::string>().c_str());
+    STRCMP_CONTAINS("stale", replies[2]["error"].get<std::string>().c_str());
+    channel.stop();
+    LONGS_EQUAL(0, runs.load());
+}
+
+// A signed command that ran, delivered again after max_skew_s (its PUBACK
+// lost, or the center sending the same bytes again as the contract asks),
+// was judged on its age before its id: the center got "stale" for an id
+// it had an ok reply for. It gets the first reply again.
+TEST(CommandBook, ASignedCommandThatRanGetsItsFirstReplyAgainWhenStale) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    add_selftest();
+    command::ChannelOptions options;
+    options.signing.secret = "0123456789abcdef-secret";
+    options.signing.max_skew_ms = 60000;
+    options.replay_every_ms = 0;
+    command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    json r = {{"id", "m-1"}, {"ts", clock.now_ms()}};
+    r["sig"] = command::sign(options.signing.secret, "s1/gw1", "selftest", r);
+    channel.on_command("selftest", r.dump(), false);
+    CHECK_TEXT(wait_sent(**book, "m-1"), "the command was not answered");
+    clock.advance(61000);
+    channel.on_command("selftest", r.dump(), false);
+    channel.stop();
+    auto replies = stored_replies();
+    LONGS_EQUAL(2, replies.size());
+    CHECK(replies[0] == replies[1]);
+    CHECK(replies[1].value("ok", false));
+    LONGS_EQUAL(1, runs.load());
+}
+
+// Garbage that names no request id (not JSON, no id) used up the one
+// refusal budget, and the center's own refused requests went unanswered.
+TEST(CommandBook, GarbageDoesNotUseUpTheAnswersToRequestsWithAnId) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    add_selftest();
+    command::ChannelOptions options;
+    options.refusals_per_minute = 5;
+    command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    for (int i = 0; i < 50; ++i) channel.on_command("selftest", "not json", false);
+    channel.on_command("selftest", R"({"id":"c-1","extra":1})", false);
+    channel.stop();
+    auto replies = stored_replies();
+    LONGS_EQUAL(5 + 1, replies.size());
+    STRCMP_EQUAL("c-1", replies.back()["id"].get<std::string>().c_str());
 }
 
 TEST_GROUP(CommandRouter) {

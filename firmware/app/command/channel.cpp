@@ -100,8 +100,20 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
     auto parsed = parse_json_input(payload);
     if (!parsed) return refused({where, std::nullopt, parsed.error()});
     json request = std::move(*parsed);
-    const auto id = usable_id(request);
-    if (where.empty()) return refused({"", id, "no such command: \"" + name + "\""});
+    const std::string target = origin_.site + "/" + origin_.gateway;
+    // With signing on, a refusal names the request's id only when the
+    // center signed the request: an unsigned copy naming the id of a
+    // command under way was answered "refused" under that id, and a center
+    // that takes the first reply took it for the command's.
+    const bool vouched = vouched_for(options_.signing, target, name, request);
+    const auto claimed = usable_id(request);
+    const auto id = vouched ? claimed : std::nullopt;
+    auto refused_as = [&](const std::string& topic, std::string why) {
+        if (!vouched && claimed)
+            why += " (request id \"" + *claimed + "\" not signed: the reply names none)";
+        return refused({topic, id, std::move(why)});
+    };
+    if (where.empty()) return refused_as("", "no such command: \"" + name + "\"");
     // The broker replays a retained command at every subscribe, days later
     // too, and once its id has left the id cache it would run again (a mode
     // set by a technician since, overridden): only commands as sent run. One
@@ -109,23 +121,31 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
     // repeat does, and nothing else (checked on as a new request, it got
     // the reply twice, or a refusal after it once its signature was stale).
     if (retained) {
-        if (id && repeat_of(*id, name)) return std::nullopt;
-        return refused({name, id,
-                        "retained on the broker: commands run only as sent (publish with "
-                        "retain off, and clear the retained message on this topic)"});
+        if (id &&
+            repeat_of(*id, name, "retained copy of a command received before: first reply again"))
+            return std::nullopt;
+        return refused_as(name,
+                          "retained on the broker: commands run only as sent (publish with "
+                          "retain off, and clear the retained message on this topic)");
     }
     const json* schema = contract::schema("cmd-" + name + ".json");
     if (!router_.has(name) || !schema)
-        return refused(
-            {name, id, "unknown command " + name + " (commands: " + router_.names() + ")"});
+        return refused_as(name, "unknown command " + name + " (commands: " + router_.names() + ")");
     if (auto errs = contract::schema_errors(*schema, request); !errs.empty())
-        return refused({name, id, "invalid request: " + first_reasons(errs)});
+        return refused_as(name, "invalid request: " + first_reasons(errs));
     if (auto why = router_.check(name, request); !why.empty())
-        return refused({name, id, "invalid request: " + why});
-    if (auto s = check_signature(options_.signing, origin_.site + "/" + origin_.gateway, name,
-                                 request, clock_.now_ms(), clock_.synced());
+        return refused_as(name, "invalid request: " + why);
+    // A signed copy of a command that ran (its PUBACK lost, or the center
+    // sending the same bytes again as the contract asks) gets its first
+    // reply again, also once its ts is older than max_skew_s: judged on its
+    // age first, it got "stale" after its success.
+    if (!options_.signing.secret.empty() && vouched && id &&
+        repeat_of(*id, name, "repeated request id: first reply again"))
+        return std::nullopt;
+    if (auto s = check_signature(options_.signing, target, name, request, clock_.now_ms(),
+                                 clock_.synced());
         !s)
-        return refused({name, id, s.error()});
+        return refused_as(name, s.error());
     return Request{*id, std::move(request)};
 }
 
@@ -161,11 +181,11 @@ std::nullopt_t CommandChannel::refused(const Refusal& r) {
     return std::nullopt;
 }
 
-bool CommandChannel::repeat_of(const std::string& id, const std::string& name) {
+bool CommandChannel::repeat_of(const std::string& id, const std::string& name, const char* what) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto row = book_.find(id);
     if (!row || !*row || (*row)->name != name) return false;
-    replay_first(**row, "retained copy of a command received before: first reply again");
+    replay_first(**row, what);
     return true;
 }
 
@@ -280,25 +300,27 @@ bool CommandChannel::replay_due(const std::string& id, int64_t now_mono) {
     return true;
 }
 
-bool CommandChannel::refusal_allowed(int64_t now_mono) {
+bool CommandChannel::refusal_allowed(int64_t now_mono, bool named) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (now_mono - window_start_mono_ >= 60000) {
-        if (suppressed_ > 0)
-            log_.warn("command", "refusals not answered (rate limit)", {{"count", suppressed_}});
-        window_start_mono_ = now_mono;
-        refusals_in_window_ = 0;
-        suppressed_ = 0;
+    Budget& b = named ? named_refusals_ : nameless_refusals_;
+    if (now_mono - b.window_start_mono >= 60000) {
+        if (b.suppressed > 0)
+            log_.warn("command", "refusals not answered (rate limit)",
+                      {{"count", b.suppressed}, {"with_request_id", named}});
+        b.window_start_mono = now_mono;
+        b.in_window = 0;
+        b.suppressed = 0;
     }
-    if (refusals_in_window_ >= options_.refusals_per_minute) {
-        ++suppressed_;
+    if (b.in_window >= options_.refusals_per_minute) {
+        ++b.suppressed;
         return false;
     }
-    ++refusals_in_window_;
+    ++b.in_window;
     return true;
 }
 
 void CommandChannel::refuse(const Refusal& r) {
-    if (!refusal_allowed(clock_.mono_ms())) return;
+    if (!refusal_allowed(clock_.mono_ms(), r.id.has_value())) return;
     const std::string why = clipped(r.why);
     log_.warn("command", "refused",
               {{"command", r.name}, {"id", r.id ? *r.id : std::string()}, {"error", why}});

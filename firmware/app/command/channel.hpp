@@ -40,7 +40,10 @@ struct ChannelOptions {
     size_t max_bytes = 16 * 1024;
     SignaturePolicy signing;
     // Refusals answered (and logged) per minute; beyond that only counted,
-    // so a flood of garbage cannot fill the alarm lane with replies.
+    // so a flood of garbage cannot fill the alarm lane with replies. Those
+    // naming a request id and those naming none have a budget each: garbage
+    // (or, with signing on, anything the center did not sign) cannot use
+    // up the answers to the center's own requests.
     int refusals_per_minute = 60;
     // A repeated request id's reply goes again at most this often, so that
     // copies of one captured command cannot fill the alarm lane either.
@@ -80,13 +83,14 @@ class CommandChannel final : public uplink::CommandSink {
     void admit(const std::string& name, const std::string& payload, Request request);
     void refuse(const Refusal& r);
     std::nullopt_t refused(const Refusal& r);  // refuse(r), for `return refused(...)`
-    // A retained copy of a command already received under this id and name:
-    // its first reply goes again (once sent), as for any repeat. False when
-    // the id is new or was used for another command.
-    bool repeat_of(const std::string& id, const std::string& name);
+    // A copy of a command already received under this id and name (retained
+    // on the broker, or signed and sent again): its first reply goes again
+    // (once sent), as for any repeat, logged as `what`. False when the id is
+    // new or was used for another command.
+    bool repeat_of(const std::string& id, const std::string& name, const char* what);
     // Sends a known request's first reply again; mutex_ held.
     void replay_first(const CommandRow& row, const char* what);
-    bool refusal_allowed(int64_t now_mono);
+    bool refusal_allowed(int64_t now_mono, bool named);
     // Whether a repeat of `id` gets its reply again now; mutex_ held.
     bool replay_due(const std::string& id, int64_t now_mono);
     void execute(const std::string& id, const std::string& name, nlohmann::json request);
@@ -105,9 +109,12 @@ class CommandChannel final : public uplink::CommandSink {
 
     mutable std::mutex mutex_;  // started_, the refusal budget, replayed_mono_
     bool started_ = false;
-    int64_t window_start_mono_ = 0;
-    int refusals_in_window_ = 0;
-    int64_t suppressed_ = 0;
+    struct Budget {
+        int64_t window_start_mono = 0;
+        int in_window = 0;
+        int64_t suppressed = 0;
+    };
+    Budget named_refusals_, nameless_refusals_;
     // When each id's reply last went again (copies of one command are
     // answered once per options_.replay_every_ms); at most kMaxReplayed ids.
     static constexpr size_t kMaxReplayed = 1024;

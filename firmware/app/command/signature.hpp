@@ -31,6 +31,12 @@ struct SignaturePolicy {
     bool allow_unsynced = false;
 };
 
+// Whether `request` may be taken as the center's: commands are not signed,
+// or it carries a "sig" that is its HMAC (its ts not yet judged). Only
+// such a request names the id its refusal is filed under.
+bool vouched_for(const SignaturePolicy& policy, const std::string& target, const std::string& name,
+                 const nlohmann::json& request);
+
 // Why `request` (already valid against its schema) must be refused, or
 // success. target: this gateway, "{site}/{gateway}"; now_ms: the gateway's
 // UTC time; clock_synced: whether to trust it.
