@@ -290,6 +290,50 @@ TEST(Delivery, ASmallWindowStillKeepsASlotForAlarms) {
     STRCMP_EQUAL("event", r.data().back().first.c_str());
 }
 
+// Paho sends publishes in order on one TCP stream: the slots kept for
+// alarms let an alarm be queued at once, but after an outage it went out
+// behind every image in flight (38 of ~200 KB with the default window,
+// minutes on a slow cellular link). Evidence and telemetry in flight are
+// now held to 64 KB, one row always, so an alarm waits behind little.
+TEST(Delivery, EvidenceInFlightIsHeldToAFewBytesSoAnAlarmIsNotQueuedBehindIt) {
+    Rig r(50);
+    const std::string image(40 * 1024, 'j');   // two are more than 64 KB
+    const std::string large(200 * 1024, 'J');  // larger than the budget
+    CHECK(r.store->append(Lane::evidence, 0, "evidence/e0", large).ok());
+    for (int i = 1; i < 6; ++i)
+        CHECK(r.store->append(Lane::evidence, i, "evidence/e" + std::to_string(i), image).ok());
+    for (int i = 0; i < 20; ++i)
+        CHECK(
+            r.store->append(Lane::telemetry, i, contract::kTelemetryRoute, "t" + std::to_string(i))
+                .ok());
+    r.connect();
+    LONGS_EQUAL(1, r.open.size());  // the large image goes, alone
+    r.alarm(0);
+    r.turn();
+    LONGS_EQUAL(2, r.open.size());
+    STRCMP_EQUAL("event", r.data().back().first.c_str());
+    r.complete(*r.open.rbegin());  // the alarm is acked: the image is still in flight
+    r.turn();
+    LONGS_EQUAL(1, r.open.size());
+    r.complete(*r.open.begin());
+    r.turn();
+    LONGS_EQUAL(1, r.open.size());  // one 40 KB image: a second would be 80 KB
+    STRCMP_EQUAL("evidence/e1", r.data().back().first.c_str());
+    for (int i = 2; i < 5; ++i) {
+        r.complete(*r.open.begin());
+        r.turn();
+        LONGS_EQUAL(1, r.open.size());
+        STRCMP_EQUAL(("evidence/e" + std::to_string(i)).c_str(), r.data().back().first.c_str());
+    }
+    // The last image, and the telemetry behind it (small rows) beside it.
+    r.complete(*r.open.begin());
+    r.turn();
+    LONGS_EQUAL(1 + 20, r.open.size());
+    auto d = r.data();
+    LONGS_EQUAL(1 + 5 + 1 + 20, d.size());
+    STRCMP_EQUAL("evidence/e5", d[d.size() - 21].first.c_str());
+}
+
 TEST(Delivery, FailsOverAcrossTheBrokerListInOrder) {
     Rig r(10, {"tcp://b1:1883", "mqtt://b2:1883", "tcp://b3:1883"});
     r.turn();

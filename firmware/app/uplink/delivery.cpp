@@ -28,6 +28,12 @@ constexpr int kConnectTimeoutS = 5;
 constexpr int64_t kConnectGraceMs = 10000;
 constexpr int64_t kConnectedPollMs = 200;
 constexpr int kMaxWindow = 100;
+// Evidence and telemetry bytes published and not yet acknowledged: at most
+// this much, one row always. Paho sends publishes in order on one TCP
+// stream, so a slot kept for alarms only let an alarm be queued at once:
+// after an outage it still went out behind 38 images of ~200 KB in flight,
+// minutes on a slow cellular link. Now behind 64 KB and one image at most.
+constexpr size_t kBulkBytesInFlight = 64 * 1024;
 // A lane whose rows could not be read is tried again after this long.
 constexpr int64_t kUnreadableRetryMs = 10000;
 // Publishes beside the window: the birth, a mode change's status, the
@@ -155,7 +161,7 @@ void Delivery::apply(const LinkEvent& e) {
             const Key key{index_of(e.lane), e.seq};
             store_.ack(e.lane, e.seq);
             refused_.acked(key, current);
-            if (current) inflight_.erase(key);
+            if (current) landed(key);
             std::lock_guard<std::mutex> lock(mutex_);
             state_.acked += 1;
             state_.last_puback_ms = clock_.now_ms();
@@ -163,7 +169,7 @@ void Delivery::apply(const LinkEvent& e) {
             return;
         }
         case LinkEvent::publish_failed: {
-            if (!current || inflight_.erase({index_of(e.lane), e.seq}) == 0) return;
+            if (!current || !landed({index_of(e.lane), e.seq})) return;
             refused_.failed({index_of(e.lane), e.seq});
             // Not acked: it stays in the store and goes again, alone.
             resend_.insert({index_of(e.lane), e.seq});
@@ -300,6 +306,7 @@ void Delivery::on_connect_failed(const std::string& why) {
 void Delivery::resync() {
     store_.flush();
     inflight_.clear();
+    bulk_bytes_ = 0;
     resend_.clear();
     std::fill(std::begin(cursor_), std::end(cursor_), 0);
     std::lock_guard<std::mutex> lock(mutex_);
@@ -461,6 +468,7 @@ void Delivery::lane_readable(Lane lane) {
 
 Status Delivery::publish(Record& row, std::string topic) {
     const Key key{index_of(row.lane), row.seq};
+    const size_t bytes = bulk_bytes(row);
     auto done = [post = post_, c = connection_, lane = row.lane, seq = row.seq](Status s) {
         post({s ? LinkEvent::acked : LinkEvent::publish_failed, c, lane, seq,
               s ? std::string() : s.error()});
@@ -471,8 +479,27 @@ Status Delivery::publish(Record& row, std::string topic) {
         return s;
     cursor_[key.first] = std::max(cursor_[key.first], row.seq);
     resend_.erase(key);
-    inflight_.insert(key);
+    inflight_.emplace(key, bytes);
+    bulk_bytes_ += bytes;
     return Status::success();
+}
+
+// Alarms are not counted: they are what the bulk bytes must not hold back.
+size_t Delivery::bulk_bytes(const Record& row) {
+    return row.lane == Lane::alarm ? 0 : row.payload.size();
+}
+
+bool Delivery::bulk_fits(const Record& row) const {
+    return row.lane == Lane::alarm || bulk_bytes_ == 0 ||
+           bulk_bytes_ + bulk_bytes(row) <= kBulkBytesInFlight;
+}
+
+bool Delivery::landed(const Key& key) {
+    auto it = inflight_.find(key);
+    if (it == inflight_.end()) return false;
+    bulk_bytes_ -= it->second;
+    inflight_.erase(it);
+    return true;
 }
 
 // The rows that may go now: the free part of the window, a quarter of it
@@ -490,10 +517,17 @@ void Delivery::fill_window() {
     release_parked();
     int64_t published = 0;
     std::string error;
-    for (auto slots = free_slots(); slots.free > 0 && error.empty(); slots = free_slots()) {
+    bool bulk_full = false;
+    for (auto slots = free_slots(); slots.free > 0 && error.empty() && !bulk_full;
+         slots = free_slots()) {
         auto rows = next_rows(slots.free, slots.reserved);
         if (rows.empty()) break;
         for (auto& r : rows) {
+            // Rows come lane by lane, alarms first: none is left behind.
+            if (!bulk_fits(r)) {
+                bulk_full = true;
+                break;
+            }
             const Key key{index_of(r.lane), r.seq};
             std::string topic = topics_.of(r.topic);
             if (const char* why = topic_problem(topic)) {

@@ -23,6 +23,7 @@
 // turn() on the same thread that makes every Delivery call.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -114,6 +115,11 @@ class Delivery {
     void lane_unreadable(Lane lane, const std::string& error);
     void lane_readable(Lane lane);
     Status publish(Record& row, std::string topic);
+    static size_t bulk_bytes(const Record& row);
+    // Whether `row` may go beside the evidence and telemetry in flight.
+    bool bulk_fits(const Record& row) const;
+    // Out of the window (acked or failed); false if it was not in it.
+    bool landed(const Key& key);
     void link_down(const std::string& why, const char* what);
     void judge_lost_connection();
     void refuse_row(const Record& row, const char* why);
@@ -145,8 +151,11 @@ class Delivery {
     int backoff_ms_ = 0;
     int64_t next_attempt_mono_ = 0;
     int64_t cursor_[kLanes] = {0, 0, 0};  // newest seq published per lane
-    std::set<Key> inflight_;              // published on this connection, not yet acked
-    std::set<Key> resend_;                // publish failed: send again before newer rows
+    // Published on this connection, not yet acked: the bulk bytes of each
+    // (its payload; 0 for an alarm), and their sum.
+    std::map<Key, size_t> inflight_;
+    size_t bulk_bytes_ = 0;
+    std::set<Key> resend_;  // publish failed: send again before newer rows
     uplink::RefusedRows refused_;
     // A lane whose rows could not be read (a page of the store damaged at
     // run time) is tried again from this monotonic time on.
