@@ -115,6 +115,18 @@ struct Rig {
         transport.handlers.connected(Status::success());
         turn();
     }
+    // The broker acks the birth of the connection made last.
+    void take_birth() {
+        for (size_t i = transport.published.size(); i-- > 0;)
+            if (test::ends_with(transport.published[i].topic, "/status") &&
+                transport.published[i].done) {
+                auto done = std::move(transport.published[i].done);
+                done(Status::success());
+                turn();
+                return;
+            }
+        FAIL("no birth to take");
+    }
     void complete(size_t i, Status s = Status::success()) {
         open.erase(i);
         auto done = std::move(transport.published[i].done);
@@ -132,7 +144,8 @@ struct Rig {
     size_t reconnect_after_loss(bool birth_acked = false) {
         transport.handlers.lost("broker closed the connection");
         turn();
-        clock.advance(config.reconnect_min_ms);
+        // Lost with its birth not taken, or soon after: the wait doubles.
+        clock.advance(config.reconnect_max_ms);
         const size_t first = transport.published.size();
         open.clear();
         connect();
@@ -359,6 +372,7 @@ TEST(Delivery, FailsOverAcrossTheBrokerListInOrder) {
     STRCMP_EQUAL("tcp://b3:1883: refused", r.delivery->state().last_error.c_str());
     r.transport.handlers.connected(Status::success());
     r.turn();
+    r.take_birth();
     CHECK(r.delivery->state().connected);
     // b1 dies: it is tried again first, then b2 takes over.
     r.transport.handlers.lost("gone");
@@ -399,12 +413,50 @@ TEST(Delivery, BackoffDoublesAfterEachFailedRoundUpToTheMaximumAndResetsOnSucces
     }
     r.transport.handlers.connected(Status::success());
     r.turn();
+    r.take_birth();  // the broker takes its publishes
     r.transport.handlers.lost("gone");
     r.turn();
     r.clock.advance(100);
     r.turn();
     fail_round();
     LONGS_EQUAL(100, r.delivery->idle_ms());  // back to the minimum
+}
+
+// A broker that accepts each connection and drops it (a second gateway
+// with the same client id taking the session over, an ACL that closes the
+// connection at its first publish) was connected to again every
+// reconnect_min_ms for ever, and the next broker never tried. A
+// connection lost before the broker took its birth is a failed connect
+// (on to the next broker); one lost within 30 s of it makes the next
+// wait twice as long; a connection that held resets both.
+TEST(Delivery, ABrokerThatDropsEachConnectionIsBackedOffAndFailedOver) {
+    Rig r(10, {"tcp://b1:1883", "tcp://b2:1883"});
+    r.connect();
+    r.transport.handlers.lost("closed at the birth");
+    r.turn();
+    LONGS_EQUAL(2, r.transport.connects.size());  // b2 right away
+    STRCMP_EQUAL("tcp://b2:1883", r.transport.connects.back().uri.c_str());
+    r.transport.handlers.connected(Status::success());
+    r.turn();
+    r.take_birth();
+    // Taken over again and again within seconds: 100, 200, 400, 400 (max).
+    for (int wait : {100, 200, 400, 400}) {
+        r.clock.advance(5000);
+        r.transport.handlers.lost("session taken over");
+        r.turn();
+        LONGS_EQUAL(wait, r.delivery->idle_ms());
+        r.clock.advance(wait);
+        r.turn();
+        STRCMP_EQUAL("tcp://b2:1883", r.transport.connects.back().uri.c_str());
+        r.transport.handlers.connected(Status::success());
+        r.turn();
+        r.take_birth();
+    }
+    // A connection that held 30 s: lost, it is made again after the minimum.
+    r.clock.advance(30000);
+    r.transport.handlers.lost("gone");
+    r.turn();
+    LONGS_EQUAL(100, r.delivery->idle_ms());
 }
 
 TEST(Delivery, AFailedPublishResendsOnlyThatRowAndAReconnectOnlyWhatIsUnacked) {

@@ -34,6 +34,12 @@ constexpr int kMaxWindow = 100;
 // after an outage it still went out behind 38 images of ~200 KB in flight,
 // minutes on a slow cellular link. Now behind 64 KB and one image at most.
 constexpr size_t kBulkBytesInFlight = 64 * 1024;
+// A connection lost sooner than this after the broker took its birth makes
+// the next reconnect wait twice as long as the last such one: a second
+// gateway with the same client id (a cloned image), or a broker taking the
+// session over, drops every connection at once, and each was made again
+// after reconnect_min_ms, for ever, a TLS handshake each time.
+constexpr int64_t kStableMs = 30000;
 // A lane whose rows could not be read is tried again after this long.
 constexpr int64_t kUnreadableRetryMs = 10000;
 // Publishes beside the window: the birth, a mode change's status, the
@@ -183,7 +189,13 @@ void Delivery::apply(const LinkEvent& e) {
             link_down(e.why, "connection lost");
             return;
         case LinkEvent::birth_acked:
-            if (current) refused_.link_works();
+            if (!current) return;
+            refused_.link_works();
+            // The broker takes this connection's publishes: the round of
+            // brokers and its backoff start again.
+            birth_taken_ = true;
+            failed_in_round_ = 0;
+            backoff_ms_ = config_.reconnect_min_ms;
             return;
     }
 }
@@ -265,8 +277,8 @@ void Delivery::on_connected() {
         state_.last_error.clear();
     }
     log_.info("uplink", "connected", {{"broker", state().broker}});
-    failed_in_round_ = 0;
-    backoff_ms_ = config_.reconnect_min_ms;
+    birth_taken_ = false;
+    connected_mono_ = clock_.mono_ms();
     resync();
 }
 
@@ -282,7 +294,6 @@ Status Delivery::subscribe_commands() {
     return transport_.subscribe(topics_.of(contract::kCommandFilter), 1, std::move(done));
 }
 
-// On to the next broker; after a whole round of failures, wait and double.
 void Delivery::on_connect_failed(const std::string& why) {
     const std::string uri = state().broker;
     {
@@ -290,6 +301,10 @@ void Delivery::on_connect_failed(const std::string& why) {
         state_.last_error = why;
     }
     log_.warn("uplink", "connect failed", {{"broker", uri}, {"error", why}});
+    next_broker();
+}
+
+void Delivery::next_broker() {
     broker_index_ = (broker_index_ + 1) % config_.brokers.size();
     if (++failed_in_round_ >= config_.brokers.size()) {
         failed_in_round_ = 0;
@@ -316,7 +331,7 @@ void Delivery::resync() {
 void Delivery::link_down(const std::string& why, const char* what) {
     judge_lost_connection();
     connected_ = false;
-    next_attempt_mono_ = clock_.mono_ms() + config_.reconnect_min_ms;
+    plan_reconnect();
     std::string broker;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -325,6 +340,25 @@ void Delivery::link_down(const std::string& why, const char* what) {
         broker = state_.broker;
     }
     log_.warn("uplink", what, {{"broker", broker}, {"error", why}});
+}
+
+// When to connect again after a lost connection, and to which broker.
+void Delivery::plan_reconnect() {
+    const int64_t now = clock_.mono_ms();
+    if (!birth_taken_) {
+        // The broker took nothing on it (a limit or an ACL that drops a
+        // connection at its first publish): a failed connect, so the next
+        // broker is tried, and a round of them waits and doubles.
+        next_broker();
+    } else if (now - connected_mono_ < kStableMs) {
+        short_losses_ = std::min(short_losses_ + 1, 20);
+        next_attempt_mono_ =
+            now + std::min<int64_t>(config_.reconnect_max_ms,
+                                    int64_t{config_.reconnect_min_ms} << (short_losses_ - 1));
+    } else {
+        short_losses_ = 0;
+        next_attempt_mono_ = now + config_.reconnect_min_ms;
+    }
 }
 
 // A lost connection may have been the broker refusing the row out alone.

@@ -107,6 +107,8 @@ class Delivery {
     void on_connected();
     Status subscribe_commands();
     void on_connect_failed(const std::string& why);
+    // On to the next broker; after a whole round of failures, wait and double.
+    void next_broker();
     void resync();
     uplink::RefusedRows::Slots free_slots() const;
     void fill_window();
@@ -121,6 +123,7 @@ class Delivery {
     // Out of the window (acked or failed); false if it was not in it.
     bool landed(const Key& key);
     void link_down(const std::string& why, const char* what);
+    void plan_reconnect();
     void judge_lost_connection();
     void refuse_row(const Record& row, const char* why);
     void log_parked(const Key& key);
@@ -150,6 +153,9 @@ class Delivery {
     size_t failed_in_round_ = 0;
     int backoff_ms_ = 0;
     int64_t next_attempt_mono_ = 0;
+    bool birth_taken_ = false;            // the broker acked this connection's birth
+    int64_t connected_mono_ = 0;          // when the current connection came up
+    int short_losses_ = 0;                // connections lost in a row within kStableMs
     int64_t cursor_[kLanes] = {0, 0, 0};  // newest seq published per lane
     // Published on this connection, not yet acked: the bulk bytes of each
     // (its payload; 0 for an alarm), and their sum.
