@@ -67,6 +67,10 @@ struct Camera::Impl {
     std::thread thread;
     bool offline_raised = false;
     uint64_t seq = 0;
+    // The size frames are delivered at: the configured one, or the camera's
+    // first. roi, ignore zones and ground points are given in those pixels.
+    cv::Size delivered_size;
+    cv::Size last_raw_size;  // what the camera last sent, to log a change
 
     Impl(CameraConfig c, FrameSink& f, EventSink& e, const Clock& cl, Log& l, const ModeView* m)
         : cfg(std::move(c)),
@@ -225,13 +229,35 @@ struct Camera::Impl {
         return read;
     }
 
+    // A camera whose resolution changes (reset to its default, or changed
+    // in its own web page) was passed on at the new size, and the pixel
+    // settings (roi, ignore zones, ground points) silently fell elsewhere
+    // in the picture. Frames stay at the size they started with.
+    void note_new_size(const cv::Size& now) {
+        const auto text = [](const cv::Size& s) {
+            return std::to_string(s.width) + "x" + std::to_string(s.height);
+        };
+        log.warn("camera",
+                 "resolution changed: frames are scaled to the size they started with, so "
+                 "pixel settings (roi, ignore, ground_px) keep their place; check the camera's "
+                 "settings",
+                 {{"camera", cfg.id},
+                  {"from", text(last_raw_size)},
+                  {"to", text(now)},
+                  {"delivered_as", text(delivered_size)}});
+    }
+
     void deliver(const cv::Mat& raw) {
         Frame f;
         f.camera = cfg.id;
         f.t_ms = clock.now_ms();
         f.mono_ms = clock.mono_ms();
-        if (cfg.width > 0 && (raw.cols != cfg.width || raw.rows != cfg.height))
-            cv::resize(raw, f.image, cv::Size(cfg.width, cfg.height), 0, 0, cv::INTER_AREA);
+        if (delivered_size.empty())
+            delivered_size = cfg.width > 0 ? cv::Size(cfg.width, cfg.height) : raw.size();
+        if (!last_raw_size.empty() && raw.size() != last_raw_size) note_new_size(raw.size());
+        last_raw_size = raw.size();
+        if (raw.size() != delivered_size)
+            cv::resize(raw, f.image, delivered_size, 0, 0, cv::INTER_AREA);
         else
             f.image = raw.clone();  // the capture reuses its buffer
         // Fault durations are ages, so they run on monotonic time: a wall

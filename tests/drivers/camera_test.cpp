@@ -66,12 +66,12 @@ class Frames : public camera::FrameSink {
 
 // kind: "moving", "still" (one textured frame repeated) or "black".
 std::string make_video(const TempDir& dir, const std::string& name, const std::string& kind,
-                       int frames) {
+                       int frames, cv::Size size = {160, 120}) {
     const std::string path = dir.file(name);
-    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 20, cv::Size(160, 120));
+    cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 20, size);
     CHECK_TRUE(w.isOpened());
     for (int i = 0; i < frames; ++i) {
-        cv::Mat m(120, 160, CV_8UC3, cv::Scalar(80, 100, 120));
+        cv::Mat m(size, CV_8UC3, cv::Scalar(80, 100, 120));
         if (kind == "black") m.setTo(cv::Scalar(0, 0, 0));
         const int x = kind == "moving" ? (i * 7) % 120 : 30;
         if (kind != "black") {
@@ -363,6 +363,27 @@ TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
 
 // A camera that could not be opened and then plays says both in the
 // journal, as it does to the center.
+// A camera that changes its resolution (reset to its default) was passed
+// on at the new size, silently: roi, ignore zones and ground points, given
+// in its pixels, fell elsewhere in the picture. Its frames stay at the
+// size they started with, and the change is logged.
+TEST(Camera, AResolutionChangeIsLoggedAndScaledBack) {
+    Frames frames;
+    const std::string path = make_video(dir, "cam.avi", "moving", 15);
+    CapturedLog captured;
+    Camera c(cam("cam-res", path), frames, events, clock, captured.log());
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(wait_until([&] { return frames.count() >= 3; }));
+    const std::string larger = make_video(dir, "larger.avi", "moving", 15, {320, 240});
+    CHECK(std::rename(larger.c_str(), path.c_str()) == 0);  // read at the next loop
+    CHECK_TRUE(wait_until([&] { return captured.count("msg=\"resolution changed") >= 1; }));
+    const size_t at_change = frames.count();
+    CHECK_TRUE(wait_until([&] { return frames.count() >= at_change + 5; }));
+    c.stop();
+    for (auto& s : frames.sizes()) CHECK(s == cv::Size(160, 120));
+    STRCMP_CONTAINS("from=160x120 to=320x240 delivered_as=160x120", captured.text().c_str());
+}
+
 TEST(Camera, ACameraThatComesBackSaysSoInTheLog) {
     Frames frames;
     const std::string path = dir.file("late.avi");
