@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -48,6 +49,10 @@ bool is_file(const std::string& url) {
 }
 
 }  // namespace
+
+void bound_capture_waits() {
+    ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", std::to_string(kIoTimeoutMs / 1000).c_str(), 0);
+}
 
 struct Camera::Impl {
     CameraConfig cfg;

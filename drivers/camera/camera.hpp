@@ -34,6 +34,14 @@ struct CameraCounters {
     std::string last_error;
 };
 
+// OpenCV's V4L2 backend waits up to 10 s for each frame of a stalled USB
+// camera (OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT, read at its first capture):
+// twice a network stream's read timeout, and a stop waited it out, past
+// systemd's stop timeout with several cameras. Sets it to the same 5 s,
+// unless the environment already gives it. Call before any thread starts
+// (it changes the environment).
+void bound_capture_waits();
+
 class Camera {
   public:
     // `mode` (may be null: always normal) picks fps or fps_emergency per frame.

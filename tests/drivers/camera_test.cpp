@@ -384,6 +384,20 @@ TEST(Camera, AResolutionChangeIsLoggedAndScaledBack) {
     STRCMP_CONTAINS("from=160x120 to=320x240 delivered_as=160x120", captured.text().c_str());
 }
 
+// A stalled USB camera held each read (and so a stop) for OpenCV's V4L2
+// default of 10 s; the daemon and gatewayctl bound it to the 5 s of a
+// network stream's read, unless the environment says otherwise.
+TEST(Camera, V4l2WaitsAreBoundedUnlessTheEnvironmentSaysOtherwise) {
+    const char* kName = "OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT";
+    ::unsetenv(kName);
+    camera::bound_capture_waits();
+    STRCMP_EQUAL("5", std::getenv(kName));
+    ::setenv(kName, "2", 1);
+    camera::bound_capture_waits();
+    STRCMP_EQUAL("2", std::getenv(kName));
+    ::unsetenv(kName);
+}
+
 TEST(Camera, ACameraThatComesBackSaysSoInTheLog) {
     Frames frames;
     const std::string path = dir.file("late.avi");

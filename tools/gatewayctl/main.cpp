@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "camera/camera.hpp"
 #include "commands.hpp"
 #include "gw/version.hpp"
 
@@ -42,6 +43,7 @@ std::optional<std::string> command_words_problem(CLI::App& app, int argc, char**
 }  // namespace
 
 int main(int argc, char** argv) {
+    gw::camera::bound_capture_waits();  // analyze, capture and selftest read cameras
     CLI::App app{"gatewayctl: diagnose and commission a city-edge-gateway"};
     app.require_subcommand(1);
     app.set_version_flag("-V,--version", std::string("gatewayctl ") + gw::kVersion);

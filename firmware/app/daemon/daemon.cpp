@@ -389,6 +389,9 @@ Liveness Daemon::watch_workers() const {
 // Reverse of start(). Bounded: the uplink gives the broker ~0.4 s for the
 // offline status and ~0.4 s to disconnect; the store commits what is queued.
 void Daemon::stop() {
+    // Cameras stuck in an open or a read wait out their timeouts together,
+    // while the rest stops.
+    for (auto& c : cameras_) c->request_stop();
     // A check reading a large file would hold the stop for up to a minute.
     if (damage_check_) damage_check_->abandon();
     // A running mqtt test or selftest is cancelled first, so its client
@@ -398,7 +401,6 @@ void Daemon::stop() {
     if (channel_) channel_->stop();
     if (commands_) commands_->stop();
     if (control_) control_->stop();
-    for (auto& c : cameras_) c->request_stop();  // stuck ones wait out their timeouts together
     for (auto& c : cameras_) c->stop();
     for (auto& sp : serial_ports_) sp->stop();
     if (modbus_) modbus_->stop();

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "camera/camera.hpp"
 #include "config/loader.hpp"
 #include "config/start_checks.hpp"
 #include "core/clock.hpp"
@@ -48,6 +49,7 @@ int check_config(const std::string& path) {
 int run(const std::string& path) {
     // Block the shutdown signals before any thread starts, so all inherit it.
     gw::ShutdownSignals signals;
+    gw::camera::bound_capture_waits();
     gw::Log log;
     std::optional<gw::Config> config = load(path);
     if (!config) {
