@@ -94,6 +94,17 @@ TEST(Config, BaseIsValidAndFilledIn) {
     LONGS_EQUAL(16, c.hash.size());
 }
 
+TEST(Config, TheUplinkConnectTimeoutIsReadAndBounded) {
+    LONGS_EQUAL(5, load(kBase).config->uplink.connect_timeout_s);
+    const std::string brokers = "brokers = [\"tcp://127.0.0.1:1883\"]";
+    auto r = load(replace(kBase, brokers, brokers + "\nconnect_timeout_s = 30"));
+    CHECK(r.ok());
+    LONGS_EQUAL(30, r.config->uplink.connect_timeout_s);
+    STRCMP_CONTAINS(
+        "uplink.connect_timeout_s",
+        only_error(replace(kBase, brokers, brokers + "\nconnect_timeout_s = 0")).c_str());
+}
+
 TEST(Config, ExampleConfigIsValid) {
     auto r =
         gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",

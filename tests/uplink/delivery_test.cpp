@@ -347,6 +347,25 @@ TEST(Delivery, EvidenceInFlightIsHeldToAFewBytesSoAnAlarmIsNotQueuedBehindIt) {
     STRCMP_EQUAL("evidence/e5", d[d.size() - 21].first.c_str());
 }
 
+// A poor cellular link (1-2 s round trips, TLS with a client certificate)
+// needs more than 5 s to connect; the timeout was fixed, so every attempt
+// timed out. It is uplink.connect_timeout_s, and a connect whose outcome
+// never comes is given up 10 s after it.
+TEST(Delivery, TheConnectTimeoutIsTheConfigured) {
+    Rig r(10);
+    r.config.connect_timeout_s = 20;
+    r.open_store();
+    r.turn();
+    LONGS_EQUAL(1, r.transport.connects.size());
+    LONGS_EQUAL(20, r.transport.connects[0].connect_timeout_s);
+    r.clock.advance(30000);
+    r.turn();
+    CHECK(r.delivery->state().last_error.empty());  // still waiting
+    r.clock.advance(1);
+    r.turn();
+    STRCMP_EQUAL("connect timed out", r.delivery->state().last_error.c_str());
+}
+
 TEST(Delivery, FailsOverAcrossTheBrokerListInOrder) {
     Rig r(10, {"tcp://b1:1883", "mqtt://b2:1883", "tcp://b3:1883"});
     r.turn();

@@ -22,9 +22,9 @@ const char* topic_problem(std::string_view topic) {
     return nullptr;
 }
 
-constexpr int kConnectTimeoutS = 5;
-// A connect whose outcome never comes (it should, after kConnectTimeoutS)
-// is given up after this much more, so the loop can never stall on it.
+// A connect whose outcome never comes (it should, after
+// uplink.connect_timeout_s) is given up after this much more, so the loop
+// can never stall on it.
 constexpr int64_t kConnectGraceMs = 10000;
 constexpr int64_t kConnectedPollMs = 200;
 constexpr int kMaxWindow = 100;
@@ -77,7 +77,7 @@ Delivery::Delivery(const UplinkConfig& config, const contract::Topics& topics,
     // Without commands no broker-side session is needed: rows are resent
     // from SQLite. set_command_sink asks for one.
     login_.clean_session = true;
-    login_.connect_timeout_s = kConnectTimeoutS;
+    login_.connect_timeout_s = config.connect_timeout_s;
     login_.max_buffered = std::clamp(config.inflight_window, 1, kMaxWindow) + kBufferMargin;
     if (config.tls)
         login_.tls =
@@ -125,7 +125,8 @@ std::string Delivery::status_payload(bool online, bool with_mode) const {
 void Delivery::turn(std::vector<LinkEvent>& events) {
     for (const auto& e : events) apply(e);
     const int64_t now = clock_.mono_ms();
-    if (connecting_ && now - connect_started_mono_ > kConnectTimeoutS * 1000 + kConnectGraceMs) {
+    if (connecting_ &&
+        now - connect_started_mono_ > int64_t{login_.connect_timeout_s} * 1000 + kConnectGraceMs) {
         ++connection_;  // whatever it reports later belongs to nobody
         connecting_ = false;
         on_connect_failed("connect timed out");

@@ -41,6 +41,9 @@ struct UplinkConfig {
     int inflight_window = 50;
     int reconnect_min_ms = 500;
     int reconnect_max_ms = 30000;
+    // TCP connect, TLS handshake and CONNACK: a poor cellular link (1-2 s
+    // round trips, a client certificate) needs more than the default.
+    int connect_timeout_s = 5;
     int telemetry_batch_max = 200;  // samples per telemetry message
     std::string credentials_file;   // "username\npassword", must not be world-readable
     std::optional<TlsConfig> tls;
