@@ -3,7 +3,8 @@
 // the router's own thread (never on the MQTT client's), may complete later
 // from any thread (selftest takes seconds), and each has a deadline: one that
 // has not completed by then is finished with a timeout error, and its late
-// completion is ignored.
+// completion is ignored. A handler that completes before it returns holds
+// the router's thread meanwhile (its deadline cannot interrupt it).
 //
 //   router.add("ack", [&](const nlohmann::json& request, command::Done done) {
 //       ...; done({{"incident", id}});             // ok, with a result object
