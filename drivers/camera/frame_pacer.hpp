@@ -13,7 +13,8 @@ class FramePacer {
   public:
     // The camera's rate in frames per second, asked every time the next slot
     // is computed (never cached): an owner that changes it at runtime (the
-    // emergency mode, issue 13) is followed from the next frame on.
+    // emergency mode, issue 13) is followed at once: the next slot moves to
+    // the last one plus the period the camera has now.
     using Fps = std::function<double()>;
     explicit FramePacer(Fps fps) : fps_(std::move(fps)) {}
 
@@ -35,10 +36,14 @@ class FramePacer {
     int64_t period_ms() const;
 
   private:
+    // The next slot, at the period the camera has now.
+    int64_t slot(int64_t period) const;
+
     Fps fps_;
     bool file_ = false;
     int64_t file_period_ms_ = 0;  // 0: the camera's period
     int64_t next_slot_ = 0;
+    int64_t planned_period_ = 0;  // the period next_slot_ was planned with (0: take it as is)
     int64_t next_file_frame_ = 0;
 };
 

@@ -9,6 +9,7 @@ PollSchedule::PollSchedule(std::vector<Device> devices, const PollIntervals& int
     for (const auto& d : devices) {
         State s;
         s.next_due.assign(d.blocks, 0);
+        s.planned_ms.assign(d.blocks, 0);
         s.block_backoff.assign(d.blocks, 0);
         s.backoff_max_ms = d.backoff_max_ms;
         devices_.push_back(std::move(s));
@@ -25,15 +26,27 @@ bool PollSchedule::ready(size_t device, int64_t now) const {
     return now >= devices_[device].backoff_until;
 }
 
+// Planned with the interval of its last poll; an interval changed since
+// (the emergency mode) moves it at once: a site switched to emergency was
+// polled at its normal rate until the slot planned before came, up to a
+// whole normal interval (minutes for a slow gauge).
+int64_t PollSchedule::due_at(size_t device, size_t block) const {
+    const State& d = devices_[device];
+    if (d.planned_ms[block] == 0) return d.next_due[block];
+    return d.next_due[block] - d.planned_ms[block] + intervals_.block_ms(device, block);
+}
+
 bool PollSchedule::due(size_t device, size_t block, int64_t now) const {
-    return devices_[device].next_due[block] <= now;
+    return due_at(device, block) <= now;
 }
 
 void PollSchedule::polled(size_t device, size_t block, int64_t now) {
     const int64_t interval = intervals_.block_ms(device, block);
-    int64_t& next = devices_[device].next_due[block];
-    next = std::max(next + interval, now);
+    const int64_t slot = due_at(device, block);
+    int64_t next = std::max(slot + interval, now);
     if (next <= now) next = now + interval;
+    devices_[device].next_due[block] = next;
+    devices_[device].planned_ms[block] = interval;
 }
 
 // The first backoff is one interval even where that exceeds the maximum:
@@ -74,7 +87,8 @@ int64_t PollSchedule::next_wake(int64_t now) const {
             wake = std::min(wake, d.backoff_until);
             continue;
         }
-        for (int64_t due : d.next_due) wake = std::min(wake, due);
+        const size_t device = static_cast<size_t>(&d - devices_.data());
+        for (size_t b = 0; b < d.next_due.size(); ++b) wake = std::min(wake, due_at(device, b));
     }
     return wake;
 }

@@ -13,7 +13,8 @@ namespace gw::modbus {
 
 // Where poll intervals come from, asked every time a next due time or a
 // first backoff is computed (never cached): an owner that changes them at
-// runtime (the emergency mode, issue 13) is followed from the next poll on.
+// runtime (the emergency mode, issue 13) is followed at once: a block's next
+// poll moves to its last slot plus the interval it has now.
 class PollIntervals {
   public:
     virtual ~PollIntervals() = default;
@@ -75,12 +76,15 @@ class PollSchedule {
   private:
     struct State {
         std::vector<int64_t> next_due;       // per block
+        std::vector<int64_t> planned_ms;     // per block: the interval next_due was planned with
         std::vector<int64_t> block_backoff;  // per block, 0: not failing alone
         int64_t backoff_max_ms = 0;
         int64_t backoff_ms = 0;
         int64_t backoff_until = 0;
     };
     static int64_t longest_backoff(const std::vector<Device>& devices);
+    // When the block is due, at the interval it has now.
+    int64_t due_at(size_t device, size_t block) const;
     // The next backoff after `current` (0: none yet), starting at `interval`.
     static int64_t next_backoff(int64_t current, int64_t interval, int64_t max_ms);
 

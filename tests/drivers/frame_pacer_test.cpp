@@ -77,18 +77,24 @@ TEST(FramePacer, FileOfUnknownRatePlaysAtTheCamerasRate) {
 }
 
 // The hook for the emergency mode (issue 13): the rate is asked at every
-// frame, so a change applies from the next slot on.
+// frame, and a change moves the slot already planned (a camera at 0.1
+// frames/s switched to emergency waited up to 10 s for it).
 TEST(FramePacer, RateIsAskedAgainAtEveryFrame) {
     ManualClock clock;
     double fps = 1.0;
     FramePacer p([&] { return fps; });
     p.start(clock.mono_ms(), false, 0);
     CHECK_TRUE(p.take(clock.mono_ms()));  // next slot at 1000
-    fps = 10.0;
-    clock.advance(500);
-    CHECK_FALSE(p.take(clock.mono_ms()));  // the slot already planned stands
-    clock.advance(500);
-    CHECK_TRUE(p.take(clock.mono_ms()));  // t=1000, next slot at 1100
+    fps = 10.0;                           // emergency: the next slot moves to 100 at once
     clock.advance(100);
+    CHECK_TRUE(p.take(clock.mono_ms()));  // t=100, next slot at 200
+    clock.advance(50);
+    CHECK_FALSE(p.take(clock.mono_ms()));
+    clock.advance(50);
+    CHECK_TRUE(p.take(clock.mono_ms()));  // t=200
+    fps = 1.0;                            // back to normal: the next slot moves out to 1200
+    clock.advance(700);
+    CHECK_FALSE(p.take(clock.mono_ms()));  // t=900: more than a fifth of a period early
+    clock.advance(300);
     CHECK_TRUE(p.take(clock.mono_ms()));
 }

@@ -154,19 +154,34 @@ TEST(PollSchedule, BackedOffDeviceWakesTheBusOnlyWhenItsBackoffEnds) {
 
 // The hook for the emergency mode (issue 13): intervals are asked at every
 // poll and every first backoff, so a change applies from the next one on.
-TEST(PollSchedule, IntervalsAreAskedAgainAtEveryPoll) {
+// A site switched to emergency mode was polled at the normal rate until
+// the slot planned at it came: a whole normal interval, minutes for a slow
+// gauge. A changed interval moves the next poll at once, both ways.
+TEST(PollSchedule, AChangedIntervalMovesTheNextPollAtOnce) {
     ManualClock clock;
-    Intervals iv({{1000}}, {1000});
+    Intervals iv({{900}}, {900});
     PollSchedule s({{1, 30000}}, iv);
     poll_due(s, clock, {1});
-    LONGS_EQUAL(1000, s.next_wake(clock.mono_ms()));
+    LONGS_EQUAL(900, s.next_wake(clock.mono_ms()));
+    clock.advance(100);
+    iv.blocks[0][0] = 300;                           // emergency
+    LONGS_EQUAL(300, s.next_wake(clock.mono_ms()));  // the last poll + the new interval
+    clock.advance(200);
+    LONGS_EQUAL(1, poll_due(s, clock, {1}));
+    LONGS_EQUAL(600, s.next_wake(clock.mono_ms()));
+    clock.advance(400);  // t=700: overdue at 200 ms, polled once, no burst
     iv.blocks[0][0] = 200;
-    iv.devices[0] = 200;
-    clock.advance(1000);  // the slot planned at the old interval stands
-    poll_due(s, clock, {1});
-    LONGS_EQUAL(1200, s.next_wake(clock.mono_ms()));
+    LONGS_EQUAL(1, poll_due(s, clock, {1}));
+    LONGS_EQUAL(0, poll_due(s, clock, {1}));
+    LONGS_EQUAL(900, s.next_wake(clock.mono_ms()));
+    iv.blocks[0][0] = 900;  // back to normal: the next poll moves out
+    LONGS_EQUAL(1600, s.next_wake(clock.mono_ms()));
+    clock.advance(899);
+    LONGS_EQUAL(0, poll_due(s, clock, {1}));
+    clock.advance(1);
+    LONGS_EQUAL(1, poll_due(s, clock, {1}));
     s.failed(0, clock.mono_ms());
-    LONGS_EQUAL(200, s.backoff_ms(0));
+    LONGS_EQUAL(900, s.backoff_ms(0));
 }
 
 TEST(PollSchedule, LostLinkIsRetriedAfterAGrowingBackoff) {
