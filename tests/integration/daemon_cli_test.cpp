@@ -150,6 +150,10 @@ TEST(DaemonCli, SecretFilesTheDaemonWouldRefuseAreConfigErrors) {
     STRCMP_CONTAINS("uplink.credentials_file: ", check.err.c_str());
     STRCMP_CONTAINS("is world-readable (mode 0644)", check.err.c_str());
     LONGS_EQUAL(2, gw::test::run({GW_GATEWAYD, "--config", path}).code);
+    // gatewayctl config check said "ok" to it (it checked the file alone).
+    auto ctl = gw::test::run({GW_GATEWAYCTL, "config", "check", path});
+    LONGS_EQUAL(2, ctl.code);
+    STRCMP_EQUAL(check.err.c_str(), ctl.err.c_str());
 }
 
 // A relative data_dir is made from the working folder on, its first part too

@@ -52,6 +52,17 @@ TEST_GROUP(Provision) {
     std::string example = gw::test::read_file(kExample);
 };
 
+// provision parsed the file with toml++ before the loader's guards: a
+// dotted key of 50,000 parts overflowed the stack (a crash, not an error).
+TEST(Provision, AKeyOfTooManyPartsIsAnErrorNotACrash) {
+    std::string key = "a";
+    for (int i = 0; i < 50000; ++i) key += ".a";
+    auto out = gw::ctl::provision_text(key + " = 1\n", "gw.toml", site_b());
+    CHECK_FALSE(out.ok());
+    STRCMP_EQUAL("gw.toml:1: (syntax): a dotted key of more than 64 parts\n",
+                 all_errors(out).c_str());
+}
+
 TEST(Provision, SetsIdentityBrokersAndTlsFiles) {
     auto out = gw::ctl::provision_text(example, "gw.toml", site_b());
     CHECK_TEXT(out.ok(), all_errors(out).c_str());

@@ -105,6 +105,15 @@ TEST(Config, TheUplinkConnectTimeoutIsReadAndBounded) {
         only_error(replace(kBase, brokers, brokers + "\nconnect_timeout_s = 0")).c_str());
 }
 
+// An empty secret_file (a template's variable never filled in) ran every
+// unsigned command from the broker without a word.
+TEST(Config, AnEmptyCommandSecretFileIsRefused) {
+    STRCMP_CONTAINS(
+        "commands.secret_file: must name the file with the shared secret; to run "
+        "unsigned commands, leave the key out",
+        only_error(std::string(kBase) + "[commands]\nsecret_file = \"\"\n").c_str());
+}
+
 TEST(Config, ExampleConfigIsValid) {
     auto r =
         gw::load_config(std::string(GW_SOURCE_DIR) + "/firmware/base/config/gateway.example.toml",

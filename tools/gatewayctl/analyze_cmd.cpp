@@ -44,6 +44,7 @@ struct AnalyzeOptions {
 // A --set value as TOML: itself if it is a TOML value (number, boolean,
 // quoted string, array), else a bare word taken as a string.
 std::string toml_value(const std::string& text) {
+    if (!unparsable_toml("v = " + text, "--set").empty()) return nlohmann::json(text).dump();
     try {
         auto doc = toml::parse("v = " + text);
         if (doc.size() == 1 && doc.contains("v")) return text;

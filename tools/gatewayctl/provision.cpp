@@ -57,6 +57,10 @@ bool Provisioning::empty() const {
 Provisioned provision_text(const std::string& text, const std::string& name,
                            const Provisioning& p) {
     Provisioned out;
+    if (auto refused = unparsable_toml(text, name); !refused.empty()) {
+        out.errors.lines = std::move(refused);
+        return out;
+    }
     toml::table doc;
     try {
         doc = toml::parse(text, name);

@@ -278,6 +278,12 @@ void load_commands(TomlReader& root, Config& c) {
     auto t = root.table("commands");
     if (!t) return;
     c.commands.secret_file = t->text("secret_file", "");
+    // An empty value (a template's variable never filled in) would run
+    // every unsigned command from the broker without a word.
+    if (t->has("secret_file") && c.commands.secret_file.empty())
+        t->problem("secret_file",
+                   "must name the file with the shared secret; to run unsigned commands, leave "
+                   "the key out");
     c.commands.max_skew_s = static_cast<int>(t->integer("max_skew_s", 300, 5, 86400));
     c.commands.allow_unsynced = t->flag("allow_unsynced", false);
     if (c.commands.secret_file.empty() && (t->has("max_skew_s") || t->has("allow_unsynced")))
@@ -917,21 +923,24 @@ std::optional<long> line_with_too_many_key_parts(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> unparsable_toml(const std::string& text, const std::string& name) {
+    Diagnostics diag(name);
+    if (text.size() > static_cast<size_t>(kMaxConfigBytes))
+        diag.add(0, "(file)",
+                 "is " + std::to_string(text.size()) + " bytes: a configuration has at most " +
+                     std::to_string(kMaxConfigBytes));
+    else if (auto line = line_with_too_many_key_parts(text))
+        diag.add(*line, "(syntax)",
+                 "a dotted key of more than " + std::to_string(kMaxKeyParts) + " parts");
+    return diag.lines();
+}
+
 LoadResult load_config_text(const std::string& text, const std::string& name,
                             const std::vector<DetectorKind>& kinds) {
     LoadResult result;
     Diagnostics diag(name);
-    if (text.size() > static_cast<size_t>(kMaxConfigBytes)) {
-        diag.add(0, "(file)",
-                 "is " + std::to_string(text.size()) + " bytes: a configuration has at most " +
-                     std::to_string(kMaxConfigBytes));
-        result.errors.lines = diag.lines();
-        return result;
-    }
-    if (auto line = line_with_too_many_key_parts(text)) {
-        diag.add(*line, "(syntax)",
-                 "a dotted key of more than " + std::to_string(kMaxKeyParts) + " parts");
-        result.errors.lines = diag.lines();
+    if (auto refused = unparsable_toml(text, name); !refused.empty()) {
+        result.errors.lines = std::move(refused);
         return result;
     }
     toml::table doc;

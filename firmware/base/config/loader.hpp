@@ -28,6 +28,13 @@ constexpr long kMaxConfigBytes = 1 << 20;
 // without a limit of its own, and a long enough key overflows the stack.
 constexpr int kMaxKeyParts = 64;
 
+// Why a TOML text from outside must not be parsed at all (larger than
+// kMaxConfigBytes, or a dotted key of more than kMaxKeyParts parts), as
+// "NAME:LINE: (syntax): what" lines; empty: toml::parse may have it. Every
+// toml::parse of such a text goes through it (the loader, gatewayctl
+// provision and analyze --set): toml++ overflowed the stack on a long key.
+std::vector<std::string> unparsable_toml(const std::string& text, const std::string& name);
+
 LoadResult load_config(const std::string& path, const std::vector<DetectorKind>& kinds);
 LoadResult load_config_text(const std::string& text, const std::string& name,
                             const std::vector<DetectorKind>& kinds);
