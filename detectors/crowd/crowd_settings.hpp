@@ -36,6 +36,7 @@ struct CrowdSettings final : DetectorSettings {
     double dense_occupancy = 0.45;      // above this foreground fraction of the ROI: occupancy mode
     double full_density = 5.0;  // persons/m^2 when the ROI is fully covered (occupancy mode)
     double evidence_max_kb = kEvidenceMaxKbDefault;
+    double evidence_image_max_kb() const override { return evidence_max_kb; }
 
     static CrowdSettings read(Params& p);
 };

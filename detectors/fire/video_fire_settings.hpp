@@ -49,6 +49,7 @@ struct VideoFireSettings final : DetectorSettings {
     double score_min = 0.5;      // per-frame region score for "flames in this frame"
     double growth_critical = 3;  // area grown this many times since raise: critical
     double evidence_max_kb = kEvidenceMaxKbDefault;
+    double evidence_image_max_kb() const override { return evidence_max_kb; }
 
     static VideoFireSettings read(Params& p);
     double min_camera_fps() const override { return min_fps; }

@@ -625,6 +625,34 @@ camera = "cam1"
         only_error(slower).c_str());
 }
 
+// An evidence image is stored base64: 1024 KB is ~1.37 MB, more than a
+// 1 MB evidence lane, and the center got every alarm without its picture.
+TEST(Config, AnEvidenceImageTheStoreCannotHoldIsRefused) {
+    std::string text = std::string(kBase) + R"(
+[store]
+evidence_max_mb = 1
+
+[[cameras]]
+id = "cam1"
+url = "/dev/video0"
+fps = 15
+
+[[detectors]]
+id = "vfire"
+kind = "video_fire"
+camera = "cam1"
+)";
+    CHECK(load(text).ok());  // the default, 150 KB
+    STRCMP_EQUAL(
+        "cfg.toml:38: detectors[vfire].params.evidence_max_kb: 1024 KB is about 1.33724 MB as "
+        "stored (base64), more than [store] evidence_max_mb = 1: no image would ever be stored; "
+        "lower it, or raise evidence_max_mb",
+        only_error(text + "[detectors.params]\nevidence_max_kb = 1024\n").c_str());
+    CHECK(load(replace(text, "evidence_max_mb = 1", "evidence_max_mb = 2") +
+               "[detectors.params]\nevidence_max_kb = 1024\n")
+              .ok());
+}
+
 // toml++ gives no double for an integer beyond 2^53, and the reader took
 // the default instead: scale = 9007199254740993 was read as 1, silently.
 TEST(Config, AnIntegerTooLargeForADoubleIsNoDefault) {

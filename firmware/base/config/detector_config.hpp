@@ -77,6 +77,9 @@ class DetectorSettings {
         (void)type;
         return 0;
     }
+    // The largest evidence image the detector sends, KB before base64 (0:
+    // none): the store's evidence lane must hold one.
+    virtual double evidence_image_max_kb() const { return 0; }
     // The window over which the detector fits input `role`'s rate of change
     // (seconds, 0: none), the parameter that sets it and that parameter's
     // maximum. The fit needs three readings in it: a point polled less than

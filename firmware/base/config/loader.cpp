@@ -736,6 +736,20 @@ void check_modbus_point(const PointConfig& p, long line, Diagnostics& diag) {
                      " as a number, any non-zero value true)");
 }
 
+// An evidence image is stored base64 in JSON (4/3 of its bytes, and a few
+// hundred more): one larger than the evidence lane's cap is never stored,
+// and the center gets the alarm without its picture.
+void check_evidence_fits(const DetectorConfig& d, const Config& c, long line, Diagnostics& diag) {
+    const double kb = d.settings ? d.settings->evidence_image_max_kb() : 0;
+    const double stored_bytes = kb * 1024 * 4 / 3 + 4096;
+    if (kb <= 0 || stored_bytes <= static_cast<double>(c.store.evidence_max_bytes)) return;
+    diag.add(line, "detectors[" + d.id + "].params.evidence_max_kb",
+             config_number(kb) + " KB is about " + config_number(stored_bytes / (1 << 20)) +
+                 " MB as stored (base64), more than [store] evidence_max_mb = " +
+                 std::to_string(c.store.evidence_max_bytes >> 20) +
+                 ": no image would ever be stored; lower it, or raise evidence_max_mb");
+}
+
 void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
                       const std::map<std::string, long>& poll_lines,
                       const std::map<std::string, long>& detector_lines,
@@ -790,6 +804,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
                      "camera \"" + d.camera + "\" is not defined");
         else if (!d.camera.empty())
             check_camera_rate(d, *c.camera(d.camera), detector_lines.at(d.id + ".camera"), diag);
+        if (!d.camera.empty()) check_evidence_fits(d, c, detector_lines.at(d.id + ".camera"), diag);
     }
 }
 
