@@ -90,6 +90,14 @@ TEST(CtlBrokerDown, MqttTestSelftestStoreStatsAndExport) {
         auto refused = site->ctl({"store", "export", "--out", onto});
         LONGS_EQUAL_TEXT(2, refused.code, refused.err.c_str());
         STRCMP_CONTAINS("is one of the store's own files", refused.err.c_str());
+        // Nor are they snapshot or record targets (they were truncated).
+        for (const std::vector<std::string>& saving :
+             {std::vector<std::string>{"snapshot", "--camera", "cam-1", "--out", onto},
+              std::vector<std::string>{"record", "--for", "1s", "--out", onto}}) {
+            auto r = site->ctl(saving);
+            LONGS_EQUAL_TEXT(2, r.code, r.err.c_str());
+            STRCMP_CONTAINS("is one of the store's own files", r.err.c_str());
+        }
     }
     // Beside them, a file of its own is no store file.
     auto beside = site->ctl({"store", "export", "--out", store_path + "-export.jsonl"});

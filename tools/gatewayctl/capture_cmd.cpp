@@ -33,6 +33,7 @@ namespace {
 using nlohmann::json;
 
 int snapshot(const Target& target, const std::string& camera, const std::string& path) {
+    if (int rc = refuse_store_file(target, path, "save it"); rc != kOk) return rc;
     json r;
     if (int rc = call(target, {{"cmd", "snapshot"}, {"camera", camera}}, r, 15000); rc != kOk)
         return rc;
@@ -244,6 +245,7 @@ class SampleDrain {
 };
 
 int record(const Target& target, const std::string& path, double for_ms) {
+    if (int rc = refuse_store_file(target, path, "record"); rc != kOk) return rc;
     SampleDrain samples(target);
     if (int rc = samples.start(); rc != kOk) return rc;
     std::ofstream out(path, std::ios::trunc);

@@ -38,4 +38,11 @@ int call(const Target& t, const nlohmann::json& request, nlohmann::json& reply,
 
 int exit_code_for(const ControlError& e);
 
+// Whether `path` may be written by a command that saves the daemon's data
+// (store export, snapshot, record): kOk, or kUsage (said on stderr, with
+// "`what` elsewhere") when it is one of the running store's own files, a
+// database, journal, lock or reserve that would be wrecked; the call's code
+// when the daemon cannot be asked.
+int refuse_store_file(const Target& target, const std::string& path, const char* what);
+
 }  // namespace gw::ctl

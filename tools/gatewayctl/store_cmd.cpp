@@ -71,34 +71,12 @@ long export_lane(const Target& target, const std::string& lane, std::ostream& ou
     }
 }
 
-// The store's own files: an export written over one would wreck the store
-// (the database and its journal files, the salvage marker, the instance
-// lock, the full-disk reserve, the boot counter beside it) or lose what
-// salvage kept (the damaged copies).
-bool is_store_file(const std::string& out, const std::string& store) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path target = fs::weakly_canonical(out, ec);
-    if (ec || store.empty()) return false;
-    const fs::path db = fs::weakly_canonical(store, ec);
-    if (ec || target.parent_path() != db.parent_path()) return false;
-    const std::string name = target.filename().string();
-    const std::string base = db.filename().string();
-    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging", ".lock", "-reserve"})
-        if (name == base + suffix) return true;
-    return name == "boot.count" || name.rfind(base + ".corrupt-", 0) == 0;
-}
-
 // Written to FILE.part and renamed when whole: a failed export (the daemon
 // went away, a full disk) leaves the previous FILE as it was.
 int export_store(const Target& target, const std::string& path, const std::string& lanes) {
+    if (int rc = refuse_store_file(target, path, "export"); rc != kOk) return rc;
     json stats;
     if (int rc = call(target, {{"cmd", "store_stats"}}, stats); rc != kOk) return rc;
-    if (is_store_file(path, stats.value("path", std::string()))) {
-        std::cerr << "gatewayctl: " << path
-                  << " is one of the store's own files; export elsewhere\n";
-        return kUsage;
-    }
     std::vector<std::string> which = lanes == "all" ? lane_names() : std::vector{lanes};
     long total = 0;
     for (const auto& l : which) total += stats[l].value("rows", 0L);
