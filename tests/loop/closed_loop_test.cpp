@@ -74,6 +74,23 @@ TEST_GROUP(ClosedLoop) {
         loop->before(e);
         loop->after(e);
     }
+    // The loop opened again on `path` (a restart), storing what it makes
+    // (tick) through itself as the daemon's intake does; into `stored` too.
+    std::unique_ptr<gw::loop::ClosedLoop> restarted(
+        const gw::Config& config, const std::string& path, std::vector<Event>& stored) {
+        auto opened = gw::loop::ClosedLoop::open(config, path, clock, log);
+        CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+        gw::loop::ClosedLoop* self = opened->get();
+        self->attach(
+            [self, &stored](Event e) -> gw::Result<Event> {
+                self->before(e);
+                self->after(e);
+                stored.push_back(e);
+                return e;
+            },
+            nullptr);
+        return std::move(*opened);
+    }
 };
 
 // A camera's fresh evidence (emergency mode only) repeats its incident: it
@@ -212,35 +229,26 @@ TEST(ClosedLoop, AnIncidentContinuedAfterARestartIsNoNewFindingForTheRules) {
         CHECK((*first)->mode().state().mode == Mode::emergency);
         CHECK((*first)->set_mode(Mode::normal, std::nullopt, "command:c-1").ok());
     }
-    auto again = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
-    CHECK(again.ok());
     std::vector<Event> stored;
-    (*again)->attach(
-        [&](Event e) -> gw::Result<Event> {
-            (*again)->before(e);
-            (*again)->after(e);
-            stored.push_back(e);
-            return e;
-        },
-        nullptr);
+    auto again = restarted(config, dir.file("loop.db"), stored);
     // Its first try is refused (the alarm lane full after an outage); made
     // again, it is still no new finding.
     Event fire = flames("gw-2-1", EventState::raise);
     fire.incident = "gw-2-1";
-    (*again)->before(fire);
-    (*again)->refused(fire);
-    (*again)->tick(false);
+    again->before(fire);
+    again->refused(fire);
+    again->tick(false);
     CHECK(!stored.empty());
     CHECK(stored[0].state == EventState::update);
     STRCMP_EQUAL("gw-1-1", stored[0].incident.c_str());
-    CHECK((*again)->mode().state().mode == Mode::normal);
+    CHECK(again->mode().state().mode == Mode::normal);
 
     Event worse = flames("gw-2-2", EventState::update);
     worse.incident = "gw-2-1";
     worse.severity = Severity::critical;
-    (*again)->before(worse);
-    (*again)->after(worse);
-    CHECK((*again)->mode().state().mode == Mode::emergency);
+    again->before(worse);
+    again->after(worse);
+    CHECK(again->mode().state().mode == Mode::emergency);
 }
 
 // After a restart a flood gauge's detector tells a stuck gauge again only
@@ -291,37 +299,28 @@ inputs = { depth = "water_depth" }
             (*first)->after(e);
         }
     }
-    auto again = gw::loop::ClosedLoop::open(config, dir.file("loop.db"), clock, log);
-    CHECK(again.ok());
     std::vector<Event> stored;
-    (*again)->attach(
-        [&](Event e) -> gw::Result<Event> {
-            (*again)->before(e);
-            (*again)->after(e);
-            stored.push_back(e);
-            return e;
-        },
-        nullptr);
+    auto again = restarted(config, dir.file("loop.db"), stored);
     // The depth is told again within its raise hold (10 s): grace 310 s.
     clock.advance(309999);
-    (*again)->tick(false);
+    again->tick(false);
     CHECK(stored.empty());
     clock.advance(1);
-    (*again)->tick(false);
+    again->tick(false);
     LONGS_EQUAL(1, stored.size());
     STRCMP_EQUAL("gw-1-1", stored[0].incident.c_str());
     CHECK(stored[0].state == EventState::clear);
     // The stuck gauge, still stuck, is told again after stuck_s: the same
     // incident goes on.
     clock.advance(3600000 - 310000);
-    (*again)->tick(false);
+    again->tick(false);
     LONGS_EQUAL(1, stored.size());
     Event stuck = flood("gw-2-1", "sensor_stuck");
-    (*again)->before(stuck);
-    (*again)->after(stuck);
+    again->before(stuck);
+    again->after(stuck);
     STRCMP_EQUAL("gw-1-2", stuck.incident.c_str());
     CHECK(stuck.state == EventState::update);
-    LONGS_EQUAL(1, (*again)->book().open().size());  // the stuck gauge's
+    LONGS_EQUAL(1, again->book().open().size());  // the stuck gauge's
 }
 
 // A detector's clear the store refused (its alarm lane full) is made again

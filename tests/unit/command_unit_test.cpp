@@ -120,6 +120,13 @@ TEST_GROUP(CommandBook) {
             if (r.topic == contract::reply_route("selftest")) out.push_back(json::parse(r.payload));
         return out;
     }
+    // Commands signed with a secret, 60 s of skew allowed.
+    static command::ChannelOptions signing() {
+        command::ChannelOptions options;
+        options.signing.secret = "0123456789abcdef-secret";
+        options.signing.max_skew_ms = 60000;
+        return options;
+    }
     // Whether the command `id` was answered (its reply stored) within 5 s.
     static bool wait_sent(CommandBook & book, const std::string& id) {
         for (int i = 0; i < 500; ++i) {
@@ -381,9 +388,7 @@ TEST(CommandBook, WithSigningOnlyASignedRequestNamesTheIdOfItsRefusal) {
     auto book = CommandBook::open(dir.file("store.db"));
     CHECK(book.ok());
     add_selftest();
-    command::ChannelOptions options;
-    options.signing.secret = "0123456789abcdef-secret";
-    options.signing.max_skew_ms = 60000;
+    command::ChannelOptions options = signing();
     command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
     CHECK(channel.start().ok());
     auto signed_request = [&](const std::string& id, int64_t ts) {
@@ -418,9 +423,7 @@ TEST(CommandBook, ASignedCommandThatRanGetsItsFirstReplyAgainWhenStale) {
     auto book = CommandBook::open(dir.file("store.db"));
     CHECK(book.ok());
     add_selftest();
-    command::ChannelOptions options;
-    options.signing.secret = "0123456789abcdef-secret";
-    options.signing.max_skew_ms = 60000;
+    command::ChannelOptions options = signing();
     options.replay_every_ms = 0;
     command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
     CHECK(channel.start().ok());
