@@ -17,6 +17,8 @@ constexpr long kWarmupFrames = 10;
 // gone, so the background is learnt again.
 constexpr int64_t kRestartGapMs = 1000;
 constexpr double kRestartGapFrames = 5;
+// The spacing of the slowest camera the config allows (0.1 frames/s).
+constexpr double kSlowestSpacingMs = 10000;
 // Foreground jumping from below kCutBefore to above kCutAfter of the frame
 // in one frame is a new view (a reconnect to a moved camera, lights
 // switched): people do not appear that fast.
@@ -240,14 +242,15 @@ void CrowdDetector::restart() {
     history_.clear();
 }
 
-// A gap is judged against the spacing learnt since the start: the first
-// one is learnt, not judged, or a camera slower than 1 frame/s would be
-// restarted at every frame and never count.
+// A gap is judged against the spacing learnt since the start; before one
+// is known, against the slowest camera's (0.1 frames/s): judged against
+// none, a camera slower than 1 frame/s was restarted at every frame and
+// never counted.
 bool CrowdDetector::is_gap(int64_t t_ms) {
     if (last_t_ < 0) return false;
     double dt = double(t_ms - last_t_);
-    bool gap =
-        mean_dt_ms_ > 0 && dt > std::max(double(kRestartGapMs), kRestartGapFrames * mean_dt_ms_);
+    const double spacing = mean_dt_ms_ > 0 ? mean_dt_ms_ : kSlowestSpacingMs;
+    bool gap = dt > std::max(double(kRestartGapMs), kRestartGapFrames * spacing);
     if (!gap) mean_dt_ms_ = mean_dt_ms_ <= 0 ? dt : 0.9 * mean_dt_ms_ + 0.1 * dt;
     return gap;
 }

@@ -1,5 +1,7 @@
 #include "fire_settings.hpp"
 
+#include <algorithm>
+
 namespace gw::detectors {
 
 FireSettings FireSettings::read(Params& p) {
@@ -38,6 +40,10 @@ double FireSettings::seen_again_within_s(const std::string& type) const {
     if (type == "co") return co_tau_min * 60;
     if (type == "sensor_silent") return silent_s;
     if (type == "sensor_stuck") return 0;  // not judged on fire inputs
+    // Confirmed by two criteria: as late as the slowest of them.
+    if (type == "fire_confirmed")
+        return std::max(
+            {hold_s, seen_again_within_s("heat_rate_of_rise"), seen_again_within_s("co")});
     return hold_s;
 }
 

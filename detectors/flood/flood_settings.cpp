@@ -43,8 +43,8 @@ FloodSettings FloodSettings::read(Params& p) {
 
 double FloodSettings::seen_again_within_s(const std::string& type) const {
     if (type == "water_depth" || type == "sensor_out_of_range") return raise_hold_s;
-    if (type == "water_rising") return rise_window_s;           // the fit starts empty
-    if (type == "rain_intensity") return rain_window_min * 60;  // tips count from 0
+    if (type == "water_rising") return rise_window_s + raise_hold_s;  // the fit starts empty
+    if (type == "rain_intensity") return rain_window_min * 60;        // tips count from 0
     if (type == "sensor_silent") return silent_s;
     if (type == "sensor_stuck") return stuck_s;
     return 0;

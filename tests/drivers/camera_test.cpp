@@ -361,8 +361,6 @@ TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
     LONGS_EQUAL_TEXT(1, captured.count("stream lost"), captured.text().c_str());
 }
 
-// A camera that could not be opened and then plays says both in the
-// journal, as it does to the center.
 // A camera that changes its resolution (reset to its default) was passed
 // on at the new size, silently: roi, ignore zones and ground points, given
 // in its pixels, fell elsewhere in the picture. Its frames stay at the
@@ -398,6 +396,8 @@ TEST(Camera, V4l2WaitsAreBoundedUnlessTheEnvironmentSaysOtherwise) {
     ::unsetenv(kName);
 }
 
+// A camera that could not be opened and then plays says both in the
+// journal, as it does to the center.
 TEST(Camera, ACameraThatComesBackSaysSoInTheLog) {
     Frames frames;
     const std::string path = dir.file("late.avi");

@@ -441,6 +441,32 @@ TEST(CommandBook, ASignedCommandThatRanGetsItsFirstReplyAgainWhenStale) {
     LONGS_EQUAL(1, runs.load());
 }
 
+// ... but old copies are answered within the refusal budget: a week of
+// captured commands sent again at once filled the alarm lane with replies.
+TEST(CommandBook, OldSignedCopiesAreAnsweredWithinTheRefusalBudget) {
+    auto book = CommandBook::open(dir.file("store.db"));
+    CHECK(book.ok());
+    add_selftest();
+    command::ChannelOptions options = signing();
+    options.replay_every_ms = 0;
+    options.refusals_per_minute = 3;
+    command::CommandChannel channel(options, **book, *store, router, {"s1", "gw1"}, clock, log);
+    CHECK(channel.start().ok());
+    std::vector<std::string> sent;
+    for (int i = 0; i < 10; ++i) {
+        json r = {{"id", "c-" + std::to_string(i)}, {"ts", clock.now_ms()}};
+        r["sig"] = command::sign(options.signing.secret, "s1/gw1", "selftest", r);
+        sent.push_back(r.dump());
+        channel.on_command("selftest", sent.back(), false);
+        CHECK_TEXT(wait_sent(**book, r["id"]), "a command was not answered");
+    }
+    clock.advance(61000);
+    for (const auto& copy : sent) channel.on_command("selftest", copy, false);
+    channel.stop();
+    LONGS_EQUAL(10 + 3, stored_replies().size());
+    LONGS_EQUAL(10, runs.load());
+}
+
 // Garbage that names no request id (not JSON, no id) used up the one
 // refusal budget, and the center's own refused requests went unanswered.
 TEST(CommandBook, GarbageDoesNotUseUpTheAnswersToRequestsWithAnId) {

@@ -96,6 +96,7 @@ TEST(Config, BaseIsValidAndFilledIn) {
 
 TEST(Config, TheUplinkConnectTimeoutIsReadAndBounded) {
     LONGS_EQUAL(5, load(kBase).config->uplink.connect_timeout_s);
+    LONGS_EQUAL(64, load(kBase).config->uplink.inflight_bulk_kb);
     const std::string brokers = "brokers = [\"tcp://127.0.0.1:1883\"]";
     auto r = load(replace(kBase, brokers, brokers + "\nconnect_timeout_s = 30"));
     CHECK(r.ok());

@@ -347,6 +347,18 @@ TEST(Delivery, EvidenceInFlightIsHeldToAFewBytesSoAnAlarmIsNotQueuedBehindIt) {
     STRCMP_EQUAL("evidence/e5", d[d.size() - 21].first.c_str());
 }
 
+// Where round trips are long a site raises the budget: more images go at once.
+TEST(Delivery, TheBulkBudgetIsTheConfigured) {
+    Rig r(50);
+    r.config.inflight_bulk_kb = 100;
+    r.open_store();
+    const std::string image(40 * 1024, 'j');
+    for (int i = 0; i < 5; ++i)
+        CHECK(r.store->append(Lane::evidence, i, "evidence/e" + std::to_string(i), image).ok());
+    r.connect();
+    LONGS_EQUAL(2, r.open.size());  // 80 KB; a third would be 120
+}
+
 // A poor cellular link (1-2 s round trips, TLS with a client certificate)
 // needs more than 5 s to connect; the timeout was fixed, so every attempt
 // timed out. It is uplink.connect_timeout_s, and a connect whose outcome

@@ -298,6 +298,15 @@ TEST(Crowd, ASlowCameraCounts) {
     CHECK_FALSE(
         d->on_frame(gw::test::crowd_frame(bg, 30, 5, 60), 29 * 2000 + 60000, r.events, r.evidence)
             .ready);
+    // So is one right after the first frame, before any spacing is known
+    // (judged against the slowest camera's, 10 s): the frame before it is
+    // no background.
+    auto fresh = walker_crowd(ids, 0);
+    fresh->on_frame(gw::test::crowd_frame(bg, 0, 5, 60), 0, r.events, r.evidence);
+    int64_t t = 60000;
+    for (int n = 1; n < 10; ++n, t += 2000)
+        CHECK_FALSE(fresh->on_frame(gw::test::crowd_frame(bg, n, 5, 60), t, r.events, r.evidence)
+                        .ready);  // 9 frames since the gap: not yet 10
 }
 
 // The same view change without a gap (a reconnect that took no time): the

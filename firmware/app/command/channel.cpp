@@ -138,14 +138,15 @@ std::optional<CommandChannel::Request> CommandChannel::checked(const std::string
     // A signed copy of a command that ran (its PUBACK lost, or the center
     // sending the same bytes again as the contract asks) gets its first
     // reply again, also once its ts is older than max_skew_s: judged on its
-    // age first, it got "stale" after its success.
+    // age first, it got "stale" after its success. Such old copies are
+    // answered within the refusal budget: a week of captured commands sent
+    // again at once must not fill the alarm lane with their replies.
+    const Status signature =
+        check_signature(options_.signing, target, name, request, clock_.now_ms(), clock_.synced());
     if (!options_.signing.secret.empty() && vouched && id &&
-        repeat_of(*id, name, "repeated request id: first reply again"))
+        repeat_of(*id, name, "repeated request id: first reply again", !signature))
         return std::nullopt;
-    if (auto s = check_signature(options_.signing, target, name, request, clock_.now_ms(),
-                                 clock_.synced());
-        !s)
-        return refused_as(name, s.error());
+    if (!signature) return refused_as(name, signature.error());
     return Request{*id, std::move(request)};
 }
 
@@ -181,11 +182,12 @@ std::nullopt_t CommandChannel::refused(const Refusal& r) {
     return std::nullopt;
 }
 
-bool CommandChannel::repeat_of(const std::string& id, const std::string& name, const char* what) {
+bool CommandChannel::repeat_of(const std::string& id, const std::string& name, const char* what,
+                               bool budgeted) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto row = book_.find(id);
     if (!row || !*row || (*row)->name != name) return false;
-    replay_first(**row, what);
+    if (!budgeted || take_refusal(clock_.mono_ms(), true)) replay_first(**row, what);
     return true;
 }
 
@@ -302,6 +304,10 @@ bool CommandChannel::replay_due(const std::string& id, int64_t now_mono) {
 
 bool CommandChannel::refusal_allowed(int64_t now_mono, bool named) {
     std::lock_guard<std::mutex> lock(mutex_);
+    return take_refusal(now_mono, named);
+}
+
+bool CommandChannel::take_refusal(int64_t now_mono, bool named) {
     Budget& b = named ? named_refusals_ : nameless_refusals_;
     if (now_mono - b.window_start_mono >= 60000) {
         if (b.suppressed > 0)

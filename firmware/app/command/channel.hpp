@@ -87,10 +87,14 @@ class CommandChannel final : public uplink::CommandSink {
     // on the broker, or signed and sent again): its first reply goes again
     // (once sent), as for any repeat, logged as `what`. False when the id is
     // new or was used for another command.
-    bool repeat_of(const std::string& id, const std::string& name, const char* what);
+    // `budgeted`: an old copy (outside max_skew_s), answered only within
+    // the refusal budget of requests that name an id.
+    bool repeat_of(const std::string& id, const std::string& name, const char* what,
+                   bool budgeted = false);
     // Sends a known request's first reply again; mutex_ held.
     void replay_first(const CommandRow& row, const char* what);
     bool refusal_allowed(int64_t now_mono, bool named);
+    bool take_refusal(int64_t now_mono, bool named);  // refusal_allowed, mutex_ held
     // Whether a repeat of `id` gets its reply again now; mutex_ held.
     bool replay_due(const std::string& id, int64_t now_mono);
     void execute(const std::string& id, const std::string& name, nlohmann::json request);

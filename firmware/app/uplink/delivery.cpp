@@ -28,12 +28,6 @@ const char* topic_problem(std::string_view topic) {
 constexpr int64_t kConnectGraceMs = 10000;
 constexpr int64_t kConnectedPollMs = 200;
 constexpr int kMaxWindow = 100;
-// Evidence and telemetry bytes published and not yet acknowledged: at most
-// this much, one row always. Paho sends publishes in order on one TCP
-// stream, so a slot kept for alarms only let an alarm be queued at once:
-// after an outage it still went out behind 38 images of ~200 KB in flight,
-// minutes on a slow cellular link. Now behind 64 KB and one image at most.
-constexpr size_t kBulkBytesInFlight = 64 * 1024;
 // A connection lost sooner than this after the broker took its birth makes
 // the next reconnect wait twice as long as the last such one: a second
 // gateway with the same client id (a cloned image), or a broker taking the
@@ -525,8 +519,12 @@ size_t Delivery::bulk_bytes(const Record& row) {
 }
 
 bool Delivery::bulk_fits(const Record& row) const {
+    // Paho sends publishes in order on one TCP stream, so a slot kept for
+    // alarms only let an alarm be queued at once: after an outage it still
+    // went out behind 38 images of ~200 KB in flight, minutes on a slow
+    // cellular link. Now behind uplink.inflight_bulk_kb and one row at most.
     return row.lane == Lane::alarm || bulk_bytes_ == 0 ||
-           bulk_bytes_ + bulk_bytes(row) <= kBulkBytesInFlight;
+           bulk_bytes_ + bulk_bytes(row) <= size_t(config_.inflight_bulk_kb) * 1024;
 }
 
 bool Delivery::landed(const Key& key) {

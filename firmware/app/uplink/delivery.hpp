@@ -2,7 +2,9 @@
 // The uplink's logic, single-threaded and with no thread of its own:
 //   - which broker, and when: brokers in order, the next one right after a
 //     failure; after a whole round of failures wait reconnect_min_ms,
-//     doubling up to reconnect_max_ms; a success resets the wait.
+//     doubling up to reconnect_max_ms; a connection whose birth the broker
+//     acked resets the wait. A connection lost before that is a failed
+//     connect; one lost within 30 s of its connect doubles the next wait.
 //   - what to publish: alarms, then evidence, then telemetry (a lane is read
 //     only when the lanes before it have nothing unsent), each row to its
 //     stored route, at most inflight_window (<= 100) unacknowledged at once,

@@ -39,6 +39,10 @@ struct UplinkConfig {
     std::string client_id;  // default: "<site>-<gateway>"
     int keepalive_s = 30;
     int inflight_window = 50;
+    // Evidence and telemetry bytes published and not yet acked, at most
+    // (one row always): an alarm goes out behind no more than this and one
+    // image. Larger drains a backlog faster on a link with long round trips.
+    int inflight_bulk_kb = 64;
     int reconnect_min_ms = 500;
     int reconnect_max_ms = 30000;
     // TCP connect, TLS handshake and CONNACK: a poor cellular link (1-2 s

@@ -223,6 +223,8 @@ void load_uplink(TomlReader& root, Config& c) {
         static_cast<int>(u->integer("inflight_window", up.inflight_window, 1, 100));
     up.reconnect_min_ms =
         static_cast<int>(u->integer("reconnect_min_ms", up.reconnect_min_ms, 100, 60000));
+    up.inflight_bulk_kb =
+        static_cast<int>(u->integer("inflight_bulk_kb", up.inflight_bulk_kb, 1, 65536));
     up.connect_timeout_s =
         static_cast<int>(u->integer("connect_timeout_s", up.connect_timeout_s, 1, 120));
     up.reconnect_max_ms =
