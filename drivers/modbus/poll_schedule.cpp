@@ -82,12 +82,12 @@ void PollSchedule::block_answered(size_t device, size_t block) {
 
 int64_t PollSchedule::next_wake(int64_t now) const {
     int64_t wake = now + kMaxIdleMs;
-    for (const auto& d : devices_) {
+    for (size_t device = 0; device < devices_.size(); ++device) {
+        const State& d = devices_[device];
         if (d.backoff_until > now) {
             wake = std::min(wake, d.backoff_until);
             continue;
         }
-        const size_t device = static_cast<size_t>(&d - devices_.data());
         for (size_t b = 0; b < d.next_due.size(); ++b) wake = std::min(wake, due_at(device, b));
     }
     return wake;
