@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <set>
@@ -110,6 +111,27 @@ TEST(StoreRecovery, ADamagedAlarmPageCostsOnlyTheAlarmsOnIt) {
     LONGS_EQUAL(kRows - cells, all_rows(*s, Lane::alarm).size());
 }
 
+// Damage wider than the linear probes, with a short readable tail behind
+// it: the doubling search leapt past the table's end and counted the tail
+// lost. The end itself is tried, and the tail saved.
+TEST(StoreRecovery, TheReadableTailBehindAWideDamageIsSaved) {
+    fill(f);
+    auto leaves = pages_of(f.path(), "alarm", "leaf");
+    CHECK(leaves.size() >= 4);
+    int64_t lost = 0;
+    for (size_t i = 1; i + 1 < leaves.size(); ++i) {  // all but the first and the last
+        damage_page(f.path(), leaves[i].first);
+        lost += leaves[i].second;
+    }
+    CHECK_TEXT(lost > 2 * 64, std::to_string(lost).c_str());
+    auto s = f.open();
+    LONGS_EQUAL(lost, lane(*s, Lane::alarm).lost);
+    LONGS_EQUAL(kRows - lost, lane(*s, Lane::alarm).saved);
+    auto alarms = all_rows(*s, Lane::alarm);
+    LONGS_EQUAL(kRows - lost, alarms.size());
+    STRCMP_EQUAL(json_payload("a", kRows - 1).c_str(), alarms.back().payload.c_str());
+}
+
 // An unreadable sector (EIO, the way SD cards fail) under an alarm page is
 // damage like a garbled page: the file is moved aside and what can be read
 // is saved. (quick_check already lists such a page as damage; this pins it,
@@ -195,6 +217,66 @@ TEST(StoreRecovery, AnEmptiedOrDeletedFileIsReportedAndIdsGoOn) {
     auto s = f.open();
     STRCMP_EQUAL("store file is missing", s->recovery()->reason.c_str());
     LONGS_EQUAL(boot + 2, s->boot());
+}
+
+// A card that keeps damaging the store made a full-size copy each time
+// (at most every 10 minutes), until the disk was full of them: the newest
+// two stay, for a technician, and older ones go with their -wal.
+TEST(StoreRecovery, OnlyTheNewestDamagedCopiesAreKept) {
+    f.open();
+    const std::string base = f.path() + ".corrupt-";
+    // Three in one second: -10 is newer than -3 (a sort by name says not).
+    for (const char* stamp :
+         {"20231114T221320Z-2", "20231114T221320Z-3", "20231114T221320Z-10", "20231113T080000Z"}) {
+        CHECK(store::write_durably(base + stamp, "damaged").ok());
+        CHECK(store::write_durably(base + stamp + "-wal", "wal").ok());
+    }
+    f.open();
+    CHECK_FALSE(store::exists(base + "20231113T080000Z"));
+    CHECK_FALSE(store::exists(base + "20231113T080000Z-wal"));
+    CHECK_FALSE(store::exists(base + "20231114T221320Z-2"));
+    CHECK_FALSE(store::exists(base + "20231114T221320Z-2-wal"));
+    CHECK(store::exists(base + "20231114T221320Z-3"));
+    CHECK(store::exists(base + "20231114T221320Z-10"));
+    CHECK(store::exists(base + "20231114T221320Z-10-wal"));
+    LONGS_EQUAL(2, store::kept_copies(f.path()).size());
+}
+
+// A WAL beside an emptied file: SQLite deletes the WAL of a database
+// without pages, so its rows were lost without a report. It is reported,
+// and the WAL kept aside.
+TEST(StoreRecovery, AWalBesideAnEmptiedFileIsKeptAndReported) {
+    {
+        auto s = f.open();
+        CHECK(s->append(Lane::alarm, 1, "event", json_payload("a", 1)).ok());
+    }
+    CHECK(::truncate(f.path().c_str(), 0) == 0);
+    const std::string wal(8192, '\x07');
+    CHECK(store::write_durably(f.path() + "-wal", wal).ok());
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    STRCMP_EQUAL("store file is empty (0 bytes)", s->recovery()->reason.c_str());
+    const std::string kept = s->recovery()->kept_as;
+    STRCMP_CONTAINS("store.db.corrupt-", kept.c_str());
+    LONGS_EQUAL(wal.size(), store::size_of(kept + "-wal").value_or(0));
+}
+
+// A crash between the renames of a damaged file and of its WAL: the
+// resumed start moves the WAL to the kept file before a new file is made
+// beside it (which would have had SQLite delete it).
+TEST(StoreRecovery, AWalLeftBehindByACrashInTheMoveGoesWithTheKeptFile) {
+    fill(f);
+    damage_page(f.path(), middle_leaf(f.path(), "alarm").first);
+    const std::string aside = f.path() + ".corrupt-20231114T221320Z";
+    CHECK(store::write_durably(f.path() + ".salvaging", aside).ok());
+    CHECK(::rename(f.path().c_str(), aside.c_str()) == 0);
+    const std::string wal(8192, '\x07');
+    CHECK(store::write_durably(f.path() + "-wal", wal).ok());
+    auto s = f.open();
+    CHECK(s->recovery().has_value());
+    STRCMP_CONTAINS("cut short", s->recovery()->reason.c_str());
+    LONGS_EQUAL(wal.size(), store::size_of(aside + "-wal").value_or(0));
+    CHECK(all_rows(*s, Lane::alarm).size() > 0);
 }
 
 // kill -9 (or a power cut, or systemd's start timeout on a large file) in
@@ -396,4 +478,59 @@ TEST(StoreRecovery, OtherTablesInTheFileAreSavedWhole) {
     auto commands = db->scalar("SELECT COUNT(*) FROM command");
     CHECK(commands.ok());
     LONGS_EQUAL(2, *commands);
+}
+
+namespace {
+
+// Writes `path` until the disk is full, then gives `spare` bytes back.
+void fill_up(const std::string& path, off_t spare) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    const std::string chunk(64 * 1024, 'o');
+    off_t size = 0;
+    for (ssize_t n; (n = ::write(fd, chunk.data(), chunk.size())) > 0;) size += n;
+    CHECK(::ftruncate(fd, std::max<off_t>(0, size - spare)) == 0);
+    ::close(fd);
+}
+
+}  // namespace
+
+TEST_GROUP(StoreRecoveryDiskFull) {
+    StoreFixture f;
+};
+
+// A damaged store on a disk that cannot hold a second copy of its rows:
+// the salvage stops at ENOSPC and is resumed when there is room. It ran
+// before the boot was counted and left no room for that: the store never
+// opened again (each start resumed the salvage), and the daemon with it.
+TEST(StoreRecoveryDiskFull, ASalvageThatFillsTheDiskStillOpensTheStore) {
+    SmallTmpfs disk(f.dir.file("disk"), 8);
+    if (!disk.mounted) {
+        UT_PRINT("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    auto o = f.opts();
+    o.path = disk.dir + "/store.db";
+    uint64_t first_boot = 0;
+    int alarms = 0;
+    {
+        auto s = f.open(o);
+        first_boot = s->boot();
+        while (alarms < 20000 && s->append(Lane::alarm, alarms, contract::kEventRoute,
+                                           json_payload("a", alarms, 2000))
+                                     .ok())
+            ++alarms;
+    }
+    CHECK(alarms > 500);
+    // Other files take the rest of the disk but 1 MB: room for the
+    // salvage's marker and a few pages, not for the copy.
+    fill_up(disk.dir + "/other", 1024 * 1024);
+    damage_page(o.path, middle_leaf(o.path, "alarm").first);
+    auto s = f.open(o);
+    CHECK(s->boot() > first_boot);
+    CHECK(s->recovery().has_value());
+    const size_t saved = all_rows(*s, Lane::alarm).size();
+    CHECK(saved > 0);
+    CHECK_TEXT(saved < static_cast<size_t>(alarms), "the disk should have held only part");
+    CHECK_TEXT(store::exists(o.path + ".salvaging"), "the cut-short salvage is not resumable");
 }

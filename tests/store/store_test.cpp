@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "fixture.hpp"
 #include "store/store.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -324,27 +325,6 @@ TEST(Store, UnusableDirectoryIsAnErrorNotARecovery) {
     STRCMP_CONTAINS("no/such/dir/store.db", s.error().c_str());
 }
 
-namespace {
-
-// A file system of its own, so the disk really fills (ENOSPC), unlike the
-// page cap above. Mounting needs root (CI runs as root); elsewhere the test
-// prints SKIPPED and ctest reports it as skipped.
-struct SmallTmpfs {
-    std::string dir;
-    bool mounted = false;
-    SmallTmpfs(std::string d, int mb) : dir(std::move(d)) {
-        ::mkdir(dir.c_str(), 0700);
-        mounted = gw::test::run({"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(mb) + "m",
-                                 "gw-store-test", dir})
-                      .code == 0;
-    }
-    ~SmallTmpfs() {
-        if (mounted) gw::test::run({"umount", "-l", dir});
-    }
-};
-
-}  // namespace
-
 TEST_GROUP(StoreDiskFull) {
     Fixture f;
 };
@@ -354,7 +334,7 @@ TEST_GROUP(StoreDiskFull) {
 // telemetry still stored; a restart could not write the boot counter; and
 // acked rows could not be deleted, so the store stayed full after a drain.
 TEST(StoreDiskFull, AlarmsEvictTelemetryDeletesWorkAndARestartStarts) {
-    SmallTmpfs disk(f.dir.file("disk"), 8);
+    gw::test::SmallTmpfs disk(f.dir.file("disk"), 8);
     if (!disk.mounted) {
         UT_PRINT("SKIPPED: cannot mount a tmpfs here (needs root)");
         return;

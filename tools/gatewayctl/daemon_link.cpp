@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "config/loader.hpp"
 #include "detectors/kinds.hpp"
+#include "store/files.hpp"
 
 namespace gw::ctl {
 
@@ -67,32 +68,16 @@ int call(const Target& t, const nlohmann::json& request, nlohmann::json& reply, 
     return kOk;
 }
 
-namespace {
-
-// The store's own files: an export written over one would wreck the store
-// (the database and its journal files, the salvage marker, the instance
-// lock, the full-disk reserve, the boot counter beside it) or lose what
-// salvage kept (the damaged copies).
-bool is_store_file(const std::string& out, const std::string& store) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path target = fs::weakly_canonical(out, ec);
-    if (ec || store.empty()) return false;
-    const fs::path db = fs::weakly_canonical(store, ec);
-    if (ec || target.parent_path() != db.parent_path()) return false;
-    const std::string name = target.filename().string();
-    const std::string base = db.filename().string();
-    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging", ".lock", "-reserve"})
-        if (name == base + suffix) return true;
-    return name == "boot.count" || name.rfind(base + ".corrupt-", 0) == 0;
-}
-
-}  // namespace
-
 int refuse_store_file(const Target& target, const std::string& path, const char* what) {
     nlohmann::json stats;
     if (int rc = call(target, {{"cmd", "store_stats"}}, stats); rc != kOk) return rc;
-    if (!is_store_file(path, stats.value("path", std::string()))) return kOk;
+    // Symlinks resolved: a link into the data folder is the store's file too.
+    namespace fs = std::filesystem;
+    const std::string store = stats.value("path", std::string());
+    std::error_code out_error, store_error;
+    const auto out = fs::weakly_canonical(path, out_error);
+    const auto db = fs::weakly_canonical(store, store_error);
+    if (store.empty() || out_error || store_error || !store::is_store_file(out, db)) return kOk;
     std::cerr << "gatewayctl: " << path << " is one of the store's own files; " << what
               << " elsewhere\n";
     return kUsage;

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "core/file_io.hpp"
 #include "core/unique_fd.hpp"
@@ -49,6 +52,14 @@ Status move_aside(const std::string& path, const std::string& aside) {
     return Status::success();
 }
 
+void finish_move_aside(const std::string& path, const std::string& aside) {
+    if (exists(path)) return;  // its -wal/-shm are its own
+    for (const char* suffix : {"-wal", "-shm"})
+        if (exists(path + suffix) && !exists(aside + suffix) &&
+            ::rename((path + suffix).c_str(), (aside + suffix).c_str()) == 0)
+            (void)::chmod((aside + suffix).c_str(), kFileMode);
+}
+
 Status write_durably(const std::string& path, const std::string& text) {
     return replace_file_durably(path, text, kFileMode);
 }
@@ -67,6 +78,48 @@ Status copy_file(const std::string& from, const std::string& to) {
         if (auto s = write_all(out.get(), std::string_view(buf, static_cast<size_t>(n)), to); !s)
             return s;
     }
+}
+
+std::vector<std::string> kept_copies(const std::string& db) {
+    namespace fs = std::filesystem;
+    const fs::path store(db);
+    const std::string prefix = store.filename().string() + ".corrupt-";
+    // (stamp, n): "...Z-10" after "...Z-9", which a sort by name would not give.
+    std::vector<std::pair<std::pair<std::string, long>, std::string>> found;
+    std::error_code ec;
+    const fs::path dir = store.has_parent_path() ? store.parent_path() : fs::path(".");
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        std::string rest = name.substr(prefix.size());
+        if (rest.size() >= 4 && (rest.compare(rest.size() - 4, 4, "-wal") == 0 ||
+                                 rest.compare(rest.size() - 4, 4, "-shm") == 0))
+            continue;
+        long n = 1;
+        if (const auto dash = rest.find('-'); dash != std::string::npos) {
+            n = std::strtol(rest.c_str() + dash + 1, nullptr, 10);
+            rest.resize(dash);
+        }
+        found.push_back({{rest, n}, (dir / name).string()});
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> out;
+    for (auto& f : found) out.push_back(std::move(f.second));
+    return out;
+}
+
+bool is_store_file(const std::string& path, const std::string& db) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path target = fs::absolute(path, ec).lexically_normal();
+    if (ec || db.empty()) return false;
+    const fs::path store = fs::absolute(db, ec).lexically_normal();
+    if (ec || target.parent_path() != store.parent_path()) return false;
+    const std::string name = target.filename().string();
+    const std::string base = store.filename().string();
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".salvaging", ".lock", "-reserve"})
+        if (name == base + suffix) return true;
+    return name == "boot.count" || name.rfind(base + ".corrupt-", 0) == 0;
 }
 
 }  // namespace gw::store

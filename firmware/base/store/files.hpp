@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -24,9 +25,26 @@ Status prepare_db_file(const std::string& path);
 // Renames the file and its -wal/-shm to `aside` (+ the same suffixes), at
 // kFileMode. Fails only if the main file exists and cannot be renamed.
 Status move_aside(const std::string& path, const std::string& aside);
+// After a crash between move_aside's renames: the -wal/-shm left behind
+// with no file at `path` go to `aside` too. A new file at `path` would
+// otherwise find the damaged file's WAL beside it (SQLite deletes the WAL
+// of a database without pages), and the rows only in it were lost unseen.
+void finish_move_aside(const std::string& path, const std::string& aside);
 // replace_file_durably() at kFileMode.
 Status write_durably(const std::string& path, const std::string& text);
 // Copies a file (kFileMode); for the salvage's repaired copy.
 Status copy_file(const std::string& from, const std::string& to);
+
+// The damaged copies kept beside the store at `db` (`<db>.corrupt-<UTC>`,
+// `-2`, `-3` ... for more in one second), oldest first; not their -wal/-shm.
+std::vector<std::string> kept_copies(const std::string& db);
+
+// Whether `path` names one of the files the store at `db` keeps beside it:
+// the database and its journal files, the salvage marker, the instance lock,
+// the full-disk reserve, the boot counter, and the damaged copies salvage
+// kept. Anything else written there would wreck the store or lose what
+// salvage kept. Compared by name (relative paths from the working folder);
+// resolve symlinks first where they matter.
+bool is_store_file(const std::string& path, const std::string& db);
 
 }  // namespace gw::store

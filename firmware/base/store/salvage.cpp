@@ -160,12 +160,16 @@ SalvageSource::Skip SalvageSource::skip_damage(const std::string& table, int64_t
     if (!found && !past_high(from + kLinearProbes)) {
         failed = from + kLinearProbes;
         for (int64_t step = 2 * kLinearProbes; step < (int64_t{1} << 62); step *= 2) {
-            if (past_high(from + step)) break;
-            if (works(from + step)) {
-                found = from + step;
+            // Never past the table's end, but the end itself is tried: the
+            // step that leapt past it gave up on the readable rows behind a
+            // wide damage (a run of bad pages), and counted them lost.
+            const int64_t at = past_high(from + step) ? high : from + step;
+            if (at <= failed) break;
+            if (works(at)) {
+                found = at;
                 break;
             }
-            failed = from + step;
+            failed = at;
         }
         // The smallest X in (failed, found] that reads again.
         while (found && found - failed > 1) {

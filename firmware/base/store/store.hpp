@@ -191,8 +191,12 @@ class Store {
     Status prepare_statements();
     Status prepare_reads();
     std::string salvage_marker() const;
+    static constexpr size_t kKeptCopies = 2;  // damaged copies kept for a technician
+    void prune_kept_copies();
     std::optional<std::string> interrupted_salvage();
-    void salvage(const std::string& aside, uint64_t& aside_boot);
+    std::unique_ptr<store::SalvageSource> open_salvage(const std::string& aside,
+                                                       uint64_t& aside_boot);
+    void salvage(store::SalvageSource& source);
     int64_t salvage_side_tables(store::SalvageSource* source);
     bool side_tables_tried();
     bool insert_salvaged(Lane table, const std::vector<Record>& page);

@@ -148,10 +148,18 @@ Status Store::init(const StoreOptions& o) {
     if (auto s = store::ensure_schema(db_, log_); !s)
         return fail("store " + o.path + ": " + s.error());
     if (auto s = prepare_statements(); !s) return s;
+    // The boot is counted before any row is copied: a salvage that filled
+    // the disk left no room to count it, and the daemon never started
+    // again (each start resumed the salvage, which took whatever room
+    // there was).
     uint64_t aside_boot = 0;
-    if (salvage_from_) salvage(*salvage_from_, aside_boot);
+    auto source = salvage_from_ ? open_salvage(*salvage_from_, aside_boot) : nullptr;
     salvage_from_.reset();
     if (auto s = count_boot(boot_outside, aside_boot); !s) return s;
+    if (source) {
+        salvage(*source);
+        source.reset();
+    }
     if (auto s = load_stats(); !s) return s;
     record_low_marks();
 
@@ -160,6 +168,7 @@ Status Store::init(const StoreOptions& o) {
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
     if (auto s = prepare_reads(); !s) return s;
+    prune_kept_copies();
     // No room for the reserve: the disk is full, so the file must not grow.
     if (!store::take_reserve(o.path)) (void)store::fold_wal(db_, o.path);
     log_.info("store", "opened",
@@ -178,11 +187,12 @@ Status Store::init(const StoreOptions& o) {
 void Store::check_present(uint64_t boot_outside) {
     const auto size = store::size_of(options_.path);
     if (boot_outside == 0 || (size && *size > 0)) return;
-    if (size && store::size_of(options_.path + "-wal").value_or(0) > 0) return;  // data in the WAL
+    // A WAL beside an empty file is not replayed: SQLite deletes the WAL of
+    // a database without pages. It is kept aside with the rest, reported.
     StoreRecovery r;
     r.reason = size ? "store file is empty (0 bytes)" : "store file is missing";
     for (auto& l : r.lanes) l.lost_known = false;
-    if (!size && (store::exists(options_.path + "-wal") || store::exists(options_.path + "-shm"))) {
+    if (store::exists(options_.path + "-wal") || store::exists(options_.path + "-shm")) {
         r.kept_as = aside_name();
         (void)store::move_aside(options_.path, r.kept_as);
     }
@@ -256,7 +266,11 @@ Status Store::prepare_reads() {
 // A salvage the new file could not take (a full disk, the page cap) keeps
 // its marker: the next start resumes it where it stopped, as after a crash,
 // instead of leaving the rest only in the damaged file for good.
-void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
+// The damaged file kept aside, opened to be salvaged, and the boot it
+// counted; null when nothing can be read from it (given up, or tried again
+// at the next start).
+std::unique_ptr<store::SalvageSource> Store::open_salvage(const std::string& aside,
+                                                          uint64_t& aside_boot) {
     bool retry_later = false;
     auto source = store::SalvageSource::open(aside, log_, &retry_later);
     if (!source) {
@@ -266,20 +280,24 @@ void Store::salvage(const std::string& aside, uint64_t& aside_boot) {
                        "nothing salvaged yet (a full disk?): tried again at the next start",
                        {{"error", source.error()}, {"kept_as", aside}});
             (void)salvage_side_tables(nullptr);  // given up: the daemon runs on without them
-            return;
+            return nullptr;
         }
         log_.error("store", "nothing could be salvaged", {{"error", source.error()}});
         end_salvage();
-        return;
+        return nullptr;
     }
     recovery_->salvaged = true;
     aside_boot = (*source)->boot();
-    const int64_t side_rows = salvage_side_tables(source->get());
+    return std::move(*source);
+}
+
+void Store::salvage(store::SalvageSource& source) {
+    const int64_t side_rows = salvage_side_tables(&source);
     bool whole = true;
     for (Lane table : kAllLanes) {  // alarms first; a table the file cannot take ends it
         const auto done = db_.scalar("SELECT COALESCE((SELECT value FROM meta WHERE key = '" +
                                      progress_key(table) + "'), 0)");
-        whole = (*source)->read(
+        whole = source.read(
             table, [&](std::vector<Record>& page) { return insert_salvaged(table, page); },
             recovery_->lanes, done ? *done : 0);
         if (!whole) break;
@@ -358,6 +376,23 @@ bool Store::insert_salvaged(Lane table, const std::vector<Record>& page) {
     return false;
 }
 
+// A card that keeps damaging the file made a full-size copy at most every
+// 10 minutes (the run-time check's pace), and the disk filled with them.
+// The newest kKeptCopies stay, for a technician to look at; older ones go,
+// never one that a cut-short salvage still reads.
+void Store::prune_kept_copies() {
+    std::string pending;
+    if (std::ifstream in(salvage_marker()); in) std::getline(in, pending);
+    auto kept = store::kept_copies(options_.path);
+    const size_t old = kept.size() > kKeptCopies ? kept.size() - kKeptCopies : 0;
+    for (size_t i = 0; i < old; ++i) {
+        if (kept[i] == pending) continue;
+        for (const char* suffix : {"-wal", "-shm", ""}) (void)::unlink((kept[i] + suffix).c_str());
+        log_.warn("store", "older damaged copy removed: only the newest are kept",
+                  {{"removed", kept[i]}, {"kept", static_cast<int64_t>(kKeptCopies)}});
+    }
+}
+
 std::string Store::salvage_marker() const {
     return options_.path + ".salvaging";
 }
@@ -367,7 +402,10 @@ std::optional<std::string> Store::interrupted_salvage() {
     std::ifstream in(salvage_marker());
     std::string aside;
     if (!in || !std::getline(in, aside) || aside.empty()) return std::nullopt;
-    if (store::exists(aside)) return aside;
+    if (store::exists(aside)) {
+        store::finish_move_aside(options_.path, aside);
+        return aside;
+    }
     log_.warn("store", "salvage marker names a file that is gone: ignored",
               {{"marker", salvage_marker()}, {"file", aside}});
     (void)remove_durably(salvage_marker());
