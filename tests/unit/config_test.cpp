@@ -259,6 +259,53 @@ TEST(Config, SerialPortPatternIsCheckedWhenRead) {
         e.c_str());
 }
 
+// A key the point's kind of device never reads would do nothing, silently:
+// a serial sensor is not polled and has no registers; a Modbus register has
+// no named field. Said once the device is known (it may come later).
+TEST(Config, APointKeyItsKindOfDeviceDoesNotReadSaysWhichKindItIsFor) {
+    STRCMP_EQUAL(
+        "cfg.toml:37: points[temp].poll_ms: applies to points on a Modbus device only; \"wx\" "
+        "is a serial port ([[serial_ports]])",
+        only_error(std::string(kBase) + replace(kSerial, "field = \"temp\"",
+                                                "field = \"temp\"\nunit = \"C\"\npoll_ms = 500"))
+            .c_str());
+    const std::string both = all_errors(
+        std::string(kBase) +
+        replace(kSerial, "field = \"temp\"", "field = \"temp\"\naddress = 4\ntype = \"float32\""));
+    STRCMP_CONTAINS("cfg.toml:36: points[temp].address: applies to points on a Modbus",
+                    both.c_str());
+    STRCMP_CONTAINS("cfg.toml:37: points[temp].type: applies to points on a Modbus", both.c_str());
+    STRCMP_EQUAL(
+        "cfg.toml:20: points[depth].field: applies to points on a serial port only; \"plc1\" is "
+        "a Modbus device ([[devices]])",
+        only_error(replace(kBase, "address = 0", "address = 0\nfield = \"depth\"")).c_str());
+}
+
+// The socket made on one of the store's files would be refused at start as
+// "another gatewayd" (their lock files clash), or fail on the file it
+// found there: the config says which file it is.
+TEST(Config, AControlSocketOnOneOfTheStoresFilesIsRefused) {
+    for (const char* name : {"store.db", "store.db-wal", "boot.count", "store.db.lock"}) {
+        STRCMP_EQUAL(
+            ("cfg.toml:28: control.socket: /tmp/gw/" + std::string(name) +
+             " is one of the store's own files (store.path /tmp/gw/store.db); name "
+             "another file")
+                .c_str(),
+            only_error(std::string(kBase) + "\n[control]\nsocket = \"/tmp/gw/" + name + "\"\n")
+                .c_str());
+    }
+    CHECK(load(std::string(kBase) + "\n[control]\nsocket = \"/tmp/gw/store.sock\"\n").ok());
+    CHECK(load(std::string(kBase) + "\n[control]\nsocket = \"/run/gw/store.db\"\n").ok());
+}
+
+// The message shows the header to write, with its table: [[emergency.auto]].
+TEST(Config, AnArrayOfTablesOfTheWrongTypeNamesItsFullHeader) {
+    STRCMP_CONTAINS("emergency.auto: expected an array of tables ([[emergency.auto]])",
+                    only_error(std::string(kBase) + "\n[emergency]\nauto = 5\n").c_str());
+    STRCMP_CONTAINS("serial_ports: expected an array of tables ([[serial_ports]])",
+                    all_errors("serial_ports = 1\n" + std::string(kBase)).c_str());
+}
+
 TEST(Config, BadChoiceIsReported) {
     std::string e = only_error(replace(kBase, "address = 0", "address = 0\ntable = \"holding\""));
     STRCMP_CONTAINS(

@@ -17,6 +17,7 @@
 #include "core/file_io.hpp"
 #include "core/log.hpp"
 #include "core/named_regex.hpp"
+#include "store/files.hpp"
 #include "toml_reader.hpp"
 
 namespace gw {
@@ -272,6 +273,9 @@ void load_control(TomlReader& root, Config& c) {
     c.control.socket = t->text("socket", c.control.socket);
     if (c.control.socket.empty() || c.control.socket.back() == '/')
         t->problem("socket", "must name the socket file");
+    else if (store::is_store_file(c.control.socket, c.store.path))
+        t->problem("socket", c.control.socket + " is one of the store's own files (store.path " +
+                                 c.store.path + "); name another file");
     c.control.group = t->text("group", "");
     t->finish();
 }
@@ -752,12 +756,51 @@ void check_evidence_fits(const DetectorConfig& d, const Config& c, long line, Di
                  ": no image would ever be stored; lower it, or raise evidence_max_mb");
 }
 
-void check_references(Config& c, Diagnostics& diag, const std::map<std::string, long>& point_lines,
-                      const std::map<std::string, long>& poll_lines,
-                      const std::map<std::string, long>& detector_lines,
-                      const std::vector<long>& auto_lines, const std::vector<DetectorKind>& kinds) {
+// Where the config said what: the lines the cross-table checks name. A
+// point's keys that only one kind of device reads are kept with their line,
+// to refuse them once the point's device is known (devices may come later
+// in the file).
+struct SourceLines {
+    std::map<std::string, long> points, polls, detectors;
+    std::vector<long> autos;
+    std::map<std::string, std::map<std::string, long>> point_device_keys;
+};
+
+// Keys a point sets for one kind of device only: a Modbus device's register
+// map and polling; a serial port's named field (its sensors send at their
+// own pace). Set on the other kind they would do nothing, silently.
+const std::vector<std::string> kModbusPointKeys = {
+    "table", "address", "type", "word_order", "byte_order", "poll_ms", "poll_ms_emergency"};
+const std::vector<std::string> kSerialPointKeys = {"field"};
+
+void note_point_device_keys(TomlReader& p, const std::string& id, SourceLines& lines) {
+    for (const auto* keys : {&kModbusPointKeys, &kSerialPointKeys})
+        for (const auto& key : *keys)
+            if (p.has(key)) lines.point_device_keys[id][key] = p.line_of(key);
+}
+
+void refuse_other_device_keys(const PointConfig& p, bool serial, const SourceLines& lines,
+                              Diagnostics& diag) {
+    const auto set = lines.point_device_keys.find(p.id);
+    if (set == lines.point_device_keys.end()) return;
+    for (const auto& key : serial ? kModbusPointKeys : kSerialPointKeys) {
+        const auto it = set->second.find(key);
+        if (it == set->second.end()) continue;
+        diag.add(it->second, "points[" + p.id + "]." + key,
+                 std::string("applies to points on a ") +
+                     (serial ? "Modbus device" : "serial port") + " only; \"" + p.device +
+                     "\" is a " +
+                     (serial ? "serial port ([[serial_ports]])" : "Modbus device ([[devices]])"));
+    }
+}
+
+void check_references(Config& c, Diagnostics& diag, const SourceLines& lines,
+                      const std::vector<DetectorKind>& kinds) {
+    const auto& point_lines = lines.points;
+    const auto& poll_lines = lines.polls;
+    const auto& detector_lines = lines.detectors;
     for (size_t i = 0; i < c.emergency_auto.size(); ++i)
-        check_auto_rule(c.emergency_auto[i], auto_lines[i], c, kinds, diag);
+        check_auto_rule(c.emergency_auto[i], lines.autos[i], c, kinds, diag);
     std::map<std::string, bool> is_serial;
     for (const auto& d : c.devices) is_serial[d.id] = false;
     for (const auto& s : c.serial_ports) is_serial[s.id] = true;
@@ -769,6 +812,7 @@ void check_references(Config& c, Diagnostics& diag, const std::map<std::string, 
     for (const auto& p : c.points) {
         long line = point_lines.at(p.id);
         auto it = is_serial.find(p.device);
+        if (it != is_serial.end()) refuse_other_device_keys(p, it->second, lines, diag);
         if (!p.device.empty() && it == is_serial.end()) {
             diag.add(
                 line, "points[" + p.id + "].device",
@@ -815,10 +859,10 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     Config c;
     TomlReader root(doc, "", diag);
     IdRegistry ids;
-    std::map<std::string, long> point_lines, detector_lines, poll_lines;
-    auto note_polls = [&poll_lines](TomlReader& r, const std::string& table) {
+    SourceLines lines;
+    auto note_polls = [&lines](TomlReader& r, const std::string& table) {
         for (const char* key : {"poll_ms", "poll_ms_emergency"})
-            poll_lines[table + "." + key] = r.line_of(key);
+            lines.polls[table + "." + key] = r.line_of(key);
     };
     load_gateway(root, c);
     load_uplink(root, c);
@@ -826,28 +870,28 @@ Config parse_all(const toml::table& doc, Diagnostics& diag,
     load_control(root, c);
     load_commands(root, c);
     load_incidents(root, c);
-    std::vector<long> auto_lines;
-    load_emergency(root, c, auto_lines);
-    SerialLines lines;
+    load_emergency(root, c, lines.autos);
+    SerialLines serial_lines;
     DeviceAddresses addresses;
     for (auto& d : root.tables("devices")) {
-        load_device(d, c, ids, lines, addresses);
+        load_device(d, c, ids, serial_lines, addresses);
         note_polls(d, "devices[" + c.devices.back().id + "]");
     }
     for (auto& p : root.tables("points")) {
         load_point(p, c, ids);
-        point_lines[c.points.back().id] = p.line_of("device");
+        lines.points[c.points.back().id] = p.line_of("device");
         note_polls(p, "points[" + c.points.back().id + "]");
+        note_point_device_keys(p, c.points.back().id, lines);
     }
-    for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids, lines);
+    for (auto& s : root.tables("serial_ports")) load_serial_port(s, c, ids, serial_lines);
     for (auto& cam : root.tables("cameras")) load_camera(cam, c, ids);
     for (auto& d : root.tables("detectors")) {
         load_detector(d, c, ids, kinds);
-        detector_lines[c.detectors.back().id + ".inputs"] = d.line_of("inputs");
-        detector_lines[c.detectors.back().id + ".camera"] = d.line_of("camera");
+        lines.detectors[c.detectors.back().id + ".inputs"] = d.line_of("inputs");
+        lines.detectors[c.detectors.back().id + ".camera"] = d.line_of("camera");
     }
     root.finish();
-    check_references(c, diag, point_lines, poll_lines, detector_lines, auto_lines, kinds);
+    check_references(c, diag, lines, kinds);
     return c;
 }
 

@@ -268,7 +268,7 @@ std::vector<TomlReader> TomlReader::tables(const std::string& key) {
     if (!n) return out;
     const toml::array* arr = n->as_array();
     if (!arr) {
-        wrong_type(key, *n, "an array of tables ([[" + key + "]])");
+        wrong_type(key, *n, "an array of tables ([[" + key_path(key) + "]])");
         return out;
     }
     for (size_t i = 0; i < arr->size(); ++i) {

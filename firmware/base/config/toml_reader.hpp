@@ -14,10 +14,6 @@
 
 namespace gw {
 
-// A number as config messages show it: at most 6 significant digits, no
-// trailing zeros ("150", "1234.57").
-std::string config_number(double v);
-
 class Diagnostics {
   public:
     struct Problem {

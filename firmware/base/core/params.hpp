@@ -9,6 +9,10 @@
 
 namespace gw {
 
+// A number as config messages show it: at most 6 significant digits, no
+// trailing zeros ("150", "1234.57"). For modules' problems too.
+std::string config_number(double v);
+
 class Params {
   public:
     virtual ~Params() = default;
