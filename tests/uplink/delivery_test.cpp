@@ -347,6 +347,29 @@ TEST(Delivery, EvidenceInFlightIsHeldToAFewBytesSoAnAlarmIsNotQueuedBehindIt) {
     STRCMP_EQUAL("evidence/e5", d[d.size() - 21].first.c_str());
 }
 
+// While an image fills the bulk budget, the images behind it are not read
+// again at each turn to find that the first still does not fit: that was
+// ~37 rows of ~200 KB a turn, tens of MB a second from the card for as long
+// as an image took on a slow link.
+TEST(Delivery, ImagesWaitingForTheBulkBudgetAreNotReadAgainEachTurn) {
+    Rig r(50);
+    const std::string large(200 * 1024, 'J');
+    for (int i = 0; i < 10; ++i)
+        CHECK(r.store->append(Lane::evidence, i, "evidence/e" + std::to_string(i), large).ok());
+    r.connect();
+    LONGS_EQUAL(1, r.open.size());
+    const int64_t read = r.store->rows_read();
+    for (int i = 0; i < 20; ++i) r.turn();
+    LONGS_EQUAL(read, r.store->rows_read());
+    const std::string a = r.alarm(1);  // alarms are still read, and go
+    r.turn();
+    STRCMP_EQUAL(a.c_str(), r.data().back().second.c_str());
+    LONGS_EQUAL(read + 1, r.store->rows_read());
+    r.complete(*r.open.begin());  // the image landed: the next goes
+    r.turn();
+    STRCMP_EQUAL("evidence/e1", r.data().back().first.c_str());
+}
+
 // Where round trips are long a site raises the budget: more images go at once.
 TEST(Delivery, TheBulkBudgetIsTheConfigured) {
     Rig r(50);
@@ -357,6 +380,30 @@ TEST(Delivery, TheBulkBudgetIsTheConfigured) {
         CHECK(r.store->append(Lane::evidence, i, "evidence/e" + std::to_string(i), image).ok());
     r.connect();
     LONGS_EQUAL(2, r.open.size());  // 80 KB; a third would be 120
+}
+
+// Every new row, ack and failed publish wakes the loop, so idle it sleeps
+// until its next timer: the connect given up, a parked row's release, an
+// unreadable lane's retry. It read the store five times a second instead.
+TEST(Delivery, IdleItSleepsUntilItsNextTimerNotAFifthOfASecond) {
+    Rig r(10);
+    r.turn();  // connecting: given up 5 + 10 s after it began
+    LONGS_EQUAL(Delivery::kLongestIdleMs, r.delivery->idle_ms());
+    r.clock.advance(13000);
+    LONGS_EQUAL(2001, r.delivery->idle_ms());
+    r.transport.handlers.connected(Status::success());
+    r.turn();
+    r.take_birth();
+    LONGS_EQUAL(Delivery::kLongestIdleMs, r.delivery->idle_ms());
+    CHECK(r.store->append(Lane::alarm, 0, "event\xff", "{\"id\":\"bad\"}").ok());
+    r.turn();
+    LONGS_EQUAL(1, r.delivery->state().parked);
+    r.clock.advance(600000 - 1500);
+    LONGS_EQUAL(1500, r.delivery->idle_ms());  // its release
+    r.clock.advance(1500);
+    r.turn();
+    LONGS_EQUAL(1, r.delivery->state().parked);  // refused again: parked again
+    LONGS_EQUAL(Delivery::kLongestIdleMs, r.delivery->idle_ms());
 }
 
 // A poor cellular link (1-2 s round trips, TLS with a client certificate)

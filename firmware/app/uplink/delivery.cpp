@@ -26,7 +26,6 @@ const char* topic_problem(std::string_view topic) {
 // uplink.connect_timeout_s) is given up after this much more, so the loop
 // can never stall on it.
 constexpr int64_t kConnectGraceMs = 10000;
-constexpr int64_t kConnectedPollMs = 200;
 constexpr int kMaxWindow = 100;
 // A connection lost sooner than this after the broker took its birth makes
 // the next reconnect wait twice as long as the last such one: a second
@@ -119,8 +118,7 @@ std::string Delivery::status_payload(bool online, bool with_mode) const {
 void Delivery::turn(std::vector<LinkEvent>& events) {
     for (const auto& e : events) apply(e);
     const int64_t now = clock_.mono_ms();
-    if (connecting_ &&
-        now - connect_started_mono_ > int64_t{login_.connect_timeout_s} * 1000 + kConnectGraceMs) {
+    if (connecting_ && now >= connect_given_up_at()) {
         ++connection_;  // whatever it reports later belongs to nobody
         connecting_ = false;
         on_connect_failed("connect timed out");
@@ -139,9 +137,26 @@ void Delivery::turn(std::vector<LinkEvent>& events) {
     }
 }
 
+int64_t Delivery::connect_given_up_at() const {
+    return connect_started_mono_ + int64_t{login_.connect_timeout_s} * 1000 + kConnectGraceMs + 1;
+}
+
+// Everything that makes a row sendable wakes the owner: a commit, an ack, a
+// failed publish, a mode change, the transport's reports. What is left are
+// the timers: the next connect, a connect that never reports, a parked
+// row's release, an unreadable lane's retry. (The store was read five times
+// a second while idle.)
 int64_t Delivery::idle_ms() const {
-    if (connected_ || connecting_) return kConnectedPollMs;
-    return std::max<int64_t>(0, next_attempt_mono_ - clock_.mono_ms());
+    const int64_t now = clock_.mono_ms();
+    int64_t until = now + kLongestIdleMs;
+    if (connecting_) until = std::min(until, connect_given_up_at());
+    if (!connected_ && !connecting_) until = std::min(until, next_attempt_mono_);
+    if (connected_) {
+        if (auto at = refused_.next_release_ms()) until = std::min(until, *at);
+        for (int64_t at : unreadable_until_)
+            if (at > now) until = std::min(until, at);
+    }
+    return std::max<int64_t>(0, until - now);
 }
 
 void Delivery::apply(const LinkEvent& e) {
@@ -419,6 +434,10 @@ std::vector<Record> Delivery::next_rows(int free, int reserved) {
     for (Lane lane : kAllLanes) {
         if (lane != Lane::alarm) free -= reserved, reserved = 0;
         if (free <= 0) break;
+        if (lane != Lane::alarm && bulk_blocked_) {
+            if (!bulk_fits(*bulk_blocked_)) break;
+            bulk_blocked_.reset();
+        }
         if (clock_.mono_ms() < unreadable_until_[index_of(lane)]) continue;
         auto rows = next_rows_of(lane, free);
         if (!rows) {
@@ -523,8 +542,11 @@ bool Delivery::bulk_fits(const Record& row) const {
     // alarms only let an alarm be queued at once: after an outage it still
     // went out behind 38 images of ~200 KB in flight, minutes on a slow
     // cellular link. Now behind uplink.inflight_bulk_kb and one row at most.
-    return row.lane == Lane::alarm || bulk_bytes_ == 0 ||
-           bulk_bytes_ + bulk_bytes(row) <= size_t(config_.inflight_bulk_kb) * 1024;
+    return row.lane == Lane::alarm || bulk_fits(bulk_bytes(row));
+}
+
+bool Delivery::bulk_fits(size_t bytes) const {
+    return bulk_bytes_ == 0 || bulk_bytes_ + bytes <= size_t(config_.inflight_bulk_kb) * 1024;
 }
 
 bool Delivery::landed(const Key& key) {
@@ -559,6 +581,7 @@ void Delivery::fill_window() {
             // Rows come lane by lane, alarms first: none is left behind.
             if (!bulk_fits(r)) {
                 bulk_full = true;
+                bulk_blocked_ = bulk_bytes(r);
                 break;
             }
             const Key key{index_of(r.lane), r.seq};

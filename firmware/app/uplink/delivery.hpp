@@ -91,8 +91,11 @@ class Delivery {
     void set_credentials(const std::string& username, const std::string& password);
     // Applies what was reported, connects when due, fills the window.
     void turn(std::vector<LinkEvent>& events);
-    // How long the owner may wait for a report before the next turn.
+    // How long the owner may wait for a report before the next turn: until
+    // the next timer, at most kLongestIdleMs.
     int64_t idle_ms() const;
+    // A net under the wakes: one missed would cost at most this much.
+    static constexpr int64_t kLongestIdleMs = 5000;
     // Offline status (retained) and DISCONNECT, each waiting at most wait_ms.
     void shutdown(int wait_ms);
     LinkState state() const;
@@ -122,6 +125,7 @@ class Delivery {
     static size_t bulk_bytes(const Record& row);
     // Whether `row` may go beside the evidence and telemetry in flight.
     bool bulk_fits(const Record& row) const;
+    bool bulk_fits(size_t bytes) const;
     // Out of the window (acked or failed); false if it was not in it.
     bool landed(const Key& key);
     void link_down(const std::string& why, const char* what);
@@ -151,6 +155,7 @@ class Delivery {
     bool connecting_ = false;
     bool connected_ = false;
     int64_t connect_started_mono_ = 0;
+    int64_t connect_given_up_at() const;  // a connect not reported by then is dropped
     size_t broker_index_ = 0;
     size_t failed_in_round_ = 0;
     int backoff_ms_ = 0;
@@ -163,6 +168,11 @@ class Delivery {
     // (its payload; 0 for an alarm), and their sum.
     std::map<Key, size_t> inflight_;
     size_t bulk_bytes_ = 0;
+    // The size of the evidence or telemetry row that did not fit the bulk
+    // budget: until it would, nothing below the alarms is read again (each
+    // turn re-read the lane's next rows, ~37 images of ~200 KB, to find
+    // that the first still did not fit).
+    std::optional<size_t> bulk_blocked_;
     std::set<Key> resend_;  // publish failed: send again before newer rows
     uplink::RefusedRows refused_;
     // A lane whose rows could not be read (a page of the store damaged at

@@ -65,6 +65,13 @@ RefusedRows::Verdict RefusedRows::lost(int64_t now_ms) {
     return v;
 }
 
+std::optional<int64_t> RefusedRows::next_release_ms() const {
+    std::optional<int64_t> first;
+    for (const auto& [key, at] : parked_)
+        if (!first || at < *first) first = at;
+    return first;
+}
+
 std::vector<RefusedRows::Key> RefusedRows::release(int64_t now_ms) {
     for (auto it = paroled_.begin(); it != paroled_.end();)
         it = it->second <= now_ms ? paroled_.erase(it) : std::next(it);

@@ -61,6 +61,8 @@ class RefusedRows {
     bool parked(const Key& key) const { return parked_.count(key) > 0; }
     // Parked rows whose time is up, to be sent again; no longer parked.
     std::vector<Key> release(int64_t now_ms);
+    // When release() next has a row to give back, if any is parked.
+    std::optional<int64_t> next_release_ms() const;
     int parked_count() const { return static_cast<int>(parked_.size()); }
 
   private:

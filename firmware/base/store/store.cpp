@@ -632,8 +632,14 @@ Result<std::vector<Record>> Store::read(Lane lane, int64_t after_seq, int limit)
     const std::string error = rc == SQLITE_DONE ? std::string() : reader_.errmsg();
     if (sqlite::is_corrupt(rc)) damage_seen_ = true;
     st.reset();
+    rows_read_ += static_cast<int64_t>(out.size());
     if (!error.empty()) return fail("store read: " + error);
     return out;
+}
+
+int64_t Store::rows_read() const {
+    std::lock_guard<std::mutex> lock(reader_mutex_);
+    return rows_read_;
 }
 
 std::unique_ptr<store::IntegrityCheck> Store::start_integrity_check() {

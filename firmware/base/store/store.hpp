@@ -140,6 +140,8 @@ class Store {
 
     // Up to `limit` rows of `lane` with seq > after_seq, oldest first.
     Result<std::vector<Record>> read(Lane lane, int64_t after_seq, int limit);
+    // Rows read() has returned since open: what delivery costs the card.
+    int64_t rows_read() const;
     // t_ms of the oldest row still in `lane`, if any.
     std::optional<int64_t> oldest_t_ms(Lane lane);
     // Diagnostics (gatewayctl mqtt test): the newest row of `lane` whose
@@ -248,7 +250,8 @@ class Store {
     // hold the writer (and alarms) for minutes.
     bool telemetry_shut_ = false;
     sqlite::Db reader_;  // read(), oldest_t_ms(): under reader_mutex_
-    std::mutex reader_mutex_;
+    mutable std::mutex reader_mutex_;
+    int64_t rows_read_ = 0;  // under reader_mutex_
     sqlite::Stmt insert_[kLanes], delete_[kLanes], oldest_rows_[kLanes];
     // On reader_, under reader_mutex_: the uplink reads small pages as
     // PUBACKs free its window, so preparing per read was a cost of its own.
