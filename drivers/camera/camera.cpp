@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <opencv2/imgproc.hpp>
@@ -15,6 +16,7 @@
 #include "common/stop_signal.hpp"
 #include "frame_pacer.hpp"
 #include "frame_sink.hpp"
+#include "outage_timer.hpp"
 #include "stream_url.hpp"
 
 namespace gw::camera {
@@ -71,6 +73,15 @@ struct Camera::Impl {
     FramePacer pacer{[this] { return in_emergency(mode) ? cfg.fps_emergency : cfg.fps; }};
     std::thread thread;
     bool offline_raised = false;
+    // A failure waiting out its grace (OutageTimer), to be reported as it
+    // would have been at once.
+    struct Outage {
+        std::string log_message;
+        LogField why;  // beside the camera and its URL
+        std::string event_message;
+    };
+    OutageTimer outage;
+    std::optional<Outage> pending;
     uint64_t seq = 0;
     // The size frames are delivered at: the configured one, or the camera's
     // first. roi, ignore zones and ground points are given in those pixels.
@@ -128,8 +139,38 @@ struct Camera::Impl {
         events.on_event(e);
     }
 
-    // Waits out the reconnect backoff on the Clock; stop() ends it at once.
-    void back_off() { stop.sleep_for(clock, reconnect.next()); }
+    void report(Outage o) {  // a copy: it may be the pending one, reset here
+        offline_raised = true;
+        pending.reset();
+        // In the journal too: a technician at the site reads it, not the center's feed.
+        log.warn("camera", o.log_message, {{"camera", cfg.id}, {"url", shown_url}, o.why});
+        event("offline", true, Severity::warning, o.event_message);
+    }
+
+    // The camera failed: reported now, or once its grace is out and it is
+    // not back (back_off() waits for that).
+    void failed(Outage o) {
+        if (offline_raised || stop.stopping()) return;
+        if (outage.failed(clock.mono_ms())) return report(std::move(o));
+        if (!pending)
+            log.info("camera", "lost, reconnecting",
+                     {{"camera", cfg.id},
+                      {"url", shown_url},
+                      {"reported_in_s", OutageTimer::kGraceMs / 1000}});
+        pending = std::move(o);
+    }
+
+    // Waits out the reconnect backoff on the Clock, reporting an outage
+    // whose grace ends meanwhile; stop() ends it at once.
+    void back_off() {
+        const int64_t next_try = clock.mono_ms() + reconnect.next();
+        const auto due = outage.report_due();
+        if (pending && due && *due < next_try) {
+            if (!stop.sleep_until(clock, *due)) return;
+            report(std::move(*pending));
+        }
+        stop.sleep_until(clock, next_try);
+    }
 
     void run() {
         reconnect.reset();  // a restarted camera starts from the shortest wait
@@ -145,14 +186,10 @@ struct Camera::Impl {
                     counters.online = false;
                     counters.last_error = why;
                 }
-                if (!offline_raised) {
-                    offline_raised = true;
-                    log.warn("camera", "cannot open",
-                             {{"camera", cfg.id}, {"url", shown_url}, {"error", why}});
-                    // OpenCV's failure has no reason to add to the message.
-                    event("offline", true, Severity::warning,
-                          "camera " + cfg.id + " cannot be opened" + (reached ? "" : ": " + why));
-                }
+                // OpenCV's failure has no reason to add to the message.
+                failed({"cannot open",
+                        {"error", why},
+                        "camera " + cfg.id + " cannot be opened" + (reached ? "" : ": " + why)});
                 back_off();
                 continue;
             }
@@ -177,20 +214,18 @@ struct Camera::Impl {
             // A file that played is looped at once (it simulates a camera);
             // a stream that broke before it was steady, or gave nothing,
             // backs off further each time.
-            if (read > 0 && steady) reconnect.reset();
+            if (read > 0 && steady) {
+                reconnect.reset();
+                outage.steady();
+                pending.reset();
+            }
             if (read > 0 && is_file(cfg.url)) {
                 // Its last frame's time first: a still image or a one-frame
                 // clip was reopened without a pause, hundreds of times a second.
                 stop.sleep_until(clock, pacer.due());
                 continue;
             }
-            if (!offline_raised && !stop.stopping()) {
-                offline_raised = true;
-                // In the journal too: a technician at the site reads it, not the center's feed.
-                log.warn("camera", "stream lost",
-                         {{"camera", cfg.id}, {"url", shown_url}, {"frames", read}});
-                event("offline", true, Severity::warning, "camera " + cfg.id + " stream lost");
-            }
+            failed({"stream lost", {"frames", read}, "camera " + cfg.id + " stream lost"});
             back_off();
         }
     }
@@ -214,6 +249,7 @@ struct Camera::Impl {
             }
             if (!ok || frame.empty()) return read;
             ++read;
+            outage.played();
             stop.sleep_until(clock, pacer.due());
             {
                 std::lock_guard<std::mutex> lock(mutex);

@@ -2,6 +2,7 @@
 // read back through VideoCapture by the camera driver.
 #include "camera/camera.hpp"
 #include "camera/frame_sink.hpp"
+#include "camera/outage_timer.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -339,26 +341,86 @@ TEST(Camera, ACameraThatConnectsButNeverAnswersRtspNeverHoldsUpAnother) {
     check_a_dead_camera_never_holds_up_another(DeadCameraPort(false));
 }
 
+namespace {
+
+// Moves a stepped clock 100 ms at a time, giving the camera's thread 10 ms
+// of real time to follow each step (an open or a read takes real time),
+// until `done` or `limit_ms` of clock time.
+bool advance_until(SteppedClock& clock, const std::function<bool()>& done, int64_t limit_ms) {
+    for (int64_t moved = 0; moved < limit_ms; moved += 100) {
+        if (done()) return true;
+        clock.advance(100);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+}
+
+size_t offline_raised_before(const Collector& sink, int64_t t_ms) {
+    size_t n = 0;
+    for (auto& e : sink.events())
+        n += e.type == "offline" && e.state == EventState::raise && e.t_ms < t_ms;
+    return n;
+}
+
+}  // namespace
+
 // A stream that ends after each frame: the camera is offline until a
 // stream stays up, and it backs off further each time. One frame used to be
 // enough for "is back" and a reconnect 0.5 s later: an offline raise and
-// clear every cycle, durable alarm-lane events, several a second.
+// clear every cycle, durable alarm-lane events, several a second. It played,
+// so it is reported once its grace is out, not at its first break.
 TEST(Camera, AStreamThatEndsAfterEachFrameIsOneOfflineNotAStorm) {
     SnapshotServer snapshot;
     Frames frames;
+    SteppedClock stepped;
+    const int64_t start = stepped.now_ms();
     auto cfg = cam("cam-snap", snapshot.url());
     cfg.reconnect_max_ms = 2000;
     CapturedLog captured;
-    Camera c(cfg, frames, events, clock, captured.log());
+    Camera c(cfg, frames, events, stepped, captured.log());
     CHECK_TRUE(c.start().ok());
-    CHECK_TRUE(wait_until([&] { return snapshot.answered() >= 4; }, 20000));
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return count_events(events, "offline", EventState::raise) >= 1; }, 20000));
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return snapshot.answered() >= 8; }, 60000));
     c.stop();
-    CHECK_TEXT(frames.count() >= 3, std::to_string(frames.count()).c_str());  // frames still go
+    CHECK_TEXT(frames.count() >= 8, std::to_string(frames.count()).c_str());  // frames still go
+    LONGS_EQUAL(0, offline_raised_before(events, start + camera::OutageTimer::kGraceMs));
     LONGS_EQUAL(1, count_events(events, "offline", EventState::raise));
     LONGS_EQUAL(0, count_events(events, "offline", EventState::clear));
     STRCMP_CONTAINS("stream lost after 1 frames", c.counters().last_error.c_str());
     // Said in the journal once too, for a technician at the site.
-    LONGS_EQUAL_TEXT(1, captured.count("stream lost"), captured.text().c_str());
+    LONGS_EQUAL_TEXT(1, captured.count("msg=\"stream lost\""), captured.text().c_str());
+    LONGS_EQUAL_TEXT(1, captured.count("msg=\"lost, reconnecting\""), captured.text().c_str());
+}
+
+// A camera that played and is lost for a few seconds (a network glitch, its
+// stream server restarting) is no incident: it was an offline raise, and a
+// clear 30 s later, at the center. Gone for longer it is one.
+TEST(Camera, ACameraLostAndBackWithinItsGraceIsNoIncident) {
+    Frames frames;
+    SteppedClock stepped;
+    const std::string path = make_video(dir, "cam.avi", "moving", 15);
+    Camera c(cam("cam-glitch", path), frames, events, stepped, log);
+    CHECK_TRUE(c.start().ok());
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return frames.count() >= 3; }, 5000));
+    CHECK(std::rename(path.c_str(), (path + ".gone").c_str()) == 0);  // at its next loop
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return c.counters().open_failures >= 2; }, 3000));
+    CHECK(std::rename((path + ".gone").c_str(), path.c_str()) == 0);
+    const size_t back = frames.count();
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return frames.count() >= back + 30; }, 20000));
+    LONGS_EQUAL(0, count_events(events, "offline", EventState::raise));
+
+    const int64_t gone_at = stepped.now_ms();
+    CHECK(std::rename(path.c_str(), (path + ".gone").c_str()) == 0);
+    CHECK_TRUE(advance_until(
+        stepped, [&] { return count_events(events, "offline", EventState::raise) == 1; }, 40000));
+    c.stop();
+    LONGS_EQUAL(0, offline_raised_before(events, gone_at + camera::OutageTimer::kGraceMs));
+    LONGS_EQUAL(1, count_events(events, "offline", EventState::raise));
 }
 
 // A camera that changes its resolution (reset to its default) was passed
