@@ -74,17 +74,36 @@ std::optional<Event> IncidentTracker::while_active(int64_t t_ms, const Observati
     return make(t_ms, EventState::update, *active_, obs);
 }
 
-std::optional<Severity> LevelBands::classify(double value, bool incident_active) {
+void LevelBands::reset() {
+    band_ = -1;
+    for (auto& since : above_since_) since.reset();
+    held_.assign(held_.size(), false);
+}
+
+void LevelBands::note_held(double value, int64_t t_ms) {
+    for (size_t i = 0; i < thresholds_.size(); ++i) {
+        if (value >= thresholds_[i]) {
+            if (!above_since_[i]) above_since_[i] = t_ms;
+            if (t_ms - *above_since_[i] >= hold_ms_) held_[i] = true;
+        } else {
+            above_since_[i].reset();
+            if (value <= thresholds_[i] - margin_) held_[i] = false;
+        }
+    }
+}
+
+std::optional<Severity> LevelBands::classify(double value, bool incident_active, int64_t t_ms) {
+    note_held(value, t_ms);
     int raw = -1;
     for (size_t i = 0; i < thresholds_.size(); ++i)
         if (value >= thresholds_[i]) raw = static_cast<int>(i);
-    // Going up is immediate; going down leaves a band only once the value is
-    // `margin` below that band's threshold.
+    // Going up is immediate; going down leaves a held band only once the
+    // value is `margin` below that band's threshold, one not held at once.
     int band = band_;
     if (raw >= band || !incident_active) {
         band = raw;
     } else {
-        while (band > raw && value <= thresholds_[band] - margin_) --band;
+        while (band > raw && (!held_[band] || value <= thresholds_[band] - margin_)) --band;
     }
     band_ = band;
     if (band_ < 0) return std::nullopt;

@@ -74,23 +74,38 @@ class IncidentTracker {
 // hysteresis holds only while the band's incident is active: before, one
 // spike would hold the band while the value hovered just under its
 // threshold, and the raise hold would count that instead of the value.
+// And only for a band the value has held for `hold_ms` (the incident's
+// raise hold): one splash over a higher level escalates at once, as any
+// rise does, but held that band while the water stayed within the margin
+// under it (critical for hours over one reading of 51 cm at 48 cm).
 class LevelBands {
   public:
     // thresholds ascending; severities[i] applies at or above thresholds[i].
-    LevelBands(std::vector<double> thresholds, std::vector<Severity> severities, double margin)
-        : thresholds_(std::move(thresholds)), severities_(std::move(severities)), margin_(margin) {}
+    LevelBands(std::vector<double> thresholds, std::vector<Severity> severities, double margin,
+               int64_t hold_ms = 0)
+        : thresholds_(std::move(thresholds)),
+          severities_(std::move(severities)),
+          margin_(margin),
+          hold_ms_(hold_ms),
+          above_since_(thresholds_.size()),
+          held_(thresholds_.size(), false) {}
 
     // incident_active: whether the incident these bands grade is raised.
-    std::optional<Severity> classify(double value, bool incident_active);
-    void reset() { band_ = -1; }
+    std::optional<Severity> classify(double value, bool incident_active, int64_t t_ms);
+    void reset();
     // The next threshold above the current band, if any (for time-to-level estimates).
     std::optional<double> next_threshold() const;
 
   private:
+    void note_held(double value, int64_t t_ms);
+
     std::vector<double> thresholds_;
     std::vector<Severity> severities_;
     double margin_;
-    int band_ = -1;  // index of the current band, -1: below all
+    int64_t hold_ms_;
+    int band_ = -1;                                    // index of the current band, -1: below all
+    std::vector<std::optional<int64_t>> above_since_;  // per band: at or above its level since
+    std::vector<bool> held_;  // per band: held hold_ms, not left by the margin since
 };
 
 }  // namespace gw::detectors

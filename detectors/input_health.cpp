@@ -37,6 +37,9 @@ std::optional<double> InputHealth::on_sample(const Sample& s, std::vector<Event>
     std::optional<double> reading;
     if (s.quality == Quality::comm_fail) lost_ = true;
     if (s.quality == Quality::good || s.quality == Quality::out_of_range) {
+        // Back after a silence (or a lost link): the same value again is no
+        // evidence that it stood still meanwhile.
+        if (lost_ || silent(s.t_ms)) stuck_value_.reset();
         lost_ = false;
         last_heard_ = s.t_ms;
         last_value_ = s.value;
@@ -65,9 +68,12 @@ bool InputHealth::silent(int64_t t_ms) const {
     return t_ms - since >= spec_.silent_ms;
 }
 
+// A sensor that sends nothing is silent, not stuck: its last value was
+// held for stuck_ms as if it still came, and a gauge without power was
+// reported "stuck at one value" an hour after it went silent.
 bool InputHealth::stuck(int64_t t_ms) const {
     return spec_.stuck_ms > 0 && stuck_value_ && *stuck_value_ >= spec_.stuck_min &&
-           t_ms - stuck_since_ >= spec_.stuck_ms;
+           !lost_ && !silent(t_ms) && t_ms - stuck_since_ >= spec_.stuck_ms;
 }
 
 bool InputHealth::trusted(int64_t t_ms) const {

@@ -59,7 +59,8 @@ class SensorDetector : public Detector {
 // A number for a human message: fixed decimals, no trailing noise.
 std::string num(double v, int decimals = 1);
 
-// A least-squares slope (units per minute) over a sliding time window;
+// A least-squares slope (units per minute) over a sliding time window,
+// without the one reading far off the line the others make (a glitch);
 // bounded: older points leave the window, and at most `max_points` are kept.
 class SlopeWindow {
   public:
@@ -76,6 +77,17 @@ class SlopeWindow {
         int64_t t_ms;
         double v;
     };
+    using Iter = std::vector<Point>::const_iterator;
+    struct Line {
+        double t0 = 0;      // ms, the first point's: sums stay well conditioned
+        double mean_t = 0;  // minutes after t0
+        double mean_v = 0;
+        double slope = 0;  // per minute
+        double at(int64_t t_ms) const;
+    };
+    // The least-squares line through [first, last) without `skip` (last:
+    // none), once those points span half of span_ms.
+    static std::optional<Line> fit(Iter first, Iter last, Iter skip, int64_t span_ms);
     int64_t window_ms_;
     size_t max_points_;
     int64_t gap_ms_ = 0;  // once full: the spacing points are kept at

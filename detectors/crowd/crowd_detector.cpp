@@ -45,7 +45,9 @@ CrowdDetector::CrowdDetector(std::string id, CrowdSettings s, GroundRegion regio
       bg_(cv::createBackgroundSubtractorMOG2(500, 16, true)),
       open_kernel_(cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3})),
       close_kernel_(cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5})) {
-    if (region_.area_m2() > 0) bands_.emplace(s_.density_levels, kLevels, s_.level_margin);
+    if (region_.area_m2() > 0)
+        bands_.emplace(s_.density_levels, kLevels, s_.level_margin,
+                       static_cast<int64_t>(s_.hold_s * 1000));
     if (s_.hog) hog_.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
 }
 
@@ -177,11 +179,11 @@ std::optional<Severity> CrowdDetector::occupancy_severity() const {
     return std::nullopt;
 }
 
-Observation CrowdDetector::density_observation() {
+Observation CrowdDetector::density_observation(int64_t t_ms) {
     Observation o;
     double people = smoothed_.value_or(0);
     o.value = region_.area_m2() > 0 ? result_.density : people;
-    if (bands_) o.severity = bands_->classify(result_.density, density_.active());
+    if (bands_) o.severity = bands_->classify(result_.density, density_.active(), t_ms);
     auto occ = occupancy_severity();
     if (occ && (!o.severity || *occ > *o.severity)) o.severity = occ;
     char msg[160];
@@ -304,7 +306,7 @@ const FrameResult& CrowdDetector::on_frame(const cv::Mat& bgr, int64_t t_ms,
             cv::Rect(cv::Point(int(b.box.x / scale_), int(b.box.y / scale_)),
                      cv::Size(int(b.box.width / scale_), int(b.box.height / scale_))));
     smooth(t_ms);
-    emit(density_.observe(t_ms, density_observation()), bgr, events, evidence);
+    emit(density_.observe(t_ms, density_observation(t_ms)), bgr, events, evidence);
     emit(rise_.observe(t_ms, rise_observation(t_ms)), bgr, events, evidence);
     return result_;
 }

@@ -50,7 +50,7 @@ class CrowdDetector final : public FrameDetector {
     int hog_people(const cv::Mat& small, const cv::Rect& box, double expected_h);
     void learn_from(const Blob& b, int border);
     void smooth(int64_t t_ms);
-    Observation density_observation();
+    Observation density_observation(int64_t t_ms);
     std::optional<Severity> occupancy_severity() const;
     Observation rise_observation(int64_t t_ms);
     void emit(std::optional<Event> e, const cv::Mat& bgr, std::vector<Event>& events,

@@ -14,9 +14,11 @@ std::optional<Severity> alarm_if(bool on) {
 FireDetector::FireDetector(const DetectorConfig& config, FireSettings s, EventIdSource& ids)
     : SensorDetector(config, ids),
       s_(std::move(s)),
-      fixed_bands_({s_.fixed_temperature()}, {Severity::alarm}, s_.temp_clear_margin_c),
-      cable_bands_({s_.cable_temp_c}, {Severity::alarm}, s_.temp_clear_margin_c),
-      residual_bands_({s_.residual_ma}, {Severity::alarm}, s_.residual_clear_margin_ma),
+      fixed_bands_({s_.fixed_temperature()}, {Severity::alarm}, s_.temp_clear_margin_c,
+                   to_ms(s_.hold_s)),
+      cable_bands_({s_.cable_temp_c}, {Severity::alarm}, s_.temp_clear_margin_c, to_ms(s_.hold_s)),
+      residual_bands_({s_.residual_ma}, {Severity::alarm}, s_.residual_clear_margin_ma,
+                      to_ms(s_.hold_s)),
       heat_fixed_({id_, "fire", "heat_fixed", "C", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)}, ids),
       heat_ror_(
           {id_, "fire", "heat_rate_of_rise", "C/min", to_ms(s_.hold_s), to_ms(s_.clear_hold_s)},
@@ -75,7 +77,7 @@ void FireDetector::evaluate_heat(int64_t t_ms, std::vector<Event>& out) {
     }
     double fixed = s_.fixed_temperature();
     observe_lazily(
-        heat_fixed_, t_ms, fixed_bands_.classify(*temp, heat_fixed_.active()),
+        heat_fixed_, t_ms, fixed_bands_.classify(*temp, heat_fixed_.active(), t_ms),
         [&] {
             Observation o;
             o.value = *temp;
@@ -154,7 +156,7 @@ void FireDetector::evaluate_level(IncidentTracker& tracker, LevelBands& bands,
         return;
     }
     observe_lazily(
-        tracker, t_ms, bands.classify(*v, tracker.active()),
+        tracker, t_ms, bands.classify(*v, tracker.active(), t_ms),
         [&] {
             Observation o;
             o.value = *v;

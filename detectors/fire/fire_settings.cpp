@@ -4,6 +4,27 @@
 
 namespace gw::detectors {
 
+namespace {
+
+// Where a circuit or a room is when nothing is wrong: an incident whose
+// clear point (threshold - margin) is at or below it never clears.
+// Residual current: normal leakage is 100-200 mA (GB 50116-2013 9.2.3).
+// Temperature: a room's 25 C (common practice for indoor design).
+constexpr double kNormalLeakageMa = 200;
+constexpr double kRoomC = 25;
+
+void check_clear_point(Params& p, const char* margin_key, double margin, const char* what,
+                       double threshold, double normal, const char* unit) {
+    if (threshold - margin > normal) return;
+    p.problem(margin_key, "leaves " + std::string(what) + " " + config_number(threshold) + " " +
+                              unit + " to clear only at " + config_number(threshold - margin) +
+                              " " + unit + " or below, which normal conditions (up to " +
+                              config_number(normal) + " " + unit +
+                              ") are not: the incident would never clear");
+}
+
+}  // namespace
+
 FireSettings FireSettings::read(Params& p) {
     FireSettings s;
     s.heat_class = p.text("heat_class", s.heat_class, {"A1", "A2", "B", "C"});
@@ -21,6 +42,12 @@ FireSettings FireSettings::read(Params& p) {
     s.hold_s = p.number("hold_s", s.hold_s, 0, 600);
     s.clear_hold_s = p.number("clear_hold_s", s.clear_hold_s, 0, 3600);
     s.silent_s = p.number("silent_s", s.silent_s, 1, kMaxSilentS);
+    check_clear_point(p, "residual_clear_margin_ma", s.residual_clear_margin_ma,
+                      "residual current alarm at", s.residual_ma, kNormalLeakageMa, "mA");
+    check_clear_point(p, "temp_clear_margin_c", s.temp_clear_margin_c, "cable temperature alarm at",
+                      s.cable_temp_c, kRoomC, "C");
+    check_clear_point(p, "temp_clear_margin_c", s.temp_clear_margin_c, "fixed heat alarm at",
+                      s.fixed_temperature(), kRoomC, "C");
     return s;
 }
 

@@ -1,8 +1,29 @@
 #include "video_fire_settings.hpp"
 
+#include <cmath>
 #include <string>
 
 namespace gw::detectors {
+
+namespace {
+
+// Flames are judged over the frames of the last persist_s, once those span
+// 80 % of it. Frames 1 / min_fps apart span whole periods only: at 1 fps a
+// 1.5 s window held frames 1 s apart, never 1.2 s, and nothing was ever
+// raised however long the fire burned.
+void check_persist_window(Params& p, const VideoFireSettings& s) {
+    const double period = 1 / s.min_fps;
+    const double covered = std::floor(s.persist_s / period + 1e-9) * period;
+    if (covered >= 0.8 * s.persist_s - 1e-9) return;
+    p.problem("persist_s", config_number(s.persist_s) + " s at min_fps " +
+                               config_number(s.min_fps) + ": frames " + config_number(period) +
+                               " s apart span " + config_number(covered) +
+                               " s of it, less than the 80 % needed, and flames would never be "
+                               "raised; use a persist_s of whole frame periods, or a higher "
+                               "min_fps");
+}
+
+}  // namespace
 
 VideoFireSettings VideoFireSettings::read(Params& p) {
     VideoFireSettings s;
@@ -32,6 +53,7 @@ VideoFireSettings VideoFireSettings::read(Params& p) {
     s.score_min = p.number("score_min", s.score_min, 0, 1);
     s.growth_critical = p.number("growth_critical", s.growth_critical, 1, 100);
     s.evidence_max_kb = p.number("evidence_max_kb", s.evidence_max_kb, 8, 4096);
+    check_persist_window(p, s);
     return s;
 }
 

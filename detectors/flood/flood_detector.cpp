@@ -23,9 +23,10 @@ FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, Even
     : SensorDetector(config, ids),
       s_(std::move(s)),
       depth_bands_(s_.depth_levels_cm, {Severity::warning, Severity::alarm, Severity::critical},
-                   s_.clear_margin_cm),
+                   s_.clear_margin_cm, to_ms(s_.raise_hold_s)),
       rise_bands_({s_.rise_warn_cm_per_10min, 2 * s_.rise_warn_cm_per_10min},
-                  {Severity::warning, Severity::alarm}, s_.rise_warn_cm_per_10min / 2),
+                  {Severity::warning, Severity::alarm}, s_.rise_warn_cm_per_10min / 2,
+                  to_ms(s_.raise_hold_s)),
       rain_bands_(s_.rain_levels_mm_h, {Severity::notice, Severity::warning, Severity::alarm},
                   s_.rain_clear_margin_mm_h),
       depth_({id_, "flood", "water_depth", "cm", to_ms(s_.raise_hold_s), to_ms(s_.clear_hold_s)},
@@ -44,6 +45,10 @@ FloodDetector::FloodDetector(const DetectorConfig& config, FloodSettings s, Even
     watch("depth", depth);
     InputHealthSpec rain;
     rain.silent_ms = to_ms(s_.silent_s);
+    // As the depth's: one bad counter reading a minute (a flaky RS-485
+    // line) was an out-of-range raise and clear each time.
+    rain.raise_hold_ms = to_ms(s_.raise_hold_s);
+    rain.clear_hold_ms = to_ms(s_.raise_hold_s);
     watch("rain_counter", rain);
 }
 
@@ -152,7 +157,7 @@ void FloodDetector::evaluate(int64_t t_ms, std::vector<Event>& out) {
 
 void FloodDetector::evaluate_depth(int64_t t_ms, double depth, std::vector<Event>& out) {
     observe_lazily(
-        depth_, t_ms, depth_bands_.classify(depth, depth_.active()),
+        depth_, t_ms, depth_bands_.classify(depth, depth_.active(), t_ms),
         [&] {
             Observation o;
             o.value = depth;
@@ -190,7 +195,7 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
     }
     const double rate = rise_rate_->graded;
     observe_lazily(
-        rise_, t_ms, rise_bands_.classify(rate, rise_.active()),
+        rise_, t_ms, rise_bands_.classify(rate, rise_.active(), t_ms),
         [&] {
             Observation o;
             o.value = rate;
@@ -217,7 +222,7 @@ void FloodDetector::evaluate_rise(int64_t t_ms, double depth, std::vector<Event>
 void FloodDetector::evaluate_rain(int64_t t_ms, std::vector<Event>& out) {
     double mm_h = rain_mm_h(t_ms);
     observe_lazily(
-        rain_, t_ms, rain_bands_.classify(mm_h, rain_.active()),
+        rain_, t_ms, rain_bands_.classify(mm_h, rain_.active(), t_ms),
         [&] {
             Observation o;
             o.value = mm_h;

@@ -11,6 +11,18 @@ void check_ascending(Params& p, const char* key, const std::vector<double>& v) {
     for (size_t i = 1; i < v.size(); ++i)
         if (v[i] <= v[i - 1]) p.problem(key, "levels must be in ascending order");
 }
+
+// A band is left once the value is the margin below its level: a margin of
+// the lowest level or more is never left by a dry road (0 cm) or no rain
+// (0 mm/h), and the incident never clears.
+void check_margin(Params& p, const char* key, double margin, const char* levels_key,
+                  const std::vector<double>& levels) {
+    if (levels.empty() || margin < levels.front()) return;
+    p.problem(key, "must be less than the lowest of " + std::string(levels_key) + " (" +
+                       config_number(levels.front()) +
+                       "): the incident clears only below that level minus the margin, "
+                       "which a reading of 0 never is");
+}
 }  // namespace
 
 FloodSettings FloodSettings::read(Params& p) {
@@ -32,6 +44,9 @@ FloodSettings FloodSettings::read(Params& p) {
     s.mm_per_tip = p.number("mm_per_tip", s.mm_per_tip, 0.01, 10);
     s.rain_clear_margin_mm_h = p.number("rain_clear_margin_mm_h", s.rain_clear_margin_mm_h, 0, 100);
     s.rain_counter_max = p.number("rain_counter_max", s.rain_counter_max, 0, 4294967295.0);
+    check_margin(p, "clear_margin_cm", s.clear_margin_cm, "depth_levels_cm", s.depth_levels_cm);
+    check_margin(p, "rain_clear_margin_mm_h", s.rain_clear_margin_mm_h, "rain_levels_mm_h",
+                 s.rain_levels_mm_h);
     // The gauge's range moved to its point (min/max), where every input's is.
     for (const char* moved : {"sensor_min_cm", "sensor_max_cm"})
         if (!std::isnan(p.number(moved, kAbsent, -1e300, 1e300)))

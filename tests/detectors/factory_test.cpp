@@ -69,6 +69,42 @@ TEST(DetectorParams, ReportsWrongTypesAndRanges) {
     STRCMP_CONTAINS("depth_levels_cm: must have 3 entries", p.problems[0].c_str());
 }
 
+// A margin that leaves a level's clear point where normal conditions never
+// are: the incident would never clear. Each margin was checked on its own.
+TEST(DetectorParams, AClearMarginNormalConditionsNeverClearIsRefused) {
+    auto depth = read("flood", "clear_margin_cm = 20\n");
+    CHECK_FALSE(depth.ok());
+    STRCMP_CONTAINS("clear_margin_cm: must be less than the lowest of depth_levels_cm (15)",
+                    depth.error().c_str());
+    auto rain = read("flood", "rain_clear_margin_mm_h = 40\n");
+    CHECK_FALSE(rain.ok());
+    STRCMP_CONTAINS("rain_clear_margin_mm_h: must be less than the lowest of rain_levels_mm_h",
+                    rain.error().c_str());
+    auto leak = read("fire", "residual_ma = 300\nresidual_clear_margin_ma = 200\n");
+    CHECK_FALSE(leak.ok());
+    STRCMP_CONTAINS(
+        "residual_clear_margin_ma: leaves residual current alarm at 300 mA to clear "
+        "only at 100 mA or below, which normal conditions (up to 200 mA)",
+        leak.error().c_str());
+    auto cable = read("fire", "cable_temp_c = 30\ntemp_clear_margin_c = 10\n");
+    CHECK_FALSE(cable.ok());
+    STRCMP_CONTAINS("temp_clear_margin_c: leaves cable temperature alarm at 30 C",
+                    cable.error().c_str());
+    CHECK(read("flood", "clear_margin_cm = 10\n").ok());
+    CHECK(read("fire", "residual_ma = 300\nresidual_clear_margin_ma = 90\n").ok());
+}
+
+// A flame window a slow camera's frames never fill raised nothing, ever.
+TEST(DetectorParams, AFlameWindowSlowFramesNeverFillIsRefused) {
+    auto slow = read("video_fire", "min_fps = 1\npersist_s = 1.5\n");
+    CHECK_FALSE(slow.ok());
+    STRCMP_CONTAINS("persist_s: 1.5 s at min_fps 1: frames 1 s apart span 1 s of it",
+                    slow.error().c_str());
+    CHECK(read("video_fire", "min_fps = 1\npersist_s = 1.2\n").ok());
+    CHECK(read("video_fire", "min_fps = 1\npersist_s = 0.5\n").ok() == false);
+    CHECK(read("video_fire", "").ok());  // 1.2 s at 10 fps
+}
+
 // The rain window is counted in minute buckets: 7.5 read 7 minutes' tips as
 // 7.5 minutes' rain.
 TEST(DetectorParams, TheRainWindowIsWholeMinutes) {
@@ -303,6 +339,25 @@ TEST(Factory, ASampleStampedBeforeAStepBackIsNotAnHourAhead) {
                        {wall, s * 1000}, out);
     }
     CHECK_TEXT(out.empty(), listed(out).c_str());
+}
+
+// One glitch anywhere in a short window is left out: the slope is the
+// others'. Readings that are merely noisy get the plain least-squares fit.
+TEST(Factory, OneGlitchInAShortSlopeWindowIsLeftOutNoiseIsNot) {
+    gw::detectors::SlopeWindow glitched(60'000);
+    for (int64_t t = 0; t <= 60'000; t += 10'000)
+        glitched.add(t, t == 40'000 ? 32.0 : 22.0 + static_cast<double>(t) / 60'000.0);
+    DOUBLES_EQUAL(1.0, *glitched.per_minute(60'000), 1e-9);  // 1 per minute, as the others
+
+    const double noisy[] = {22.0, 22.3, 21.8, 22.4, 21.9, 22.2, 22.5};
+    gw::detectors::SlopeWindow plain(60'000);
+    double n = 0, st = 0, sv = 0, stt = 0, stv = 0;
+    for (int i = 0; i < 7; ++i) {
+        plain.add(i * 10'000, noisy[i]);
+        const double x = i / 6.0;
+        n += 1, st += x, sv += noisy[i], stt += x * x, stv += x * noisy[i];
+    }
+    DOUBLES_EQUAL((n * stv - st * sv) / (n * stt - st * st), *plain.per_minute(60'000), 1e-9);
 }
 
 // A full window keeps its points evenly spread: the fit over them is the fit

@@ -359,6 +359,59 @@ TEST(FloodFaults, AWetReadingThatNeverMovesIsStuck) {
     CHECK(rig.find("sensor_stuck", EventState::clear).has_value());
 }
 
+// A gauge that loses power is silent, not stuck: its last wet value was
+// held for stuck_s as if it still came ("stuck at one value" an hour after
+// it went quiet).
+TEST(FloodFaults, AWetGaugeThatGoesSilentIsNotStuck) {
+    Rig rig = flood([](FloodSettings& s) { s.stuck_s = 600; });
+    Noise noise(3);
+    rig.run(60'000, 10'000, [&](int64_t) {
+        rig.feed("lvl", 22 + noise(0.3));
+        rig.feed("rain", 0);
+    });
+    rig.run(rig.now() + 1'200'000, 10'000, [&](int64_t) { rig.feed("rain", 0); });
+    CHECK_TEXT(rig.find("sensor_silent", EventState::raise).has_value(), rig.dump().c_str());
+    LONGS_EQUAL_TEXT(0, rig.count("sensor_stuck"), rig.dump().c_str());
+}
+
+// One splash over the alarm level escalates at once, and steps back down
+// after the clear hold: it held the alarm while the water stayed within
+// the margin under it (for hours at a level just under it).
+TEST(FloodFaults, OneSplashOverAHigherLevelStepsBackDown) {
+    Rig rig = flood();
+    rig.run(120'000, kFloodStepMs, [&](int64_t) {
+        rig.feed("lvl", 28.5);
+        rig.feed("rain", 0);
+    });
+    const int64_t splash = rig.now() + kFloodStepMs;
+    rig.run(splash + 3'600'000, kFloodStepMs, [&](int64_t t) {
+        rig.feed("lvl", t == splash ? 30.5 : 28.5);
+        rig.feed("rain", 0);
+    });
+    int alarms = 0, warnings_after = 0;
+    for (const auto& e : rig.events()) {
+        if (e.type != "water_depth" || e.state != EventState::update) continue;
+        alarms += e.severity == Severity::alarm;
+        warnings_after += alarms > 0 && e.severity == Severity::warning;
+    }
+    LONGS_EQUAL_TEXT(1, alarms, rig.dump().c_str());
+    LONGS_EQUAL_TEXT(1, warnings_after, rig.dump().c_str());
+}
+
+// One bad counter reading a minute (a flaky RS-485 line) was an
+// out-of-range raise and clear each time: the rain input has the depth's hold.
+TEST(FloodFaults, ABadRainCounterReadingNowAndThenRaisesNothing) {
+    Rig rig = flood();
+    rig.run(1'800'000, kFloodStepMs, [&](int64_t t) {
+        rig.feed("lvl", 2);
+        if (t % 60'000 == 30'000)
+            rig.feed("rain", 0, gw::Quality::out_of_range);
+        else
+            rig.feed("rain", 0);
+    });
+    LONGS_EQUAL_TEXT(0, rig.count("sensor_out_of_range"), rig.dump().c_str());
+}
+
 TEST(FloodFaults, ADryRoadReadingZeroForHoursIsNotStuck) {
     Rig rig = flood([](FloodSettings& s) { s.stuck_s = 600; });
     rig.run(4 * 3'600'000, 10'000, [&](int64_t) {

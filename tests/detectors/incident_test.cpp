@@ -130,18 +130,18 @@ TEST_GROUP(LevelBands) {
 
 TEST(LevelBands, ClassifiesUpwardsImmediately) {
     // While the incident is active (the hysteresis would not matter here).
-    CHECK_FALSE(bands.classify(10, true).has_value());
-    CHECK(bands.classify(15, true) == Severity::warning);
-    CHECK(bands.classify(55, true) == Severity::critical);
+    CHECK_FALSE(bands.classify(10, true, 1000).has_value());
+    CHECK(bands.classify(15, true, 2000) == Severity::warning);
+    CHECK(bands.classify(55, true, 3000) == Severity::critical);
 }
 
 TEST(LevelBands, HoldsABandUntilTheMarginIsCrossed) {
-    bands.classify(31, true);
-    CHECK(bands.classify(29, true) == Severity::alarm);      // within margin: still alarm
-    CHECK(bands.classify(27.5, true) == Severity::alarm);    // not yet 3 below
-    CHECK(bands.classify(26.5, true) == Severity::warning);  // 30 - 3 crossed
-    CHECK(bands.classify(13, true) == Severity::warning);    // 15 - 3 = 12 not crossed
-    CHECK_FALSE(bands.classify(12, true).has_value());
+    bands.classify(31, true, 4000);
+    CHECK(bands.classify(29, true, 5000) == Severity::alarm);      // within margin: still alarm
+    CHECK(bands.classify(27.5, true, 6000) == Severity::alarm);    // not yet 3 below
+    CHECK(bands.classify(26.5, true, 7000) == Severity::warning);  // 30 - 3 crossed
+    CHECK(bands.classify(13, true, 8000) == Severity::warning);    // 15 - 3 = 12 not crossed
+    CHECK_FALSE(bands.classify(12, true, 9000).has_value());
 }
 
 TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
@@ -150,7 +150,7 @@ TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
     std::optional<Severity> last;
     bool first = true;
     for (double v : noisy) {
-        auto s = bands.classify(v, true);
+        auto s = bands.classify(v, true, 10000);
         if (!first && s != last) ++changes;
         last = s;
         first = false;
@@ -162,16 +162,34 @@ TEST(LevelBands, NoiseAroundAThresholdDoesNotFlap) {
 // band must not hold it while the value stays under the threshold, or the
 // raise hold counts the spike instead of the water.
 TEST(LevelBands, ASpikeDoesNotHoldABandBeforeTheIncidentIsRaised) {
-    CHECK(bands.classify(16, false) == Severity::warning);
-    CHECK_FALSE(bands.classify(13, false).has_value());
-    CHECK(bands.classify(16, false) == Severity::warning);
-    CHECK(bands.classify(13, true) == Severity::warning);  // raised: held within the margin
+    CHECK(bands.classify(16, false, 11000) == Severity::warning);
+    CHECK_FALSE(bands.classify(13, false, 12000).has_value());
+    CHECK(bands.classify(16, false, 13000) == Severity::warning);
+    CHECK(bands.classify(13, true, 14000) == Severity::warning);  // raised: held within the margin
+}
+
+// A band is kept within the margin only once the value has held it for the
+// hold: one splash over a higher level escalated at once (as any rise
+// does) and then held that level while the water stayed within the margin
+// under it: critical for hours over one reading of 51 cm at 48 cm.
+TEST(LevelBands, OneSplashOverAHigherLevelIsNotHeldWithinTheMargin) {
+    LevelBands held{
+        {15, 30, 50}, {Severity::warning, Severity::alarm, Severity::critical}, 3, 10'000};
+    held.classify(48, true, 0);
+    CHECK(held.classify(48, true, 20'000) == Severity::alarm);
+    CHECK(held.classify(51, true, 21'000) == Severity::critical);  // at once
+    CHECK(held.classify(48, true, 22'000) == Severity::alarm);     // not held: follows the water
+    // Held for 10 s, the level is kept within the margin, as before.
+    held.classify(51, true, 30'000);
+    held.classify(51, true, 40'000);
+    CHECK(held.classify(48, true, 41'000) == Severity::critical);
+    CHECK(held.classify(46.5, true, 42'000) == Severity::alarm);  // 50 - 3 crossed
 }
 
 TEST(LevelBands, NextThresholdFollowsTheBand) {
     DOUBLES_EQUAL(15, *bands.next_threshold(), 1e-9);
-    bands.classify(20, true);
+    bands.classify(20, true, 15000);
     DOUBLES_EQUAL(30, *bands.next_threshold(), 1e-9);
-    bands.classify(60, true);
+    bands.classify(60, true, 16000);
     CHECK_FALSE(bands.next_threshold().has_value());
 }
