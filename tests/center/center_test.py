@@ -159,7 +159,21 @@ class BookTest(TempDir):
         b = book_mod.Book()
         for seq in (1, 2, 4, 7):
             b.on_event("t", payload(event(seq)), 1700000000000)
-        self.assertEqual({("gw-01", 3): [3, 5, 6]}, b.gaps())
+        self.assertEqual({("gw-01", 3): [[3, 3], [5, 6]]}, b.gaps())
+        self.assertEqual(3, book_mod.missing_count(b.gaps()))
+
+    def test_a_huge_seq_is_one_range_not_a_hang(self):
+        b = book_mod.Book()
+        for seq in (5, 6, 99999999999999):
+            b.on_event("t", payload(event(seq)), 1700000000000)
+        self.assertEqual({("gw-01", 3): [[7, 99999999999998]]}, b.gaps())
+        self.assertEqual(99999999999992, book_mod.missing_count(b.gaps()))
+
+    def test_ids_before_the_first_one_seen_are_not_missing(self):
+        b = book_mod.Book()  # joined a gateway at seq 40
+        for seq in (40, 41, 43):
+            b.on_event("t", payload(event(seq)), 1700000000000)
+        self.assertEqual({("gw-01", 3): [[42, 42]]}, b.gaps())
 
     def test_gateway_ids_with_dashes_parse(self):
         from center_console import contract
@@ -430,7 +444,7 @@ class CommandsTest(TempDir):
         with open(os.path.join(d, name)) as f:
             return json.load(f)
 
-    def secret_file(self, text=b"s3cret\n", mode=0o600):
+    def secret_file(self, text=b"s3cret-0123456789\n", mode=0o600):
         path = os.path.join(self.dir, "secret")
         with open(path, "wb") as f:
             f.write(text)
@@ -444,8 +458,9 @@ class CommandsTest(TempDir):
             ("cmd-ack.json", commands.ack("gw-01-3-00000001", "ops", "crew sent", secret=secret,
                                           target="site-001/gw-01")),
             ("cmd-mode.json", commands.mode("emergency")),
-            ("cmd-mode.json", commands.mode("normal", 3600, secret=secret,
+            ("cmd-mode.json", commands.mode("emergency", 3600, secret=secret,
                                             target="site-001/gw-01")),
+            ("cmd-mode.json", commands.mode("normal", secret=secret, target="site-001/gw-01")),
         ]
         for name, request in cases:
             self.assertEqual([], validate(request, self.schema(name)), request)
@@ -478,7 +493,7 @@ class CommandsTest(TempDir):
                      '"note":"到场","ts":1700000000000}')
         self.assertEqual(canonical, commands.canonical(req))
         # An independent HMAC: openssl over the same bytes.
-        out = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", "s3cret"],
+        out = subprocess.run(["openssl", "dgst", "-sha256", "-hmac", "s3cret-0123456789"],
                              input=("site-001/gw-01\nack\n" + canonical).encode(),
                              capture_output=True,
                              check=True).stdout.decode()
@@ -511,6 +526,34 @@ class CommandsTest(TempDir):
             commands.read_secret(self.secret_file(mode=0o644))
         with self.assertRaises(ValueError):
             commands.read_secret(self.secret_file(b"\n"))
+        with self.assertRaises(ValueError):
+            commands.read_secret(self.secret_file(b"short\n"))
+
+    def test_the_secret_is_the_first_line_as_the_gateway_reads_it(self):
+        self.assertEqual(b"s3cret-0123456789",
+                         commands.read_secret(self.secret_file(
+                             b"s3cret-0123456789\r\n# rotated 2026-12-01\n")))
+
+    def test_a_duration_with_mode_normal_is_refused_before_it_is_sent(self):
+        # The gateway refuses it ("duration_s: only with mode emergency").
+        with self.assertRaises(ValueError):
+            commands.mode("normal", 3600)
+
+    def test_a_refusal_naming_our_id_unsigned_says_why_but_answers_nothing(self):
+        out = commands.Outbox(timeout_s=1, resends=0)
+        done = []
+        req = commands.ack("i", "ops")
+        out.add(commands.Pending("ack", "s/g", req, 0, done.append))
+        refusal = {"id": None, "ok": False,
+                   "error": 'bad signature (request id "%s" not signed: the reply names none)'
+                            % req["id"]}
+        p = out.claimed_by_unsigned(refusal)
+        self.assertIs(p, out.pending[req["id"]])  # still pending: it may be a forgery
+        self.assertEqual(refusal["error"], p.unvouched_refusal)
+        self.assertIsNone(out.on_reply(refusal))
+        self.assertEqual([], done)
+        self.assertIsNone(out.claimed_by_unsigned(
+            {"id": None, "ok": False, "error": 'unsigned (request id "other" not signed)'}))
 
     def test_replies_are_matched_by_id_even_after_the_timeout(self):
         out = commands.Outbox(timeout_s=1)
@@ -805,7 +848,7 @@ class ConsoleTest(TempDir):
                               s["commands_answered"] == 2 else None)(self.summary()), 30,
                      "4 events and 2 answered commands")
         self.assertEqual(1, s["events"]["duplicates_dropped"])
-        self.assertEqual({"gw-01-3": [4, 5, 6, 7, 8]}, s["events"]["gaps"])
+        self.assertEqual({"gw-01-3": [[4, 8]]}, s["events"]["gaps"])
         self.assertEqual(1, s["evidence"]["saved"])
         with open(os.path.join(self.out, "evidence/gw-01-3-00000001.jpg"), "rb") as f:
             self.assertEqual(jpeg, f.read())
@@ -821,6 +864,46 @@ class ConsoleTest(TempDir):
         self.assertTrue(os.path.exists(os.path.join(self.out, "report.html")))
         self.assertIn("duplicate gw-01-3-00000001 dropped", self.log())
         gw.loop_stop()
+
+    def test_it_logs_in_to_a_broker_that_takes_no_anonymous_client(self):
+        # A district broker (docs/deployment.md): the center was refused at
+        # every connect, having no login to give.
+        import pwd
+        port = free_port()
+        passwd = os.path.join(self.dir, "passwd")
+        subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "center", "its password"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conf = os.path.join(self.dir, "district.conf")
+        with open(conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\nuser %s\n"
+                    % (port, passwd, pwd.getpwuid(os.getuid()).pw_name))
+        broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            def listening():
+                with socket.socket() as s:
+                    return s.connect_ex(("127.0.0.1", port)) == 0
+            wait_for(listening, 20, "the district broker")
+            password = os.path.join(self.dir, "center.pw")
+            with open(password, "w") as f:
+                f.write("its password\n")
+            os.chmod(password, 0o600)
+
+            def mode(*login):
+                return subprocess.run(
+                    [sys.executable, os.path.join(ROOT, "tools/center"), "mode", "emergency",
+                     "--site", "site-001", "--gateway", "gw-01", "--broker",
+                     "127.0.0.1:%d" % port, "--reply-timeout", "1", *login],
+                    capture_output=True, text=True, timeout=60)
+            # No gateway answers here: "no reply" means the broker took the
+            # login and the request; without it nothing is even sent.
+            logged_in = mode("--username", "center", "--password-file", password)
+            self.assertIn("no reply to 4 copies", logged_in.stderr)
+            anonymous = mode()
+            self.assertIn("not sent", anonymous.stderr)
+        finally:
+            broker.terminate()
+            broker.wait(20)
 
     def test_a_gateway_that_does_not_answer_is_said_plainly(self):
         self.start_center("--auto-ack", "1")

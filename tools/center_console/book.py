@@ -41,6 +41,11 @@ JOURNAL_FIELDS = {"topic": contract.TEXT, "rx_ms": contract.COUNT, "payload": co
 TEMP_SUFFIX = ".tmp"
 
 
+
+def missing_count(gaps):
+    """How many ids the ranges of gaps() (or the summary's "gaps") hold."""
+    return sum(last - first + 1 for ranges in gaps.values() for first, last in ranges)
+
 class KeepError(Exception):
     """A message could not be kept (journal, evidence file): the center must
     not acknowledge it, so that the broker delivers it again."""
@@ -412,10 +417,17 @@ class Book:
     # --- figures -------------------------------------------------------------------
 
     def gaps(self):
-        """(gateway, boot) -> sorted seqs missing between 1 and the highest seen."""
+        """(gateway, boot) -> [first, last] ranges of the seqs missing between
+        the lowest and the highest seen. Not from 1: the persistent session
+        holds what comes after the center's first subscription, not what a
+        gateway sent before (a center that joins a running gateway). Ranges,
+        not every id: one id with a huge seq (x-1-99999999999999) made a
+        list of 10^14 numbers every second, and the console hung at each
+        restart too (the journal replays it)."""
         out = {}
         for key, seen in self.seqs.items():
-            missing = sorted(set(range(1, max(seen) + 1)) - seen)
+            ordered = sorted(seen)
+            missing = [[a + 1, b - 1] for a, b in zip(ordered, ordered[1:]) if b - a > 1]
             if missing:
                 out[key] = missing
         return out

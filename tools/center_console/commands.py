@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import stat
 import time
@@ -35,18 +36,34 @@ MODES = ("normal", "emergency")
 RESENDS = 3  # copies of a request sent after the first got no reply
 
 
+MIN_SECRET_BYTES = 16  # as the gateway's commands.secret_file
+
+
 def read_secret(path):
-    """The shared secret: the file's bytes without a trailing newline (a file
-    written with `echo secret > file` works). Like the gateway's copy it
-    should not be readable by others; that is refused here too."""
+    """The shared secret: the file's first line without its line end, read
+    as the gateway reads its copy (a second line, a note on the rotation,
+    is not part of it: read whole, every signature was refused). Like the
+    gateway's copy it should not be readable by others, and it is at least
+    16 characters; both are refused here too, not found out at the gateway."""
     st = os.stat(path)
     if st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
         raise ValueError("%s: readable or writable by others (chmod 600 it)" % path)
     with open(path, "rb") as f:
-        secret = f.read().rstrip(b"\r\n")
-    if not secret:
-        raise ValueError("%s: empty secret" % path)
+        secret = f.readline().rstrip(b"\r\n")
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError("%s: the secret must be at least %d characters (the gateway refuses a "
+                         "shorter one)" % (path, MIN_SECRET_BYTES))
     return secret
+
+
+def read_password(path):
+    """A broker password: the file's first line, as the gateway reads its
+    uplink.credentials_file's second; not readable by others."""
+    st = os.stat(path)
+    if st.st_mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise ValueError("%s: readable or writable by others (chmod 600 it)" % path)
+    with open(path, "rb") as f:
+        return f.readline().rstrip(b"\r\n").decode("utf-8")
 
 
 def canonical(request):
@@ -122,11 +139,14 @@ def ack(incident, by, note=None, **kw):
 
 
 def mode(new_mode, duration_s=None, **kw):
-    """Switch the gateway to normal or emergency mode, until changed or for
-    duration_s (60 s .. 7 days), after which it falls back to normal."""
+    """Switch the gateway to normal or emergency mode, until changed or, for
+    emergency, for duration_s (60 s .. 7 days), after which it falls back to
+    normal. The gateway refuses a duration with normal."""
     if new_mode not in MODES:
         raise ValueError("mode must be normal or emergency")
     fields = {"mode": new_mode}
+    if duration_s is not None and new_mode != "emergency":
+        raise ValueError("a duration goes with mode emergency only")
     if duration_s is not None:
         if not isinstance(duration_s, int) or not 60 <= duration_s <= 604800:
             raise ValueError("duration_s must be an integer 60..604800")
@@ -144,6 +164,9 @@ class Pending:
         self.on_resend = on_resend  # called with (self) to send it again
         self.resends = 0
         self.timed_out = False
+        # The error of a refusal that claimed this request's id without the
+        # gateway taking it for ours (see Outbox.claimed_by_unsigned).
+        self.unvouched_refusal = None
 
 
 class Outbox:
@@ -176,6 +199,22 @@ class Outbox:
             if p.timed_out:
                 self.unanswered -= 1
             p.on_done(reply)
+        return p
+
+    def claimed_by_unsigned(self, reply):
+        """-> the Pending a reply without id names in its error, or None.
+        With signing on, the gateway names the id of a request it cannot
+        vouch for (unsigned, bad signature) only in the error, so that a
+        forged copy cannot answer the real command: the reply stays no
+        answer, and the request pending. But it says why a center with the
+        wrong secret file, or none, hears nothing: kept for the timeout's
+        message, which said only "offline or busy"."""
+        if not isinstance(reply, dict) or reply.get("id") is not None:
+            return None
+        m = re.search(r'request id "([^"]+)" not signed', str(reply.get("error", "")))
+        p = self.pending.get(m.group(1)) if m else None
+        if p:
+            p.unvouched_refusal = reply.get("error")
         return p
 
     def answered_before(self, reply):

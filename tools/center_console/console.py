@@ -207,7 +207,13 @@ class Console:
                     (", mode " + st["mode"]) if st.get("mode") else ""))
         elif topic.channel == "reply":
             reply = b.on_reply(topic.name, msg.payload, rx)
-            if self.outbox.on_reply(reply) is None and not self.outbox.answered_before(reply):
+            claimed = self.outbox.claimed_by_unsigned(reply)
+            if claimed:
+                self.say("reply/%s from %s names no id: %s (the gateway could not take request "
+                         "%s as signed by this center: check --secret-file)" % (
+                             topic.name, topic.gateway_key, reply.get("error"),
+                             claimed.request["id"]))
+            elif self.outbox.on_reply(reply) is None and not self.outbox.answered_before(reply):
                 self.say("reply/%s %s from %s (not ours)" % (topic.name, reply.get("id"),
                                                               topic.gateway_key))
         # cmd/: requests (ours or another center's) are not for us.
@@ -258,13 +264,17 @@ class Console:
                 if reply is None:
                     record["outcome"] = "no reply within %g s, sent %d times" % (
                         self.args.reply_timeout, 1 + record["resends"])
+                    if pending.unvouched_refusal:
+                        record["outcome"] += "; refused as not signed: %s" % (
+                            pending.unvouched_refusal)
                 else:
                     record["reply"] = reply
                     record["replied_ms"] = now_ms()
                     record["outcome"] = "ok" if reply.get("ok") else \
                         "refused: %s" % reply.get("error", "?")
             on_done(reply)
-        self.outbox.add(commands.Pending(name, key, request, now_ms(), done, resend))
+        pending = commands.Pending(name, key, request, now_ms(), done, resend)
+        self.outbox.add(pending)
         self.publish(topic, request)
 
     def publish(self, topic, request):
@@ -414,6 +424,7 @@ class Console:
         self.client.on_connect = self.on_connect
         self.client.on_disconnect = self.on_disconnect
         self.client.on_message = self.on_message
+        connect_options(self.client, self.args)
         self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         self.client.connect_async(self.args.broker[0], self.args.broker[1], keepalive=10)
         self.client.loop_start()
@@ -507,6 +518,8 @@ def one_shot(args, name, build):
     def on_subscribe(c, userdata, mid, granted):
         subscribed.set()
 
+    unsigned = []  # refusals naming our id only in their error (not signed)
+
     def on_message(c, userdata, msg):
         try:
             reply = contract.check_reply(contract.decode(msg.payload))
@@ -514,7 +527,11 @@ def one_shot(args, name, build):
             return
         if reply.get("id") == request["id"]:
             got.put(reply)
+        elif reply.get("id") is None and \
+                'request id "%s" not signed' % request["id"] in str(reply.get("error")):
+            unsigned.append(reply.get("error"))
     client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    connect_options(client, args)
     client.connect(args.broker[0], args.broker[1], keepalive=10)
     client.loop_start()
     reply = None
@@ -539,6 +556,11 @@ def one_shot(args, name, build):
               "replies within %g s" % (args.broker[0], args.broker[1], args.reply_timeout),
               file=sys.stderr)
         return 1
+    if reply is None and unsigned:
+        print("center: %s/%s refused the request as not signed by this center: %s (check "
+              "--secret-file against the gateway's commands.secret_file)" % (
+                  args.site, args.gateway, unsigned[-1]), file=sys.stderr)
+        return 1
     if reply is None:
         print("center: no reply to %d copies %g s apart: %s/%s is offline or busy (the broker "
               "keeps the command for the gateway's session)" % (
@@ -546,6 +568,23 @@ def one_shot(args, name, build):
               file=sys.stderr)
         return 1
     return 0 if reply.get("ok") else 1
+
+
+def connect_options(client, args):
+    """The broker login and TLS of --username/--password-file and
+    --cafile/--cert/--key: a district broker (docs/deployment.md) takes no
+    anonymous client, and the center was refused at every connect."""
+    if args.password_file and not args.username:
+        raise ValueError("--password-file needs --username")
+    if args.username:
+        password = commands.read_password(args.password_file) if args.password_file else None
+        client.username_pw_set(args.username, password)
+    if (args.cert or args.key) and not args.cafile:
+        raise ValueError("--cert and --key need --cafile (TLS)")
+    if bool(args.cert) != bool(args.key):
+        raise ValueError("--cert and --key go together")
+    if args.cafile:
+        client.tls_set(ca_certs=args.cafile, certfile=args.cert, keyfile=args.key)
 
 
 def add_link_options(parser, suppress=False):
@@ -557,6 +596,15 @@ def add_link_options(parser, suppress=False):
     parser.add_argument("--prefix", default=d("city"), help="uplink.topic_prefix (default city)")
     parser.add_argument("--secret-file", default=d(None),
                         help="sign commands with this shared secret (HMAC-SHA256)")
+    parser.add_argument("--username", default=d(None),
+                        help="broker login (a district broker: allow_anonymous false)")
+    parser.add_argument("--password-file", default=d(None),
+                        help="the login's password: the file's first line (not readable by "
+                             "others)")
+    parser.add_argument("--cafile", default=d(None),
+                        help="TLS: the broker's CA certificate (then --broker is its TLS port)")
+    parser.add_argument("--cert", default=d(None), help="TLS: this center's client certificate")
+    parser.add_argument("--key", default=d(None), help="TLS: its private key")
     parser.add_argument("--reply-timeout", type=float, default=d(5.0),
                         help="seconds to wait for a command's reply before sending it again, "
                              "%d times (default 5)" % commands.RESENDS)

@@ -9,6 +9,8 @@ to it.
 import html
 import time
 
+from . import book
+
 SEVERITY_COLOURS = {"info": "#9aa5b1", "notice": "#3b82c4", "warning": "#e0a100",
                     "alarm": "#d64545", "critical": "#8e1b1b"}
 
@@ -131,7 +133,7 @@ def timeline_svg(summary, now_ms):
 def figures(summary):
     ev, evid, tel, lat = (summary["events"], summary["evidence"], summary["telemetry"],
                           summary["latency"])
-    missing = sum(len(v) for v in ev["gaps"].values())
+    missing = book.missing_count(ev["gaps"])
     cards = [card(ev["unique"], "events received (unique)"),
              card(ev["duplicates_dropped"], "duplicates dropped by id"),
              card(missing, "missing event ids", "bad" if missing else "good"),
@@ -145,7 +147,9 @@ def figures(summary):
     rows = [("events received, unique", ev["unique"]),
             ("duplicate events dropped (same id)", ev["duplicates_dropped"]),
             ("missing event ids (holes in <gateway>-<boot>-<seq>)",
-             ", ".join("%s: %s" % (k, v) for k, v in ev["gaps"].items()) or "none"),
+             ", ".join("%s: %s" % (k, ", ".join(str(a) if a == b else "%d-%d" % (a, b)
+                                                for a, b in v))
+                       for k, v in ev["gaps"].items()) or "none"),
             ("evidence images saved / duplicates dropped / missing",
              "%d / %d / %d" % (evid["saved"], evid["duplicates_dropped"], len(evid["missing"]))),
             ("telemetry batches / samples / duplicate samples",

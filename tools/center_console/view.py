@@ -1,6 +1,8 @@
 """Terminal output: one line per event (log view) or a live incident table."""
 import time
 
+from . import book as book_mod
+
 COLOURS = {"info": "", "notice": "\033[36m", "warning": "\033[33m",
            "alarm": "\033[31m", "critical": "\033[1;31m"}
 RESET = "\033[0m"
@@ -57,7 +59,7 @@ def gateways_lines(book):
 
 def figures_line(book):
     lat = book.latency_figures()["all"]
-    gaps = sum(len(v) for v in book.gaps().values())
+    gaps = book_mod.missing_count(book.gaps())
     return ("events %d, duplicates dropped %d, missing ids %d, evidence %d, "
             "telemetry samples %d, latency p50 %s p99 %s" % (
                 len(book.events), book.duplicate_events, gaps, len(book.evidence),
