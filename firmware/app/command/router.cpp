@@ -164,6 +164,10 @@ void CommandRouter::expire(int64_t now) {
     }
 }
 
+// Deadlines are on the injected Clock, which real time does not move in
+// tests: while a command runs, its deadline is looked at every kTickMs.
+// With none running nothing can be due, and the thread sleeps until a job
+// or the stop comes (it woke five times a second on an idle gateway).
 void CommandRouter::loop() {
     constexpr int64_t kTickMs = 200;  // how late a deadline may be noticed
     for (;;) {
@@ -171,8 +175,11 @@ void CommandRouter::loop() {
         bool have = false;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            cv_.wait_for(lock, std::chrono::milliseconds(kTickMs),
-                         [&] { return stop_ || !jobs_.empty(); });
+            const auto ready = [&] { return stop_ || !jobs_.empty(); };
+            if (calls_.empty())
+                cv_.wait(lock, ready);
+            else
+                cv_.wait_for(lock, std::chrono::milliseconds(kTickMs), ready);
             if (stop_) return;
             if (!jobs_.empty()) {
                 job = std::move(jobs_.front());
