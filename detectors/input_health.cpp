@@ -37,9 +37,9 @@ std::optional<double> InputHealth::on_sample(const Sample& s, std::vector<Event>
     std::optional<double> reading;
     if (s.quality == Quality::comm_fail) lost_ = true;
     if (s.quality == Quality::good || s.quality == Quality::out_of_range) {
-        // Back after a silence (or a lost link): the same value again is no
-        // evidence that it stood still meanwhile.
-        if (lost_ || silent(s.t_ms)) stuck_value_.reset();
+        // Back after a silence: the same value again is no evidence that it
+        // stood still meanwhile. (A lost poll or two is no silence.)
+        if (silent(s.t_ms)) stuck_value_.reset();
         lost_ = false;
         last_heard_ = s.t_ms;
         last_value_ = s.value;
@@ -68,12 +68,9 @@ bool InputHealth::silent(int64_t t_ms) const {
     return t_ms - since >= spec_.silent_ms;
 }
 
-// A sensor that sends nothing is silent, not stuck: its last value was
-// held for stuck_ms as if it still came, and a gauge without power was
-// reported "stuck at one value" an hour after it went silent.
 bool InputHealth::stuck(int64_t t_ms) const {
     return spec_.stuck_ms > 0 && stuck_value_ && *stuck_value_ >= spec_.stuck_min &&
-           !lost_ && !silent(t_ms) && t_ms - stuck_since_ >= spec_.stuck_ms;
+           t_ms - stuck_since_ >= spec_.stuck_ms;
 }
 
 bool InputHealth::trusted(int64_t t_ms) const {
@@ -124,6 +121,14 @@ void InputHealth::evaluate(int64_t t_ms, std::vector<Event>& out) {
         out);
     observe_lazily(
         range_, t_ms, warn(out_of_range_), [&] { return range_fault(); }, out);
+    // A sensor that sends nothing is silent, not stuck, and not moving
+    // again either: its stuck fault is judged on readings only. Its last
+    // value was held as if it still came: a gauge without power was
+    // reported "stuck at one value" an hour after it went silent.
+    if (is_silent || lost_) {
+        stuck_.unknown(t_ms);
+        return;
+    }
     observe_lazily(
         stuck_, t_ms, warn(is_stuck),
         [&] { return fault(last_value_, is_stuck ? "stuck at one value" : "moving again"); }, out);

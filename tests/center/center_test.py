@@ -169,6 +169,11 @@ class BookTest(TempDir):
         self.assertEqual({("gw-01", 3): [[7, 99999999999998]]}, b.gaps())
         self.assertEqual(99999999999992, book_mod.missing_count(b.gaps()))
 
+    def test_a_summary_from_before_ranges_still_counts_and_renders(self):
+        from center_console import report
+        self.assertEqual(4, book_mod.missing_count({"gw-01-3": [3, 5], "gw-01-4": [[7, 8]]}))
+        self.assertEqual(["3", "7-8"], [report.id_range(3), report.id_range([7, 8])])
+
     def test_ids_before_the_first_one_seen_are_not_missing(self):
         b = book_mod.Book()  # joined a gateway at seq 40
         for seq in (40, 41, 43):

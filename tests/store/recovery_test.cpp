@@ -268,15 +268,44 @@ TEST(StoreRecovery, AWalLeftBehindByACrashInTheMoveGoesWithTheKeptFile) {
     fill(f);
     damage_page(f.path(), middle_leaf(f.path(), "alarm").first);
     const std::string aside = f.path() + ".corrupt-20231114T221320Z";
+    const std::string wal(8192, '\x07');
+    CHECK(store::write_durably(f.path() + "-wal", wal).ok());  // written before the marker
     CHECK(store::write_durably(f.path() + ".salvaging", aside).ok());
     CHECK(::rename(f.path().c_str(), aside.c_str()) == 0);
-    const std::string wal(8192, '\x07');
-    CHECK(store::write_durably(f.path() + "-wal", wal).ok());
     auto s = f.open();
     CHECK(s->recovery().has_value());
     STRCMP_CONTAINS("cut short", s->recovery()->reason.c_str());
     LONGS_EQUAL(wal.size(), store::size_of(aside + "-wal").value_or(0));
     CHECK(all_rows(*s, Lane::alarm).size() > 0);
+}
+
+// A WAL written after the marker is a newer file's, not the damaged one's:
+// it is not grafted onto the kept file.
+TEST(StoreRecovery, AWalWrittenAfterTheMarkerStaysOffTheKeptFile) {
+    fill(f);
+    damage_page(f.path(), middle_leaf(f.path(), "alarm").first);
+    const std::string aside = f.path() + ".corrupt-20231114T221320Z";
+    CHECK(store::write_durably(f.path() + ".salvaging", aside).ok());
+    CHECK(::rename(f.path().c_str(), aside.c_str()) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(store::write_durably(f.path() + "-wal", std::string(8192, '\x07')).ok());
+    auto s = f.open();
+    CHECK(store::size_of(aside + "-wal").value_or(0) != 8192);  // not the newer file's WAL
+    CHECK(all_rows(*s, Lane::alarm).size() > 0);
+}
+
+// The copy this open made is never pruned, though a clock not yet set
+// (a board without RTC) stamps it before older copies.
+TEST(StoreRecovery, TheCopyJustMadeIsKeptWhateverItsStamp) {
+    fill(f);
+    const std::string base = f.path() + ".corrupt-";
+    for (const char* stamp : {"20300101T000000Z", "20300102T000000Z", "20300103T000000Z"})
+        CHECK(store::write_durably(base + stamp, "damaged").ok());
+    damage_page(f.path(), middle_leaf(f.path(), "alarm").first);
+    auto s = f.open();
+    CHECK(store::exists(s->recovery()->kept_as));
+    CHECK_FALSE(store::exists(base + "20300101T000000Z"));
+    CHECK(store::exists(base + "20300103T000000Z"));
 }
 
 // kill -9 (or a power cut, or systemd's start timeout on a large file) in

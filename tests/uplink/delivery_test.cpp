@@ -370,6 +370,22 @@ TEST(Delivery, ImagesWaitingForTheBulkBudgetAreNotReadAgainEachTurn) {
     STRCMP_EQUAL("evidence/e1", r.data().back().first.c_str());
 }
 
+// A telemetry row waiting for room in the budget holds back only the
+// telemetry: a small image behind it still goes, as evidence goes first.
+TEST(Delivery, ATelemetryRowWaitingForTheBudgetDoesNotHoldBackEvidence) {
+    Rig r(50);
+    CHECK(r.store->append(Lane::evidence, 0, "evidence/e0", std::string(40 * 1024, 'j')).ok());
+    CHECK(
+        r.store->append(Lane::telemetry, 0, contract::kTelemetryRoute, std::string(40 * 1024, 't'))
+            .ok());
+    r.connect();
+    LONGS_EQUAL(1, r.open.size());  // the image; the telemetry row would make 80 KB
+    CHECK(r.store->append(Lane::evidence, 1, "evidence/e1", std::string(10 * 1024, 'j')).ok());
+    r.turn();
+    LONGS_EQUAL(2, r.open.size());
+    STRCMP_EQUAL("evidence/e1", r.data().back().first.c_str());
+}
+
 // Where round trips are long a site raises the budget: more images go at once.
 TEST(Delivery, TheBulkBudgetIsTheConfigured) {
     Rig r(50);

@@ -43,8 +43,10 @@ TEMP_SUFFIX = ".tmp"
 
 
 def missing_count(gaps):
-    """How many ids the ranges of gaps() (or the summary's "gaps") hold."""
-    return sum(last - first + 1 for ranges in gaps.values() for first, last in ranges)
+    """How many ids the ranges of gaps() (or the summary's "gaps") hold. A
+    summary written before ranges lists single ids: each counts one."""
+    return sum(1 if isinstance(r, int) else r[1] - r[0] + 1
+               for ranges in gaps.values() for r in ranges)
 
 class KeepError(Exception):
     """A message could not be kept (journal, evidence file): the center must

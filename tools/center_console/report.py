@@ -130,6 +130,14 @@ def timeline_svg(summary, now_ms):
     return "\n".join(out)
 
 
+def id_range(r):
+    """"5" or "5-9": a range of summary["events"]["gaps"], or a single id
+    (a summary written before ranges)."""
+    if isinstance(r, int):
+        return str(r)
+    return str(r[0]) if r[0] == r[1] else "%d-%d" % (r[0], r[1])
+
+
 def figures(summary):
     ev, evid, tel, lat = (summary["events"], summary["evidence"], summary["telemetry"],
                           summary["latency"])
@@ -147,8 +155,7 @@ def figures(summary):
     rows = [("events received, unique", ev["unique"]),
             ("duplicate events dropped (same id)", ev["duplicates_dropped"]),
             ("missing event ids (holes in <gateway>-<boot>-<seq>)",
-             ", ".join("%s: %s" % (k, ", ".join(str(a) if a == b else "%d-%d" % (a, b)
-                                                for a, b in v))
+             ", ".join("%s: %s" % (k, ", ".join(id_range(r) for r in v))
                        for k, v in ev["gaps"].items()) or "none"),
             ("evidence images saved / duplicates dropped / missing",
              "%d / %d / %d" % (evid["saved"], evid["duplicates_dropped"], len(evid["missing"]))),

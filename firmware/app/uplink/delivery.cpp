@@ -434,8 +434,8 @@ std::vector<Record> Delivery::next_rows(int free, int reserved) {
     for (Lane lane : kAllLanes) {
         if (lane != Lane::alarm) free -= reserved, reserved = 0;
         if (free <= 0) break;
-        if (lane != Lane::alarm && bulk_blocked_) {
-            if (!bulk_fits(*bulk_blocked_)) break;
+        if (bulk_blocked_ && index_of(lane) >= index_of(bulk_blocked_->lane)) {
+            if (!bulk_fits(bulk_blocked_->bytes)) break;
             bulk_blocked_.reset();
         }
         if (clock_.mono_ms() < unreadable_until_[index_of(lane)]) continue;
@@ -581,7 +581,7 @@ void Delivery::fill_window() {
             // Rows come lane by lane, alarms first: none is left behind.
             if (!bulk_fits(r)) {
                 bulk_full = true;
-                bulk_blocked_ = bulk_bytes(r);
+                bulk_blocked_ = BulkBlocked{r.lane, bulk_bytes(r)};
                 break;
             }
             const Key key{index_of(r.lane), r.seq};

@@ -168,11 +168,15 @@ class Delivery {
     // (its payload; 0 for an alarm), and their sum.
     std::map<Key, size_t> inflight_;
     size_t bulk_bytes_ = 0;
-    // The size of the evidence or telemetry row that did not fit the bulk
-    // budget: until it would, nothing below the alarms is read again (each
-    // turn re-read the lane's next rows, ~37 images of ~200 KB, to find
-    // that the first still did not fit).
-    std::optional<size_t> bulk_blocked_;
+    // The lane and size of the evidence or telemetry row that did not fit
+    // the bulk budget: until it would, that lane and those below it are not
+    // read again (each turn re-read the lane's next rows, ~37 images of
+    // ~200 KB, to find that the first still did not fit).
+    struct BulkBlocked {
+        Lane lane;
+        size_t bytes;
+    };
+    std::optional<BulkBlocked> bulk_blocked_;
     std::set<Key> resend_;  // publish failed: send again before newer rows
     uplink::RefusedRows refused_;
     // A lane whose rows could not be read (a page of the store damaged at

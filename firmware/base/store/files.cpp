@@ -52,12 +52,22 @@ Status move_aside(const std::string& path, const std::string& aside) {
     return Status::success();
 }
 
-void finish_move_aside(const std::string& path, const std::string& aside) {
+void finish_move_aside(const std::string& path, const std::string& aside,
+                       const std::string& marker) {
     if (exists(path)) return;  // its -wal/-shm are its own
-    for (const char* suffix : {"-wal", "-shm"})
-        if (exists(path + suffix) && !exists(aside + suffix) &&
-            ::rename((path + suffix).c_str(), (aside + suffix).c_str()) == 0)
+    struct stat marked {};
+    if (::stat(marker.c_str(), &marked) != 0) return;
+    for (const char* suffix : {"-wal", "-shm"}) {
+        struct stat st {};
+        const std::string left = path + suffix;
+        if (::stat(left.c_str(), &st) != 0 || exists(aside + suffix)) continue;
+        if (st.st_mtim.tv_sec > marked.st_mtim.tv_sec ||
+            (st.st_mtim.tv_sec == marked.st_mtim.tv_sec &&
+             st.st_mtim.tv_nsec > marked.st_mtim.tv_nsec))
+            continue;
+        if (::rename(left.c_str(), (aside + suffix).c_str()) == 0)
             (void)::chmod((aside + suffix).c_str(), kFileMode);
+    }
 }
 
 Status write_durably(const std::string& path, const std::string& text) {

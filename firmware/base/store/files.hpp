@@ -29,7 +29,10 @@ Status move_aside(const std::string& path, const std::string& aside);
 // with no file at `path` go to `aside` too. A new file at `path` would
 // otherwise find the damaged file's WAL beside it (SQLite deletes the WAL
 // of a database without pages), and the rows only in it were lost unseen.
-void finish_move_aside(const std::string& path, const std::string& aside);
+// Only files not written since `marker` (written before the move): a WAL
+// written later is a newer file's, not the damaged one's.
+void finish_move_aside(const std::string& path, const std::string& aside,
+                       const std::string& marker);
 // replace_file_durably() at kFileMode.
 Status write_durably(const std::string& path, const std::string& text);
 // Copies a file (kFileMode); for the salvage's repaired copy.

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -152,6 +153,8 @@ Status Store::init(const StoreOptions& o) {
     // the disk left no room to count it, and the daemon never started
     // again (each start resumed the salvage, which took whatever room
     // there was).
+    // Before the copy: older copies may be what fills the disk.
+    prune_kept_copies();
     uint64_t aside_boot = 0;
     auto source = salvage_from_ ? open_salvage(*salvage_from_, aside_boot) : nullptr;
     salvage_from_.reset();
@@ -168,7 +171,6 @@ Status Store::init(const StoreOptions& o) {
     reader_ = std::move(*reader);
     if (auto s = reader_.exec("PRAGMA query_only=1"); !s) return fail(s.error());
     if (auto s = prepare_reads(); !s) return s;
-    prune_kept_copies();
     // No room for the reserve: the disk is full, so the file must not grow.
     if (!store::take_reserve(o.path)) (void)store::fold_wal(db_, o.path);
     log_.info("store", "opened",
@@ -380,13 +382,24 @@ bool Store::insert_salvaged(Lane table, const std::vector<Record>& page) {
 // 10 minutes (the run-time check's pace), and the disk filled with them.
 // The newest kKeptCopies stay, for a technician to look at; older ones go,
 // never one that a cut-short salvage still reads.
+// Never the copy being salvaged, this open's, or the marker's: their names
+// are compared as paths ("dir//store.db" is "dir/store.db"), and a copy
+// stamped on a clock not yet set sorts first though it is the newest.
 void Store::prune_kept_copies() {
-    std::string pending;
-    if (std::ifstream in(salvage_marker()); in) std::getline(in, pending);
+    namespace fs = std::filesystem;
+    const auto normal = [](const std::string& p) {
+        std::error_code ec;
+        return fs::absolute(p, ec).lexically_normal();
+    };
+    std::vector<fs::path> spared;
+    if (salvage_from_) spared.push_back(normal(*salvage_from_));
+    if (recovery_ && !recovery_->kept_as.empty()) spared.push_back(normal(recovery_->kept_as));
+    if (std::ifstream in(salvage_marker()); in)
+        if (std::string pending; std::getline(in, pending)) spared.push_back(normal(pending));
     auto kept = store::kept_copies(options_.path);
     const size_t old = kept.size() > kKeptCopies ? kept.size() - kKeptCopies : 0;
     for (size_t i = 0; i < old; ++i) {
-        if (kept[i] == pending) continue;
+        if (std::find(spared.begin(), spared.end(), normal(kept[i])) != spared.end()) continue;
         for (const char* suffix : {"-wal", "-shm", ""}) (void)::unlink((kept[i] + suffix).c_str());
         log_.warn("store", "older damaged copy removed: only the newest are kept",
                   {{"removed", kept[i]}, {"kept", static_cast<int64_t>(kKeptCopies)}});
@@ -403,7 +416,7 @@ std::optional<std::string> Store::interrupted_salvage() {
     std::string aside;
     if (!in || !std::getline(in, aside) || aside.empty()) return std::nullopt;
     if (store::exists(aside)) {
-        store::finish_move_aside(options_.path, aside);
+        store::finish_move_aside(options_.path, aside, salvage_marker());
         return aside;
     }
     log_.warn("store", "salvage marker names a file that is gone: ignored",
