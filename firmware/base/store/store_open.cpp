@@ -149,15 +149,15 @@ Status Store::init(const StoreOptions& o) {
     if (auto s = store::ensure_schema(db_, log_); !s)
         return fail("store " + o.path + ": " + s.error());
     if (auto s = prepare_statements(); !s) return s;
-    // The boot is counted before any row is copied: a salvage that filled
-    // the disk left no room to count it, and the daemon never started
-    // again (each start resumed the salvage, which took whatever room
-    // there was).
     // Before the copy: older copies may be what fills the disk.
     prune_kept_copies();
     uint64_t aside_boot = 0;
     auto source = salvage_from_ ? open_salvage(*salvage_from_, aside_boot) : nullptr;
     salvage_from_.reset();
+    // The boot is counted before any row is copied: a salvage that filled
+    // the disk left no room to count it, and the daemon never started
+    // again (each start resumed the salvage, which took whatever room
+    // there was).
     if (auto s = count_boot(boot_outside, aside_boot); !s) return s;
     if (source) {
         salvage(*source);
@@ -381,10 +381,9 @@ bool Store::insert_salvaged(Lane table, const std::vector<Record>& page) {
 // A card that keeps damaging the file made a full-size copy at most every
 // 10 minutes (the run-time check's pace), and the disk filled with them.
 // The newest kKeptCopies stay, for a technician to look at; older ones go,
-// never one that a cut-short salvage still reads.
-// Never the copy being salvaged, this open's, or the marker's: their names
-// are compared as paths ("dir//store.db" is "dir/store.db"), and a copy
-// stamped on a clock not yet set sorts first though it is the newest.
+// but never the copy being salvaged, this open's or the marker's. Those are
+// compared as paths ("dir//store.db" is "dir/store.db"), and spared by name
+// since a copy stamped on a clock not yet set sorts first though newest.
 void Store::prune_kept_copies() {
     namespace fs = std::filesystem;
     const auto normal = [](const std::string& p) {
