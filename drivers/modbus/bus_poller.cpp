@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <map>
 
+#include "line_settle.hpp"
 #include "modbus_context.hpp"
 #include "modbus_plan.hpp"
 
@@ -143,22 +144,6 @@ bool BusPoller::wait_after_connect() {
     return pause(connect_pause_ms_);
 }
 
-// After a bad frame on a serial line the device may still be talking (a
-// garbled byte count made libmodbus stop reading early): a retry sent into
-// that collides with it on a half-duplex RS-485 pair, and the rest of the
-// old frame is read as the start of the new answer. So the line is drained
-// until it has been silent for a frame gap, or the longest frame's time has
-// passed (a device talking longer is babbling: the retry goes out anyway,
-// and fails or not on its own terms).
-bool BusPoller::wait_quiet(const DeviceConfig& cfg) {
-    const int64_t give_up = clock_.mono_ms() + quiet_wait_max_ms(cfg);
-    for (;;) {
-        link_->ctx.flush();
-        if (!pause(quiet_gap_ms(cfg))) return false;
-        if (link_->ctx.pending_input() == 0 || clock_.mono_ms() >= give_up) return true;
-    }
-}
-
 // Each device and block is judged at the time it comes up: after a device
 // that took seconds to fail, a time taken once before it marked the next
 // devices polled back then, due again at once, and they were asked twice
@@ -280,22 +265,9 @@ BusPoller::Outcome BusPoller::read_block(Device& d, size_t b, std::vector<Sample
             error = error_text(err);
         count_failure(d, f, error);
         // Whatever is left of a bad or late frame must not be read as the
-        // next answer. An RTU answer does not say which registers it
-        // holds: one arriving late, after the retry or the next block went
-        // out, would be taken for theirs (same slave, function and length)
-        // and decoded as good values of other points. So a serial line is
-        // given the timeout again to bring it in before it is thrown away.
-        if (f == Failure::timeout && !cut && !ctx.is_tcp() && !pause(d.cfg.timeout_ms))
+        // next answer (the retry's or the next block's).
+        if (!settle_after_failure(ctx, d.cfg, f, cut, [this](int64_t ms) { return pause(ms); }))
             return Outcome::stopped;
-        if ((f == Failure::crc || f == Failure::protocol) && !ctx.is_tcp() && !wait_quiet(d.cfg))
-            return Outcome::stopped;
-        ctx.flush();
-        if (cut || f == Failure::connection || (f == Failure::timeout && ctx.is_tcp())) {
-            // A TCP stream after a timeout may still deliver the late answer:
-            // a fresh connection is the only clean state. A cut descriptor
-            // is no longer the link at all.
-            ctx.close();
-        }
         if (f == Failure::exception) {
             // The device answered: asking again won't help, and its other
             // blocks are fine to read.

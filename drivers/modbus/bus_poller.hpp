@@ -90,8 +90,7 @@ class BusPoller {
     };
     void run();
     bool connect_bus();
-    bool wait_after_connect();                 // false when stopping
-    bool wait_quiet(const DeviceConfig& cfg);  // false when stopping
+    bool wait_after_connect();  // false when stopping
     void poll_due();
     void poll_device(Device& dev);
     // refused: the device answered this block with an exception (a wrong

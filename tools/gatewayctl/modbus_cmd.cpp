@@ -1,16 +1,21 @@
 // modbus read / modbus scan: direct bus access for commissioning, with the
 // drivers' own context and decoding. Never on a bus the daemon polls: two
 // masters on one line garble each other's frames.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "daemon_link.hpp"
+#include "modbus/line_settle.hpp"
 #include "modbus/modbus_context.hpp"
 #include "modbus/modbus_plan.hpp"
 #include "options.hpp"
@@ -66,12 +71,71 @@ int may_open_bus(const Target& target, const Config& config, const std::string& 
     return kOk;
 }
 
-struct Open {
+bool sleep_ms(int64_t ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return true;
+}
+
+// The bus opened as the daemon's poller uses it: the device's settings
+// with the timeout asked for, and after every connect the longest
+// connect_pause_ms of the bus's devices (a TCP gateway still setting up
+// loses what comes too early).
+struct Bus {
     std::unique_ptr<modbus::Context> ctx;
+    DeviceConfig device;
+    int slave = 0;
+
+    Status connect() {
+        if (Status s = ctx->connect(); !s) return s;
+        sleep_ms(device.connect_pause_ms);
+        ctx->set_timeout_ms(device.timeout_ms);
+        return ctx->set_slave(slave);
+    }
+
+    struct Outcome {
+        modbus::Failure failure = modbus::Failure::none;
+        std::string error;
+        bool link_down = false;  // a reconnect failed: nothing more can be asked
+    };
+
+    // One read as the poller asks it: the device's retries, and what a
+    // failed try leaves on the link cleared before the next request
+    // (settle_after_failure): a late RTU answer was taken for the next
+    // block's and shown as its points' good values.
+    Outcome read(gw::Table table, int start, int count, modbus::ReadBuffers& answer, int retries) {
+        Outcome o;
+        for (int attempt = 0; attempt <= retries; ++attempt) {
+            if (attempt > 0) sleep_ms(modbus::retry_pause_ms(device, attempt));
+            if (!ctx->connected()) {
+                if (Status s = connect(); !s)
+                    return {modbus::Failure::connection, "reconnect: " + s.error(), true};
+            }
+            if (!ctx->is_tcp()) ctx->flush();
+            errno = 0;
+            const int rc = ctx->read(table, start, count, answer);
+            const int err = errno;
+            if (rc == count) return {};
+            o.failure = rc >= 0 ? modbus::Failure::protocol : modbus::classify_errno(err);
+            o.error = rc >= 0
+                          ? "short response: " + std::to_string(rc) + " of " + std::to_string(count)
+                          : modbus::error_text(err);
+            modbus::settle_after_failure(*ctx, device, o.failure, false, sleep_ms);
+            // The device (or its gateway) answered: asking again won't help.
+            if (o.failure == modbus::Failure::exception ||
+                o.failure == modbus::Failure::unreachable)
+                break;
+        }
+        return o;
+    }
+};
+
+struct Open {
+    std::unique_ptr<Bus> bus;
     int rc = kOk;
 };
 
-Open open_bus(const Target& target, const Config& config, const DeviceConfig& dev, int timeout_ms) {
+Open open_bus(const Target& target, const Config& config, const DeviceConfig& dev, int slave,
+              int timeout_ms) {
     Open o;
     if ((o.rc = may_open_bus(target, config, dev.bus())) != kOk) return o;
     auto ctx = modbus::Context::create(dev);
@@ -80,17 +144,22 @@ Open open_bus(const Target& target, const Config& config, const DeviceConfig& de
         o.rc = kFailed;
         return o;
     }
-    o.ctx = std::make_unique<modbus::Context>(std::move(*ctx));
-    o.ctx->set_timeout_ms(timeout_ms);
-    if (auto s = o.ctx->connect(); !s) {
+    o.bus =
+        std::make_unique<Bus>(Bus{std::make_unique<modbus::Context>(std::move(*ctx)), dev, slave});
+    o.bus->device.timeout_ms = timeout_ms;
+    for (const auto& other : config.devices)
+        if (other.bus() == dev.bus())
+            o.bus->device.connect_pause_ms =
+                std::max(o.bus->device.connect_pause_ms, other.connect_pause_ms);
+    if (auto s = o.bus->connect(); !s) {
         std::cerr << "gatewayctl: cannot open " << dev.bus() << ": " << s.error() << "\n";
-        o.rc = kFailed;
-        o.ctx.reset();
+        o.rc = s.error().find("unit id") != std::string::npos ? kUsage : kFailed;
+        o.bus.reset();
     }
     return o;
 }
 
-int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
+int read_raw(Bus& bus, const ModbusArgs& a, bool as_json) {
     const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
     if (a.count < 1 || a.count > modbus::max_count(table)) {
         std::cerr << "gatewayctl: --count must be 1.." << modbus::max_count(table) << " for "
@@ -98,8 +167,11 @@ int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
         return kUsage;
     }
     modbus::ReadBuffers answer;
-    if (ctx.read(table, a.address, a.count, answer) != a.count) {
-        std::cerr << "gatewayctl: read failed: " << modbus::error_text(errno) << "\n";
+    if (auto r = bus.read(table, a.address, a.count, answer, bus.device.retries);
+        r.failure != modbus::Failure::none) {
+        std::cerr << "gatewayctl: reading " << a.count << " " << a.table << " from " << a.address
+                  << " of slave " << bus.slave << " on " << bus.device.bus()
+                  << " failed: " << r.error << "\n";
         return kFailed;
     }
     json out = json::array();
@@ -115,7 +187,7 @@ int read_raw(modbus::Context& ctx, const ModbusArgs& a, bool as_json) {
     return kOk;
 }
 
-int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& dev, bool as_json) {
+int read_points(Bus& bus, const Config& config, const DeviceConfig& dev, bool as_json) {
     std::vector<PointConfig> points;
     for (const auto& p : config.points)
         if (p.device == dev.id) points.push_back(p);
@@ -130,8 +202,9 @@ int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& 
     json out = json::array();
     int rc = kOk;
     for (const auto& block : modbus::plan_reads(points, dev.poll_ms)) {
-        if (ctx.read(block.table, block.start, block.count, answer) != block.count) {
-            const std::string why = modbus::error_text(errno);
+        const auto r = bus.read(block.table, block.start, block.count, answer, dev.retries);
+        if (r.failure != modbus::Failure::none) {
+            const std::string& why = r.error;
             for (const auto& p : block.points) {
                 t.add({p.id, "-", p.unit, st.bad("read failed: " + why), to_string(p.table),
                        std::to_string(p.address)});
@@ -143,12 +216,14 @@ int read_points(modbus::Context& ctx, const Config& config, const DeviceConfig& 
         for (const auto& s :
              modbus::decode_block(block, answer.regs.data(), answer.bits.data(), now_ms())) {
             const PointConfig* p = config.point(s.point);
-            char value[32];
-            std::snprintf(value, sizeof value, "%.6g", s.value);
             const std::string q(to_string(s.quality));
-            t.add({s.point, value, p ? p->unit : "", q == "good" ? st.good(q) : st.bad(q),
-                   p ? to_string(p->table) : "", p ? std::to_string(p->address) : ""});
-            out.push_back({{"point", s.point}, {"value", s.value}, {"quality", q}});
+            t.add({s.point, value_text(s.value), p ? p->unit : "",
+                   q == "good" ? st.good(q) : st.bad(q), p ? to_string(p->table) : "",
+                   p ? std::to_string(p->address) : ""});
+            out.push_back({{"point", s.point},
+                           {"value", s.value},
+                           {"unit", p ? p->unit : ""},
+                           {"quality", q}});
         }
     }
     std::cout << (as_json ? out.dump(2) + "\n" : t.render());
@@ -160,14 +235,11 @@ int modbus_read(const Target& target, const ModbusArgs& a) {
     if (!config) return kUsage;
     const DeviceConfig* dev = find_device(*config, a.device);
     if (!dev) return kUsage;
-    Open bus = open_bus(target, *config, *dev, a.timeout_ms > 0 ? a.timeout_ms : dev->timeout_ms);
-    if (!bus.ctx) return bus.rc;
-    if (Status s = bus.ctx->set_slave(a.slave > 0 ? a.slave : dev->slave); !s) {
-        std::cerr << "gatewayctl: " << s.error() << "\n";
-        return kUsage;
-    }
-    return a.address >= 0 ? read_raw(*bus.ctx, a, target.json)
-                          : read_points(*bus.ctx, *config, *dev, target.json);
+    Open o = open_bus(target, *config, *dev, a.slave > 0 ? a.slave : dev->slave,
+                      a.timeout_ms > 0 ? a.timeout_ms : dev->timeout_ms);
+    if (!o.bus) return o.rc;
+    return a.address >= 0 ? read_raw(*o.bus, a, target.json)
+                          : read_points(*o.bus, *config, *dev, target.json);
 }
 
 int modbus_scan(const Target& target, const ModbusArgs& a) {
@@ -180,8 +252,9 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
     const DeviceConfig* dev = find_device(*config, a.device);
     if (!dev) return kUsage;
     const int timeout = a.timeout_ms > 0 ? a.timeout_ms : 200;
-    Open bus = open_bus(target, *config, *dev, timeout);
-    if (!bus.ctx) return bus.rc;
+    Open o = open_bus(target, *config, *dev, dev->slave, timeout);
+    if (!o.bus) return o.rc;
+    Bus& bus = *o.bus;
     const gw::Table table = value_of(kTableNames, a.table).value_or(gw::Table::holding_register);
     modbus::ReadBuffers reply;
     Table found({"slave", "answer"});
@@ -190,24 +263,29 @@ int modbus_scan(const Target& target, const ModbusArgs& a) {
         Progress progress("scanning " + dev->bus(), a.last - a.first + 1);
         for (int slave = a.first; slave <= a.last; ++slave) {
             progress.update(slave - a.first);
-            if (!bus.ctx->connected()) (void)bus.ctx->connect();
             // TCP unit ids 248-254 are reserved: libmodbus refuses them.
             if (!bus.ctx->set_slave(slave)) continue;
-            int rc = bus.ctx->read(table, std::max(0, a.address), 1, reply);
-            const int err = errno;
+            bus.slave = slave;
+            // One try each: an id that does not answer is not there. A
+            // timeout still waits for a late answer (serial) or reconnects
+            // (TCP) before the next id, or that answer was taken for the
+            // next id's or made it fail.
+            const auto r = bus.read(table, std::max(0, a.address), 1, reply, 0);
             std::string answer;
-            if (rc == 1) {
+            if (r.failure == modbus::Failure::none) {
                 answer = "value " + std::to_string(modbus::is_bit_table(table) ? reply.bits[0]
                                                                                : reply.regs[0]);
-            } else if (const auto f = modbus::classify_errno(err);
-                       f == modbus::Failure::exception || f == modbus::Failure::busy) {
-                // A slave answered. Exceptions 10/11 (unreachable) come from a
-                // TCP gateway: nobody behind it answered, that id is not there.
-                answer = "exception: " + modbus::error_text(err);
+            } else if (r.link_down) {
+                std::cerr << "gatewayctl: scan stopped at slave " << slave << ": " << r.error
+                          << "\n";
+                if (target.json) std::cout << out.dump(2) << "\n";
+                return kFailed;
+            } else if (r.failure == modbus::Failure::exception ||
+                       r.failure == modbus::Failure::busy) {
+                // A slave answered. Exceptions 10/11 (unreachable) come from
+                // a TCP gateway: nobody behind it answered, that id is not there.
+                answer = "exception: " + r.error;
             } else {
-                bus.ctx->flush();
-                // A late answer on TCP would be read as the next slave's: reconnect.
-                if (bus.ctx->is_tcp()) bus.ctx->close();
                 continue;
             }
             found.add({std::to_string(slave), answer});

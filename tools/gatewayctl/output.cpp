@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -75,6 +76,12 @@ void Progress::update(long done) {
                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), pct,
                  done, total_);
     std::fflush(stderr);
+}
+
+std::string value_text(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
 }
 
 std::string human_duration_ms(long long ms) {

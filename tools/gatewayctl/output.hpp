@@ -49,6 +49,11 @@ class Progress {
     int last_pct_ = -1;
 };
 
+// A reading as a technician compares it with a device's display: ten
+// significant digits, so a meter at 1234567.8 kWh reads so and not
+// 1.23457e+06, while a scaled 12.3 (123 x 0.1, not exact in binary) reads 12.3.
+std::string value_text(double v);
+
 // "3.2 s", "4 min", "2 h 5 min": ages and durations for humans.
 std::string human_duration_ms(long long ms);
 
