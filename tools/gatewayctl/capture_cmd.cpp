@@ -100,14 +100,17 @@ class TraceWriter {
     long clamped_ = 0;
 };
 
-// Blocks SIGINT/SIGTERM for the recording and takes them synchronously as
-// "stop"; the previous mask comes back on scope exit.
+// Blocks SIGINT/SIGTERM/SIGHUP for the recording and takes them
+// synchronously as "stop"; the previous mask comes back on scope exit. A
+// dropped SSH session (SIGHUP) killed a long recording without its last
+// samples and mid-line, and replay refused the trace.
 class StopSignals {
   public:
     StopSignals() {
         sigemptyset(&set_);
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGHUP);
         sigprocmask(SIG_BLOCK, &set_, &old_);
     }
     ~StopSignals() { sigprocmask(SIG_SETMASK, &old_, nullptr); }

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -26,12 +25,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
-}
-
 std::string age_text(const json& ms) {
     return ms.is_number() ? human_duration_ms(ms.get<long long>()) : "-";
 }
@@ -43,7 +36,8 @@ std::string points_table(const json& reply, const Style& st) {
         std::string quality = q == "good" ? st.good(q) : q == "none" ? st.warn(q) : st.bad(q);
         t.add({p.value("id", std::string()),
                // A device that does not answer has no value, whatever number came.
-               p["value"].is_number() && q != "comm_fail" ? number(p["value"].get<double>()) : "-",
+               p["value"].is_number() && q != "comm_fail" ? value_text(p["value"].get<double>())
+                                                          : "-",
                p.value("unit", std::string()), quality, age_text(p["age_ms"]),
                p.value("device", std::string())});
     }
@@ -182,7 +176,7 @@ std::string sum_errors(const json& d) {
 std::string field(const json& d, const char* key) {
     if (!d.contains(key)) return "-";
     const json& v = d[key];
-    if (v.is_number_float()) return number(v.get<double>());
+    if (v.is_number_float()) return value_text(v.get<double>());
     if (v.is_number()) return std::to_string(v.get<int64_t>());
     if (v.is_string()) return v.get<std::string>();
     return v.dump();
@@ -198,10 +192,11 @@ void print_devices(const json& list) {
         // A serial port that has seen no line end since it opened: a wrong
         // baud rate, or a sensor that sends no terminator.
         if (online && !d.value("in_sync", true)) state = st.warn("online, no line end yet");
-        std::string latency = d.contains("latency_avg_ms")
-                                  ? number(std::round(d.value("latency_avg_ms", 0.0) * 10) / 10) +
-                                        "/" + number(d.value("latency_max_ms", 0.0))
-                                  : "-";
+        std::string latency =
+            d.contains("latency_avg_ms")
+                ? value_text(std::round(d.value("latency_avg_ms", 0.0) * 10) / 10) + "/" +
+                      value_text(std::round(d.value("latency_max_ms", 0.0) * 10) / 10)
+                : "-";
         t.add({d.value("id", std::string("?")), d.value("kind", std::string("?")), state,
                field(d, "requests"), field(d, "timeouts"), sum_errors(d), latency,
                field(d, "frames_delivered"), d.value("last_error", std::string())});
@@ -231,17 +226,18 @@ void print_events(const json& list, const char* empty, const json* incidents = n
         const std::string when = local_time_text(e.value("t_ms", int64_t{0}));
         std::string sev = e.value("severity", std::string());
         bool loud = sev == "alarm" || sev == "critical";
-        std::vector<std::string> row{
-            when,
-            loud               ? st.bad(sev)
-            : sev == "warning" ? st.warn(sev)
-                               : sev,
-            e.value("state", std::string()),
-            e.value("type", std::string()),
-            e.value("detector", std::string()),
-            e.contains("value") && e["value"].is_number() ? number(e["value"].get<double>()) : "-",
-            e.value("message", std::string()),
-            e.value("id", std::string())};
+        std::vector<std::string> row{when,
+                                     loud               ? st.bad(sev)
+                                     : sev == "warning" ? st.warn(sev)
+                                                        : sev,
+                                     e.value("state", std::string()),
+                                     e.value("type", std::string()),
+                                     e.value("detector", std::string()),
+                                     e.contains("value") && e["value"].is_number()
+                                         ? value_text(e["value"].get<double>())
+                                         : "-",
+                                     e.value("message", std::string()),
+                                     e.value("id", std::string())};
         if (incidents) {
             std::string ack;
             for (const auto& inc : *incidents)
