@@ -383,6 +383,75 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     intake.clear_observers();
 }
 
+// An ack whose update the store refused (its alarm lane full): the ack is
+// recorded, so the answer is yes (with no event yet), and the update is
+// made again until stored. It used to answer an error, which the command
+// channel cached under the request id, and since the ack stopped the
+// re-sends the center never heard of it. Over a real store and intake.
+TEST(ClosedLoop, AnAckWhoseUpdateTheStoreRefusedIsMadeAgainUntilStored) {
+    gw::test::TempDir dir;
+    gw::StoreOptions so;
+    so.path = dir.file("store.db");
+    so.commit_window_ms = 1;
+    so.alarm_max_bytes = 8192;
+    auto opened = gw::Store::open(so, clock, log);
+    CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+    gw::Store& store = **opened;
+    gw::EventIdSource ids("gw-1", store.boot());
+    gw::Intake intake(store, ids, {"s1", "gw-1"}, clock, log);
+    intake.add_observer(loop.get());
+    std::vector<Event> tried;
+    loop->attach(
+        [&](Event e) -> gw::Result<Event> {
+            if (e.type == "flames") tried.push_back(e);
+            return intake.store_event(std::move(e));
+        },
+        nullptr);
+
+    auto raised = intake.store_event(flames("", EventState::raise));
+    CHECK(raised.ok());
+    while (store.append(gw::Lane::alarm, 0, "event", "x").ok()) {
+    }
+    auto acked = loop->ack(raised->id, "duty officer", "crew 3");
+    CHECK_TEXT(acked.ok(), acked.ok() ? "" : acked.error().c_str());
+    CHECK_FALSE(acked->already);
+    CHECK_FALSE(acked->update.has_value());
+    STRCMP_EQUAL("duty officer", loop->book().open().at(0).acked_by.value_or("").c_str());
+
+    // Each tick makes the ack's update again, and nothing else of it.
+    tried.clear();
+    for (int i = 0; i < 3; ++i) {
+        clock.advance(400000);
+        loop->tick(false);
+    }
+    LONGS_EQUAL(3, tried.size());
+    for (const auto& e : tried) {
+        STRCMP_EQUAL("duty officer", e.acked_by.value_or("").c_str());
+        STRCMP_EQUAL("acknowledged by duty officer: crew 3", e.message.c_str());
+        CHECK_FALSE(e.escalated);
+    }
+
+    // The broker takes the backlog: the update is stored, once.
+    auto rows = store.read(gw::Lane::alarm, 0, 1000);
+    CHECK(rows.ok());
+    for (const auto& r : *rows) store.ack(gw::Lane::alarm, r.seq);
+    store.flush();
+    tried.clear();
+    loop->tick(false);
+    LONGS_EQUAL(1, tried.size());
+    auto stored = store.read(gw::Lane::alarm, 0, 1000);
+    CHECK(stored.ok());
+    std::vector<std::string> updates;
+    for (const auto& r : *stored)
+        if (r.payload.find("\"type\":\"flames\"") != std::string::npos)
+            updates.push_back(r.payload);
+    LONGS_EQUAL(1, updates.size());
+    STRCMP_CONTAINS("\"acked_by\":\"duty officer\"", updates[0].c_str());
+    loop->tick(false);
+    LONGS_EQUAL(1, tried.size());
+    intake.clear_observers();
+}
+
 // The store refuses every event (the alarm lane full). The book's re-sends
 // are made again at every tick, and their log line is throttled; a mode
 // change comes once, and each one the center will not hear of is said in

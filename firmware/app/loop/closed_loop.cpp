@@ -189,8 +189,17 @@ Result<AckOutcome> ClosedLoop::ack(const std::string& id, const std::string& by,
     if (out->update) {
         if (!publish_) return fail("gatewayd is not ready");
         auto stored = publish_(*out->update);
-        // Recorded already; the next update of the incident carries it too.
-        if (!stored) return fail("acknowledged, but its update was not stored: " + stored.error());
+        if (!stored) {
+            // Recorded already, so the answer is yes: the update is made
+            // again at every tick until stored (an error here was cached
+            // under the request id, and the ack had stopped the re-sends
+            // that would have carried it).
+            log_.warn("loop", "an acknowledgement's update was not stored: made again until it is",
+                      {{"incident", out->incident}, {"error", stored.error()}});
+            book_->ack_update_refused(out->incident);
+            out->update.reset();
+            return out;
+        }
         out->update = *stored;
     }
     return out;

@@ -353,6 +353,7 @@ void IncidentBook::record(const Event& e) {
     }
     note_event(*inc, e.id);
     notified(*inc);
+    if (e.acked_by) inc->ack_unsent = false;
     // A detector's own update refreshes what later re-sent updates repeat,
     // its severity too (adopt() kept it at or above an escalated one). A
     // repeat does not: fresh evidence's message and details are about its
@@ -439,6 +440,10 @@ std::vector<Event> IncidentBook::tick(bool link_down) {
             out.push_back(*inc.refused_clear);
             continue;  // it is over: neither re-sent nor escalated
         }
+        if (inc.acked_by && inc.ack_unsent) {
+            out.push_back(ack_update_of(inc));
+            continue;
+        }
         // Its refused update, made above, is the news: a re-send now would
         // repeat what it replaces.
         if (refused_.count(id)) continue;
@@ -511,12 +516,21 @@ Result<AckOutcome> IncidentBook::ack(const std::string& id, const std::string& b
         inc->ack_note.reset();
         return fail("acknowledgement not recorded: " + s.error());
     }
-    Event e = update_of(*inc);
-    e.renotify.reset();
-    e.message = kAckedPrefix + by + (note.empty() ? "" : ": " + note);
-    e.repeats_incident = true;
-    out.update = std::move(e);
+    out.update = ack_update_of(*inc);
     return out;
+}
+
+void IncidentBook::ack_update_refused(const std::string& incident) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (Incident* inc = find(incident); inc && inc->acked_by) inc->ack_unsent = true;
+}
+
+Event IncidentBook::ack_update_of(const Incident& inc) const {
+    Event e = update_of(inc);
+    e.renotify.reset();
+    e.message = kAckedPrefix + *inc.acked_by + (inc.ack_note ? ": " + *inc.ack_note : "");
+    e.repeats_incident = true;
+    return e;
 }
 
 // An event of no open incident starts one once stored: a raise, or an

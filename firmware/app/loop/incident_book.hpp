@@ -89,6 +89,12 @@ struct Incident {
     // without this the incident stayed open, re-sent and escalated, until
     // a restart. In memory only: after a restart the grace closes it.
     std::optional<Event> refused_clear;
+    // Acknowledged, and the update saying so was refused by the store (its
+    // alarm lane full): made again at every tick until one carrying
+    // `acked_by` is stored. The ack stopped re-sends and escalation, so
+    // without this the center never heard of it. In memory only: after a
+    // restart the incident's next update carries the ack.
+    bool ack_unsent = false;
     // The last detector event's own fields: what a re-sent update repeats.
     double value = 0.0;
     std::string unit, message;
@@ -156,6 +162,8 @@ class IncidentBook {
 
     // By incident id or the id of any of its events. Unknown or closed: error.
     Result<AckOutcome> ack(const std::string& id, const std::string& by, const std::string& note);
+    // The store refused the update ack() made: tick() makes it again.
+    void ack_update_refused(const std::string& incident);
 
     std::vector<Incident> open() const;
     // Whether an open incident has this incident id or event id.
@@ -170,6 +178,7 @@ class IncidentBook {
     int64_t grace_ms(const Incident& inc) const;
     Incident* open_of(const std::string& detector, const std::string& type);
     Event update_of(const Incident& inc) const;
+    Event ack_update_of(const Incident& inc) const;
     // Opened under another identity than the gateway has now.
     bool foreign(const Incident& inc) const { return inc.origin != settings_.origin; }
     Event closing(const Incident& inc) const;
