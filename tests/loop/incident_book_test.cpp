@@ -525,6 +525,30 @@ TEST(IncidentBook, AClearThatNamesNoIncidentClosesItsDetectorsOpenOne) {
     LONGS_EQUAL(0, book.open().size());
 }
 
+// A camera's raise cut short by a restart (its record made, the store's
+// commit not) loads unconfirmed and is never continued: the camera's next
+// raise opens a new incident. Its clear, naming no incident, means that
+// one; it closed the old one (first by the order of ids), and the new one
+// stayed open at the gateway and the center.
+TEST(IncidentBook, AClearThatNamesNoIncidentMeansTheOneRaisedSinceTheRestart) {
+    {
+        IncidentBook book(settings(), table, clock, log);
+        CHECK(book.load().ok());
+        Event off = camera_offline("gw-1-1");
+        book.adopt(off);  // the power goes before the store commits it
+    }
+    IncidentBook book(settings(), table, clock, log);
+    CHECK(book.load().ok());
+    Feed feed{book};
+    STRCMP_EQUAL("gw-2-1", feed(camera_offline("gw-2-1")).incident.c_str());
+    LONGS_EQUAL(2, book.open().size());
+    Event back = camera_back("gw-2-2");
+    back.incident.clear();
+    STRCMP_EQUAL("gw-2-1", feed(back).incident.c_str());
+    LONGS_EQUAL(1, book.open().size());
+    STRCMP_EQUAL("gw-1-1", book.open()[0].id.c_str());  // closed after the grace
+}
+
 // A camera raised the same fault again while its earlier incident waited
 // for a clear the store had refused: its next clear, naming no incident,
 // means the new one. It closed the old one (first by the order of ids),

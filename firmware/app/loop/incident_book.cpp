@@ -148,18 +148,22 @@ const Incident* IncidentBook::find(const std::string& id) const {
     return nullptr;
 }
 
-// One on its way out (its clear made, or refused and waiting) only if
-// there is no other: a camera that raised the same fault again meanwhile
+// The one its detector raised in this run first; one from before a restart
+// not raised again (an opening the restart cut short is never continued)
+// next; one on its way out (its clear made, or refused and waiting) only
+// if there is no other. A camera that raised the same fault again meanwhile
 // means the new one, and its clear closed the old one (by the order of
 // ids), leaving the new one open, re-sent and escalated.
 Incident* IncidentBook::open_of(const std::string& detector, const std::string& type) {
-    Incident* leaving = nullptr;
+    Incident *unconfirmed = nullptr, *leaving = nullptr;
     for (auto& [_, inc] : open_) {
         if (foreign(inc) || inc.detector != detector || inc.type != type) continue;
-        if (!inc.closing && !inc.refused_clear) return &inc;
-        if (!leaving) leaving = &inc;
+        const bool on_its_way_out = inc.closing || inc.refused_clear;
+        if (!on_its_way_out && inc.confirmed) return &inc;
+        if (!on_its_way_out && !unconfirmed) unconfirmed = &inc;
+        if (on_its_way_out && !leaving) leaving = &inc;
     }
-    return leaving;
+    return unconfirmed ? unconfirmed : leaving;
 }
 
 // An incident from before a restart is given the time its detector needs
