@@ -136,6 +136,10 @@ TEST(CtlErrors, ABadConfigIsReportedWithItsLineAndExitTwo) {
     auto r = gw::test::run({GW_GATEWAYCTL, "points", "-c", cfg}, kRunTimeoutMs);
     LONGS_EQUAL(kUsage, r.code);
     STRCMP_CONTAINS((cfg + ":2: gateway.flavour: unknown key").c_str(), r.err.c_str());
+    // The config was only read to find the socket: how to do without it.
+    STRCMP_CONTAINS(
+        ("to reach gatewayd without " + cfg + ", give its control socket: -s SOCKET").c_str(),
+        r.err.c_str());
 }
 
 TEST_GROUP(CtlBusy) {

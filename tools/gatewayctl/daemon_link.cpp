@@ -46,11 +46,25 @@ int exit_code_for(const ControlError& e) {
     return kFailed;
 }
 
+// The packaged socket (gateway.example.toml), tried when the default
+// config cannot be used: a technician in control.group may not read it
+// (/etc/city-edge-gateway is 0750 root:city-edge-gateway), and a config
+// half-way through an edit must not keep `status` from a daemon that runs.
+constexpr const char* kPackagedSocket = "/run/city-edge-gateway/control.sock";
+
 std::optional<std::string> socket_of(const Target& t) {
     if (!t.socket.empty()) return t.socket;
-    auto config = load_target_config(t);
-    if (!config) return std::nullopt;
-    return config->control.socket;
+    if (auto config = load_target_config(t)) return config->control.socket;
+    std::error_code ec;
+    if (t.config == Target{}.config && std::filesystem::exists(kPackagedSocket, ec)) {
+        std::cerr << "gatewayctl: cannot use " << t.config
+                  << " (above): trying the packaged socket " << kPackagedSocket
+                  << " (-s SOCKET for another)\n";
+        return kPackagedSocket;
+    }
+    std::cerr << "gatewayctl: to reach gatewayd without " << t.config
+              << ", give its control socket: -s SOCKET\n";
+    return std::nullopt;
 }
 
 int call(const Target& t, const nlohmann::json& request, nlohmann::json& reply, int timeout_ms,

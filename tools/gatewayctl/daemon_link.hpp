@@ -26,7 +26,9 @@ void add_target_options(CLI::App* cmd, Target& t);
 // Loads the configuration named by the target; prints the errors on failure.
 std::optional<Config> load_target_config(const Target& t);
 
-// The socket path: --socket, or control.socket of the config (errors printed).
+// The socket path: --socket, or control.socket of the config, or when the
+// default config cannot be used the packaged socket if it exists (errors
+// printed).
 std::optional<std::string> socket_of(const Target& t);
 
 // Sends one request. On failure prints "gatewayctl: <message>" and returns
