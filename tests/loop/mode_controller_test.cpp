@@ -206,6 +206,71 @@ TEST(ModeController, AStepAfterARestartWithTheClockBehindKeepsTheStoredSince) {
     CHECK(m.mode() == Mode::normal);
 }
 
+// Cut off 10 h into a 12 h emergency, back 1 h later on a clock that boots
+// behind (no RTC), set by NTP a minute after: the record's end counts. The
+// emergency got its whole length again from the restart (the monotonic end
+// armed at the start, kept through the step) and ended 11 h late.
+TEST(ModeController, AtSyncAfterARestartTheRecordedEndCounts) {
+    const int64_t behind = 90LL * 24 * 3600 * 1000;
+    const int64_t hour = 3600 * 1000;
+    int64_t until = 0;
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 12 * hour, "center").ok());
+        until = *m.state().until_ms;
+        clock.advance(10 * hour);
+        CHECK_FALSE(m.tick().has_value());
+    }
+    clock.advance(hour);  // down
+    clock.step_wall(-behind);
+    clock.set_synced(false);
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.mode() == Mode::emergency);
+    CHECK_FALSE(m.tick().has_value());
+    clock.advance(60000);
+    clock.step_wall(behind);
+    clock.set_synced(true);
+    auto c = m.tick();
+    CHECK(c.has_value());
+    LONGS_EQUAL(until, *c->to.until_ms);
+    clock.advance(until - clock.now_ms() - 1000);
+    CHECK_FALSE(m.tick().has_value());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(1000);
+    CHECK(m.tick().has_value());
+    CHECK(m.mode() == Mode::normal);
+}
+
+// ... and an emergency whose end passed while the gateway was down ends at
+// the sync; it ran again for its whole length.
+TEST(ModeController, AnEndThatPassedWhileDownEndsTheEmergencyAtTheSync) {
+    const int64_t behind = 90LL * 24 * 3600 * 1000;
+    const int64_t hour = 3600 * 1000;
+    {
+        ModeController m(Mode::normal, {}, table, clock, log);
+        CHECK(m.load().ok());
+        CHECK(m.set(Mode::emergency, 2 * hour, "center").ok());
+        clock.advance(hour);
+        CHECK_FALSE(m.tick().has_value());
+    }
+    clock.advance(3 * hour);  // down past the end
+    clock.step_wall(-behind);
+    clock.set_synced(false);
+    ModeController m(Mode::normal, {}, table, clock, log);
+    CHECK(m.load().ok());
+    CHECK(m.mode() == Mode::emergency);
+    clock.advance(60000);
+    clock.step_wall(behind);
+    clock.set_synced(true);
+    (void)m.tick();  // the end restated
+    auto end = m.tick();
+    CHECK(end.has_value());
+    CHECK(m.mode() == Mode::normal);
+    STRCMP_EQUAL("expired", end->to.source.c_str());
+}
+
 // A step before the first tick after the very first start moves the
 // since the config's mode was given: the clock it was read on is the one
 // before the step. The first tick used to take the stepped clock as the

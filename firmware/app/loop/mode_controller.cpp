@@ -11,8 +11,17 @@ constexpr const char* kKey = "mode";
 // step (NTP, a technician's `date`); slewing moves it by well under 1 ms.
 constexpr int64_t kStepMs = 1000;
 
-std::string encode(const ModeState& s) {
-    return mode_json(s).dump();
+// The record adds whether its wall times were read on a synced clock (a
+// record without it: taken as not).
+std::string encode(const ModeState& s, bool synced) {
+    json j = mode_json(s);
+    j["synced"] = synced;
+    return j.dump();
+}
+
+bool decode_synced(const std::string& text) {
+    auto j = json::parse(text, nullptr, false);
+    return j.is_object() && j.value("synced", false);
 }
 
 std::optional<ModeState> decode(const std::string& text) {
@@ -53,8 +62,12 @@ Result<std::optional<ModeChange>> ModeController::load() {
     auto rows = table_.all();
     if (!rows) return fail("mode: " + rows.error());
     std::optional<ModeState> stored;
+    bool stored_synced = false;
     for (const auto& [key, value] : *rows)
-        if (key == kKey) stored = decode(value);
+        if (key == kKey) {
+            stored = decode(value);
+            stored_synced = decode_synced(value);
+        }
     const int64_t now = clock_.now_ms();
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stored) {
@@ -62,18 +75,21 @@ Result<std::optional<ModeChange>> ModeController::load() {
         state_ = ModeState{first_start_, now, std::nullopt, "config"};
         mode_ = state_.mode;
         wall_offset_ = now - clock_.mono_ms();
-        if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
+        if (auto s = table_.put(kKey, encode(state_, clock_.synced())); !s)
+            return fail("mode: " + s.error());
         return std::optional<ModeChange>();
     }
     state_ = *stored;
     mode_ = state_.mode;
     arm_expiry();
+    judge_end_when_synced_ = state_.until_ms && stored_synced && !clock_.synced();
     if (state_.until_ms && *state_.until_ms <= now) {
         ModeState from = state_;
         state_ = ModeState{Mode::normal, now, std::nullopt, "expired"};
         mode_ = Mode::normal;
         until_mono_.reset();
-        if (auto s = table_.put(kKey, encode(state_)); !s) return fail("mode: " + s.error());
+        if (auto s = table_.put(kKey, encode(state_, clock_.synced())); !s)
+            return fail("mode: " + s.error());
         return std::optional<ModeChange>(ModeChange{from, state_});
     }
     return std::optional<ModeChange>();
@@ -100,7 +116,9 @@ ModeState ModeController::state() const {
 Result<std::optional<ModeChange>> ModeController::apply(ModeState next) {
     // Caller holds mutex_.
     if (same(state_, next)) return std::optional<ModeChange>();
-    if (auto s = table_.put(kKey, encode(next)); !s) return fail("mode not recorded: " + s.error());
+    if (auto s = table_.put(kKey, encode(next, clock_.synced())); !s)
+        return fail("mode not recorded: " + s.error());
+    judge_end_when_synced_ = false;
     ModeChange change{state_, next};
     state_ = std::move(next);
     mode_ = state_.mode;
@@ -153,15 +171,23 @@ std::optional<ModeChange> ModeController::restate_after_step(int64_t now, int64_
     const int64_t step = offset - *wall_offset_;
     if (step > -kStepMs && step < kStepMs) return std::nullopt;
     ModeState next = state_;
-    const int64_t moved = state_.since_ms + step;
-    next.since_ms = moved <= now ? moved : std::min(state_.since_ms, now);
-    if (until_mono_) next.until_ms = now + std::max<int64_t>(0, *until_mono_ - mono);
-    if (auto s = table_.put(kKey, encode(next)); !s) {
+    const bool stored_end = judge_end_when_synced_ && clock_.synced();
+    if (stored_end) {
+        // The record's times were on the right clock: its end counts, and
+        // one already past ends the emergency at the next tick.
+        until_mono_ = mono + std::max<int64_t>(0, *state_.until_ms - now);
+    } else {
+        const int64_t moved = state_.since_ms + step;
+        next.since_ms = moved <= now ? moved : std::min(state_.since_ms, now);
+        if (until_mono_) next.until_ms = now + std::max<int64_t>(0, *until_mono_ - mono);
+    }
+    if (auto s = table_.put(kKey, encode(next, clock_.synced())); !s) {
         // The baseline stays: the next tick tries again.
         log_.error("mode", "times after a clock step not recorded", {{"error", s.error()}});
         return std::nullopt;
     }
     wall_offset_ = offset;
+    judge_end_when_synced_ = false;
     log_.info("mode", "wall clock stepped: mode times restated", {{"step_ms", step}});
     ModeChange change{state_, next};
     state_ = std::move(next);

@@ -81,6 +81,13 @@ class ModeController final : public ModeView {
     // Wall minus monotonic time when state_'s wall times were last read or
     // written (arm_expiry, tick): a change is a step.
     std::optional<int64_t> wall_offset_;
+    // Loaded at a start on an unsynced clock (no RTC: it boots behind) from
+    // a record written on a synced one: once the clock is synced, the
+    // record's end is the end. Judged from the monotonic end armed at the
+    // start instead, an emergency got its whole length again from the
+    // restart, and one whose end passed while the gateway was down ran
+    // again. Reset by any change made in this run.
+    bool judge_end_when_synced_ = false;
     std::atomic<Mode> mode_{Mode::normal};
 };
 
