@@ -150,6 +150,38 @@ TEST(ClosedLoop, AnEscalatedAlarmIsNoCriticalFindingForTheRules) {
     CHECK(loop->mode().mode() == Mode::emergency);
 }
 
+// Each event tick() makes is stored in turn, each waiting for a commit: an
+// ack that lands meanwhile makes the escalations after it in the batch
+// stale. Stored after the ack, one said "unacknowledged, escalated" of an
+// acked incident and raised its severity.
+TEST(ClosedLoop, AnEscalationMadeBeforeAnAckIsNotStoredAfterIt) {
+    gw::IncidentsConfig incidents;
+    incidents.renotify_s = 0;
+    incidents.escalate_after_s = 600;
+    open_with(gw::EmergencyAutoRule{}, incidents);
+    store(flames("gw-1-1", EventState::raise));
+    Event other = flames("gw-1-2", EventState::raise);
+    other.incident = "gw-1-2";
+    other.detector = "cam-2-fire";
+    store(other);
+    clock.advance(600000);
+    std::vector<Event> escalations;
+    bool acked = false;
+    loop->attach(
+        [&](Event e) -> gw::Result<Event> {
+            if (e.escalated) escalations.push_back(e);
+            if (!acked) {  // during the first escalation's commit: both acked
+                acked = true;
+                CHECK(loop->ack("gw-1-1", "ops", "").ok());
+                CHECK(loop->ack("gw-1-2", "ops", "").ok());
+            }
+            return e;
+        },
+        nullptr);
+    loop->tick(false);
+    LONGS_EQUAL(1, escalations.size());
+}
+
 // A rule, the center and the expiry change the mode from three threads:
 // the retained status must end on the mode the gateway is in. Each change
 // and its status are made together; announced after the lock, two changes

@@ -148,6 +148,9 @@ class IncidentBook {
     // meanwhile) makes it stale, and a stale copy stored after its clear
     // opened an incident nothing closed.
     bool still_refused(const Event& e) const;
+    // Whether `e`, a re-send or an escalation tick() made, is still news:
+    // its incident is open and nobody acknowledged it since.
+    bool still_unacked(const Event& e) const;
     // What is due at the Clock's now: detectors' raises and updates the
     // store refused, re-sent updates, escalations, and clears of incidents
     // not confirmed since a restart or refused. Store
