@@ -24,6 +24,19 @@ constexpr double kSlowestSpacingMs = 10000;
 // switched): people do not appear that fast.
 constexpr double kCutBefore = 0.3, kCutAfter = 0.6;
 constexpr int kHogPerFrame = 2;  // bounded HOG work: blobs examined per frame
+// Mean channel difference below which a picture has no colour: an IR
+// (night) picture is grey, give or take its compression.
+constexpr double kColourlessSpread = 2.0;
+
+bool has_colour(const cv::Mat& bgr) {
+    cv::Mat ch[3], d;
+    cv::split(bgr, ch);
+    cv::absdiff(ch[0], ch[1], d);
+    double spread = cv::mean(d)[0];
+    cv::absdiff(ch[1], ch[2], d);
+    spread += cv::mean(d)[0];
+    return spread > kColourlessSpread;
+}
 
 const std::vector<Severity> kLevels = {Severity::notice, Severity::warning, Severity::alarm,
                                        Severity::critical};
@@ -56,6 +69,11 @@ void CrowdDetector::foreground(const cv::Mat& small, int64_t t_ms) {
     // whatever the camera's frame rate; fast at first to bootstrap.
     double dt = last_t_ < 0 ? 0.1 : std::max(1.0, double(t_ms - last_t_)) / 1000.0;
     double rate = std::max(std::min(1.0, dt / s_.learn_s), 1.0 / double(frames_ + 1));
+    // MOG2 takes a pixel 0.5-1x as bright as the background and of its
+    // colour for a shadow. In a picture without colour (IR at night) every
+    // person darker than the ground passes that test, and people vanished;
+    // at night there is no sun to cast shadows either.
+    bg_->setDetectShadows(has_colour(small));
     cv::Mat raw;
     bg_->apply(small, raw, rate);
     cv::threshold(raw, fg_, 200, 255, cv::THRESH_BINARY);  // 127 = shadow: not a person
