@@ -21,9 +21,11 @@ using Pause = std::function<bool(int64_t ms)>;
 //   points.
 // - serial line, bad CRC or frame: the device may still be talking; the line
 //   is drained until it is quiet (quiet_gap_ms, at most quiet_wait_max_ms).
-// - TCP, timeout or a broken link, or a request cut by the watchdog (`cut`):
-//   the connection is closed; a fresh one is the only clean state. The next
-//   request connects again (and waits the bus's connect_pause_ms).
+// - TCP, timeout or a broken link: the connection is closed; a fresh one is
+//   the only clean state. The next request connects again (and waits the
+//   bus's connect_pause_ms).
+// - a request cut by the watchdog (`cut`), on either: closed too; the
+//   descriptor is no longer the link at all.
 // False when `pause` said the caller is stopping.
 bool settle_after_failure(Context& ctx, const DeviceConfig& device, Failure f, bool cut,
                           const Pause& pause);

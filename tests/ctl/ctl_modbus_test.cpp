@@ -21,7 +21,7 @@ std::string rtu_config(const gw::test::TempDir& dir, const std::string& tty) {
            "/data\"\n\n[uplink]\nbrokers = [\"tcp://127.0.0.1:1\"]\n\n[control]\n" + "socket = \"" +
            dir.path() + "/nobody-home.sock\"\n\n[[devices]]\nid = \"bus\"\n" +
            "transport = \"rtu\"\nserial = \"" + tty + "\"\nbaud = 115200\nslave = 1\n" +
-           "timeout_ms = 400\nretries = 1\n\n[[points]]\nid = \"level\"\ndevice = \"bus\"\n" +
+           "timeout_ms = 500\nretries = 1\n\n[[points]]\nid = \"level\"\ndevice = \"bus\"\n" +
            "table = \"holding_register\"\naddress = 0\n";
 }
 
@@ -47,14 +47,14 @@ TEST_GROUP(CtlModbus) {
     }
 };
 
-// Slave 2 answers 650 ms after a 400 ms timeout. Its answer came in during
+// Slave 2 answers 700 ms after a 500 ms timeout. Its answer came in during
 // slave 3's wait, was refused as from the wrong slave, and slave 3, which
 // answers at once, was not found. The line is now given the timeout again
 // after a timeout, as the daemon does, and the late answer thrown away.
 TEST(CtlModbus, AScanIsNotThrownByASlaveThatAnswersLate) {
-    start_sim("2:late:650");
+    start_sim("2:late:700");
     auto r = ctl({"modbus", "scan", "--device", "bus", "--first", "1", "--last", "3",
-                  "--timeout-ms", "400", "--json"});
+                  "--timeout-ms", "500", "--json"});
     LONGS_EQUAL_TEXT(0, r.code, r.err.c_str());
     auto found = nlohmann::json::parse(r.out);
     std::vector<long> ids;

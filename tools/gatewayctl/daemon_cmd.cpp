@@ -147,14 +147,18 @@ void add_daemon_commands(CLI::App& app, Runner& run) {
     add_target_options(status, *target);
     status->callback([&run, target] {
         run = [target] {
+            // The socket found once: a config that cannot be used is said once.
+            Target t = *target;
+            if (auto socket = socket_of(t))
+                t.socket = *socket;
+            else
+                return kUsage;
             json reply;
-            if (int rc = call(*target, {{"cmd", "status"}}, reply); rc != kOk) return rc;
+            if (int rc = call(t, {{"cmd", "status"}}, reply); rc != kOk) return rc;
             // A daemon without the diagnostics commands: status without alarms.
             json active = nullptr;
-            if (auto socket = socket_of(*target)) {
-                auto r = ControlClient(*socket).call({{"cmd", "events"}, {"limit", 1}});
-                if (r) active = (*r)["active"];
-            }
+            auto r = ControlClient(t.socket).call({{"cmd", "events"}, {"limit", 1}});
+            if (r) active = (*r)["active"];
             if (target->json) {
                 reply["active"] = active;
                 std::cout << reply.dump(2) << "\n";

@@ -132,10 +132,12 @@ std::string clock_text() {
 int watch_points(const Target& target, int interval_ms) {
     auto socket = socket_of(target);
     if (!socket) return kUsage;
+    Target found = target;  // a config that cannot be used is said once
+    found.socket = *socket;
     // A daemon that is not there at all is an error; one that goes away
     // while watching is shown on the screen until it is back.
     json first;
-    if (int rc = call(target, {{"cmd", "points"}}, first); rc != kOk) return rc;
+    if (int rc = call(found, {{"cmd", "points"}}, first); rc != kOk) return rc;
     Style st(stdout);
     const bool on_screen = isatty(STDOUT_FILENO);
     WatchTerminal term(on_screen);

@@ -153,7 +153,7 @@ Open open_bus(const Target& target, const Config& config, const DeviceConfig& de
                 std::max(o.bus->device.connect_pause_ms, other.connect_pause_ms);
     if (auto s = o.bus->connect(); !s) {
         std::cerr << "gatewayctl: cannot open " << dev.bus() << ": " << s.error() << "\n";
-        o.rc = s.error().find("unit id") != std::string::npos ? kUsage : kFailed;
+        o.rc = kFailed;
         o.bus.reset();
     }
     return o;

@@ -143,11 +143,10 @@ void ClosedLoop::tick(bool link_down) {
         // of its incident (its clear, say) may have been stored.
         const bool remade = !e.repeats_incident && e.state != EventState::clear;
         if (remade && !book_->still_refused(e)) continue;
-        // A re-send or an escalation is stale once the incident was acked
-        // meanwhile: stored after the ack, it said "unacknowledged,
-        // escalated" of an acked incident and raised its severity.
-        const bool reminder = e.repeats_incident && !e.acked_by;
-        if (reminder && !book_->still_unacked(e)) continue;
+        // The book's own: a re-send or an escalation stored after an ack
+        // that came meanwhile said "unacknowledged, escalated" of an acked
+        // incident; an ack's update made again, after the incident's clear.
+        if (e.repeats_incident && !book_->still_news(e)) continue;
         send(std::move(e));
     }
     change_mode([&] { return mode_->tick(); });

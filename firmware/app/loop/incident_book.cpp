@@ -270,10 +270,11 @@ bool IncidentBook::still_refused(const Event& e) const {
     return it != refused_.end() && it->second.event.id == e.id;
 }
 
-bool IncidentBook::still_unacked(const Event& e) const {
+bool IncidentBook::still_news(const Event& e) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const Incident* inc = find(e.incident_id());
-    return inc && !inc->acked_by;
+    if (!inc) return false;
+    return e.acked_by ? inc->ack_unsent : !inc->acked_by;
 }
 
 void IncidentBook::note_event(Incident& inc, const std::string& event_id) {

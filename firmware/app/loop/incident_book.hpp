@@ -148,9 +148,11 @@ class IncidentBook {
     // meanwhile) makes it stale, and a stale copy stored after its clear
     // opened an incident nothing closed.
     bool still_refused(const Event& e) const;
-    // Whether `e`, a re-send or an escalation tick() made, is still news:
-    // its incident is open and nobody acknowledged it since.
-    bool still_unacked(const Event& e) const;
+    // Whether `e`, an event of the book's own tick() made, is still news
+    // after the events stored before it in its batch (each waits for a
+    // commit): its incident is open, and for a re-send or an escalation
+    // nobody acknowledged it since, for an ack's update none was stored.
+    bool still_news(const Event& e) const;
     // What is due at the Clock's now: detectors' raises and updates the
     // store refused, re-sent updates, escalations, and clears of incidents
     // not confirmed since a restart or refused. Store

@@ -82,7 +82,6 @@ Result<std::optional<ModeChange>> ModeController::load() {
     state_ = *stored;
     mode_ = state_.mode;
     arm_expiry();
-    judge_end_when_synced_ = state_.until_ms && stored_synced && !clock_.synced();
     if (state_.until_ms && *state_.until_ms <= now) {
         ModeState from = state_;
         state_ = ModeState{Mode::normal, now, std::nullopt, "expired"};
@@ -92,6 +91,7 @@ Result<std::optional<ModeChange>> ModeController::load() {
             return fail("mode: " + s.error());
         return std::optional<ModeChange>(ModeChange{from, state_});
     }
+    judge_end_when_synced_ = state_.until_ms && stored_synced && !clock_.synced();
     return std::optional<ModeChange>();
 }
 
