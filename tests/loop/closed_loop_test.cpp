@@ -40,6 +40,48 @@ gw::Event flames(const std::string& id, EventState state) {
     return e;
 }
 
+// A real store and intake wired to a loop as in the daemon, the store's
+// alarm lane small enough to fill. `tried`: the flames events the loop
+// stores (not the emergency's end, by the fixture's auto rule).
+struct StoreWiring {
+    gw::test::TempDir dir;
+    std::unique_ptr<gw::Store> store;
+    std::unique_ptr<gw::EventIdSource> ids;
+    std::unique_ptr<gw::Intake> intake;
+    std::vector<Event> tried;
+
+    StoreWiring(gw::loop::ClosedLoop& loop, gw::Clock& clock, gw::Log& log) {
+        gw::StoreOptions so;
+        so.path = dir.file("store.db");
+        so.commit_window_ms = 1;
+        so.alarm_max_bytes = 8192;
+        auto opened = gw::Store::open(so, clock, log);
+        CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
+        store = std::move(*opened);
+        ids = std::make_unique<gw::EventIdSource>("gw-1", store->boot());
+        intake = std::make_unique<gw::Intake>(*store, *ids, gw::Origin{"s1", "gw-1"}, clock, log);
+        intake->add_observer(&loop);
+        loop.attach(
+            [this](Event e) -> gw::Result<Event> {
+                if (e.type == "flames") tried.push_back(e);
+                return intake->store_event(std::move(e));
+            },
+            nullptr);
+    }
+    ~StoreWiring() { intake->clear_observers(); }
+    void fill_alarm_lane() {
+        while (store->append(gw::Lane::alarm, 0, "event", "x").ok()) {
+        }
+    }
+    // The broker takes the backlog.
+    void deliver_all() {
+        auto rows = store->read(gw::Lane::alarm, 0, 1000);
+        CHECK(rows.ok());
+        for (const auto& r : *rows) store->ack(gw::Lane::alarm, r.seq);
+        store->flush();
+    }
+};
+
 }  // namespace
 
 TEST_GROUP(ClosedLoop) {
@@ -361,29 +403,11 @@ inputs = { depth = "water_depth" }
 // again. Before, the incident stayed open, re-sent and escalated, until a
 // restart. Over a real store, intake and book, wired as in the daemon.
 TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
-    gw::test::TempDir dir;
-    gw::StoreOptions so;
-    so.path = dir.file("store.db");
-    so.commit_window_ms = 1;
-    so.alarm_max_bytes = 8192;
-    auto opened = gw::Store::open(so, clock, log);
-    CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
-    gw::Store& store = **opened;
-    gw::EventIdSource ids("gw-1", store.boot());
-    gw::Intake intake(store, ids, {"s1", "gw-1"}, clock, log);
-    intake.add_observer(loop.get());
-    std::vector<Event> tried;
-    loop->attach(
-        [&](Event e) -> gw::Result<Event> {
-            // Not the emergency's end (this fixture's auto rule).
-            if (e.type == "flames") tried.push_back(e);
-            return intake.store_event(std::move(e));
-        },
-        nullptr);
-
+    StoreWiring wired(*loop, clock, log);
+    gw::Intake& intake = *wired.intake;
+    std::vector<Event>& tried = wired.tried;
     CHECK(intake.store_event(flames("", EventState::raise)).ok());
-    while (store.append(gw::Lane::alarm, 0, "event", "x").ok()) {
-    }
+    wired.fill_alarm_lane();
     auto refused = intake.store_event(flames("", EventState::clear));
     CHECK_FALSE(refused.ok());
     LONGS_EQUAL(1, loop->book().open().size());
@@ -401,10 +425,7 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     LONGS_EQUAL(0, loop->book().open().at(0).renotify);
 
     // The broker takes the backlog: the clear is stored and closes it.
-    auto rows = store.read(gw::Lane::alarm, 0, 1000);
-    CHECK(rows.ok());
-    for (const auto& r : *rows) store.ack(gw::Lane::alarm, r.seq);
-    store.flush();
+    wired.deliver_all();
     tried.clear();
     loop->tick(false);
     LONGS_EQUAL(1, tried.size());
@@ -412,7 +433,6 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
     CHECK(loop->book().open().empty());
     loop->tick(false);
     LONGS_EQUAL(1, tried.size());
-    intake.clear_observers();
 }
 
 // An ack whose update the store refused (its alarm lane full): the ack is
@@ -421,29 +441,11 @@ TEST(ClosedLoop, ADetectorClearTheStoreRefusedIsMadeAgainUntilStored) {
 // channel cached under the request id, and since the ack stopped the
 // re-sends the center never heard of it. Over a real store and intake.
 TEST(ClosedLoop, AnAckWhoseUpdateTheStoreRefusedIsMadeAgainUntilStored) {
-    gw::test::TempDir dir;
-    gw::StoreOptions so;
-    so.path = dir.file("store.db");
-    so.commit_window_ms = 1;
-    so.alarm_max_bytes = 8192;
-    auto opened = gw::Store::open(so, clock, log);
-    CHECK_TEXT(opened.ok(), opened.ok() ? "" : opened.error().c_str());
-    gw::Store& store = **opened;
-    gw::EventIdSource ids("gw-1", store.boot());
-    gw::Intake intake(store, ids, {"s1", "gw-1"}, clock, log);
-    intake.add_observer(loop.get());
-    std::vector<Event> tried;
-    loop->attach(
-        [&](Event e) -> gw::Result<Event> {
-            if (e.type == "flames") tried.push_back(e);
-            return intake.store_event(std::move(e));
-        },
-        nullptr);
-
-    auto raised = intake.store_event(flames("", EventState::raise));
+    StoreWiring wired(*loop, clock, log);
+    std::vector<Event>& tried = wired.tried;
+    auto raised = wired.intake->store_event(flames("", EventState::raise));
     CHECK(raised.ok());
-    while (store.append(gw::Lane::alarm, 0, "event", "x").ok()) {
-    }
+    wired.fill_alarm_lane();
     auto acked = loop->ack(raised->id, "duty officer", "crew 3");
     CHECK_TEXT(acked.ok(), acked.ok() ? "" : acked.error().c_str());
     CHECK_FALSE(acked->already);
@@ -464,14 +466,11 @@ TEST(ClosedLoop, AnAckWhoseUpdateTheStoreRefusedIsMadeAgainUntilStored) {
     }
 
     // The broker takes the backlog: the update is stored, once.
-    auto rows = store.read(gw::Lane::alarm, 0, 1000);
-    CHECK(rows.ok());
-    for (const auto& r : *rows) store.ack(gw::Lane::alarm, r.seq);
-    store.flush();
+    wired.deliver_all();
     tried.clear();
     loop->tick(false);
     LONGS_EQUAL(1, tried.size());
-    auto stored = store.read(gw::Lane::alarm, 0, 1000);
+    auto stored = wired.store->read(gw::Lane::alarm, 0, 1000);
     CHECK(stored.ok());
     std::vector<std::string> updates;
     for (const auto& r : *stored)
@@ -481,7 +480,6 @@ TEST(ClosedLoop, AnAckWhoseUpdateTheStoreRefusedIsMadeAgainUntilStored) {
     STRCMP_CONTAINS("\"acked_by\":\"duty officer\"", updates[0].c_str());
     loop->tick(false);
     LONGS_EQUAL(1, tried.size());
-    intake.clear_observers();
 }
 
 // The store refuses every event (the alarm lane full). The book's re-sends
