@@ -14,7 +14,7 @@
 
 namespace {
 
-constexpr int kRunTimeoutMs = 60000;
+constexpr int kModbusRunTimeoutMs = 60000;
 
 std::string rtu_config(const gw::test::TempDir& dir, const std::string& tty) {
     return "[gateway]\ndistrict = \"d\"\nsite = \"s1\"\nid = \"gw1\"\ndata_dir = \"" + dir.path() +
@@ -43,7 +43,7 @@ TEST_GROUP(CtlModbus) {
     gw::test::RunResult ctl(std::vector<std::string> args) {
         args.insert(args.begin(), GW_GATEWAYCTL);
         args.insert(args.end(), {"--config", dir.write("gw.toml", rtu_config(dir, pty.b()))});
-        return gw::test::run(args, kRunTimeoutMs);
+        return gw::test::run(args, kModbusRunTimeoutMs);
     }
 };
 
